@@ -1,0 +1,36 @@
+import nx from '@nx/eslint-plugin';
+
+// Module boundaries follow the pipeline: a project may only depend on layers below it.
+const layers = ['core', 'data', 'compute', 'model', 'config', 'train', 'predict', 'ensemble', 'tune', 'submit', 'report'];
+const depConstraints = layers.map((layer, i) => ({
+  sourceTag: `layer:${layer}`,
+  onlyDependOnLibsWithTags: layers.slice(0, i + 1).map((l) => `layer:${l}`),
+}));
+depConstraints.push({ sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] });
+depConstraints.push({ sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] });
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/node_modules', '**/dist', '**/tmp', '.nx', 'data'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@tensorflow/tfjs-node', message: 'Only libs/compute/backend selects the native backend.' },
+            { name: '@tensorflow/tfjs-node-gpu', message: 'Only libs/compute/backend selects the native backend.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/compute/backend/src/select.ts', 'libs/compute/backend/src/select.spec.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+];

@@ -1,0 +1,4 @@
+export { atomicWriteFile, atomicWriteJson, atomicWriteDir, tempPathFor } from './atomic';
+export { UserError, runCli } from './errors';
+export { Progress, formatDuration, log } from './progress';
+export type { ProgressOptions } from './progress';
