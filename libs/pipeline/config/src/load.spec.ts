@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+import { loadConfig, parseConfig, PRESETS, resolveConfigPath } from './load';
+
+const root = join(__dirname, '../../../..');
+
+describe('config', () => {
+  it('fills defaults from an empty object', () => {
+    const cfg = parseConfig({});
+    expect(cfg.folds.k).toBe(5);
+    expect(cfg.stage1.loss).toEqual([{ kind: 'bce', weight: 1 }]);
+    expect(cfg.stage2.loss[0].kind).toBe('lovasz');
+    expect(cfg.tune.probSteps).toBe(31);
+  });
+
+  it.each(PRESETS)('preset %s parses', (name) => {
+    const cfg = loadConfig(resolveConfigPath(name, root));
+    expect(cfg.stage1.epochs).toBeGreaterThan(0);
+    expect(cfg.stage2.epochs).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [{ stage2: { epochs: 1, lr: 1e-3, loss: [{ kind: 'focal', weight: 1 }] } }, 'stage2.loss.0.kind'],
+    [{ stage1: { epochs: 1, lr: -0.1, loss: [{ kind: 'bce', weight: 1 }] } }, 'stage1.lr'],
+    [{ folds: { k: 1 } }, 'folds.k'],
+    [{ modle: {} }, '(root)'],
+    [{ tune: { probFrom: 0.8, probTo: 0.2 } }, 'tune.probFrom'],
+  ])('rejects %j naming %s', (raw, field) => {
+    expect(() => parseConfig(raw, 'x.json')).toThrow(UserError);
+    expect(() => parseConfig(raw, 'x.json')).toThrow(field);
+  });
+
+  it('names the file for missing or malformed JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ nope');
+    expect(() => loadConfig(bad)).toThrow(`${bad}: not valid JSON`);
+    expect(() => loadConfig(join(dir, 'missing.json'))).toThrow('config file not found');
+  });
+});

@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '@tgs/io';
+import { configSchema, PipelineConfig } from './schema';
+
+/** Names of the presets shipped in `configs/` (`smoke`, `cpu`, `gpu`). */
+export const PRESETS = ['smoke', 'cpu', 'gpu'] as const;
+export const DEFAULT_PRESET = 'cpu';
+
+/** Parses and validates a config object; errors name the offending field path. */
+export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
+  const res = configSchema.safeParse(raw);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new UserError(`${source}: invalid config\n${lines.join('\n')}`);
+  }
+  const cfg = res.data;
+  if (cfg.tune.probFrom >= cfg.tune.probTo) {
+    throw new UserError(`${source}: tune.probFrom (${cfg.tune.probFrom}) must be below tune.probTo (${cfg.tune.probTo})`);
+  }
+  return cfg;
+}
+
+/** The file a `--config` value names: a preset name, or a path to a JSON file. */
+export function resolveConfigPath(nameOrPath: string | undefined, workspaceRoot: string): string {
+  const value = nameOrPath ?? DEFAULT_PRESET;
+  if ((PRESETS as readonly string[]).includes(value)) return join(workspaceRoot, 'configs', `${value}.json`);
+  return resolve(value);
+}
+
+/** Reads, parses and validates a config file once; every step calls this with the same file. */
+export function loadConfig(path: string): PipelineConfig {
+  if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${PRESETS.join(', ')})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseConfig(raw, path);
+}

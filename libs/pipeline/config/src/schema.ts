@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/** One weighted term of a training loss; see `@tgs/losses` makeLoss. */
+const lossTerm = z
+  .object({
+    kind: z.enum(['bce', 'lovasz', 'dice']),
+    weight: z.number().positive().default(1),
+    perImage: z.boolean().optional(),
+    activation: z.enum(['relu', 'elu+1']).optional(),
+    symmetric: z.boolean().optional(),
+  })
+  .strict();
+
+const schedule = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('plateau'),
+      /** lr ← lr·factor after `patience` epochs without a better validation mAP. */
+      factor: z.number().gt(0).lt(1).default(0.5),
+      patience: z.number().int().nonnegative().default(3),
+      minLr: z.number().nonnegative().default(1e-5),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('cosine'),
+      /** SGDR: lr(t) = minLr + ½(lr0 − minLr)(1 + cos(π·t/T)) within each of `cycles` equal cycles; a snapshot is kept at each cycle's end. */
+      cycles: z.number().int().positive().default(1),
+      minLr: z.number().nonnegative().default(1e-5),
+    })
+    .strict(),
+  z.object({ kind: z.literal('constant') }).strict(),
+]);
+
+const stage = z
+  .object({
+    epochs: z.number().int().nonnegative(),
+    lr: z.number().positive(),
+    loss: z.array(lossTerm).min(1),
+    schedule: schedule.default({ kind: 'plateau' }),
+    /** Stop after this many epochs without a better validation mAP; 0 disables early stopping. */
+    earlyStoppingPatience: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    name: z.string().min(1).default('tgs'),
+    seed: z.number().int().default(42),
+    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /** Used only when no data folder is given: the built-in TGS-like synthetic competition. */
+    synthetic: z
+      .object({
+        nTrain: z.number().int().positive().default(1000),
+        nTest: z.number().int().positive().default(1000),
+        size: z.number().int().min(8).default(101),
+        seed: z.number().int().default(2018),
+      })
+      .strict()
+      .default({}),
+    folds: z
+      .object({
+        k: z.number().int().min(2).max(20).default(5),
+        seed: z.number().int().default(42),
+        stratify: z.enum(['coverage', 'depth']).default('coverage'),
+      })
+      .strict()
+      .default({}),
+    model: z
+      .object({
+        depth: z.number().int().min(1).max(6).default(4),
+        baseFilters: z.number().int().positive().default(16),
+        block: z.enum(['plain', 'residual']).default('plain'),
+        batchNorm: z.boolean().default(true),
+        dropout: z.number().min(0).lt(1).default(0),
+        scse: z.boolean().default(false),
+        hypercolumn: z.boolean().default(false),
+        padTo: z.number().int().positive().optional(),
+        upsample: z.enum(['transpose', 'bilinear']).default('transpose'),
+      })
+      .strict()
+      .default({}),
+    train: z
+      .object({
+        batchSize: z.number().int().positive().default(16),
+        /** Train on at most this many images per fold (0 = all): for quick presets on big data. */
+        maxTrainImages: z.number().int().nonnegative().default(0),
+        augment: z
+          .object({
+            hflip: z.boolean().default(true),
+            /** Additive brightness shift, uniform in ±brightness (images in [0,1]). */
+            brightness: z.number().min(0).max(1).default(0),
+            /** Contrast factor, uniform in 1 ± contrast, around the image mean. */
+            contrast: z.number().min(0).max(1).default(0),
+            /** Random shift as a fraction of the size and scale in 1 ± shiftScale, reflect-padded. */
+            shiftScale: z.number().min(0).max(0.5).default(0),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    stage1: stage.default({ epochs: 20, lr: 1e-3, loss: [{ kind: 'bce', weight: 1 }] }),
+    stage2: stage.default({ epochs: 10, lr: 2e-4, loss: [{ kind: 'lovasz', weight: 1 }] }),
+    predict: z
+      .object({
+        /** Horizontal-flip test-time augmentation, averaging logits. */
+        hflipTta: z.boolean().default(true),
+        batchSize: z.number().int().positive().default(32),
+      })
+      .strict()
+      .default({}),
+    ensemble: z
+      .object({ mode: z.enum(['logit-mean', 'prob-mean']).default('logit-mean') })
+      .strict()
+      .default({}),
+    tune: z
+      .object({
+        /** Coarse grid of probability thresholds, mapped to logits by log(p/(1−p)). */
+        probFrom: z.number().gt(0).lt(1).default(0.3),
+        probTo: z.number().gt(0).lt(1).default(0.7),
+        probSteps: z.number().int().min(2).default(31),
+        /** Points of the finer search around the best coarse threshold. */
+        refineSteps: z.number().int().nonnegative().default(21),
+        /** Candidate minimum predicted areas (pixels); smaller masks become empty. [0] disables. */
+        minAreas: z.array(z.number().int().nonnegative()).min(1).default([0, 10, 20, 40, 80, 120, 160]),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type PipelineConfig = z.infer<typeof configSchema>;
+export type StageConfig = PipelineConfig['stage1'];
+export type LossTermConfig = StageConfig['loss'][number];
+export type ScheduleConfig = StageConfig['schedule'];
