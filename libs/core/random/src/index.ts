@@ -1,0 +1,1 @@
+export { Rng, hash32, mixSeed, permutation } from './rng';
