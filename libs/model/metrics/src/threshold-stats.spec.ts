@@ -1,0 +1,181 @@
+import { tgsImageScore } from './tgs-score';
+import { bestThresholdFromStats, meanAPFromStats, perImageScoresFromStats, thresholdStats } from './threshold-stats';
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Second method: recount every threshold separately, straight from the definition. */
+function naiveStats(logits: Float32Array, truths: Uint8Array, pixels: number, thresholds: number[]) {
+  const n = logits.length / pixels;
+  const T = thresholds.length;
+  const predArea: number[] = [];
+  const intersection: number[] = [];
+  const truthArea: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let ta = 0;
+    for (let p = 0; p < pixels; p++) if (truths[i * pixels + p]) ta++;
+    truthArea.push(ta);
+    for (let j = 0; j < T; j++) {
+      let pa = 0;
+      let ia = 0;
+      for (let p = 0; p < pixels; p++) {
+        const fg = logits[i * pixels + p] > thresholds[j];
+        if (fg) pa++;
+        if (fg && truths[i * pixels + p]) ia++;
+      }
+      predArea.push(pa);
+      intersection.push(ia);
+    }
+  }
+  return { n, truthArea, predArea, intersection };
+}
+
+function randomCase(seed: number, n: number, pixels: number, thresholds: number[]) {
+  const r = rng(seed);
+  const logits = new Float32Array(n * pixels);
+  const truths = new Uint8Array(n * pixels);
+  for (let i = 0; i < n; i++) {
+    const kind = i % 4; // 0: empty truth, 1: full truth, 2–3: random
+    const bias = (r() - 0.5) * 6;
+    for (let p = 0; p < pixels; p++) {
+      const k = i * pixels + p;
+      truths[k] = kind === 0 ? 0 : kind === 1 ? 1 : r() < 0.4 ? 1 : 0;
+      const u = r();
+      // a share of logits sit exactly on a threshold (strictness) or are extreme / NaN
+      logits[k] =
+        u < 0.1 ? thresholds[Math.floor(r() * thresholds.length)] : u < 0.12 ? NaN : u < 0.15 ? (r() < 0.5 ? -1e30 : 1e30) : bias + (truths[k] ? 1 : -1) + (r() - 0.5) * 4;
+    }
+  }
+  return { logits, truths };
+}
+
+describe('thresholdStats', () => {
+  it.each([
+    [1, 12, 25, [0]],
+    [2, 9, 30, [-2, -1, -0.5, 0, 0.5, 1, 2]],
+    [3, 16, 11, Array.from({ length: 41 }, (_, j) => -4 + j * 0.2)],
+    [4, 5, 7, [-1e31, 1e31]],
+  ])('matches a per-threshold recount (seed %d, %d images × %d px)', (seed, n, pixels, thresholds) => {
+    const th = thresholds.map((t) => Math.fround(t)); // thresholds representable as float32 logits
+    const { logits, truths } = randomCase(seed, n, pixels, th);
+    const stats = thresholdStats(logits, truths, pixels, th);
+    const naive = naiveStats(logits, truths, pixels, th);
+    expect(stats.n).toBe(n);
+    expect(stats.pixels).toBe(pixels);
+    expect(Array.from(stats.logitThresholds)).toEqual(th);
+    expect(Array.from(stats.truthArea)).toEqual(naive.truthArea);
+    expect(Array.from(stats.predArea)).toEqual(naive.predArea);
+    expect(Array.from(stats.intersection)).toEqual(naive.intersection);
+  });
+
+  it('uses a strict comparison: a logit equal to the threshold is background', () => {
+    const stats = thresholdStats(Float32Array.from([0, 0.5, 1, -1]), Uint8Array.from([1, 1, 1, 0]), 4, [0, 0.5, 1]);
+    expect(Array.from(stats.predArea)).toEqual([2, 1, 0]);
+    expect(Array.from(stats.intersection)).toEqual([2, 1, 0]);
+    expect(Array.from(stats.truthArea)).toEqual([3]);
+  });
+
+  it('rejects bad thresholds and layouts, naming the field', () => {
+    const l = new Float32Array(4);
+    const t = new Uint8Array(4);
+    expect(() => thresholdStats(l, t, 4, [])).toThrow(/logitThresholds/);
+    expect(() => thresholdStats(l, t, 4, [0, 0])).toThrow(/logitThresholds\[1\]/);
+    expect(() => thresholdStats(l, t, 4, [1, 0])).toThrow(/strictly increasing/);
+    expect(() => thresholdStats(l, t, 4, [NaN])).toThrow(/logitThresholds\[0\]/);
+    expect(() => thresholdStats(l, new Uint8Array(3), 4, [0])).toThrow(/truths length/);
+    expect(() => thresholdStats(new Float32Array(5), new Uint8Array(5), 4, [0])).toThrow(/multiple of pixels/);
+  });
+});
+
+describe('reductions', () => {
+  // 4 images × 10 pixels, thresholds [-1, 0, 1]. Logits chosen so the areas are easy to read:
+  //   image 0: truth 4 px; pred = logit 2 on those 4 (and nowhere else) → IoU 1 at every threshold
+  //   image 1: truth empty; 2 px with logit 0.5 → predicted at −1 and 0 (area 2), empty at 1
+  //   image 2: truth 4 px (pixels 0–3); logits 0.5 on pixels 0–2, −0.5 on pixel 4
+  //            t=−1: pred {0,1,2,4}: I=3, P=4, U=5 → IoU 0.6 → 0.50,0.55 exceeded = 0.2
+  //            t=0:  pred {0,1,2}: I=3, P=3, U=4 → 0.75 → 0.5;  t=1: empty → 0
+  //   image 3: truth empty; nothing predicted → 1 everywhere
+  const pixels = 10;
+  const truths = new Uint8Array(4 * pixels);
+  const logits = new Float32Array(4 * pixels).fill(-5);
+  for (let p = 0; p < 4; p++) {
+    truths[p] = 1;
+    logits[p] = 2;
+    truths[2 * pixels + p] = 1;
+  }
+  logits[pixels + 5] = 0.5;
+  logits[pixels + 6] = 0.5;
+  for (let p = 0; p < 3; p++) logits[2 * pixels + p] = 0.5;
+  logits[2 * pixels + 4] = -0.5;
+  const stats = thresholdStats(logits, truths, pixels, [-1, 0, 1]);
+
+  it('per-image scores by hand', () => {
+    expect(Array.from(perImageScoresFromStats(stats, 0))).toEqual([1, 0, 0.2, 1]);
+    expect(Array.from(perImageScoresFromStats(stats, 1))).toEqual([1, 0, 0.5, 1]);
+    expect(Array.from(perImageScoresFromStats(stats, 2))).toEqual([1, 1, 0, 1]);
+  });
+
+  it('mean per threshold by hand', () => {
+    const m = meanAPFromStats(stats);
+    expect(m[0]).toBeCloseTo(2.2 / 4, 12);
+    expect(m[1]).toBeCloseTo(2.5 / 4, 12);
+    expect(m[2]).toBeCloseTo(3 / 4, 12);
+  });
+
+  it('minArea erases small predictions (area < minArea counts as empty)', () => {
+    // minArea 3: image 1's 2-pixel false positive disappears (→ 1); image 2 at t=0 has area 3 (kept);
+    // image 0 area 4 kept. At t=−1 image 2 keeps area 4.
+    expect(Array.from(perImageScoresFromStats(stats, 1, 3))).toEqual([1, 1, 0.5, 1]);
+    // minArea 4: image 2 at t=0 (area 3) is erased → 0
+    expect(Array.from(perImageScoresFromStats(stats, 1, 4))).toEqual([1, 1, 0, 1]);
+    // minArea 5 erases image 0's true mask too
+    expect(Array.from(perImageScoresFromStats(stats, 0, 5))).toEqual([0, 1, 0, 1]);
+    const m = meanAPFromStats(stats, 3);
+    expect(m[1]).toBeCloseTo(3.5 / 4, 12);
+  });
+
+  it('best threshold over a minArea grid', () => {
+    const best = bestThresholdFromStats(stats, [0, 3, 4]);
+    expect(best).toEqual({ thresholdIndex: 1, logitThreshold: 0, minArea: 3, meanAP: 3.5 / 4 });
+  });
+
+  it('agrees with scoring the thresholded masks directly on random data', () => {
+    const th = [-1.5, -0.25, 0, 0.75, 2];
+    const { logits: l, truths: t } = randomCase(9, 20, 16, th);
+    const s = thresholdStats(l, t, 16, th);
+    for (const minArea of [0, 2, 6]) {
+      const m = meanAPFromStats(s, minArea);
+      th.forEach((thr, j) => {
+        let sum = 0;
+        for (let i = 0; i < 20; i++) {
+          let pa = 0;
+          let ia = 0;
+          let ta = 0;
+          for (let p = i * 16; p < (i + 1) * 16; p++) {
+            if (l[p] > thr) pa++;
+            if (t[p]) ta++;
+            if (l[p] > thr && t[p]) ia++;
+          }
+          sum += pa < minArea ? tgsImageScore(0, 0, ta) : tgsImageScore(ia, pa, ta);
+        }
+        expect(m[j]).toBeCloseTo(sum / 20, 12);
+      });
+    }
+  });
+
+  it('rejects bad indexes and minArea', () => {
+    expect(() => perImageScoresFromStats(stats, 3)).toThrow(/thresholdIndex/);
+    expect(() => perImageScoresFromStats(stats, 0, -1)).toThrow(/minArea/);
+    expect(() => meanAPFromStats(stats, NaN)).toThrow(/minArea/);
+    expect(() => bestThresholdFromStats(stats, [])).toThrow(/minAreas/);
+  });
+});
