@@ -1,1 +1,2 @@
-export {};
+export { encodeRle, decodeRle, decodeRleInto, RleError } from './rle';
+export type { PixelOrder } from './rle';
