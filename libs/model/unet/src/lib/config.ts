@@ -1,0 +1,137 @@
+import { UserError } from '@tgs/io';
+
+/** Architecture of a U-Net (Ronneberger et al. 2015) as used by the TGS Salt kernels. */
+export interface UnetConfig {
+  /** Data height, e.g. 101 for TGS Salt. Input is [n, H, W, 1] with values in [0, 1]. */
+  inputHeight: number;
+  /** Data width, e.g. 101 for TGS Salt. */
+  inputWidth: number;
+  /** Number of down-sampling levels (max-pool by 2 each); the bottleneck sits at level `depth`. */
+  depth: number;
+  /** Filters at level 0; doubles per level (level l has baseFilters·2^l). */
+  baseFilters: number;
+  /**
+   * 'plain': two 3×3 conv(+BN)+ReLU (original U-Net).
+   * 'residual': post-activation ResNet basic block (He et al. 2016): relu(F(x) + P(x)) with a 1×1
+   * conv(+BN) projection P when the channel count changes, identity otherwise.
+   */
+  block: 'plain' | 'residual';
+  /** Batch normalisation after every conv of the blocks (convs then have no bias). */
+  batchNorm: boolean;
+  /** Dropout rate at the bottleneck input; half of it after every decoder concatenation (TGS kernels). */
+  dropout: number;
+  /** Concurrent spatial and channel squeeze & excitation after every decoder block (Roy et al. 2018). */
+  scse: boolean;
+  /** Upsample every decoder output to full resolution and concatenate them before the head (Hariharan et al. 2015). */
+  hypercolumn: boolean;
+  /** Side of the square the input is reflection-padded to; must be a multiple of 2^depth and ≥ max(H, W). */
+  padTo?: number;
+  /** Decoder upsampling: learned 2×2 stride-2 transposed conv, or parameter-free bilinear ×2. */
+  upsample?: 'transpose' | 'bilinear';
+  /** Seed of every initialiser and dropout mask; same seed → identical initial weights. */
+  seed?: number;
+}
+
+/** A configuration with every optional field resolved. */
+export type ResolvedUnetConfig = Required<UnetConfig>;
+
+/**
+ * The default padded side: the smallest multiple of max(32, 2^depth) that is ≥ max(H, W)
+ * (101 → 128). 32 keeps the padded size friendly to ImageNet-style encoders (5 poolings).
+ */
+export function defaultPadTo(height: number, width: number, depth: number): number {
+  const unit = Math.max(32, 2 ** depth);
+  return Math.ceil(Math.max(height, width) / unit) * unit;
+}
+
+/** The lean default ('cpu' preset): depth 4, 16 base filters, plain blocks with BN, ~1.9M parameters. */
+export function defaultUnetConfig(h: number, w: number): UnetConfig {
+  return {
+    inputHeight: h,
+    inputWidth: w,
+    depth: 4,
+    baseFilters: 16,
+    block: 'plain',
+    batchNorm: true,
+    dropout: 0,
+    scse: false,
+    hypercolumn: false,
+    padTo: defaultPadTo(h, w, 4),
+    upsample: 'transpose',
+  };
+}
+
+function positiveInt(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UserError(`unet config: ${field} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * Fills defaults and validates. Throws a `UserError` naming the offending field, since these
+ * values come from the user's config file.
+ */
+export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): ResolvedUnetConfig {
+  positiveInt(cfg.inputHeight, 'inputHeight');
+  positiveInt(cfg.inputWidth, 'inputWidth');
+  const base = defaultUnetConfig(cfg.inputHeight, cfg.inputWidth);
+  const merged = { ...base, ...stripUndefined(cfg) };
+  positiveInt(merged.depth, 'depth');
+  positiveInt(merged.baseFilters, 'baseFilters');
+  if (merged.block !== 'plain' && merged.block !== 'residual') {
+    throw new UserError(`unet config: block must be 'plain' or 'residual', got '${String(merged.block)}'`);
+  }
+  if (!(merged.dropout >= 0 && merged.dropout < 1)) {
+    throw new UserError(`unet config: dropout must be in [0, 1), got ${merged.dropout}`);
+  }
+  const upsample = merged.upsample ?? 'transpose';
+  if (upsample !== 'transpose' && upsample !== 'bilinear') {
+    throw new UserError(`unet config: upsample must be 'transpose' or 'bilinear', got '${String(upsample)}'`);
+  }
+  // padTo is derived from depth unless given explicitly, so a caller changing depth gets a matching pad.
+  const padTo = cfg.padTo ?? defaultPadTo(merged.inputHeight, merged.inputWidth, merged.depth);
+  positiveInt(padTo, 'padTo');
+  const stride = 2 ** merged.depth;
+  if (padTo % stride !== 0) {
+    throw new UserError(`unet config: padTo ${padTo} must be a multiple of 2^depth = ${stride}`);
+  }
+  if (padTo < Math.max(merged.inputHeight, merged.inputWidth)) {
+    throw new UserError(`unet config: padTo ${padTo} is smaller than the input ${merged.inputHeight}×${merged.inputWidth}`);
+  }
+  const seed = cfg.seed ?? Math.floor(Math.random() * 2 ** 31);
+  positiveOrZeroInt(seed, 'seed');
+  return {
+    inputHeight: merged.inputHeight,
+    inputWidth: merged.inputWidth,
+    depth: merged.depth,
+    baseFilters: merged.baseFilters,
+    block: merged.block,
+    batchNorm: Boolean(merged.batchNorm),
+    dropout: merged.dropout,
+    scse: Boolean(merged.scse),
+    hypercolumn: Boolean(merged.hypercolumn),
+    padTo,
+    upsample,
+    seed,
+  };
+}
+
+function positiveOrZeroInt(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new UserError(`unet config: ${field} must be a non-negative integer, got ${value}`);
+  }
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Reflection amounts [before, after] to grow `size` to `padTo`; the extra pixel of an odd total goes
+ * after (101 → 128: 13 before, 14 after), matching numpy/PyTorch center padding conventions.
+ */
+export function padAmounts(size: number, padTo: number): [number, number] {
+  const total = padTo - size;
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}

@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadLayersModel, saveLayersModel } from '@tgs/backend';
+// Side-effect imports: the custom layers must be registered before any model.json is deserialised.
+import './reflection-pad';
+import './strip-sigmoid';
+
+/**
+ * Saves a model as `<dir>/model.json` + `<dir>/weights.bin` (tfjs layers format, atomic directory
+ * replace). Custom layers (ReflectionPad2D, TgsLinearView) serialise through their registered classes.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+  await saveLayersModel(model, dir);
+}
+
+/** Loads a model written by {@link saveModel} (or by tfjs-node); custom layers are registered on import. */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  return loadLayersModel(dir);
+}

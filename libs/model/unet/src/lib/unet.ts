@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs';
+import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
+import { ReflectionPad2D } from './reflection-pad';
+
+type Sym = tf.SymbolicTensor;
+
+/**
+ * BN momentum 0.9 = PyTorch's default 0.1 (Keras's 0.99 lags far behind the weights during the
+ * short CPU runs this toolkit does, so inference-mode BN statistics would be stale).
+ */
+const BN_MOMENTUM = 0.9;
+const BN_EPSILON = 1e-5;
+/** Channel reduction of the cSE bottleneck; Roy et al. 2018 use r = 2. */
+const SCSE_REDUCTION = 2;
+
+/** Hands out consecutive seeds so every initialiser and dropout mask is reproducible from one seed. */
+class SeedSequence {
+  private next: number;
+  constructor(seed: number) {
+    this.next = seed;
+  }
+  take(): number {
+    return this.next++;
+  }
+}
+
+function apply(layer: tf.layers.Layer, x: Sym | Sym[]): Sym {
+  return layer.apply(x) as Sym;
+}
+
+/** Builder that owns the naming scheme and the seed sequence of one network. */
+class UnetBuilder {
+  private readonly seeds: SeedSequence;
+  constructor(private readonly cfg: ResolvedUnetConfig) {
+    this.seeds = new SeedSequence(cfg.seed);
+  }
+
+  heNormal(): ReturnType<typeof tf.initializers.heNormal> {
+    return tf.initializers.heNormal({ seed: this.seeds.take() });
+  }
+
+  conv(x: Sym, filters: number, kernel: number, name: string, useBias: boolean): Sym {
+    return apply(
+      tf.layers.conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.heNormal(), name }),
+      x,
+    );
+  }
+
+  bn(x: Sym, name: string): Sym {
+    return apply(tf.layers.batchNormalization({ axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON, name }), x);
+  }
+
+  relu(x: Sym, name: string): Sym {
+    return apply(tf.layers.activation({ activation: 'relu', name }), x);
+  }
+
+  /** conv 3×3 → [BN] (the conv has a bias only without BN, since BN's beta replaces it). */
+  convNorm(x: Sym, filters: number, kernel: number, name: string, suffix: string): Sym {
+    const y = this.conv(x, filters, kernel, `${name}_conv${suffix}`, !this.cfg.batchNorm);
+    return this.cfg.batchNorm ? this.bn(y, `${name}_bn${suffix}`) : y;
+  }
+
+  /** Original U-Net block: (conv 3×3 → [BN] → ReLU) × 2. */
+  plainBlock(x: Sym, filters: number, name: string): Sym {
+    const y = this.relu(this.convNorm(x, filters, 3, name, '1'), `${name}_relu1`);
+    return this.relu(this.convNorm(y, filters, 3, name, '2'), `${name}_relu2`);
+  }
+
+  /**
+   * Post-activation ResNet basic block (He et al. 2016, "Deep Residual Learning", fig. 2):
+   * out = ReLU(BN(conv(ReLU(BN(conv(x))))) + P(x)), P = 1×1 conv(+BN) when channels change
+   * (option B of the paper), identity otherwise.
+   */
+  residualBlock(x: Sym, filters: number, name: string): Sym {
+    const y = this.relu(this.convNorm(x, filters, 3, name, '1'), `${name}_relu1`);
+    const f = this.convNorm(y, filters, 3, name, '2');
+    const inChannels = x.shape[x.shape.length - 1];
+    const shortcut = inChannels === filters ? x : this.convNorm(x, filters, 1, name, '_proj');
+    const sum = apply(tf.layers.add({ name: `${name}_add` }), [f, shortcut]);
+    return this.relu(sum, `${name}_relu2`);
+  }
+
+  block(x: Sym, filters: number, name: string): Sym {
+    return this.cfg.block === 'residual' ? this.residualBlock(x, filters, name) : this.plainBlock(x, filters, name);
+  }
+
+  /**
+   * Concurrent spatial and channel squeeze & excitation (Roy, Navab, Wachinger, MICCAI 2018):
+   * cSE(x) = x ⊙ σ(W₂ ReLU(W₁ GAP(x))) (channel gates, C → C/2 → C),
+   * sSE(x) = x ⊙ σ(conv1×1(x)) (one spatial gate map), scSE(x) = cSE(x) + sSE(x).
+   */
+  scse(x: Sym, name: string): Sym {
+    const channels = x.shape[x.shape.length - 1] as number;
+    const hidden = Math.max(1, Math.floor(channels / SCSE_REDUCTION));
+    let c = apply(tf.layers.globalAveragePooling2d({ name: `${name}_cpool` }), x);
+    c = apply(
+      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: this.heNormal(), name: `${name}_cfc1` }),
+      c,
+    );
+    c = apply(
+      tf.layers.dense({ units: channels, activation: 'sigmoid', kernelInitializer: this.heNormal(), name: `${name}_cfc2` }),
+      c,
+    );
+    c = apply(tf.layers.reshape({ targetShape: [1, 1, channels], name: `${name}_cgate` }), c);
+    const cse = apply(tf.layers.multiply({ name: `${name}_cse` }), [x, c]);
+    const s = apply(
+      tf.layers.conv2d({
+        filters: 1,
+        kernelSize: 1,
+        activation: 'sigmoid',
+        kernelInitializer: this.heNormal(),
+        name: `${name}_sgate`,
+      }),
+      x,
+    );
+    const sse = apply(tf.layers.multiply({ name: `${name}_sse` }), [x, s]);
+    return apply(tf.layers.add({ name }), [cse, sse]);
+  }
+
+  upsample(x: Sym, filters: number, name: string): Sym {
+    if (this.cfg.upsample === 'bilinear') {
+      return apply(tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name }), x);
+    }
+    // Ronneberger et al.'s "up-convolution": 2×2 kernel, stride 2 (no overlap, so no checkerboard).
+    return apply(
+      tf.layers.conv2dTranspose({ filters, kernelSize: 2, strides: 2, padding: 'same', kernelInitializer: this.heNormal(), name }),
+      x,
+    );
+  }
+
+  dropout(x: Sym, rate: number, name: string): Sym {
+    if (rate <= 0) return x;
+    return apply(tf.layers.dropout({ rate, seed: this.seeds.take(), name }), x);
+  }
+
+  build(): tf.LayersModel {
+    const { inputHeight: h, inputWidth: w, depth, baseFilters, padTo, dropout } = this.cfg;
+    const filtersAt = (level: number) => baseFilters * 2 ** level;
+    const input = tf.input({ shape: [h, w, 1], name: 'image' });
+    const padH = padAmounts(h, padTo);
+    const padW = padAmounts(w, padTo);
+    let x = apply(new ReflectionPad2D({ padding: [padH, padW], name: 'pad' }), input);
+
+    const skips: Sym[] = [];
+    for (let level = 0; level < depth; level++) {
+      x = this.block(x, filtersAt(level), `enc${level + 1}`);
+      skips.push(x);
+      x = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${level + 1}` }), x);
+    }
+    x = this.dropout(x, dropout, 'bottleneck_dropout');
+    x = this.block(x, filtersAt(depth), 'bottleneck');
+
+    const decoderOutputs: Sym[] = [];
+    for (let level = depth - 1; level >= 0; level--) {
+      const name = `dec${level + 1}`;
+      x = this.upsample(x, filtersAt(level), `${name}_up`);
+      x = apply(tf.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, skips[level]]);
+      x = this.dropout(x, dropout / 2, `${name}_dropout`);
+      x = this.block(x, filtersAt(level), name);
+      if (this.cfg.scse) x = this.scse(x, `${name}_scse`);
+      decoderOutputs[level] = x;
+    }
+
+    if (this.cfg.hypercolumn) {
+      // Every decoder level, bilinearly upsampled to full resolution, then fused by a 3×3 conv.
+      const columns = decoderOutputs.map((d, level) =>
+        level === 0
+          ? d
+          : apply(tf.layers.upSampling2d({ size: [2 ** level, 2 ** level], interpolation: 'bilinear', name: `hyper${level + 1}_up` }), d),
+      );
+      x = apply(tf.layers.concatenate({ axis: -1, name: 'hypercolumn' }), columns);
+      x = this.dropout(x, dropout / 2, 'hypercolumn_dropout');
+      x = this.relu(this.convNorm(x, baseFilters, 3, 'hyper_fuse', ''), 'hyper_fuse_relu');
+    }
+
+    // Exact crop back to the data size before the head: the 1×1 head is pointwise, so cropping
+    // first is equivalent and skips the padded border.
+    x = apply(tf.layers.cropping2D({ cropping: [padH, padW], name: 'crop' }), x);
+    const logits = apply(
+      tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
+      x,
+    );
+    return tf.model({ inputs: input, outputs: logits, name: `unet_${this.cfg.block}_d${depth}_f${baseFilters}` });
+  }
+}
+
+/**
+ * A U-Net mapping images [n, H, W, 1] in [0, 1] to RAW LOGITS [n, H, W, 1] (no sigmoid: losses such
+ * as Lovász hinge and BCE-with-logits need them, and averaging logits is the better TTA/ensemble).
+ * Inside: reflection-pad to padTo × padTo → encoder (block, max-pool) × depth → [dropout] → bottleneck
+ * block → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
+ * exact crop to H × W → linear 1×1 conv named 'logits'.
+ */
+export function buildUnet(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): tf.LayersModel {
+  return new UnetBuilder(resolveUnetConfig(cfg)).build();
+}
+
+/** Number of scalar parameters, trainable and not (BN moving statistics included), as Keras's summary. */
+export function countParams(model: tf.LayersModel): number {
+  return model.weights.reduce((sum, w) => sum + w.shape.reduce((a: number, d) => a * (d ?? 1), 1), 0);
+}
