@@ -1,0 +1,38 @@
+/**
+ * Loading tfjs's wasm backend in Node (and under jest) with our training kernels.
+ */
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './kernels/register';
+
+/**
+ * Directory holding the `tfjs-backend-wasm*.wasm` binaries. In Node the emscripten loader resolves
+ * them relative to the bundle it runs from, which breaks under jest/tsx transforms and bundlers, so
+ * we point it at the package's dist directory explicitly.
+ */
+export function wasmBinaryDir(): string {
+  const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  return join(dir, 'dist');
+}
+
+let pathsSet = false;
+
+/**
+ * Makes the wasm backend usable: sets the binary paths (once), registers our training kernels and
+ * switches to 'wasm'. Returns false when the backend failed to initialise. The SIMD binary is used
+ * when the runtime supports SIMD (Node >= 16 does); multi-threading is unavailable in Node.
+ */
+export async function activateWasm(): Promise<boolean> {
+  if (!pathsSet) {
+    const dir = wasmBinaryDir();
+    if (!existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm'))) {
+      throw new Error(`wasm binaries not found in ${dir}`);
+    }
+    setWasmPaths(dir + '/');
+    pathsSet = true;
+  }
+  registerWasmTrainingKernels();
+  return tf.setBackend('wasm');
+}
