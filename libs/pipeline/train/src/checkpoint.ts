@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTensors, saveTensors } from '@tgs/backend';
+import { atomicWriteJson } from '@tgs/io';
+
+/**
+ * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
+ * statistics, and the optimizer's slots) written first, then `ckpt-<epoch>.json` (the loop state)
+ * as the commit point. Both writes are atomic; a checkpoint counts only when its JSON exists, so a
+ * process killed at any instant resumes from the last complete epoch.
+ */
+export interface CheckpointFiles {
+  dir: string;
+}
+
+function ckptName(epoch: number, ext: 'bin' | 'json'): string {
+  return `ckpt-${String(epoch).padStart(4, '0')}.${ext}`;
+}
+
+/** Adam's hidden running powers β₁ᵗ, β₂ᵗ: restored verbatim so a resumed step is bit-identical. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+export async function saveCheckpoint<S extends { epoch: number }>(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  state: S,
+): Promise<void> {
+  const tensors: Record<string, tf.Tensor> = {};
+  model.getWeights().forEach((w, i) => (tensors[`model/${String(i).padStart(4, '0')}`] = w));
+  const optWeights = await optimizer.getWeights();
+  optWeights.forEach((w, i) => (tensors[`opt/${String(i).padStart(4, '0')}/${w.name}`] = w.tensor));
+  const adam = optimizer as unknown as Partial<AdamInternals>;
+  if (adam.accBeta1 && adam.accBeta2) {
+    tensors['adam/accBeta1'] = adam.accBeta1;
+    tensors['adam/accBeta2'] = adam.accBeta2;
+  }
+  try {
+    saveTensors(join(dir, ckptName(state.epoch, 'bin')), tensors);
+  } finally {
+    // getWeights() returns a fresh scalar for the iteration count; the slots are live variables.
+    for (const w of optWeights) if (w.name === 'iter') w.tensor.dispose();
+  }
+  atomicWriteJson(join(dir, ckptName(state.epoch, 'json')), state);
+  // Older checkpoints are superseded once the new one is committed.
+  for (const f of readdirSync(dir)) {
+    const m = /^ckpt-(\d+)\.(bin|json)$/.exec(f);
+    if (m && Number(m[1]) < state.epoch) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** The newest committed checkpoint's state, or undefined when there is none. */
+export function latestCheckpoint<S>(dir: string): { state: S; binPath: string } | undefined {
+  if (!existsSync(dir)) return undefined;
+  const epochs = readdirSync(dir)
+    .map((f) => /^ckpt-(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((e) => existsSync(join(dir, ckptName(e, 'bin'))))
+    .sort((a, b) => b - a);
+  if (epochs.length === 0) return undefined;
+  const state = JSON.parse(readFileSync(join(dir, ckptName(epochs[0], 'json')), 'utf8')) as S;
+  return { state, binPath: join(dir, ckptName(epochs[0], 'bin')) };
+}
+
+/** Loads model weights and optimizer slots saved by {@link saveCheckpoint} into live objects. */
+export async function restoreCheckpoint(binPath: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
+  const tensors = loadTensors(binPath);
+  try {
+    const names = Object.keys(tensors).sort();
+    const modelWeights = names.filter((n) => n.startsWith('model/')).map((n) => tensors[n]);
+    if (modelWeights.length !== model.weights.length) {
+      throw new Error(`${binPath}: checkpoint has ${modelWeights.length} model weights, the model has ${model.weights.length}`);
+    }
+    model.setWeights(modelWeights);
+    const opt = names
+      .filter((n) => n.startsWith('opt/'))
+      .map((n) => ({ name: n.split('/').slice(2).join('/'), tensor: tensors[n] }));
+    if (opt.length > 0) await optimizer.setWeights(opt);
+    const adam = optimizer as unknown as Partial<AdamInternals>;
+    if (adam.accBeta1 && adam.accBeta2 && tensors['adam/accBeta1']) {
+      adam.accBeta1.assign(tensors['adam/accBeta1'] as tf.Scalar);
+      adam.accBeta2.assign(tensors['adam/accBeta2'] as tf.Scalar);
+    }
+  } finally {
+    // setWeights copies into variables; our loaded tensors can go.
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+}

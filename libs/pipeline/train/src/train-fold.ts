@@ -1,0 +1,288 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineConfig, StageConfig } from '@tgs/config';
+import type { TrainSet } from '@tgs/data';
+import { atomicWriteFile, atomicWriteJson, Progress } from '@tgs/io';
+import { makeLoss, LossFn } from '@tgs/losses';
+import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
+import { buildUnet, loadModel, saveModel } from '@tgs/models';
+import { mixSeed, permutation, Rng } from '@tgs/random';
+import { forwardLogits, trainingBatch } from './batches';
+import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { cosineLr, isCycleEnd, plateauStep, PlateauState } from './schedule';
+
+export interface EpochRow {
+  stage: 1 | 2;
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  valMap: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface StageResult {
+  stage: 1 | 2;
+  bestEpoch: number;
+  bestValMap: number;
+  epochs: number;
+  history: EpochRow[];
+  seconds: number;
+}
+
+export interface FoldTrainResult {
+  fold: number;
+  nTrain: number;
+  nVal: number;
+  stage1: StageResult;
+  stage2: StageResult;
+  seconds: number;
+}
+
+/** Loop state saved with every epoch's checkpoint. */
+interface StageState {
+  epoch: number;
+  bestValMap: number;
+  bestEpoch: number;
+  plateau: PlateauState;
+  epochsWithoutImprovement: number;
+  history: EpochRow[];
+  seconds: number;
+}
+
+export interface TrainFoldInput {
+  config: PipelineConfig;
+  train: TrainSet;
+  folds: Map<string, number>;
+  fold: number;
+  /** This fold's artifact folder: stage checkpoints, best models, logs, `result.json`. */
+  foldDir: string;
+  log?: (msg: string) => void;
+}
+
+/** Where each stage keeps its artifacts; the predict step reads `bestModelDir`. */
+export function stageDir(foldDir: string, stage: 1 | 2): string {
+  return join(foldDir, `stage${stage}`);
+}
+export function bestModelDir(foldDir: string, stage: 1 | 2): string {
+  return join(stageDir(foldDir, stage), 'best');
+}
+export function foldResultPath(foldDir: string): string {
+  return join(foldDir, 'result.json');
+}
+
+/** Train and validation indices (into `train.ids`) of one fold; validation = images of that fold. */
+export function splitFold(train: TrainSet, folds: Map<string, number>, fold: number): { trainIdx: number[]; valIdx: number[] } {
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  train.ids.forEach((id, i) => {
+    const f = folds.get(id);
+    if (f === undefined) throw new Error(`id ${id} has no fold in the folds file`);
+    (f === fold ? valIdx : trainIdx).push(i);
+  });
+  if (valIdx.length === 0) throw new Error(`fold ${fold} has no validation images`);
+  return { trainIdx, valIdx };
+}
+
+/**
+ * Trains one fold through both stages: stage 1 (BCE by default) from scratch, stage 2 (Lovász
+ * hinge on raw logits by default) from stage 1's best weights at its own, lower learning rate.
+ * Each stage keeps its best checkpoint by validation TGS mAP at logit 0 (p = 0.5). Finished stages
+ * are never redone and an interrupted stage resumes from its last complete epoch.
+ */
+export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult> {
+  const { config, train, folds, fold, foldDir } = input;
+  const log = input.log ?? (() => undefined);
+  if (existsSync(foldResultPath(foldDir))) {
+    log(`fold ${fold}: already trained (${foldResultPath(foldDir)})`);
+    return JSON.parse(readFileSync(foldResultPath(foldDir), 'utf8')) as FoldTrainResult;
+  }
+  const { trainIdx: allTrainIdx, valIdx } = splitFold(train, folds, fold);
+  const cap = config.train.maxTrainImages;
+  const trainIdx = cap > 0 && allTrainIdx.length > cap ? [...permutation(allTrainIdx.length, mixSeed(config.seed, fold, 7))].slice(0, cap).sort((a, b) => a - b).map((i) => allTrainIdx[i]) : allTrainIdx;
+  log(`fold ${fold}: ${trainIdx.length} train / ${valIdx.length} validation images`);
+
+  const stage1 = await runStage(1, config.stage1, { ...input, trainIdx, valIdx, log });
+  const stage2 = await runStage(2, config.stage2, { ...input, trainIdx, valIdx, log });
+  const result: FoldTrainResult = {
+    fold,
+    nTrain: trainIdx.length,
+    nVal: valIdx.length,
+    stage1,
+    stage2,
+    seconds: stage1.seconds + stage2.seconds,
+  };
+  atomicWriteJson(foldResultPath(foldDir), result);
+  return result;
+}
+
+interface StageContext extends TrainFoldInput {
+  trainIdx: number[];
+  valIdx: number[];
+  log: (msg: string) => void;
+}
+
+function newModel(config: PipelineConfig, train: TrainSet, fold: number): tf.LayersModel {
+  return buildUnet({ ...config.model, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) });
+}
+
+async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Promise<StageResult> {
+  const { config, train, fold, foldDir, log } = ctx;
+  const dir = stageDir(foldDir, stage);
+  const donePath = join(dir, 'done.json');
+  if (existsSync(donePath)) {
+    log(`fold ${fold} stage ${stage}: already done`);
+    return JSON.parse(readFileSync(donePath, 'utf8')) as StageResult;
+  }
+  mkdirSync(dir, { recursive: true });
+  const ckptDir = join(dir, 'checkpoints');
+  mkdirSync(ckptDir, { recursive: true });
+
+  const model = stage === 1 ? newModel(config, train, fold) : await loadModel(bestModelDir(foldDir, 1));
+  const optimizer = tf.train.adam(cfg.lr);
+  const lossFn = makeLoss(cfg.loss);
+  let state: StageState = {
+    epoch: -1,
+    bestValMap: -Infinity,
+    bestEpoch: -1,
+    plateau: { lr: cfg.lr, best: -Infinity, badEpochs: 0 },
+    epochsWithoutImprovement: 0,
+    history: [],
+    seconds: 0,
+  };
+  const resume = latestCheckpoint<StageState>(ckptDir);
+  if (resume) {
+    await restoreCheckpoint(resume.binPath, model, optimizer);
+    state = resume.state;
+    log(`fold ${fold} stage ${stage}: resuming after epoch ${state.epoch + 1}/${cfg.epochs}`);
+  }
+  const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+
+  try {
+    if (cfg.epochs === 0 && stage === 2) {
+      // No fine-tuning requested: stage 2's best is stage 1's best.
+      await saveModel(model, bestModelDir(foldDir, 2));
+      const s1 = JSON.parse(readFileSync(join(stageDir(foldDir, 1), 'done.json'), 'utf8')) as StageResult;
+      state.bestValMap = s1.bestValMap;
+    }
+    for (let epoch = state.epoch + 1; epoch < cfg.epochs; epoch++) {
+      const epochStart = Date.now();
+      const lr = learningRate(cfg, state, epoch);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs);
+      const { valLoss, valMap } = validate(model, lossFn, ctx);
+      const row: EpochRow = { stage, epoch, loss, valLoss, valMap, lr, seconds: (Date.now() - epochStart) / 1000 };
+      state.history.push(row);
+      state.epoch = epoch;
+      state.seconds += row.seconds;
+      if (valMap > state.bestValMap) {
+        state.bestValMap = valMap;
+        state.bestEpoch = epoch;
+        state.epochsWithoutImprovement = 0;
+        await saveModel(model, bestModelDir(foldDir, stage));
+      } else {
+        state.epochsWithoutImprovement++;
+      }
+      if (cfg.schedule.kind === 'plateau') {
+        state.plateau = plateauStep(state.plateau, valMap, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
+      } else if (cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
+        await saveModel(model, join(dir, `snapshot-${epoch}`));
+      }
+      log(
+        `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${valLoss.toFixed(4)} ` +
+          `val_mAP ${valMap.toFixed(4)} lr ${lr.toExponential(2)} ${row.seconds.toFixed(1)}s${state.bestEpoch === epoch ? ' (best)' : ''}`,
+      );
+      atomicWriteFile(join(dir, 'log.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await saveCheckpoint(ckptDir, model, optimizer, state);
+      if (cfg.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
+        log(`fold ${fold} stage ${stage}: early stop after ${epoch + 1} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
+        break;
+      }
+    }
+    const result: StageResult = {
+      stage,
+      bestEpoch: state.bestEpoch,
+      bestValMap: state.bestValMap,
+      epochs: state.history.length,
+      history: state.history,
+      seconds: state.seconds,
+    };
+    atomicWriteJson(donePath, result);
+    return result;
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+function learningRate(cfg: StageConfig, state: StageState, epoch: number): number {
+  switch (cfg.schedule.kind) {
+    case 'plateau':
+      return state.plateau.lr;
+    case 'cosine':
+      return cosineLr(epoch, cfg.epochs, cfg.schedule.cycles, cfg.lr, cfg.schedule.minLr);
+    case 'constant':
+      return cfg.lr;
+  }
+}
+
+/** One pass over the fold's training images in an order and with augmentations fixed by (seed, fold, stage, epoch). */
+function trainEpoch(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  varList: tf.Variable[],
+  lossFn: LossFn,
+  ctx: StageContext,
+  stage: 1 | 2,
+  epoch: number,
+  epochs: number,
+): number {
+  const { config, train, fold, trainIdx } = ctx;
+  const bs = config.train.batchSize;
+  const order = permutation(trainIdx.length, mixSeed(config.seed, fold, stage, epoch));
+  const nBatches = Math.ceil(trainIdx.length / bs);
+  const progress = new Progress(`fold ${fold} stage ${stage} epoch ${epoch + 1}/${epochs}`, nBatches);
+  let sum = 0;
+  let count = 0;
+  for (let b = 0; b < nBatches; b++) {
+    const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
+    const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
+    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng);
+    const cost = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, varList);
+    const value = cost ? cost.dataSync()[0] : NaN;
+    cost?.dispose();
+    x.dispose();
+    y.dispose();
+    if (!Number.isFinite(value)) throw new Error(`fold ${fold} stage ${stage} epoch ${epoch + 1}: loss became ${value}; lower the learning rate`);
+    sum += value * idx.length;
+    count += idx.length;
+    progress.tick(1, `loss ${(sum / count).toFixed(4)}`);
+  }
+  return sum / count;
+}
+
+/** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5. */
+function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { valLoss: number; valMap: number } {
+  const { config, train, valIdx } = ctx;
+  const pixels = train.height * train.width;
+  const bs = config.predict.batchSize;
+  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs }) as Float32Array;
+  const truths = new Uint8Array(valIdx.length * pixels);
+  valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
+  let lossSum = 0;
+  for (let start = 0; start < valIdx.length; start += bs) {
+    const end = Math.min(valIdx.length, start + bs);
+    const n = end - start;
+    const batchLoss = tf.tidy(() => {
+      const y = tf.tensor4d(Float32Array.from(truths.subarray(start * pixels, end * pixels)), [n, train.height, train.width, 1]);
+      const x = tf.tensor4d(logits.subarray(start * pixels, end * pixels), [n, train.height, train.width, 1]);
+      return lossFn(y, x);
+    });
+    lossSum += batchLoss.dataSync()[0] * n;
+    batchLoss.dispose();
+  }
+  const stats = thresholdStats(logits, truths, pixels, [0]);
+  return { valLoss: lossSum / valIdx.length, valMap: meanAPFromStats(stats)[0] };
+}
+
