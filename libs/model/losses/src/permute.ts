@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Descending order of each row of a [G, N] tensor, as FLAT indices into its [G·N] reshape
+ * (row g's indices are offset by g·N), ready for a 1-D gather. One `tf.topk` over all rows.
+ *
+ * `tf.topk` has no gradient in tfjs: the order must reach the loss only through `permute` below,
+ * which captures it in a closure instead of taking it as an input, so no gradient path ever leads
+ * back into TopK.
+ */
+export function descendingOrder(rows: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [groups, n] = rows.shape;
+    const { values, indices } = tf.topk(rows, n, true);
+    values.dispose();
+    const offsets = tf.mul(tf.range(0, groups, 1, 'int32'), tf.scalar(n, 'int32')).reshape([groups, 1]);
+    return tf.reshape(tf.add(indices, offsets), [groups * n]);
+  });
+}
+
+/** inverse[perm[i]] = i, by one scatter (O(N)); used to route gradients back through a permutation. */
+export function inversePermutation(perm: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const n = perm.shape[0];
+    return tf.scatterND(tf.reshape(perm, [n, 1]), tf.range(0, n, 1, 'int32'), [n]) as tf.Tensor1D;
+  });
+}
+
+/**
+ * x[perm] for a permutation `perm` of 0…N−1, differentiable in x with a custom gradient:
+ * since every element is used exactly once, the gradient of the gather is the gather of dy by the
+ * inverse permutation. tfjs' own GatherV2 gradient is an UnsortedSegmentSum, which the wasm backend
+ * does not implement; this form needs only GatherV2 and ScatterNd, available on cpu, wasm and
+ * tensorflow. `perm` is captured (not an input), so it is treated as a constant.
+ */
+export function permute(x: tf.Tensor1D, perm: tf.Tensor1D): tf.Tensor1D {
+  if (x.shape[0] !== perm.shape[0]) throw new Error(`permute: x has ${x.shape[0]} elements, perm ${perm.shape[0]}`);
+  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([perm]);
+    return {
+      value: tf.gather(input, perm),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.gather(dy, inversePermutation(saved[0] as tf.Tensor1D))),
+    };
+  });
+  return op(x) as tf.Tensor1D;
+}
