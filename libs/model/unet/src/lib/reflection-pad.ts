@@ -5,11 +5,15 @@ export type Padding2D = [[number, number], [number, number]];
 
 /**
  * Reflection padding of an NHWC batch (numpy 'reflect' / PyTorch ReflectionPad2d: the edge pixel is
- * not repeated, so row −k mirrors row k). Built on `tf.mirrorPad(…, 'reflect')`, whose gradient
- * (a sum of slices) exists on every backend and whose kernel exists on wasm.
+ * not repeated, so row −k mirrors row k and row n−1+k mirrors row n−1−k).
  *
- * `tf.mirrorPad` only allows a pad < size per side; larger pads (a small image padded to 32) are
- * done in successive reflections of the already padded tensor, each at most size − 1.
+ * Built from slice + reverse + concat rather than `tf.mirrorPad`: in tfjs 4.22 the MirrorPad
+ * gradient only slices the centre out of dy and drops what the reflected copies contribute, so
+ * border pixels would get wrong gradients. The composed ops have exact gradients, and all of them
+ * (Slice, Reverse, Concat, PadV2 for slice's gradient) have wasm kernels.
+ *
+ * A pad ≥ size (a small image padded to 32) is done in successive reflections of the already
+ * padded tensor, each at most size − 1 per side.
  */
 export function reflectionPad2d(x: tf.Tensor4D, padding: Padding2D): tf.Tensor4D {
   const [[top, bottom], [left, right]] = padding;
@@ -26,11 +30,29 @@ export function reflectionPad2d(x: tf.Tensor4D, padding: Padding2D): tf.Tensor4D
       }
       const [st, sb] = [Math.min(t, h - 1), Math.min(b, h - 1)];
       const [sl, sr] = [Math.min(l, w - 1), Math.min(r, w - 1)];
-      y = tf.mirrorPad(y, [[0, 0], [st, sb], [sl, sr], [0, 0]], 'reflect');
+      y = reflectAxis(reflectAxis(y, 1, st, sb), 2, sl, sr);
       [t, b, l, r] = [t - st, b - sb, l - sl, r - sr];
     }
     return y === x ? x.clone() : y;
   });
+}
+
+/** One reflection along `axis` with before, after ≤ size − 1: [rev(x[1..before]), x, rev(x[n−1−after..n−2])]. */
+function reflectAxis(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
+  if (before === 0 && after === 0) return x;
+  const n = x.shape[axis];
+  const band = (start: number, size: number): tf.Tensor4D => {
+    const begin = [0, 0, 0, 0];
+    const sizes = [-1, -1, -1, -1];
+    begin[axis] = start;
+    sizes[axis] = size;
+    return tf.reverse(tf.slice(x, begin, sizes), axis);
+  };
+  const parts: tf.Tensor4D[] = [];
+  if (before > 0) parts.push(band(1, before));
+  parts.push(x);
+  if (after > 0) parts.push(band(n - 1 - after, after));
+  return tf.concat(parts, axis);
 }
 
 export interface ReflectionPad2DArgs {
