@@ -1,1 +1,3 @@
-export {};
+export { predictFold, predictionPaths } from './predict-fold';
+export type { PredictFoldInput, PredictionMeta } from './predict-fold';
+export { identityTta, hflipTta, ttaPairs } from './tta';

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineConfig } from '@tgs/config';
+import type { ImageSet, TrainSet } from '@tgs/data';
+import { atomicWriteFile, atomicWriteJson, Float32FileWriter, Progress } from '@tgs/io';
+import { loadModel } from '@tgs/models';
+import { bestModelDir, forwardLogits, splitFold } from '@tgs/train';
+import { ttaPairs } from './tta';
+
+/** Files of one fold's predictions, all float32 logits, image-major (N × H·W). */
+export function predictionPaths(foldDir: string) {
+  const dir = join(foldDir, 'predict');
+  return {
+    dir,
+    oofIds: join(dir, 'oof-ids.txt'),
+    oofStage1: join(dir, 'oof-stage1.f32'),
+    oofStage2: join(dir, 'oof-stage2.f32'),
+    test: join(dir, 'test.f32'),
+    meta: join(dir, 'meta.json'),
+  };
+}
+
+export interface PredictionMeta {
+  fold: number;
+  height: number;
+  width: number;
+  nOof: number;
+  nTest: number;
+  testIds: string[];
+  tta: string[];
+}
+
+export interface PredictFoldInput {
+  config: PipelineConfig;
+  train: TrainSet;
+  test: ImageSet;
+  folds: Map<string, number>;
+  fold: number;
+  foldDir: string;
+  log?: (msg: string) => void;
+}
+
+/**
+ * Out-of-fold logits of the fold's validation images after each stage (stage 1's best model and
+ * stage 2's best model) and test logits of stage 2's best model, each averaged over the TTA pairs
+ * in logit space. Test logits stream to disk batch by batch.
+ */
+export async function predictFold(input: PredictFoldInput): Promise<PredictionMeta> {
+  const { config, train, test, folds, fold, foldDir } = input;
+  const log = input.log ?? (() => undefined);
+  const paths = predictionPaths(foldDir);
+  if (existsSync(paths.meta)) {
+    const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as PredictionMeta;
+    if (meta.nTest === test.ids.length && meta.testIds.every((id, i) => id === test.ids[i])) {
+      log(`fold ${fold}: predictions already written`);
+      return meta;
+    }
+  }
+  if (test.height !== train.height || test.width !== train.width) {
+    throw new Error(`test images are ${test.height}×${test.width}, train images ${train.height}×${train.width}`);
+  }
+  const { valIdx } = splitFold(train, folds, fold);
+  const ttas = ttaPairs(config.predict.hflipTta);
+  const opts = { batchSize: config.predict.batchSize, ttas };
+  const { height, width } = train;
+
+  for (const stage of [1, 2] as const) {
+    const model = await loadModel(bestModelDir(foldDir, stage));
+    try {
+      const writer = new Float32FileWriter(stage === 1 ? paths.oofStage1 : paths.oofStage2);
+      try {
+        const progress = new Progress(`fold ${fold} OOF stage ${stage}`, valIdx.length);
+        forwardLogits(model, train.images, valIdx, height, width, {
+          ...opts,
+          onBatch: (v) => {
+            writer.write(v);
+            progress.tick(v.length / (height * width));
+          },
+        });
+        writer.commit(valIdx.length * height * width);
+      } catch (err) {
+        writer.abort();
+        throw err;
+      }
+      if (stage === 2) {
+        const all = Array.from({ length: test.ids.length }, (_, i) => i);
+        const writer2 = new Float32FileWriter(paths.test);
+        try {
+          const progress = new Progress(`fold ${fold} test`, all.length);
+          forwardLogits(model, test.images, all, height, width, {
+            ...opts,
+            onBatch: (v) => {
+              writer2.write(v);
+              progress.tick(v.length / (height * width));
+            },
+          });
+          writer2.commit(all.length * height * width);
+        } catch (err) {
+          writer2.abort();
+          throw err;
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  atomicWriteFile(paths.oofIds, valIdx.map((i) => train.ids[i]).join('\n') + '\n');
+  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name) };
+  atomicWriteJson(paths.meta, meta);
+  log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')})`);
+  return meta;
+}
