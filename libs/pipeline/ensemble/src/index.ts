@@ -1,1 +1,4 @@
-export {};
+export { ensembleFolds, ensemblePaths } from './ensemble';
+export type { EnsembleInput, EnsembleMeta } from './ensemble';
+export { combineLogits, sigmoid, logit } from './combine';
+export type { EnsembleMode } from './combine';

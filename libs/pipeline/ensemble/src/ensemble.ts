@@ -1,0 +1,116 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteJson, Float32FileWriter, float32FileLength, Progress, readFloat32File, writeFloat32File } from '@tgs/io';
+import { predictionPaths, PredictionMeta } from '@tgs/predict';
+import { combineLogits, EnsembleMode } from './combine';
+
+export function ensemblePaths(workDir: string) {
+  const dir = join(workDir, 'ensemble');
+  return {
+    dir,
+    test: join(dir, 'test.f32'),
+    oofStage1: join(dir, 'oof-stage1.f32'),
+    oofStage2: join(dir, 'oof-stage2.f32'),
+    meta: join(dir, 'meta.json'),
+  };
+}
+
+export interface EnsembleMeta {
+  mode: EnsembleMode;
+  folds: number[];
+  height: number;
+  width: number;
+  trainIds: string[];
+  testIds: string[];
+}
+
+export interface EnsembleInput {
+  workDir: string;
+  foldDirs: string[];
+  /** Train ids in the data's order: the OOF arrays are laid out in this order. */
+  trainIds: string[];
+  mode: EnsembleMode;
+  /** Test images combined per chunk; bounds memory to chunk × folds × H·W floats. */
+  chunkImages?: number;
+  log?: (msg: string) => void;
+}
+
+/**
+ * Test logits: the fold models' logits combined image by image, read and written in chunks so
+ * that all folds' test logits never sit in memory together. OOF logits: each fold's validation
+ * logits placed at their images' positions in train order (every train id exactly once).
+ */
+export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
+  const { workDir, foldDirs, trainIds, mode } = input;
+  const log = input.log ?? (() => undefined);
+  const metas = foldDirs.map((d) => JSON.parse(readFileSync(predictionPaths(d).meta, 'utf8')) as PredictionMeta);
+  const { height, width } = metas[0];
+  const pixels = height * width;
+  const testIds = metas[0].testIds;
+  for (const m of metas) {
+    if (m.height !== height || m.width !== width) throw new Error(`fold ${m.fold}: image size ${m.height}×${m.width} differs from ${height}×${width}`);
+    if (m.testIds.length !== testIds.length || m.testIds.some((id, i) => id !== testIds[i])) throw new Error(`fold ${m.fold}: test ids differ from fold ${metas[0].fold}'s`);
+  }
+  const out = ensemblePaths(workDir);
+
+  // OOF: scatter each fold's validation logits into train order.
+  const position = new Map(trainIds.map((id, i) => [id, i]));
+  const seen = new Uint8Array(trainIds.length);
+  const oof = { 1: new Float32Array(trainIds.length * pixels), 2: new Float32Array(trainIds.length * pixels) };
+  foldDirs.forEach((d, k) => {
+    const paths = predictionPaths(d);
+    const ids = readFileSync(paths.oofIds, 'utf8').split('\n').filter((s) => s.length > 0);
+    for (const stage of [1, 2] as const) {
+      const logits = readFloat32File(stage === 1 ? paths.oofStage1 : paths.oofStage2);
+      if (logits.length !== ids.length * pixels) throw new Error(`${d}: OOF stage ${stage} has ${logits.length / pixels} images, ids list ${ids.length}`);
+      ids.forEach((id, j) => {
+        const i = position.get(id);
+        if (i === undefined) throw new Error(`${paths.oofIds}: id ${id} is not a train id`);
+        if (stage === 1) {
+          if (seen[i]) throw new Error(`id ${id} is out-of-fold in more than one fold (fold ${metas[k].fold})`);
+          seen[i] = 1;
+        }
+        oof[stage].set(logits.subarray(j * pixels, (j + 1) * pixels), i * pixels);
+      });
+    }
+  });
+  const missing = trainIds.filter((_, i) => !seen[i]);
+  if (missing.length > 0) throw new Error(`${missing.length} train ids have no OOF prediction (first: ${missing[0]})`);
+  writeFloat32File(out.oofStage1, oof[1]);
+  writeFloat32File(out.oofStage2, oof[2]);
+
+  // Test: combine the folds chunk by chunk.
+  const chunk = input.chunkImages ?? 256;
+  const fds = foldDirs.map((d) => {
+    const p = predictionPaths(d).test;
+    if (float32FileLength(p, pixels) !== testIds.length * pixels) throw new Error(`${p}: expected ${testIds.length} images of ${pixels} logits`);
+    return openSync(p, 'r');
+  });
+  const writer = new Float32FileWriter(out.test);
+  try {
+    const bufs = fds.map(() => new Float32Array(chunk * pixels));
+    const combined = new Float32Array(chunk * pixels);
+    const progress = new Progress('ensemble test', testIds.length);
+    for (let start = 0; start < testIds.length; start += chunk) {
+      const n = Math.min(chunk, testIds.length - start);
+      const parts = fds.map((fd, k) => {
+        const view = new Uint8Array(bufs[k].buffer, 0, n * pixels * 4);
+        let got = 0;
+        while (got < view.length) got += readSync(fd, view, got, view.length - got, start * pixels * 4 + got);
+        return bufs[k].subarray(0, n * pixels);
+      });
+      writer.write(combineLogits(parts, mode, combined.subarray(0, n * pixels)));
+      progress.tick(n);
+    }
+    writer.commit(testIds.length * pixels);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    fds.forEach((fd) => closeSync(fd));
+  }
+  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds };
+  atomicWriteJson(out.meta, meta);
+  log(`ensembled ${foldDirs.length} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
+  return meta;
+}
