@@ -1,1 +1,4 @@
-export {};
+export { generateSynthetic, DEFAULT_SIZE } from './generate';
+export type { SyntheticOptions, SyntheticSummary } from './generate';
+export { renderSample, saltProbability, MIN_DEPTH, MAX_DEPTH } from './render';
+export type { SyntheticSample } from './render';

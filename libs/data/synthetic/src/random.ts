@@ -1,0 +1,87 @@
+/**
+ * Seeded randomness for the generator. Everything is derived from integer seeds through a
+ * 32-bit avalanche hash, so each sample (and each component of a sample) has its own
+ * independent stream and rendering sample i never depends on how many samples came before.
+ */
+
+/**
+ * "lowbias32" integer hash (C. Wellons, "Prospecting for hash functions", 2018):
+ * x ^= x>>16; x *= 0x7feb352d; x ^= x>>15; x *= 0x846ca68b; x ^= x>>16.
+ */
+export function hash32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Combines integer parts (any safe integers, negative allowed) into one 32-bit seed.
+ * Both 32-bit halves of each part are hashed so seeds differing only above 2^32 still differ.
+ */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    const lo = p >>> 0;
+    const hi = Math.floor(p / 4294967296) >>> 0;
+    h = hash32(h ^ hash32(lo));
+    h = hash32(h ^ hash32(hi + 0x632be5ab));
+  }
+  return h;
+}
+
+/** mulberry32 (T. Ettinger, public domain): a small, fast 32-bit generator, uniform in [0, 1). */
+export class Rng {
+  private state: number;
+  private spare: number | null = null;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform in [a, b). */
+  uniform(a: number, b: number): number {
+    return a + (b - a) * this.next();
+  }
+
+  /** Uniform integer in [a, b] (inclusive). */
+  int(a: number, b: number): number {
+    return a + Math.floor(this.next() * (b - a + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Random sign, ±1. */
+  sign(): number {
+    return this.next() < 0.5 ? -1 : 1;
+  }
+
+  /**
+   * Standard normal by Box–Muller (r = sqrt(-2 ln u), angle 2πv gives two independent normals
+   * r·cos and r·sin; the second is kept for the next call). 1 - u keeps ln's argument in (0, 1].
+   */
+  normal(): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return z;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - this.next()));
+    const a = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(a);
+    return r * Math.cos(a);
+  }
+}
