@@ -1,0 +1,331 @@
+/**
+ * The report's sections, each a pure function from the (validated) input to an HTML fragment.
+ * Every piece of text from the input goes through `escapeHtml`.
+ */
+import { escapeHtml as esc } from './escape';
+import { fmtDelta, fmtInt, fmtLogit, fmtMap, fmtPct, fmtProb, fmtSeconds, meanStd } from './format';
+import type { WorstImagePictures } from './images';
+import { OVERLAY, OVERLAY_SCALE } from './images';
+import { barChart, lineChart } from './svg/plot';
+import type { Marker, Point, RefLine } from './svg/plot';
+import { formatTick, niceTicks } from './svg/scale';
+import type { EpochRow, FoldResult, ReportInput, WorstImage } from './types';
+import { sigmoid } from './validate';
+
+const COLORS = { train: '#4c78a8', val: '#f58518', map: '#54a24b', chosen: '#d62728', ref: '#888', empty: '#9d755d', bar: '#4c78a8' };
+
+/** Below this |delta| a stage-2 change is reported as "no difference": it is under one image in 2000. */
+const NO_CHANGE = 0.0005;
+
+function section(id: string, title: string, body: string): string {
+  return `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+}
+
+function rgbCss(c: readonly number[]): string {
+  return `rgb(${c.join(',')})`;
+}
+
+/** The "does Lovász help?" sentence and its tone, from the overall and per-fold stage deltas. */
+export function stage2Verdict(input: ReportInput): { text: string; tone: 'good' | 'bad' | 'neutral' } {
+  const delta = input.oofMapStage2 - input.oofMapStage1;
+  const improved = input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length;
+  const folds = input.folds.length > 0 ? `; better in ${improved} of ${input.folds.length} folds` : '';
+  const tone = Math.abs(delta) < NO_CHANGE ? 'neutral' : delta > 0 ? 'good' : 'bad';
+  const verb = tone === 'neutral' ? 'made no clear difference' : tone === 'good' ? 'helped' : 'hurt';
+  return { text: `Stage 2 (Lovász fine-tuning) ${verb}: ${fmtDelta(delta)} OOF mAP at logit 0${folds}.`, tone };
+}
+
+export function headerSection(input: ReportInput): string {
+  const s = input.submission;
+  return (
+    `<header><h1>${esc(input.title)}</h1>` +
+    `<p class="meta">${esc(input.createdAt)} · backend: ${esc(input.backend)} · submission: <code>${esc(s.path)}</code> ` +
+    `(${fmtInt(s.rows)} rows, ${fmtInt(s.nonEmpty)} non-empty = ${fmtPct(s.rows > 0 ? s.nonEmpty / s.rows : NaN)})</p></header>`
+  );
+}
+
+function card(label: string, value: string, sub: string, cls = ''): string {
+  return `<div class="card${cls ? ' ' + cls : ''}"><div class="label">${esc(label)}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`;
+}
+
+export function headlineSection(input: ReportInput): string {
+  const verdict = stage2Verdict(input);
+  const tuneGain = input.oofMapTuned - input.oofMapStage2;
+  const cards =
+    card('OOF mAP stage 1', fmtMap(input.oofMapStage1), 'at logit 0') +
+    card('OOF mAP stage 2', fmtMap(input.oofMapStage2), `${fmtDelta(input.oofMapStage2 - input.oofMapStage1)} vs stage 1`, verdict.tone) +
+    card('OOF mAP tuned', fmtMap(input.oofMapTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
+    card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofMapTuned - input.allEmptyBaseline)} above it`) +
+    card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`) +
+    card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied');
+  return section(
+    'headline',
+    'Headline',
+    `<div class="cards">${cards}</div>` +
+      `<p class="verdict ${verdict.tone}">${esc(verdict.text)}</p>` +
+      `<p class="note">The tuned mAP picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>`,
+  );
+}
+
+export function notesSection(notes: readonly string[]): string {
+  if (notes.length === 0) return '';
+  return `<section id="notes" class="warn"><h2>Consistency checks</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
+}
+
+export function foldsSection(input: ReportInput): string {
+  if (input.folds.length === 0) return section('folds', 'Folds', '<p>No folds.</p>');
+  const rows = input.folds
+    .map((f) => {
+      const d = f.oofMapStage2 - f.oofMapStage1;
+      const epochSeconds = f.history.length > 0 ? f.history.reduce((s, r) => s + r.seconds, 0) / f.history.length : NaN;
+      return (
+        `<tr><td>${f.fold}</td><td>${fmtInt(f.nTrain)}</td><td>${fmtInt(f.nVal)}</td>` +
+        `<td>${f.stage1.bestEpoch} / ${f.stage1.epochs}</td><td>${fmtMap(f.oofMapStage1)}</td>` +
+        `<td>${f.stage2.bestEpoch} / ${f.stage2.epochs}</td><td>${fmtMap(f.oofMapStage2)}</td>` +
+        `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td>` +
+        `<td>${Number.isFinite(epochSeconds) ? fmtSeconds(epochSeconds) : '–'}</td><td>${fmtSeconds(f.seconds)}</td></tr>`
+      );
+    })
+    .join('');
+  const s1 = meanStd(input.folds.map((f) => f.oofMapStage1));
+  const s2 = meanStd(input.folds.map((f) => f.oofMapStage2));
+  const dd = meanStd(input.folds.map((f) => f.oofMapStage2 - f.oofMapStage1));
+  const foot =
+    `<tr><td colspan="4">mean ± sd</td><td>${fmtMap(s1.mean)} ± ${fmtMap(s1.std)}</td><td></td>` +
+    `<td>${fmtMap(s2.mean)} ± ${fmtMap(s2.std)}</td><td>${fmtDelta(dd.mean)}</td><td></td><td>${fmtSeconds(input.folds.reduce((s, f) => s + f.seconds, 0))}</td></tr>`;
+  return section(
+    'folds',
+    'Folds',
+    `<table class="num"><thead><tr><th>fold</th><th>train</th><th>val</th><th>stage 1 best epoch</th><th>val mAP stage 1</th>` +
+      `<th>stage 2 best epoch</th><th>val mAP stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th></tr></thead>` +
+      `<tbody>${rows}</tbody><tfoot>${foot}</tfoot></table>` +
+      `<p class="note">Validation mAP at logit 0 and min area 0 on each fold's held-out images; the overall OOF mAP pools all of them.</p>`,
+  );
+}
+
+/** Logit ticks for the secondary axis of the threshold chart, positioned at sigmoid(logit). */
+export function logitAxisTicks(probMin: number, probMax: number): { x: number; label: string }[] {
+  const clamp = (p: number): number => Math.min(1 - 1e-6, Math.max(1e-6, p));
+  const logit = (p: number): number => Math.log(clamp(p) / (1 - clamp(p)));
+  const { ticks, step } = niceTicks(logit(probMin), logit(probMax), 6);
+  return ticks.map((l) => ({ x: sigmoid(l), label: formatTick(l, step) })).filter((t) => t.x >= probMin - 1e-12 && t.x <= probMax + 1e-12);
+}
+
+export function thresholdSection(input: ReportInput): string {
+  const curve = [...input.thresholdCurve].sort((a, b) => a.probThreshold - b.probThreshold);
+  if (curve.length === 0) return section('threshold', 'Threshold sweep', '<p>No threshold sweep was run.</p>');
+  const chosen = curve.reduce((best, p) =>
+    Math.abs(p.probThreshold - input.probThreshold) < Math.abs(best.probThreshold - input.probThreshold) ? p : best,
+  );
+  const probs = curve.map((p) => p.probThreshold).concat(input.probThreshold);
+  const lo = Math.min(...probs);
+  const hi = Math.max(...probs);
+  const svg = lineChart({
+    width: 760,
+    height: 340,
+    xLabel: 'probability threshold',
+    yLabel: 'OOF mAP',
+    series: [{ label: 'OOF mAP', color: COLORS.map, points: curve.map((p) => [p.probThreshold, p.map] as Point), dots: true }],
+    markers: [
+      { x: chosen.probThreshold, y: chosen.map, label: `chosen p ${fmtProb(input.probThreshold)} / logit ${fmtLogit(input.logitThreshold)}: ${fmtMap(chosen.map)}`, color: COLORS.chosen },
+    ],
+    refLines: [{ axis: 'y', value: input.oofMapStage2, label: `stage 2 at logit 0: ${fmtMap(input.oofMapStage2)}`, color: COLORS.ref }],
+    topAxis: { label: 'logit threshold', ticks: logitAxisTicks(lo, hi) },
+  });
+  const best = curve.reduce((b, p) => (p.map > b.map ? p : b));
+  return section(
+    'threshold',
+    'Threshold sweep',
+    `<figure>${svg}<figcaption>OOF mAP against the probability threshold (logit on the top axis), ${curve.length} points from the coarse grid and the fine search. ` +
+      `The chosen point is circled; the sweep's best is ${fmtMap(best.map)} at p ${fmtProb(best.probThreshold)} (logit ${fmtLogit(best.logitThreshold)}).</figcaption></figure>`,
+  );
+}
+
+export function minAreaSection(input: ReportInput): string {
+  const curve = [...input.minAreaCurve].sort((a, b) => a.minArea - b.minArea);
+  if (curve.length === 0) return section('min-area', 'Min-area sweep', '<p>No min-area sweep was run.</p>');
+  const chosen = curve.reduce((best, p) => (Math.abs(p.minArea - input.minArea) < Math.abs(best.minArea - input.minArea) ? p : best));
+  const svg = lineChart({
+    width: 760,
+    height: 300,
+    xLabel: 'min area (pixels): predicted masks smaller than this are emptied',
+    yLabel: 'OOF mAP',
+    xIntegers: true,
+    series: [{ label: `OOF mAP at p ${fmtProb(input.probThreshold)}`, color: COLORS.map, points: curve.map((p) => [p.minArea, p.map] as Point), dots: true }],
+    markers: [{ x: chosen.minArea, y: chosen.map, label: `chosen ${fmtInt(input.minArea)} px: ${fmtMap(chosen.map)}`, color: COLORS.chosen }],
+  });
+  return section('min-area', 'Min-area sweep', `<figure>${svg}<figcaption>At the chosen threshold. An empty image with any predicted pixel scores 0, which is what a min area guards against.</figcaption></figure>`);
+}
+
+export function coverageSection(input: ReportInput): string {
+  const bins = input.coverageBins;
+  if (bins.length === 0) return section('coverage', 'mAP by coverage', '<p>No coverage bins.</p>');
+  const total = bins.reduce((s, b) => s + b.count, 0);
+  // Each image contributes (1 - score) / N to the gap between the mAP and 1, so a bin's share
+  // of that gap is count * (1 - mAP) / sum over bins of count * (1 - mAP).
+  const lost = bins.map((b) => b.count * (1 - b.map));
+  const lostTotal = lost.reduce((s, v) => s + v, 0);
+  const svg = barChart({
+    width: 760,
+    height: 300,
+    yLabel: 'OOF mAP',
+    yInclude: [1],
+    bars: bins.map((b) => ({ label: b.label, value: b.map, note: `n=${fmtInt(b.count)}`, color: b.label === 'empty' ? COLORS.empty : COLORS.bar })),
+    refLines: [{ value: input.oofMapTuned, label: `overall tuned ${fmtMap(input.oofMapTuned)}`, color: COLORS.chosen }],
+    formatValue: (v) => v.toFixed(3),
+  });
+  const rows = bins
+    .map(
+      (b, i) =>
+        `<tr><td class="text">${esc(b.label)}</td><td>${fmtInt(b.count)}</td><td>${fmtPct(total > 0 ? b.count / total : NaN)}</td><td>${fmtMap(b.map)}</td>` +
+        `<td>${fmtPct(lostTotal > 0 ? lost[i] / lostTotal : NaN)}</td></tr>`,
+    )
+    .join('');
+  return section(
+    'coverage',
+    'mAP by coverage',
+    `<div class="row"><figure>${svg}</figure><table class="num"><thead><tr><th>coverage</th><th>images</th><th>share</th><th>mAP</th><th>share of lost score</th></tr></thead>` +
+      `<tbody>${rows}</tbody></table></div>` +
+      `<p class="note">Coverage = salt pixels / image pixels of the true mask, at the chosen threshold and min area. "Share of lost score" says where the distance to 1.0 comes from.</p>`,
+  );
+}
+
+export function confusionSection(input: ReportInput): string {
+  const c = input.confusion;
+  const emptyTotal = c.truthEmptyPredEmpty + c.truthEmptyPredNonEmpty;
+  const saltTotal = c.truthNonEmptyPredEmpty + c.truthNonEmptyPredNonEmpty;
+  const cell = (n: number, rowTotal: number, cls: string): string => `<td class="${cls}">${fmtInt(n)}<span class="pct">${fmtPct(rowTotal > 0 ? n / rowTotal : NaN)}</span></td>`;
+  const table =
+    `<table class="confusion num"><thead><tr><th></th><th>predicted empty</th><th>predicted salt</th><th>total</th></tr></thead><tbody>` +
+    `<tr><th>truth empty</th>${cell(c.truthEmptyPredEmpty, emptyTotal, 'good')}${cell(c.truthEmptyPredNonEmpty, emptyTotal, 'bad')}<td>${fmtInt(emptyTotal)}</td></tr>` +
+    `<tr><th>truth salt</th>${cell(c.truthNonEmptyPredEmpty, saltTotal, 'bad')}${cell(c.truthNonEmptyPredNonEmpty, saltTotal, 'good')}<td>${fmtInt(saltTotal)}</td></tr>` +
+    `</tbody></table>`;
+  const wrong = c.truthEmptyPredNonEmpty + c.truthNonEmptyPredEmpty;
+  const all = emptyTotal + saltTotal;
+  return section(
+    'confusion',
+    'Empty vs non-empty',
+    table +
+      `<p class="note">Both off-diagonal cells score exactly 0 per image: ${fmtInt(wrong)} images (${fmtPct(all > 0 ? wrong / all : NaN)} of OOF) cost at most ${fmtMap(all > 0 ? wrong / all : 0)} mAP. ` +
+      `Percentages are of the row.</p>`,
+  );
+}
+
+/**
+ * The x coordinate of each epoch in a fold's training chart: 1, 2, ... through stage 1 and on
+ * through stage 2, whatever numbering the trainer used inside each stage.
+ */
+export function epochAxis(history: readonly EpochRow[]): { rows: EpochRow[]; x: number[]; stage1Epochs: number } {
+  const rows = [...history].sort((a, b) => a.stage - b.stage || a.epoch - b.epoch);
+  return { rows, x: rows.map((_, i) => i + 1), stage1Epochs: rows.filter((r) => r.stage === 1).length };
+}
+
+function foldCharts(f: FoldResult): string {
+  const { rows, x, stage1Epochs } = epochAxis(f.history);
+  if (rows.length === 0) return `<div class="fold"><h3>Fold ${f.fold}</h3><p>No history.</p></div>`;
+  const refLines: RefLine[] =
+    stage1Epochs > 0 && stage1Epochs < rows.length ? [{ axis: 'x', value: stage1Epochs + 0.5, label: 'stage 2 →', color: COLORS.ref }] : [];
+  const markers: Marker[] = [];
+  for (const stage of [1, 2] as const) {
+    const best = stage === 1 ? f.stage1 : f.stage2;
+    const i = rows.findIndex((r) => r.stage === stage && r.epoch === best.bestEpoch);
+    if (i >= 0) markers.push({ x: x[i], y: rows[i].valMap, label: fmtMap(rows[i].valMap), color: COLORS.chosen });
+  }
+  const loss = lineChart({
+    width: 440,
+    height: 230,
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    xIntegers: true,
+    series: [
+      { label: 'train loss', color: COLORS.train, points: rows.map((r, i) => [x[i], r.loss] as Point) },
+      { label: 'val loss', color: COLORS.val, points: rows.map((r, i) => [x[i], r.valLoss] as Point), dashed: true },
+    ],
+    refLines,
+  });
+  const map = lineChart({
+    width: 440,
+    height: 230,
+    xLabel: 'epoch',
+    yLabel: 'val mAP',
+    xIntegers: true,
+    series: [{ label: 'val mAP', color: COLORS.map, points: rows.map((r, i) => [x[i], r.valMap] as Point), dots: rows.length <= 60 }],
+    refLines,
+    markers,
+  });
+  return `<div class="fold"><h3>Fold ${f.fold}</h3><div class="pair">${loss}${map}</div></div>`;
+}
+
+export function trainingSection(input: ReportInput): string {
+  if (input.folds.length === 0) return section('training', 'Training curves', '<p>No folds.</p>');
+  return section(
+    'training',
+    'Training curves',
+    `<p class="note">Stage 1 then stage 2 on one epoch axis; the dashed line marks the switch. The loss scale changes between stages (stage 2 optimises a different loss). Circled: the epoch each stage kept.</p>` +
+      input.folds.map(foldCharts).join(''),
+  );
+}
+
+function sum(mask: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < mask.length; i++) s += mask[i];
+  return s;
+}
+
+/** Why an image scored badly, in one phrase, from its true and predicted areas and IoU. */
+export function failureKind(truthArea: number, predArea: number, iou: number): string {
+  if (truthArea === 0 && predArea > 0) return 'false positive on an empty image';
+  if (truthArea > 0 && predArea === 0) return 'missed: predicted empty';
+  if (truthArea === 0 && predArea === 0) return 'correct empty';
+  if (predArea >= 1.5 * truthArea) return `over-segmented (${(predArea / truthArea).toFixed(1)}× the true area)`;
+  if (predArea <= truthArea / 1.5) return `under-segmented (${(predArea / truthArea).toFixed(2)}× the true area)`;
+  return iou < 0.5 ? 'right size, wrong place' : 'boundary error';
+}
+
+export function worstSection(input: ReportInput, pictures: readonly WorstImagePictures[]): string {
+  if (input.worst.length === 0) return section('worst', 'Worst OOF images', '<p>No images.</p>');
+  const cards = input.worst
+    .map((w: WorstImage, i) => {
+      const truthArea = sum(w.truth);
+      const predArea = sum(w.pred);
+      const n = w.height * w.width;
+      const p = pictures[i];
+      const size = `width="${w.width * OVERLAY_SCALE}" height="${w.height * OVERLAY_SCALE}"`;
+      return (
+        `<figure class="worst"><div class="imgs"><img class="px" ${size} alt="image ${esc(w.id)}" src="${p.image}">` +
+        `<img ${size} alt="overlay ${esc(w.id)}" src="${p.overlay}"></div>` +
+        `<figcaption><b>${esc(w.id)}</b> · score ${fmtMap(w.score)} · IoU ${fmtMap(w.iou)}<br>` +
+        `truth ${fmtInt(truthArea)} px (${fmtPct(truthArea / n)}) · pred ${fmtInt(predArea)} px (${fmtPct(predArea / n)})<br>` +
+        `<span class="why">${esc(failureKind(truthArea, predArea, w.iou))}</span></figcaption></figure>`
+      );
+    })
+    .join('');
+  const legend =
+    `<p class="legend"><span class="sw" style="background:${rgbCss(OVERLAY.truthFill)}"></span>truth (fill + outline) ` +
+    `<span class="sw" style="background:${rgbCss(OVERLAY.predEdge)}"></span>prediction outline · left: image, right: overlay at ${OVERLAY_SCALE}×</p>`;
+  return section('worst', 'Worst OOF images', legend + `<div class="grid">${cards}</div>`);
+}
+
+export function timingsSection(input: ReportInput): string {
+  const entries = Object.entries(input.timings);
+  if (entries.length === 0) return section('timings', 'Timings', '<p>No timings.</p>');
+  const total = entries.reduce((s, [, t]) => s + t, 0);
+  const rows = entries
+    .map(([step, t]) => {
+      const share = total > 0 ? t / total : 0;
+      return `<tr><td class="text">${esc(step)}</td><td>${fmtSeconds(t)}</td><td>${fmtPct(share)}</td><td class="barcell"><span class="bar" style="width:${(share * 100).toFixed(1)}%"></span></td></tr>`;
+    })
+    .join('');
+  return section(
+    'timings',
+    'Timings',
+    `<table class="num timings"><thead><tr><th>step</th><th>time</th><th>share</th><th></th></tr></thead><tbody>${rows}</tbody>` +
+      `<tfoot><tr><td class="text">total</td><td>${fmtSeconds(total)}</td><td></td><td></td></tr></tfoot></table>` +
+      `<p class="meta">backend: ${esc(input.backend)}</p>`,
+  );
+}
+
+export function configSection(input: ReportInput): string {
+  const json = JSON.stringify(input.config, null, 2) ?? String(input.config);
+  return section('config', 'Config', `<pre>${esc(json)}</pre>`);
+}
