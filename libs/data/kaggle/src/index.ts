@@ -1,1 +1,7 @@
-export {};
+export type { ImageSet, TrainSet, LoadOptions } from './types';
+export { loadTrainSet, loadTestSet, readSampleSubmissionIds, readDepths } from './load';
+export { checkLayout, kaggleLayout, listPngIds } from './layout';
+export type { KaggleLayout } from './layout';
+export { decodeLuminance, decodeMask } from './png';
+export type { DecodedPlane } from './png';
+export { maskCoverage } from './coverage';

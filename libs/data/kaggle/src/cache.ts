@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { atomicWriteFile, UserError } from '@tgs/io';
+import type { ImageSet, TrainSet } from './types';
+
+/**
+ * Binary cache of one decoded split, so a second load costs one file read instead of thousands
+ * of PNG decodes.
+ *
+ * Layout (little-endian):
+ *   0   "TGSCACHE"                       magic
+ *   8   u32 format version
+ *   12  u32 L, byte length of the header
+ *   16  header: UTF-8 JSON {split, fingerprint, count, height, width, hasMasks, ids}
+ *   ..  zero padding to a multiple of 8
+ *   P   images  (count·H·W bytes)
+ *       masks   (count·H·W bytes, train only)
+ *   ..  zero padding to a multiple of 4
+ *       depths  (count float32)
+ *   end-32  SHA-256 of every byte before it
+ * A file that fails any check (size, magic, version, digest, header, fingerprint) is ignored.
+ */
+const MAGIC = 'TGSCACHE';
+const FORMAT_VERSION = 1;
+const DIGEST_BYTES = 32;
+
+export type Split = 'train' | 'test';
+
+interface CacheHeader {
+  split: Split;
+  fingerprint: string;
+  count: number;
+  height: number;
+  width: number;
+  hasMasks: boolean;
+  ids: string[];
+}
+
+/** One cache file per split and data directory (different directories may share a cacheDir). */
+export function cacheFileFor(cacheDir: string, dataDir: string, split: Split): string {
+  const dirKey = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
+  return join(cacheDir, `${split}-${dirKey}.tgscache`);
+}
+
+/**
+ * Fingerprint of the source files: SHA-256 over `name size mtime` of each file (absent files
+ * marked as such), so adding, removing, resizing or touching any source invalidates the cache.
+ */
+export function fingerprintFiles(split: Split, files: string[]): string {
+  const h = createHash('sha256').update(`tgs-data ${FORMAT_VERSION} ${split}\n`);
+  for (const file of files) {
+    try {
+      const s = statSync(file);
+      h.update(`${file}\t${s.size}\t${s.mtimeMs}\n`);
+    } catch {
+      h.update(`${file}\tabsent\n`);
+    }
+  }
+  return h.digest('hex');
+}
+
+const align = (n: number, k: number) => Math.ceil(n / k) * k;
+
+function layout(headerBytes: number, count: number, pixels: number, hasMasks: boolean) {
+  const imagesAt = align(16 + headerBytes, 8);
+  const masksAt = imagesAt + count * pixels;
+  const depthsAt = align(masksAt + (hasMasks ? count * pixels : 0), 4);
+  const digestAt = depthsAt + count * 4;
+  return { imagesAt, masksAt, depthsAt, digestAt, size: digestAt + DIGEST_BYTES };
+}
+
+/** Writes a decoded split atomically (a reader never sees a half-written cache). */
+export function writeCache(file: string, split: Split, fingerprint: string, set: ImageSet | TrainSet): void {
+  const hasMasks = 'masks' in set;
+  const count = set.ids.length;
+  const pixels = set.height * set.width;
+  const header: CacheHeader = {
+    split,
+    fingerprint,
+    count,
+    height: set.height,
+    width: set.width,
+    hasMasks,
+    ids: set.ids,
+  };
+  const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
+  const at = layout(headerBuf.length, count, pixels, hasMasks);
+  const buf = Buffer.alloc(at.size);
+  buf.write(MAGIC, 0, 'latin1');
+  buf.writeUInt32LE(FORMAT_VERSION, 8);
+  buf.writeUInt32LE(headerBuf.length, 12);
+  headerBuf.copy(buf, 16);
+  buf.set(set.images, at.imagesAt);
+  if (hasMasks) buf.set((set as TrainSet).masks, at.masksAt);
+  buf.set(new Uint8Array(set.depths.buffer, set.depths.byteOffset, count * 4), at.depthsAt);
+  createHash('sha256').update(buf.subarray(0, at.digestAt)).digest().copy(buf, at.digestAt);
+  try {
+    atomicWriteFile(file, buf);
+  } catch (err) {
+    throw new UserError(`cannot write the data cache ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/**
+ * Reads a cached split, or undefined when the file is absent, corrupt, from another format
+ * version, or was built from different source files. The returned typed arrays are views into
+ * one buffer read straight from disk (no per-image copies).
+ */
+export function readCache(file: string, split: Split, fingerprint: string): ImageSet | TrainSet | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  let buf: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 16 + DIGEST_BYTES) return undefined;
+    buf = Buffer.allocUnsafeSlow(size); // own ArrayBuffer at offset 0, so typed views below are aligned
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) return undefined;
+      off += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (buf.toString('latin1', 0, 8) !== MAGIC || buf.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
+  const headerBytes = buf.readUInt32LE(12);
+  if (16 + headerBytes > buf.length - DIGEST_BYTES) return undefined;
+  let header: CacheHeader;
+  try {
+    header = JSON.parse(buf.toString('utf8', 16, 16 + headerBytes)) as CacheHeader;
+  } catch {
+    return undefined;
+  }
+  if (header.split !== split || header.fingerprint !== fingerprint) return undefined;
+  const { count, height, width, hasMasks, ids } = header;
+  if (!Array.isArray(ids) || ids.length !== count || !(height > 0) || !(width > 0)) return undefined;
+  if (hasMasks !== (split === 'train')) return undefined;
+  const at = layout(headerBytes, count, height * width, hasMasks);
+  if (at.size !== buf.length) return undefined;
+  const digest = createHash('sha256').update(buf.subarray(0, at.digestAt)).digest();
+  if (!digest.equals(buf.subarray(at.digestAt))) return undefined;
+  const ab = buf.buffer;
+  const pixels = count * height * width;
+  const set: ImageSet = {
+    ids,
+    height,
+    width,
+    images: new Uint8Array(ab, at.imagesAt, pixels),
+    depths: new Float32Array(ab, at.depthsAt, count),
+  };
+  return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels) } : set;
+}

@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+
+/** Paths of the Kaggle TGS layout under one data directory. */
+export interface KaggleLayout {
+  root: string;
+  trainImages: string;
+  trainMasks: string;
+  trainCsv: string;
+  depthsCsv: string;
+  testImages: string;
+  sampleSubmission: string;
+}
+
+export function kaggleLayout(dataDir: string): KaggleLayout {
+  return {
+    root: dataDir,
+    trainImages: join(dataDir, 'train', 'images'),
+    trainMasks: join(dataDir, 'train', 'masks'),
+    trainCsv: join(dataDir, 'train.csv'),
+    depthsCsv: join(dataDir, 'depths.csv'),
+    testImages: join(dataDir, 'test', 'images'),
+    sampleSubmission: join(dataDir, 'sample_submission.csv'),
+  };
+}
+
+export function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+
+/**
+ * Fast structural check of a Kaggle data directory (no file is decoded). `split` limits the check
+ * to what one loader needs; without it both splits are required. Throws a {@link UserError}
+ * naming what is missing:
+ * - train: `train/images/`, and `train/masks/` or `train.csv` (either one may serve as the masks);
+ * - test: `test/images/` (`sample_submission.csv` is optional; it fixes the test id order).
+ * `depths.csv` is optional everywhere (depths are NaN without it).
+ */
+export function checkLayout(dataDir: string, split?: 'train' | 'test'): void {
+  if (!isDir(dataDir)) {
+    throw new UserError(`data directory ${dataDir} does not exist${existsSync(dataDir) ? ' (it is a file)' : ''}`);
+  }
+  const l = kaggleLayout(dataDir);
+  if (split !== 'test') {
+    if (!isDir(l.trainImages)) throw new UserError(`${l.trainImages} is missing (the training images, one ID.png each)`);
+    if (!isDir(l.trainMasks) && !isFile(l.trainCsv)) {
+      throw new UserError(`${dataDir} has neither ${l.trainMasks} nor ${l.trainCsv}: one of them must provide the training masks`);
+    }
+  }
+  if (split !== 'train' && !isDir(l.testImages)) {
+    throw new UserError(`${l.testImages} is missing (the test images, one ID.png each)`);
+  }
+}
+
+/** Ids of the `ID.png` files in a directory, sorted by code unit so the order never depends on the file system. */
+export function listPngIds(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new UserError(`${dir}: cannot list (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return names
+    .filter((n) => n.endsWith('.png') && !n.startsWith('.'))
+    .map((n) => n.slice(0, -4))
+    .sort(compareIds);
+}
+
+/** Plain code-unit order (not locale order), the same on every machine. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { UserError } from '@tgs/io';
+
+/** A decoded single-channel image, row-major (index y*W + x). */
+export interface DecodedPlane {
+  data: Uint8Array;
+  height: number;
+  width: number;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Bit depth and colour type from a PNG's IHDR chunk (PNG spec §11.2.2: the chunk follows the
+ * 8-byte signature; bit depth at byte 24, colour type at byte 25; colour types 0 grey,
+ * 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). Undefined for anything that is not a PNG.
+ */
+function pngHeader(bytes: Uint8Array): { bitDepth: number; colourType: number } | undefined {
+  if (bytes.length < 33) return undefined;
+  for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIGNATURE[i]) return undefined;
+  if (String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) !== 'IHDR') return undefined;
+  return { bitDepth: bytes[24], colourType: bytes[25] };
+}
+
+interface RawPixels {
+  /** Interleaved samples, 8-bit or 16-bit. */
+  samples: Uint8Array | Uint16Array;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * Decodes an image file to its native samples. sharp's default `raw()` converts to 8-bit sRGB,
+ * which maps 16-bit grey by v >> 8 — a 16-bit mask pixel of value 1..255 would read as 0 — so the
+ * output colour space is pinned to the input's: `grey16`/`rgb16` for 16-bit, `b-w`/`srgb` for 8-bit.
+ */
+async function decodeRaw(file: string): Promise<RawPixels> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    let sixteen: boolean;
+    let grey: boolean;
+    const ihdr = pngHeader(bytes);
+    if (ihdr) {
+      sixteen = ihdr.bitDepth === 16;
+      grey = ihdr.colourType === 0 || ihdr.colourType === 4;
+    } else {
+      const meta = await sharp(bytes).metadata();
+      sixteen = meta.depth === 'ushort';
+      grey = (meta.channels ?? 3) <= 2;
+    }
+    const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
+    const { data, info } = await sharp(bytes, { failOn: 'error' })
+      .toColourspace(space)
+      .raw(sixteen ? { depth: 'ushort' } : undefined)
+      .toBuffer({ resolveWithObject: true });
+    const count = info.width * info.height * info.channels;
+    let samples: Uint8Array | Uint16Array;
+    if (!sixteen) samples = new Uint8Array(data.buffer, data.byteOffset, count);
+    else if (data.byteOffset % 2 === 0) samples = new Uint16Array(data.buffer, data.byteOffset, count);
+    else samples = new Uint16Array(new Uint8Array(data).buffer, 0, count); // realign an odd offset
+    return { samples, channels: info.channels, height: info.height, width: info.width };
+  } catch (err) {
+    throw new UserError(`${file}: cannot decode image (${(err as Error).message.trim()})`);
+  }
+}
+
+/**
+ * Decodes an image to one 8-bit luminance plane. Grey images give their grey channel; colour
+ * images with equal R, G and B (real TGS images are RGB with three equal channels) give that
+ * value exactly; other colour pixels give Rec. 601 luma round(0.299 R + 0.587 G + 0.114 B).
+ * Alpha is ignored. 16-bit samples are scaled to 0..255 by round(v / 257) (65535 -> 255).
+ */
+export async function decodeLuminance(file: string): Promise<DecodedPlane> {
+  const { samples, channels, height, width } = await decodeRaw(file);
+  const n = height * width;
+  const data = new Uint8Array(n);
+  const sixteen = samples instanceof Uint16Array;
+  for (let i = 0, s = 0; i < n; i++, s += channels) {
+    let v: number;
+    if (channels >= 3) {
+      const r = samples[s];
+      const g = samples[s + 1];
+      const b = samples[s + 2];
+      v = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+    } else {
+      v = samples[s];
+    }
+    data[i] = Math.round(sixteen ? v / 257 : v);
+  }
+  return { data, height, width };
+}
+
+/**
+ * Decodes a mask image to a 0/1 plane: a pixel is foreground when any colour channel is non-zero
+ * (real TGS masks are 16-bit grey 0/65535; 8-bit 0/255 and 0/1 masks work the same). Alpha is ignored.
+ */
+export async function decodeMask(file: string): Promise<DecodedPlane> {
+  const { samples, channels, height, width } = await decodeRaw(file);
+  const n = height * width;
+  const colours = channels >= 3 ? 3 : 1;
+  const data = new Uint8Array(n);
+  for (let i = 0, s = 0; i < n; i++, s += channels) {
+    let on = 0;
+    for (let c = 0; c < colours; c++) if (samples[s + c] !== 0) on = 1;
+    data[i] = on;
+  }
+  return { data, height, width };
+}
