@@ -1,1 +1,3 @@
-export {};
+export { writeSubmission, validateSubmission } from './submission';
+export type { SubmissionInput, SubmissionSummary } from './submission';
+export { binarize } from './postprocess';
