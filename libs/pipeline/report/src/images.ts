@@ -20,11 +20,12 @@ export const OVERLAY = {
 export const OVERLAY_SCALE = 3;
 
 /**
- * The outline of a 0/1 mask at `scale`x resolution: a scaled pixel is on the edge when its source
- * pixel is in the mask and one of its 4-neighbours (at the scaled resolution) is outside the mask
- * or outside the image. The outline is 1 px wide and lies just inside the mask.
+ * The outline of a 0/1 mask at `scale`x resolution, `thickness` px wide: a scaled pixel is on the
+ * edge when its source pixel is in the mask and some pixel 1..thickness steps away along a row or
+ * column (at the scaled resolution) is outside the mask or outside the image. The outline lies
+ * just inside the mask, so it never covers the other mask's outline from the outside.
  */
-export function maskEdge(mask: Uint8Array, height: number, width: number, scale: number): Uint8Array {
+export function maskEdge(mask: Uint8Array, height: number, width: number, scale: number, thickness = 1): Uint8Array {
   const H = height * scale;
   const W = width * scale;
   const at = (Y: number, X: number): number =>
@@ -32,7 +33,13 @@ export function maskEdge(mask: Uint8Array, height: number, width: number, scale:
   const edge = new Uint8Array(H * W);
   for (let Y = 0; Y < H; Y++) {
     for (let X = 0; X < W; X++) {
-      if (at(Y, X) && (!at(Y - 1, X) || !at(Y + 1, X) || !at(Y, X - 1) || !at(Y, X + 1))) edge[Y * W + X] = 1;
+      if (!at(Y, X)) continue;
+      for (let d = 1; d <= thickness; d++) {
+        if (!at(Y - d, X) || !at(Y + d, X) || !at(Y, X - d) || !at(Y, X + d)) {
+          edge[Y * W + X] = 1;
+          break;
+        }
+      }
     }
   }
   return edge;
@@ -65,8 +72,9 @@ export function overlayRgb(w: WorstImage, scale = OVERLAY_SCALE): Uint8Array {
   const { height, width } = w;
   const W = width * scale;
   const out = grayRgb(w.image, height, width, scale);
-  const truthEdge = maskEdge(w.truth, height, width, scale);
-  const predEdge = maskEdge(w.pred, height, width, scale);
+  const truthEdge = maskEdge(w.truth, height, width, scale, 1);
+  // The prediction is drawn only as an outline, so it gets the bolder line.
+  const predEdge = maskEdge(w.pred, height, width, scale, 2);
   for (let i = 0; i < out.length / 3; i++) {
     const Y = Math.floor(i / W);
     const X = i % W;

@@ -69,7 +69,7 @@ figure{margin:0}
 figcaption{color:#555;font-size:12px;margin-top:4px}
 svg{max-width:100%;height:auto;display:block}
 .fold{border-top:1px solid #eee;padding-top:6px}
-.pair{display:flex;flex-wrap:wrap;gap:12px}
+.pair{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:12px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:14px}
 .worst .imgs{display:flex;gap:4px}
 .worst img{width:50%;height:auto;max-width:303px;border:1px solid #ccc}

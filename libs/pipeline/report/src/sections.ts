@@ -121,8 +121,8 @@ export function thresholdSection(input: ReportInput): string {
   const lo = Math.min(...probs);
   const hi = Math.max(...probs);
   const svg = lineChart({
-    width: 760,
-    height: 340,
+    width: 1080,
+    height: 360,
     xLabel: 'probability threshold',
     yLabel: 'OOF mAP',
     series: [{ label: 'OOF mAP', color: COLORS.map, points: curve.map((p) => [p.probThreshold, p.map] as Point), dots: true }],
@@ -146,7 +146,7 @@ export function minAreaSection(input: ReportInput): string {
   if (curve.length === 0) return section('min-area', 'Min-area sweep', '<p>No min-area sweep was run.</p>');
   const chosen = curve.reduce((best, p) => (Math.abs(p.minArea - input.minArea) < Math.abs(best.minArea - input.minArea) ? p : best));
   const svg = lineChart({
-    width: 760,
+    width: 1080,
     height: 300,
     xLabel: 'min area (pixels): predicted masks smaller than this are emptied',
     yLabel: 'OOF mAP',
@@ -166,7 +166,7 @@ export function coverageSection(input: ReportInput): string {
   const lost = bins.map((b) => b.count * (1 - b.map));
   const lostTotal = lost.reduce((s, v) => s + v, 0);
   const svg = barChart({
-    width: 760,
+    width: 640,
     height: 300,
     yLabel: 'OOF mAP',
     yInclude: [1],
@@ -229,11 +229,12 @@ function foldCharts(f: FoldResult): string {
   for (const stage of [1, 2] as const) {
     const best = stage === 1 ? f.stage1 : f.stage2;
     const i = rows.findIndex((r) => r.stage === stage && r.epoch === best.bestEpoch);
-    if (i >= 0) markers.push({ x: x[i], y: rows[i].valMap, label: fmtMap(rows[i].valMap), color: COLORS.chosen });
+    // Unlabelled: the caption carries the numbers, labels would collide with the stage line.
+    if (i >= 0) markers.push({ x: x[i], y: rows[i].valMap, label: '', color: COLORS.chosen });
   }
   const loss = lineChart({
-    width: 440,
-    height: 230,
+    width: 540,
+    height: 240,
     xLabel: 'epoch',
     yLabel: 'loss',
     xIntegers: true,
@@ -244,8 +245,8 @@ function foldCharts(f: FoldResult): string {
     refLines,
   });
   const map = lineChart({
-    width: 440,
-    height: 230,
+    width: 540,
+    height: 240,
     xLabel: 'epoch',
     yLabel: 'val mAP',
     xIntegers: true,
@@ -253,7 +254,11 @@ function foldCharts(f: FoldResult): string {
     refLines,
     markers,
   });
-  return `<div class="fold"><h3>Fold ${f.fold}</h3><div class="pair">${loss}${map}</div></div>`;
+  const kept = (name: string, st: FoldResult['stage1']): string => `${name}: epoch ${st.bestEpoch} of ${st.epochs}, val mAP ${fmtMap(st.bestValMap)}`;
+  return (
+    `<div class="fold"><h3>Fold ${f.fold}</h3><div class="pair">${loss}${map}</div>` +
+    `<p class="note">Kept ${kept('stage 1', f.stage1)}; ${kept('stage 2', f.stage2)}.</p></div>`
+  );
 }
 
 export function trainingSection(input: ReportInput): string {

@@ -21,6 +21,7 @@ export interface Series {
 export interface Marker {
   x: number;
   y: number;
+  /** Shown beside the point and as its hover title; '' draws the circle alone. */
   label: string;
   color?: string;
 }
@@ -83,6 +84,8 @@ export interface Frame {
 const AXIS = '#444';
 const GRID = '#e6e6e6';
 const FONT = 'font-family="system-ui, sans-serif" font-size="11"';
+/** A white outline behind annotation text so it stays readable where it crosses a line. */
+const HALO = 'paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"';
 
 /** Rounds a coordinate to 0.01 px: enough for any screen, and keeps the markup short. */
 export function px(v: number): string {
@@ -212,10 +215,11 @@ export function lineChart(o: LineChartOptions): string {
     if (r.axis === 'x') {
       out += line(sx(r.value), plotT, sx(r.value), plotB, color, ' stroke-dasharray="4 3"');
       const anchorEnd = sx(r.value) > (plotL + plotR) / 2;
-      out += text(sx(r.value) + (anchorEnd ? -4 : 4), plotT + 12, r.label, `text-anchor="${anchorEnd ? 'end' : 'start'}" fill="${color}"`);
+      // Labelled at the bottom: curves (losses falling, scores rising) rarely pass there at a stage switch.
+      out += text(sx(r.value) + (anchorEnd ? -4 : 4), plotB - 6, r.label, `text-anchor="${anchorEnd ? 'end' : 'start'}" fill="${color}" ${HALO}`);
     } else {
       out += line(plotL, sy(r.value), plotR, sy(r.value), color, ' stroke-dasharray="4 3"');
-      out += text(plotR - 4, sy(r.value) - 4, r.label, `text-anchor="end" fill="${color}"`);
+      out += text(plotR - 4, sy(r.value) - 4, r.label, `text-anchor="end" fill="${color}" ${HALO}`);
     }
   }
   // Series.
@@ -236,10 +240,12 @@ export function lineChart(o: LineChartOptions): string {
     const color = m.color ?? '#d62728';
     const cx = sx(m.x);
     const cy = sy(m.y);
-    out += `<circle cx="${px(cx)}" cy="${px(cy)}" r="5" fill="none" stroke="${color}" stroke-width="2"><title>${escapeHtml(m.label)}</title></circle>`;
+    const title = m.label === '' ? '' : `<title>${escapeHtml(m.label)}</title>`;
+    out += `<circle cx="${px(cx)}" cy="${px(cy)}" r="5" fill="none" stroke="${color}" stroke-width="2">${title}</circle>`;
+    if (m.label === '') continue;
     const anchorEnd = cx > (plotL + plotR) / 2;
     const ty = cy - 9 < plotT + 10 ? cy + 18 : cy - 9;
-    out += text(cx + (anchorEnd ? -8 : 8), ty, m.label, `text-anchor="${anchorEnd ? 'end' : 'start'}" fill="${color}" font-weight="600"`);
+    out += text(cx + (anchorEnd ? -8 : 8), ty, m.label, `text-anchor="${anchorEnd ? 'end' : 'start'}" fill="${color}" font-weight="600" ${HALO}`);
   }
   if (legendItems.length > 0) out += legend(legendItems, plotL, 14);
   return out + '</svg>';
@@ -282,7 +288,7 @@ export function barChart(o: BarChartOptions): string {
   for (const r of o.refLines ?? []) {
     const color = r.color ?? '#888';
     out += line(plotL, sy(r.value), plotR, sy(r.value), color, ' stroke-dasharray="4 3"');
-    out += text(plotR - 4, sy(r.value) - 4, r.label, `text-anchor="end" fill="${color}"`);
+    out += text(plotR - 4, sy(r.value) - 4, r.label, `text-anchor="end" fill="${color}" ${HALO}`);
   }
   out += text(14, (plotT + plotB) / 2, o.yLabel, `text-anchor="middle" fill="${AXIS}" transform="rotate(-90 14 ${px((plotT + plotB) / 2)})"`);
   return out + '</svg>';
