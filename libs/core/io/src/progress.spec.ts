@@ -14,7 +14,7 @@ describe('Progress', () => {
   it('prints plain lines with ETA when not a terminal', () => {
     const lines: string[] = [];
     let t = 0;
-    const p = new Progress('train', 4, { stream: { isTTY: false, write: (s) => lines.push(s) > 0 }, plainIntervalMs: 0, now: () => t });
+    const p = new Progress('train', 4, { stream: { isTTY: false, write: (s: string) => lines.push(s) > 0 }, plainIntervalMs: 0, now: () => t });
     t = 1000;
     p.tick(1, 'loss 0.5');
     t = 2000;

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig, PipelineConfig, resolveConfigPath } from '@tgs/config';
+import { UserError } from '@tgs/io';
+
+/** The workspace root (this file is apps/pipeline/src/context.ts). */
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+/** Where the built-in synthetic competition is generated when no data folder is given. */
+export const SYNTHETIC_DATA_DIR = join(WORKSPACE_ROOT, 'data', 'tgs-synthetic');
+/** Its test masks, kept outside the data folder, for self-scoring. */
+export const SYNTHETIC_TRUTH = join(WORKSPACE_ROOT, 'data', 'tgs-synthetic-test-truth.csv');
+export const DEFAULT_WORK_DIR = join(WORKSPACE_ROOT, 'runs', 'work');
+export const CACHE_DIR = join(WORKSPACE_ROOT, 'data', 'cache');
+
+/**
+ * What every step needs to know, from flags first, then the environment the `npm run pipeline`
+ * wrapper sets for the Nx targets (TGS_CONFIG, TGS_DATA, TGS_WORK), then defaults.
+ */
+export interface StepContext {
+  configPath: string;
+  config: PipelineConfig;
+  dataDir: string;
+  /** True when dataDir is the built-in synthetic competition. */
+  synthetic: boolean;
+  workDir: string;
+  backend?: string;
+}
+
+export interface ContextFlags {
+  config?: string;
+  data?: string;
+  work?: string;
+  backend?: string;
+}
+
+export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
+  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG, WORKSPACE_ROOT);
+  const config = loadConfig(configPath);
+  const dataArg = flags.data ?? env.TGS_DATA;
+  const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
+  // TGS_WORK (set for Nx targets) is relative to the workspace root, like the targets' outputs.
+  const workDir = flags.work ? resolve(flags.work) : env.TGS_WORK ? resolve(WORKSPACE_ROOT, env.TGS_WORK) : DEFAULT_WORK_DIR;
+  return { configPath, config, dataDir, synthetic: !dataArg, workDir, backend: flags.backend };
+}
+
+/** The folder layout of a run; every step reads and writes only through these names. */
+export function workPaths(workDir: string) {
+  return {
+    folds: join(workDir, 'folds.csv'),
+    fold: (k: number) => join(workDir, `fold-${k}`),
+    tune: join(workDir, 'tune', 'tune.json'),
+    submission: join(workDir, 'submission', 'submission.csv'),
+    submissionSummary: join(workDir, 'submission', 'summary.json'),
+    report: join(workDir, 'report'),
+    timing: (step: string) => join(workDir, 'timings', `${step}.json`),
+  };
+}
+
+export function requireFile(path: string, producedBy: string): string {
+  if (!existsSync(path)) throw new UserError(`${path} is missing: run the ${producedBy} step first`);
+  return path;
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm run pipeline -- [--data <dir>] [--out <dir>] [--config <preset|file>] [--backend <name>]`
+ *
+ * Runs every step as Nx targets (folds in parallel, unchanged steps restored from the Nx cache),
+ * then copies `submission.csv` and `report/` into `--out`. Without `--data` it runs on the built-in
+ * synthetic TGS-like competition.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkLayout } from '@tgs/data';
+import { atomicWriteDir, log, runCli, tempPathFor, UserError } from '@tgs/io';
+import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
+
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>] [--parallel <n>]';
+
+export async function run(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        backend: { type: 'string' },
+        parallel: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UserError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  // Fail on bad input before any work starts.
+  const ctx = resolveContext({ config: values.config, data: values.data });
+  if (!ctx.synthetic) checkLayout(ctx.dataDir);
+  const backends = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  if (values.backend && !backends.includes(values.backend)) throw new UserError(`--backend must be one of ${backends.join(', ')}, got "${values.backend}"`);
+  const parallel = values.parallel ?? String(Math.max(1, availableParallelism()));
+  if (!/^[1-9]\d*$/.test(parallel)) throw new UserError(`--parallel must be a positive integer, got "${parallel}"`);
+  const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
+
+  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
+  if (ctx.synthetic) delete env.TGS_DATA;
+  else env.TGS_DATA = ctx.dataDir;
+  if (values.backend) env.TGS_BACKEND = values.backend;
+  else delete env.TGS_BACKEND;
+  env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
+
+  log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}`);
+  const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
+  const res = spawnSync(nx, ['run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], { cwd: WORKSPACE_ROOT, env, stdio: 'inherit' });
+  if (res.status !== 0) throw new UserError(`the pipeline failed (nx exit code ${res.status}); see the step's error above`);
+
+  const paths = workPaths(ctx.workDir);
+  await atomicWriteDir(join(outDir, 'report'), (tmp) => cpSync(paths.report, tmp, { recursive: true }));
+  const finalSub = join(outDir, 'submission.csv');
+  const tmpSub = tempPathFor(finalSub);
+  copyFileSync(paths.submission, tmpSub);
+  renameSync(tmpSub, finalSub);
+  const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8')) as Record<string, unknown>;
+  log('pipeline', `submission: ${join(outDir, 'submission.csv')}`);
+  log('pipeline', `report:     ${join(outDir, 'report', 'index.html')}`);
+  const fmt = (k: string) => (typeof summary[k] === 'number' ? (summary[k] as number).toFixed(4) : String(summary[k]));
+  log('pipeline', `OOF mAP stage 1 ${fmt('oof_map_stage1')}, stage 2 ${fmt('oof_map_stage2')}, tuned ${fmt('oof_map_tuned')} at p=${fmt('prob_threshold')} (logit ${fmt('logit_threshold')}), min area ${summary.min_area}`);
+  const testScore = join(outDir, 'report', 'test-score.json');
+  if (existsSync(testScore)) log('pipeline', `synthetic test mAP (hidden truth): ${(JSON.parse(readFileSync(testScore, 'utf8')).test_map as number).toFixed(4)}`);
+}
+
+if (require.main === module) runCli(() => run(process.argv.slice(2)));

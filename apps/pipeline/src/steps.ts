@@ -1,0 +1,317 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setupBackend, BackendChoice } from '@tgs/backend';
+import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkLayout } from '@tgs/data';
+import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
+import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
+import { atomicWriteJson, log, Progress, readFloat32File, UserError } from '@tgs/io';
+import { meanAPFromStats, thresholdStats, tgsImageScore, iou } from '@tgs/metrics';
+import { predictFold } from '@tgs/predict';
+import { ReportInput, writeReport } from '@tgs/report';
+import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
+import { foldResultPath, FoldTrainResult, trainFold } from '@tgs/train';
+import { tuneThreshold, TuneResult } from '@tgs/tune';
+import { generateSynthetic } from '@tgs/synthetic';
+import { decodeRle } from '@tgs/rle';
+import { CACHE_DIR, requireFile, StepContext, SYNTHETIC_TRUTH, workPaths } from './context';
+
+function loadOptions(what: string) {
+  let progress: Progress | undefined;
+  let shown = 0;
+  return {
+    cacheDir: CACHE_DIR,
+    onProgress: (done: number, total: number) => {
+      progress ??= new Progress(`load ${what}`, total);
+      progress.tick(done - shown);
+      shown = done;
+    },
+  };
+}
+
+async function loadTrain(ctx: StepContext): Promise<TrainSet> {
+  return loadTrainSet(ctx.dataDir, loadOptions('train'));
+}
+async function loadTest(ctx: StepContext): Promise<ImageSet> {
+  return loadTestSet(ctx.dataDir, loadOptions('test'));
+}
+
+async function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const out = await fn();
+  atomicWriteJson(workPaths(ctx.workDir).timing(step), { step, seconds: (Date.now() - started) / 1000 });
+  return out;
+}
+
+async function backendFor(ctx: StepContext): Promise<string> {
+  const info = await setupBackend({ choice: (ctx.backend ?? ctx.config.backend) as BackendChoice, log: (m) => log('backend', m) });
+  return info.name;
+}
+
+/** Generates the built-in synthetic competition when no data folder is given; checks the layout of a real one. */
+export async function prepareData(ctx: StepContext): Promise<void> {
+  if (ctx.synthetic) {
+    const s = ctx.config.synthetic;
+    const stamp = join(ctx.dataDir, 'synthetic.json');
+    const wanted = { nTrain: s.nTrain, nTest: s.nTest, size: s.size, seed: s.seed };
+    if (existsSync(stamp) && JSON.stringify(JSON.parse(readFileSync(stamp, 'utf8')).options) === JSON.stringify(wanted)) {
+      log('data', `synthetic data up to date in ${ctx.dataDir}`);
+    } else {
+      log('data', `generating synthetic TGS-like data (${s.nTrain} train, ${s.nTest} test, ${s.size}×${s.size}, seed ${s.seed}) in ${ctx.dataDir}`);
+      const progress = new Progress('synthetic', s.nTrain + s.nTest);
+      const summary = await generateSynthetic({ outDir: ctx.dataDir, truthPath: SYNTHETIC_TRUTH, ...wanted, onProgress: () => progress.tick() });
+      atomicWriteJson(stamp, { options: wanted, summary });
+      log('data', `empty masks ${(summary.emptyFraction * 100).toFixed(1)} %, mean coverage ${(summary.meanCoverage * 100).toFixed(1)} %`);
+    }
+  }
+  checkLayout(ctx.dataDir);
+  const train = await loadTrain(ctx);
+  const test = await loadTest(ctx);
+  log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
+}
+
+/** K folds from the seed, stratified as configured, saved once to folds.csv. */
+export async function folds(ctx: StepContext): Promise<void> {
+  const train = await loadTrain(ctx);
+  const pixels = train.height * train.width;
+  const coverage = maskCoverage(train.masks, train.ids.length, pixels);
+  const items = train.ids.map((id, i) => ({ id, coverage: coverage[i], depth: train.depths[i] }));
+  const { k, seed, stratify } = ctx.config.folds;
+  if (stratify === 'depth' && items.some((it) => Number.isNaN(it.depth))) {
+    throw new UserError(`folds.stratify is "depth" but ${ctx.dataDir}/depths.csv does not give a depth for every train id`);
+  }
+  const assignment = makeFolds(items, { k, seed, stratify });
+  writeFoldsCsv(workPaths(ctx.workDir).folds, assignment);
+  const sizes = Array.from({ length: k }, (_, f) => [...assignment.values()].filter((v) => v === f).length);
+  log('folds', `${k} folds stratified by ${stratify} (seed ${seed}): ${sizes.join(' / ')} images → ${workPaths(ctx.workDir).folds}`);
+}
+
+function readFolds(ctx: StepContext, train: TrainSet): Map<string, number> {
+  return readFoldsCsv(requireFile(workPaths(ctx.workDir).folds, 'folds'), train.ids);
+}
+
+function checkFold(ctx: StepContext, fold: number): void {
+  if (!Number.isInteger(fold) || fold < 0 || fold >= ctx.config.folds.k) {
+    throw new UserError(`--fold must be an integer in 0..${ctx.config.folds.k - 1} (folds.k = ${ctx.config.folds.k}), got ${fold}`);
+  }
+}
+
+export async function train(ctx: StepContext, fold: number): Promise<void> {
+  checkFold(ctx, fold);
+  const backend = await backendFor(ctx);
+  const data = await loadTrain(ctx);
+  const result = await trainFold({
+    config: ctx.config,
+    train: data,
+    folds: readFolds(ctx, data),
+    fold,
+    foldDir: workPaths(ctx.workDir).fold(fold),
+    log: (m) => log('train', m),
+  });
+  atomicWriteJson(join(workPaths(ctx.workDir).fold(fold), 'backend.json'), { backend });
+  log('train', `fold ${fold}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
+}
+
+export async function predict(ctx: StepContext, fold: number): Promise<void> {
+  checkFold(ctx, fold);
+  await backendFor(ctx);
+  const data = await loadTrain(ctx);
+  const test = await loadTest(ctx);
+  await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: workPaths(ctx.workDir).fold(fold), log: (m) => log('predict', m) });
+}
+
+function foldDirs(ctx: StepContext): string[] {
+  return Array.from({ length: ctx.config.folds.k }, (_, k) => workPaths(ctx.workDir).fold(k));
+}
+
+export async function ensemble(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'ensemble', async () => {
+    const data = await loadTrain(ctx);
+    ensembleFolds({ workDir: ctx.workDir, foldDirs: foldDirs(ctx), trainIds: data.ids, mode: ctx.config.ensemble.mode, log: (m) => log('ensemble', m) });
+  });
+}
+
+/** What the tune step records: the tuned point plus the OOF scores the report shows. */
+export interface TuneRecord extends Omit<TuneResult, 'perImage'> {
+  oofMapStage1: number;
+  oofMapStage2: number;
+  perFold: { fold: number; oofMapStage1: number; oofMapStage2: number }[];
+  allEmptyBaseline: number;
+  perImage: number[];
+}
+
+/** mAP at logit 0 over the images whose fold is `fold` (all images when undefined). */
+function mapAtZero(logits: Float32Array, truths: Uint8Array, pixels: number, pick?: number[]): number {
+  if (!pick) return meanAPFromStats(thresholdStats(logits, truths, pixels, [0]))[0];
+  const l = new Float32Array(pick.length * pixels);
+  const t = new Uint8Array(pick.length * pixels);
+  pick.forEach((i, k) => {
+    l.set(logits.subarray(i * pixels, (i + 1) * pixels), k * pixels);
+    t.set(truths.subarray(i * pixels, (i + 1) * pixels), k * pixels);
+  });
+  return meanAPFromStats(thresholdStats(l, t, pixels, [0]))[0];
+}
+
+export async function tune(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'tune', async () => {
+    const data = await loadTrain(ctx);
+    const assignment = readFolds(ctx, data);
+    const pixels = data.height * data.width;
+    const paths = ensemblePaths(ctx.workDir);
+    const oof1 = readFloat32File(requireFile(paths.oofStage1, 'ensemble'));
+    const oof2 = readFloat32File(requireFile(paths.oofStage2, 'ensemble'));
+    if (oof2.length !== data.masks.length) throw new Error(`${paths.oofStage2}: ${oof2.length / pixels} images, train set has ${data.ids.length}`);
+    const result = tuneThreshold(oof2, data.masks, pixels, ctx.config.tune);
+    const perFold = Array.from({ length: ctx.config.folds.k }, (_, fold) => {
+      const pick = data.ids.map((id, i) => (assignment.get(id) === fold ? i : -1)).filter((i) => i >= 0);
+      return { fold, oofMapStage1: mapAtZero(oof1, data.masks, pixels, pick), oofMapStage2: mapAtZero(oof2, data.masks, pixels, pick) };
+    });
+    let empty = 0;
+    for (let i = 0; i < data.ids.length; i++) if (!data.masks.subarray(i * pixels, (i + 1) * pixels).some((v) => v !== 0)) empty++;
+    const record: TuneRecord = {
+      ...result,
+      perImage: Array.from(result.perImage),
+      oofMapStage1: mapAtZero(oof1, data.masks, pixels),
+      oofMapStage2: mapAtZero(oof2, data.masks, pixels),
+      perFold,
+      allEmptyBaseline: empty / data.ids.length,
+    };
+    atomicWriteJson(workPaths(ctx.workDir).tune, record);
+    log(
+      'tune',
+      `OOF mAP at p=0.5: stage 1 ${record.oofMapStage1.toFixed(4)}, stage 2 ${record.oofMapStage2.toFixed(4)}; ` +
+        `tuned p=${result.probThreshold.toFixed(4)} (logit ${result.logitThreshold.toFixed(4)}), min area ${result.minArea}: ${result.map.toFixed(4)} ` +
+        `(all-empty baseline ${record.allEmptyBaseline.toFixed(4)})`,
+    );
+  });
+}
+
+function readTune(ctx: StepContext): TuneRecord {
+  return JSON.parse(readFileSync(requireFile(workPaths(ctx.workDir).tune, 'tune'), 'utf8')) as TuneRecord;
+}
+
+export async function submit(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'submit', async () => {
+    const tuned = readTune(ctx);
+    const meta = JSON.parse(readFileSync(requireFile(ensemblePaths(ctx.workDir).meta, 'ensemble'), 'utf8')) as { testIds: string[]; height: number; width: number };
+    const sampleIds = readSampleSubmissionIds(ctx.dataDir);
+    if (sampleIds.length !== meta.testIds.length || sampleIds.some((id, i) => id !== meta.testIds[i])) {
+      throw new UserError(`${ctx.dataDir}/sample_submission.csv: ids differ from the predicted test ids; rerun predict`);
+    }
+    const paths = workPaths(ctx.workDir);
+    const summary = writeSubmission({
+      testIds: meta.testIds,
+      testLogitsPath: ensemblePaths(ctx.workDir).test,
+      height: meta.height,
+      width: meta.width,
+      logitThreshold: tuned.logitThreshold,
+      minArea: tuned.minArea,
+      outPath: paths.submission,
+    });
+    validateSubmission(paths.submission, sampleIds, meta.height, meta.width);
+    atomicWriteJson(paths.submissionSummary, summary);
+    log('submit', `${summary.rows} rows (${summary.nonEmpty} non-empty) → ${paths.submission}`);
+  });
+}
+
+/** Test mAP against the synthetic competition's hidden truth (only the built-in data has one). */
+export function selfScore(submissionPath: string, truthPath: string, height: number, width: number): number {
+  const rows = (path: string) =>
+    new Map(
+      readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',') as [string, string]),
+    );
+  const sub = rows(submissionPath);
+  const truth = rows(truthPath);
+  let sum = 0;
+  for (const [id, rle] of truth) {
+    const t = decodeRle(rle ?? '', height, width);
+    const p = decodeRle(sub.get(id) ?? '', height, width);
+    let inter = 0;
+    let pa = 0;
+    let ta = 0;
+    for (let i = 0; i < t.length; i++) {
+      inter += t[i] & p[i];
+      pa += p[i];
+      ta += t[i];
+    }
+    sum += tgsImageScore(inter, pa, ta);
+  }
+  return sum / truth.size;
+}
+
+export async function report(ctx: StepContext): Promise<void> {
+  const data = await loadTrain(ctx);
+  const pixels = data.height * data.width;
+  const paths = workPaths(ctx.workDir);
+  const tuned = readTune(ctx);
+  const submission = JSON.parse(readFileSync(requireFile(paths.submissionSummary, 'submit'), 'utf8')) as ReportInput['submission'];
+  const foldResults = foldDirs(ctx).map((d) => JSON.parse(readFileSync(requireFile(foldResultPath(d), 'train'), 'utf8')) as FoldTrainResult);
+  const backends = foldDirs(ctx).map((d) => (existsSync(join(d, 'backend.json')) ? (JSON.parse(readFileSync(join(d, 'backend.json'), 'utf8')) as { backend: string }).backend : 'unknown'));
+
+  // Worst OOF images at the chosen point, with their masks, for the overlay grid.
+  const oof = readFloat32File(ensemblePaths(ctx.workDir).oofStage2);
+  const order = tuned.perImage.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const worst = order.slice(0, 12).map(([score, i]) => {
+    const pred = new Uint8Array(pixels);
+    const predArea = binarize(oof.subarray(i * pixels, (i + 1) * pixels), tuned.logitThreshold, tuned.minArea, pred);
+    const truth = data.masks.slice(i * pixels, (i + 1) * pixels);
+    let inter = 0;
+    let ta = 0;
+    for (let p = 0; p < pixels; p++) {
+      inter += truth[p] & pred[p];
+      ta += truth[p];
+    }
+    return { id: data.ids[i], score, iou: iou(inter, predArea, ta), height: data.height, width: data.width, image: data.images.slice(i * pixels, (i + 1) * pixels), truth, pred };
+  });
+
+  const timings: Record<string, number> = {};
+  timings.train = foldResults.reduce((s, f) => s + f.seconds, 0);
+  for (const step of ['ensemble', 'tune', 'submit']) {
+    if (existsSync(paths.timing(step))) timings[step] = (JSON.parse(readFileSync(paths.timing(step), 'utf8')) as { seconds: number }).seconds;
+  }
+  const input: ReportInput = {
+    title: `${ctx.config.name}: OOF evaluation`,
+    createdAt: new Date().toISOString(),
+    backend: [...new Set(backends)].join(', '),
+    config: ctx.config,
+    timings,
+    folds: foldResults.map((f) => {
+      const pf = tuned.perFold.find((p) => p.fold === f.fold)!;
+      return {
+        fold: f.fold,
+        nTrain: f.nTrain,
+        nVal: f.nVal,
+        stage1: { bestEpoch: f.stage1.bestEpoch, bestValMap: f.stage1.bestValMap, epochs: f.stage1.epochs },
+        stage2: { bestEpoch: f.stage2.bestEpoch, bestValMap: f.stage2.bestValMap, epochs: f.stage2.epochs },
+        oofMapStage1: pf.oofMapStage1,
+        oofMapStage2: pf.oofMapStage2,
+        history: [...f.stage1.history, ...f.stage2.history],
+        seconds: f.seconds,
+      };
+    }),
+    oofMapStage1: tuned.oofMapStage1,
+    oofMapStage2: tuned.oofMapStage2,
+    oofMapTuned: tuned.map,
+    allEmptyBaseline: tuned.allEmptyBaseline,
+    logitThreshold: tuned.logitThreshold,
+    probThreshold: tuned.probThreshold,
+    minArea: tuned.minArea,
+    thresholdCurve: tuned.curve,
+    minAreaCurve: tuned.minAreaCurve,
+    coverageBins: tuned.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.meanScore })),
+    confusion: tuned.confusion,
+    worst,
+    submission,
+  };
+  await writeReport(paths.report, input);
+  log('report', `OOF mAP stage 1 ${tuned.oofMapStage1.toFixed(4)} → stage 2 ${tuned.oofMapStage2.toFixed(4)} → tuned ${tuned.map.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);
+  if (ctx.synthetic && existsSync(SYNTHETIC_TRUTH)) {
+    const testMap = selfScore(paths.submission, SYNTHETIC_TRUTH, data.height, data.width);
+    atomicWriteJson(join(paths.report, 'test-score.json'), { test_map: testMap, truth: 'synthetic test masks' });
+    log('report', `test mAP against the synthetic hidden truth: ${testMap.toFixed(4)}`);
+  }
+  log('report', `→ ${join(paths.report, 'index.html')}`);
+}
