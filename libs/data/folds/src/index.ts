@@ -1,1 +1,3 @@
-export {};
+export { coverageClass, foldItems, makeFolds } from './folds';
+export type { FoldItem, FoldOptions, Stratify } from './folds';
+export { readFoldsCsv, writeFoldsCsv } from './csv';
