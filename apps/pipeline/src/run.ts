@@ -10,11 +10,22 @@ import { copyFileSync, cpSync, existsSync, readFileSync, renameSync } from 'node
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkLayout } from '@tgs/data';
+import { checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { atomicWriteDir, log, runCli, tempPathFor, UserError } from '@tgs/io';
 import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
 
 const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>] [--parallel <n>]';
+
+/** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
+function preflight(dataDir: string): void {
+  checkLayout(dataDir);
+  const layout = kaggleLayout(dataDir);
+  const images = new Set(listPngIds(layout.testImages));
+  const missing = readSampleSubmissionIds(dataDir).filter((id) => !images.has(id));
+  if (missing.length > 0) {
+    throw new UserError(`${layout.sampleSubmission}: ${missing.length} id(s) have no image in ${layout.testImages} (first: ${missing[0]})`);
+  }
+}
 
 export async function run(argv: string[]): Promise<void> {
   let values;
@@ -39,7 +50,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   // Fail on bad input before any work starts.
   const ctx = resolveContext({ config: values.config, data: values.data });
-  if (!ctx.synthetic) checkLayout(ctx.dataDir);
+  if (!ctx.synthetic) preflight(ctx.dataDir);
   const backends = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
   if (values.backend && !backends.includes(values.backend)) throw new UserError(`--backend must be one of ${backends.join(', ')}, got "${values.backend}"`);
   const parallel = values.parallel ?? String(Math.max(1, availableParallelism()));

@@ -1,0 +1,171 @@
+/**
+ * End to end: the real pipeline (Nx targets, one process per step and fold) on a few dozen tiny
+ * synthetic images, checking what a user relies on.
+ */
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeRle } from '@tgs/rle';
+import { generateSynthetic } from '@tgs/synthetic';
+import { WORKSPACE_ROOT } from './context';
+
+const SIZE = 32;
+const root = join(WORKSPACE_ROOT, 'tmp', `e2e-${process.pid}`);
+const dataDir = join(root, 'data');
+const outDir = join(root, 'out');
+const configPath = join(root, 'tiny.json');
+const workRel = join('tmp', `e2e-${process.pid}`, 'work');
+
+const tinyConfig = {
+  name: 'e2e',
+  seed: 7,
+  folds: { k: 2 },
+  model: { depth: 2, baseFilters: 4 },
+  train: { batchSize: 8 },
+  stage1: { epochs: 1, lr: 0.01, loss: [{ kind: 'bce', weight: 1 }] },
+  stage2: { epochs: 1, lr: 0.002, loss: [{ kind: 'lovasz', weight: 1 }] },
+  predict: { batchSize: 16 },
+  tune: { probSteps: 5, refineSteps: 3, minAreas: [0, 5] },
+};
+
+function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_WORK: workRel, ...env },
+    encoding: 'utf8',
+  });
+}
+
+function runPipeline(): SpawnSyncReturns<string> {
+  return tsx('run.ts', ['--data', dataDir, '--out', outDir, '--config', configPath, '--backend', 'wasm']);
+}
+
+function csvRows(path: string): string[][] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
+}
+
+beforeAll(async () => {
+  mkdirSync(root, { recursive: true });
+  await generateSynthetic({ outDir: dataDir, truthPath: join(root, 'truth.csv'), nTrain: 24, nTest: 8, size: SIZE, seed: 11 });
+  writeFileSync(configPath, JSON.stringify(tinyConfig));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('pipeline end to end', () => {
+  let first: SpawnSyncReturns<string>;
+
+  it('runs every fold through both stages to a valid submission and report', () => {
+    first = runPipeline();
+    expect(first.stderr + first.stdout).not.toMatch(/error:/);
+    expect(first.status).toBe(0);
+
+    const sample = csvRows(join(dataDir, 'sample_submission.csv')).slice(1).map((r) => r[0]);
+    const rows = csvRows(join(outDir, 'submission.csv'));
+    expect(rows[0]).toEqual(['id', 'rle_mask']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(sample);
+    for (const [, rle] of rows.slice(1)) expect(decodeRle(rle ?? '', SIZE, SIZE)).toHaveLength(SIZE * SIZE);
+
+    const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8'));
+    for (const key of ['oof_map_stage1', 'oof_map_stage2', 'logit_threshold', 'prob_threshold', 'min_area']) {
+      expect(typeof summary[key]).toBe('number');
+    }
+    expect(summary.logit_threshold).toBeCloseTo(Math.log(summary.prob_threshold / (1 - summary.prob_threshold)), 6);
+    expect(summary.folds).toHaveLength(2);
+    const html = readFileSync(join(outDir, 'report', 'index.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain(summary.oof_map_stage2.toFixed(3));
+  }, 240_000);
+
+  it('is a cache hit when nothing changed', () => {
+    const again = runPipeline();
+    expect(again.status).toBe(0);
+    const out = again.stdout + again.stderr;
+    expect(out).toMatch(/Nx read the output from the cache instead of running the command for 1[0-9] out of 1[0-9] tasks/);
+    expect(out).not.toMatch(/\[train\] fold 0 stage 1 epoch/);
+  }, 120_000);
+
+  it('a fold killed mid-training resumes to the same weights as an uninterrupted one', async () => {
+    // Uninterrupted reference: the pipeline's own fold 0 above. Resumed: a copy of the work folder
+    // whose fold 0 is retrained in a process killed right after its first checkpoint.
+    const workDir = join(WORKSPACE_ROOT, workRel);
+    const resumeRel = join('tmp', `e2e-${process.pid}`, 'resume');
+    const resumeDir = join(WORKSPACE_ROOT, resumeRel);
+    mkdirSync(resumeDir, { recursive: true });
+    cpSync(join(workDir, 'folds.csv'), join(resumeDir, 'folds.csv'));
+    const longer = { ...tinyConfig, stage1: { ...tinyConfig.stage1, epochs: 3 } };
+    const longerPath = join(root, 'longer.json');
+    writeFileSync(longerPath, JSON.stringify(longer));
+    const args = ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/main.ts'), 'train', '--fold', '0', '--config', longerPath, '--data', dataDir, '--backend', 'wasm'];
+    const envFor = (rel: string) => ({ ...process.env, TGS_WORK: rel });
+
+    // Reference run of the longer config, uninterrupted.
+    const refRel = join('tmp', `e2e-${process.pid}`, 'reference');
+    mkdirSync(join(WORKSPACE_ROOT, refRel), { recursive: true });
+    cpSync(join(workDir, 'folds.csv'), join(WORKSPACE_ROOT, refRel, 'folds.csv'));
+    expect(spawnSync(process.execPath, args, { cwd: WORKSPACE_ROOT, env: envFor(refRel) }).status).toBe(0);
+
+    // Killed with SIGKILL once the first epoch's checkpoint is committed, then resumed.
+    const ckptDir = join(resumeDir, 'fold-0', 'stage1', 'checkpoints');
+    const child = spawn(process.execPath, args, { cwd: WORKSPACE_ROOT, env: envFor(resumeRel), stdio: 'ignore' });
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        if (existsSync(ckptDir) && readdirSync(ckptDir).some((f) => f.endsWith('.json'))) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          done();
+        }
+      }, 5);
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(existsSync(join(resumeDir, 'fold-0', 'result.json'))).toBe(false);
+    const resumed = spawnSync(process.execPath, args, { cwd: WORKSPACE_ROOT, env: envFor(resumeRel), encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after epoch 1\/3/);
+
+    const weights = (rel: string, stage: number) => readFileSync(join(WORKSPACE_ROOT, rel, 'fold-0', `stage${stage}`, 'best', 'weights.bin'));
+    const history = (rel: string) =>
+      (JSON.parse(readFileSync(join(WORKSPACE_ROOT, rel, 'fold-0', 'result.json'), 'utf8')).stage1.history as Array<Record<string, number>>).map(
+        ({ seconds: _s, ...row }) => row,
+      );
+    expect(history(resumeRel)).toEqual(history(refRel));
+    expect(weights(resumeRel, 1).equals(weights(refRel, 1))).toBe(true);
+    expect(weights(resumeRel, 2).equals(weights(refRel, 2))).toBe(true);
+  }, 240_000);
+});
+
+describe('pipeline bad input', () => {
+  function expectCleanFailure(res: SpawnSyncReturns<string>, message: RegExp, out: string): void {
+    const output = res.stderr + res.stdout;
+    expect(res.status).toBe(1);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/^\s+at /m); // a message, not a stack trace
+    expect(existsSync(out)).toBe(false);
+  }
+
+  it('a data folder without test/images', () => {
+    const bad = join(root, 'no-test');
+    cpSync(dataDir, bad, { recursive: true });
+    rmSync(join(bad, 'test'), { recursive: true });
+    const out = join(root, 'out-no-test');
+    expectCleanFailure(tsx('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /test\/images/, out);
+  });
+
+  it('a sample submission naming an id without an image', () => {
+    const bad = join(root, 'bad-sample');
+    cpSync(dataDir, bad, { recursive: true });
+    writeFileSync(join(bad, 'sample_submission.csv'), readFileSync(join(bad, 'sample_submission.csv'), 'utf8') + 'deadbeef00,1 1\n');
+    const out = join(root, 'out-bad-sample');
+    expectCleanFailure(tsx('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /deadbeef00/, out);
+  });
+
+  it.each([
+    ['an unknown loss', { stage2: { epochs: 1, lr: 0.001, loss: [{ kind: 'focal', weight: 1 }] } }, /stage2\.loss\.0\.kind/],
+    ['a negative learning rate', { stage1: { epochs: 1, lr: -0.1, loss: [{ kind: 'bce', weight: 1 }] } }, /stage1\.lr/],
+  ])('a config with %s', (_what, patch, message) => {
+    const path = join(root, `bad-${Object.keys(patch)[0]}.json`);
+    writeFileSync(path, JSON.stringify({ ...tinyConfig, ...patch }));
+    const out = join(root, 'out-bad-config');
+    expectCleanFailure(tsx('run.ts', ['--data', dataDir, '--out', out, '--config', path]), message, out);
+  });
+});
