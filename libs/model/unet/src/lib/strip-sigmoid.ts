@@ -26,6 +26,12 @@ function deserializeLayer(config: tf.serialization.ConfigDict): tf.layers.Layer 
 export interface LinearViewArgs {
   /** The wrapped layer; its variables are used as they are (not copied). */
   layer: tf.layers.Layer;
+  /**
+   * Input shape to build an unbuilt wrapped layer with right away (used when deserialising), so its
+   * variables get the wrapped layer's own names ('head/kernel') instead of being created inside this
+   * layer's name scope ('head_linear/kernel'), which would not match the saved weights.
+   */
+  innerInputShape?: tf.Shape | tf.Shape[];
   name?: string;
   trainable?: boolean;
 }
@@ -47,11 +53,19 @@ export class LinearView extends tf.layers.Layer {
     if (!('activation' in this.layer)) {
       throw new Error(`LinearView: layer '${this.layer.name}' has no activation to remove`);
     }
+    if (!this.layer.built && args.innerInputShape != null) this.layer.build(args.innerInputShape);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     if (!this.layer.built) this.layer.build(inputShape);
     this.built = true;
+  }
+
+  /** The input shape the wrapped layer was built with (from its first call). */
+  private innerInputShape(): tf.Shape | tf.Shape[] | undefined {
+    const node = this.layer.inboundNodes[0];
+    if (node == null) return undefined;
+    return node.inputShapes.length === 1 ? (node.inputShapes[0] as tf.Shape) : (node.inputShapes as tf.Shape[]);
   }
 
   override get trainableWeights(): tf.LayerVariable[] {
@@ -89,6 +103,7 @@ export class LinearView extends tf.layers.Layer {
     return {
       ...super.getConfig(),
       layer: { className: this.layer.getClassName(), config: this.layer.getConfig() },
+      innerInputShape: (this.innerInputShape() ?? null) as tf.serialization.ConfigDictValue,
     };
   }
 
@@ -96,9 +111,9 @@ export class LinearView extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const { layer, ...rest } = config;
+    const { layer, innerInputShape, ...rest } = config;
     const inner = deserializeLayer(layer as tf.serialization.ConfigDict);
-    return new cls({ ...rest, layer: inner });
+    return new cls({ ...rest, layer: inner, innerInputShape: innerInputShape ?? undefined });
   }
 }
 tf.serialization.registerClass(LinearView);
