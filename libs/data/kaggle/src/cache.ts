@@ -114,37 +114,52 @@ export function readCache(file: string, split: Split, fingerprint: string): Imag
   } catch {
     return undefined;
   }
-  let buf: Buffer;
   try {
-    const size = fstatSync(fd).size;
-    if (size < 16 + DIGEST_BYTES) return undefined;
-    buf = Buffer.allocUnsafeSlow(size); // own ArrayBuffer at offset 0, so typed views below are aligned
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) return undefined;
-      off += n;
-    }
+    return readOpenCache(fd, split, fingerprint);
   } catch {
-    return undefined;
+    return undefined; // unreadable counts as corrupt: the caller rebuilds
   } finally {
     closeSync(fd);
   }
-  if (buf.toString('latin1', 0, 8) !== MAGIC || buf.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
-  const headerBytes = buf.readUInt32LE(12);
-  if (16 + headerBytes > buf.length - DIGEST_BYTES) return undefined;
+}
+
+function readExactly(fd: number, buf: Buffer, position: number): boolean {
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) return false;
+    off += n;
+  }
+  return true;
+}
+
+function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet | TrainSet | undefined {
+  const size = fstatSync(fd).size;
+  if (size < 16 + DIGEST_BYTES) return undefined;
+  // The header alone decides whether the cache is current, so a stale cache costs one small read.
+  const head = Buffer.alloc(16);
+  if (!readExactly(fd, head, 0)) return undefined;
+  if (head.toString('latin1', 0, 8) !== MAGIC || head.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
+  const headerBytes = head.readUInt32LE(12);
+  if (16 + headerBytes > size - DIGEST_BYTES) return undefined;
+  const headerBuf = Buffer.alloc(headerBytes);
+  if (!readExactly(fd, headerBuf, 16)) return undefined;
   let header: CacheHeader;
   try {
-    header = JSON.parse(buf.toString('utf8', 16, 16 + headerBytes)) as CacheHeader;
+    header = JSON.parse(headerBuf.toString('utf8')) as CacheHeader;
   } catch {
     return undefined;
   }
+  if (header === null || typeof header !== 'object') return undefined;
   if (header.split !== split || header.fingerprint !== fingerprint) return undefined;
   const { count, height, width, hasMasks, ids } = header;
-  if (!Array.isArray(ids) || ids.length !== count || !(height > 0) || !(width > 0)) return undefined;
-  if (hasMasks !== (split === 'train')) return undefined;
+  if (!Array.isArray(ids) || ids.length !== count || !Number.isInteger(height) || !Number.isInteger(width)) return undefined;
+  if (height <= 0 || width <= 0 || hasMasks !== (split === 'train')) return undefined;
   const at = layout(headerBytes, count, height * width, hasMasks);
-  if (at.size !== buf.length) return undefined;
+  if (at.size !== size) return undefined;
+  // One buffer with its own ArrayBuffer at offset 0, so the typed views below are aligned.
+  const buf = Buffer.allocUnsafeSlow(size);
+  if (!readExactly(fd, buf, 0)) return undefined;
   const digest = createHash('sha256').update(buf.subarray(0, at.digestAt)).digest();
   if (!digest.equals(buf.subarray(at.digestAt))) return undefined;
   const ab = buf.buffer;
