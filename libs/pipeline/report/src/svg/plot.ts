@@ -165,8 +165,18 @@ export function lineChart(o: LineChartOptions): string {
   };
   const xs: number[] = [...(o.xInclude ?? [])];
   const ys: number[] = [...(o.yInclude ?? [])];
-  for (const s of o.series) for (const [x, y] of s.points) if (Number.isFinite(x) && Number.isFinite(y)) xs.push(x), ys.push(y);
-  for (const m of o.markers ?? []) xs.push(m.x), ys.push(m.y);
+  for (const s of o.series) {
+    for (const [x, y] of s.points) {
+      if (Number.isFinite(x) && Number.isFinite(y)) {
+        xs.push(x);
+        ys.push(y);
+      }
+    }
+  }
+  for (const m of o.markers ?? []) {
+    xs.push(m.x);
+    ys.push(m.y);
+  }
   for (const r of o.refLines ?? []) (r.axis === 'x' ? xs : ys).push(r.value);
   for (const t of o.topAxis?.ticks ?? []) xs.push(t.x);
   const [x0, x1] = extent(xs) ?? [0, 1];

@@ -3,12 +3,15 @@
  * coordinates every drawn element uses.
  */
 
-/** Throws unless every opened tag is closed in order (self-closing tags count as both). */
-export function assertBalanced(svg: string): void {
+/**
+ * Throws unless every opened tag is closed in order (self-closing tags count as both; `voids` are
+ * HTML elements that never close, e.g. img, meta, br).
+ */
+export function assertBalanced(markup: string, voids: readonly string[] = []): void {
   const stack: string[] = [];
-  for (const m of svg.matchAll(/<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g)) {
+  for (const m of markup.matchAll(/<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g)) {
     const [, closing, name, selfClosing] = m;
-    if (selfClosing) continue;
+    if (selfClosing || voids.includes(name.toLowerCase())) continue;
     if (!closing) stack.push(name);
     else if (stack.pop() !== name) throw new Error(`unbalanced </${name}> at ${m.index}`);
   }

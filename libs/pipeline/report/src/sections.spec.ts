@@ -1,0 +1,73 @@
+import { epochAxis, failureKind, logitAxisTicks, stage2Verdict } from './sections';
+import { handInput } from './testing';
+import type { EpochRow } from './types';
+
+describe('stage2Verdict', () => {
+  it('says stage 2 helped, with the delta and the fold count', () => {
+    expect(stage2Verdict(handInput())).toEqual({
+      text: 'Stage 2 (Lovász fine-tuning) helped: +0.1250 OOF mAP at logit 0; better in 1 of 2 folds.',
+      tone: 'good',
+    });
+  });
+
+  it('says stage 2 hurt when the OOF mAP fell', () => {
+    const input = handInput();
+    input.oofMapStage2 = 0.49;
+    expect(stage2Verdict(input)).toEqual({ text: 'Stage 2 (Lovász fine-tuning) hurt: \u22120.0100 OOF mAP at logit 0; better in 1 of 2 folds.', tone: 'bad' });
+  });
+
+  it('calls a change under 0.0005 no clear difference', () => {
+    const input = handInput();
+    input.oofMapStage2 = 0.5004;
+    expect(stage2Verdict(input).tone).toBe('neutral');
+    expect(stage2Verdict(input).text).toContain('made no clear difference: +0.0004');
+  });
+});
+
+describe('failureKind', () => {
+  it.each([
+    [0, 30, 0, 'false positive on an empty image'],
+    [40, 0, 0, 'missed: predicted empty'],
+    [0, 0, 1, 'correct empty'],
+    [100, 300, 0.3, 'over-segmented (3.0× the true area)'],
+    [100, 40, 0.4, 'under-segmented (0.40× the true area)'],
+    [100, 100, 0.2, 'right size, wrong place'],
+    [100, 110, 0.7, 'boundary error'],
+  ])('truth %d px, pred %d px, IoU %d -> %s', (truth, pred, iou, expected) => {
+    expect(failureKind(truth, pred, iou)).toBe(expected);
+  });
+});
+
+describe('logitAxisTicks', () => {
+  it('places integer logits at sigmoid(logit) across p 0.05..0.95 (logit ±2.94)', () => {
+    const ticks = logitAxisTicks(0.05, 0.95);
+    expect(ticks.map((t) => t.label)).toEqual(['-2', '-1', '0', '1', '2']);
+    // sigmoid(-2) = 1 / (1 + e^2) = 0.11920292..., sigmoid(1) = 0.73105857...
+    expect(ticks[0].x).toBeCloseTo(0.1192029, 6);
+    expect(ticks[2].x).toBe(0.5);
+    expect(ticks[3].x).toBeCloseTo(0.7310586, 6);
+  });
+
+  it('uses finer logit steps on a narrow sweep', () => {
+    // logit ±0.405: span 0.81 over 6 ticks is 0.135, which rounds to a step of 0.1.
+    const ticks = logitAxisTicks(0.4, 0.6);
+    expect(ticks.map((t) => t.label)).toEqual(['-0.4', '-0.3', '-0.2', '-0.1', '0.0', '0.1', '0.2', '0.3', '0.4']);
+  });
+
+  it('survives thresholds of exactly 0 and 1', () => {
+    const ticks = logitAxisTicks(0, 1);
+    expect(ticks.length).toBeGreaterThan(1);
+    for (const t of ticks) expect(Number.isFinite(t.x)).toBe(true);
+  });
+});
+
+describe('epochAxis', () => {
+  const row = (stage: 1 | 2, epoch: number): EpochRow => ({ stage, epoch, loss: 1, valLoss: 1, valMap: 0.5, lr: 0.001, seconds: 1 });
+
+  it('numbers epochs 1.. through both stages whatever order and numbering the trainer used', () => {
+    const { rows, x, stage1Epochs } = epochAxis([row(2, 0), row(1, 1), row(2, 1), row(1, 0), row(1, 2)]);
+    expect(rows.map((r) => `${r.stage}:${r.epoch}`)).toEqual(['1:0', '1:1', '1:2', '2:0', '2:1']);
+    expect(x).toEqual([1, 2, 3, 4, 5]);
+    expect(stage1Epochs).toBe(3);
+  });
+});
