@@ -74,7 +74,7 @@ describe('stripSigmoid', () => {
         tf.tidy(() => [(cut.predict(x) as tf.Tensor).arraySync() as number[][], (model.predict(x) as tf.Tensor).arraySync() as number[][]]);
 
       setWeights(kernel, bias);
-      let [logits, probs] = outputs();
+      const [logits, probs] = outputs();
       naiveDense(row, kernel, bias).forEach((z, j) => {
         expect(logits[0][j]).toBeCloseTo(z, 5);
         expect(probs[0][j]).toBeCloseTo(sigmoid(z), 5);
@@ -82,8 +82,8 @@ describe('stripSigmoid', () => {
       // Mutating the original's weights changes the cut: they are the same variables.
       const kernel2 = kernel.map((r) => r.map((v) => -2 * v));
       setWeights(kernel2, [1, 1, 1]);
-      [logits] = outputs();
-      naiveDense(row, kernel2, [1, 1, 1]).forEach((z, j) => expect(logits[0][j]).toBeCloseTo(z, 5));
+      const [logits2] = outputs();
+      naiveDense(row, kernel2, [1, 1, 1]).forEach((z, j) => expect(logits2[0][j]).toBeCloseTo(z, 5));
       x.dispose();
       model.dispose();
     });
