@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { atomicWriteFile, UserError } from '@tgs/io';
 import type { ImageSet, TrainSet } from './types';
 
@@ -44,17 +44,19 @@ export function cacheFileFor(cacheDir: string, dataDir: string, split: Split): s
 }
 
 /**
- * Fingerprint of the source files: SHA-256 over `name size mtime` of each file (absent files
- * marked as such), so adding, removing, resizing or touching any source invalidates the cache.
+ * Fingerprint of the source files: SHA-256 over `name size mtime` of each file (names relative to
+ * the data directory, absent files marked as such), so adding, removing, resizing or touching any
+ * source invalidates the cache, while the same directory reached by another path does not.
  */
-export function fingerprintFiles(split: Split, files: string[]): string {
+export function fingerprintFiles(dataDir: string, split: Split, files: string[]): string {
   const h = createHash('sha256').update(`tgs-data ${FORMAT_VERSION} ${split}\n`);
   for (const file of files) {
+    const name = relative(dataDir, file);
     try {
       const s = statSync(file);
-      h.update(`${file}\t${s.size}\t${s.mtimeMs}\n`);
+      h.update(`${name}\t${s.size}\t${s.mtimeMs}\n`);
     } catch {
-      h.update(`${file}\tabsent\n`);
+      h.update(`${name}\tabsent\n`);
     }
   }
   return h.digest('hex');

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { UserError } from '@tgs/io';
 import { cacheFileFor } from './cache';
 import { greyAsRgb, tempDir, writePng, writeText } from './fixtures.testing';
@@ -272,6 +272,15 @@ describe('cache', () => {
     expect(second).toEqual(first); // decoding a.png now would throw: this came from the cache
     expect(progress).toEqual([[6, 6]]);
     expect(await loadTestSet(data(), { cacheDir: cacheDir() })).toEqual(firstTest);
+  });
+
+  it('is shared by every path that reaches the same data directory', async () => {
+    await writeLayout(data());
+    utimesSync(image('a'), 1_700_000_000, 1_700_000_000);
+    const first = await loadTrainSet(data(), { cacheDir: cacheDir() });
+    corruptKeepingStat(image('a'));
+    const viaRelative = await loadTrainSet(relative(process.cwd(), data()), { cacheDir: cacheDir() });
+    expect(viaRelative).toEqual(first);
   });
 
   it('is invalidated when a source file changes', async () => {

@@ -102,7 +102,7 @@ async function withCache<T extends ImageSet>(
   load: () => Promise<T>,
 ): Promise<T> {
   if (!opts.cacheDir) return load();
-  const fingerprint = fingerprintFiles(split, sources);
+  const fingerprint = fingerprintFiles(dataDir, split, sources);
   const file = cacheFileFor(opts.cacheDir, dataDir, split);
   const cached = readCache(file, split, fingerprint) as T | undefined;
   if (cached) {
