@@ -20,6 +20,31 @@ export const OVERLAY = {
 export const OVERLAY_SCALE = 3;
 
 /**
+ * For each scaled coordinate 0..n*scale-1, the source coordinate floor(i / scale). Precomputed so
+ * the per-pixel loops below do no division and no global lookups (which are slow inside test
+ * sandboxes).
+ */
+function sourceIndex(n: number, scale: number): Int32Array {
+  const out = new Int32Array(n * scale);
+  for (let i = 0; i < out.length; i++) out[i] = (i / scale) | 0;
+  return out;
+}
+
+/** The mask upscaled `scale`x with nearest neighbour. */
+function upscale(mask: Uint8Array, height: number, width: number, scale: number): Uint8Array {
+  const H = height * scale;
+  const W = width * scale;
+  const rows = sourceIndex(height, scale);
+  const cols = sourceIndex(width, scale);
+  const out = new Uint8Array(H * W);
+  for (let Y = 0; Y < H; Y++) {
+    const src = rows[Y] * width;
+    for (let X = 0; X < W; X++) out[Y * W + X] = mask[src + cols[X]];
+  }
+  return out;
+}
+
+/**
  * The outline of a 0/1 mask at `scale`x resolution, `thickness` px wide: a scaled pixel is on the
  * edge when its source pixel is in the mask and some pixel 1..thickness steps away along a row or
  * column (at the scaled resolution) is outside the mask or outside the image. The outline lies
@@ -28,15 +53,17 @@ export const OVERLAY_SCALE = 3;
 export function maskEdge(mask: Uint8Array, height: number, width: number, scale: number, thickness = 1): Uint8Array {
   const H = height * scale;
   const W = width * scale;
-  const at = (Y: number, X: number): number =>
-    Y < 0 || X < 0 || Y >= H || X >= W ? 0 : mask[Math.floor(Y / scale) * width + Math.floor(X / scale)];
+  const big = upscale(mask, height, width, scale);
   const edge = new Uint8Array(H * W);
   for (let Y = 0; Y < H; Y++) {
     for (let X = 0; X < W; X++) {
-      if (!at(Y, X)) continue;
+      const i = Y * W + X;
+      if (!big[i]) continue;
       for (let d = 1; d <= thickness; d++) {
-        if (!at(Y - d, X) || !at(Y + d, X) || !at(Y, X - d) || !at(Y, X + d)) {
-          edge[Y * W + X] = 1;
+        const outside =
+          Y - d < 0 || Y + d >= H || X - d < 0 || X + d >= W || !big[i - d * W] || !big[i + d * W] || !big[i - d] || !big[i + d];
+        if (outside) {
+          edge[i] = 1;
           break;
         }
       }
@@ -45,21 +72,21 @@ export function maskEdge(mask: Uint8Array, height: number, width: number, scale:
   return edge;
 }
 
-/** Alpha blend of one channel: round((1 - a) * base + a * over). */
+/** Alpha blend of one channel: round((1 - a) * base + a * over), for values in 0..255. */
 export function blend(base: number, over: number, alpha: number): number {
-  return Math.round((1 - alpha) * base + alpha * over);
+  // (v + 0.5) | 0 is Math.round for non-negative v, without a global lookup per pixel.
+  return ((1 - alpha) * base + alpha * over + 0.5) | 0;
 }
 
 /** Grey luminance to RGB, upscaled `scale`x with nearest neighbour. */
 export function grayRgb(image: Uint8Array, height: number, width: number, scale: number): Uint8Array {
-  const H = height * scale;
-  const W = width * scale;
-  const out = new Uint8Array(H * W * 3);
-  for (let Y = 0; Y < H; Y++) {
-    for (let X = 0; X < W; X++) {
-      const v = image[Math.floor(Y / scale) * width + Math.floor(X / scale)];
-      out.fill(v, (Y * W + X) * 3, (Y * W + X) * 3 + 3);
-    }
+  const big = upscale(image, height, width, scale);
+  const out = new Uint8Array(big.length * 3);
+  for (let i = 0; i < big.length; i++) {
+    const v = big[i];
+    out[i * 3] = v;
+    out[i * 3 + 1] = v;
+    out[i * 3 + 2] = v;
   }
   return out;
 }
@@ -70,22 +97,24 @@ export function grayRgb(image: Uint8Array, height: number, width: number, scale:
  */
 export function overlayRgb(w: WorstImage, scale = OVERLAY_SCALE): Uint8Array {
   const { height, width } = w;
-  const W = width * scale;
   const out = grayRgb(w.image, height, width, scale);
+  const truth = upscale(w.truth, height, width, scale);
   const truthEdge = maskEdge(w.truth, height, width, scale, 1);
   // The prediction is drawn only as an outline, so it gets the bolder line.
   const predEdge = maskEdge(w.pred, height, width, scale, 2);
-  for (let i = 0; i < out.length / 3; i++) {
-    const Y = Math.floor(i / W);
-    const X = i % W;
-    const inTruth = w.truth[Math.floor(Y / scale) * width + Math.floor(X / scale)] === 1;
-    let color: Rgb | undefined;
-    if (predEdge[i]) color = OVERLAY.predEdge;
-    else if (truthEdge[i]) color = OVERLAY.truthEdge;
+  const [fr, fg, fb] = OVERLAY.truthFill;
+  const a = OVERLAY.truthAlpha;
+  for (let i = 0; i < truth.length; i++) {
+    const color = predEdge[i] ? OVERLAY.predEdge : truthEdge[i] ? OVERLAY.truthEdge : undefined;
+    const o = i * 3;
     if (color) {
-      out.set(color, i * 3);
-    } else if (inTruth) {
-      for (let c = 0; c < 3; c++) out[i * 3 + c] = blend(out[i * 3 + c], OVERLAY.truthFill[c], OVERLAY.truthAlpha);
+      out[o] = color[0];
+      out[o + 1] = color[1];
+      out[o + 2] = color[2];
+    } else if (truth[i]) {
+      out[o] = blend(out[o], fr, a);
+      out[o + 1] = blend(out[o + 1], fg, a);
+      out[o + 2] = blend(out[o + 2], fb, a);
     }
   }
   return out;

@@ -64,7 +64,7 @@ tfoot td{font-weight:600;border-top:2px solid #ddd}
 table.confusion td{min-width:120px}
 table.confusion th{text-align:left}
 .pct{display:block;color:#777;font-size:11px}
-.row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+.row{display:grid;grid-template-columns:minmax(0,1fr) auto;gap:18px;align-items:start}
 figure{margin:0}
 figcaption{color:#555;font-size:12px;margin-top:4px}
 svg{max-width:100%;height:auto;display:block}

@@ -5,19 +5,23 @@
  */
 import type { EpochRow, FoldResult, ReportInput, ThresholdPoint, WorstImage } from './types';
 
+const imul = Math.imul;
+
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 const round = (v: number, d = 4): number => Number(v.toFixed(d));
+// Local aliases: per-pixel loops below would otherwise look `Math` up as a global each time.
+const { sin, max, min } = Math;
 
 function sampleHistory(rand: () => number, s1: number, s2: number, mapEnd1: number, mapEnd2: number): EpochRow[] {
   const rows: EpochRow[] = [];
@@ -60,7 +64,7 @@ function blob(h: number, w: number, cy: number, cx: number, ry: number, rx: numb
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const r = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2;
-      if (r <= 1 + wobble * Math.sin(x / 6)) m[y * w + x] = 1;
+      if (r <= 1 + wobble * sin(x / 6)) m[y * w + x] = 1;
     }
   }
   return m;
@@ -72,9 +76,9 @@ function seismic(rand: () => number, h: number, w: number, truth: Uint8Array): U
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       // Layered reflectors that bend with x; salt is flatter and brighter-noisy.
-      const layered = Math.sin((y + 6 * Math.sin(x / 17 + phase)) / 2.3);
+      const layered = sin((y + 6 * sin(x / 17 + phase)) / 2.3);
       const salt = truth[y * w + x] ? 0.35 * (rand() - 0.5) : layered;
-      img[y * w + x] = Math.max(0, Math.min(255, Math.round(128 + 70 * salt + 22 * (rand() - 0.5))));
+      img[y * w + x] = max(0, min(255, (128.5 + 70 * salt + 22 * (rand() - 0.5)) | 0));
     }
   }
   return img;
