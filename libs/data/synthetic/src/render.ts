@@ -211,11 +211,13 @@ function renderStrata(rng: Rng, size: number, depth: number, saltNear: Float32Ar
  * Standardized; the caller sets its (lower) amplitude.
  */
 function renderSaltTexture(rng: Rng, size: number): Float32Array {
-  const chaos = fractalField(rng, size, size, { cell: rng.uniform(2.5, 6), octaves: 2, gain: 0.6, aspect: rng.uniform(1, 2.5) });
+  const chaos = fractalField(rng, size, size, { cell: rng.uniform(1.5, 4.5), octaves: 2, gain: 0.6, aspect: rng.uniform(1, 2.5) });
+  // Chaotic reflections: a trace sampled along a layer time so strongly warped that only short,
+  // randomly tilted event segments survive.
   const ghostTrace = seismicTrace(rng, 5 * size, rng.uniform(2, 5), rng.uniform(3, 7));
-  const warp = new ValueNoise(rng, size, size, rng.uniform(6, 14), rng.uniform(6, 14));
-  const warpAmp = rng.uniform(4, 10);
-  const ghost = rng.uniform(0, 0.45);
+  const warp = new ValueNoise(rng, size, size, rng.uniform(5, 12), rng.uniform(5, 12));
+  const warpAmp = rng.uniform(5, 14);
+  const ghost = rng.uniform(0.1, 0.8);
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
