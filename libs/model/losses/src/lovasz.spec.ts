@@ -147,7 +147,7 @@ describe.each(['cpu', 'wasm'] as const)('lovaszHinge on %s', (backend) => {
     const lossOf = () => lovaszHinge(y, w, { activation: 'elu+1' });
     const first = tf.tidy(() => lossOf().dataSync()[0]);
     expectNoLeak(() => {
-      for (let step = 0; step < 20; step++) tf.dispose(opt.minimize(lossOf, true));
+      for (let step = 0; step < 20; step++) tf.dispose(opt.minimize(lossOf, true) ?? []);
     });
     const last = tf.tidy(() => lossOf().dataSync()[0]);
     expect(last).toBeLessThan(first * 0.8);

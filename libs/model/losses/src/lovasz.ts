@@ -55,10 +55,10 @@ function lovaszRows(labels: tf.Tensor2D, logits: tf.Tensor2D, activation: 'relu'
   const [groups, n] = logits.shape;
   const signs = tf.sub(tf.mul(labels, 2), 1);
   const errors = tf.sub(1, tf.mul(logits, signs));
-  const order = descendingOrder(errors);
+  const order = descendingOrder(errors as tf.Tensor2D);
   const errorsSorted = tf.reshape(permute(tf.reshape(errors, [groups * n]), order), [groups, n]);
   const labelsSorted = tf.reshape(permute(tf.reshape(labels, [groups * n]), order), [groups, n]);
-  const weights = lovaszGradWeights(labelsSorted);
+  const weights = lovaszGradWeights(labelsSorted as tf.Tensor2D);
   const penalty = activation === 'relu' ? tf.relu(errorsSorted) : tf.add(tf.elu(errorsSorted), 1);
   return tf.mean(tf.sum(tf.mul(penalty, weights), 1));
 }

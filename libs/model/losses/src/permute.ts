@@ -35,7 +35,9 @@ export function inversePermutation(perm: tf.Tensor1D): tf.Tensor1D {
  */
 export function permute(x: tf.Tensor1D, perm: tf.Tensor1D): tf.Tensor1D {
   if (x.shape[0] !== perm.shape[0]) throw new Error(`permute: x has ${x.shape[0]} elements, perm ${perm.shape[0]}`);
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
     save([perm]);
     return {
       value: tf.gather(input, perm),

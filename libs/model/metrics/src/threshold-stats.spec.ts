@@ -1,5 +1,5 @@
 import { tgsImageScore } from './tgs-score';
-import { bestThresholdFromStats, meanAPFromStats, perImageScoresFromStats, thresholdStats } from './threshold-stats';
+import { bestThresholdFromStats, meanAPFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -177,5 +177,24 @@ describe('reductions', () => {
     expect(() => perImageScoresFromStats(stats, 0, -1)).toThrow(/minArea/);
     expect(() => meanAPFromStats(stats, NaN)).toThrow(/minArea/);
     expect(() => bestThresholdFromStats(stats, [])).toThrow(/minAreas/);
+  });
+});
+
+describe('rankFinder', () => {
+  it.each([
+    ['evenly spaced', Array.from({ length: 100 }, (_, j) => -4 + (8 * j) / 99)],
+    ['clustered', [-10, -9.999, -9.998, 0, 1e-9, 2e-9, 5, 1000]],
+    ['single', [0.25]],
+    ['extreme range', [-1.7e308, -1, 0, 1.7e308]],
+  ])('counts thresholds strictly below v like a linear scan (%s)', (_name, list) => {
+    const thresholds = Float64Array.from(list);
+    const rank = rankFinder(thresholds);
+    const r = rng(3);
+    const probes = [NaN, -Infinity, Infinity, ...list, ...list.map((t) => t + 1e-12), ...list.map((t) => t - 1e-12)];
+    for (let k = 0; k < 2000; k++) probes.push((r() - 0.5) * 30, list[Math.floor(r() * list.length)] + (r() - 0.5) * 1e-6);
+    for (const v of probes) {
+      const expected = list.filter((t) => t < v).length;
+      expect([v, rank(v)]).toEqual([v, expected]);
+    }
   });
 });

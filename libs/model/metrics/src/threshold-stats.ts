@@ -23,9 +23,10 @@ export interface ThresholdStats {
 }
 
 /**
- * Per-image predicted area and intersection at every threshold, in O(P·log T + n·T):
- * each pixel's logit is placed by binary search into the sorted thresholds (rank r = number of
- * thresholds strictly below the logit, so it is foreground exactly at thresholds 0…r−1) and counted
+ * Per-image predicted area and intersection at every threshold, in O(P + n·T) for evenly spaced
+ * thresholds (O(P·log T) at worst): each pixel's logit is ranked among the sorted thresholds
+ * (rank r = number of thresholds strictly below the logit, so it is foreground exactly at
+ * thresholds 0…r−1; see rankFinder) and counted
  * into a per-image histogram of ranks; a suffix sum over ranks then gives the areas at every threshold.
  * NaN logits are never foreground (NaN > t is false).
  */
@@ -49,51 +50,71 @@ export function thresholdStats(
   const truthArea = new Int32Array(n);
   const predArea = new Int32Array(n * T);
   const intersection = new Int32Array(n * T);
-  // rank histograms of one image: index r ∈ [0, T]
-  const allHist = new Int32Array(T + 1);
-  const truthHist = new Int32Array(T + 1);
-  const lowest = thresholds[0];
-  const highest = thresholds[T - 1];
+  const rankOf = rankFinder(thresholds);
+  // one histogram per image over (rank, truth): hist[2r + 1] counts truth pixels of rank r
+  const hist = new Int32Array(2 * (T + 1));
 
   for (let i = 0; i < n; i++) {
-    allHist.fill(0);
-    truthHist.fill(0);
-    let tArea = 0;
+    hist.fill(0);
     for (let p = i * pixels, end = p + pixels; p < end; p++) {
       const v = logits[p];
-      let r: number;
-      if (!(v > lowest)) r = 0; // background at every threshold (also NaN): the common case, no search
-      else if (v > highest) r = T;
-      else {
-        // first index j with thresholds[j] >= v; thresholds[0] < v <= thresholds[T-1]
-        let lo = 1;
-        let hi = T - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (thresholds[mid] < v) lo = mid + 1;
-          else hi = mid;
-        }
-        r = lo;
-      }
-      allHist[r]++;
-      if (truths[p] !== 0) {
-        truthHist[r]++;
-        tArea++;
-      }
+      const truth = (truths[p] + 255) >> 8; // 0 → 0, 1…255 → 1, without a branch
+      const r = rankOf(v);
+      hist[(r << 1) | truth]++;
     }
+    let tArea = 0;
+    for (let r = 0; r <= T; r++) tArea += hist[(r << 1) | 1];
     truthArea[i] = tArea;
     // area at threshold j = pixels with rank > j = suffix sum of the histogram from r = j + 1
     let predSum = 0;
     let interSum = 0;
     const row = i * T;
     for (let j = T - 1; j >= 0; j--) {
-      predSum += allHist[j + 1];
-      interSum += truthHist[j + 1];
+      interSum += hist[((j + 1) << 1) | 1];
+      predSum += hist[(j + 1) << 1] + hist[((j + 1) << 1) | 1];
       predArea[row + j] = predSum;
       intersection[row + j] = interSum;
     }
   }
   return { n, pixels, logitThresholds: thresholds, truthArea, predArea, intersection };
+}
+
+/**
+ * Returns v ↦ number of thresholds strictly below v (NaN ↦ 0), for strictly increasing thresholds.
+ * A uniform bucket table over [first, last] gives a starting rank that is exact or one or two steps
+ * off (for evenly spaced thresholds), then a short walk fixes it — the walk in both directions makes
+ * the answer exact whatever the floating-point rounding of the bucket index. Values outside the
+ * range (most background pixels) return at the first comparison.
+ */
+export function rankFinder(thresholds: Float64Array): (v: number) => number {
+  const T = thresholds.length;
+  const lowest = thresholds[0];
+  const highest = thresholds[T - 1];
+  const { start, buckets, scale } = rankTable(thresholds);
+  return (v: number): number => {
+    if (!(v > lowest)) return 0; // background at every threshold (also NaN)
+    if (v > highest) return T;
+    const position = (v - lowest) * scale; // NaN only for an infinite threshold range: walk from the top
+    let r = start[position < buckets ? position | 0 : buckets];
+    while (r > 0 && thresholds[r - 1] >= v) r--;
+    while (r < T && thresholds[r] < v) r++;
+    return r;
+  };
+}
+
+/** Bucket table of rankFinder: start[b] = number of thresholds below bucket b's lower edge. */
+function rankTable(thresholds: Float64Array): { start: Int32Array; buckets: number; scale: number } {
+  const T = thresholds.length;
+  const lowest = thresholds[0];
+  const buckets = Math.min(1 << 16, 4 * T);
+  const scale = T > 1 ? buckets / (thresholds[T - 1] - lowest) : 0;
+  const start = new Int32Array(buckets + 1);
+  for (let b = 0, j = 0; b <= buckets; b++) {
+    const edge = lowest + b / scale;
+    while (j < T && thresholds[j] < edge) j++;
+    start[b] = j;
+  }
+  return { start, buckets, scale };
 }
 
 function checkThresholdIndex(stats: ThresholdStats, thresholdIndex: number): void {
