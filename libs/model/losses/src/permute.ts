@@ -32,6 +32,10 @@ export function inversePermutation(perm: tf.Tensor1D): tf.Tensor1D {
  * inverse permutation. tfjs' own GatherV2 gradient is an UnsortedSegmentSum, which the wasm backend
  * does not implement; this form needs only GatherV2 and ScatterNd, available on cpu, wasm and
  * tensorflow. `perm` is captured (not an input), so it is treated as a constant.
+ *
+ * Caveat: with tfjs' IS_TEST flag on, its kernel leak check misreports the tensor that customGrad
+ * saves for backprop as a leak on wasm (the saved clone is a new data id created inside the kernel);
+ * it is released after backprop, and the flag is off outside tfjs' own test suites.
  */
 export function permute(x: tf.Tensor1D, perm: tf.Tensor1D): tf.Tensor1D {
   if (x.shape[0] !== perm.shape[0]) throw new Error(`permute: x has ${x.shape[0]} elements, perm ${perm.shape[0]}`);
