@@ -16,6 +16,12 @@ describe('stage2Verdict', () => {
     expect(stage2Verdict(input)).toEqual({ text: 'Stage 2 (Lovász fine-tuning) hurt: \u22120.0100 OOF mAP at logit 0; better in 1 of 2 folds.', tone: 'bad' });
   });
 
+  it('says so when no fold trained a stage 2', () => {
+    const input = handInput();
+    for (const f of input.folds) f.stage2 = { bestEpoch: 0, bestValMap: f.stage1.bestValMap, epochs: 0 };
+    expect(stage2Verdict(input)).toEqual({ text: 'Stage 2 (Lovász fine-tuning) was not run: the stage-2 numbers repeat stage 1.', tone: 'neutral' });
+  });
+
   it('calls a change under 0.0005 no clear difference', () => {
     const input = handInput();
     input.oofMapStage2 = 0.5004;

@@ -27,6 +27,9 @@ function rgbCss(c: readonly number[]): string {
 
 /** The "does Lovász help?" sentence and its tone, from the overall and per-fold stage deltas. */
 export function stage2Verdict(input: ReportInput): { text: string; tone: 'good' | 'bad' | 'neutral' } {
+  if (input.folds.length > 0 && input.folds.every((f) => f.stage2.epochs === 0)) {
+    return { text: 'Stage 2 (Lovász fine-tuning) was not run: the stage-2 numbers repeat stage 1.', tone: 'neutral' };
+  }
   const delta = input.oofMapStage2 - input.oofMapStage1;
   const improved = input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length;
   const folds = input.folds.length > 0 ? `; better in ${improved} of ${input.folds.length} folds` : '';
