@@ -77,6 +77,14 @@ describe('loadTrainSet', () => {
     expect(Array.from(set.depths)).toEqual([101, 202.5, -3]);
   });
 
+  it('mixes sources: some masks as PNG, the others from train.csv', async () => {
+    await writeLayout(dir, { masksAs: 'both' });
+    rmSync(join(dir, 'train', 'masks', 'a.png'));
+    writeText(join(dir, 'train.csv'), `id,rle_mask\na,${MASKS.a.rle}\n`);
+    const set = await loadTrainSet(dir);
+    expect(Array.from(set.masks)).toEqual(expectedTrain().masks);
+  });
+
   it('gives NaN depths without depths.csv', async () => {
     await writeLayout(dir, { depths: false });
     const set = await loadTrainSet(dir);

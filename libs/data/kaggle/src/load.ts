@@ -98,7 +98,7 @@ async function withCache<T extends ImageSet>(
   split: Split,
   sources: string[],
   opts: LoadOptions,
-  total: number,
+  totalOf: (set: T) => number,
   load: () => Promise<T>,
 ): Promise<T> {
   if (!opts.cacheDir) return load();
@@ -106,6 +106,7 @@ async function withCache<T extends ImageSet>(
   const file = cacheFileFor(opts.cacheDir, dataDir, split);
   const cached = readCache(file, split, fingerprint) as T | undefined;
   if (cached) {
+    const total = totalOf(cached);
     opts.onProgress?.(total, total);
     return cached;
   }
@@ -118,6 +119,8 @@ async function withCache<T extends ImageSet>(
  * Loads the training split: images from `train/images/ID.png` (ids in code-unit order of the file
  * names), masks from `train/masks/ID.png` and/or `train.csv` (when both exist for an id they must
  * agree), depths from `depths.csv` (NaN without it). See the package README for every rule.
+ * With a current cache only the directories are listed and the files stat'ed: the CSVs were
+ * validated when the cache was built, and any change to them changes the fingerprint.
  */
 export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Promise<TrainSet> {
   checkLayout(dataDir, 'train');
@@ -125,35 +128,36 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
   const l = kaggleLayout(dataDir);
   const ids = listPngIds(l.trainImages);
   if (ids.length === 0) throw new UserError(`${l.trainImages} contains no .png images`);
-  const imageSet = new Set(ids);
   const maskIds = isDir(l.trainMasks) ? listPngIds(l.trainMasks) : [];
-  const maskSet = new Set(maskIds);
-  for (const id of maskIds) {
-    if (!imageSet.has(id)) throw new UserError(`${join(l.trainMasks, `${id}.png`)} has no image ${join(l.trainImages, `${id}.png`)}`);
-  }
-  let csvRows = new Map<string, CsvRow>();
-  if (isFile(l.trainCsv)) {
-    csvRows = rowsById(l.trainCsv, readCsv(l.trainCsv, ['id', 'rle_mask']));
-    for (const [id, row] of csvRows) {
-      if (!imageSet.has(id)) {
-        throw new UserError(`${l.trainCsv} line ${row.line}: id "${id}" has no image ${join(l.trainImages, `${id}.png`)}`);
-      }
-    }
-  }
-  for (const id of ids) {
-    if (!maskSet.has(id) && !csvRows.has(id)) {
-      throw new UserError(
-        `${join(l.trainImages, `${id}.png`)} has no mask: neither ${join(l.trainMasks, `${id}.png`)} nor a row in ${l.trainCsv}`,
-      );
-    }
-  }
-  const depths = depthsFor(ids, readDepths(dataDir));
   const imageFiles = ids.map((id) => join(l.trainImages, `${id}.png`));
   const maskFiles = maskIds.map((id) => join(l.trainMasks, `${id}.png`));
   const sources = [...imageFiles, ...maskFiles, l.trainCsv, l.depthsCsv];
   const total = ids.length + maskIds.length;
 
-  return withCache(dataDir, 'train', sources, opts, total, async () => {
+  return withCache(dataDir, 'train', sources, opts, () => total, async () => {
+    const imageSet = new Set(ids);
+    const maskSet = new Set(maskIds);
+    for (const id of maskIds) {
+      if (!imageSet.has(id)) throw new UserError(`${join(l.trainMasks, `${id}.png`)} has no image ${join(l.trainImages, `${id}.png`)}`);
+    }
+    let csvRows = new Map<string, CsvRow>();
+    if (isFile(l.trainCsv)) {
+      csvRows = rowsById(l.trainCsv, readCsv(l.trainCsv, ['id', 'rle_mask']));
+      for (const [id, row] of csvRows) {
+        if (!imageSet.has(id)) {
+          throw new UserError(`${l.trainCsv} line ${row.line}: id "${id}" has no image ${join(l.trainImages, `${id}.png`)}`);
+        }
+      }
+    }
+    for (const id of ids) {
+      if (!maskSet.has(id) && !csvRows.has(id)) {
+        throw new UserError(
+          `${join(l.trainImages, `${id}.png`)} has no mask: neither ${join(l.trainMasks, `${id}.png`)} nor a row in ${l.trainCsv}`,
+        );
+      }
+    }
+    const depths = depthsFor(ids, readDepths(dataDir));
+
     const tick = progressCounter(total, opts.onProgress);
     const { data: images, height, width } = await decodeAll(imageFiles, decodeLuminance, concurrency, tick);
     const pixels = height * width;
@@ -161,16 +165,14 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
     const slotOf = new Map(ids.map((id, i) => [id, i]));
     // Masks from PNG first, then from train.csv (checked against the PNG where both exist).
     const fromPng = new Uint8Array(ids.length);
-    if (maskIds.length > 0) {
-      await forEachBounded(maskIds.length, concurrency, async (k) => {
-        const plane = await decodeMask(maskFiles[k]);
-        checkSize(maskFiles[k], plane, height, width, imageFiles[0]);
-        const slot = slotOf.get(maskIds[k]) as number;
-        masks.set(plane.data, slot * pixels);
-        fromPng[slot] = 1;
-        tick();
-      });
-    }
+    await forEachBounded(maskIds.length, concurrency, async (k) => {
+      const plane = await decodeMask(maskFiles[k]);
+      checkSize(maskFiles[k], plane, height, width, imageFiles[0]);
+      const slot = slotOf.get(maskIds[k]) as number;
+      masks.set(plane.data, slot * pixels);
+      fromPng[slot] = 1;
+      tick();
+    });
     const scratch = new Uint8Array(pixels);
     for (const [id, row] of csvRows) {
       const slot = slotOf.get(id) as number;
@@ -208,24 +210,25 @@ export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Prom
   const concurrency = checkConcurrency(opts);
   const l = kaggleLayout(dataDir);
   const listed = listPngIds(l.testImages);
-  let ids: string[];
-  if (isFile(l.sampleSubmission)) {
-    const rows = rowsById(l.sampleSubmission, readCsv(l.sampleSubmission, ['id', 'rle_mask']));
-    const present = new Set(listed);
-    for (const [id, row] of rows) {
-      if (!present.has(id)) {
-        throw new UserError(`${l.sampleSubmission} line ${row.line}: id "${id}" has no image ${join(l.testImages, `${id}.png`)}`);
+  // Every listed image is a source: the ids come from sample_submission.csv, itself a source.
+  const sources = [...listed.map((id) => join(l.testImages, `${id}.png`)), l.sampleSubmission, l.depthsCsv];
+  return withCache(dataDir, 'test', sources, opts, (set) => set.ids.length, async () => {
+    let ids: string[];
+    if (isFile(l.sampleSubmission)) {
+      const rows = rowsById(l.sampleSubmission, readCsv(l.sampleSubmission, ['id', 'rle_mask']));
+      const present = new Set(listed);
+      for (const [id, row] of rows) {
+        if (!present.has(id)) {
+          throw new UserError(`${l.sampleSubmission} line ${row.line}: id "${id}" has no image ${join(l.testImages, `${id}.png`)}`);
+        }
       }
+      ids = [...rows.keys()];
+    } else {
+      ids = listed;
     }
-    ids = [...rows.keys()];
-  } else {
-    ids = listed;
-  }
-  if (ids.length === 0) throw new UserError(`${l.testImages} contains no .png images`);
-  const depths = depthsFor(ids, readDepths(dataDir));
-  const files = ids.map((id) => join(l.testImages, `${id}.png`));
-  const sources = [...files, l.sampleSubmission, l.depthsCsv];
-  return withCache(dataDir, 'test', sources, opts, ids.length, async () => {
+    if (ids.length === 0) throw new UserError(`${l.testImages} contains no .png images`);
+    const depths = depthsFor(ids, readDepths(dataDir));
+    const files = ids.map((id) => join(l.testImages, `${id}.png`));
     const tick = progressCounter(ids.length, opts.onProgress);
     const { data: images, height, width } = await decodeAll(files, decodeLuminance, concurrency, tick);
     return { ids, height, width, images, depths };
