@@ -30,7 +30,7 @@ export interface LovaszOptions {
  * The symmetric variant adds the same errors weighted by the background's Jaccard, so on an empty
  * truth it also pushes every pixel with x > −1 down by 1/N (half-weighted).
  *
- * Vectorised: one topk over [G, N] for the order, gathers through a custom-gradient permutation
+ * Vectorised: one topk over [G, N] for the order (shared by both halves of the symmetric form), gathers through a custom-gradient permutation
  * (works on every backend), cumsums along the rows; no per-image JS loop over tensors.
  */
 export function lovaszHinge(labels: tf.Tensor, logits: tf.Tensor, opts: LovaszOptions = {}): tf.Scalar {
@@ -43,22 +43,26 @@ export function lovaszHinge(labels: tf.Tensor, logits: tf.Tensor, opts: LovaszOp
       y = tf.reshape(y, [1, y.size]);
       x = tf.reshape(x, [1, x.size]);
     }
-    const forward = lovaszRows(y, x, activation);
-    if (!opts.symmetric) return forward;
-    const backward = lovaszRows(tf.sub(1, y), tf.neg(x), activation);
-    return tf.mul(tf.add(forward, backward), 0.5) as tf.Scalar;
+    return lovaszRows(y, x, activation, opts.symmetric ?? false);
   });
 }
 
-/** Mean over rows of the Lovász hinge of each row of [G, N] labels/logits. */
-function lovaszRows(labels: tf.Tensor2D, logits: tf.Tensor2D, activation: 'relu' | 'elu+1'): tf.Scalar {
+/**
+ * Mean over rows of the Lovász hinge of each row of [G, N] labels/logits.
+ * Symmetric: the flipped problem (−x, 1 − y) has the SAME hinge errors, 1 + x·(1 − 2y) = 1 − x·(2y − 1),
+ * hence the same order; only the Jaccard weights differ (computed on 1 − y). So one sort serves both
+ * halves: L_sym = Σ act(e_π) · (w(y_π) + w(1 − y_π)) / 2.
+ */
+function lovaszRows(labels: tf.Tensor2D, logits: tf.Tensor2D, activation: 'relu' | 'elu+1', symmetric: boolean): tf.Scalar {
   const [groups, n] = logits.shape;
   const signs = tf.sub(tf.mul(labels, 2), 1);
   const errors = tf.sub(1, tf.mul(logits, signs));
   const order = descendingOrder(errors as tf.Tensor2D);
   const errorsSorted = tf.reshape(permute(tf.reshape(errors, [groups * n]), order), [groups, n]);
   const labelsSorted = tf.reshape(permute(tf.reshape(labels, [groups * n]), order), [groups, n]);
-  const weights = lovaszGradWeights(labelsSorted as tf.Tensor2D);
+  const weights = symmetric
+    ? tf.mul(tf.add(lovaszGradWeights(labelsSorted as tf.Tensor2D), lovaszGradWeights(tf.sub(1, labelsSorted) as tf.Tensor2D)), 0.5)
+    : lovaszGradWeights(labelsSorted as tf.Tensor2D);
   const penalty = activation === 'relu' ? tf.relu(errorsSorted) : tf.add(tf.elu(errorsSorted), 1);
   return tf.mean(tf.sum(tf.mul(penalty, weights), 1));
 }
