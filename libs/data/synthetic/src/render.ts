@@ -161,7 +161,8 @@ function renderStrata(rng: Rng, size: number, depth: number, saltNear: Float32Ar
   const thickness = rng.uniform(1.2, 5);
   const traceA = seismicTrace(rng, 5 * size, thickness, period);
   const traceB = seismicTrace(rng, 5 * size, thickness, period);
-  const mixNoise = new ValueNoise(rng, size, size, rng.uniform(15, 50), rng.uniform(15, 50));
+  const mix = new Float32Array(size * size);
+  new ValueNoise(rng, size, size, rng.uniform(15, 50), rng.uniform(15, 50)).addTo(mix, size, size, 1);
   const dip = rng.normal() * 0.2;
   // Folds depend on x only (with a linear-in-y amplitude), so precompute t += foldA[x] + foldB[x]·y.
   const foldA = new Float32Array(size);
@@ -177,29 +178,29 @@ function renderStrata(rng: Rng, size: number, depth: number, saltNear: Float32Ar
       foldB[x] += (wave * slope) / size;
     }
   }
-  const warp = new ValueNoise(rng, size, size, rng.uniform(15, 40), rng.uniform(15, 40));
-  const warpAmp = rng.uniform(0.5, 4);
+  const warp = new Float32Array(size * size);
+  new ValueNoise(rng, size, size, rng.uniform(15, 40), rng.uniform(15, 40)).addTo(warp, size, size, rng.uniform(0.5, 4));
   const faults = Array.from({ length: rng.chance(0.35) ? rng.int(1, 2) : 0 }, () => {
     const angle = rng.normal() * 0.35; // from vertical: faults are steep
     return { x0: rng.uniform(0.1, 0.9) * size, y0: size / 2, dx: sin(angle), dy: cos(angle), throw: rng.sign() * rng.uniform(3, 15) };
   });
   const drag = rng.sign() * rng.uniform(0, 12);
-  const ampMod = new ValueNoise(rng, size, size, rng.uniform(15, 50), rng.uniform(8, 30));
-  const ampDepth = rng.uniform(0.2, 0.7);
+  const ampMod = new Float32Array(size * size).fill(1);
+  new ValueNoise(rng, size, size, rng.uniform(15, 50), rng.uniform(8, 30)).addTo(ampMod, size, size, rng.uniform(0.2, 0.7));
   const out = new Float32Array(n);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const i = y * size + x;
-      let t = offset + y + dip * (x - size / 2) + foldA[x] + foldB[x] * y + warpAmp * warp.at(x, y) + drag * saltNear[i];
+      let t = offset + y + dip * (x - size / 2) + foldA[x] + foldB[x] * y + warp[i] + drag * saltNear[i];
       for (const f of faults) {
         // Signed distance to the fault plane; a 1-pixel smoothstep avoids aliasing along it.
         const d = (x - f.x0) * f.dy - (y - f.y0) * f.dx;
         const s = min(max(d + 0.5, 0), 1);
         t += f.throw * s * s * (3 - 2 * s);
       }
-      const phi = (PI / 4) * (1 + mixNoise.at(x, y));
+      const phi = (PI / 4) * (1 + mix[i]);
       const v = cos(phi) * sampleTrace(traceA, t) + sin(phi) * sampleTrace(traceB, t);
-      out[i] = v * max(0.1, 1 + ampDepth * ampMod.at(x, y));
+      out[i] = v * max(0.1, ampMod[i]);
     }
   }
   return standardize(out);
@@ -215,14 +216,14 @@ function renderSaltTexture(rng: Rng, size: number): Float32Array {
   // Chaotic reflections: a trace sampled along a layer time so strongly warped that only short,
   // randomly tilted event segments survive.
   const ghostTrace = seismicTrace(rng, 5 * size, rng.uniform(2, 5), rng.uniform(3, 7));
-  const warp = new ValueNoise(rng, size, size, rng.uniform(5, 12), rng.uniform(5, 12));
-  const warpAmp = rng.uniform(5, 14);
+  const warp = new Float32Array(size * size);
+  new ValueNoise(rng, size, size, rng.uniform(5, 12), rng.uniform(5, 12)).addTo(warp, size, size, rng.uniform(5, 14));
   const ghost = rng.uniform(0.1, 0.8);
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const i = y * size + x;
-      out[i] = chaos[i] + ghost * sampleTrace(ghostTrace, 2 * size + y + warpAmp * warp.at(x, y));
+      out[i] = chaos[i] + ghost * sampleTrace(ghostTrace, 2 * size + y + warp[i]);
     }
   }
   return standardize(out);
