@@ -58,6 +58,14 @@ describe('renderHtml', () => {
     expect(html).toContain('<tr><td class="text">(0,10%]</td><td>3</td><td>75.0%</td><td>0.5000</td><td>100.0%</td></tr>');
   });
 
+  it('shows a dash for a coverage bin without images', async () => {
+    const input = handInput();
+    input.coverageBins.push({ label: '(90%, 100%]', count: 0, map: NaN });
+    const page = await render(input);
+    expect(page).toContain('<tr><td class="text">(90%, 100%]</td><td>0</td><td>0.0%</td><td>–</td><td>0.0%</td></tr>');
+    expect(page).not.toContain('NaN');
+  });
+
   it('shows the 2x2 empty/non-empty table with row percentages', () => {
     expect(html).toMatch(/<th>truth empty<\/th><td class="good">1<span class="pct">100\.0%<\/span><\/td><td class="bad">0<span class="pct">0\.0%<\/span><\/td><td>1<\/td>/);
     expect(html).toMatch(/<th>truth salt<\/th><td class="bad">1<span class="pct">33\.3%<\/span><\/td><td class="good">2<span class="pct">66\.7%<\/span><\/td><td>3<\/td>/);

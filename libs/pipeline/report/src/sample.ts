@@ -159,15 +159,12 @@ export function sampleReportInput(seed = 7): ReportInput {
     minArea: chosenArea.minArea,
     thresholdCurve,
     minAreaCurve,
-    coverageBins: [
-      { label: 'empty', count: 1562, map: 0.951 },
-      { label: '(0,10%]', count: 620, map: 0.512 },
-      { label: '(10,30%]', count: 560, map: 0.781 },
-      { label: '(30,50%]', count: 410, map: 0.842 },
-      { label: '(50,70%]', count: 352, map: 0.861 },
-      { label: '(70,90%]', count: 301, map: 0.874 },
-      { label: '(90,100%]', count: 195, map: 0.902 },
-    ],
+    // Same labels as the metrics lib's coverage classes: empty, then tenths of the image.
+    coverageBins: [1562, 320, 300, 260, 230, 220, 210, 200, 190, 220, 288].map((count, c) => ({
+      label: c === 0 ? 'empty' : `(${(c - 1) * 10}%, ${c * 10}%]`,
+      count,
+      map: [0.951, 0.45, 0.58, 0.7, 0.76, 0.8, 0.83, 0.85, 0.86, 0.87, 0.9][c],
+    })),
     confusion: { truthEmptyPredEmpty: 1480, truthEmptyPredNonEmpty: 82, truthNonEmptyPredEmpty: 131, truthNonEmptyPredNonEmpty: 2307 },
     worst: sampleWorst(rand, 12),
     submission: { path: 'runs/unet-resnet-lovasz/submission.csv', rows: 18000, nonEmpty: 10734 },

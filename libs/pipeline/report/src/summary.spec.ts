@@ -92,6 +92,12 @@ describe('buildSummary', () => {
     expect(summary.submission).toEqual({ path: 'runs/a&b/submission.csv', rows: 10, non_empty: 4 });
   });
 
+  it('writes null for the mAP of a coverage bin without images', () => {
+    const input = handInput();
+    input.coverageBins.push({ label: '(90%, 100%]', count: 0, map: NaN });
+    expect(buildSummary(input).coverage_bins[2]).toEqual({ label: '(90%, 100%]', count: 0, map: null });
+  });
+
   it('survives a JSON round trip unchanged (no NaN, no undefined)', () => {
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
   });
@@ -105,7 +111,7 @@ describe('validation', () => {
     ['mAP above 1', (i) => (i.oofMapTuned = 1.2), /oofMapTuned must be in \[0, 1\], got 1\.2/],
     ['NaN val mAP in history', (i) => (i.folds[0].history[2].valMap = NaN), /folds\[0\]\.history\[2\]\.valMap/],
     ['NaN threshold-curve mAP', (i) => (i.thresholdCurve[1].map = NaN), /thresholdCurve\[1\]\.map/],
-    ['NaN coverage mAP', (i) => (i.coverageBins[0].map = NaN), /coverageBins\[0\]\.map/],
+    ['NaN coverage mAP of a bin with images', (i) => (i.coverageBins[0].map = NaN), /coverageBins\[0\]\.map/],
     ['stage 3', (i) => ((i.folds[0].history[0] as { stage: number }).stage = 3), /history\[0\]\.stage must be 1 or 2/],
     ['negative count', (i) => (i.confusion.truthEmptyPredEmpty = -1), /confusion\.truthEmptyPredEmpty must be a non-negative integer/],
     ['fractional count', (i) => (i.coverageBins[1].count = 2.5), /coverageBins\[1\]\.count/],

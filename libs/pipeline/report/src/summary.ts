@@ -39,7 +39,8 @@ export interface Summary {
   timings: Record<string, number>;
   total_seconds: number;
   folds: FoldSummary[];
-  coverage_bins: { label: string; count: number; map: number }[];
+  /** `map` is null for a bin without images. */
+  coverage_bins: { label: string; count: number; map: number | null }[];
   confusion: {
     truth_empty_pred_empty: number;
     truth_empty_pred_non_empty: number;
@@ -83,7 +84,7 @@ export function buildSummary(input: ReportInput): Summary {
       epochs_stage2: f.stage2.epochs,
       seconds: f.seconds,
     })),
-    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.map })),
+    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.count === 0 ? null : b.map })),
     confusion: {
       truth_empty_pred_empty: c.truthEmptyPredEmpty,
       truth_empty_pred_non_empty: c.truthEmptyPredNonEmpty,

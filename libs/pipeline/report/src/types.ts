@@ -66,9 +66,10 @@ export interface MinAreaPoint {
 }
 
 export interface CoverageBin {
-  /** e.g. 'empty', '(0,10%]'. */
+  /** e.g. 'empty', '(0%, 10%]'. */
   label: string;
   count: number;
+  /** Mean per-image score of the bin's images; NaN is accepted when `count` is 0 (no images, no mean). */
   map: number;
 }
 

@@ -130,7 +130,8 @@ export function validateReportInput(input: ReportInput): void {
   input.coverageBins.forEach((b, i) => {
     text(b.label, `coverageBins[${i}].label`);
     count(b.count, `coverageBins[${i}].count`);
-    unitInterval(b.map, `coverageBins[${i}].map`);
+    // An empty bin has no mean; NaN is the honest value there and nowhere else.
+    if (!(b.count === 0 && Number.isNaN(b.map))) unitInterval(b.map, `coverageBins[${i}].map`);
   });
 
   if (input.confusion === null || typeof input.confusion !== 'object') fail('confusion must be an object');

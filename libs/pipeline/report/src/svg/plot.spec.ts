@@ -134,6 +134,33 @@ describe('barChart', () => {
   });
 });
 
+describe('barChart edge cases', () => {
+  it('draws no bar for a NaN value and prints a dash', () => {
+    const svg = barChart({ width: 300, height: 200, yLabel: 'mAP', bars: [{ label: 'a', value: 0.5 }, { label: 'none', value: NaN }] });
+    expect(svg.match(/<rect /g)).toHaveLength(1);
+    expect(svg).toContain('>–</text>');
+    expect(svg).not.toContain('NaN');
+    assertBalanced(svg);
+    expectInsideViewBox(svg);
+  });
+
+  it('rotates category labels that do not fit and grows to hold them', () => {
+    const bars = Array.from({ length: 11 }, (_, c) => ({ label: c === 0 ? 'empty' : `(${(c - 1) * 10}%, ${c * 10}%]`, value: 0.5, note: 'n=100' }));
+    const svg = barChart({ width: 400, height: 200, yLabel: 'mAP', bars });
+    // 11 slots in 326 px are ~30 px; "(90%, 100%]" is ~68 px wide, so labels turn.
+    expect(svg.match(/transform="rotate\(-35 /g)).toHaveLength(11);
+    expect(viewBox(svg).height).toBeGreaterThan(200);
+    assertBalanced(svg);
+    expectInsideViewBox(svg);
+  });
+
+  it('keeps short labels horizontal', () => {
+    const svg = barChart({ width: 400, height: 200, yLabel: 'mAP', bars: [{ label: 'a', value: 1 }, { label: 'b', value: 0.2 }] });
+    expect(svg).not.toContain('rotate(-35');
+    expect(viewBox(svg).height).toBe(200);
+  });
+});
+
 describe('assertBalanced', () => {
   it('rejects broken markup (so the checks above can fail)', () => {
     expect(() => assertBalanced('<svg><g></svg>')).toThrow();

@@ -84,6 +84,10 @@ export interface Frame {
 const AXIS = '#444';
 const GRID = '#e6e6e6';
 const FONT = 'font-family="system-ui, sans-serif" font-size="11"';
+/** Estimated advance of one character at 11 px in a sans-serif font. */
+const CHAR_W = 6.2;
+const COS35 = Math.cos((35 * Math.PI) / 180);
+const SIN35 = Math.sin((35 * Math.PI) / 180);
 /** A white outline behind annotation text so it stays readable where it crosses a line. */
 const HALO = 'paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"';
 
@@ -144,8 +148,7 @@ function legend(items: readonly { label: string; color: string; dashed?: boolean
   for (const item of items) {
     out += line(x, y - 4, x + 18, y - 4, item.color, ` stroke-width="2"${item.dashed ? ' stroke-dasharray="5 3"' : ''}`);
     out += text(x + 22, y, item.label, `fill="${AXIS}"`);
-    // ~6.2 px per character at 11 px is a fair estimate for a sans-serif legend.
-    x += 22 + item.label.length * 6.2 + 14;
+    x += 22 + item.label.length * CHAR_W + 14;
   }
   return out;
 }
@@ -261,12 +264,25 @@ export function lineChart(o: LineChartOptions): string {
   return out + '</svg>';
 }
 
-/** A vertical bar chart as a standalone `<svg>` string; the y axis starts at 0. */
+/**
+ * A vertical bar chart as a standalone `<svg>` string; the y axis starts at 0. A NaN value (e.g. a
+ * bin without images) draws no bar and prints "–". Category labels that would not fit under their
+ * bar are rotated 35° and the chart grows downwards to hold them.
+ */
 export function barChart(o: BarChartOptions): string {
   const width = o.width ?? 560;
-  const height = o.height ?? 280;
+  const baseHeight = o.height ?? 280;
   const hasNotes = o.bars.some((b) => b.note);
-  const frame: Frame = { width, height, left: 56, right: 18, top: 18, bottom: hasNotes ? 46 : 32 };
+  const labelW = Math.max(0, ...o.bars.map((b) => b.label.length * CHAR_W));
+  const firstLabelW = o.bars.length > 0 ? o.bars[0].label.length * CHAR_W : 0;
+  // Decide rotation from the default left margin; a wider margin below only makes slots narrower by a little.
+  const rotate = o.bars.length > 0 && labelW > (width - 56 - 18) / o.bars.length - 6;
+  const left = rotate ? Math.max(56, Math.ceil(COS35 * firstLabelW - (width - 74) / o.bars.length / 2 + 6)) : 56;
+  const noteRow = hasNotes ? 14 : 0;
+  const labelDrop = rotate ? SIN35 * labelW + 10 : 14;
+  const bottom = 8 + noteRow + labelDrop + 8;
+  const height = rotate ? baseHeight - 46 + bottom : baseHeight;
+  const frame: Frame = { width, height, left, right: 18, top: 18, bottom: rotate ? bottom : hasNotes ? 46 : 32 };
   const values = [0, ...o.bars.map((b) => b.value), ...(o.yInclude ?? []), ...(o.refLines ?? []).map((r) => r.value)];
   const [lo, hi] = extent(values) ?? [0, 1];
   const yDomain = niceDomain(lo, hi, 5);
@@ -278,7 +294,7 @@ export function barChart(o: BarChartOptions): string {
   const sy = linearScale(yDomain, [plotB, plotT]);
   const slot = o.bars.length > 0 ? (plotR - plotL) / o.bars.length : 0;
   const barW = slot * 0.68;
-  const fmt = o.formatValue ?? ((v: number) => String(v));
+  const fmt = (v: number): string => (Number.isNaN(v) ? '–' : (o.formatValue ?? String)(v));
 
   let out = svgOpen(width, height, `${o.yLabel} by category`);
   for (const t of yTicks.ticks) {
@@ -287,12 +303,24 @@ export function barChart(o: BarChartOptions): string {
   }
   o.bars.forEach((b, i) => {
     const cx = plotL + slot * (i + 0.5);
-    const top = sy(Math.max(b.value, 0));
-    const bottom = sy(Math.min(b.value, 0));
-    out += `<rect x="${px(cx - barW / 2)}" y="${px(top)}" width="${px(barW)}" height="${px(bottom - top)}" fill="${b.color ?? '#4c78a8'}"><title>${escapeHtml(`${b.label}: ${fmt(b.value)}${b.note ? ` (${b.note})` : ''}`)}</title></rect>`;
-    out += text(cx, Math.max(top - 4, plotT - 4), fmt(b.value), `text-anchor="middle" fill="${AXIS}"`);
-    out += text(cx, plotB + 15, b.label, `text-anchor="middle" fill="${AXIS}"`);
-    if (b.note) out += text(cx, plotB + 29, b.note, `text-anchor="middle" fill="#888"`);
+    const tip = `<title>${escapeHtml(`${b.label}: ${fmt(b.value)}${b.note ? ` (${b.note})` : ''}`)}</title>`;
+    if (Number.isNaN(b.value)) {
+      out += text(cx, sy(0) - 4, fmt(b.value), `text-anchor="middle" fill="${AXIS}"`);
+    } else {
+      const top = sy(Math.max(b.value, 0));
+      const bottomY = sy(Math.min(b.value, 0));
+      out += `<rect x="${px(cx - barW / 2)}" y="${px(top)}" width="${px(barW)}" height="${px(bottomY - top)}" fill="${b.color ?? '#4c78a8'}">${tip}</rect>`;
+      out += text(cx, Math.max(top - 4, plotT - 4), fmt(b.value), `text-anchor="middle" fill="${AXIS}"`);
+    }
+    if (rotate) {
+      // Narrow slots: the note gets a smaller font so neighbours do not touch.
+      if (b.note) out += text(cx, plotB + 15, b.note, `text-anchor="middle" fill="#888" font-size="9"`);
+      const ly = plotB + 15 + noteRow;
+      out += text(cx, ly, b.label, `text-anchor="end" fill="${AXIS}" transform="rotate(-35 ${px(cx)} ${px(ly)})"`);
+    } else {
+      out += text(cx, plotB + 15, b.label, `text-anchor="middle" fill="${AXIS}"`);
+      if (b.note) out += text(cx, plotB + 29, b.note, `text-anchor="middle" fill="#888"`);
+    }
   });
   out += line(plotL, plotT, plotL, plotB, AXIS) + line(plotL, sy(0), plotR, sy(0), AXIS);
   for (const r of o.refLines ?? []) {
