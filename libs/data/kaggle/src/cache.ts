@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { atomicWriteFile, UserError } from '@tgs/io';
+import { crc32 } from './crc32';
 import type { ImageSet, TrainSet } from './types';
 
 /**
@@ -18,12 +19,12 @@ import type { ImageSet, TrainSet } from './types';
  *       masks   (count·H·W bytes, train only)
  *   ..  zero padding to a multiple of 4
  *       depths  (count float32)
- *   end-32  SHA-256 of every byte before it
- * A file that fails any check (size, magic, version, digest, header, fingerprint) is ignored.
+ *   end-4   CRC-32 of every byte before it (u32)
+ * A file that fails any check (size, magic, version, checksum, header, fingerprint) is ignored.
  */
 const MAGIC = 'TGSCACHE';
-const FORMAT_VERSION = 1;
-const DIGEST_BYTES = 32;
+const FORMAT_VERSION = 2;
+const CHECKSUM_BYTES = 4;
 
 export type Split = 'train' | 'test';
 
@@ -68,8 +69,8 @@ function layout(headerBytes: number, count: number, pixels: number, hasMasks: bo
   const imagesAt = align(16 + headerBytes, 8);
   const masksAt = imagesAt + count * pixels;
   const depthsAt = align(masksAt + (hasMasks ? count * pixels : 0), 4);
-  const digestAt = depthsAt + count * 4;
-  return { imagesAt, masksAt, depthsAt, digestAt, size: digestAt + DIGEST_BYTES };
+  const checksumAt = depthsAt + count * 4;
+  return { imagesAt, masksAt, depthsAt, checksumAt, size: checksumAt + CHECKSUM_BYTES };
 }
 
 /** Writes a decoded split atomically (a reader never sees a half-written cache). */
@@ -96,7 +97,7 @@ export function writeCache(file: string, split: Split, fingerprint: string, set:
   buf.set(set.images, at.imagesAt);
   if (hasMasks) buf.set((set as TrainSet).masks, at.masksAt);
   buf.set(new Uint8Array(set.depths.buffer, set.depths.byteOffset, count * 4), at.depthsAt);
-  createHash('sha256').update(buf.subarray(0, at.digestAt)).digest().copy(buf, at.digestAt);
+  buf.writeUInt32LE(crc32(buf.subarray(0, at.checksumAt)), at.checksumAt);
   try {
     atomicWriteFile(file, buf);
   } catch (err) {
@@ -137,13 +138,13 @@ function readExactly(fd: number, buf: Buffer, position: number): boolean {
 
 function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet | TrainSet | undefined {
   const size = fstatSync(fd).size;
-  if (size < 16 + DIGEST_BYTES) return undefined;
+  if (size < 16 + CHECKSUM_BYTES) return undefined;
   // The header alone decides whether the cache is current, so a stale cache costs one small read.
   const head = Buffer.alloc(16);
   if (!readExactly(fd, head, 0)) return undefined;
   if (head.toString('latin1', 0, 8) !== MAGIC || head.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
   const headerBytes = head.readUInt32LE(12);
-  if (16 + headerBytes > size - DIGEST_BYTES) return undefined;
+  if (16 + headerBytes > size - CHECKSUM_BYTES) return undefined;
   const headerBuf = Buffer.alloc(headerBytes);
   if (!readExactly(fd, headerBuf, 16)) return undefined;
   let header: CacheHeader;
@@ -162,8 +163,7 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
   // One buffer with its own ArrayBuffer at offset 0, so the typed views below are aligned.
   const buf = Buffer.allocUnsafeSlow(size);
   if (!readExactly(fd, buf, 0)) return undefined;
-  const digest = createHash('sha256').update(buf.subarray(0, at.digestAt)).digest();
-  if (!digest.equals(buf.subarray(at.digestAt))) return undefined;
+  if (crc32(buf.subarray(0, at.checksumAt)) !== buf.readUInt32LE(at.checksumAt)) return undefined;
   const ab = buf.buffer;
   const pixels = count * height * width;
   const set: ImageSet = {
