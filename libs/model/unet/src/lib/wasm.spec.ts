@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import type { UnetConfig } from './config';
+import { reflectionPad2d, type Padding2D } from './reflection-pad';
+import { buildUnet } from './unet';
+import { useBackend } from './test-backends';
+import { expectNoTensorLeak, randomImages } from './test-helpers';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+afterAll(async () => {
+  await useBackend('cpu');
+});
+
+/** Runs fn on cpu then on wasm and returns both results (plain numbers, no tensors). */
+async function onBothBackends<T>(fn: () => T): Promise<[T, T]> {
+  await useBackend('cpu');
+  const cpu = fn();
+  await useBackend('wasm');
+  const wasm = fn();
+  return [cpu, wasm];
+}
+
+describe('on the wasm backend', () => {
+  it('reflection pad forward and gradient match cpu', async () => {
+    const padding: Padding2D = [[3, 4], [5, 2]];
+    const x = randomImages([2, 6, 7, 3], 21);
+    const upstream = randomImages([2, 13, 14, 3], 22);
+    await expectNoTensorLeak(async () => {
+      const run = () =>
+        tf.tidy(() => {
+          const y = reflectionPad2d(x, padding);
+          const g = tf.grad((v: tf.Tensor) => reflectionPad2d(v as tf.Tensor4D, padding).mul(upstream).sum())(x);
+          return [Array.from(y.dataSync()), Array.from(g.dataSync())];
+        });
+      const [[yCpu, gCpu], [yWasm, gWasm]] = await onBothBackends(run);
+      expect(yWasm).toEqual(yCpu);
+      gWasm.forEach((v, i) => expect(v).toBeCloseTo(gCpu[i], 5));
+    });
+    tf.dispose([x, upstream]);
+  });
+
+  it.each<[string, Partial<UnetConfig>]>([
+    ['plain + BN', {}],
+    ['residual + scSE + hypercolumn + bilinear', { block: 'residual', scse: true, hypercolumn: true, upsample: 'bilinear' }],
+  ])('%s: U-Net forward gives the cpu logits', async (_label, patch) => {
+    await useBackend('cpu');
+    const model = buildUnet({ inputHeight: 20, inputWidth: 17, depth: 2, baseFilters: 4, seed: 3, ...patch });
+    const x = randomImages([2, 20, 17, 1], 4);
+    await expectNoTensorLeak(async () => {
+      const [cpu, wasm] = await onBothBackends(() => tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync())));
+      expect(wasm).toHaveLength(2 * 20 * 17);
+      wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 4));
+    });
+    x.dispose();
+    model.dispose();
+  });
+});
