@@ -4,7 +4,6 @@
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/register';
 
 /**
@@ -30,7 +29,10 @@ export async function activateWasm(): Promise<boolean> {
     if (!existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm'))) {
       throw new Error(`wasm binaries not found in ${dir}`);
     }
-    setWasmPaths(dir + '/');
+    // Loaded lazily: importing the package registers the wasm backend with a higher priority than
+    // cpu, which would change tfjs's default backend for every importer of this library.
+    const wasmPackage = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    wasmPackage.setWasmPaths(dir + '/');
     pathsSet = true;
   }
   registerWasmTrainingKernels();

@@ -65,12 +65,11 @@ function geometry(
 export function conv2dBackpropFilter(s: Scope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.strides;
-  const [, oh, ow] = g.outShape;
-  const needPad = g.top > 0 || g.bottom > 0 || g.left > 0 || g.right > 0;
-  const xp = needPad ? s.pad(x, [[0, 0], [g.top, Math.max(g.bottom, 0)], [g.left, Math.max(g.right, 0)], [0, 0]]) : x;
-  const xt = s.transpose(xp, [3, 1, 2, 0]);
+  // Zero padding is virtual (XNNPACK's explicit padding), so x is never copied into a padded buffer.
+  const xt = s.transpose(x, [3, 1, 2, 0]);
   const dyt = s.transpose(dy, [1, 2, 0, 3]);
-  let r = s.conv2d(xt, dyt, [1, 1], [sh, sw], 'valid');
+  const pads: [number, number][] = [[0, 0], [g.top, Math.max(g.bottom, 0)], [g.left, Math.max(g.right, 0)], [0, 0]];
+  let r = s.conv2d(xt, dyt, [1, 1], [sh, sw], pads);
   // Rows/columns of x beyond the last window (VALID padding with a remainder) give extra outputs.
   if (r.shape[1] !== kh || r.shape[2] !== kw) r = s.slice(r, [0, 0, 0, 0], [r.shape[0], kh, kw, r.shape[3]]);
   return s.transpose(r, [1, 2, 0, 3]);
@@ -86,8 +85,8 @@ export function conv2dBackpropFilter(s: Scope, x: TensorInfo, dy: TensorInfo, g:
  * flipped spatially and its channel axes swapped ([KH,KW,CO,C]).
  *
  * Special case kernel == stride without padding (the 2x2/stride-2 up-sampling of a U-Net): the
- * output windows do not overlap, so dx is one 1x1 convolution dy -> [B,OH,OW,KH*KW*C] followed by
- * DepthToSpace, with no zero-stuffing.
+ * output windows do not overlap, so dx is one 1x1 convolution dy -> [B,OH,OW,KH*KW*C] followed by a
+ * depth-to-space rearrangement, with no zero-stuffing.
  */
 export function conv2dBackpropInput(s: Scope, dy: TensorInfo, w: TensorInfo, g: ConvGeometry): TensorInfo {
   const [kh, kw] = g.kernel;
@@ -99,7 +98,11 @@ export function conv2dBackpropInput(s: Scope, dy: TensorInfo, w: TensorInfo, g: 
     // w [KH,KW,C,CO] -> [CO, KH*KW*C] as a 1x1 filter [1,1,CO,KH*KW*C]; channel order (kh,kw,c) is DepthToSpace's.
     const wt = s.reshape(s.transpose(w, [3, 0, 1, 2]), [1, 1, co, kh * kw * c]);
     const y = s.conv2d(dy, wt, [1, 1], [1, 1], 'valid');
-    return s.run('DepthToSpace', { x: y }, { blockSize: kh, dataFormat: 'NHWC' });
+    if (kh === 1) return y;
+    // Depth-to-space as reshape + transpose: the stock wasm DepthToSpace is a scalar loop (~20x slower).
+    const y6 = s.reshape(y, [b, oh, ow, kh, kw, c]);
+    const t6 = s.transpose(y6, [0, 1, 3, 2, 4, 5]);
+    return s.reshape(t6, [b, h, wd, c]);
   }
   let d = dy;
   if (sh > 1 || sw > 1) {

@@ -4,20 +4,28 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-grads';
+import { concatConfig, sliceConfig, splitVConfig, stockKernels } from './copy';
 
 /** The kernels this library provides for wasm, in registration order. */
-export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
-
-const registered = new WeakSet<tf.KernelConfig>();
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  concatConfig,
+  sliceConfig,
+  splitVConfig,
+];
 
 /** Registers {@link WASM_TRAINING_KERNELS} for the 'wasm' backend (replacing stock versions). */
 export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
     const current = tf.getKernel(config.kernelName, 'wasm');
-    if (current === config || registered.has(config)) continue;
-    if (current !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    if (current === config) continue;
+    if (current !== undefined) {
+      // Kept for dtypes our versions do not handle (strings).
+      if (!stockKernels.has(config.kernelName)) stockKernels.set(config.kernelName, current.kernelFunc);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
     tf.registerKernel(config);
-    registered.add(config);
   }
 }
 

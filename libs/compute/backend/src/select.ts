@@ -1,0 +1,164 @@
+/**
+ * Choosing the tfjs backend for this process.
+ *
+ * This is the only file in the repository that loads `@tensorflow/tfjs-node-gpu` or
+ * `@tensorflow/tfjs-node`. Both are optional dependencies that need a native libtensorflow; they are
+ * loaded through a `require` of a string variable (or an injected loader in tests), so neither
+ * type-checking nor bundling needs them installed.
+ *
+ * Auto order: tensorflow-gpu (tfjs-node-gpu) -> tensorflow (tfjs-node) -> wasm (XNNPACK + our
+ * training kernels) -> cpu (pure JS, hundreds of times slower for training).
+ * The choice comes from, in precedence order: the explicit `choice` (a `--backend` flag), the
+ * `TGS_BACKEND` environment variable, the `config` value, else 'auto'. A forced backend that cannot
+ * load is an error, never a silent fallback.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { log as ioLog, UserError } from '@tgs/io';
+import { activateWasm } from './wasm';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface BackendInfo {
+  /** `tf.getBackend()` after setup: 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** The requested choice after precedence ('auto' when nothing forced one). */
+  choice: BackendChoice;
+  /** Where the choice came from. */
+  source: 'flag' | 'env' | 'config' | 'default';
+  /** Which candidate was set up ('tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'). */
+  candidate: Exclude<BackendChoice, 'auto'>;
+  /** Candidates tried before the chosen one, and why each was skipped. */
+  skipped: { candidate: string; reason: string }[];
+}
+
+export interface SetupBackendOptions {
+  /** Explicit choice (the `--backend` flag); wins over everything. */
+  choice?: BackendChoice;
+  /** The config file's value; used when neither the flag nor TGS_BACKEND is set. */
+  config?: BackendChoice;
+  /** Environment (default `process.env`), read for TGS_BACKEND. */
+  env?: NodeJS.ProcessEnv;
+  /** Module loader for the native packages (default: Node's `require`). */
+  loader?: (id: string) => unknown;
+  /** Log sink (default: `[backend] ...` lines on stderr). */
+  log?: (msg: string) => void;
+}
+
+const NATIVE_PACKAGES = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+} as const;
+
+/** Validates a backend name from a flag, env var or config field; the error names the source. */
+export function parseBackendChoice(value: string, source: string): BackendChoice {
+  const v = value.trim();
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new UserError(`${source}: unknown backend "${value}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
+}
+
+/** Applies the precedence flag > env TGS_BACKEND > config > auto. */
+export function resolveBackendChoice(opts: Pick<SetupBackendOptions, 'choice' | 'config' | 'env'>): { choice: BackendChoice; source: BackendInfo['source'] } {
+  if (opts.choice !== undefined) return { choice: parseBackendChoice(opts.choice, '--backend'), source: 'flag' };
+  const fromEnv = (opts.env ?? process.env).TGS_BACKEND;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return { choice: parseBackendChoice(fromEnv, 'TGS_BACKEND'), source: 'env' };
+  if (opts.config !== undefined) return { choice: parseBackendChoice(opts.config, 'config backend'), source: 'config' };
+  return { choice: 'auto', source: 'default' };
+}
+
+function isModuleMissing(err: unknown, id: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'MODULE_NOT_FOUND' && typeof e.message === 'string' && e.message.includes(id);
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}
+
+/** Tries to load a tfjs-node package and switch to its 'tensorflow' backend; returns why it failed. */
+async function tryNative(candidate: keyof typeof NATIVE_PACKAGES, loader: (id: string) => unknown): Promise<string | undefined> {
+  const id = NATIVE_PACKAGES[candidate];
+  try {
+    loader(id);
+  } catch (err) {
+    return isModuleMissing(err, id) ? `${id} is not installed` : `${id} failed to load its native binary: ${firstLine(err)}`;
+  }
+  if (tf.findBackendFactory('tensorflow') === undefined && tf.findBackend('tensorflow') === undefined) {
+    return `${id} loaded but registered no 'tensorflow' backend (is it a different @tensorflow/tfjs-core instance?)`;
+  }
+  try {
+    if (!(await tf.setBackend('tensorflow'))) return `${id}: the 'tensorflow' backend failed to initialise`;
+  } catch (err) {
+    return `${id}: the 'tensorflow' backend failed to initialise: ${firstLine(err)}`;
+  }
+  return undefined;
+}
+
+async function tryWasm(): Promise<string | undefined> {
+  try {
+    return (await activateWasm()) ? undefined : 'the wasm backend failed to initialise';
+  } catch (err) {
+    return `the wasm backend failed to load: ${firstLine(err)}`;
+  }
+}
+
+async function tryCandidate(candidate: Exclude<BackendChoice, 'auto'>, loader: (id: string) => unknown): Promise<string | undefined> {
+  switch (candidate) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      return tryNative(candidate, loader);
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend failed to initialise';
+  }
+}
+
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+const defaultLoader = (id: string): unknown => require(id);
+
+let cached: { key: string; info: Promise<BackendInfo> } | undefined;
+
+/**
+ * Selects and initialises the tfjs backend (see the file comment for order and precedence) and
+ * logs the outcome. Cheap to call again: with the default loader the result is cached per
+ * resolved choice, so every entry point of a process may call it.
+ */
+export async function setupBackend(opts: SetupBackendOptions = {}): Promise<BackendInfo> {
+  const { choice, source } = resolveBackendChoice(opts);
+  const log = opts.log ?? ((msg: string) => ioLog('backend', msg));
+  if (opts.loader === undefined) {
+    if (cached?.key === choice) return cached.info;
+    const info = select(choice, source, defaultLoader, log);
+    cached = { key: choice, info };
+    info.catch(() => {
+      if (cached?.info === info) cached = undefined;
+    });
+    return info;
+  }
+  return select(choice, source, opts.loader, log);
+}
+
+async function select(choice: BackendChoice, source: BackendInfo['source'], loader: (id: string) => unknown, log: (msg: string) => void): Promise<BackendInfo> {
+  const skipped: BackendInfo['skipped'] = [];
+  const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
+  for (const candidate of candidates) {
+    const reason = await tryCandidate(candidate, loader);
+    if (reason === undefined) {
+      await tf.ready();
+      const info: BackendInfo = { name: tf.getBackend(), choice, source, candidate, skipped };
+      const why = skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ');
+      const from = source === 'default' ? 'auto' : `${choice} from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}`;
+      log(`using ${candidate} (tf backend '${info.name}', ${from})${why ? `; skipped ${why}` : ''}`);
+      if (candidate === 'cpu' && choice === 'auto') log('warning: the pure-JS cpu backend trains conv nets very slowly; check why wasm was skipped');
+      return info;
+    }
+    skipped.push({ candidate, reason });
+  }
+  if (choice !== 'auto') {
+    throw new UserError(`backend "${choice}" (from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}) cannot be used: ${skipped[0].reason}`);
+  }
+  throw new Error(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')}`);
+}
