@@ -246,6 +246,11 @@ describe('input errors name the file, row or field', () => {
     expect(await userError(() => checkLayout(dir, 'train'))).toContain('one of them must provide the training masks');
   });
 
+  it('a concurrency that is not a positive integer', async () => {
+    await writeLayout(dir);
+    expect(await userError(() => loadTrainSet(dir, { concurrency: 0 }))).toBe('concurrency must be a positive integer, got 0');
+  });
+
   it('a data directory that does not exist', async () => {
     expect(await userError(() => checkLayout(join(dir, 'nope')))).toBe(`data directory ${join(dir, 'nope')} does not exist`);
   });
