@@ -87,8 +87,8 @@ describe('renderHtml', () => {
 
   it('draws every chart as balanced SVG with coordinates inside its viewBox', () => {
     const charts = svgs(html);
-    // threshold + min area + coverage + 2 folds x (loss, mAP)
-    expect(charts).toHaveLength(7);
+    // threshold + min area + coverage + all-folds val mAP + 2 folds x (loss, mAP)
+    expect(charts).toHaveLength(8);
     for (const svg of charts) {
       assertBalanced(svg);
       const { width, height } = viewBox(svg);
@@ -103,6 +103,11 @@ describe('renderHtml', () => {
     expect(html).toContain('chosen 10 px: 0.7500');
     expect(html).toContain('stage 2 →');
     expect(html).toContain('>logit threshold</text>');
+  });
+
+  it('overlays every fold val mAP in one chart', () => {
+    expect(html).toContain('>fold 0</text>');
+    expect(html).toContain('>fold 1</text>');
   });
 
   it('explains the worst image', () => {

@@ -18,7 +18,7 @@ describe('sampleReportInput', () => {
   it('renders a full-size report (5 folds, 12 worst 101x101 images)', async () => {
     const input = sampleReportInput();
     const html = renderHtml(input, await renderPictures(input));
-    expect(html.match(/<svg /g)).toHaveLength(3 + 2 * 5);
+    expect(html.match(/<svg /g)).toHaveLength(3 + 1 + 2 * 5);
     expect(html.match(/<figure class="worst">/g)).toHaveLength(12);
     // 24 PNGs (plain + overlay) keep the page to a few hundred KB.
     expect(html.length).toBeLessThan(2_000_000);

@@ -264,12 +264,41 @@ function foldCharts(f: FoldResult): string {
   );
 }
 
+/** Tableau 10: distinguishable fold colours. */
+const FOLD_COLORS = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+/** Every fold's val mAP on one chart, to spot a fold that trains differently from the rest. */
+function foldsOverlay(folds: readonly FoldResult[]): string {
+  const axes = folds.map((f) => epochAxis(f.history));
+  const stage1 = new Set(axes.map((a) => a.stage1Epochs));
+  const [s1] = [...stage1];
+  // One boundary line only when every fold switched stage at the same epoch.
+  const refLines: RefLine[] =
+    stage1.size === 1 && s1 > 0 && axes.some((a) => a.rows.length > s1) ? [{ axis: 'x', value: s1 + 0.5, label: 'stage 2 →', color: COLORS.ref }] : [];
+  return lineChart({
+    width: 1080,
+    height: 280,
+    xLabel: 'epoch',
+    yLabel: 'val mAP',
+    xIntegers: true,
+    series: folds.map((f, k) => ({
+      label: `fold ${f.fold}`,
+      color: FOLD_COLORS[k % FOLD_COLORS.length],
+      points: axes[k].rows.map((r, i) => [axes[k].x[i], r.valMap] as Point),
+    })),
+    refLines,
+  });
+}
+
 export function trainingSection(input: ReportInput): string {
   if (input.folds.length === 0) return section('training', 'Training curves', '<p>No folds.</p>');
+  const withHistory = input.folds.filter((f) => f.history.length > 0);
+  const overlay = withHistory.length > 1 ? `<figure>${foldsOverlay(withHistory)}<figcaption>Validation mAP of every fold.</figcaption></figure>` : '';
   return section(
     'training',
     'Training curves',
-    `<p class="note">Stage 1 then stage 2 on one epoch axis; the dashed line marks the switch. The loss scale changes between stages (stage 2 optimises a different loss). Circled: the epoch each stage kept.</p>` +
+    overlay +
+      `<p class="note">Per fold: stage 1 then stage 2 on one epoch axis; the dashed line marks the switch. The loss scale changes between stages (stage 2 optimises a different loss). Circled: the epoch each stage kept.</p>` +
       input.folds.map(foldCharts).join(''),
   );
 }
