@@ -30,8 +30,9 @@ export interface LovaszOptions {
  * The symmetric variant adds the same errors weighted by the background's Jaccard, so on an empty
  * truth it also pushes every pixel with x > −1 down by 1/N (half-weighted).
  *
- * Vectorised: one topk over [G, N] for the order (shared by both halves of the symmetric form), gathers through a custom-gradient permutation
- * (works on every backend), cumsums along the rows; no per-image JS loop over tensors.
+ * Vectorised: one topk over [G, N] for the order (shared by both halves of the symmetric form),
+ * gathers through a custom-gradient permutation (works on every backend), one cumsum along the rows;
+ * no per-image JS loop over tensors.
  */
 export function lovaszHinge(labels: tf.Tensor, logits: tf.Tensor, opts: LovaszOptions = {}): tf.Scalar {
   const perImage = opts.perImage ?? true;
