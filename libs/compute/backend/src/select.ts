@@ -84,7 +84,7 @@ async function tryNative(candidate: keyof typeof NATIVE_PACKAGES, loader: (id: s
   } catch (err) {
     return isModuleMissing(err, id) ? `${id} is not installed` : `${id} failed to load its native binary: ${firstLine(err)}`;
   }
-  if (tf.findBackendFactory('tensorflow') === undefined && tf.findBackend('tensorflow') === undefined) {
+  if (tf.findBackendFactory('tensorflow') == null) {
     return `${id} loaded but registered no 'tensorflow' backend (is it a different @tensorflow/tfjs-core instance?)`;
   }
   try {

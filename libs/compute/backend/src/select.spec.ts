@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '@tgs/io';
+import { BackendChoice, resolveBackendChoice, setupBackend } from './select';
+
+/** A loader error shaped like Node's for a package that is not installed. */
+function missing(id: string): Error {
+  return Object.assign(new Error(`Cannot find module '${id}'\nRequire stack:\n- select.ts`), { code: 'MODULE_NOT_FOUND' });
+}
+
+const noNativePackages = (id: string): unknown => {
+  throw missing(id);
+};
+
+/** A loader whose tfjs-node "works": it registers a 'tensorflow' backend (a fresh cpu backend). */
+function workingNative(loaded: string[]): (id: string) => unknown {
+  return (id) => {
+    loaded.push(id);
+    const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+    tf.registerBackend('tensorflow', () => new Cpu(), 0);
+    return {};
+  };
+}
+
+describe('resolveBackendChoice: flag > TGS_BACKEND > config > auto', () => {
+  it.each<[string, BackendChoice | undefined, string | undefined, BackendChoice | undefined, BackendChoice, string]>([
+    ['nothing set', undefined, undefined, undefined, 'auto', 'default'],
+    ['config only', undefined, undefined, 'cpu', 'cpu', 'config'],
+    ['env beats config', undefined, 'wasm', 'cpu', 'wasm', 'env'],
+    ['flag beats env and config', 'tensorflow', 'wasm', 'cpu', 'tensorflow', 'flag'],
+    ['empty env is unset', undefined, '  ', 'cpu', 'cpu', 'config'],
+  ])('%s', (_name, flag, env, config, choice, source) => {
+    expect(resolveBackendChoice({ choice: flag, env: env === undefined ? {} : { TGS_BACKEND: env }, config })).toEqual({ choice, source });
+  });
+
+  it('an unknown TGS_BACKEND value is a UserError naming the variable', () => {
+    expect(() => resolveBackendChoice({ env: { TGS_BACKEND: 'gpu' } })).toThrow(UserError);
+    expect(() => resolveBackendChoice({ env: { TGS_BACKEND: 'gpu' } })).toThrow(/TGS_BACKEND: unknown backend "gpu"/);
+  });
+});
+
+describe('setupBackend', () => {
+  const logs: string[] = [];
+  const log = (m: string): void => void logs.push(m);
+  beforeEach(() => {
+    logs.length = 0;
+  });
+  afterEach(async () => {
+    if (tf.findBackendFactory('tensorflow') != null) {
+      await tf.setBackend('cpu');
+      tf.removeBackend('tensorflow');
+    }
+  });
+
+  it('auto without native packages picks wasm and says why the others were skipped', async () => {
+    const info = await setupBackend({ env: {}, loader: noNativePackages, log });
+    expect(info).toMatchObject({ name: 'wasm', choice: 'auto', candidate: 'wasm', source: 'default' });
+    expect(info.skipped).toEqual([
+      { candidate: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+      { candidate: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
+    ]);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(logs.join('\n')).toMatch(/using wasm .*skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed; tensorflow: /);
+  });
+
+  it('a native package whose binary throws on load is skipped with the loader error', async () => {
+    const loader = (id: string): unknown => {
+      if (id === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file');
+      throw missing(id);
+    };
+    const info = await setupBackend({ env: {}, loader, log });
+    expect(info.skipped[0]).toEqual({
+      candidate: 'tensorflow-gpu',
+      reason: '@tensorflow/tfjs-node-gpu failed to load its native binary: libcudart.so.11.0: cannot open shared object file',
+    });
+    expect(info.candidate).toBe('wasm');
+  });
+
+  it('auto takes tfjs-node-gpu first when it loads, and does not load tfjs-node too', async () => {
+    const loaded: string[] = [];
+    const info = await setupBackend({ env: {}, loader: workingNative(loaded), log });
+    expect(info).toMatchObject({ name: 'tensorflow', candidate: 'tensorflow-gpu', skipped: [] });
+    expect(loaded).toEqual(['@tensorflow/tfjs-node-gpu']);
+  });
+
+  it('falls to tfjs-node when only it is installed', async () => {
+    const loaded: string[] = [];
+    const works = workingNative(loaded);
+    const loader = (id: string): unknown => (id === '@tensorflow/tfjs-node' ? works(id) : noNativePackages(id));
+    const info = await setupBackend({ env: {}, loader, log });
+    expect(info).toMatchObject({ name: 'tensorflow', candidate: 'tensorflow' });
+    expect(info.skipped.map((s) => s.candidate)).toEqual(['tensorflow-gpu']);
+  });
+
+  it('a package that loads but registers no backend is skipped, not trusted', async () => {
+    const info = await setupBackend({ env: {}, loader: () => ({}), log });
+    expect(info.skipped[0].reason).toMatch(/registered no 'tensorflow' backend/);
+    expect(info.candidate).toBe('wasm');
+  });
+
+  it('a forced backend that cannot load is a UserError naming where the choice came from', async () => {
+    await expect(setupBackend({ choice: 'tensorflow-gpu', env: {}, loader: noNativePackages, log })).rejects.toThrow(
+      'backend "tensorflow-gpu" (from --backend) cannot be used: @tensorflow/tfjs-node-gpu is not installed',
+    );
+    await expect(setupBackend({ env: { TGS_BACKEND: 'tensorflow' }, loader: noNativePackages, log })).rejects.toThrow(/from TGS_BACKEND/);
+  });
+
+  it.each<[string, Parameters<typeof setupBackend>[0], string]>([
+    ['flag cpu', { choice: 'cpu', env: { TGS_BACKEND: 'wasm' } }, 'cpu'],
+    ['env cpu over config wasm', { env: { TGS_BACKEND: 'cpu' }, config: 'wasm' }, 'cpu'],
+    ['config wasm', { env: {}, config: 'wasm' }, 'wasm'],
+  ])('forced: %s', async (_name, opts, name) => {
+    const info = await setupBackend({ ...opts, loader: noNativePackages, log });
+    expect(info.name).toBe(name);
+    expect(tf.getBackend()).toBe(name);
+    expect(info.skipped).toEqual([]);
+  });
+
+  it('with the default loader, repeated calls reuse the first result', async () => {
+    const a = await setupBackend({ choice: 'wasm', log });
+    const b = await setupBackend({ choice: 'wasm', log });
+    expect(b).toBe(a);
+    expect(logs).toHaveLength(1);
+  });
+});
