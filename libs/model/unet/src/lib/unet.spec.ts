@@ -8,10 +8,10 @@ beforeAll(async () => {
 });
 
 /**
- * Small enough for the cpu backend (whose Conv2DBackpropFilter is slow): 12×12 padded to 16, two
- * levels, 4 base filters.
+ * Small enough for the cpu backend (whose Conv2DBackpropFilter is slow): 6×6 reflection-padded to 8,
+ * two levels, 4 base filters.
  */
-const tiny = { inputHeight: 12, inputWidth: 12, padTo: 16, depth: 2, baseFilters: 4, seed: 1 } as const;
+const tiny = { inputHeight: 6, inputWidth: 6, padTo: 8, depth: 2, baseFilters: 4, seed: 1 } as const;
 
 /** Keras-style parameter count worked out by hand for the plain default block structure. */
 function plainUnetParams(depth: number, f0: number, batchNorm: boolean): number {
@@ -37,9 +37,9 @@ describe('buildUnet', () => {
       const model = buildUnet({ ...tiny, inputHeight: h, inputWidth: w, padTo: undefined });
       expect(model.inputs[0].shape).toEqual([null, h, w, 1]);
       expect(model.outputs[0].shape).toEqual([null, h, w, 1]);
-      const x = randomImages([2, h, w, 1], 3);
+      const x = randomImages([1, h, w, 1], 3);
       const y = model.predict(x) as tf.Tensor;
-      expect(y.shape).toEqual([2, h, w, 1]);
+      expect(y.shape).toEqual([1, h, w, 1]);
       const values = y.dataSync();
       // Logits of a freshly initialised linear head are spread around 0: both signs occur.
       expect(Math.min(...values)).toBeLessThan(0);
@@ -58,8 +58,8 @@ describe('buildUnet', () => {
     expect(last.getConfig()['kernelSize']).toEqual([1, 1]);
     const crop = model.getLayer('crop');
     expect(crop.getConfig()['cropping']).toEqual([
-      [2, 2],
-      [2, 2],
+      [1, 1],
+      [1, 1],
     ]);
     expect(model.getLayer('pad').getClassName()).toBe('ReflectionPad2D');
     expect(model.layers.some((l) => l.getConfig()['activation'] === 'sigmoid')).toBe(false);
@@ -140,7 +140,7 @@ describe('every variant trains', () => {
   it.each(variants)('%s: forward + gradient finite, one SGD step lowers the loss', async (_label, patch) => {
     await expectNoTensorLeak(() => {
       const model = buildUnet({ ...tiny, ...patch });
-      const x = randomImages([2, 12, 12, 1], 7);
+      const x = randomImages([2, 6, 6, 1], 7);
       const masks = tf.tidy(() => x.greater(0.5).toFloat());
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       // Training mode (batch statistics, seeded dropout masks, so both evaluations see the same mask).
