@@ -4,6 +4,7 @@ export {
   meanAPFromStats,
   perImageScoresFromStats,
   bestThresholdFromStats,
+  rankFinder,
 } from './threshold-stats';
 export type { ThresholdStats, BestThreshold } from './threshold-stats';
 export {
