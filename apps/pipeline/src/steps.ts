@@ -305,13 +305,10 @@ export async function report(ctx: StepContext): Promise<void> {
     confusion: tuned.confusion,
     worst,
     submission,
+    testMap: ctx.synthetic && existsSync(SYNTHETIC_TRUTH) ? selfScore(paths.submission, SYNTHETIC_TRUTH, data.height, data.width) : undefined,
   };
   await writeReport(paths.report, input);
   log('report', `OOF mAP stage 1 ${tuned.oofMapStage1.toFixed(4)} → stage 2 ${tuned.oofMapStage2.toFixed(4)} → tuned ${tuned.map.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);
-  if (ctx.synthetic && existsSync(SYNTHETIC_TRUTH)) {
-    const testMap = selfScore(paths.submission, SYNTHETIC_TRUTH, data.height, data.width);
-    atomicWriteJson(join(paths.report, 'test-score.json'), { test_map: testMap, truth: 'synthetic test masks' });
-    log('report', `test mAP against the synthetic hidden truth: ${testMap.toFixed(4)}`);
-  }
+  if (input.testMap !== undefined) log('report', `test mAP against the synthetic hidden truth: ${input.testMap.toFixed(4)}`);
   log('report', `→ ${join(paths.report, 'index.html')}`);
 }

@@ -60,7 +60,8 @@ export function headlineSection(input: ReportInput): string {
     card('OOF mAP tuned', fmtMap(input.oofMapTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
     card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofMapTuned - input.allEmptyBaseline)} above it`) +
     card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`) +
-    card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied');
+    card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied') +
+    (input.testMap === undefined ? '' : card('Test mAP', fmtMap(input.testMap), 'submission vs the known test masks'));
   return section(
     'headline',
     'Headline',

@@ -44,6 +44,12 @@ describe('buildSummary', () => {
     });
   });
 
+  it('carries the hidden-truth test score when there is one, null otherwise', () => {
+    expect(summary.test_map).toBeNull();
+    expect(buildSummary({ ...handInput(), testMap: 0.8125 }).test_map).toBe(0.8125);
+    expect(() => buildSummary({ ...handInput(), testMap: 1.5 })).toThrow('testMap');
+  });
+
   it('lists folds with their best epochs', () => {
     expect(summary.folds).toEqual([
       {

@@ -33,6 +33,8 @@ export interface Summary {
   folds_improved_by_stage2: number;
   oof_map_tuned: number;
   all_empty_baseline: number;
+  /** The submission's mAP against known test masks; null when the test truth is unknown. */
+  test_map: number | null;
   logit_threshold: number;
   prob_threshold: number;
   min_area: number;
@@ -65,6 +67,7 @@ export function buildSummary(input: ReportInput): Summary {
     folds_improved_by_stage2: input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length,
     oof_map_tuned: input.oofMapTuned,
     all_empty_baseline: input.allEmptyBaseline,
+    test_map: input.testMap ?? null,
     logit_threshold: input.logitThreshold,
     prob_threshold: input.probThreshold,
     min_area: input.minArea,

@@ -119,4 +119,9 @@ export interface ReportInput {
   /** e.g. the 12 worst OOF images at the chosen threshold. */
   worst: WorstImage[];
   submission: SubmissionInfo;
+  /**
+   * The submission scored against known test masks, when there are any (the built-in synthetic
+   * competition keeps them outside the data folder); absent for a real competition.
+   */
+  testMap?: number;
 }

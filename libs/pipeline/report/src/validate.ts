@@ -78,6 +78,7 @@ export function validateReportInput(input: ReportInput): void {
   for (const key of ['oofMapStage1', 'oofMapStage2', 'oofMapTuned', 'allEmptyBaseline', 'probThreshold'] as const) {
     unitInterval(input[key], key);
   }
+  if (input.testMap !== undefined) unitInterval(input.testMap, 'testMap');
   finite(input.logitThreshold, 'logitThreshold');
   nonNegative(input.minArea, 'minArea');
 
