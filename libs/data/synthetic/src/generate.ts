@@ -17,7 +17,7 @@ import { join, relative, resolve, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
 import { sampleIds, sampleSeed } from './ids';
-import { mixSeed, Rng } from './random';
+import { mixSeed, Rng } from '@tgs/random';
 import { renderSample } from './render';
 import { encodeRleKaggle } from './rle';
 

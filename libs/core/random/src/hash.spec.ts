@@ -1,4 +1,4 @@
-import { hash32, mixSeed, Rng } from './random';
+import { hash32, mixSeed, Rng } from './rng';
 
 describe('hash32', () => {
   // lowbias32 recomputed step by step with BigInt arithmetic (an independent implementation).
