@@ -56,4 +56,36 @@ describe('on the wasm backend', () => {
     x.dispose();
     model.dispose();
   });
+
+  it.each<[string, Partial<UnetConfig>]>([
+    ['plain + BN', {}],
+    ['residual + scSE + hypercolumn + dropout', { block: 'residual', scse: true, hypercolumn: true, dropout: 0.2, baseFilters: 8 }],
+  ])('%s: training-step loss and gradients match cpu', async (_label, patch) => {
+    await useBackend('cpu');
+    const model = buildUnet({ inputHeight: 6, inputWidth: 7, padTo: 8, depth: 2, baseFilters: 4, seed: 8, ...patch });
+    const x = randomImages([2, 6, 7, 1], 9);
+    // Masks are made on each backend from plain numbers: a cpu bool→float32 cast shares the bool
+    // (Uint8) buffer, and moving that tensor to wasm later reinterprets the bytes (tfjs 4.22).
+    const maskValues = Array.from(x.dataSync(), (v) => (v > 0.5 ? 1 : 0));
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    await expectNoTensorLeak(async () => {
+      const step = () =>
+        tf.tidy(() => {
+          const masks = tf.tensor4d(maskValues, [2, 6, 7, 1]);
+          const { value, grads } = tf.variableGrads(
+            () => tf.losses.sigmoidCrossEntropy(masks, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            vars,
+          );
+          return { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+        });
+      const [cpu, wasm] = await onBothBackends(step);
+      expect(wasm.loss).toBeCloseTo(cpu.loss, 4);
+      wasm.grads.forEach((g, i) => {
+        const scale = Math.max(1e-3, ...cpu.grads[i].map(Math.abs));
+        g.forEach((v, j) => expect(Math.abs(v - cpu.grads[i][j]) / scale).toBeLessThan(1e-3));
+      });
+    });
+    x.dispose();
+    model.dispose();
+  });
 });
