@@ -85,7 +85,6 @@ async function profileStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf
 
 /** Stock wasm: the same step without our kernels. Expected to fail on Conv2DBackpropFilter. */
 async function stockWasmRow(): Promise<Row> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmBinaryDir() + '/');
   await tf.setBackend('wasm');

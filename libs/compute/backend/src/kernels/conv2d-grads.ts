@@ -21,7 +21,7 @@ interface ConvGeometry {
   outShape: [number, number, number, number];
 }
 
-function geometry(
+export function geometry(
   xShape: number[],
   filterShape: number[],
   strides: number | [number, number],
@@ -53,19 +53,95 @@ function geometry(
 }
 
 /**
- * dW = Conv2DBackpropFilter(x, dy).
+ * dW = Conv2DBackpropFilter(x, dy), dispatching to the fastest formulation for the geometry:
  *
  *   dW[kh,kw,c,co] = sum_{b,oh,ow} xpad[b, oh*sh + kh, ow*sw + kw, c] * dy[b,oh,ow,co]
- *
- * which is a stride-1 convolution of xpad viewed as [C, Hp, Wp, B] (channels as the batch, the batch
- * as channels) with dy viewed as the filter [OH, OW, B, CO], dilated by the forward stride; its
- * output [C, KH, KW, CO] is transposed to [KH, KW, C, CO]. See e.g. Dumoulin & Visin, "A guide to
- * convolution arithmetic for deep learning" (2016), §4 and §5 for the identities.
  */
 export function conv2dBackpropFilter(s: Scope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.strides;
-  // Zero padding is virtual (XNNPACK's explicit padding), so x is never copied into a padded buffer.
+  const noPad = g.top === 0 && g.left === 0 && g.bottom <= 0 && g.right <= 0;
+  if (sh === 1 && sw === 1) return filterGradStride1(s, x, dy, g);
+  if (kh === sh && kw === sw && noPad && g.outShape[1] * sh === g.inShape[1] && g.outShape[2] * sw === g.inShape[2]) {
+    return filterGradNonOverlapping(s, x, dy, g);
+  }
+  return filterGradDilated(s, x, dy, g);
+}
+
+/**
+ * Stride 1, as one GEMM per kernel tap sharing a single packed operand. Lay x out channels-first
+ * and zero-padded, xp [C, B*Hp*Wp], and dy on the same padded grid (zeros right/below),
+ * dyp [B*Hp*Wp, CO]. On that flat grid a tap (kh,kw) is a constant offset kh*Wp + kw, so
+ *
+ *   dW[kh,kw] = xp[:, off : off+L] . dyp[0:L, :]       ([C, L] x [L, CO])
+ *
+ * with L = B*Hp*Wp - ((KH-1)*Wp + KW-1) (the positions cut off all hold dy zeros). Each product
+ * is a 1x1 XNNPACK convolution of a [C,1,1,L] input with the [1,1,L,CO] "filter" dyp; the filter
+ * tensor is the same for all taps, so XNNPACK packs it once (its operator cache is keyed by the
+ * filter), and the reduction runs over long contiguous rows instead of 8-wide batch slices.
+ */
+export function filterGradStride1(s: Scope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const [kh, kw] = g.kernel;
+  const [b, h, w, c] = g.inShape;
+  const [, oh, ow, co] = g.outShape;
+  const bottom = Math.max(g.bottom, 0);
+  const right = Math.max(g.right, 0);
+  const hp = h + g.top + bottom;
+  const wp = w + g.left + right;
+  const xt = s.transpose(x, [3, 0, 1, 2]);
+  const xp = g.top + bottom + g.left + right > 0 ? s.pad(xt, [[0, 0], [0, 0], [g.top, bottom], [g.left, right]]) : xt;
+  const xFlat = s.reshape(xp, [c, b * hp * wp]);
+  const dyp = hp !== oh || wp !== ow ? s.pad(dy, [[0, 0], [0, hp - oh], [0, wp - ow], [0, 0]]) : dy;
+  const maxOffset = (kh - 1) * wp + (kw - 1);
+  const len = b * hp * wp - maxOffset;
+  const dyFlat = s.reshape(dyp, [b * hp * wp, co]);
+  const dyRows = len === b * hp * wp ? dyFlat : s.slice(dyFlat, [0, 0], [len, co]);
+  const filter = s.reshape(dyRows, [1, 1, len, co]);
+  const taps: TensorInfo[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const rows = s.slice(xFlat, [0, i * wp + j], [c, len]);
+      const tap = s.conv2d(s.reshape(rows, [c, 1, 1, len]), filter, [1, 1], [1, 1], 'valid');
+      taps.push(s.reshape(tap, [1, c, co]));
+    }
+  }
+  // Measured: one GEMM over all taps stacked ([KH*KW*C, L]) is slower here, the stacking copy
+  // costs more than the extra passes over dyp save.
+  const stacked = taps.length === 1 ? taps[0] : s.run('Concat', taps as unknown as Record<string, TensorInfo>, { axis: 0 });
+  return s.reshape(stacked, [kh, kw, c, co]);
+}
+
+/**
+ * Kernel == stride, no padding (the 2x2 stride-2 transposed convolution of a U-Net): windows do
+ * not overlap, so with x split into its s*s phases, xph [(kh,kw,c), (b,oh,ow)],
+ *
+ *   dW[(kh,kw,c), co] = xph . dy[(b,oh,ow), co]
+ *
+ * is one GEMM (a 1x1 convolution with dy as the filter).
+ */
+function filterGradNonOverlapping(s: Scope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const [kh, kw] = g.kernel;
+  const [b, , , c] = g.inShape;
+  const [, oh, ow, co] = g.outShape;
+  const n = b * oh * ow;
+  const x6 = s.reshape(x, [b, oh, kh, ow, kw, c]);
+  const phases = s.transpose(x6, [2, 4, 5, 0, 1, 3]);
+  const input = s.reshape(phases, [kh * kw * c, 1, 1, n]);
+  const filter = s.reshape(dy, [1, 1, n, co]);
+  const out = s.conv2d(input, filter, [1, 1], [1, 1], 'valid');
+  return s.reshape(out, [kh, kw, c, co]);
+}
+
+/**
+ * General case: a stride-1 convolution of x viewed as [C, H, W, B] (channels as the batch, the
+ * batch as channels; zero padding applied virtually by XNNPACK) with dy viewed as the filter
+ * [OH, OW, B, CO], dilated by the forward stride; its output [C, KH, KW, CO] is transposed to
+ * [KH, KW, C, CO]. See Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
+ * (2016), for the identities.
+ */
+export function filterGradDilated(s: Scope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
   const xt = s.transpose(x, [3, 1, 2, 0]);
   const dyt = s.transpose(dy, [1, 2, 0, 3]);
   const pads: [number, number][] = [[0, 0], [g.top, Math.max(g.bottom, 0)], [g.left, Math.max(g.right, 0)], [0, 0]];

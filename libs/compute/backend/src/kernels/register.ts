@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-grads';
+import { maxPoolGradConfig } from './max-pool-grad';
 import { concatConfig, sliceConfig, splitVConfig, stockKernels } from './copy';
 
 /** The kernels this library provides for wasm, in registration order. */
@@ -13,6 +14,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   concatConfig,
   sliceConfig,
   splitVConfig,
+  maxPoolGradConfig,
 ];
 
 /** Registers {@link WASM_TRAINING_KERNELS} for the 'wasm' backend (replacing stock versions). */
