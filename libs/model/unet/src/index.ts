@@ -1,6 +1,6 @@
 export { defaultUnetConfig, defaultPadTo, padAmounts, resolveUnetConfig } from './lib/config';
 export type { UnetConfig, ResolvedUnetConfig } from './lib/config';
-export { buildUnet, countParams } from './lib/unet';
+export { buildUnet, countParams, getUnetConfig } from './lib/unet';
 export { ReflectionPad2D, reflectionPad2d } from './lib/reflection-pad';
 export type { Padding2D, ReflectionPad2DArgs } from './lib/reflection-pad';
 export { stripSigmoid, LinearView } from './lib/strip-sigmoid';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@tgs/io';
 import { loadModel, saveModel } from './model-io';
-import { buildUnet } from './unet';
+import { buildUnet, getUnetConfig } from './unet';
 import { expectNoTensorLeak, randomImages } from './test-helpers';
 
 beforeAll(async () => {
@@ -40,6 +40,7 @@ describe('saveModel / loadModel', () => {
       expect(b).toEqual(a);
       const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8'));
       expect(JSON.stringify(json.modelTopology)).toContain('"class_name":"ReflectionPad2D"');
+      expect(getUnetConfig(loaded)).toEqual({ ...getUnetConfig(model), seed: 5, padTo: 16, depth: 2 });
       x.dispose();
       model.dispose();
       loaded.dispose();

@@ -156,6 +156,22 @@ describe('stripSigmoid', () => {
     });
   });
 
+  it('handles a Sequential model ending in a sigmoid Activation', async () => {
+    await expectNoTensorLeak(() => {
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [2], units: 1, name: 'fc' }), tf.layers.activation({ activation: 'sigmoid' })],
+      });
+      const ws = [tf.tensor2d([[-1], [2]]), tf.tensor1d([0.25])];
+      model.getLayer('fc').setWeights(ws);
+      tf.dispose(ws);
+      const x = tf.tensor2d([[3, 0.5]]);
+      const logit = tf.tidy(() => (stripSigmoid(model).predict(x) as tf.Tensor).dataSync()[0]);
+      expect(logit).toBeCloseTo(-3 + 1 + 0.25, 5);
+      x.dispose();
+      model.dispose();
+    });
+  });
+
   it('trains the original weights when the cut is trained', async () => {
     await expectNoTensorLeak(() => {
       const model = convWithFusedSigmoid();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UnetConfig } from './config';
-import { buildUnet, countParams } from './unet';
+import { buildUnet, countParams, getUnetConfig } from './unet';
 import { expectNoTensorLeak, randomImages } from './test-helpers';
 
 beforeAll(async () => {
@@ -168,6 +168,24 @@ describe('every variant trains', () => {
       optimizer.dispose();
       model.dispose();
     });
+  });
+});
+
+describe('getUnetConfig', () => {
+  it('returns the resolved config, including a seed drawn at random', () => {
+    const model = buildUnet({ inputHeight: 6, inputWidth: 6, padTo: 8, depth: 2, baseFilters: 4, scse: true });
+    const cfg = getUnetConfig(model);
+    expect(cfg).toMatchObject({ inputHeight: 6, inputWidth: 6, padTo: 8, depth: 2, baseFilters: 4, scse: true, block: 'plain' });
+    expect(Number.isInteger(cfg?.seed)).toBe(true);
+    // Rebuilding from the recorded config reproduces the initial weights.
+    if (cfg === undefined) throw new Error('no config recorded');
+    const again = buildUnet(cfg);
+    expect(again.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+    model.dispose();
+    again.dispose();
+    const other = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });
+    expect(getUnetConfig(other)).toBeUndefined();
+    other.dispose();
   });
 });
 

@@ -180,7 +180,10 @@ class UnetBuilder {
       tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
       x,
     );
-    return tf.model({ inputs: input, outputs: logits, name: `unet_${this.cfg.block}_d${depth}_f${baseFilters}` });
+    const model = tf.model({ inputs: input, outputs: logits, name: `unet_${this.cfg.block}_d${depth}_f${baseFilters}` });
+    // Saved in model.json, so a loaded model still knows its architecture and the seed it started from.
+    model.setUserDefinedMetadata({ unetConfig: { ...this.cfg } });
+    return model;
   }
 }
 
@@ -193,6 +196,16 @@ class UnetBuilder {
  */
 export function buildUnet(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): tf.LayersModel {
   return new UnetBuilder(resolveUnetConfig(cfg)).build();
+}
+
+/**
+ * The resolved configuration a model was built with (seed included, also when it was drawn at
+ * random), read from its user-defined metadata, which survives {@link saveModel}/{@link loadModel};
+ * undefined for a model not built by {@link buildUnet}.
+ */
+export function getUnetConfig(model: tf.LayersModel): ResolvedUnetConfig | undefined {
+  const meta = model.getUserDefinedMetadata() as { unetConfig?: ResolvedUnetConfig } | undefined;
+  return meta?.unetConfig == null ? undefined : { ...meta.unetConfig };
 }
 
 /** Number of scalar parameters, trainable and not (BN moving statistics included), as Keras's summary. */
