@@ -59,7 +59,7 @@ describe('on the wasm backend', () => {
 
   it.each<[string, Partial<UnetConfig>]>([
     ['plain + BN', {}],
-    ['residual + scSE + hypercolumn + dropout', { block: 'residual', scse: true, hypercolumn: true, dropout: 0.2, baseFilters: 8 }],
+    ['residual + scSE + hypercolumn + dropout + bilinear', { block: 'residual', scse: true, hypercolumn: true, dropout: 0.2, upsample: 'bilinear', baseFilters: 8 }],
   ])('%s: training-step loss and gradients match cpu', async (_label, patch) => {
     await useBackend('cpu');
     const model = buildUnet({ inputHeight: 6, inputWidth: 7, padTo: 8, depth: 2, baseFilters: 4, seed: 8, ...patch });
