@@ -15,7 +15,7 @@ const noNativePackages = (id: string): unknown => {
 function workingNative(loaded: string[]): (id: string) => unknown {
   return (id) => {
     loaded.push(id);
-    const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+    const Cpu = (tf.findBackend('cpu') as tf.KernelBackend).constructor as new () => tf.KernelBackend;
     tf.registerBackend('tensorflow', () => new Cpu(), 0);
     return {};
   };
