@@ -3,6 +3,8 @@ export type { UnetConfig, ResolvedUnetConfig } from './lib/config';
 export { buildUnet, countParams, getUnetConfig } from './lib/unet';
 export { ReflectionPad2D, reflectionPad2d } from './lib/reflection-pad';
 export type { Padding2D, ReflectionPad2DArgs } from './lib/reflection-pad';
+export { BilinearUpsample2D, upsampleBilinear2d } from './lib/bilinear-upsample';
+export type { BilinearUpsample2DArgs } from './lib/bilinear-upsample';
 export { stripSigmoid, LinearView } from './lib/strip-sigmoid';
 export type { LinearViewArgs } from './lib/strip-sigmoid';
 export { saveModel, loadModel } from './lib/model-io';

@@ -40,6 +40,7 @@ describe('saveModel / loadModel', () => {
       expect(b).toEqual(a);
       const json = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8'));
       expect(JSON.stringify(json.modelTopology)).toContain('"class_name":"ReflectionPad2D"');
+      if ('hypercolumn' in patch) expect(loaded.getLayer('hyper2_up').getClassName()).toBe('BilinearUpsample2D');
       expect(getUnetConfig(loaded)).toEqual({ ...getUnetConfig(model), seed: 5, padTo: 16, depth: 2 });
       x.dispose();
       model.dispose();

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadLayersModel, saveLayersModel } from '@tgs/backend';
 // Side-effect imports: the custom layers must be registered before any model.json is deserialised.
+import './bilinear-upsample';
 import './reflection-pad';
 import './strip-sigmoid';
 
 /**
  * Saves a model as `<dir>/model.json` + `<dir>/weights.bin` (tfjs layers format, atomic directory
- * replace). Custom layers (ReflectionPad2D, TgsLinearView) serialise through their registered classes.
+ * replace). Custom layers (ReflectionPad2D, BilinearUpsample2D, TgsLinearView) serialise through their registered classes.
  */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
   await saveLayersModel(model, dir);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
+import { BilinearUpsample2D } from './bilinear-upsample';
 import { ReflectionPad2D } from './reflection-pad';
 
 type Sym = tf.SymbolicTensor;
@@ -119,7 +120,8 @@ class UnetBuilder {
 
   upsample(x: Sym, filters: number, name: string): Sym {
     if (this.cfg.upsample === 'bilinear') {
-      return apply(tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name }), x);
+      // Half-pixel-centre bilinear (PyTorch align_corners=False); see BilinearUpsample2D for why not upSampling2d.
+      return apply(new BilinearUpsample2D({ factor: 2, name }), x);
     }
     // Ronneberger et al.'s "up-convolution": 2×2 kernel, stride 2 (no overlap, so no checkerboard).
     return apply(
@@ -166,7 +168,7 @@ class UnetBuilder {
       const columns = decoderOutputs.map((d, level) =>
         level === 0
           ? d
-          : apply(tf.layers.upSampling2d({ size: [2 ** level, 2 ** level], interpolation: 'bilinear', name: `hyper${level + 1}_up` }), d),
+          : apply(new BilinearUpsample2D({ factor: 2 ** level, name: `hyper${level + 1}_up` }), d),
       );
       x = apply(tf.layers.concatenate({ axis: -1, name: 'hypercolumn' }), columns);
       x = this.dropout(x, dropout / 2, 'hypercolumn_dropout');
