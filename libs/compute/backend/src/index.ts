@@ -6,3 +6,4 @@ export { fileSystemIO, saveLayersModel, loadLayersModel, MODEL_JSON, WEIGHTS_BIN
 export { saveTensors, loadTensors } from './tensor-file';
 export { buildReferenceUnet, referenceTrainStep } from './reference-unet';
 export type { ReferenceUnetOptions } from './reference-unet';
+export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/register';

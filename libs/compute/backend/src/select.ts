@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { log as ioLog, UserError } from '@tgs/io';
 import { activateWasm } from './wasm';
+import { registerTrainingGradients } from './gradients/register';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -148,6 +149,7 @@ async function select(choice: BackendChoice, source: BackendInfo['source'], load
     const reason = await tryCandidate(candidate, loader);
     if (reason === undefined) {
       await tf.ready();
+      registerTrainingGradients();
       const info: BackendInfo = { name: tf.getBackend(), choice, source, candidate, skipped };
       const why = skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ');
       const from = source === 'default' ? 'auto' : `${choice} from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}`;

@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormGradConfig } from './batch-norm-grad';
+
+/** Gradients we override on every backend, as small configs (same values, cheaper ops). */
+export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [fusedBatchNormGradConfig];
+
+/** Registers {@link TRAINING_GRADIENTS}; idempotent. */
+export function registerTrainingGradients(): void {
+  for (const config of TRAINING_GRADIENTS) tf.registerGradient(config);
+}
