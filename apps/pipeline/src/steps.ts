@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setupBackend, BackendChoice } from '@tgs/backend';
+import { parseBackendChoice, setupBackend } from '@tgs/backend';
 import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkLayout } from '@tgs/data';
 import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
@@ -43,7 +43,11 @@ async function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>): P
 }
 
 async function backendFor(ctx: StepContext): Promise<string> {
-  const info = await setupBackend({ choice: (ctx.backend ?? ctx.config.backend) as BackendChoice, log: (m) => log('backend', m) });
+  const info = await setupBackend({
+    choice: ctx.backend === undefined ? undefined : parseBackendChoice(ctx.backend, '--backend'),
+    config: ctx.config.backend,
+    log: (m) => log('backend', m),
+  });
   return info.name;
 }
 
