@@ -305,7 +305,8 @@ export async function report(ctx: StepContext): Promise<void> {
     minArea: tuned.minArea,
     thresholdCurve: tuned.curve,
     minAreaCurve: tuned.minAreaCurve,
-    coverageBins: tuned.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.meanScore })),
+    // JSON has no NaN: an empty bin's mean comes back from tune.json as null.
+    coverageBins: tuned.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.count === 0 ? NaN : b.meanScore })),
     confusion: tuned.confusion,
     worst,
     submission,
