@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
  *
  * For an integer factor the weights are periodic: output s·j + k mixes inputs j−1, j (when the offset
  * d = (k + ½)/s − ½ is negative) or j, j+1 with weights (|d|, 1 − |d|). Each axis is therefore s
- * weighted sums of shifted slices of the edge-padded input, interleaved by stack + reshape; every op
+ * weighted sums of shifted slices of the edge-padded input, interleaved by concat + reshape; every op
  * has an exact gradient and a wasm kernel.
  */
 export function upsampleBilinear2d(x: tf.Tensor4D, factor: number): tf.Tensor4D {
@@ -41,7 +41,13 @@ function upsampleAxis(x: tf.Tensor4D, axis: 1 | 2, factor: number): tf.Tensor4D 
   }
   const shape: [number, number, number, number] = [...x.shape];
   shape[axis] = n * factor;
-  return tf.reshape(tf.stack(phases, axis + 1), shape) as tf.Tensor4D;
+  // Interleave by concat on a new axis (not tf.stack: its gradient, Unpack, is very slow on wasm,
+  // whereas concat's gradient is a SplitV).
+  const interleaved = tf.concat(
+    phases.map((p) => tf.expandDims(p, axis + 1)),
+    axis + 1,
+  );
+  return tf.reshape(interleaved, shape) as tf.Tensor4D;
 }
 
 export interface BilinearUpsample2DArgs {
