@@ -283,7 +283,8 @@ export async function report(ctx: StepContext): Promise<void> {
     config: ctx.config,
     timings,
     folds: foldResults.map((f) => {
-      const pf = tuned.perFold.find((p) => p.fold === f.fold)!;
+      const pf = tuned.perFold.find((p) => p.fold === f.fold);
+      if (!pf) throw new Error(`${workPaths(ctx.workDir).tune} has no OOF scores for fold ${f.fold}; rerun the tune step`);
       return {
         fold: f.fold,
         nTrain: f.nTrain,

@@ -73,8 +73,8 @@ export function forwardLogits(
     });
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
-    if (all) all.set(values, start * pixels);
-    else opts.onBatch!(values, start);
+    if (opts.onBatch) opts.onBatch(values, start);
+    else all?.set(values, start * pixels);
   }
   return all;
 }
