@@ -25,6 +25,7 @@ describe('config', () => {
     [{ stage2: { epochs: 1, lr: 1e-3, loss: [{ kind: 'focal', weight: 1 }] } }, 'stage2.loss.0.kind'],
     [{ stage1: { epochs: 1, lr: -0.1, loss: [{ kind: 'bce', weight: 1 }] } }, 'stage1.lr'],
     [{ folds: { k: 1 } }, 'folds.k'],
+    [{ stage1: { epochs: 0, lr: 0.1, loss: [{ kind: 'bce', weight: 1 }] } }, 'stage1.epochs'],
     [{ modle: {} }, '(root)'],
     [{ tune: { probFrom: 0.8, probTo: 0.2 } }, 'tune.probFrom'],
   ])('rejects %j naming %s', (raw, field) => {

@@ -15,6 +15,7 @@ export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
     throw new UserError(`${source}: invalid config\n${lines.join('\n')}`);
   }
   const cfg = res.data;
+  if (cfg.stage1.epochs < 1) throw new UserError(`${source}: stage1.epochs must be at least 1 (stage 2 starts from stage 1's best weights)`);
   if (cfg.tune.probFrom >= cfg.tune.probTo) {
     throw new UserError(`${source}: tune.probFrom (${cfg.tune.probFrom}) must be below tune.probTo (${cfg.tune.probTo})`);
   }

@@ -14,6 +14,7 @@ import { cosineLr, isCycleEnd, plateauStep, PlateauState } from './schedule';
 
 export interface EpochRow {
   stage: 1 | 2;
+  /** 1-based. */
   epoch: number;
   loss: number;
   valLoss: number;
@@ -24,6 +25,7 @@ export interface EpochRow {
 
 export interface StageResult {
   stage: 1 | 2;
+  /** 1-based epoch of the kept weights; 0 in stage 2 when no epoch beat stage 1's best (its weights are kept). */
   bestEpoch: number;
   bestValMap: number;
   epochs: number;
@@ -145,7 +147,7 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
   let state: StageState = {
     epoch: -1,
     bestValMap: -Infinity,
-    bestEpoch: -1,
+    bestEpoch: 0,
     plateau: { lr: cfg.lr, best: -Infinity, badEpochs: 0 },
     epochsWithoutImprovement: 0,
     history: [],
@@ -156,29 +158,30 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
     await restoreCheckpoint(resume.binPath, model, optimizer);
     state = resume.state;
     log(`fold ${fold} stage ${stage}: resuming after epoch ${state.epoch + 1}/${cfg.epochs}`);
+  } else if (stage === 2) {
+    // Stage 1's best weights are stage 2's epoch-0 candidate (same weights, same validation
+    // score), so fine-tuning keeps them unless a Lovász epoch scores higher on validation.
+    const s1 = JSON.parse(readFileSync(join(stageDir(foldDir, 1), 'done.json'), 'utf8')) as StageResult;
+    state.bestValMap = s1.bestValMap;
+    state.plateau.best = s1.bestValMap;
+    await saveModel(model, bestModelDir(foldDir, 2));
   }
   const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
 
   try {
-    if (cfg.epochs === 0 && stage === 2) {
-      // No fine-tuning requested: stage 2's best is stage 1's best.
-      await saveModel(model, bestModelDir(foldDir, 2));
-      const s1 = JSON.parse(readFileSync(join(stageDir(foldDir, 1), 'done.json'), 'utf8')) as StageResult;
-      state.bestValMap = s1.bestValMap;
-    }
     for (let epoch = state.epoch + 1; epoch < cfg.epochs; epoch++) {
       const epochStart = Date.now();
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs);
       const { valLoss, valMap } = validate(model, lossFn, ctx);
-      const row: EpochRow = { stage, epoch, loss, valLoss, valMap, lr, seconds: (Date.now() - epochStart) / 1000 };
+      const row: EpochRow = { stage, epoch: epoch + 1, loss, valLoss, valMap, lr, seconds: (Date.now() - epochStart) / 1000 };
       state.history.push(row);
       state.epoch = epoch;
       state.seconds += row.seconds;
       if (valMap > state.bestValMap) {
         state.bestValMap = valMap;
-        state.bestEpoch = epoch;
+        state.bestEpoch = epoch + 1;
         state.epochsWithoutImprovement = 0;
         await saveModel(model, bestModelDir(foldDir, stage));
       } else {
@@ -187,11 +190,11 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       if (cfg.schedule.kind === 'plateau') {
         state.plateau = plateauStep(state.plateau, valMap, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
       } else if (cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
-        await saveModel(model, join(dir, `snapshot-${epoch}`));
+        await saveModel(model, join(dir, `snapshot-${epoch + 1}`));
       }
       log(
         `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${valLoss.toFixed(4)} ` +
-          `val_mAP ${valMap.toFixed(4)} lr ${lr.toExponential(2)} ${row.seconds.toFixed(1)}s${state.bestEpoch === epoch ? ' (best)' : ''}`,
+          `val_mAP ${valMap.toFixed(4)} lr ${lr.toExponential(2)} ${row.seconds.toFixed(1)}s${state.bestEpoch === epoch + 1 ? ' (best)' : ''}`,
       );
       atomicWriteFile(join(dir, 'log.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
       await saveCheckpoint(ckptDir, model, optimizer, state);
