@@ -9,21 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadTrainSet } from '@tgs/data';
+import { uniformSource } from '@tgs/random';
 
 const N = Number(process.env.TGS_BENCH_IMAGES ?? 2000);
 const H = 101;
 const W = 101;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+const mulberry32 = uniformSource;
 
 async function writeDataset(dir: string): Promise<void> {
   const next = mulberry32(2018);

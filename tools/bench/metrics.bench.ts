@@ -15,6 +15,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { bceWithLogits, lovaszHinge, makeLoss, softDice } from '@tgs/losses';
 import { meanAPFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
 import * as path from 'node:path';
+import { uniformSource } from '@tgs/random';
 
 const H = 101;
 const W = 101;
@@ -23,16 +24,8 @@ const N = 4000;
 const T = 100;
 const N_NAIVE = 1000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+const mulberry32 = uniformSource;
 
 /** Truth masks and plausible out-of-fold logits for n images. */
 function syntheticOof(n: number, seed: number): { logits: Float32Array; truths: Uint8Array } {

@@ -5,21 +5,14 @@
  * join strings; decode by split/map(Number) and a per-pixel coordinate computation.
  */
 import { decodeRle, encodeRle } from '@tgs/rle';
+import { uniformSource } from '@tgs/random';
 
 const H = 101;
 const W = 101;
 const N = 2000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+const mulberry32 = uniformSource;
 
 function blobMasks(n: number, seed: number): Uint8Array[] {
   const next = mulberry32(seed);

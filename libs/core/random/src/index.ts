@@ -1,1 +1,1 @@
-export { Rng, hash32, mixSeed, permutation } from './rng';
+export { Rng, hash32, mixSeed, permutation, uniformSource } from './rng';

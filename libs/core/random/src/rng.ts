@@ -109,3 +109,9 @@ export function permutation(n: number, seed: number): Int32Array {
   new Rng(seed).shuffle(idx);
   return Int32Array.from(idx);
 }
+
+/** A bare `() => uniform [0, 1)` function over a seeded {@link Rng}, for code that takes a source. */
+export function uniformSource(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}

@@ -1,16 +1,8 @@
 import { decodeRle, decodeRleInto, encodeRle, RleError, type PixelOrder } from './index';
+import { uniformSource } from '@tgs/random';
 
-/** Seeded PRNG (mulberry32) so random cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+const rng = uniformSource;
 
 /**
  * Independent reference encoder: list the pixel values in Kaggle order explicitly, pad with a 0

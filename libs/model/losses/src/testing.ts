@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
+import { uniformSource } from '@tgs/random';
 
 let wasmPathsSet = false;
 
@@ -27,17 +28,8 @@ export function expectNoLeak(fn: () => void): void {
   expect(tf.memory().numTensors).toBe(before);
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+export const rng = uniformSource;
 
 /** Standard normal sample (Box–Muller) from a uniform source. */
 export function normal(r: () => number): number {

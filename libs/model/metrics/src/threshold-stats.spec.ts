@@ -1,17 +1,9 @@
 import { tgsImageScore } from './tgs-score';
 import { bestThresholdFromStats, meanAPFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
+import { uniformSource } from '@tgs/random';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+const rng = uniformSource;
 
 /** Second method: recount every threshold separately, straight from the definition. */
 function naiveStats(logits: Float32Array, truths: Uint8Array, pixels: number, thresholds: number[]) {
