@@ -3,16 +3,10 @@
  * pipeline fills it in; this lib only validates, summarises and renders it.
  */
 
-/** One epoch of training for one fold, as logged by the trainer. */
-export interface EpochRow {
-  stage: 1 | 2;
-  epoch: number;
-  loss: number;
-  valLoss: number;
-  valMap: number;
-  lr: number;
-  seconds: number;
-}
+import type { EpochRow } from '@tgs/train';
+
+/** One epoch of training for one fold, as logged by the trainer (epochs 1-based). */
+export type { EpochRow };
 
 /** Per-stage outcome of one fold's training. */
 export interface StageResult {
