@@ -4,8 +4,37 @@ import type { PipelineConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
 import { atomicWriteFile, atomicWriteJson, Float32FileWriter, Progress } from '@tgs/io';
 import { loadModel } from '@tgs/models';
-import { bestModelDir, forwardLogits, splitFold } from '@tgs/train';
+import type * as tf from '@tensorflow/tfjs';
+import { bestModelDir, forwardLogits, splitFold, TtaPair } from '@tgs/train';
 import { ttaPairs } from './tta';
+
+/** Logits of the images at `indices`, streamed batch by batch into a float32 file committed by rename. */
+function streamLogits(
+  path: string,
+  label: string,
+  model: tf.LayersModel,
+  images: Uint8Array,
+  indices: number[],
+  height: number,
+  width: number,
+  opts: { batchSize: number; ttas: TtaPair[] },
+): void {
+  const writer = new Float32FileWriter(path);
+  try {
+    const progress = new Progress(label, indices.length);
+    forwardLogits(model, images, indices, height, width, {
+      ...opts,
+      onBatch: (v) => {
+        writer.write(v);
+        progress.tick(v.length / (height * width));
+      },
+    });
+    writer.commit(indices.length * height * width);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+}
 
 /** Files of one fold's predictions, all float32 logits, image-major (N × H·W). */
 export function predictionPaths(foldDir: string) {
@@ -64,42 +93,12 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const opts = { batchSize: config.predict.batchSize, ttas };
   const { height, width } = train;
 
+  const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
   for (const stage of [1, 2] as const) {
     const model = await loadModel(bestModelDir(foldDir, stage));
     try {
-      const writer = new Float32FileWriter(stage === 1 ? paths.oofStage1 : paths.oofStage2);
-      try {
-        const progress = new Progress(`fold ${fold} OOF stage ${stage}`, valIdx.length);
-        forwardLogits(model, train.images, valIdx, height, width, {
-          ...opts,
-          onBatch: (v) => {
-            writer.write(v);
-            progress.tick(v.length / (height * width));
-          },
-        });
-        writer.commit(valIdx.length * height * width);
-      } catch (err) {
-        writer.abort();
-        throw err;
-      }
-      if (stage === 2) {
-        const all = Array.from({ length: test.ids.length }, (_, i) => i);
-        const writer2 = new Float32FileWriter(paths.test);
-        try {
-          const progress = new Progress(`fold ${fold} test`, all.length);
-          forwardLogits(model, test.images, all, height, width, {
-            ...opts,
-            onBatch: (v) => {
-              writer2.write(v);
-              progress.tick(v.length / (height * width));
-            },
-          });
-          writer2.commit(all.length * height * width);
-        } catch (err) {
-          writer2.abort();
-          throw err;
-        }
-      }
+      streamLogits(stage === 1 ? paths.oofStage1 : paths.oofStage2, `fold ${fold} OOF stage ${stage}`, model, train.images, valIdx, height, width, opts);
+      if (stage === 2) streamLogits(paths.test, `fold ${fold} test`, model, test.images, allTest, height, width, opts);
     } finally {
       model.dispose();
     }
