@@ -63,7 +63,7 @@ const createNodesV2 = [
       for (let f = 0; f < k; f++) {
         targets[`train-fold-${f}`] = step(`train --fold ${f}`, {
           dependsOn: ['folds'],
-          outputs: [`${work}/fold-${f}/stage1`, `${work}/fold-${f}/stage2`, `${work}/fold-${f}/result.json`, `${work}/fold-${f}/backend.json`],
+          outputs: [`${work}/fold-${f}/stage1`, `${work}/fold-${f}/stage2`, `${work}/fold-${f}/result.json`, `${work}/fold-${f}/backend.json`, `${work}/fold-${f}/fingerprint.json`],
         });
         targets[`predict-fold-${f}`] = step(`predict --fold ${f}`, { dependsOn: [`train-fold-${f}`], outputs: [`${work}/fold-${f}/predict`] });
         targets.train.dependsOn.push(`train-fold-${f}`);

@@ -5,7 +5,7 @@ import type { ImageSet, TrainSet } from '@tgs/data';
 import { atomicWriteFile, atomicWriteJson, Float32FileWriter, Progress } from '@tgs/io';
 import { loadModel } from '@tgs/models';
 import type * as tf from '@tensorflow/tfjs';
-import { bestModelDir, forwardLogits, splitFold, TtaPair } from '@tgs/train';
+import { bestModelDir, foldFingerprint, forwardLogits, splitFold, TtaPair } from '@tgs/train';
 import { ttaPairs } from './tta';
 
 /** Logits of the images at `indices`, streamed batch by batch into a float32 file committed by rename. */
@@ -57,6 +57,8 @@ export interface PredictionMeta {
   nTest: number;
   testIds: string[];
   tta: string[];
+  /** The fold's training fingerprint (see foldFingerprint) when these logits were written. */
+  fingerprint: string;
 }
 
 export interface PredictFoldInput {
@@ -78,9 +80,10 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const { config, train, test, folds, fold, foldDir } = input;
   const log = input.log ?? (() => undefined);
   const paths = predictionPaths(foldDir);
+  const fingerprint = foldFingerprint(config, train, folds, fold);
   if (existsSync(paths.meta)) {
     const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as PredictionMeta;
-    if (meta.nTest === test.ids.length && meta.testIds.every((id, i) => id === test.ids[i])) {
+    if (meta.fingerprint === fingerprint && meta.nTest === test.ids.length && meta.testIds.every((id, i) => id === test.ids[i])) {
       log(`fold ${fold}: predictions already written`);
       return meta;
     }
@@ -104,7 +107,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     }
   }
   atomicWriteFile(paths.oofIds, valIdx.map((i) => train.ids[i]).join('\n') + '\n');
-  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name) };
+  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), fingerprint };
   atomicWriteJson(paths.meta, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')})`);
   return meta;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineConfig, StageConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
@@ -74,6 +75,33 @@ export function foldResultPath(foldDir: string): string {
   return join(foldDir, 'result.json');
 }
 
+/**
+ * What a fold's artifacts were trained from: the whole config, the fold's validation ids and the
+ * train images and masks (sha-256). Checkpoints, best models and results are reused (resume,
+ * "already trained") only when it matches; otherwise the fold starts afresh.
+ */
+export function foldFingerprint(config: PipelineConfig, train: TrainSet, folds: Map<string, number>, fold: number): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(config));
+  h.update(`\nfold ${fold}\n`);
+  h.update(train.ids.map((id) => `${id}:${folds.get(id) === fold ? 'val' : 'train'}`).join(','));
+  h.update(train.images);
+  h.update(train.masks);
+  return h.digest('hex');
+}
+
+/** Clears a fold folder trained from something else, then records the current fingerprint. */
+function claimFoldDir(foldDir: string, fingerprint: string, log: (msg: string) => void): void {
+  const path = join(foldDir, 'fingerprint.json');
+  if (existsSync(path)) {
+    const previous = (JSON.parse(readFileSync(path, 'utf8')) as { fingerprint: string }).fingerprint;
+    if (previous === fingerprint) return;
+    log(`${foldDir}: trained from another config or data; starting the fold afresh`);
+  }
+  for (const entry of ['stage1', 'stage2', 'result.json', 'predict']) rmSync(join(foldDir, entry), { recursive: true, force: true });
+  atomicWriteJson(path, { fingerprint });
+}
+
 /** Train and validation indices (into `train.ids`) of one fold; validation = images of that fold. */
 export function splitFold(train: TrainSet, folds: Map<string, number>, fold: number): { trainIdx: number[]; valIdx: number[] } {
   const trainIdx: number[] = [];
@@ -96,6 +124,7 @@ export function splitFold(train: TrainSet, folds: Map<string, number>, fold: num
 export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult> {
   const { config, train, folds, fold, foldDir } = input;
   const log = input.log ?? (() => undefined);
+  claimFoldDir(foldDir, foldFingerprint(config, train, folds, fold), log);
   if (existsSync(foldResultPath(foldDir))) {
     log(`fold ${fold}: already trained (${foldResultPath(foldDir)})`);
     return JSON.parse(readFileSync(foldResultPath(foldDir), 'utf8')) as FoldTrainResult;
