@@ -123,7 +123,7 @@ export const configSchema = z
         /** Points of the finer search around the best coarse threshold. */
         refineSteps: z.number().int().nonnegative().default(21),
         /** Candidate minimum predicted areas (pixels); smaller masks become empty. [0] disables. */
-        minAreas: z.array(z.number().int().nonnegative()).min(1).default([0, 10, 20, 40, 80, 120, 160]),
+        minAreas: z.array(z.number().int().nonnegative()).min(1).default([0, 10, 20, 40, 80, 120, 160, 200, 300]),
       })
       .strict()
       .default({}),
