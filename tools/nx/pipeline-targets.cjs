@@ -26,7 +26,7 @@ function workDir() {
   return rel;
 }
 
-function step(name, extra = {}) {
+function step(name, { extraInputs = [], ...extra } = {}) {
   return {
     executor: 'nx:run-commands',
     cache: true,
@@ -39,6 +39,7 @@ function step(name, extra = {}) {
       { env: 'TGS_CONFIG' },
       { env: 'TGS_BACKEND' },
       { env: 'TGS_WORK' },
+      ...extraInputs,
     ],
     ...extra,
   };
@@ -51,8 +52,10 @@ const createNodesV2 = [
     const work = `{workspaceRoot}/${workDir()}`;
     return files.map((file) => {
       const targets = {
-        data: step('data', { outputs: ['{workspaceRoot}/data/tgs-synthetic', '{workspaceRoot}/data/tgs-synthetic-test-truth.csv'] }),
-        folds: step('folds', { dependsOn: ['data'], outputs: [`${work}/folds.csv`] }),
+        data: step('data', {
+          outputs: ['{workspaceRoot}/data/tgs-synthetic', '{workspaceRoot}/data/tgs-synthetic-test-truth.csv', `${work}/timings/data.json`],
+        }),
+        folds: step('folds', { dependsOn: ['data'], outputs: [`${work}/folds.csv`, `${work}/timings/folds.json`] }),
         train: { executor: 'nx:noop', dependsOn: [] },
         predict: { executor: 'nx:noop', dependsOn: [] },
         ensemble: step('ensemble', { dependsOn: ['predict'], outputs: [`${work}/ensemble`, `${work}/timings/ensemble.json`] }),
@@ -63,9 +66,14 @@ const createNodesV2 = [
       for (let f = 0; f < k; f++) {
         targets[`train-fold-${f}`] = step(`train --fold ${f}`, {
           dependsOn: ['folds'],
+          extraInputs: [{ dependentTasksOutputFiles: '**/folds.csv' }],
           outputs: [`${work}/fold-${f}/stage1`, `${work}/fold-${f}/stage2`, `${work}/fold-${f}/result.json`, `${work}/fold-${f}/backend.json`, `${work}/fold-${f}/fingerprint.json`],
         });
-        targets[`predict-fold-${f}`] = step(`predict --fold ${f}`, { dependsOn: [`train-fold-${f}`], outputs: [`${work}/fold-${f}/predict`] });
+        targets[`predict-fold-${f}`] = step(`predict --fold ${f}`, {
+          dependsOn: [`train-fold-${f}`],
+          extraInputs: [{ dependentTasksOutputFiles: '**/fingerprint.json' }],
+          outputs: [`${work}/fold-${f}/predict`, `${work}/timings/predict-fold-${f}.json`],
+        });
         targets.train.dependsOn.push(`train-fold-${f}`);
         targets.predict.dependsOn.push(`predict-fold-${f}`);
       }

@@ -53,6 +53,10 @@ async function backendFor(ctx: StepContext): Promise<string> {
 
 /** Generates the built-in synthetic competition when no data folder is given; checks the layout of a real one. */
 export async function prepareData(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'data', () => prepareDataUntimed(ctx));
+}
+
+async function prepareDataUntimed(ctx: StepContext): Promise<void> {
   if (ctx.synthetic) {
     const s = ctx.config.synthetic;
     const stamp = join(ctx.dataDir, 'synthetic.json');
@@ -75,6 +79,10 @@ export async function prepareData(ctx: StepContext): Promise<void> {
 
 /** K folds from the seed, stratified as configured, saved once to folds.csv. */
 export async function folds(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'folds', () => foldsUntimed(ctx));
+}
+
+async function foldsUntimed(ctx: StepContext): Promise<void> {
   const train = await loadTrain(ctx);
   const pixels = train.height * train.width;
   const coverage = maskCoverage(train.masks, train.ids.length, pixels);
@@ -117,10 +125,12 @@ export async function train(ctx: StepContext, fold: number): Promise<void> {
 
 export async function predict(ctx: StepContext, fold: number): Promise<void> {
   checkFold(ctx, fold);
-  await backendFor(ctx);
-  const data = await loadTrain(ctx);
-  const test = await loadTest(ctx);
-  await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: workPaths(ctx.workDir).fold(fold), log: (m) => log('predict', m) });
+  await timed(ctx, `predict-fold-${fold}`, async () => {
+    await backendFor(ctx);
+    const data = await loadTrain(ctx);
+    const test = await loadTest(ctx);
+    await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: workPaths(ctx.workDir).fold(fold), log: (m) => log('predict', m) });
+  });
 }
 
 function foldDirs(ctx: StepContext): string[] {
@@ -271,11 +281,17 @@ export async function report(ctx: StepContext): Promise<void> {
     return { id: data.ids[i], score, iou: iou(inter, predArea, ta), height: data.height, width: data.width, image: data.images.slice(i * pixels, (i + 1) * pixels), truth, pred };
   });
 
-  const timings: Record<string, number> = {};
-  timings.train = foldResults.reduce((s, f) => s + f.seconds, 0);
-  for (const step of ['ensemble', 'tune', 'submit']) {
-    if (existsSync(paths.timing(step))) timings[step] = (JSON.parse(readFileSync(paths.timing(step), 'utf8')) as { seconds: number }).seconds;
-  }
+  // Seconds of work per step, summed over folds (folds run in parallel, so wall time is less).
+  const seconds = (step: string) => (existsSync(paths.timing(step)) ? (JSON.parse(readFileSync(paths.timing(step), 'utf8')) as { seconds: number }).seconds : 0);
+  const timings: Record<string, number> = {
+    data: seconds('data'),
+    folds: seconds('folds'),
+    train: foldResults.reduce((s, f) => s + f.seconds, 0),
+    predict: foldDirs(ctx).reduce((s, _, k) => s + seconds(`predict-fold-${k}`), 0),
+    ensemble: seconds('ensemble'),
+    tune: seconds('tune'),
+    submit: seconds('submit'),
+  };
   const input: ReportInput = {
     title: `${ctx.config.name}: OOF evaluation`,
     createdAt: new Date().toISOString(),
