@@ -31,7 +31,8 @@ const tinyConfig = {
 function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args], {
     cwd: WORKSPACE_ROOT,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_WORK: workRel, ...env },
+    // The cache is part of what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', TGS_WORK: workRel, ...env },
     encoding: 'utf8',
   });
 }
