@@ -5,7 +5,7 @@ import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmission
 import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
 import { atomicWriteJson, log, Progress, readFloat32File, UserError } from '@tgs/io';
-import { meanAPFromStats, thresholdStats, tgsImageScore, iou } from '@tgs/metrics';
+import { iou, perImageScoresFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
 import { predictFold } from '@tgs/predict';
 import { ReportInput, writeReport } from '@tgs/report';
 import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
@@ -153,16 +153,20 @@ export interface TuneRecord extends Omit<TuneResult, 'perImage'> {
   perImage: number[];
 }
 
-/** mAP at logit 0 over the images whose fold is `fold` (all images when undefined). */
-function mapAtZero(logits: Float32Array, truths: Uint8Array, pixels: number, pick?: number[]): number {
-  if (!pick) return meanAPFromStats(thresholdStats(logits, truths, pixels, [0]))[0];
-  const l = new Float32Array(pick.length * pixels);
-  const t = new Uint8Array(pick.length * pixels);
-  pick.forEach((i, k) => {
-    l.set(logits.subarray(i * pixels, (i + 1) * pixels), k * pixels);
-    t.set(truths.subarray(i * pixels, (i + 1) * pixels), k * pixels);
-  });
-  return meanAPFromStats(thresholdStats(l, t, pixels, [0]))[0];
+/** Per-image TGS scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold by the caller. */
+function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number): Float64Array {
+  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0]), 0);
+}
+
+function mean(values: ArrayLike<number>, pick?: (i: number) => boolean): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (pick && !pick(i)) continue;
+    sum += values[i];
+    n++;
+  }
+  return sum / n;
 }
 
 export async function tune(ctx: StepContext): Promise<void> {
@@ -175,19 +179,23 @@ export async function tune(ctx: StepContext): Promise<void> {
     const oof2 = readFloat32File(requireFile(paths.oofStage2, 'ensemble'));
     if (oof2.length !== data.masks.length) throw new Error(`${paths.oofStage2}: ${oof2.length / pixels} images, train set has ${data.ids.length}`);
     const result = tuneThreshold(oof2, data.masks, pixels, ctx.config.tune);
-    const perFold = Array.from({ length: ctx.config.folds.k }, (_, fold) => {
-      const pick = data.ids.map((id, i) => (assignment.get(id) === fold ? i : -1)).filter((i) => i >= 0);
-      return { fold, oofMapStage1: mapAtZero(oof1, data.masks, pixels, pick), oofMapStage2: mapAtZero(oof2, data.masks, pixels, pick) };
-    });
-    let empty = 0;
-    for (let i = 0; i < data.ids.length; i++) if (!data.masks.subarray(i * pixels, (i + 1) * pixels).some((v) => v !== 0)) empty++;
+    const stage1 = scoresAtZero(oof1, data.masks, pixels);
+    const stage2 = scoresAtZero(oof2, data.masks, pixels);
+    const foldOf = data.ids.map((id) => assignment.get(id));
+    const perFold = Array.from({ length: ctx.config.folds.k }, (_, fold) => ({
+      fold,
+      oofMapStage1: mean(stage1, (i) => foldOf[i] === fold),
+      oofMapStage2: mean(stage2, (i) => foldOf[i] === fold),
+    }));
+    // An all-empty prediction scores 1 exactly on the images whose truth is empty.
+    const truthEmpty = result.confusion.truthEmptyPredEmpty + result.confusion.truthEmptyPredNonEmpty;
     const record: TuneRecord = {
       ...result,
       perImage: Array.from(result.perImage),
-      oofMapStage1: mapAtZero(oof1, data.masks, pixels),
-      oofMapStage2: mapAtZero(oof2, data.masks, pixels),
+      oofMapStage1: mean(stage1),
+      oofMapStage2: mean(stage2),
       perFold,
-      allEmptyBaseline: empty / data.ids.length,
+      allEmptyBaseline: truthEmpty / data.ids.length,
     };
     atomicWriteJson(workPaths(ctx.workDir).tune, record);
     log(
