@@ -5,7 +5,7 @@ import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmission
 import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
 import { atomicWriteJson, log, Progress, readFloat32File, UserError } from '@tgs/io';
-import { iou, perImageScoresFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
+import { iou, perImageScoresFromStats, tgsMeanAP, thresholdStats } from '@tgs/metrics';
 import { predictFold } from '@tgs/predict';
 import { ReportInput, writeReport } from '@tgs/report';
 import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
@@ -247,21 +247,14 @@ export function selfScore(submissionPath: string, truthPath: string, height: num
     );
   const sub = rows(submissionPath);
   const truth = rows(truthPath);
-  let sum = 0;
-  for (const [id, rle] of truth) {
-    const t = decodeRle(rle ?? '', height, width);
-    const p = decodeRle(sub.get(id) ?? '', height, width);
-    let inter = 0;
-    let pa = 0;
-    let ta = 0;
-    for (let i = 0; i < t.length; i++) {
-      inter += t[i] & p[i];
-      pa += p[i];
-      ta += t[i];
-    }
-    sum += tgsImageScore(inter, pa, ta);
-  }
-  return sum / truth.size;
+  const pixels = height * width;
+  const truths = new Uint8Array(truth.size * pixels);
+  const preds = new Uint8Array(truth.size * pixels);
+  [...truth].forEach(([id, rle], k) => {
+    truths.set(decodeRle(rle ?? '', height, width), k * pixels);
+    preds.set(decodeRle(sub.get(id) ?? '', height, width), k * pixels);
+  });
+  return tgsMeanAP(preds, truths, pixels).mean;
 }
 
 export async function report(ctx: StepContext): Promise<void> {
