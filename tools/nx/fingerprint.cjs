@@ -6,10 +6,9 @@ const { createHash } = require('node:crypto');
 const { readdirSync, readFileSync, statSync, existsSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
-const root = resolve(__dirname, '../..');
-const presets = ['smoke', 'cpu', 'gpu'];
-const cfgArg = process.env.TGS_CONFIG || 'cpu';
-const configPath = presets.includes(cfgArg) ? join(root, 'configs', `${cfgArg}.json`) : resolve(cfgArg);
+const { root, configPath: resolveConfigPath } = require('./run-settings.cjs');
+
+const configPath = resolveConfigPath();
 const dataDir = process.env.TGS_DATA ? resolve(process.env.TGS_DATA) : join(root, 'data', 'tgs-synthetic');
 
 const h = createHash('sha256');

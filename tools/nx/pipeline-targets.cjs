@@ -1,16 +1,13 @@
 // Nx plugin: infers the pipeline's targets from the experiment config, one `train-fold-<k>` and
 // `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in parallel.
 // The config is the one the run uses (TGS_CONFIG, a preset name or a path; default `cpu`).
-const { readFileSync, existsSync } = require('node:fs');
-const { dirname, join, resolve } = require('node:path');
+const { readFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const { configPath } = require('./run-settings.cjs');
 
-const PRESETS = ['smoke', 'cpu', 'gpu'];
-
-function foldCount(root) {
-  const arg = process.env.TGS_CONFIG || 'cpu';
-  const path = PRESETS.includes(arg) ? join(root, 'configs', `${arg}.json`) : resolve(arg);
+function foldCount() {
   try {
-    const k = JSON.parse(readFileSync(path, 'utf8'))?.folds?.k;
+    const k = JSON.parse(readFileSync(configPath(), 'utf8'))?.folds?.k;
     return Number.isInteger(k) && k >= 2 ? k : 5;
   } catch {
     return 5; // the step itself reports a missing or invalid config
@@ -47,8 +44,8 @@ function step(name, { extraInputs = [], ...extra } = {}) {
 
 const createNodesV2 = [
   'apps/pipeline/pipeline.targets.json',
-  async (files, _options, context) => {
-    const k = foldCount(context.workspaceRoot);
+  async (files) => {
+    const k = foldCount();
     const work = `{workspaceRoot}/${workDir()}`;
     return files.map((file) => {
       const targets = {
