@@ -78,6 +78,23 @@ describe('pipeline end to end', () => {
     expect(html).toContain(summary.oof_map_stage2.toFixed(3));
   }, 240_000);
 
+  const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+  (numpy || process.env.CI === 'true' ? it : it.skip)('np.load reads the OOF and test logits, ids in the sidecar files', () => {
+    if (!numpy) throw new Error('python3 with numpy is required on CI (apt-get install python3-numpy)');
+    const ens = join(WORKSPACE_ROOT, workRel, 'ensemble');
+    const script = [
+      'import sys, numpy as np',
+      'for name in ("oof-stage2", "test"):',
+      '    a = np.load(f"{sys.argv[1]}/{name}.npy")',
+      '    ids = open(f"{sys.argv[1]}/{name.split(\'-\')[0]}-ids.txt").read().split()',
+      '    print(name, a.dtype, a.shape, len(ids), bool(np.isfinite(a).all()))',
+    ].join('\n');
+    const res = spawnSync('python3', ['-c', script, ens], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim().split('\n')).toEqual([`oof-stage2 float32 (24, ${SIZE}, ${SIZE}) 24 True`, `test float32 (8, ${SIZE}, ${SIZE}) 8 True`]);
+  });
+  if (!numpy && process.env.CI !== 'true') it('np.load check skipped: python3-numpy is not installed', () => undefined);
+
   it('is a cache hit when nothing changed', () => {
     const again = runPipeline();
     expect(again.status).toBe(0);

@@ -4,7 +4,7 @@ import { parseBackendChoice, setupBackend } from '@tgs/backend';
 import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkLayout } from '@tgs/data';
 import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
-import { atomicWriteJson, log, Progress, readFloat32File, UserError } from '@tgs/io';
+import { atomicWriteJson, log, Progress, readNpy, UserError } from '@tgs/io';
 import { iou, perImageScoresFromStats, tgsMeanAP, thresholdStats } from '@tgs/metrics';
 import { predictFold } from '@tgs/predict';
 import { ReportInput, writeReport } from '@tgs/report';
@@ -175,8 +175,8 @@ export async function tune(ctx: StepContext): Promise<void> {
     const assignment = readFolds(ctx, data);
     const pixels = data.height * data.width;
     const paths = ensemblePaths(ctx.workDir);
-    const oof1 = readFloat32File(requireFile(paths.oofStage1, 'ensemble'));
-    const oof2 = readFloat32File(requireFile(paths.oofStage2, 'ensemble'));
+    const oof1 = readNpy(requireFile(paths.oofStage1, 'ensemble')).data;
+    const oof2 = readNpy(requireFile(paths.oofStage2, 'ensemble')).data;
     if (oof2.length !== data.masks.length) throw new Error(`${paths.oofStage2}: ${oof2.length / pixels} images, train set has ${data.ids.length}`);
     const result = tuneThreshold(oof2, data.masks, pixels, ctx.config.tune);
     const stage1 = scoresAtZero(oof1, data.masks, pixels);
@@ -267,7 +267,7 @@ export async function report(ctx: StepContext): Promise<void> {
   const backends = foldDirs(ctx).map((d) => (existsSync(join(d, 'backend.json')) ? (JSON.parse(readFileSync(join(d, 'backend.json'), 'utf8')) as { backend: string }).backend : 'unknown'));
 
   // Worst OOF images at the chosen point, with their masks, for the overlay grid.
-  const oof = readFloat32File(ensemblePaths(ctx.workDir).oofStage2);
+  const oof = readNpy(ensemblePaths(ctx.workDir).oofStage2).data;
   const order = tuned.perImage.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const worst = order.slice(0, 12).map(([score, i]) => {
     const pred = new Uint8Array(pixels);

@@ -1,7 +1,7 @@
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atomicWriteJson, readFloat32File, writeFloat32File } from '@tgs/io';
+import { atomicWriteJson, readNpy, writeNpy } from '@tgs/io';
 import { predictionPaths } from '@tgs/predict';
 import { ensembleFolds, ensemblePaths } from './ensemble';
 
@@ -17,9 +17,9 @@ function fixture(): { work: string; foldDirs: string[] } {
     const p = predictionPaths(d);
     mkdirSync(p.dir, { recursive: true });
     writeFileSync(p.oofIds, s.ids.join('\n') + '\n');
-    writeFloat32File(p.oofStage1, Float32Array.from(s.s1));
-    writeFloat32File(p.oofStage2, Float32Array.from(s.s2));
-    writeFloat32File(p.test, Float32Array.from(s.test));
+    writeNpy(p.oofStage1, Float32Array.from(s.s1), [s.ids.length, 1, 2]);
+    writeNpy(p.oofStage2, Float32Array.from(s.s2), [s.ids.length, 1, 2]);
+    writeNpy(p.test, Float32Array.from(s.test), [3, 1, 2]);
     atomicWriteJson(p.meta, { fold, height: 1, width: 2, nOof: s.ids.length, nTest: 3, testIds: ['t1', 't2', 't3'], tta: ['identity'] });
     return d;
   });
@@ -33,10 +33,14 @@ describe('ensembleFolds', () => {
     const out = ensemblePaths(work);
     expect(meta.testIds).toEqual(['t1', 't2', 't3']);
     // (1+3)/2, (1−1)/2, (−1+1)/2, (−1+1)/2, (4+0)/2, (0+2)/2
-    expect([...readFloat32File(out.test)]).toEqual([2, 0, 0, 0, 2, 1]);
+    expect(readNpy(out.test).shape).toEqual([3, 1, 2]);
+    expect([...readNpy(out.test).data]).toEqual([2, 0, 0, 0, 2, 1]);
     // a = second image of fold 0, b = fold 1, c = first image of fold 0
-    expect([...readFloat32File(out.oofStage1)]).toEqual([3, 4, 9, 9, 1, 2]);
-    expect([...readFloat32File(out.oofStage2)]).toEqual([7, 8, 10, 10, 5, 6]);
+    expect(readNpy(out.oofStage1).shape).toEqual([3, 1, 2]);
+    expect([...readNpy(out.oofStage1).data]).toEqual([3, 4, 9, 9, 1, 2]);
+    expect([...readNpy(out.oofStage2).data]).toEqual([7, 8, 10, 10, 5, 6]);
+    expect(readFileSync(out.oofIds, 'utf8')).toBe('a\nb\nc\n');
+    expect(readFileSync(out.testIds, 'utf8')).toBe('t1\nt2\nt3\n');
   });
 
   it('fails when a train id has no OOF prediction, writing nothing', () => {

@@ -1,18 +1,31 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteJson, Float32FileWriter, float32FileLength, Progress, readFloat32File, writeFloat32File } from '@tgs/io';
+import { atomicWriteFile, atomicWriteJson, NpyWriter, Progress, readNpy, readNpyInfo, UserError, writeNpy } from '@tgs/io';
 import { predictionPaths, PredictionMeta } from '@tgs/predict';
 import { combineLogits, EnsembleMode } from './combine';
 
+/**
+ * The ensemble's files: float32 logits as numpy `.npy` arrays of shape (N, H, W) — OOF in train
+ * order, test in the sample submission's order — with their ids, one per line, in sidecar files.
+ */
 export function ensemblePaths(workDir: string) {
   const dir = join(workDir, 'ensemble');
   return {
     dir,
-    test: join(dir, 'test.f32'),
-    oofStage1: join(dir, 'oof-stage1.f32'),
-    oofStage2: join(dir, 'oof-stage2.f32'),
+    test: join(dir, 'test.npy'),
+    testIds: join(dir, 'test-ids.txt'),
+    oofStage1: join(dir, 'oof-stage1.npy'),
+    oofStage2: join(dir, 'oof-stage2.npy'),
+    oofIds: join(dir, 'oof-ids.txt'),
     meta: join(dir, 'meta.json'),
   };
+}
+
+/** Reads an ids sidecar: one id per line, in the order of its array's first axis. */
+export function readIdsFile(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((s) => s.length > 0);
 }
 
 export interface EnsembleMeta {
@@ -59,10 +72,13 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const oof = { 1: new Float32Array(trainIds.length * pixels), 2: new Float32Array(trainIds.length * pixels) };
   foldDirs.forEach((d, k) => {
     const paths = predictionPaths(d);
-    const ids = readFileSync(paths.oofIds, 'utf8').split('\n').filter((s) => s.length > 0);
+    const ids = readIdsFile(paths.oofIds);
     for (const stage of [1, 2] as const) {
-      const logits = readFloat32File(stage === 1 ? paths.oofStage1 : paths.oofStage2);
-      if (logits.length !== ids.length * pixels) throw new Error(`${d}: OOF stage ${stage} has ${logits.length / pixels} images, ids list ${ids.length}`);
+      const path = stage === 1 ? paths.oofStage1 : paths.oofStage2;
+      const { shape, data: logits } = readNpy(path);
+      if (shape.length !== 3 || shape[0] !== ids.length || shape[1] !== height || shape[2] !== width) {
+        throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${ids.length}, ${height}, ${width}) for the ids in ${paths.oofIds}`);
+      }
       ids.forEach((id, j) => {
         const i = position.get(id);
         if (i === undefined) throw new Error(`${paths.oofIds}: id ${id} is not a train id`);
@@ -76,39 +92,45 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   });
   const missing = trainIds.filter((_, i) => !seen[i]);
   if (missing.length > 0) throw new Error(`${missing.length} train ids have no OOF prediction (first: ${missing[0]})`);
-  writeFloat32File(out.oofStage1, oof[1]);
-  writeFloat32File(out.oofStage2, oof[2]);
+  const oofShape = [trainIds.length, height, width];
+  writeNpy(out.oofStage1, oof[1], oofShape);
+  writeNpy(out.oofStage2, oof[2], oofShape);
+  atomicWriteFile(out.oofIds, trainIds.join('\n') + '\n');
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
   const fds = foldDirs.map((d) => {
     const p = predictionPaths(d).test;
-    if (float32FileLength(p, pixels) !== testIds.length * pixels) throw new Error(`${p}: expected ${testIds.length} images of ${pixels} logits`);
-    return openSync(p, 'r');
+    const { shape, dataOffset } = readNpyInfo(p);
+    if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
+      throw new UserError(`${p}: shape (${shape.join(', ')}), expected (${testIds.length}, ${height}, ${width})`);
+    }
+    return { fd: openSync(p, 'r'), dataOffset };
   });
-  const writer = new Float32FileWriter(out.test);
+  const writer = new NpyWriter(out.test, [testIds.length, height, width]);
   try {
     const bufs = fds.map(() => new Float32Array(chunk * pixels));
     const combined = new Float32Array(chunk * pixels);
     const progress = new Progress('ensemble test', testIds.length);
     for (let start = 0; start < testIds.length; start += chunk) {
       const n = Math.min(chunk, testIds.length - start);
-      const parts = fds.map((fd, k) => {
+      const parts = fds.map(({ fd, dataOffset }, k) => {
         const view = new Uint8Array(bufs[k].buffer, 0, n * pixels * 4);
         let got = 0;
-        while (got < view.length) got += readSync(fd, view, got, view.length - got, start * pixels * 4 + got);
+        while (got < view.length) got += readSync(fd, view, got, view.length - got, dataOffset + start * pixels * 4 + got);
         return bufs[k].subarray(0, n * pixels);
       });
       writer.write(combineLogits(parts, mode, combined.subarray(0, n * pixels)));
       progress.tick(n);
     }
-    writer.commit(testIds.length * pixels);
+    writer.commit();
   } catch (err) {
     writer.abort();
     throw err;
   } finally {
-    fds.forEach((fd) => closeSync(fd));
+    fds.forEach(({ fd }) => closeSync(fd));
   }
+  atomicWriteFile(out.testIds, testIds.join('\n') + '\n');
   const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds };
   atomicWriteJson(out.meta, meta);
   log(`ensembled ${foldDirs.length} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);

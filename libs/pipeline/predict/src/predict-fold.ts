@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
-import { atomicWriteFile, atomicWriteJson, Float32FileWriter, Progress } from '@tgs/io';
+import { atomicWriteFile, atomicWriteJson, NpyWriter, Progress } from '@tgs/io';
 import { loadModel } from '@tgs/models';
 import type * as tf from '@tensorflow/tfjs';
 import { bestModelDir, foldFingerprint, forwardLogits, splitFold, TtaPair } from '@tgs/train';
 import { ttaPairs } from './tta';
 
-/** Logits of the images at `indices`, streamed batch by batch into a float32 file committed by rename. */
+/** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
 function streamLogits(
   path: string,
   label: string,
@@ -19,7 +19,7 @@ function streamLogits(
   width: number,
   opts: { batchSize: number; ttas: TtaPair[] },
 ): void {
-  const writer = new Float32FileWriter(path);
+  const writer = new NpyWriter(path, [indices.length, height, width]);
   try {
     const progress = new Progress(label, indices.length);
     forwardLogits(model, images, indices, height, width, {
@@ -29,22 +29,26 @@ function streamLogits(
         progress.tick(v.length / (height * width));
       },
     });
-    writer.commit(indices.length * height * width);
+    writer.commit();
   } catch (err) {
     writer.abort();
     throw err;
   }
 }
 
-/** Files of one fold's predictions, all float32 logits, image-major (N × H·W). */
+/**
+ * Files of one fold's predictions: float32 logits as numpy `.npy` arrays of shape (N, H, W), each
+ * with its image ids, one per line in the array's order, in a sidecar text file.
+ */
 export function predictionPaths(foldDir: string) {
   const dir = join(foldDir, 'predict');
   return {
     dir,
     oofIds: join(dir, 'oof-ids.txt'),
-    oofStage1: join(dir, 'oof-stage1.f32'),
-    oofStage2: join(dir, 'oof-stage2.f32'),
-    test: join(dir, 'test.f32'),
+    oofStage1: join(dir, 'oof-stage1.npy'),
+    oofStage2: join(dir, 'oof-stage2.npy'),
+    testIds: join(dir, 'test-ids.txt'),
+    test: join(dir, 'test.npy'),
     meta: join(dir, 'meta.json'),
   };
 }
@@ -107,6 +111,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     }
   }
   atomicWriteFile(paths.oofIds, valIdx.map((i) => train.ids[i]).join('\n') + '\n');
+  atomicWriteFile(paths.testIds, test.ids.join('\n') + '\n');
   const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), fingerprint };
   atomicWriteJson(paths.meta, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')})`);

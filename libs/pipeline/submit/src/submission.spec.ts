@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFloat32File } from '@tgs/io';
+import { writeNpy } from '@tgs/io';
 import { binarize } from './postprocess';
 import { validateSubmission, writeSubmission } from './submission';
 
@@ -25,8 +25,8 @@ describe('writeSubmission', () => {
   // Two 2×3 images (row-major). Image a: logits > 0 at (row 0, col 1) and (row 1, col 1) → column-major
   // pixel numbers 3 and 4 → "3 2". Image b: nothing above 0.
   const logits = Float32Array.from([-1, 2, -1, -1, 3, -1, -5, -5, -5, -5, -5, -5]);
-  const logitsPath = join(dir, 'test.f32');
-  writeFloat32File(logitsPath, logits);
+  const logitsPath = join(dir, 'test.npy');
+  writeNpy(logitsPath, logits, [2, 2, 3]);
 
   it('writes Kaggle RLE rows in the given id order (by hand)', () => {
     const out = join(dir, 'submission.csv');
@@ -40,7 +40,7 @@ describe('writeSubmission', () => {
     const out = join(dir, 'bad.csv');
     expect(() =>
       writeSubmission({ testIds: ['a', 'b', 'c'], testLogitsPath: logitsPath, height: 2, width: 3, logitThreshold: 0, minArea: 0, outPath: out }),
-    ).toThrow('2 images of logits for 3 test ids');
+    ).toThrow('logits of shape (2, 2, 3) for 3 test ids of 2×3');
     expect(existsSync(out)).toBe(false);
   });
 });

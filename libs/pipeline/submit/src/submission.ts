@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { atomicWriteFile, float32FileLength, Progress, readFloat32Chunks, UserError } from '@tgs/io';
+import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@tgs/io';
 import { decodeRle, encodeRle } from '@tgs/rle';
 import { binarize } from './postprocess';
 
 export interface SubmissionInput {
-  /** Test ids in the sample submission's order; the logits file holds one image per id in this order. */
+  /** Test ids in the sample submission's order; the logits `.npy` (N, H, W) holds one image per id in this order. */
   testIds: string[];
   testLogitsPath: string;
   height: number;
@@ -29,15 +29,15 @@ export interface SubmissionSummary {
 export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   const { testIds, height, width, logitThreshold, minArea } = input;
   const pixels = height * width;
-  const nImages = float32FileLength(input.testLogitsPath, pixels) / pixels;
-  if (nImages !== testIds.length) {
-    throw new Error(`${input.testLogitsPath}: ${nImages} images of logits for ${testIds.length} test ids`);
+  const { shape } = readNpyInfo(input.testLogitsPath);
+  if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
+    throw new Error(`${input.testLogitsPath}: logits of shape (${shape.join(', ')}) for ${testIds.length} test ids of ${height}×${width}`);
   }
   const lines = ['id,rle_mask'];
   const mask = new Uint8Array(pixels);
   let nonEmpty = 0;
   const progress = new Progress('submission', testIds.length);
-  readFloat32Chunks(input.testLogitsPath, pixels, 256, (chunk, first) => {
+  readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
     for (let k = 0; k * pixels < chunk.length; k++) {
       const i = first + k;
       const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask);
