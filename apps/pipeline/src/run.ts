@@ -12,9 +12,10 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { atomicWriteDir, log, runCli, tempPathFor, UserError } from '@tgs/io';
+import { detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
 import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
 
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>] [--parallel <n>]';
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>] [--parallel <n>] [--gpus <all|none|0,2,3>]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<void> {
         config: { type: 'string' },
         backend: { type: 'string' },
         parallel: { type: 'string' },
+        gpus: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -56,6 +58,7 @@ export async function run(argv: string[]): Promise<void> {
   const parallel = values.parallel ?? String(Math.max(1, availableParallelism()));
   if (!/^[1-9]\d*$/.test(parallel)) throw new UserError(`--parallel must be a positive integer, got "${parallel}"`);
   const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
+  const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
   const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
   if (ctx.synthetic) delete env.TGS_DATA;
@@ -63,8 +66,11 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) env.TGS_BACKEND = values.backend;
   else delete env.TGS_BACKEND;
   env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
+  // Fold steps pin themselves to one of these devices (fold k on device k mod n).
+  if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');
+  else delete env[GPUS_ENV];
 
-  log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}`);
+  log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}, ${gpus.reason}`);
   const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
   const res = spawnSync(nx, ['run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], { cwd: WORKSPACE_ROOT, env, stdio: 'inherit' });
   if (res.status !== 0) throw new UserError(`the pipeline failed (nx exit code ${res.status}); see the step's error above`);

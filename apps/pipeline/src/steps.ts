@@ -13,6 +13,7 @@ import { foldResultPath, FoldTrainResult, trainFold } from '@tgs/train';
 import { tuneThreshold, TuneResult } from '@tgs/tune';
 import { generateSynthetic } from '@tgs/synthetic';
 import { decodeRle } from '@tgs/rle';
+import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
 import { CACHE_DIR, requireFile, StepContext, SYNTHETIC_TRUTH, workPaths } from './context';
 
 function loadOptions(what: string) {
@@ -107,24 +108,39 @@ function checkFold(ctx: StepContext, fold: number): void {
   }
 }
 
+/** Pins a fold process to its GPU (from the wrapper's --gpus plan) before the backend loads. */
+function pinFold(fold: number, step: string): { gpu?: number; device?: string } {
+  const pinned = pinFoldToGpu(fold);
+  if (pinned.device) log(step, `fold ${fold} on ${pinned.device}`);
+  return pinned;
+}
+
 export async function train(ctx: StepContext, fold: number): Promise<void> {
   checkFold(ctx, fold);
-  const backend = await backendFor(ctx);
-  const data = await loadTrain(ctx);
-  const result = await trainFold({
-    config: ctx.config,
-    train: data,
-    folds: readFolds(ctx, data),
-    fold,
-    foldDir: workPaths(ctx.workDir).fold(fold),
-    log: (m) => log('train', m),
-  });
-  atomicWriteJson(join(workPaths(ctx.workDir).fold(fold), 'backend.json'), { backend });
-  log('train', `fold ${fold}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
+  const pinned = pinFold(fold, 'train');
+  // At most one training fold per GPU at a time: more folds than GPUs wait for their device.
+  const slot = pinned.gpu === undefined ? undefined : await acquireGpuSlot(pinned.gpu, fold, { log: (m) => log('train', m) });
+  try {
+    const backend = await backendFor(ctx);
+    const data = await loadTrain(ctx);
+    const result = await trainFold({
+      config: ctx.config,
+      train: data,
+      folds: readFolds(ctx, data),
+      fold,
+      foldDir: workPaths(ctx.workDir).fold(fold),
+      log: (m) => log('train', m),
+    });
+    atomicWriteJson(join(workPaths(ctx.workDir).fold(fold), 'backend.json'), { backend, ...(pinned.device ? { device: pinned.device } : {}) });
+    log('train', `fold ${fold}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
+  } finally {
+    slot?.release();
+  }
 }
 
 export async function predict(ctx: StepContext, fold: number): Promise<void> {
   checkFold(ctx, fold);
+  pinFold(fold, 'predict');
   await timed(ctx, `predict-fold-${fold}`, async () => {
     await backendFor(ctx);
     const data = await loadTrain(ctx);
@@ -264,7 +280,8 @@ export async function report(ctx: StepContext): Promise<void> {
   const tuned = readTune(ctx);
   const submission = JSON.parse(readFileSync(requireFile(paths.submissionSummary, 'submit'), 'utf8')) as ReportInput['submission'];
   const foldResults = foldDirs(ctx).map((d) => JSON.parse(readFileSync(requireFile(foldResultPath(d), 'train'), 'utf8')) as FoldTrainResult);
-  const backends = foldDirs(ctx).map((d) => (existsSync(join(d, 'backend.json')) ? (JSON.parse(readFileSync(join(d, 'backend.json'), 'utf8')) as { backend: string }).backend : 'unknown'));
+  const backendFiles = foldDirs(ctx).map((d) => (existsSync(join(d, 'backend.json')) ? (JSON.parse(readFileSync(join(d, 'backend.json'), 'utf8')) as { backend: string; device?: string }) : undefined));
+  const backends = backendFiles.map((b) => b?.backend ?? 'unknown');
 
   // Worst OOF images at the chosen point, with their masks, for the overlay grid.
   const oof = readNpy(ensemblePaths(ctx.workDir).oofStage2).data;
@@ -312,6 +329,7 @@ export async function report(ctx: StepContext): Promise<void> {
         oofMapStage2: pf.oofMapStage2,
         history: [...f.stage1.history, ...f.stage2.history],
         seconds: f.seconds,
+        device: backendFiles[f.fold]?.device ?? backendFiles[f.fold]?.backend ?? 'unknown',
       };
     }),
     oofMapStage1: tuned.oofMapStage1,

@@ -52,6 +52,11 @@ describe('renderHtml', () => {
     expect(html).toContain('<td>2 / 2</td>'); // fold 0 stage 1: best epoch 2 of 2
   });
 
+  it('names the device each fold trained on, a dash when not recorded', () => {
+    expect(html).toContain('<th>device</th>');
+    expect(html).toMatch(/<td>GPU 1<\/td><\/tr><tr><td>1<\/td>.*?<td>–<\/td><\/tr>/);
+  });
+
   it('tabulates coverage with the share of lost score', () => {
     // Lost score: empty 1 * (1 - 1) = 0, (0,10%] 3 * 0.5 = 1.5 -> 0% and 100%.
     expect(html).toContain('<tr><td class="text">empty</td><td>1</td><td>25.0%</td><td>1.0000</td><td>0.0%</td></tr>');

@@ -87,7 +87,7 @@ export function foldsSection(input: ReportInput): string {
         `<td>${f.stage1.bestEpoch} / ${f.stage1.epochs}</td><td>${fmtMap(f.oofMapStage1)}</td>` +
         `<td>${f.stage2.bestEpoch} / ${f.stage2.epochs}</td><td>${fmtMap(f.oofMapStage2)}</td>` +
         `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td>` +
-        `<td>${Number.isFinite(epochSeconds) ? fmtSeconds(epochSeconds) : '–'}</td><td>${fmtSeconds(f.seconds)}</td></tr>`
+        `<td>${Number.isFinite(epochSeconds) ? fmtSeconds(epochSeconds) : '–'}</td><td>${fmtSeconds(f.seconds)}</td><td>${esc(f.device ?? '–')}</td></tr>`
       );
     })
     .join('');
@@ -96,12 +96,12 @@ export function foldsSection(input: ReportInput): string {
   const dd = meanStd(input.folds.map((f) => f.oofMapStage2 - f.oofMapStage1));
   const foot =
     `<tr><td colspan="4">mean ± sd</td><td>${fmtMap(s1.mean)} ± ${fmtMap(s1.std)}</td><td></td>` +
-    `<td>${fmtMap(s2.mean)} ± ${fmtMap(s2.std)}</td><td>${fmtDelta(dd.mean)}</td><td></td><td>${fmtSeconds(input.folds.reduce((s, f) => s + f.seconds, 0))}</td></tr>`;
+    `<td>${fmtMap(s2.mean)} ± ${fmtMap(s2.std)}</td><td>${fmtDelta(dd.mean)}</td><td></td><td>${fmtSeconds(input.folds.reduce((s, f) => s + f.seconds, 0))}</td><td></td></tr>`;
   return section(
     'folds',
     'Folds',
     `<table class="num"><thead><tr><th>fold</th><th>train</th><th>val</th><th>stage 1 best epoch</th><th>val mAP stage 1</th>` +
-      `<th>stage 2 best epoch</th><th>val mAP stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th></tr></thead>` +
+      `<th>stage 2 best epoch</th><th>val mAP stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th><th>device</th></tr></thead>` +
       `<tbody>${rows}</tbody><tfoot>${foot}</tfoot></table>` +
       `<p class="note">Validation mAP at logit 0 and min area 0 on each fold's held-out images; the overall OOF mAP pools all of them.</p>`,
   );

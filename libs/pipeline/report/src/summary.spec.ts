@@ -65,6 +65,7 @@ describe('buildSummary', () => {
         epochs_stage1: 2,
         epochs_stage2: 1,
         seconds: 40,
+        device: 'GPU 1',
       },
       {
         fold: 1,
@@ -79,6 +80,7 @@ describe('buildSummary', () => {
         epochs_stage1: 1,
         epochs_stage2: 1,
         seconds: 50,
+        device: null,
       },
     ]);
   });

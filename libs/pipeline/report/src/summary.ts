@@ -15,6 +15,8 @@ export interface FoldSummary {
   epochs_stage1: number;
   epochs_stage2: number;
   seconds: number;
+  /** Where the fold trained ("GPU 1", "wasm", ...); null when not recorded. */
+  device: string | null;
 }
 
 /**
@@ -86,6 +88,7 @@ export function buildSummary(input: ReportInput): Summary {
       epochs_stage1: f.stage1.epochs,
       epochs_stage2: f.stage2.epochs,
       seconds: f.seconds,
+      device: f.device ?? null,
     })),
     coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.count === 0 ? null : b.map })),
     confusion: {

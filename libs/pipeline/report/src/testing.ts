@@ -26,6 +26,7 @@ export function handInput(): ReportInput {
           { stage: 2, epoch: 1, loss: 0.8, valLoss: 0.9, valMap: 0.75, lr: 0.0001, seconds: 12 },
         ],
         seconds: 40,
+        device: 'GPU 1',
       },
       {
         fold: 1,

@@ -29,6 +29,8 @@ export interface FoldResult {
   /** Both stages, in training order. */
   history: EpochRow[];
   seconds: number;
+  /** Where the fold trained, e.g. "GPU 1" or the backend name; absent in reports of older runs. */
+  device?: string;
 }
 
 /** One point of the threshold sweep; `logitThreshold = log(p / (1 - p))`. */

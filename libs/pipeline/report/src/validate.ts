@@ -94,6 +94,7 @@ export function validateReportInput(input: ReportInput): void {
     unitInterval(f.oofMapStage1, `${field}.oofMapStage1`);
     unitInterval(f.oofMapStage2, `${field}.oofMapStage2`);
     nonNegative(f.seconds, `${field}.seconds`);
+    if (f.device !== undefined) text(f.device, `${field}.device`);
     for (const stage of ['stage1', 'stage2'] as const) {
       const s = f[stage];
       if (s === null || typeof s !== 'object') fail(`${field}.${stage} must be an object`);
