@@ -68,14 +68,17 @@ describe('pipeline end to end', () => {
     for (const [, rle] of rows.slice(1)) expect(decodeRle(rle ?? '', SIZE, SIZE)).toHaveLength(SIZE * SIZE);
 
     const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8'));
-    for (const key of ['oof_map_stage1', 'oof_map_stage2', 'logit_threshold', 'prob_threshold', 'min_area']) {
+    for (const key of ['oof_mAP_stage1', 'oof_mAP_stage2', 'logit_threshold', 'prob_threshold', 'min_area']) {
       expect(typeof summary[key]).toBe('number');
     }
     expect(summary.logit_threshold).toBeCloseTo(Math.log(summary.prob_threshold / (1 - summary.prob_threshold)), 6);
     expect(summary.folds).toHaveLength(2);
+    const curves = csvRows(join(outDir, 'report', 'curves.csv'));
+    expect(curves[0]).toEqual(['fold', 'epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds']);
+    expect(curves.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual([['0', '1', '1'], ['0', '1', '2'], ['1', '1', '1'], ['1', '1', '2']]);
     const html = readFileSync(join(outDir, 'report', 'index.html'), 'utf8');
     expect(html).toContain('<svg');
-    expect(html).toContain(summary.oof_map_stage2.toFixed(3));
+    expect(html).toContain(summary.oof_mAP_stage2.toFixed(3));
   }, 240_000);
 
   const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;

@@ -85,8 +85,8 @@ export async function run(argv: string[]): Promise<void> {
   log('pipeline', `submission: ${join(outDir, 'submission.csv')}`);
   log('pipeline', `report:     ${join(outDir, 'report', 'index.html')}`);
   const fmt = (k: string) => (typeof summary[k] === 'number' ? (summary[k] as number).toFixed(4) : String(summary[k]));
-  log('pipeline', `OOF mAP stage 1 ${fmt('oof_map_stage1')}, stage 2 ${fmt('oof_map_stage2')}, tuned ${fmt('oof_map_tuned')} at p=${fmt('prob_threshold')} (logit ${fmt('logit_threshold')}), min area ${summary.min_area}`);
-  if (typeof summary.test_map === 'number') log('pipeline', `test mAP against the synthetic competition's hidden masks: ${fmt('test_map')}`);
+  log('pipeline', `OOF mAP stage 1 ${fmt('oof_mAP_stage1')}, stage 2 ${fmt('oof_mAP_stage2')}, tuned ${fmt('oof_mAP_tuned')} at p=${fmt('prob_threshold')} (logit ${fmt('logit_threshold')}), min area ${summary.min_area}`);
+  if (typeof summary.test_mAP === 'number') log('pipeline', `test mAP against the synthetic competition's hidden masks: ${fmt('test_mAP')}`);
 }
 
 if (require.main === module) runCli(() => run(process.argv.slice(2)));

@@ -12,7 +12,7 @@ export type {
 } from './types';
 export type { FoldSummary, Summary } from './summary';
 export { buildSummary } from './summary';
-export { writeReport } from './write';
+export { writeReport, foldCurvesCsv } from './write';
 export { renderHtml, renderPictures } from './render';
 export { ReportInputError, validateReportInput, consistencyNotes } from './validate';
 export { escapeHtml } from './escape';

@@ -31,8 +31,8 @@ function sampleHistory(rand: () => number, s1: number, s2: number, mapEnd1: numb
       stage: 1,
       epoch: e,
       loss: round(0.08 + 0.5 * Math.exp(-4 * t) + 0.01 * rand()),
-      valLoss: round(0.13 + 0.45 * Math.exp(-4.5 * t) + 0.03 * t * t + 0.015 * rand()),
-      valMap: round(Math.min(1, mapEnd1 - 0.35 * Math.exp(-5 * t) + 0.012 * (rand() - 0.5))),
+      val_loss: round(0.13 + 0.45 * Math.exp(-4.5 * t) + 0.03 * t * t + 0.015 * rand()),
+      val_mAP: round(Math.min(1, mapEnd1 - 0.35 * Math.exp(-5 * t) + 0.012 * (rand() - 0.5))),
       lr: round(1e-3 * 0.5 * (1 + Math.cos(Math.PI * t)), 7),
       seconds: round(40 + 4 * rand(), 1),
     });
@@ -43,8 +43,8 @@ function sampleHistory(rand: () => number, s1: number, s2: number, mapEnd1: numb
       stage: 2,
       epoch: e,
       loss: round(0.42 + 0.25 * Math.exp(-3 * t) + 0.01 * rand()),
-      valLoss: round(0.5 + 0.2 * Math.exp(-3 * t) + 0.015 * rand()),
-      valMap: round(Math.min(1, mapEnd2 - (mapEnd2 - mapEnd1 + 0.01) * Math.exp(-4 * t) + 0.008 * (rand() - 0.5))),
+      val_loss: round(0.5 + 0.2 * Math.exp(-3 * t) + 0.015 * rand()),
+      val_mAP: round(Math.min(1, mapEnd2 - (mapEnd2 - mapEnd1 + 0.01) * Math.exp(-4 * t) + 0.008 * (rand() - 0.5))),
       lr: round(2e-4 * 0.5 * (1 + Math.cos(Math.PI * t)), 7),
       seconds: round(44 + 4 * rand(), 1),
     });
@@ -54,8 +54,8 @@ function sampleHistory(rand: () => number, s1: number, s2: number, mapEnd1: numb
 
 function best(rows: EpochRow[], stage: 1 | 2): { bestEpoch: number; bestValMap: number; epochs: number } {
   const own = rows.filter((r) => r.stage === stage);
-  const b = own.reduce((x, r) => (r.valMap > x.valMap ? r : x));
-  return { bestEpoch: b.epoch, bestValMap: b.valMap, epochs: own.length };
+  const b = own.reduce((x, r) => (r.val_mAP > x.val_mAP ? r : x));
+  return { bestEpoch: b.epoch, bestValMap: b.val_mAP, epochs: own.length };
 }
 
 /** A 0/1 ellipse-ish blob with a wavy top, like a salt body. */

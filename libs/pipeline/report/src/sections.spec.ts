@@ -68,7 +68,7 @@ describe('logitAxisTicks', () => {
 });
 
 describe('epochAxis', () => {
-  const row = (stage: 1 | 2, epoch: number): EpochRow => ({ stage, epoch, loss: 1, valLoss: 1, valMap: 0.5, lr: 0.001, seconds: 1 });
+  const row = (stage: 1 | 2, epoch: number): EpochRow => ({ stage, epoch, loss: 1, val_loss: 1, val_mAP: 0.5, lr: 0.001, seconds: 1 });
 
   it('numbers epochs 1.. through both stages whatever order and numbering the trainer used', () => {
     const { rows, x, stage1Epochs } = epochAxis([row(2, 0), row(1, 1), row(2, 1), row(1, 0), row(1, 2)]);

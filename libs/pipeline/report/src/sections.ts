@@ -234,7 +234,7 @@ function foldCharts(f: FoldResult): string {
     const best = stage === 1 ? f.stage1 : f.stage2;
     const i = rows.findIndex((r) => r.stage === stage && r.epoch === best.bestEpoch);
     // Unlabelled: the caption carries the numbers, labels would collide with the stage line.
-    if (i >= 0) markers.push({ x: x[i], y: rows[i].valMap, label: '', color: COLORS.chosen });
+    if (i >= 0) markers.push({ x: x[i], y: rows[i].val_mAP, label: '', color: COLORS.chosen });
   }
   const loss = lineChart({
     width: 540,
@@ -244,7 +244,7 @@ function foldCharts(f: FoldResult): string {
     xIntegers: true,
     series: [
       { label: 'train loss', color: COLORS.train, points: rows.map((r, i) => [x[i], r.loss] as Point) },
-      { label: 'val loss', color: COLORS.val, points: rows.map((r, i) => [x[i], r.valLoss] as Point), dashed: true },
+      { label: 'val loss', color: COLORS.val, points: rows.map((r, i) => [x[i], r.val_loss] as Point), dashed: true },
     ],
     refLines,
   });
@@ -254,7 +254,7 @@ function foldCharts(f: FoldResult): string {
     xLabel: 'epoch',
     yLabel: 'val mAP',
     xIntegers: true,
-    series: [{ label: 'val mAP', color: COLORS.map, points: rows.map((r, i) => [x[i], r.valMap] as Point), dots: rows.length <= 60 }],
+    series: [{ label: 'val mAP', color: COLORS.map, points: rows.map((r, i) => [x[i], r.val_mAP] as Point), dots: rows.length <= 60 }],
     refLines,
     markers,
   });
@@ -285,7 +285,7 @@ function foldsOverlay(folds: readonly FoldResult[]): string {
     series: folds.map((f, k) => ({
       label: `fold ${f.fold}`,
       color: FOLD_COLORS[k % FOLD_COLORS.length],
-      points: axes[k].rows.map((r, i) => [axes[k].x[i], r.valMap] as Point),
+      points: axes[k].rows.map((r, i) => [axes[k].x[i], r.val_mAP] as Point),
     })),
     refLines,
   });

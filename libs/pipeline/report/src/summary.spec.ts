@@ -6,11 +6,11 @@ import { ReportInputError } from './validate';
 describe('buildSummary', () => {
   const summary = buildSummary(handInput());
 
-  it('holds the required keys in snake_case', () => {
+  it('holds the required keys in snake_case (the metric written mAP, as in the training logs)', () => {
     for (const key of [
-      'oof_map_stage1',
-      'oof_map_stage2',
-      'oof_map_tuned',
+      'oof_mAP_stage1',
+      'oof_mAP_stage2',
+      'oof_mAP_tuned',
       'logit_threshold',
       'prob_threshold',
       'min_area',
@@ -24,16 +24,16 @@ describe('buildSummary', () => {
       expect(summary).toHaveProperty(key);
     }
     const keys = JSON.stringify(summary).match(/"([^"]+)":/g) ?? [];
-    for (const k of keys) expect(k).toMatch(/^"[a-z0-9_]+":$/);
+    for (const k of keys) expect(k.replace('mAP', 'map')).toMatch(/^"[a-z0-9_]+":$/);
   });
 
   it('copies the headline numbers as numbers', () => {
     expect(summary).toMatchObject({
-      oof_map_stage1: 0.5,
-      oof_map_stage2: 0.625,
+      oof_mAP_stage1: 0.5,
+      oof_mAP_stage2: 0.625,
       stage2_delta: 0.125,
       folds_improved_by_stage2: 1, // fold 0 went 0.5 -> 0.75, fold 1 went 0.5 -> 0.25
-      oof_map_tuned: 0.75,
+      oof_mAP_tuned: 0.75,
       all_empty_baseline: 0.25,
       logit_threshold: 0,
       prob_threshold: 0.5,
@@ -45,23 +45,27 @@ describe('buildSummary', () => {
   });
 
   it('carries the hidden-truth test score when there is one, null otherwise', () => {
-    expect(summary.test_map).toBeNull();
-    expect(buildSummary({ ...handInput(), testMap: 0.8125 }).test_map).toBe(0.8125);
+    expect(summary.test_mAP).toBeNull();
+    expect(buildSummary({ ...handInput(), testMap: 0.8125 }).test_mAP).toBe(0.8125);
     expect(() => buildSummary({ ...handInput(), testMap: 1.5 })).toThrow('testMap');
   });
 
-  it('lists folds with their best epochs', () => {
-    expect(summary.folds).toEqual([
+  it('lists folds with their best epochs and training curves', () => {
+    expect(summary.folds[1].curve).toEqual([
+      { epoch: 1, stage: 1, loss: 0.7, val_loss: 0.8, val_mAP: 0.5, lr: 0.001, seconds: 10 },
+      { epoch: 1, stage: 2, loss: 0.6, val_loss: 0.7, val_mAP: 0.25, lr: 0.0001, seconds: 12 },
+    ]);
+    expect(summary.folds.map(({ curve: _c, ...rest }) => rest)).toEqual([
       {
         fold: 0,
         n_train: 2,
         n_val: 2,
-        oof_map_stage1: 0.5,
-        oof_map_stage2: 0.75,
+        oof_mAP_stage1: 0.5,
+        oof_mAP_stage2: 0.75,
         best_epoch_stage1: 2,
         best_epoch_stage2: 1,
-        best_val_map_stage1: 0.5,
-        best_val_map_stage2: 0.75,
+        best_val_mAP_stage1: 0.5,
+        best_val_mAP_stage2: 0.75,
         epochs_stage1: 2,
         epochs_stage2: 1,
         seconds: 40,
@@ -71,12 +75,12 @@ describe('buildSummary', () => {
         fold: 1,
         n_train: 2,
         n_val: 2,
-        oof_map_stage1: 0.5,
-        oof_map_stage2: 0.25,
+        oof_mAP_stage1: 0.5,
+        oof_mAP_stage2: 0.25,
         best_epoch_stage1: 1,
         best_epoch_stage2: 1,
-        best_val_map_stage1: 0.5,
-        best_val_map_stage2: 0.25,
+        best_val_mAP_stage1: 0.5,
+        best_val_mAP_stage2: 0.25,
         epochs_stage1: 1,
         epochs_stage2: 1,
         seconds: 50,
@@ -87,8 +91,8 @@ describe('buildSummary', () => {
 
   it('converts coverage bins, confusion, worst ids and submission', () => {
     expect(summary.coverage_bins).toEqual([
-      { label: 'empty', count: 1, map: 1 },
-      { label: '(0,10%]', count: 3, map: 0.5 },
+      { label: 'empty', count: 1, mAP: 1 },
+      { label: '(0,10%]', count: 3, mAP: 0.5 },
     ]);
     expect(summary.confusion).toEqual({
       truth_empty_pred_empty: 1,
@@ -103,7 +107,7 @@ describe('buildSummary', () => {
   it('writes null for the mAP of a coverage bin without images', () => {
     const input = handInput();
     input.coverageBins.push({ label: '(90%, 100%]', count: 0, map: NaN });
-    expect(buildSummary(input).coverage_bins[2]).toEqual({ label: '(90%, 100%]', count: 0, map: null });
+    expect(buildSummary(input).coverage_bins[2]).toEqual({ label: '(90%, 100%]', count: 0, mAP: null });
   });
 
   it('survives a JSON round trip unchanged (no NaN, no undefined)', () => {
@@ -117,7 +121,7 @@ describe('validation', () => {
     ['NaN overall mAP', (i) => (i.oofMapStage2 = NaN), /oofMapStage2 must be a finite number, got NaN/],
     ['NaN fold mAP', (i) => (i.folds[1].oofMapStage1 = NaN), /folds\[1\]\.oofMapStage1/],
     ['mAP above 1', (i) => (i.oofMapTuned = 1.2), /oofMapTuned must be in \[0, 1\], got 1\.2/],
-    ['NaN val mAP in history', (i) => (i.folds[0].history[2].valMap = NaN), /folds\[0\]\.history\[2\]\.valMap/],
+    ['NaN val mAP in history', (i) => (i.folds[0].history[2].val_mAP = NaN), /folds\[0\]\.history\[2\]\.val_mAP/],
     ['NaN threshold-curve mAP', (i) => (i.thresholdCurve[1].map = NaN), /thresholdCurve\[1\]\.map/],
     ['NaN coverage mAP of a bin with images', (i) => (i.coverageBins[0].map = NaN), /coverageBins\[0\]\.map/],
     ['stage 3', (i) => ((i.folds[0].history[0] as { stage: number }).stage = 3), /history\[0\]\.stage must be 1 or 2/],

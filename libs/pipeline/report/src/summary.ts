@@ -1,3 +1,4 @@
+import type { EpochRow } from '@tgs/train';
 import type { ReportInput } from './types';
 import { validateReportInput } from './validate';
 
@@ -6,17 +7,19 @@ export interface FoldSummary {
   fold: number;
   n_train: number;
   n_val: number;
-  oof_map_stage1: number;
-  oof_map_stage2: number;
+  oof_mAP_stage1: number;
+  oof_mAP_stage2: number;
   best_epoch_stage1: number;
   best_epoch_stage2: number;
-  best_val_map_stage1: number;
-  best_val_map_stage2: number;
+  best_val_mAP_stage1: number;
+  best_val_mAP_stage2: number;
   epochs_stage1: number;
   epochs_stage2: number;
   seconds: number;
   /** Where the fold trained ("GPU 1", "wasm", ...); null when not recorded. */
   device: string | null;
+  /** Both stages' epochs, as in the trainer's log.jsonl (a diverged loss is null). */
+  curve: EpochRow[];
 }
 
 /**
@@ -27,24 +30,24 @@ export interface Summary {
   title: string;
   created_at: string;
   backend: string;
-  oof_map_stage1: number;
-  oof_map_stage2: number;
-  /** oof_map_stage2 - oof_map_stage1: what stage 2 (Lovász fine-tuning) bought. */
+  oof_mAP_stage1: number;
+  oof_mAP_stage2: number;
+  /** oof_mAP_stage2 - oof_mAP_stage1: what stage 2 (Lovász fine-tuning) bought. */
   stage2_delta: number;
   /** Number of folds whose validation mAP rose in stage 2. */
   folds_improved_by_stage2: number;
-  oof_map_tuned: number;
+  oof_mAP_tuned: number;
   all_empty_baseline: number;
   /** The submission's mAP against known test masks; null when the test truth is unknown. */
-  test_map: number | null;
+  test_mAP: number | null;
   logit_threshold: number;
   prob_threshold: number;
   min_area: number;
   timings: Record<string, number>;
   total_seconds: number;
   folds: FoldSummary[];
-  /** `map` is null for a bin without images. */
-  coverage_bins: { label: string; count: number; map: number | null }[];
+  /** `mAP` is null for a bin without images. */
+  coverage_bins: { label: string; count: number; mAP: number | null }[];
   confusion: {
     truth_empty_pred_empty: number;
     truth_empty_pred_non_empty: number;
@@ -63,13 +66,13 @@ export function buildSummary(input: ReportInput): Summary {
     title: input.title,
     created_at: input.createdAt,
     backend: input.backend,
-    oof_map_stage1: input.oofMapStage1,
-    oof_map_stage2: input.oofMapStage2,
+    oof_mAP_stage1: input.oofMapStage1,
+    oof_mAP_stage2: input.oofMapStage2,
     stage2_delta: input.oofMapStage2 - input.oofMapStage1,
     folds_improved_by_stage2: input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length,
-    oof_map_tuned: input.oofMapTuned,
+    oof_mAP_tuned: input.oofMapTuned,
     all_empty_baseline: input.allEmptyBaseline,
-    test_map: input.testMap ?? null,
+    test_mAP: input.testMap ?? null,
     logit_threshold: input.logitThreshold,
     prob_threshold: input.probThreshold,
     min_area: input.minArea,
@@ -79,18 +82,19 @@ export function buildSummary(input: ReportInput): Summary {
       fold: f.fold,
       n_train: f.nTrain,
       n_val: f.nVal,
-      oof_map_stage1: f.oofMapStage1,
-      oof_map_stage2: f.oofMapStage2,
+      oof_mAP_stage1: f.oofMapStage1,
+      oof_mAP_stage2: f.oofMapStage2,
       best_epoch_stage1: f.stage1.bestEpoch,
       best_epoch_stage2: f.stage2.bestEpoch,
-      best_val_map_stage1: f.stage1.bestValMap,
-      best_val_map_stage2: f.stage2.bestValMap,
+      best_val_mAP_stage1: f.stage1.bestValMap,
+      best_val_mAP_stage2: f.stage2.bestValMap,
       epochs_stage1: f.stage1.epochs,
       epochs_stage2: f.stage2.epochs,
       seconds: f.seconds,
       device: f.device ?? null,
+      curve: f.history.map((r) => ({ ...r })),
     })),
-    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, map: b.count === 0 ? null : b.map })),
+    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, mAP: b.count === 0 ? null : b.map })),
     confusion: {
       truth_empty_pred_empty: c.truthEmptyPredEmpty,
       truth_empty_pred_non_empty: c.truthEmptyPredNonEmpty,

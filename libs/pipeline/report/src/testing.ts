@@ -21,9 +21,9 @@ export function handInput(): ReportInput {
         oofMapStage1: 0.5,
         oofMapStage2: 0.75,
         history: [
-          { stage: 1, epoch: 1, loss: 0.9, valLoss: 1.0, valMap: 0.25, lr: 0.001, seconds: 10 },
-          { stage: 1, epoch: 2, loss: 0.5, valLoss: 0.6, valMap: 0.5, lr: 0.0005, seconds: 10 },
-          { stage: 2, epoch: 1, loss: 0.8, valLoss: 0.9, valMap: 0.75, lr: 0.0001, seconds: 12 },
+          { stage: 1, epoch: 1, loss: 0.9, val_loss: 1.0, val_mAP: 0.25, lr: 0.001, seconds: 10 },
+          { stage: 1, epoch: 2, loss: 0.5, val_loss: 0.6, val_mAP: 0.5, lr: 0.0005, seconds: 10 },
+          { stage: 2, epoch: 1, loss: 0.8, val_loss: 0.9, val_mAP: 0.75, lr: 0.0001, seconds: 12 },
         ],
         seconds: 40,
         device: 'GPU 1',
@@ -37,8 +37,8 @@ export function handInput(): ReportInput {
         oofMapStage1: 0.5,
         oofMapStage2: 0.25,
         history: [
-          { stage: 1, epoch: 1, loss: 0.7, valLoss: 0.8, valMap: 0.5, lr: 0.001, seconds: 10 },
-          { stage: 2, epoch: 1, loss: 0.6, valLoss: 0.7, valMap: 0.25, lr: 0.0001, seconds: 12 },
+          { stage: 1, epoch: 1, loss: 0.7, val_loss: 0.8, val_mAP: 0.5, lr: 0.001, seconds: 10 },
+          { stage: 2, epoch: 1, loss: 0.6, val_loss: 0.7, val_mAP: 0.25, lr: 0.0001, seconds: 12 },
         ],
         seconds: 50,
       },

@@ -36,7 +36,7 @@ describe('consistencyNotes', () => {
     const input = handInput();
     input.oofMapTuned = 0.6;
     input.minArea = 25;
-    input.folds[1].history[1].valLoss = Infinity;
+    input.folds[1].history[1].val_loss = Infinity;
     const notes = consistencyNotes(input);
     expect(notes).toContain('The chosen min area 25 is not a point of the min-area sweep.');
     expect(notes.some((n) => n.startsWith('Tuning lowered the OOF mAP (0.625 at logit 0 to 0.6)'))).toBe(true);

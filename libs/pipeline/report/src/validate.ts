@@ -107,9 +107,9 @@ export function validateReportInput(input: ReportInput): void {
       const rf = `${field}.history[${j}]`;
       if (row.stage !== 1 && row.stage !== 2) fail(`${rf}.stage must be 1 or 2, got ${describe(row.stage)}`);
       count(row.epoch, `${rf}.epoch`);
-      unitInterval(row.valMap, `${rf}.valMap`);
+      unitInterval(row.val_mAP, `${rf}.val_mAP`);
       // A diverged run has NaN losses; that is a result to show, not a reason to lose the report.
-      for (const k of ['loss', 'valLoss'] as const) {
+      for (const k of ['loss', 'val_loss'] as const) {
         if (typeof row[k] !== 'number') fail(`${rf}.${k} must be a number, got ${describe(row[k])}`);
       }
       nonNegative(row.lr, `${rf}.lr`);
@@ -195,7 +195,7 @@ export function consistencyNotes(input: ReportInput): string[] {
     notes.push(`Tuning lowered the OOF mAP (${input.oofMapStage2} at logit 0 to ${input.oofMapTuned}); the sweep should include logit 0 and min area 0.`);
   }
   for (const f of input.folds) {
-    const bad = f.history.filter((r) => !Number.isFinite(r.loss) || !Number.isFinite(r.valLoss));
+    const bad = f.history.filter((r) => !Number.isFinite(r.loss) || !Number.isFinite(r.val_loss));
     if (bad.length > 0) {
       const first = bad[0];
       notes.push(`Fold ${f.fold} has ${bad.length} epoch(s) with a non-finite loss, first at stage ${first.stage} epoch ${first.epoch}.`);

@@ -17,8 +17,11 @@ describe('writeReport', () => {
   it('writes index.html and summary.json and nothing else, creating the directory', async () => {
     const out = join(root, 'run', 'report');
     await writeReport(out, handInput());
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'summary.json']);
     expect(readdirSync(join(root, 'run'))).toEqual(['report']);
+    // fold 0 has three epochs, fold 1 two (see testing.ts)
+    expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n').slice(0, 2)).toEqual(['fold,epoch,stage,loss,val_loss,val_mAP,lr,seconds', '0,1,1,0.9,1,0.25,0.001,10']);
+    expect(readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n')).toHaveLength(6);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toEqual(JSON.parse(JSON.stringify(buildSummary(handInput()))));
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<section id="worst">');
@@ -33,8 +36,8 @@ describe('writeReport', () => {
     second.title = 'second run';
     second.oofMapTuned = 0.8;
     await writeReport(out, second);
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'submission.csv', 'summary.json']);
-    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ title: 'second run', oof_map_tuned: 0.8 });
+    expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'submission.csv', 'summary.json']);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ title: 'second run', oof_mAP_tuned: 0.8 });
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<h1>second run</h1>');
     expect(readFileSync(join(out, 'submission.csv'), 'utf8')).toBe('id,rle_mask\n');
   });
@@ -56,6 +59,6 @@ describe('writeReport', () => {
     bad.oofMapStage2 = NaN;
     await expect(writeReport(out, bad)).rejects.toThrow(/oofMapStage2/);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe(before);
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'summary.json']);
   });
 });

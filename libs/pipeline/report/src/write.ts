@@ -1,11 +1,19 @@
 import { join } from 'node:path';
 import { atomicWriteFile } from '@tgs/io';
+import { curvesCsv } from '@tgs/train';
 import { renderHtml, renderPictures } from './render';
 import { buildSummary } from './summary';
 import type { ReportInput } from './types';
 
+/** Every fold's training curve in one CSV: `fold` then the columns of the trainer's log.csv. */
+export function foldCurvesCsv(input: ReportInput): string {
+  const rows = input.folds.flatMap((f) => f.history);
+  const folds = input.folds.flatMap((f) => f.history.map(() => f.fold));
+  return curvesCsv(rows, { name: 'fold', values: folds });
+}
+
 /**
- * Writes `outDir/index.html` and `outDir/summary.json`. Everything is rendered in memory first, so
+ * Writes `outDir/index.html`, `outDir/summary.json` and `outDir/curves.csv`. Everything is rendered in memory first, so
  * invalid input writes nothing; each file is then written atomically (temp file + rename), which
  * leaves any other files in `outDir` (models, submission) untouched and replaces a previous report.
  */
@@ -13,5 +21,6 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<v
   const summary = buildSummary(input);
   const html = renderHtml(input, await renderPictures(input));
   atomicWriteFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  atomicWriteFile(join(outDir, 'curves.csv'), foldCurvesCsv(input));
   atomicWriteFile(join(outDir, 'index.html'), html);
 }

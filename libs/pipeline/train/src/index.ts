@@ -1,4 +1,4 @@
-export { trainFold, splitFold, stageDir, bestModelDir, foldResultPath, foldFingerprint } from './train-fold';
+export { trainFold, splitFold, stageDir, bestModelDir, foldResultPath, foldFingerprint, stageLogPaths, curvesCsv, CURVE_COLUMNS } from './train-fold';
 export type { TrainFoldInput, FoldTrainResult, StageResult, EpochRow } from './train-fold';
 export { forwardLogits, imagesToTensor, trainingBatch } from './batches';
 export type { TtaPair } from './batches';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
-import { bestModelDir, foldFingerprint, foldResultPath, trainFold } from './train-fold';
+import { bestModelDir, curvesCsv, foldFingerprint, foldResultPath, stageLogPaths, trainFold } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
 function tinyTrainSet(): TrainSet {
@@ -58,11 +58,19 @@ describe('trainFold', () => {
     expect(r.stage2.bestEpoch).toBeGreaterThanOrEqual(0);
     for (const h of [...r.stage1.history, ...r.stage2.history]) {
       expect(Number.isFinite(h.loss)).toBe(true);
-      expect(h.valMap).toBeGreaterThanOrEqual(0);
-      expect(h.valMap).toBeLessThanOrEqual(1);
+      expect(h.val_mAP).toBeGreaterThanOrEqual(0);
+      expect(h.val_mAP).toBeLessThanOrEqual(1);
     }
     expect(existsSync(join(bestModelDir(foldDir, 1), 'model.json'))).toBe(true);
     expect(existsSync(join(bestModelDir(foldDir, 2), 'model.json'))).toBe(true);
+    // The curve in three places under one set of names: log.jsonl, log.csv and the console line.
+    const jsonl = readFileSync(stageLogPaths(foldDir, 1).jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toEqual(r.stage1.history);
+    expect(Object.keys(jsonl[0])).toEqual(['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds']);
+    const csv = readFileSync(stageLogPaths(foldDir, 1).csv, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds');
+    expect(csv.slice(1).map((l) => l.split(',').map(Number))).toEqual(r.stage1.history.map((h) => [h.epoch, h.stage, h.loss, h.val_loss, h.val_mAP, h.lr, h.seconds]));
+    expect(logs.find((l) => /stage 1 epoch 1\/2:/.test(l))).toMatch(/: loss [\d.]+ val_loss [\d.]+ val_mAP [\d.]+ lr [\d.e+-]+ seconds [\d.]+/);
     // Only the last epoch's checkpoint is kept.
     expect(readdirSync(join(foldDir, 'stage1', 'checkpoints')).sort()).toEqual(['ckpt-0001.bin', 'ckpt-0001.json']);
     expect(tf.memory().numTensors).toBe(before);
@@ -82,6 +90,15 @@ describe('trainFold', () => {
     expect(existsSync(foldResultPath(foldDir))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
+
+  it('writes curves as CSV with an optional leading column (by hand)', () => {
+    const rows = [
+      { epoch: 1, stage: 1 as const, loss: 0.5, val_loss: 0.25, val_mAP: 0.125, lr: 0.001, seconds: 2 },
+      { epoch: 1, stage: 2 as const, loss: 0.75, val_loss: 1e-7, val_mAP: 1, lr: 1e-4, seconds: 0.5 },
+    ];
+    expect(curvesCsv(rows)).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds\n1,1,0.5,0.25,0.125,0.001,2\n1,2,0.75,1e-7,1,0.0001,0.5\n');
+    expect(curvesCsv(rows, { name: 'fold', values: [3, 3] }).split('\n')[1]).toBe('3,1,1,0.5,0.25,0.125,0.001,2');
+  });
 
   it('fingerprints config, fold assignment and pixels', () => {
     const cfg = parseConfig(raw);

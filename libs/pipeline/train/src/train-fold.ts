@@ -13,13 +13,17 @@ import { forwardLogits, trainingBatch } from './batches';
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { cosineLr, isCycleEnd, plateauStep, PlateauState } from './schedule';
 
+/**
+ * One epoch of a training curve. The same names, in this order, are the columns of `log.csv`,
+ * the keys of `log.jsonl` and `summary.json`, and the words of the console line.
+ */
 export interface EpochRow {
-  stage: 1 | 2;
   /** 1-based. */
   epoch: number;
+  stage: 1 | 2;
   loss: number;
-  valLoss: number;
-  valMap: number;
+  val_loss: number;
+  val_mAP: number;
   lr: number;
   seconds: number;
 }
@@ -71,6 +75,25 @@ export function stageDir(foldDir: string, stage: 1 | 2): string {
 export function bestModelDir(foldDir: string, stage: 1 | 2): string {
   return join(stageDir(foldDir, stage), 'best');
 }
+/** A stage's training curve, rewritten after every epoch: one JSON object per line, and the same rows as CSV. */
+export function stageLogPaths(foldDir: string, stage: 1 | 2): { jsonl: string; csv: string } {
+  return { jsonl: join(stageDir(foldDir, stage), 'log.jsonl'), csv: join(stageDir(foldDir, stage), 'log.csv') };
+}
+
+/** The columns of a training-curve CSV, in {@link EpochRow}'s order. */
+export const CURVE_COLUMNS = ['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds'] as const;
+
+/**
+ * Training curves as CSV: a header of `leading` column names then {@link CURVE_COLUMNS}, one row per
+ * epoch. Numbers are written as JavaScript prints them (shortest round-trip form), so the CSV holds
+ * exactly the values of log.jsonl.
+ */
+export function curvesCsv(rows: readonly EpochRow[], leading: { name: string; values: readonly (string | number)[] } | undefined = undefined): string {
+  const header = [...(leading ? [leading.name] : []), ...CURVE_COLUMNS].join(',');
+  const lines = rows.map((r, i) => [...(leading ? [leading.values[i]] : []), ...CURVE_COLUMNS.map((c) => r[c])].join(','));
+  return [header, ...lines].join('\n') + '\n';
+}
+
 export function foldResultPath(foldDir: string): string {
   return join(foldDir, 'result.json');
 }
@@ -203,13 +226,13 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs);
-      const { valLoss, valMap } = validate(model, lossFn, ctx);
-      const row: EpochRow = { stage, epoch: epoch + 1, loss, valLoss, valMap, lr, seconds: (Date.now() - epochStart) / 1000 };
+      const { val_loss, val_mAP } = validate(model, lossFn, ctx);
+      const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
       state.history.push(row);
       state.epoch = epoch;
       state.seconds += row.seconds;
-      if (valMap > state.bestValMap) {
-        state.bestValMap = valMap;
+      if (val_mAP > state.bestValMap) {
+        state.bestValMap = val_mAP;
         state.bestEpoch = epoch + 1;
         state.epochsWithoutImprovement = 0;
         await saveModel(model, bestModelDir(foldDir, stage));
@@ -217,15 +240,16 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
         state.epochsWithoutImprovement++;
       }
       if (cfg.schedule.kind === 'plateau') {
-        state.plateau = plateauStep(state.plateau, valMap, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
+        state.plateau = plateauStep(state.plateau, val_mAP, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
       } else if (cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
         await saveModel(model, join(dir, `snapshot-${epoch + 1}`));
       }
       log(
-        `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${valLoss.toFixed(4)} ` +
-          `val_mAP ${valMap.toFixed(4)} lr ${lr.toExponential(2)} ${row.seconds.toFixed(1)}s${state.bestEpoch === epoch + 1 ? ' (best)' : ''}`,
+        `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${val_loss.toFixed(4)} ` +
+          `val_mAP ${val_mAP.toFixed(4)} lr ${lr.toExponential(2)} seconds ${row.seconds.toFixed(1)}${state.bestEpoch === epoch + 1 ? ' (best)' : ''}`,
       );
-      atomicWriteFile(join(dir, 'log.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      atomicWriteFile(stageLogPaths(foldDir, stage).jsonl, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      atomicWriteFile(stageLogPaths(foldDir, stage).csv, curvesCsv(state.history));
       await saveCheckpoint(ckptDir, model, optimizer, state);
       if (cfg.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
         log(`fold ${fold} stage ${stage}: early stop after ${epoch + 1} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
@@ -295,7 +319,7 @@ function trainEpoch(
 }
 
 /** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5. */
-function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { valLoss: number; valMap: number } {
+function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { val_loss: number; val_mAP: number } {
   const { config, train, valIdx } = ctx;
   const pixels = train.height * train.width;
   const bs = config.predict.batchSize;
@@ -315,6 +339,6 @@ function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { v
     batchLoss.dispose();
   }
   const stats = thresholdStats(logits, truths, pixels, [0]);
-  return { valLoss: lossSum / valIdx.length, valMap: meanAPFromStats(stats)[0] };
+  return { val_loss: lossSum / valIdx.length, val_mAP: meanAPFromStats(stats)[0] };
 }
 
