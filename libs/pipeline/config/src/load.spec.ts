@@ -28,6 +28,7 @@ describe('config', () => {
     [{ stage1: { epochs: 0, lr: 0.1, loss: [{ kind: 'bce', weight: 1 }] } }, 'stage1.epochs'],
     [{ modle: {} }, '(root)'],
     [{ tune: { probFrom: 0.8, probTo: 0.2 } }, 'tune.probFrom'],
+    [{ predict: { snapshots: true } }, 'predict.snapshots needs stage2.schedule.kind "cosine"'],
   ])('rejects %j naming %s', (raw, field) => {
     expect(() => parseConfig(raw, 'x.json')).toThrow(UserError);
     expect(() => parseConfig(raw, 'x.json')).toThrow(field);

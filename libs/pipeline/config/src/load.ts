@@ -16,6 +16,9 @@ export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
   }
   const cfg = res.data;
   if (cfg.stage1.epochs < 1) throw new UserError(`${source}: stage1.epochs must be at least 1 (stage 2 starts from stage 1's best weights)`);
+  if (cfg.predict.snapshots && cfg.stage2.schedule.kind !== 'cosine') {
+    throw new UserError(`${source}: predict.snapshots needs stage2.schedule.kind "cosine" (snapshots are the models at each cycle's end), got "${cfg.stage2.schedule.kind}"`);
+  }
   if (cfg.tune.probFrom >= cfg.tune.probTo) {
     throw new UserError(`${source}: tune.probFrom (${cfg.tune.probFrom}) must be below tune.probTo (${cfg.tune.probTo})`);
   }

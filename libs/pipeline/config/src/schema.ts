@@ -107,6 +107,11 @@ export const configSchema = z
         /** Horizontal-flip test-time augmentation, averaging logits. */
         hflipTta: z.boolean().default(true),
         batchSize: z.number().int().positive().default(32),
+        /**
+         * Snapshot ensemble per fold: stage 2's logits are the mean over the models saved at the end
+         * of each cosine cycle (needs stage2.schedule.kind "cosine") instead of its best model's.
+         */
+        snapshots: z.boolean().default(false),
       })
       .strict()
       .default({}),

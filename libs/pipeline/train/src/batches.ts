@@ -48,13 +48,19 @@ export interface TtaPair {
   deaugment: (logits: tf.Tensor4D) => tf.Tensor4D;
 }
 
+/** Anything mapping images [n, H, W, 1] in [0, 1] to logits of the same shape: a LayersModel, or an exported model with its padding. */
+export interface LogitsModel {
+  predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
+}
+
 /**
  * Raw logits of `model` for the images at `indices`, in batches, in inference mode. With `ttas`,
  * the logits are the mean over the pairs of deaugment(model(augment(x))) (the identity pair
- * included only if listed). Results go to `onBatch` (streaming) or into one returned array.
+ * included only if listed). With several models (a fold's snapshots), the mean of each model's
+ * TTA-mean logits. Results go to `onBatch` (streaming) or into one returned array.
  */
 export function forwardLogits(
-  model: tf.LayersModel,
+  model: LogitsModel | LogitsModel[],
   images: Uint8Array,
   indices: ArrayLike<number>,
   height: number,
@@ -67,9 +73,14 @@ export function forwardLogits(
     const idx = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + opts.batchSize)) as number[];
     const logits = tf.tidy(() => {
       const x = imagesToTensor(images, idx, height, width);
-      if (!opts.ttas || opts.ttas.length === 0) return model.predict(x) as tf.Tensor4D;
-      const outs = opts.ttas.map((t) => t.deaugment(model.predict(t.augment(x)) as tf.Tensor4D));
-      return tf.div(tf.addN(outs), outs.length) as tf.Tensor4D;
+      const one = (m: LogitsModel): tf.Tensor4D => {
+        if (!opts.ttas || opts.ttas.length === 0) return m.predict(x) as tf.Tensor4D;
+        const outs = opts.ttas.map((t) => t.deaugment(m.predict(t.augment(x)) as tf.Tensor4D));
+        return tf.div(tf.addN(outs), outs.length) as tf.Tensor4D;
+      };
+      if (!Array.isArray(model)) return one(model);
+      if (model.length === 1) return one(model[0]);
+      return tf.div(tf.addN(model.map(one)), model.length) as tf.Tensor4D;
     });
     const values = logits.dataSync() as Float32Array;
     logits.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineConfig, StageConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
@@ -75,6 +75,22 @@ export function stageDir(foldDir: string, stage: 1 | 2): string {
 export function bestModelDir(foldDir: string, stage: 1 | 2): string {
   return join(stageDir(foldDir, stage), 'best');
 }
+/** Stage 2's weights at the end of the cosine cycle that ended with `epoch` (1-based). */
+export function snapshotDir(foldDir: string, epoch: number): string {
+  return join(stageDir(foldDir, 2), `snapshot-${epoch}`);
+}
+
+/** The stage-2 cycle-end snapshots a trained fold has, oldest first, as [epoch, dir]. */
+export function snapshotDirs(foldDir: string): Array<[number, string]> {
+  const dir = stageDir(foldDir, 2);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^snapshot-(\d+)$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(dir, m[0], 'model.json')))
+    .map((m) => [Number(m[1]), join(dir, m[0])] as [number, string])
+    .sort((a, b) => a[0] - b[0]);
+}
+
 /** A stage's training curve, rewritten after every epoch: one JSON object per line, and the same rows as CSV. */
 export function stageLogPaths(foldDir: string, stage: 1 | 2): { jsonl: string; csv: string } {
   return { jsonl: join(stageDir(foldDir, stage), 'log.jsonl'), csv: join(stageDir(foldDir, stage), 'log.csv') };
@@ -241,8 +257,9 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       }
       if (cfg.schedule.kind === 'plateau') {
         state.plateau = plateauStep(state.plateau, val_mAP, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
-      } else if (cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
-        await saveModel(model, join(dir, `snapshot-${epoch + 1}`));
+      } else if (stage === 2 && cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
+        // Snapshot ensembles (Huang et al. 2017): the weights at each warm restart's low point; see snapshotDirs.
+        await saveModel(model, snapshotDir(foldDir, epoch + 1));
       }
       log(
         `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${val_loss.toFixed(4)} ` +

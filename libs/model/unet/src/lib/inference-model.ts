@@ -1,0 +1,240 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileSystemIO, MODEL_JSON } from '@tgs/backend';
+import { UserError } from '@tgs/io';
+import { z } from 'zod';
+import { reflectionPad2d, type Padding2D } from './reflection-pad';
+
+/**
+ * What a consumer of an exported model must do outside the graph, written into its model.json as
+ * `userDefinedMetadata.tgsInference`:
+ *
+ *   x = image / 255 as [n, height, width, 1] → reflect-pad by `padding` (numpy 'reflect', i.e.
+ *   tf.mirrorPad(x, [[0,0],[top,bottom],[left,right],[0,0]], 'reflect')) → model.predict →
+ *   crop the same amounts → raw logits [n, height, width, 1] (sigmoid for probabilities).
+ */
+export const inferenceSpecSchema = z
+  .object({
+    format: z.literal('tgs-inference-1'),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    /** Pixel values are divided by this before padding. */
+    inputScale: z.literal(255),
+    padding: z
+      .object({
+        mode: z.literal('reflect'),
+        top: z.number().int().nonnegative(),
+        bottom: z.number().int().nonnegative(),
+        left: z.number().int().nonnegative(),
+        right: z.number().int().nonnegative(),
+      })
+      .strict(),
+    output: z.literal('logits'),
+  })
+  .strict();
+export type InferenceSpec = z.infer<typeof inferenceSpecSchema>;
+
+/** Layer classes this project registers; none may remain in an exported model. */
+const CUSTOM_CLASSES = new Set(['ReflectionPad2D', 'BilinearUpsample2D', 'TgsLinearView']);
+
+/** Keras-JSON types of the parts of a functional model's topology we rewrite. */
+type InboundRef = [string, number, number, Record<string, unknown>?];
+interface LayerJson {
+  class_name: string;
+  name: string;
+  config: Record<string, unknown>;
+  inbound_nodes: InboundRef[][];
+}
+interface ModelJson {
+  class_name: string;
+  config: { name: string; layers: LayerJson[]; input_layers: InboundRef[]; output_layers: InboundRef[] };
+  [key: string]: unknown;
+}
+
+/**
+ * The 1-D half-pixel-centre bilinear upsampling by `factor` of a length-n signal as an n × n·factor
+ * matrix M, so y = x·M (x as a row): output o = factor·j + k samples the input at
+ * j + d, d = (k + ½)/factor − ½, i.e. weights (−d, 1 + d) on inputs (j−1, j) when d < 0 and
+ * (1 − d, d) on (j, j+1) otherwise, indices clamped to [0, n−1] (edge replicated). The same weights
+ * as {@link upsampleBilinear2d}.
+ */
+export function bilinearMatrix(n: number, factor: number): Float32Array {
+  const m = new Float32Array(n * n * factor);
+  const cols = n * factor;
+  const clamp = (i: number) => Math.min(n - 1, Math.max(0, i));
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < factor; k++) {
+      const o = factor * j + k;
+      const d = (k + 0.5) / factor - 0.5;
+      if (d < 0) {
+        m[clamp(j - 1) * cols + o] += -d;
+        m[j * cols + o] += 1 + d;
+      } else {
+        m[j * cols + o] += 1 - d;
+        m[clamp(j + 1) * cols + o] += d;
+      }
+    }
+  }
+  return m;
+}
+
+function inputOf(layer: LayerJson): InboundRef {
+  if (layer.inbound_nodes.length !== 1 || layer.inbound_nodes[0].length !== 1) {
+    throw new Error(`exportInferenceModel: layer '${layer.name}' must have exactly one input`);
+  }
+  return layer.inbound_nodes[0][0];
+}
+
+/**
+ * A U-Net built by {@link buildUnet} rebuilt from stock tfjs layers only, so that
+ * `tf.loadLayersModel` in plain @tensorflow/tfjs (node or browser) loads it without this project's
+ * code:
+ *
+ * - the ReflectionPad2D input layer is dropped: the model takes the already padded image;
+ * - the final Cropping2D is dropped: the model outputs logits at the padded size (the head is a
+ *   1×1 conv, so cropping after it gives the same numbers);
+ * - every BilinearUpsample2D(f) becomes Permute → Dense (the fixed n × n·f interpolation matrix of
+ *   {@link bilinearMatrix}, no bias) → Permute along the height, then the same along the width.
+ *
+ * Weights are copied by layer name. The padding and crop go into the metadata (see
+ * {@link InferenceSpec}). The source model is left untouched.
+ */
+export async function exportInferenceModel(model: tf.LayersModel): Promise<{ model: tf.LayersModel; spec: InferenceSpec }> {
+  const topology = JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
+  const layers = topology.config.layers;
+  const pads = layers.filter((l) => l.class_name === 'ReflectionPad2D');
+  const crops = layers.filter((l) => l.class_name === 'Cropping2D');
+  if (pads.length !== 1 || crops.length !== 1) {
+    throw new Error(`exportInferenceModel: expected one ReflectionPad2D and one Cropping2D (a buildUnet model), found ${pads.length} and ${crops.length}`);
+  }
+  const input = layers.find((l) => l.class_name === 'InputLayer');
+  if (!input) throw new Error('exportInferenceModel: the model has no InputLayer');
+  const [[top, bottom], [left, right]] = pads[0].config['padding'] as Padding2D;
+  const cropping = crops[0].config['cropping'] as Padding2D;
+  if (JSON.stringify(cropping) !== JSON.stringify([[top, bottom], [left, right]])) {
+    throw new Error(`exportInferenceModel: crop ${JSON.stringify(cropping)} does not undo the padding ${JSON.stringify(pads[0].config['padding'])}`);
+  }
+  const [, height, width, channels] = input.config['batch_input_shape'] as [null, number, number, number];
+  input.config['batch_input_shape'] = [null, height + top + bottom, width + left + right, channels];
+
+  // Rewire every reference to a dropped layer to that layer's own input.
+  const replaced = new Map<string, InboundRef>([
+    [pads[0].name, inputOf(pads[0])],
+    [crops[0].name, inputOf(crops[0])],
+  ]);
+  const generated: { name: string; weights: () => tf.Tensor[] }[] = [];
+  const out: LayerJson[] = [];
+  for (const layer of layers) {
+    if (replaced.has(layer.name)) continue;
+    layer.inbound_nodes = layer.inbound_nodes.map((node) => node.map((ref) => replaced.get(ref[0]) ?? ref));
+    if (layer.class_name !== 'BilinearUpsample2D') {
+      out.push(layer);
+      continue;
+    }
+    const factor = layer.config['factor'] as number;
+    const shape = model.getLayer(layer.name).inboundNodes[0].inputShapes[0] as number[];
+    const [, h, w] = shape;
+    let prev: InboundRef = inputOf(layer);
+    const add = (suffix: string, class_name: string, config: Record<string, unknown>): void => {
+      const name = suffix === '' ? layer.name : `${layer.name}_${suffix}`;
+      out.push({ class_name, name, config: { name, trainable: false, ...config }, inbound_nodes: [[[prev[0], prev[1], prev[2], {}]]] });
+      prev = [name, 0, 0, {}];
+    };
+    const dense = (n: number) => ({ units: n * factor, use_bias: false, activation: 'linear', kernel_initializer: { class_name: 'Zeros', config: {} } });
+    // [b, h, w, c] → [b, c, w, h] → Dense over h → back; then [b, hf, w, c] → [b, hf, c, w] → Dense over w → back.
+    add('h_in', 'Permute', { dims: [3, 2, 1] });
+    add('h', 'Dense', dense(h));
+    add('h_out', 'Permute', { dims: [3, 2, 1] });
+    add('w_in', 'Permute', { dims: [1, 3, 2] });
+    add('w', 'Dense', dense(w));
+    add('', 'Permute', { dims: [1, 3, 2] });
+    generated.push({ name: `${layer.name}_h`, weights: () => [tf.tensor2d(bilinearMatrix(h, factor), [h, h * factor])] });
+    generated.push({ name: `${layer.name}_w`, weights: () => [tf.tensor2d(bilinearMatrix(w, factor), [w, w * factor])] });
+  }
+  topology.config.layers = out;
+  topology.config.name = `${model.name}_inference`;
+  const custom = out.filter((l) => CUSTOM_CLASSES.has(l.class_name));
+  if (custom.length > 0) throw new Error(`exportInferenceModel: layer '${custom[0].name}' (${custom[0].class_name}) has no stock equivalent`);
+
+  const exported = (await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] })) as tf.LayersModel;
+  for (const layer of exported.layers) {
+    const gen = generated.find((g) => g.name === layer.name);
+    if (gen) {
+      const ws = gen.weights();
+      layer.setWeights(ws);
+      ws.forEach((t) => t.dispose());
+    } else if (layer.weights.length > 0) {
+      const ws = model.getLayer(layer.name).getWeights();
+      layer.setWeights(ws);
+    }
+  }
+  const spec: InferenceSpec = {
+    format: 'tgs-inference-1',
+    height,
+    width,
+    inputScale: 255,
+    padding: { mode: 'reflect', top, bottom, left, right },
+    output: 'logits',
+  };
+  exported.setUserDefinedMetadata({ tgsInference: spec });
+  return { model: exported, spec };
+}
+
+/** An exported model with the steps around it: `predict` takes images in [0, 1] and returns cropped logits. */
+export interface InferenceModel {
+  model: tf.LayersModel;
+  spec: InferenceSpec;
+  /** [n, H, W, 1] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop). */
+  predict(x: tf.Tensor4D): tf.Tensor4D;
+  dispose(): void;
+}
+
+export function inferenceModel(model: tf.LayersModel, spec: InferenceSpec): InferenceModel {
+  const { top, bottom, left, right } = spec.padding;
+  return {
+    model,
+    spec,
+    predict: (x) =>
+      tf.tidy(() => {
+        const [n, h, w] = x.shape;
+        if (h !== spec.height || w !== spec.width) throw new Error(`inference model: input is ${h}×${w}, the model takes ${spec.height}×${spec.width}`);
+        const y = model.predict(reflectionPad2d(x, [[top, bottom], [left, right]])) as tf.Tensor4D;
+        return tf.slice(y, [0, top, left, 0], [n, h, w, -1]);
+      }),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Saves an exported model (stock tfjs layers format, metadata included), atomically. */
+export async function saveInferenceModel(exported: tf.LayersModel, dir: string): Promise<void> {
+  await exported.save(fileSystemIO(dir));
+}
+
+/**
+ * Loads a model saved by {@link saveInferenceModel}; a missing or foreign model.json, or one without
+ * valid `tgsInference` metadata, is a UserError naming the file.
+ */
+export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
+  const path = join(dir, MODEL_JSON);
+  if (!existsSync(path)) throw new UserError(`${path}: model file not found`);
+  let meta: unknown;
+  try {
+    meta = (JSON.parse(readFileSync(path, 'utf8')) as { userDefinedMetadata?: { tgsInference?: unknown } }).userDefinedMetadata?.tgsInference;
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = inferenceSpecSchema.safeParse(meta);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${path}: not an exported inference model (userDefinedMetadata.tgsInference.${issue.path.join('.')}: ${issue.message})`);
+  }
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(fileSystemIO(dir));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${path}: cannot build the model (${(err as Error).message})`);
+  }
+  return inferenceModel(model, parsed.data);
+}

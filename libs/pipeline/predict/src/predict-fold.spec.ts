@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '@tgs/config';
+import type { ImageSet, TrainSet } from '@tgs/data';
+import { readNpy } from '@tgs/io';
+import { loadModel } from '@tgs/models';
+import { bestModelDir, snapshotDir, splitFold, trainFold } from '@tgs/train';
+import { predictFold, predictionPaths } from './predict-fold';
+
+/** Eight 16×16 images, a bright square on every other one; four test images. */
+function tinySets(): { train: TrainSet; test: ImageSet } {
+  const n = 8;
+  const h = 16;
+  const w = 16;
+  const images = new Uint8Array(n * h * w);
+  const masks = new Uint8Array(n * h * w);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < h * w; p++) {
+      const [y, x] = [Math.floor(p / w), p % w];
+      const salt = i % 2 === 0 && x >= 3 && x < 11 && y >= 5 && y < 12;
+      images[i * h * w + p] = salt ? 210 : 30 + ((x * 3 + y + i) % 7) * 9;
+      masks[i * h * w + p] = salt ? 1 : 0;
+    }
+  }
+  const train = { ids: Array.from({ length: n }, (_, i) => `id${i}`), height: h, width: w, images, masks, depths: new Float32Array(n).fill(NaN) };
+  const test = { ids: ['t0', 't1', 't2', 't3'], height: h, width: w, images: images.slice(0, 4 * h * w).reverse(), depths: new Float32Array(4).fill(NaN) };
+  return { train, test };
+}
+
+const raw = {
+  seed: 3,
+  folds: { k: 2 },
+  model: { depth: 1, baseFilters: 2, padTo: 18 },
+  train: { batchSize: 4 },
+  stage1: { epochs: 1, lr: 0.01, loss: [{ kind: 'bce', weight: 1 }] },
+  stage2: { epochs: 2, lr: 0.01, loss: [{ kind: 'lovasz', weight: 1 }], schedule: { kind: 'cosine', cycles: 2 } },
+  predict: { hflipTta: true, batchSize: 3 },
+};
+
+/** Logits of a training-graph model with hflip TTA, written out by hand: (f(x) + flip(f(flip(x)))) / 2. */
+function referenceLogits(model: tf.LayersModel, images: Uint8Array, n: number, h: number, w: number): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(Float32Array.from(images, (v) => v / 255), [n, h, w, 1]);
+    const plain = model.predict(x) as tf.Tensor;
+    const flipped = tf.reverse(model.predict(tf.reverse(x, 2)) as tf.Tensor, 2);
+    return tf.div(tf.add(plain, flipped), 2).dataSync() as Float32Array;
+  });
+}
+
+describe('predictFold', () => {
+  const { train, test } = tinySets();
+  const folds = new Map(train.ids.map((id, i) => [id, i % 4 < 2 ? 0 : 1]));
+  let foldDir: string;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  beforeEach(() => {
+    foldDir = mkdtempSync(join(tmpdir(), 'predict-'));
+  });
+  afterEach(() => rmSync(foldDir, { recursive: true, force: true }));
+
+  it.each([
+    ['best model', false, ['best']],
+    ['snapshot ensemble', true, ['snapshot-1', 'snapshot-2']],
+  ] as const)('%s: stage-2 logits from exported stock models match the training graph', async (_label, snapshots, names) => {
+    const config = parseConfig({ ...raw, predict: { ...raw.predict, snapshots } });
+    await trainFold({ config, train, folds, fold: 0, foldDir });
+    const before = tf.memory().numTensors;
+    const meta = await predictFold({ config, train, test, folds, fold: 0, foldDir });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(meta.models).toEqual(names);
+    const paths = predictionPaths(foldDir);
+    for (const name of names) expect(existsSync(join(paths.models, name, 'model.json'))).toBe(true);
+
+    // Independently: the training-graph models, hflip TTA by hand, mean over the models.
+    const sources = snapshots ? [snapshotDir(foldDir, 1), snapshotDir(foldDir, 2)] : [bestModelDir(foldDir, 2)];
+    const { h, w } = { h: train.height, w: train.width };
+    const { valIdx } = splitFold(train, folds, 0);
+    const valImages = new Uint8Array(valIdx.length * h * w);
+    valIdx.forEach((i, k) => valImages.set(train.images.subarray(i * h * w, (i + 1) * h * w), k * h * w));
+    const expectedOof = new Float32Array(valIdx.length * h * w);
+    const expectedTest = new Float32Array(test.ids.length * h * w);
+    for (const dir of sources) {
+      const model = await loadModel(dir);
+      referenceLogits(model, valImages, valIdx.length, h, w).forEach((v, i) => (expectedOof[i] += v / sources.length));
+      referenceLogits(model, test.images, test.ids.length, h, w).forEach((v, i) => (expectedTest[i] += v / sources.length));
+      model.dispose();
+    }
+    const oof = readNpy(paths.oofStage2);
+    expect(oof.shape).toEqual([valIdx.length, h, w]);
+    oof.data.forEach((v, i) => expect(Math.abs(v - expectedOof[i])).toBeLessThan(1e-4));
+    const testLogits = readNpy(paths.test);
+    expect(testLogits.shape).toEqual([4, h, w]);
+    testLogits.data.forEach((v, i) => expect(Math.abs(v - expectedTest[i])).toBeLessThan(1e-4));
+    expect(readFileSync(paths.testIds, 'utf8')).toBe('t0\nt1\nt2\nt3\n');
+    if (snapshots) {
+      // Two different snapshots: their mean is not either one alone.
+      const first = await loadModel(sources[0]);
+      const alone = referenceLogits(first, test.images, 4, h, w);
+      first.dispose();
+      expect(Math.max(...alone.map((v, i) => Math.abs(v - expectedTest[i])))).toBeGreaterThan(1e-4);
+    }
+  }, 60_000);
+});
