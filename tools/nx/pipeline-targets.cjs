@@ -58,7 +58,8 @@ const createNodesV2 = [
         ensemble: step('ensemble', { dependsOn: ['predict'], outputs: [`${work}/ensemble`, `${work}/timings/ensemble.json`] }),
         tune: step('tune', { dependsOn: ['ensemble'], outputs: [`${work}/tune`, `${work}/timings/tune.json`] }),
         submit: step('submit', { dependsOn: ['tune'], outputs: [`${work}/submission`, `${work}/timings/submit.json`] }),
-        report: step('report', { dependsOn: ['submit'], outputs: [`${work}/report`] }),
+        bundle: step('bundle', { dependsOn: ['tune'], outputs: [`${work}/bundle`, `${work}/timings/bundle.json`] }),
+        report: step('report', { dependsOn: ['submit', 'bundle'], outputs: [`${work}/report`] }),
       };
       for (let f = 0; f < k; f++) {
         targets[`train-fold-${f}`] = step(`train --fold ${f}`, {

@@ -53,6 +53,7 @@ export function workPaths(workDir: string) {
     submission: join(workDir, 'submission', 'submission.csv'),
     submissionSummary: join(workDir, 'submission', 'summary.json'),
     report: join(workDir, 'report'),
+    bundle: join(workDir, 'bundle'),
     timing: (step: string) => join(workDir, 'timings', `${step}.json`),
   };
 }

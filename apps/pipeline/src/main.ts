@@ -3,14 +3,14 @@
  *
  *   tsx apps/pipeline/src/main.ts <step> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <name>]
  *
- * Steps: data, folds, train --fold k, predict --fold k, ensemble, tune, submit, report.
+ * Steps: data, folds, train --fold k, predict --fold k, ensemble, tune, submit, bundle, report.
  */
 import { parseArgs } from 'node:util';
 import { runCli, UserError } from '@tgs/io';
 import { resolveContext } from './context';
 import * as steps from './steps';
 
-const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>]`;
+const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>]`;
 
 export async function main(argv: string[]): Promise<void> {
   let parsed;
@@ -58,6 +58,8 @@ export async function main(argv: string[]): Promise<void> {
       return steps.tune(ctx);
     case 'submit':
       return steps.submit(ctx);
+    case 'bundle':
+      return steps.bundle(ctx);
     case 'report':
       return steps.report(ctx);
     default:

@@ -5,6 +5,8 @@
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
+import { decodeMask } from '@tgs/data';
 import { decodeRle } from '@tgs/rle';
 import { generateSynthetic } from '@tgs/synthetic';
 import { WORKSPACE_ROOT } from './context';
@@ -98,12 +100,85 @@ describe('pipeline end to end', () => {
   });
   if (!numpy && process.env.CI !== 'true') it('np.load check skipped: python3-numpy is not installed', () => undefined);
 
+  describe('infer with the run\'s bundle', () => {
+    const bundle = () => join(outDir, 'bundle');
+    const infer = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+    const sortedRows = (path: string) => readFileSync(path, 'utf8').trim().split('\n').slice(1).sort();
+
+    it('reproduces the pipeline\'s submission exactly on the competition\'s test images', () => {
+      expect(JSON.parse(readFileSync(join(bundle(), 'manifest.json'), 'utf8')).files.map((f: { path: string }) => f.path)).toEqual(
+        expect.arrayContaining(['bundle.json', 'config.json', 'folds/fold-0/best/model.json', 'folds/fold-1/best/weights.bin']),
+      );
+      const out = join(root, 'infer.csv');
+      const res = infer(['--bundle', bundle(), '--images', join(dataDir, 'test', 'images'), '--out', out, '--backend', 'wasm']);
+      expect(res.stderr).not.toMatch(/error:/);
+      expect(res.status).toBe(0);
+      expect(res.stderr).toMatch(/infer/); // progress and a summary line
+      expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('id,rle_mask');
+      const rows = sortedRows(out);
+      expect(rows).toHaveLength(8);
+      expect(rows).toEqual(sortedRows(join(outDir, 'submission.csv')));
+    }, 120_000);
+
+    it('writes one mask PNG per image, the same masks as the submission', async () => {
+      const masks = join(root, 'masks');
+      const res = infer(['--bundle', bundle(), '--images', join(dataDir, 'test', 'images'), '--out', masks, '--backend', 'wasm']);
+      expect(res.status).toBe(0);
+      const submission = new Map(csvRows(join(outDir, 'submission.csv')).slice(1).map(([id, rle]) => [id, rle ?? '']));
+      expect(readdirSync(masks).sort()).toEqual([...submission.keys()].map((id) => `${id}.png`).sort());
+      for (const [id, rle] of submission) {
+        const png = await decodeMask(join(masks, `${id}.png`));
+        expect([png.height, png.width]).toEqual([SIZE, SIZE]);
+        expect(Array.from(png.data)).toEqual(Array.from(decodeRle(rle, SIZE, SIZE)));
+      }
+    }, 120_000);
+
+    function expectInferFailure(args: string[], message: RegExp | string, out: string): void {
+      const res = infer([...args, '--out', out, '--backend', 'wasm']);
+      const output = res.stderr + res.stdout;
+      expect(res.status).toBe(1);
+      expect(output).toMatch(message);
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(existsSync(out)).toBe(false);
+    }
+
+    it('an image of the wrong size or a non-image file is an error naming the file', async () => {
+      const wrong = join(root, 'wrong-size');
+      cpSync(join(dataDir, 'test', 'images'), wrong, { recursive: true });
+      await sharp(Buffer.alloc(16 * 16), { raw: { width: 16, height: 16, channels: 1 } }).png().toFile(join(wrong, 'zzsmall.png'));
+      expectInferFailure(['--bundle', bundle(), '--images', wrong], `${join(wrong, 'zzsmall.png')}: image is 16×16, the bundle's models take ${SIZE}×${SIZE}`, join(root, 'x1.csv'));
+      const notImage = join(root, 'not-image');
+      cpSync(join(dataDir, 'test', 'images'), notImage, { recursive: true });
+      writeFileSync(join(notImage, 'notes.txt'), 'hello');
+      expectInferFailure(['--bundle', bundle(), '--images', notImage], `${join(notImage, 'notes.txt')}: not a .png image`, join(root, 'x2.csv'));
+      writeFileSync(join(wrong, 'zzsmall.png'), 'not really a png');
+      expectInferFailure(['--bundle', bundle(), '--images', wrong], `${join(wrong, 'zzsmall.png')}: cannot decode image`, join(root, 'x3.csv'));
+    }, 120_000);
+
+    it('a corrupt or incomplete bundle is an error naming the file', () => {
+      const corrupt = join(root, 'bundle-corrupt');
+      cpSync(bundle(), corrupt, { recursive: true });
+      const weights = join(corrupt, 'folds', 'fold-1', 'best', 'weights.bin');
+      const bytes = readFileSync(weights);
+      bytes[7] ^= 0x40;
+      writeFileSync(weights, bytes);
+      expectInferFailure(['--bundle', corrupt, '--images', join(dataDir, 'test', 'images')], `${weights}: checksum mismatch`, join(root, 'y1.csv'));
+      const incomplete = join(root, 'bundle-incomplete');
+      cpSync(bundle(), incomplete, { recursive: true });
+      rmSync(join(incomplete, 'folds', 'fold-0', 'best', 'model.json'));
+      expectInferFailure(['--bundle', incomplete, '--images', join(dataDir, 'test', 'images')], `${join(incomplete, 'folds', 'fold-0', 'best', 'model.json')}: missing`, join(root, 'y2.csv'));
+      rmSync(join(incomplete, 'manifest.json'));
+      expectInferFailure(['--bundle', incomplete, '--images', join(dataDir, 'test', 'images')], `${join(incomplete, 'manifest.json')}: missing`, join(root, 'y3.csv'));
+    }, 120_000);
+  });
+
   it('is a cache hit when nothing changed', () => {
     const again = runPipeline();
     expect(again.status).toBe(0);
     const out = again.stdout + again.stderr;
-    // Every step that does work (data, folds, 2 × train, 2 × predict, ensemble, tune, submit, report) is restored.
-    expect(out.match(/\[local cache\]/g) ?? []).toHaveLength(10);
+    // Every step that does work (data, folds, 2 × train, 2 × predict, ensemble, tune, submit, bundle, report) is restored.
+    expect(out.match(/\[local cache\]/g) ?? []).toHaveLength(11);
   }, 120_000);
 
   it('a fold killed mid-training resumes to the same weights as an uninterrupted one', async () => {

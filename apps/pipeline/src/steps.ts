@@ -6,7 +6,9 @@ import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
 import { atomicWriteJson, log, Progress, readNpy, UserError } from '@tgs/io';
 import { iou, perImageScoresFromStats, tgsMeanAP, thresholdStats } from '@tgs/metrics';
-import { predictFold } from '@tgs/predict';
+import { predictFold, predictionPaths, PredictionMeta } from '@tgs/predict';
+import { BundleInfo, writeBundle } from '@tgs/infer';
+import { readInferenceSpec } from '@tgs/models';
 import { ReportInput, writeReport } from '@tgs/report';
 import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
 import { foldResultPath, FoldTrainResult, trainFold } from '@tgs/train';
@@ -248,6 +250,31 @@ export async function submit(ctx: StepContext): Promise<void> {
     validateSubmission(paths.submission, sampleIds, meta.height, meta.width);
     atomicWriteJson(paths.submissionSummary, summary);
     log('submit', `${summary.rows} rows (${summary.nonEmpty} non-empty) → ${paths.submission}`);
+  });
+}
+
+/** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
+export async function bundle(ctx: StepContext): Promise<void> {
+  await timed(ctx, 'bundle', async () => {
+    const tuned = readTune(ctx);
+    const folds = foldDirs(ctx).map((d) => {
+      const meta = JSON.parse(readFileSync(requireFile(predictionPaths(d).meta, 'predict'), 'utf8')) as PredictionMeta;
+      return { fold: meta.fold, modelsDir: predictionPaths(d).models, models: meta.models, tta: meta.tta };
+    });
+    const info = await writeBundle({
+      outDir: workPaths(ctx.workDir).bundle,
+      name: ctx.config.name,
+      config: ctx.config,
+      spec: readInferenceSpec(join(folds[0].modelsDir, folds[0].models[0])),
+      tta: folds[0].tta as BundleInfo['tta'],
+      batchSize: ctx.config.predict.batchSize,
+      ensembleMode: ctx.config.ensemble.mode,
+      folds,
+      logitThreshold: tuned.logitThreshold,
+      probThreshold: tuned.probThreshold,
+      minArea: tuned.minArea,
+    });
+    log('bundle', `${info.folds.length} folds × ${info.folds[0].models.length} model(s), logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea} → ${workPaths(ctx.workDir).bundle}`);
   });
 }
 

@@ -9,5 +9,5 @@ export { stripSigmoid, LinearView } from './lib/strip-sigmoid';
 export type { LinearViewArgs } from './lib/strip-sigmoid';
 export { saveModel, loadModel } from './lib/model-io';
 export { toModelInput } from './lib/input';
-export { exportInferenceModel, inferenceModel, saveInferenceModel, loadInferenceModel, bilinearMatrix, inferenceSpecSchema } from './lib/inference-model';
+export { exportInferenceModel, inferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix, inferenceSpecSchema } from './lib/inference-model';
 export type { InferenceModel, InferenceSpec } from './lib/inference-model';

@@ -1,3 +1,3 @@
-export { writeSubmission, validateSubmission } from './submission';
+export { writeSubmission, validateSubmission, maskRow } from './submission';
 export type { SubmissionInput, SubmissionSummary } from './submission';
 export { binarize } from './postprocess';

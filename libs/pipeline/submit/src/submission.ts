@@ -22,6 +22,28 @@ export interface SubmissionSummary {
 }
 
 /**
+ * One image's submission mask (into `mask`) and its Kaggle RLE: logits above `logitThreshold`,
+ * emptied when fewer than `minArea` pixels; the RLE is decoded back and compared with the mask.
+ */
+export function maskRow(
+  logits: Float32Array,
+  id: string,
+  height: number,
+  width: number,
+  logitThreshold: number,
+  minArea: number,
+  mask: Uint8Array,
+): { rle: string; area: number } {
+  const area = binarize(logits, logitThreshold, minArea, mask);
+  const rle = encodeRle(mask, height, width);
+  const back = decodeRle(rle, height, width);
+  for (let p = 0; p < height * width; p++) {
+    if (back[p] !== mask[p]) throw new Error(`submission row for ${id}: RLE does not decode back to its mask`);
+  }
+  return { rle, area };
+}
+
+/**
  * Writes `id,rle_mask` in the sample submission's order (Kaggle TGS RLE: column-major, 1-indexed,
  * empty mask = empty field). Every row is decoded back and compared with the mask it came from
  * before the file is renamed into place, so a submission on disk is always complete and valid.
@@ -40,12 +62,7 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
     for (let k = 0; k * pixels < chunk.length; k++) {
       const i = first + k;
-      const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask);
-      const rle = encodeRle(mask, height, width);
-      const back = decodeRle(rle, height, width);
-      for (let p = 0; p < pixels; p++) {
-        if (back[p] !== mask[p]) throw new Error(`submission row for ${testIds[i]}: RLE does not decode back to its mask`);
-      }
+      const { rle, area } = maskRow(chunk.subarray(k * pixels, (k + 1) * pixels), testIds[i], height, width, logitThreshold, minArea, mask);
       if (area > 0) nonEmpty++;
       lines.push(`${testIds[i]},${rle}`);
     }

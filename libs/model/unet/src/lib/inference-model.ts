@@ -211,11 +211,8 @@ export async function saveInferenceModel(exported: tf.LayersModel, dir: string):
   await exported.save(fileSystemIO(dir));
 }
 
-/**
- * Loads a model saved by {@link saveInferenceModel}; a missing or foreign model.json, or one without
- * valid `tgsInference` metadata, is a UserError naming the file.
- */
-export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
+/** The `tgsInference` metadata of a saved exported model, validated, without building the model. */
+export function readInferenceSpec(dir: string): InferenceSpec {
   const path = join(dir, MODEL_JSON);
   if (!existsSync(path)) throw new UserError(`${path}: model file not found`);
   let meta: unknown;
@@ -229,6 +226,16 @@ export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
     const issue = parsed.error.issues[0];
     throw new UserError(`${path}: not an exported inference model (userDefinedMetadata.tgsInference.${issue.path.join('.')}: ${issue.message})`);
   }
+  return parsed.data;
+}
+
+/**
+ * Loads a model saved by {@link saveInferenceModel}; a missing or foreign model.json, or one without
+ * valid `tgsInference` metadata, is a UserError naming the file.
+ */
+export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
+  const path = join(dir, MODEL_JSON);
+  const spec = readInferenceSpec(dir);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(fileSystemIO(dir));
@@ -236,5 +243,5 @@ export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
     if (err instanceof UserError) throw err;
     throw new UserError(`${path}: cannot build the model (${(err as Error).message})`);
   }
-  return inferenceModel(model, parsed.data);
+  return inferenceModel(model, spec);
 }

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { z } from 'zod';
+import { configSchema, type PipelineConfig } from '@tgs/config';
+import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
+import { inferenceSpecSchema, type InferenceSpec } from '@tgs/models';
+
+/**
+ * A portable bundle: everything `infer` needs to predict new images exactly as the pipeline
+ * predicted the test set, readable without the run's work directory.
+ *
+ *   bundle.json            what to do: image size and padding, TTA, batch size, folds and their
+ *                          models, the ensemble mode, the tuned logit threshold and min area
+ *   config.json            the experiment config the models were trained with
+ *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @tgs/models)
+ *   manifest.json          every other file with its size and sha-256
+ */
+export const BUNDLE_JSON = 'bundle.json';
+export const MANIFEST_JSON = 'manifest.json';
+export const CONFIG_JSON = 'config.json';
+
+export const bundleSchema = z
+  .object({
+    format: z.literal('tgs-bundle-1'),
+    name: z.string(),
+    createdAt: z.string(),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    padding: inferenceSpecSchema.shape.padding,
+    /** Test-time augmentations averaged in logit space, in order ('identity', 'hflip'). */
+    tta: z.array(z.enum(['identity', 'hflip'])).min(1),
+    /** Images per forward pass (the pipeline's predict.batchSize; batches match its own). */
+    batchSize: z.number().int().positive(),
+    ensemble: z.object({ mode: z.enum(['logit-mean', 'prob-mean']) }).strict(),
+    /** Folds in ensemble order; each fold's logits are the mean over its models (best, or snapshots). */
+    folds: z.array(z.object({ fold: z.number().int().nonnegative(), models: z.array(z.string().min(1)).min(1) }).strict()).min(1),
+    logitThreshold: z.number(),
+    probThreshold: z.number(),
+    minArea: z.number().int().nonnegative(),
+  })
+  .strict();
+export type BundleInfo = z.infer<typeof bundleSchema>;
+
+const manifestSchema = z
+  .object({
+    format: z.literal('tgs-bundle-manifest-1'),
+    files: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+  })
+  .strict();
+
+/** Where a fold's model lives inside a bundle, relative to its root (forward slashes). */
+export function bundleModelPath(fold: number, model: string): string {
+  return `folds/fold-${fold}/${model}`;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function listFiles(root: string, dir = root): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? listFiles(root, p) : [relative(root, p).split(sep).join('/')];
+    });
+}
+
+export interface WriteBundleInput {
+  outDir: string;
+  name: string;
+  config: PipelineConfig;
+  spec: InferenceSpec;
+  tta: BundleInfo['tta'];
+  batchSize: number;
+  ensembleMode: BundleInfo['ensemble']['mode'];
+  /** Each fold's exported models folder (`predict/models`) and the model names in averaging order. */
+  folds: { fold: number; modelsDir: string; models: string[] }[];
+  logitThreshold: number;
+  probThreshold: number;
+  minArea: number;
+}
+
+/** Builds the bundle under a temporary sibling and renames it into place (a reader never sees half a bundle). */
+export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> {
+  const info: BundleInfo = {
+    format: 'tgs-bundle-1',
+    name: input.name,
+    createdAt: new Date().toISOString(),
+    height: input.spec.height,
+    width: input.spec.width,
+    padding: input.spec.padding,
+    tta: input.tta,
+    batchSize: input.batchSize,
+    ensemble: { mode: input.ensembleMode },
+    folds: input.folds.map((f) => ({ fold: f.fold, models: f.models })),
+    logitThreshold: input.logitThreshold,
+    probThreshold: input.probThreshold,
+    minArea: input.minArea,
+  };
+  bundleSchema.parse(info);
+  await atomicWriteDir(input.outDir, (tmp) => {
+    for (const f of input.folds) {
+      for (const m of f.models) {
+        const src = join(f.modelsDir, m);
+        if (!existsSync(join(src, 'model.json'))) throw new UserError(`${src}/model.json is missing: run the predict step for fold ${f.fold}`);
+        cpSync(src, join(tmp, bundleModelPath(f.fold, m)), { recursive: true });
+      }
+    }
+    atomicWriteFile(join(tmp, CONFIG_JSON), JSON.stringify(input.config, null, 2) + '\n');
+    atomicWriteFile(join(tmp, BUNDLE_JSON), JSON.stringify(info, null, 2) + '\n');
+    const files = listFiles(tmp).map((path) => ({ path, bytes: statSync(join(tmp, path)).size, sha256: sha256(join(tmp, path)) }));
+    atomicWriteFile(join(tmp, MANIFEST_JSON), JSON.stringify({ format: 'tgs-bundle-manifest-1', files }, null, 2) + '\n');
+  });
+  return info;
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new UserError(`${path}: missing (${what}); the bundle is incomplete`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function zodMessage(path: string, err: z.ZodError): string {
+  const issue = err.issues[0];
+  return `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
+
+export interface Bundle {
+  dir: string;
+  info: BundleInfo;
+  config: PipelineConfig;
+  /** Absolute folder of fold `fold`'s model `model`. */
+  modelDir(fold: number, model: string): string;
+}
+
+/**
+ * Reads and verifies a bundle: the manifest lists every file with its size and sha-256 and each is
+ * checked; a missing, changed or unlisted file, or a bundle.json naming a model the manifest does
+ * not hold, is a UserError naming the file.
+ */
+export function readBundle(dir: string): Bundle {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: bundle folder not found`);
+  const manifestPath = join(dir, MANIFEST_JSON);
+  const manifest = manifestSchema.safeParse(readJson(manifestPath, 'the list of files and checksums'));
+  if (!manifest.success) throw new UserError(zodMessage(manifestPath, manifest.error));
+  const listed = new Set<string>();
+  for (const f of manifest.data.files) {
+    const p = join(dir, f.path);
+    listed.add(f.path);
+    if (!existsSync(p)) throw new UserError(`${p}: missing (listed in ${manifestPath}); the bundle is incomplete`);
+    const bytes = statSync(p).size;
+    if (bytes !== f.bytes || sha256(p) !== f.sha256) {
+      throw new UserError(`${p}: checksum mismatch (${bytes} bytes, manifest says ${f.bytes}); the bundle is corrupt or was modified`);
+    }
+  }
+  const unlisted = listFiles(dir).filter((p) => p !== MANIFEST_JSON && !listed.has(p));
+  if (unlisted.length > 0) throw new UserError(`${join(dir, unlisted[0])}: not listed in ${manifestPath}`);
+  for (const required of [BUNDLE_JSON, CONFIG_JSON]) {
+    if (!listed.has(required)) throw new UserError(`${join(dir, required)}: missing; the bundle is incomplete`);
+  }
+  const infoPath = join(dir, BUNDLE_JSON);
+  const info = bundleSchema.safeParse(readJson(infoPath, 'the inference settings'));
+  if (!info.success) throw new UserError(zodMessage(infoPath, info.error));
+  const configPath = join(dir, CONFIG_JSON);
+  const config = configSchema.safeParse(readJson(configPath, 'the experiment config'));
+  if (!config.success) throw new UserError(zodMessage(configPath, config.error));
+  for (const f of info.data.folds) {
+    for (const m of f.models) {
+      for (const file of ['model.json', 'weights.bin']) {
+        const rel = `${bundleModelPath(f.fold, m)}/${file}`;
+        if (!listed.has(rel)) throw new UserError(`${join(dir, rel)}: missing (fold ${f.fold} model "${m}" in ${infoPath}); the bundle is incomplete`);
+      }
+    }
+  }
+  return { dir, info: info.data, config: config.data, modelDir: (fold, model) => join(dir, bundleModelPath(fold, model)) };
+}

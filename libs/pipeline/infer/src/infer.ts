@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { decodeLuminance } from '@tgs/data';
+import { combineLogits } from '@tgs/ensemble';
+import { atomicWriteDir, atomicWriteFile, Progress, UserError } from '@tgs/io';
+import type { InferenceModel } from '@tgs/models';
+import { loadFoldModels, ttaPairs } from '@tgs/predict';
+import { maskRow } from '@tgs/submit';
+import { forwardLogits } from '@tgs/train';
+import { readBundle, type Bundle } from './bundle';
+
+export interface InferInput {
+  bundleDir: string;
+  imagesDir: string;
+  /** A path ending in `.csv`: an RLE CSV in the submission format; anything else: a folder of `<id>.png` masks (0/255). */
+  out: string;
+  log?: (msg: string) => void;
+  /** Images per chunk of work (rounded up to a multiple of the bundle's batch size); bounds memory. */
+  chunkImages?: number;
+}
+
+export interface InferResult {
+  out: string;
+  images: number;
+  nonEmpty: number;
+}
+
+/**
+ * The images of a folder, ids in code-unit order of their file names: every entry must be a PNG
+ * (`<id>.png`) of the bundle's image size; anything else is a UserError naming the file.
+ */
+export async function loadImageFolder(dir: string, height: number, width: number): Promise<{ ids: string[]; images: Uint8Array }> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: images folder not found`);
+  const names = readdirSync(dir)
+    .filter((n) => !n.startsWith('.'))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const n of names) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) throw new UserError(`${p}: is a folder; the images folder must hold only .png images`);
+    if (!n.toLowerCase().endsWith('.png')) throw new UserError(`${p}: not a .png image; the images folder must hold only .png images`);
+  }
+  if (names.length === 0) throw new UserError(`${dir}: no .png images`);
+  const pixels = height * width;
+  const images = new Uint8Array(names.length * pixels);
+  const progress = new Progress('load images', names.length);
+  for (let i = 0; i < names.length; i++) {
+    const p = join(dir, names[i]);
+    const plane = await decodeLuminance(p);
+    if (plane.height !== height || plane.width !== width) {
+      throw new UserError(`${p}: image is ${plane.height}×${plane.width}, the bundle's models take ${height}×${width}`);
+    }
+    images.set(plane.data, i * pixels);
+    progress.tick();
+  }
+  return { ids: names.map((n) => n.slice(0, -'.png'.length)), images };
+}
+
+async function loadAllFolds(bundle: Bundle): Promise<InferenceModel[][]> {
+  const folds: InferenceModel[][] = [];
+  try {
+    for (const f of bundle.info.folds) {
+      const models = await loadFoldModels(bundle.modelDir(f.fold, ''), f.models);
+      folds.push(models);
+      for (const m of models) {
+        if (m.spec.height !== bundle.info.height || m.spec.width !== bundle.info.width || JSON.stringify(m.spec.padding) !== JSON.stringify(bundle.info.padding)) {
+          throw new UserError(`${bundle.modelDir(f.fold, '')}: a model's size or padding differs from bundle.json's`);
+        }
+      }
+    }
+  } catch (err) {
+    folds.flat().forEach((m) => m.dispose());
+    throw err;
+  }
+  return folds;
+}
+
+/**
+ * Predicts every image of a folder the way the pipeline predicted the test set: per fold the mean
+ * over its models of the TTA-mean logits (same batches, same code), the folds combined by the
+ * bundle's ensemble mode, then the tuned logit threshold and minimum area. Writes an RLE CSV
+ * (`id,rle_mask`, ids in file-name order) or one mask PNG per image, atomically.
+ */
+export async function inferImages(input: InferInput): Promise<InferResult> {
+  const log = input.log ?? (() => undefined);
+  const bundle = readBundle(input.bundleDir);
+  const { info } = bundle;
+  const { height, width } = info;
+  const ttas = ttaPairs(info.tta.includes('hflip'));
+  if (ttas.map((t) => t.name).join(',') !== info.tta.join(',')) throw new UserError(`${input.bundleDir}/bundle.json: tta ${JSON.stringify(info.tta)} is not a supported set`);
+  const asCsv = input.out.toLowerCase().endsWith('.csv');
+  if (!asCsv && existsSync(input.out) && !statSync(input.out).isDirectory()) throw new UserError(`${input.out}: exists and is not a folder (use a .csv path for an RLE CSV)`);
+  const { ids, images } = await loadImageFolder(input.imagesDir, height, width);
+  log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}`);
+
+  const pixels = height * width;
+  const folds = await loadAllFolds(bundle);
+  const bs = info.batchSize;
+  const chunk = Math.max(1, Math.ceil((input.chunkImages ?? 256) / bs)) * bs;
+  const rows: string[] = ['id,rle_mask'];
+  const masks: Uint8Array[] = [];
+  let nonEmpty = 0;
+  try {
+    const progress = new Progress('infer', ids.length);
+    const mask = new Uint8Array(pixels);
+    for (let start = 0; start < ids.length; start += chunk) {
+      const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
+      const parts = folds.map((models) => forwardLogits(models, images, idx, height, width, { batchSize: bs, ttas }) as Float32Array);
+      const combined = combineLogits(parts, info.ensemble.mode);
+      idx.forEach((i, k) => {
+        const { rle, area } = maskRow(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], height, width, info.logitThreshold, info.minArea, mask);
+        if (area > 0) nonEmpty++;
+        if (asCsv) rows.push(`${ids[i]},${rle}`);
+        else masks.push(mask.slice());
+      });
+      progress.tick(idx.length);
+    }
+  } finally {
+    folds.flat().forEach((m) => m.dispose());
+  }
+
+  if (asCsv) {
+    atomicWriteFile(input.out, rows.join('\n') + '\n');
+  } else {
+    await atomicWriteDir(input.out, async (tmp) => {
+      for (let i = 0; i < ids.length; i++) {
+        const png = Buffer.from(masks[i].map((v) => v * 255));
+        await sharp(png, { raw: { width, height, channels: 1 } }).png().toFile(join(tmp, `${ids[i]}.png`));
+      }
+    });
+  }
+  log(`${ids.length} images (${nonEmpty} with salt) → ${input.out}`);
+  return { out: input.out, images: ids.length, nonEmpty };
+}
