@@ -6,23 +6,29 @@
  * loaded through a `require` of a string variable (or an injected loader in tests), so neither
  * type-checking nor bundling needs them installed.
  *
- * Auto order: tensorflow-gpu (tfjs-node-gpu) -> tensorflow (tfjs-node) -> wasm (XNNPACK + our
- * training kernels) -> cpu (pure JS, hundreds of times slower for training).
+ * Auto order: tensorflow-gpu (tfjs-node-gpu) -> tensorflow (tfjs-node) -> wasm+native (the wasm
+ * backend with the oneDNN kernels of @tgs/native for convolutions and pooling) -> wasm (XNNPACK +
+ * our training kernels) -> cpu (pure JS, hundreds of times slower for training).
  * The choice comes from, in precedence order: the explicit `choice` (a `--backend` flag), the
  * `TGS_BACKEND` environment variable, the `config` value, else 'auto'. A forced backend that cannot
  * load is an error, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs';
 import { log as ioLog, UserError } from '@tgs/io';
+import { nativeAddon, resolveThreads } from '@tgs/native';
 import { activateWasm } from './wasm';
 import { registerTrainingGradients } from './gradients/register';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm+native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendInfo {
   /** `tf.getBackend()` after setup: 'tensorflow', 'wasm' or 'cpu'. */
   name: string;
+  /** One line for logs and reports, e.g. `wasm+native (oneDNN 2.6.3, 2 threads)`. */
+  description: string;
+  /** Threads of the native kernels (1 for the other candidates, whose threading is their own). */
+  threads: number;
   /** The requested choice after precedence ('auto' when nothing forced one). */
   choice: BackendChoice;
   /** Where the choice came from. */
@@ -44,6 +50,8 @@ export interface SetupBackendOptions {
   loader?: (id: string) => unknown;
   /** Log sink (default: `[backend] ...` lines on stderr). */
   log?: (msg: string) => void;
+  /** Threads for the native kernels (`--threads`, config `compute.threads`); see resolveThreads. */
+  threads?: number | 'auto';
 }
 
 const NATIVE_PACKAGES = {
@@ -96,27 +104,35 @@ async function tryNative(candidate: keyof typeof NATIVE_PACKAGES, loader: (id: s
   return undefined;
 }
 
-async function tryWasm(): Promise<string | undefined> {
+async function tryWasm(native: boolean, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  let addon;
+  if (native) {
+    const state = nativeAddon(env);
+    if (state.addon === undefined) return `native kernels unavailable: ${state.reason}`;
+    addon = state.addon;
+  }
   try {
-    return (await activateWasm()) ? undefined : 'the wasm backend failed to initialise';
+    return (await activateWasm(addon)) ? undefined : 'the wasm backend failed to initialise';
   } catch (err) {
     return `the wasm backend failed to load: ${firstLine(err)}`;
   }
 }
 
-async function tryCandidate(candidate: Exclude<BackendChoice, 'auto'>, loader: (id: string) => unknown): Promise<string | undefined> {
+async function tryCandidate(candidate: Exclude<BackendChoice, 'auto'>, loader: (id: string) => unknown, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   switch (candidate) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return tryNative(candidate, loader);
+    case 'wasm+native':
+      return tryWasm(true, env);
     case 'wasm':
-      return tryWasm();
+      return tryWasm(false, env);
     case 'cpu':
       return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend failed to initialise';
   }
 }
 
-const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm+native', 'wasm', 'cpu'];
 
 const defaultLoader = (id: string): unknown => require(id);
 
@@ -130,30 +146,51 @@ let cached: { key: string; info: Promise<BackendInfo> } | undefined;
 export async function setupBackend(opts: SetupBackendOptions = {}): Promise<BackendInfo> {
   const { choice, source } = resolveBackendChoice(opts);
   const log = opts.log ?? ((msg: string) => ioLog('backend', msg));
+  const env = opts.env ?? process.env;
+  const threads = resolveThreads(opts.threads, env);
   if (opts.loader === undefined) {
-    if (cached?.key === choice) return cached.info;
-    const info = select(choice, source, defaultLoader, log);
-    cached = { key: choice, info };
+    const key = `${choice}|${threads}|${env.TGS_NATIVE ?? ''}`;
+    if (cached?.key === key) return cached.info;
+    const info = select(choice, source, defaultLoader, log, env, threads);
+    cached = { key, info };
     info.catch(() => {
       if (cached?.info === info) cached = undefined;
     });
     return info;
   }
-  return select(choice, source, opts.loader, log);
+  return select(choice, source, opts.loader, log, env, threads);
 }
 
-async function select(choice: BackendChoice, source: BackendInfo['source'], loader: (id: string) => unknown, log: (msg: string) => void): Promise<BackendInfo> {
+/** Sets the native kernels' threads when they were chosen and says what runs, in one line. */
+function describe(candidate: Exclude<BackendChoice, 'auto'>, env: NodeJS.ProcessEnv, threads: number, skipped: BackendInfo['skipped']): { description: string; threads: number } {
+  if (candidate === 'wasm+native') {
+    const addon = nativeAddon(env).addon;
+    if (addon !== undefined) {
+      const n = addon.setThreads(threads);
+      const v = addon.version();
+      return { description: `wasm+native (oneDNN ${v.major}.${v.minor}.${v.patch}, ${n} thread${n === 1 ? '' : 's'})`, threads: n };
+    }
+  }
+  if (candidate === 'wasm') {
+    const why = skipped.find((s) => s.candidate === 'wasm+native')?.reason;
+    return { description: why ? `wasm (${why})` : 'wasm (XNNPACK + training kernels)', threads: 1 };
+  }
+  return { description: candidate, threads: 1 };
+}
+
+async function select(choice: BackendChoice, source: BackendInfo['source'], loader: (id: string) => unknown, log: (msg: string) => void, env: NodeJS.ProcessEnv, threads: number): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
   for (const candidate of candidates) {
-    const reason = await tryCandidate(candidate, loader);
+    const reason = await tryCandidate(candidate, loader, env);
     if (reason === undefined) {
       await tf.ready();
       registerTrainingGradients();
-      const info: BackendInfo = { name: tf.getBackend(), choice, source, candidate, skipped };
+      const what = describe(candidate, env, threads, skipped);
+      const info: BackendInfo = { name: tf.getBackend(), choice, source, candidate, skipped, ...what };
       const why = skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ');
       const from = source === 'default' ? 'auto' : `${choice} from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}`;
-      log(`using ${candidate} (tf backend '${info.name}', ${from})${why ? `; skipped ${why}` : ''}`);
+      log(`using ${what.description} (tf backend '${info.name}', ${from})${why ? `; skipped ${why}` : ''}`);
       if (candidate === 'cpu' && choice === 'auto') log('warning: the pure-JS cpu backend trains conv nets very slowly; check why wasm was skipped');
       return info;
     }

@@ -1,9 +1,11 @@
 /**
- * Loading tfjs's wasm backend in Node (and under jest) with our training kernels.
+ * Loading tfjs's wasm backend in Node (and under jest) with our training kernels, and optionally
+ * the native oneDNN kernels over them.
  */
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from '@tgs/native';
 import { registerWasmTrainingKernels } from './kernels/register';
 
 /**
@@ -19,11 +21,12 @@ export function wasmBinaryDir(): string {
 let pathsSet = false;
 
 /**
- * Makes the wasm backend usable: sets the binary paths (once), registers our training kernels and
- * switches to 'wasm'. Returns false when the backend failed to initialise. The SIMD binary is used
- * when the runtime supports SIMD (Node >= 16 does); multi-threading is unavailable in Node.
+ * Makes the wasm backend usable: sets the binary paths (once), registers our training kernels
+ * (and, with `addon`, the native kernels) and switches to 'wasm'. Returns false when the backend
+ * failed to initialise. The SIMD binary is used when the runtime supports SIMD (Node >= 16 does);
+ * the wasm module itself is single-threaded in Node, the native kernels use their own threads.
  */
-export async function activateWasm(): Promise<boolean> {
+export async function activateWasm(addon?: NativeAddon): Promise<boolean> {
   if (!pathsSet) {
     const dir = wasmBinaryDir();
     if (!existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm'))) {
@@ -35,6 +38,6 @@ export async function activateWasm(): Promise<boolean> {
     wasmPackage.setWasmPaths(dir + '/');
     pathsSet = true;
   }
-  registerWasmTrainingKernels();
+  registerWasmTrainingKernels(addon);
   return tf.setBackend('wasm');
 }

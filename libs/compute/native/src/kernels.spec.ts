@@ -1,0 +1,264 @@
+import * as tf from '@tensorflow/tfjs';
+import { nativeKernelCalls } from './kernels';
+import { addonForTests, randomValues, relativeError, useCpu, useWasm } from './testing';
+
+const addon = addonForTests();
+const describeNative = addon ? describe : describe.skip;
+
+/**
+ * Independent float64 reference: the convolution from its definition with TensorFlow's 'same'
+ * rule (total padding max((out-1)*s + (k-1)*d + 1 - in, 0), the extra one bottom/right), and
+ * gradients of L = sum(conv(x, w) * r) by central differences (exact up to rounding: L is linear
+ * in x and in w).
+ */
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  stride: number;
+  pad: 'same' | 'valid';
+  dilation?: number;
+}
+
+function outSize(n: number, k: number, s: number, d: number, pad: 'same' | 'valid'): { out: number; before: number } {
+  const span = (k - 1) * d + 1;
+  if (pad === 'valid') return { out: Math.floor((n - span) / s) + 1, before: 0 };
+  const out = Math.ceil(n / s);
+  return { out, before: Math.floor(Math.max((out - 1) * s + span - n, 0) / 2) };
+}
+
+function naiveConv(x: Float64Array, w: Float64Array, c: Case): { y: Float64Array; oh: number; ow: number } {
+  const [B, H, W, C] = c.x;
+  const [KH, KW] = c.k;
+  const d = c.dilation ?? 1;
+  const h = outSize(H, KH, c.stride, d, c.pad);
+  const v = outSize(W, KW, c.stride, d, c.pad);
+  const y = new Float64Array(B * h.out * v.out * c.co);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < h.out; i++)
+      for (let j = 0; j < v.out; j++)
+        for (let o = 0; o < c.co; o++) {
+          let acc = 0;
+          for (let p = 0; p < KH; p++)
+            for (let q = 0; q < KW; q++) {
+              const r = i * c.stride + p * d - h.before;
+              const s = j * c.stride + q * d - v.before;
+              if (r < 0 || r >= H || s < 0 || s >= W) continue;
+              for (let ch = 0; ch < C; ch++) acc += x[((b * H + r) * W + s) * C + ch] * w[((p * KW + q) * C + ch) * c.co + o];
+            }
+          y[((b * h.out + i) * v.out + j) * c.co + o] = acc;
+        }
+  return { y, oh: h.out, ow: v.out };
+}
+
+function finiteDifference(v: Float64Array, f: (p: Float64Array) => number): Float64Array {
+  const g = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const orig = v[i];
+    v[i] = orig + 1e-3;
+    const up = f(v);
+    v[i] = orig - 1e-3;
+    const down = f(v);
+    v[i] = orig;
+    g[i] = (up - down) / 2e-3;
+  }
+  return g;
+}
+
+function tfConv(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: Case, rShape: number[]): { y: Float32Array; dx: Float32Array; dw: Float32Array } {
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(Float32Array.from(xv), c.x);
+    const w = tf.tensor4d(Float32Array.from(wv), [c.k[0], c.k[1], c.x[3], c.co]);
+    const r = tf.tensor(Float32Array.from(rv), rShape);
+    const d = c.dilation ?? 1;
+    const y = tf.conv2d(x, w, c.stride, c.pad, 'NHWC', d).dataSync() as Float32Array;
+    if (d !== 1) return { y, dx: new Float32Array(0), dw: new Float32Array(0) }; // tfjs has no dilated conv gradients
+    const f = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar => tf.sum(tf.mul(tf.conv2d(a, b, c.stride, c.pad), r));
+    const [dx, dw] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, w]);
+    return { y, dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  });
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+const cases: [string, Case][] = [
+  ['3x3 stride 1 same, odd 7x5, batch 2, 3 -> 5 channels', { x: [2, 7, 5, 3], k: [3, 3], co: 5, stride: 1, pad: 'same' }],
+  ['3x3 stride 1 valid, even 6x8', { x: [2, 6, 8, 2], k: [3, 3], co: 3, stride: 1, pad: 'valid' }],
+  ['3x3 stride 2 same, even 8x8, 13 channels', { x: [2, 8, 8, 13], k: [3, 3], co: 11, stride: 2, pad: 'same' }],
+  ['3x3 stride 2 same, odd 7x9 (asymmetric padding)', { x: [1, 7, 9, 2], k: [3, 3], co: 3, stride: 2, pad: 'same' }],
+  ['3x3 stride 2 valid, odd 9x7 (unused remainder)', { x: [2, 9, 7, 2], k: [3, 3], co: 2, stride: 2, pad: 'valid' }],
+  ['2x2 stride 2 same (U-Net down/up sampling)', { x: [2, 8, 6, 3], k: [2, 2], co: 5, stride: 2, pad: 'same' }],
+  ['1x1 stride 1 (logit head), 1 output channel', { x: [3, 5, 4, 6], k: [1, 1], co: 1, stride: 1, pad: 'valid' }],
+  ['5x3 stride 1 same, non-square kernel, 1 input channel', { x: [2, 6, 7, 1], k: [5, 3], co: 2, stride: 1, pad: 'same' }],
+  ['16 -> 24 channels, batch 2 (blocked layouts)', { x: [2, 5, 4, 16], k: [3, 3], co: 24, stride: 1, pad: 'same' }],
+  ['3x3 dilation 2 same (forward only)', { x: [2, 9, 8, 3], k: [3, 3], co: 4, stride: 1, pad: 'same', dilation: 2 }],
+];
+
+describeNative('native oneDNN convolutions on the wasm heap', () => {
+  afterAll(() => useCpu());
+
+  it.each(cases)('%s: values and gradients match finite differences and the cpu backend', async (_name, c) => {
+    const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 11);
+    const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 12);
+    const { y: yRef, oh, ow } = naiveConv(xv, wv, c);
+    const rShape = [c.x[0], oh, ow, c.co];
+    const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 13);
+
+    await useWasm(addon);
+    const before = nativeKernelCalls.get('Conv2D')?.native ?? 0;
+    const native = tfConv(xv, wv, rv, c, rShape);
+    expect(nativeKernelCalls.get('Conv2D')?.native ?? 0).toBeGreaterThan(before);
+    await useCpu();
+    const cpu = tfConv(xv, wv, rv, c, rShape);
+
+    expect(relativeError(native.y, yRef)).toBeLessThan(1e-5);
+    expect(relativeError(native.y, cpu.y)).toBeLessThan(1e-5);
+    if ((c.dilation ?? 1) === 1) {
+      const loss = (xx: Float64Array, ww: Float64Array): number => naiveConv(xx, ww, c).y.reduce((acc, v, i) => acc + v * rv[i], 0);
+      const dxRef = finiteDifference(xv, (p) => loss(p, wv));
+      const dwRef = finiteDifference(wv, (p) => loss(xv, p));
+      expect(relativeError(native.dx, dxRef)).toBeLessThan(1e-4);
+      expect(relativeError(native.dw, dwRef)).toBeLessThan(1e-4);
+      expect(relativeError(native.dx, cpu.dx)).toBeLessThan(1e-4);
+      expect(relativeError(native.dw, cpu.dw)).toBeLessThan(1e-4);
+    }
+  });
+
+  it.each([
+    ['linear', 0],
+    ['relu', 0],
+    ['elu', 0],
+    ['sigmoid', 0],
+    ['relu6', 0],
+    ['leakyrelu', 0.1],
+  ] as const)('fused conv + bias + %s matches the cpu backend', async (activation, alpha) => {
+    const xv = Float32Array.from(randomValues(2 * 6 * 7 * 5, 31)).map((v) => v * 4);
+    const wv = Float32Array.from(randomValues(3 * 3 * 5 * 6, 32));
+    const bv = Float32Array.from(randomValues(6, 33));
+    const run = (): Float32Array =>
+      tf.tidy(() =>
+        tf.fused
+          .conv2d({ x: tf.tensor4d(xv, [2, 6, 7, 5]), filter: tf.tensor4d(wv, [3, 3, 5, 6]), strides: 1, pad: 'same', bias: tf.tensor1d(bv), activation, leakyreluAlpha: alpha })
+          .dataSync() as Float32Array,
+      );
+    await useWasm(addon);
+    const before = nativeKernelCalls.get('FusedConv2D')?.native ?? 0;
+    const native = run();
+    expect(nativeKernelCalls.get('FusedConv2D')?.native).toBe(before + 1);
+    await useCpu();
+    expect(relativeError(native, run())).toBeLessThan(1e-5);
+  });
+
+  it('a prelu fused activation falls back to the wasm kernel and stays correct', async () => {
+    const xv = Float32Array.from(randomValues(1 * 5 * 5 * 2, 41));
+    const wv = Float32Array.from(randomValues(3 * 3 * 2 * 3, 42));
+    const run = (): Float32Array =>
+      tf.tidy(() =>
+        tf.fused.conv2d({ x: tf.tensor4d(xv, [1, 5, 5, 2]), filter: tf.tensor4d(wv, [3, 3, 2, 3]), strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: tf.scalar(0.25) }).dataSync() as Float32Array,
+      );
+    await useWasm(addon);
+    const before = nativeKernelCalls.get('FusedConv2D')?.fallback ?? 0;
+    const native = run();
+    expect(nativeKernelCalls.get('FusedConv2D')?.fallback).toBe(before + 1);
+    await useCpu();
+    expect(relativeError(native, run())).toBeLessThan(1e-5);
+  });
+
+  it('conv2dTranspose (Conv2DBackpropInput as a forward pass), stride 2, matches the cpu backend', async () => {
+    const xv = Float32Array.from(randomValues(2 * 4 * 3 * 5, 21));
+    const wv = Float32Array.from(randomValues(2 * 2 * 7 * 5, 22));
+    const run = (): Float32Array => tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(xv, [2, 4, 3, 5]), tf.tensor4d(wv, [2, 2, 7, 5]), [2, 8, 6, 7], 2, 'same').dataSync() as Float32Array);
+    await useWasm(addon);
+    const native = run();
+    await useCpu();
+    expect(relativeError(native, run())).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['2x2 stride 2 valid, even', [2, 8, 6, 3], 2, 2, 'valid'],
+    ['2x2 stride 2 same, odd 7x5', [2, 7, 5, 13], 2, 2, 'same'],
+    ['3x3 stride 1 same (overlapping windows)', [2, 6, 5, 4], 3, 1, 'same'],
+    ['3x3 stride 2 same', [1, 7, 7, 9], 3, 2, 'same'],
+  ] as const)('max pool %s: values and gradient match the cpu backend, ties included', async (_name, shape, size, stride, pad) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Quantised values make ties within windows common, as after a ReLU.
+    const xv = Float32Array.from(randomValues(n, 51)).map((v) => Math.max(0, Math.round(v * 3) / 3));
+    const rv = Float32Array.from(randomValues(n, 52));
+    const run = (): { y: Float32Array; dx: Float32Array } =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, [...shape]);
+        const y = tf.maxPool(x, size, stride, pad);
+        const r = tf.tensor(rv.subarray(0, y.size), y.shape);
+        const dx = tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(a, size, stride, pad), r)))(x);
+        return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+      });
+    await useWasm(addon);
+    const before = nativeKernelCalls.get('MaxPoolGrad')?.native ?? 0;
+    const native = run();
+    expect(nativeKernelCalls.get('MaxPoolGrad')?.native).toBe(before + 1);
+    await useCpu();
+    const cpu = run();
+    expect(Array.from(native.y)).toEqual(Array.from(cpu.y));
+    expect(relativeError(native.dx, cpu.dx)).toBeLessThan(1e-6);
+  });
+
+  it('gives the same bits on repeated calls at a fixed thread count (2 threads)', async () => {
+    await useWasm(addon);
+    addon?.setThreads(2);
+    try {
+      const c: Case = { x: [4, 32, 32, 16], k: [3, 3], co: 16, stride: 1, pad: 'same' };
+      const xv = randomValues(4 * 32 * 32 * 16, 61);
+      const wv = randomValues(3 * 3 * 16 * 16, 62);
+      const rv = randomValues(4 * 32 * 32 * 16, 63);
+      const a = tfConv(xv, wv, rv, c, [4, 32, 32, 16]);
+      const b = tfConv(xv, wv, rv, c, [4, 32, 32, 16]);
+      expect(Buffer.from(a.dw.buffer).equals(Buffer.from(b.dw.buffer))).toBe(true);
+      expect(Buffer.from(a.dx.buffer).equals(Buffer.from(b.dx.buffer))).toBe(true);
+      expect(Buffer.from(a.y.buffer).equals(Buffer.from(b.y.buffer))).toBe(true);
+    } finally {
+      addon?.setThreads(1);
+    }
+  });
+
+  it('survives a wasm memory growth between calls (the heap buffer is re-read every call)', async () => {
+    await useWasm(addon);
+    const c: Case = { x: [2, 7, 5, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' };
+    const xv = randomValues(2 * 7 * 5 * 3, 71);
+    const wv = randomValues(3 * 3 * 3 * 4, 72);
+    const rv = randomValues(2 * 7 * 5 * 4, 73);
+    const first = tfConv(xv, wv, rv, c, [2, 7, 5, 4]);
+    const heapBefore = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const big = tf.zeros([Math.ceil(heapBefore / 4) + 1024]); // forces the heap to grow
+    const heapAfter = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const second = tfConv(xv, wv, rv, c, [2, 7, 5, 4]);
+    big.dispose();
+    expect(heapAfter).toBeGreaterThan(heapBefore);
+    expect(Array.from(second.y)).toEqual(Array.from(first.y));
+    expect(Array.from(second.dw)).toEqual(Array.from(first.dw));
+  });
+
+  it('does not grow native memory over 1,000 calls (primitives cached by shape)', async () => {
+    await useWasm(addon);
+    const x = tf.tensor4d(Float32Array.from(randomValues(2 * 12 * 12 * 8, 81)), [2, 12, 12, 8]);
+    const w = tf.tensor4d(Float32Array.from(randomValues(3 * 3 * 8 * 8, 82)), [3, 3, 8, 8]);
+    const step = (): void =>
+      tf.tidy(() => {
+        const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.maxPool(tf.conv2d(a, b, 1, 'same'), 2, 2, 'valid')))([x, w]);
+        dx.dataSync();
+        dw.dataSync();
+      });
+    for (let i = 0; i < 20; i++) step();
+    const statsBefore = addon?.stats();
+    const rssBefore = process.memoryUsage().rss;
+    const tensorsBefore = tf.memory().numTensors;
+    for (let i = 0; i < 1000; i++) step();
+    const statsAfter = addon?.stats();
+    expect(statsAfter).toEqual(statsBefore);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // Caches and scratch are constant; allow for V8's own heap noise only.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 2 ** 20);
+    x.dispose();
+    w.dispose();
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * tfjs kernels for the wasm backend that run on the oneDNN addon, in place on the wasm heap.
+ *
+ * Each kernel checks what it takes (float32, NHWC, non-empty, a per-channel bias) and otherwise
+ * calls the kernel it replaced (XNNPACK or this project's composed wasm kernels), which is also
+ * used for any geometry oneDNN refuses. Shapes follow tfjs (NHWC activations, HWIO filters):
+ *
+ *   Conv2D:                y[b,oh,ow,co] = act(bias[co] + sum_{kh,kw,c} x[b, oh*sh + kh*dh - top, ow*sw + kw*dw - left, c] * w[kh,kw,c,co])
+ *   Conv2DBackpropInput:   dx = d/dx sum(y * dy)    (also tf.conv2dTranspose's forward pass)
+ *   Conv2DBackpropFilter:  dw[kh,kw,c,co] = sum_{b,oh,ow} x[b, oh*sh + kh - top, ow*sw + kw - left, c] * dy[b,oh,ow,co]
+ *   MaxPool / MaxPoolGrad: tfjs semantics (padding never wins; the gradient goes to the first maximum, strict >)
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon';
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** What the kernels use of tfjs-backend-wasm's BackendWasm. */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/** Fused activations the addon applies as a oneDNN post-op (values match csrc/addon.cc). */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, sigmoid: 4, leakyrelu: 5 };
+
+/** Counts of calls that ran natively and that fell back, by kernel, for profiles and tests. */
+export const nativeKernelCalls = new Map<string, { native: number; fallback: number }>();
+
+function count(name: string, native: boolean): void {
+  let c = nativeKernelCalls.get(name);
+  if (c === undefined) nativeKernelCalls.set(name, (c = { native: 0, fallback: 0 }));
+  if (native) c.native++;
+  else c.fallback++;
+}
+
+/** Geometries oneDNN refused once; they go straight to the fallback afterwards. */
+const refused = new Set<string>();
+
+const offsetOf = (be: WasmBackendLike, t: TensorInfo): number => {
+  const data = be.dataIdMap.get(t.dataId);
+  if (data === undefined) throw new Error('tensor is not on the wasm backend');
+  return data.memoryOffset;
+};
+
+const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
+
+function convGeometry(xShape: number[], filterShape: number[], strides: number | [number, number], pad: unknown, dilations: number | [number, number], dimRoundingMode: unknown): Int32Array {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad as 'valid',
+    dimRoundingMode as 'floor' | undefined,
+    false,
+    'channelsLast',
+  );
+  const p = info.padInfo;
+  return Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    p.top, p.left, p.bottom, p.right,
+  ]);
+}
+
+function poolGeometry(xShape: number[], filterSize: number | [number, number], strides: number | [number, number], pad: unknown, dimRoundingMode: unknown): Int32Array {
+  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], filterSize, strides, 1, pad as 'valid', dimRoundingMode as 'floor' | undefined);
+  return Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+  ]);
+}
+
+/**
+ * Runs `body` on a freshly allocated output; the heap buffer is read after the allocation, which
+ * may have grown (and so replaced) the wasm memory. A refusal by oneDNN frees the output, marks
+ * the geometry and returns undefined so the caller falls back.
+ */
+function withOutput(be: WasmBackendLike, key: string, shape: number[], body: (heap: ArrayBuffer, out: number) => void): TensorInfo | undefined {
+  const out = be.makeOutput(shape, 'float32');
+  try {
+    body(be.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(be, out));
+    return out;
+  } catch (err) {
+    be.disposeData(out.dataId);
+    if (err instanceof Error && err.message.startsWith('oneDNN:')) {
+      refused.add(key);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+export type FallbackLookup = (kernelName: string) => tf.KernelFunc | undefined;
+
+interface NativeKernel {
+  kernelName: string;
+  run(addon: NativeAddon, args: KernelArgs): TensorInfo | undefined;
+}
+
+const conv2d: NativeKernel = {
+  kernelName: 'Conv2D',
+  run(addon, { inputs, attrs, backend }) {
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const a = attrs as Record<string, unknown>;
+    return convForward(addon, backend as unknown as WasmBackendLike, x, filter, undefined, a, 'linear', 0);
+  },
+};
+
+const fusedConv2d: NativeKernel = {
+  kernelName: 'FusedConv2D',
+  run(addon, { inputs, attrs, backend }) {
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
+    const a = attrs as Record<string, unknown>;
+    const activation = String(a.activation ?? 'linear');
+    if (preluActivationWeights != null || !(activation in ACTIVATIONS)) return undefined;
+    return convForward(addon, backend as unknown as WasmBackendLike, x as TensorInfo, filter as TensorInfo, bias ?? undefined, a, activation, Number(a.leakyreluAlpha ?? 0.2));
+  },
+};
+
+function convForward(addon: NativeAddon, be: WasmBackendLike, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, a: Record<string, unknown>, activation: string, alpha: number): TensorInfo | undefined {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || a.dataFormat === 'NCHW' || isEmpty(x.shape) || isEmpty(filter.shape)) return undefined;
+  const geom = convGeometry(x.shape, filter.shape, a.strides as [number, number], a.pad, (a.dilations ?? 1) as [number, number], a.dimRoundingMode);
+  const co = geom[6];
+  if (bias !== undefined && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== co || bias.shape.length > 1)) return undefined;
+  const key = `fwd:${geom.join(',')}:${activation}:${alpha}:${bias !== undefined}`;
+  if (refused.has(key)) return undefined;
+  return withOutput(be, key, [geom[0], geom[7], geom[8], co], (heap, y) => {
+    addon.conv2d(heap, geom, ACTIVATIONS[activation], alpha, offsetOf(be, x), offsetOf(be, filter), bias === undefined ? -1 : offsetOf(be, bias), y);
+  });
+}
+
+const conv2dBackpropInput: NativeKernel = {
+  kernelName: 'Conv2DBackpropInput',
+  run(addon, { inputs, attrs, backend }) {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as Record<string, unknown>;
+    const inputShape = a.inputShape as number[];
+    if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || a.dataFormat === 'NCHW' || isEmpty(dy.shape) || isEmpty(inputShape)) return undefined;
+    const be = backend as unknown as WasmBackendLike;
+    const geom = convGeometry(inputShape, filter.shape, a.strides as [number, number], a.pad, 1, a.dimRoundingMode);
+    if (geom[7] !== dy.shape[1] || geom[8] !== dy.shape[2]) return undefined;
+    const key = `bwd_data:${geom.join(',')}`;
+    if (refused.has(key)) return undefined;
+    return withOutput(be, key, inputShape, (heap, dx) => addon.conv2dBackwardData(heap, geom, offsetOf(be, dy), offsetOf(be, filter), dx));
+  },
+};
+
+const conv2dBackpropFilter: NativeKernel = {
+  kernelName: 'Conv2DBackpropFilter',
+  run(addon, { inputs, attrs, backend }) {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as Record<string, unknown>;
+    const filterShape = a.filterShape as number[];
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32' || a.dataFormat === 'NCHW' || isEmpty(x.shape) || isEmpty(filterShape)) return undefined;
+    const be = backend as unknown as WasmBackendLike;
+    const geom = convGeometry(x.shape, filterShape, a.strides as [number, number], a.pad, 1, a.dimRoundingMode);
+    if (geom[7] !== dy.shape[1] || geom[8] !== dy.shape[2]) return undefined;
+    const key = `bwd_weights:${geom.join(',')}`;
+    if (refused.has(key)) return undefined;
+    return withOutput(be, key, filterShape, (heap, dw) => addon.conv2dBackwardWeights(heap, geom, offsetOf(be, x), offsetOf(be, dy), dw));
+  },
+};
+
+const maxPool: NativeKernel = {
+  kernelName: 'MaxPool',
+  run(addon, { inputs, attrs, backend }) {
+    const { x } = inputs as { x: TensorInfo };
+    const a = attrs as Record<string, unknown>;
+    if (x.dtype !== 'float32' || isEmpty(x.shape)) return undefined;
+    const be = backend as unknown as WasmBackendLike;
+    const geom = poolGeometry(x.shape, a.filterSize as [number, number], a.strides as [number, number], a.pad, a.dimRoundingMode);
+    return withOutput(be, 'pool', [geom[0], geom[4], geom[5], geom[3]], (heap, y) => addon.maxPool(heap, geom, offsetOf(be, x), y));
+  },
+};
+
+const maxPoolGrad: NativeKernel = {
+  kernelName: 'MaxPoolGrad',
+  run(addon, { inputs, attrs, backend }) {
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const a = attrs as Record<string, unknown>;
+    if (dy.dtype !== 'float32' || input.dtype !== 'float32' || isEmpty(input.shape)) return undefined;
+    const be = backend as unknown as WasmBackendLike;
+    const geom = poolGeometry(input.shape, a.filterSize as [number, number], a.strides as [number, number], a.pad, a.dimRoundingMode);
+    return withOutput(be, 'pool_grad', input.shape, (heap, dx) => addon.maxPoolGrad(heap, geom, offsetOf(be, input), offsetOf(be, dy), dx));
+  },
+};
+
+const NATIVE_KERNELS: readonly NativeKernel[] = [conv2d, fusedConv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, maxPoolGrad];
+
+/** Names of the wasm kernels the addon replaces. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
+
+/**
+ * Kernel functions for the wasm backend that run natively and call `fallbackOf(name)` (the kernel
+ * they replace) for what they do not take. The caller registers them (keeping each stock
+ * kernel's setupFunc).
+ */
+export function nativeKernelFuncs(addon: NativeAddon, fallbackOf: FallbackLookup): Map<string, tf.KernelFunc> {
+  const funcs = new Map<string, tf.KernelFunc>();
+  for (const k of NATIVE_KERNELS) {
+    const fallback = fallbackOf(k.kernelName);
+    funcs.set(k.kernelName, (args) => {
+      const out = k.run(addon, args);
+      if (out !== undefined) {
+        count(k.kernelName, true);
+        return out;
+      }
+      count(k.kernelName, false);
+      if (fallback === undefined) throw new Error(`wasm ${k.kernelName}: no kernel to fall back to for this input`);
+      return fallback(args);
+    });
+  }
+  return funcs;
+}

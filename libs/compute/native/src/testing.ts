@@ -1,0 +1,66 @@
+/** Test helpers for the native kernels (not exported from the library). */
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { uniformSource } from '@tgs/random';
+import { nativeAddon, NativeAddon } from './addon';
+import { nativeKernelFuncs } from './kernels';
+
+/**
+ * The addon, or undefined with a printed reason when it is not built on this machine. In CI
+ * (`CI=true`) a missing addon is a failure: CI installs oneDNN and must test the native path.
+ */
+export function addonForTests(): NativeAddon | undefined {
+  const s = nativeAddon();
+  if (s.addon !== undefined) return s.addon;
+  if (process.env.CI === 'true') throw new Error(`CI must test the native kernels, but ${s.reason}`);
+  console.warn(`skipping native kernel tests: ${s.reason}`);
+  return undefined;
+}
+
+const stock = new Map<string, tf.KernelConfig>();
+
+/** Switches to wasm with the native kernels registered over the stock wasm kernels (or back). */
+export async function useWasm(addon: NativeAddon | undefined): Promise<void> {
+  if (stock.size === 0) {
+    const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    (require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')).setWasmPaths(dir + '/');
+    for (const name of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad']) {
+      const k = tf.getKernel(name, 'wasm');
+      if (k !== undefined) stock.set(name, k);
+    }
+  }
+  const funcs = addon ? nativeKernelFuncs(addon, (name) => stock.get(name)?.kernelFunc) : new Map<string, tf.KernelFunc>();
+  for (const [name, s] of stock) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...s, kernelFunc: funcs.get(name) ?? s.kernelFunc });
+  }
+  if (addon) {
+    for (const [name, kernelFunc] of funcs) {
+      if (stock.has(name)) continue;
+      if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+    }
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+}
+
+export async function useCpu(): Promise<void> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+}
+
+/** Deterministic values in [-1, 1) from the shared seeded source. */
+export function randomValues(n: number, seed: number): Float64Array {
+  const next = uniformSource(seed);
+  return Float64Array.from({ length: n }, () => next() * 2 - 1);
+}
+
+/** max |a - b| / max(|b|, tiny): error relative to the reference's scale. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
