@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@tgs/io';
+import { nativeAddon, nativeKernelStatus, resolveThreads } from '@tgs/native';
+import { nativeKernelsRegistered } from './kernels/register';
 import { BackendChoice, resolveBackendChoice, setupBackend } from './select';
+
+/** The environment of a machine without the oneDNN addon. */
+const NO_KERNELS = { TGS_NATIVE: 'off' };
 
 /** A loader error shaped like Node's for a package that is not installed. */
 function missing(id: string): Error {
@@ -51,15 +56,42 @@ describe('setupBackend', () => {
     }
   });
 
-  it('auto without native packages picks wasm and says why the others were skipped', async () => {
-    const info = await setupBackend({ env: {}, loader: noNativePackages, log });
-    expect(info).toMatchObject({ name: 'wasm', choice: 'auto', candidate: 'wasm', source: 'default' });
+  it('auto without native packages or kernels picks wasm and says why the others were skipped', async () => {
+    const info = await setupBackend({ env: NO_KERNELS, loader: noNativePackages, log });
+    expect(info).toMatchObject({ name: 'wasm', choice: 'auto', candidate: 'wasm', source: 'default', threads: 1 });
     expect(info.skipped).toEqual([
       { candidate: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
       { candidate: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
+      { candidate: 'wasm+native', reason: 'native kernels unavailable: disabled by TGS_NATIVE=off' },
     ]);
+    expect(info.description).toBe('wasm (native kernels unavailable: disabled by TGS_NATIVE=off)');
     expect(tf.getBackend()).toBe('wasm');
-    expect(logs.join('\n')).toMatch(/using wasm .*skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed; tensorflow: /);
+    expect(nativeKernelsRegistered()).toBe(false);
+    expect(logs.join('\n')).toMatch(/using wasm \(native kernels unavailable: .*skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed; tensorflow: /);
+  });
+
+  (nativeAddon().addon || process.env.CI === 'true' ? it : it.skip)('auto with the oneDNN addon built picks wasm+native with the requested threads', async () => {
+    const info = await setupBackend({ env: {}, loader: noNativePackages, log, threads: 2 });
+    expect(info).toMatchObject({ name: 'wasm', candidate: 'wasm+native', threads: 2 });
+    expect(info.description).toMatch(/^wasm\+native \(oneDNN \d+\.\d+\.\d+, 2 threads\)$/);
+    expect(nativeKernelsRegistered()).toBe(true);
+    expect(nativeKernelStatus()).toMatchObject({ available: true, threads: 2 });
+    const plain = await setupBackend({ choice: 'wasm', env: {}, loader: noNativePackages, log });
+    expect(plain).toMatchObject({ candidate: 'wasm', description: 'wasm (XNNPACK + training kernels)' });
+    expect(nativeKernelsRegistered()).toBe(false);
+  });
+
+  it('a forced wasm+native that cannot load is an error, not a fallback', async () => {
+    await expect(setupBackend({ choice: 'wasm+native', env: NO_KERNELS, loader: noNativePackages, log })).rejects.toThrow(
+      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off',
+    );
+  });
+
+  it('TGS_THREADS sets the thread count; a bad value is a UserError naming it', () => {
+    expect(resolveThreads(undefined, { TGS_THREADS: '3' })).toBe(3);
+    expect(resolveThreads(2, { TGS_THREADS: '3' })).toBe(2);
+    expect(() => resolveThreads(undefined, { TGS_THREADS: 'two' })).toThrow(/TGS_THREADS must be a positive integer/);
+    expect(() => resolveThreads(0, {})).toThrow(UserError);
   });
 
   it('a native package whose binary throws on load is skipped with the loader error', async () => {
@@ -67,7 +99,7 @@ describe('setupBackend', () => {
       if (id === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file');
       throw missing(id);
     };
-    const info = await setupBackend({ env: {}, loader, log });
+    const info = await setupBackend({ env: NO_KERNELS, loader, log });
     expect(info.skipped[0]).toEqual({
       candidate: 'tensorflow-gpu',
       reason: '@tensorflow/tfjs-node-gpu failed to load its native binary: libcudart.so.11.0: cannot open shared object file',
@@ -92,7 +124,7 @@ describe('setupBackend', () => {
   });
 
   it('a package that loads but registers no backend is skipped, not trusted', async () => {
-    const info = await setupBackend({ env: {}, loader: () => ({}), log });
+    const info = await setupBackend({ env: NO_KERNELS, loader: () => ({}), log });
     expect(info.skipped[0].reason).toMatch(/registered no 'tensorflow' backend/);
     expect(info.candidate).toBe('wasm');
   });

@@ -15,6 +15,10 @@ export interface NativeAddon {
   conv2dBackwardWeights(heap: ArrayBuffer, geom: Int32Array, x: number, dy: number, dw: number): void;
   maxPool(heap: ArrayBuffer, geom: Int32Array, x: number, y: number): void;
   maxPoolGrad(heap: ArrayBuffer, geom: Int32Array, x: number, dy: number, dx: number): void;
+  binary(heap: ArrayBuffer, op: number, a: number, aMode: number, b: number, bMode: number, out: number, n: number, c: number): void;
+  reduce(heap: ArrayBuffer, x: number, y: number, rows: number, cols: number, overRows: boolean, scale: number): void;
+  batchNorm(heap: ArrayBuffer, x: number, mean: number, variance: number, scale: number, offset: number, epsilon: number, y: number, n: number, c: number): void;
+  unary(heap: ArrayBuffer, op: number, x: number, y: number, n: number): void;
   setThreads(n: number): number;
   threads(): number;
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };

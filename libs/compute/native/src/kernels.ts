@@ -9,6 +9,17 @@
  *   Conv2DBackpropInput:   dx = d/dx sum(y * dy)    (also tf.conv2dTranspose's forward pass)
  *   Conv2DBackpropFilter:  dw[kh,kw,c,co] = sum_{b,oh,ow} x[b, oh*sh + kh - top, ow*sw + kw - left, c] * dy[b,oh,ow,co]
  *   MaxPool / MaxPoolGrad: tfjs semantics (padding never wins; the gradient goes to the first maximum, strict >)
+ *
+ * and the memory-bound float32 kernels that dominate a BatchNorm U-Net's step once convolutions
+ * are native (measured: Sum, Multiply, Mean, FusedBatchNorm, Sub, Add were 2/3 of the wasm step):
+ *
+ *   Add, Sub, Multiply, RealDiv, SquaredDifference, Maximum, Minimum: out = a op b, each operand
+ *     full, per-channel (broadcast along the last axis) or scalar
+ *   Sum, Mean over leading or trailing axes: y[j] = s * sum_i x[i, j] / y[i] = s * sum_j x[i, j]
+ *   FusedBatchNorm: y = (x - mean) * rsqrt(variance + eps) * scale + offset, per channel
+ *   Square, Relu, Neg
+ *
+ * Tensors below SMALL elements stay on wasm: the call costs more than the work.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon';
@@ -191,7 +202,119 @@ const maxPoolGrad: NativeKernel = {
   },
 };
 
-const NATIVE_KERNELS: readonly NativeKernel[] = [conv2d, fusedConv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, maxPoolGrad];
+/** Below this many output elements the wasm kernel runs (measured break-even ~1-2k). */
+const SMALL = 4096;
+
+const FULL = 0;
+const PER_CHANNEL = 1;
+const SCALAR = 2;
+
+/** How `shape` broadcasts to `out`: whole, along the last axis only, a scalar, or unsupported. */
+export function broadcastMode(shape: readonly number[], out: readonly number[]): number | undefined {
+  const size = tf.util.sizeFromShape(shape as number[]);
+  const outSize = tf.util.sizeFromShape(out as number[]);
+  const c = out.length === 0 ? 1 : out[out.length - 1];
+  if (size === outSize) {
+    // Equal sizes broadcast only as the same shape up to leading 1s.
+    const a = shape.slice(shape.findIndex((d) => d !== 1));
+    const b = out.slice(out.findIndex((d) => d !== 1));
+    return size === 1 || (a.length === b.length && a.every((d, i) => d === b[i])) ? FULL : undefined;
+  }
+  if (size === 1) return SCALAR;
+  if (size === c && shape[shape.length - 1] === c) return PER_CHANNEL;
+  return undefined;
+}
+
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4, Maximum: 5, Minimum: 6 };
+
+function binaryKernel(kernelName: string): NativeKernel {
+  const op = BINARY_OPS[kernelName];
+  return {
+    kernelName,
+    run(addon, { inputs, backend }) {
+      const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+      const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const n = tf.util.sizeFromShape(out);
+      if (n < SMALL) return undefined;
+      const am = broadcastMode(a.shape, out);
+      const bm = broadcastMode(b.shape, out);
+      if (am === undefined || bm === undefined) return undefined;
+      const be = backend as unknown as WasmBackendLike;
+      return withOutput(be, kernelName, out, (heap, y) => addon.binary(heap, op, offsetOf(be, a), am, offsetOf(be, b), bm, y, n, out[out.length - 1]));
+    },
+  };
+}
+
+function reduceKernel(kernelName: 'Sum' | 'Mean'): NativeKernel {
+  return {
+    kernelName,
+    run(addon, { inputs, attrs, backend }) {
+      const { x } = inputs as { x: TensorInfo };
+      const a = attrs as { axis: number | number[]; keepDims: boolean };
+      if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < SMALL) return undefined;
+      const axes = [...tf.util.parseAxisParam(a.axis, x.shape)].sort((p, q) => p - q);
+      const r = x.shape.length;
+      const leading = axes.every((ax, i) => ax === i);
+      const trailing = axes.every((ax, i) => ax === r - axes.length + i);
+      if (axes.length === 0 || (!leading && !trailing)) return undefined;
+      const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+      const reduced = tf.util.sizeFromShape(reduceShape);
+      const kept = tf.util.sizeFromShape(outShape);
+      const scale = kernelName === 'Mean' ? 1 / reduced : 1;
+      const shape = a.keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      const be = backend as unknown as WasmBackendLike;
+      const rows = leading ? reduced : kept;
+      const cols = leading ? kept : reduced;
+      return withOutput(be, kernelName, shape, (heap, y) => addon.reduce(heap, offsetOf(be, x), y, rows, cols, leading, scale));
+    },
+  };
+}
+
+const fusedBatchNorm: NativeKernel = {
+  kernelName: 'FusedBatchNorm',
+  run(addon, { inputs, attrs, backend }) {
+    const { x, mean, variance, offset, scale } = inputs as Record<string, TensorInfo | undefined> & { x: TensorInfo; mean: TensorInfo; variance: TensorInfo };
+    const n = tf.util.sizeFromShape(x.shape);
+    const c = x.shape[x.shape.length - 1];
+    const perChannel = (t: TensorInfo | undefined): boolean => t == null || (t.dtype === 'float32' && broadcastMode(t.shape, x.shape) === PER_CHANNEL);
+    if (x.dtype !== 'float32' || n < SMALL || c === 1 || ![mean, variance, offset, scale].every(perChannel)) return undefined;
+    const be = backend as unknown as WasmBackendLike;
+    const eps = Number((attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001);
+    return withOutput(be, 'FusedBatchNorm', x.shape, (heap, y) =>
+      addon.batchNorm(heap, offsetOf(be, x), offsetOf(be, mean), offsetOf(be, variance), scale == null ? -1 : offsetOf(be, scale), offset == null ? -1 : offsetOf(be, offset), eps, y, n, c),
+    );
+  },
+};
+
+const UNARY_OPS: Record<string, number> = { Square: 0, Relu: 1, Neg: 2 };
+
+function unaryKernel(kernelName: string): NativeKernel {
+  return {
+    kernelName,
+    run(addon, { inputs, backend }) {
+      const { x } = inputs as { x: TensorInfo };
+      const n = tf.util.sizeFromShape(x.shape);
+      if (x.dtype !== 'float32' || n < SMALL) return undefined;
+      const be = backend as unknown as WasmBackendLike;
+      return withOutput(be, kernelName, x.shape, (heap, y) => addon.unary(heap, UNARY_OPS[kernelName], offsetOf(be, x), y, n));
+    },
+  };
+}
+
+const NATIVE_KERNELS: readonly NativeKernel[] = [
+  conv2d,
+  fusedConv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  maxPool,
+  maxPoolGrad,
+  ...Object.keys(BINARY_OPS).map(binaryKernel),
+  reduceKernel('Sum'),
+  reduceKernel('Mean'),
+  fusedBatchNorm,
+  ...Object.keys(UNARY_OPS).map(unaryKernel),
+];
 
 /** Names of the wasm kernels the addon replaces. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);

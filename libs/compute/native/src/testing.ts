@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { uniformSource } from '@tgs/random';
 import { nativeAddon, NativeAddon } from './addon';
-import { nativeKernelFuncs } from './kernels';
+import { nativeKernelFuncs, NATIVE_KERNEL_NAMES } from './kernels';
 
 /**
  * The addon, or undefined with a printed reason when it is not built on this machine. In CI
@@ -24,7 +24,7 @@ export async function useWasm(addon: NativeAddon | undefined): Promise<void> {
   if (stock.size === 0) {
     const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     (require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')).setWasmPaths(dir + '/');
-    for (const name of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad']) {
+    for (const name of NATIVE_KERNEL_NAMES) {
       const k = tf.getKernel(name, 'wasm');
       if (k !== undefined) stock.set(name, k);
     }

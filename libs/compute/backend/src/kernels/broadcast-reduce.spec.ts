@@ -71,6 +71,18 @@ describe('wasm Tile and Identity', () => {
     });
   });
 
+  it('a same-dtype cast shares the buffer; other casts still convert', async () => {
+    await expectNoLeaks(() => {
+      const x = tf.tensor1d([1.5, -2.25, 0]);
+      const same = tf.cast(x, 'float32');
+      const toInt = tf.cast(x, 'int32');
+      x.dispose();
+      expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 0]);
+      expect(Array.from(toInt.dataSync())).toEqual([1, -2, 0]);
+      tf.dispose([same, toInt]);
+    });
+  });
+
   it('a training step through batch norm (tile + identity in its gradient) matches the cpu backend', async () => {
     const run = (): number[] =>
       tf.tidy(() => {

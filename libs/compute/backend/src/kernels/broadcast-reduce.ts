@@ -5,7 +5,7 @@
  *   - Tile: batch-norm gradients broadcast a per-channel [1,1,1,C] vector to [B,H,W,C] with tile.
  *     Here: place x once, then replicate along each axis with doubling `copyWithin` (memmove).
  *   - Identity: the stock kernel copies the buffer; tensors are immutable, so (as on the cpu
- *     backend) it shares the buffer with a reference count.
+ *     backend) it shares the buffer with a reference count. Cast to the same dtype likewise.
  */
 import * as tf from '@tensorflow/tfjs';
 import { TensorInfo } from './compose';
@@ -92,5 +92,17 @@ function identity(args: KernelArgs): TensorInfo {
   return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
 }
 
+/**
+ * Cast to the tensor's own dtype is an identity (tfjs-layers casts every float32 activation to
+ * float32; the stock kernel copies: 4 % of a BatchNorm U-Net step). Other casts go to stock.
+ */
+function cast(args: KernelArgs): TensorInfo {
+  const x = args.inputs.x as TensorInfo;
+  if (x.dtype !== (args.attrs as { dtype: tf.DataType }).dtype || x.dtype === 'string' || x.dtype === 'complex64') return fallback('Cast', args);
+  (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+}
+
+export const castConfig: tf.KernelConfig = { kernelName: 'Cast', backendName: 'wasm', kernelFunc: cast as tf.KernelFunc };
 export const tileConfig: tf.KernelConfig = { kernelName: 'Tile', backendName: 'wasm', kernelFunc: tile as tf.KernelFunc };
 export const identityConfig: tf.KernelConfig = { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity as tf.KernelFunc };

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelFuncs, NATIVE_KERNEL_NAMES, NativeAddon } from '@tgs/native';
-import { identityConfig, tileConfig } from './broadcast-reduce';
+import { castConfig, identityConfig, tileConfig } from './broadcast-reduce';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-grads';
 import { concatConfig, sliceConfig, splitVConfig, stockKernels } from './copy';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -22,6 +22,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   tileConfig,
   identityConfig,
+  castConfig,
 ];
 
 /** The stock wasm kernels as tfjs-backend-wasm registered them, captured before any replacement. */

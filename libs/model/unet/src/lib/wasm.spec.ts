@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { UnetConfig } from './config';
 import { reflectionPad2d, type Padding2D } from './reflection-pad';
 import { buildUnet } from './unet';
-import { useBackend } from './test-backends';
+import { useBackend, WASM_VARIANTS } from './test-backends';
 import { expectNoTensorLeak, randomImages } from './test-helpers';
 
 beforeAll(async () => {
@@ -13,16 +13,16 @@ afterAll(async () => {
   await useBackend('cpu');
 });
 
-/** Runs fn on cpu then on wasm and returns both results (plain numbers, no tensors). */
-async function onBothBackends<T>(fn: () => T): Promise<[T, T]> {
-  await useBackend('cpu');
-  const cpu = fn();
-  await useBackend('wasm');
-  const wasm = fn();
-  return [cpu, wasm];
-}
+describe.each(WASM_VARIANTS)('on the %s backend', (variant) => {
+  /** Runs fn on cpu then on the wasm variant and returns both results (plain numbers, no tensors). */
+  async function onBothBackends<T>(fn: () => T): Promise<[T, T]> {
+    await useBackend('cpu');
+    const cpu = fn();
+    await useBackend(variant);
+    const wasm = fn();
+    return [cpu, wasm];
+  }
 
-describe('on the wasm backend', () => {
   it('reflection pad forward and gradient match cpu', async () => {
     const padding: Padding2D = [[3, 4], [5, 2]];
     const x = randomImages([2, 6, 7, 3], 21);

@@ -1,0 +1,135 @@
+#include "elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace tgs {
+namespace {
+
+// Threads pay off only above this many elements (about 64 KiB of floats).
+constexpr size_t kParallelMin = 1 << 14;
+
+template <typename F>
+inline float apply(F f, float x, float y) { return f(x, y); }
+
+template <typename F>
+void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
+  const long rows = static_cast<long>(n / c);
+  const long cc = static_cast<long>(c);
+  if (am == kFull && bm == kFull) {
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(a[i], b[i]);
+  } else if (am == kFull && bm == kScalar) {
+    const float s = b[0];
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(a[i], s);
+  } else if (am == kScalar && bm == kFull) {
+    const float s = a[0];
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(s, b[i]);
+  } else {
+    // At least one operand is per-channel; the other is full, per-channel or scalar.
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+    for (long r = 0; r < rows; r++) {
+      const float* ar = am == kFull ? a + r * cc : a;
+      const float* br = bm == kFull ? b + r * cc : b;
+      float* o = out + r * cc;
+      if (am == kScalar) {
+        for (long j = 0; j < cc; j++) o[j] = f(a[0], br[j]);
+      } else if (bm == kScalar) {
+        for (long j = 0; j < cc; j++) o[j] = f(ar[j], b[0]);
+      } else {
+        for (long j = 0; j < cc; j++) o[j] = f(ar[j], br[j]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void binary(int op, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
+  switch (op) {
+    case kAdd: return binary_impl([](float x, float y) { return x + y; }, a, am, b, bm, out, n, c);
+    case kSub: return binary_impl([](float x, float y) { return x - y; }, a, am, b, bm, out, n, c);
+    case kMul: return binary_impl([](float x, float y) { return x * y; }, a, am, b, bm, out, n, c);
+    case kDiv: return binary_impl([](float x, float y) { return x / y; }, a, am, b, bm, out, n, c);
+    case kSquaredDifference: return binary_impl([](float x, float y) { return (x - y) * (x - y); }, a, am, b, bm, out, n, c);
+    // NaN propagates as in tfjs (std::max would drop it).
+    case kMaximum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x > y ? x : y); }, a, am, b, bm, out, n, c);
+    case kMinimum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x < y ? x : y); }, a, am, b, bm, out, n, c);
+  }
+}
+
+void reduce_rows(const float* x, float* y, size_t rows, size_t cols, float scale) {
+  // A fixed block count (not one per thread) keeps the summation order independent of threads.
+  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
+  std::vector<float> partial(static_cast<size_t>(blocks) * cols, 0.f);
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (long k = 0; k < blocks; k++) {
+    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
+    float* p = partial.data() + k * cols;
+    for (size_t r = r0; r < r1; r++) {
+      const float* xr = x + r * cols;
+      for (size_t j = 0; j < cols; j++) p[j] += xr[j];
+    }
+  }
+  for (size_t j = 0; j < cols; j++) {
+    double s = 0;
+    for (long k = 0; k < blocks; k++) s += partial[k * cols + j];
+    y[j] = static_cast<float>(s) * scale;
+  }
+}
+
+void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (long r = 0; r < static_cast<long>(rows); r++) {
+    const float* xr = x + r * cols;
+    // Eight interleaved partial sums vectorise and keep rounding error low on long rows.
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= cols; j += 8)
+      for (int t = 0; t < 8; t++) acc[t] += xr[j + t];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; j < cols; j++) s += xr[j];
+    y[r] = s * scale;
+  }
+}
+
+void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c) {
+  std::vector<float> mul(c), add(c);
+  for (size_t j = 0; j < c; j++) {
+    const float s = 1.f / std::sqrt(var[j] + eps) * (gamma ? gamma[j] : 1.f);
+    mul[j] = s;
+    add[j] = (beta ? beta[j] : 0.f) - mean[j] * s;
+  }
+  const long rows = static_cast<long>(n / c);
+  const float* m = mul.data();
+  const float* a = add.data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+  }
+}
+
+void unary(int op, const float* x, float* y, size_t n) {
+  const long len = static_cast<long>(n);
+  switch (op) {
+    case kSquare:
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (long i = 0; i < len; i++) y[i] = x[i] * x[i];
+      return;
+    case kRelu:
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (long i = 0; i < len; i++) y[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f);
+      return;
+    case kNeg:
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (long i = 0; i < len; i++) y[i] = -x[i];
+      return;
+  }
+}
+
+}  // namespace tgs

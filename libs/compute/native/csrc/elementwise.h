@@ -1,0 +1,30 @@
+// Memory-bound float32 kernels of a BatchNorm U-Net's training step: broadcast binary ops,
+// reductions over leading or trailing axes, and batch-norm inference/training normalisation.
+#pragma once
+#include <cstddef>
+
+namespace tgs {
+
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4, kMaximum = 5, kMinimum = 6 };
+// How an operand of a binary op is laid out relative to the [n / c, c] output.
+enum Broadcast { kFull = 0, kPerChannel = 1, kScalar = 2 };
+
+// out[i] = a[i'] op b[i''] where i' and i'' follow each operand's broadcast mode over n elements
+// with c channels (the innermost dimension).
+void binary(int op, const float* a, int a_mode, const float* b, int b_mode, float* out, size_t n, size_t c);
+
+// y[j] = scale * sum_i x[i, j] for x viewed as [rows, cols] (a reduction over leading axes).
+// The rows are split into a fixed number of blocks, summed in block order, so the result does not
+// depend on the thread count.
+void reduce_rows(const float* x, float* y, size_t rows, size_t cols, float scale);
+
+// y[i] = scale * sum_j x[i, j] (a reduction over trailing axes).
+void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale);
+
+// y = (x - mean[ch]) * rsqrt(var[ch] + eps) * gamma[ch] + beta[ch], gamma/beta optional (nullptr).
+void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c);
+
+enum UnaryOp { kSquare = 0, kRelu = 1, kNeg = 2 };
+void unary(int op, const float* x, float* y, size_t n);
+
+}  // namespace tgs

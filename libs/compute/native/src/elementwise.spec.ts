@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import { broadcastMode, nativeKernelCalls } from './kernels';
+import { addonForTests, randomValues, relativeError, useCpu, useWasm } from './testing';
+
+const addon = addonForTests();
+const describeNative = addon ? describe : describe.skip;
+
+/** Runs `fn` on wasm+native and on cpu; returns both results and how many calls ran natively. */
+async function onBoth(kernel: string, fn: () => tf.Tensor): Promise<{ native: Float32Array; cpu: Float32Array; nativeCalls: number; shape: number[] }> {
+  const run = (): { values: Float32Array; shape: number[] } => {
+    const before = tf.memory().numTensors;
+    const t = fn();
+    const out = { values: t.dataSync() as Float32Array, shape: t.shape };
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    return out;
+  };
+  await useWasm(addon);
+  const calls0 = nativeKernelCalls.get(kernel)?.native ?? 0;
+  const native = run();
+  const nativeCalls = (nativeKernelCalls.get(kernel)?.native ?? 0) - calls0;
+  await useCpu();
+  const cpu = run();
+  expect(native.shape).toEqual(cpu.shape);
+  return { native: native.values, cpu: cpu.values, nativeCalls, shape: native.shape };
+}
+
+const t = (shape: number[], seed: number): tf.Tensor => tf.tensor(Float32Array.from(randomValues(shape.reduce((a, b) => a * b, 1), seed)), shape);
+
+describe('broadcastMode', () => {
+  it.each([
+    [[4, 8, 8, 16], [4, 8, 8, 16], 0],
+    [[1, 8, 8, 16], [1, 8, 8, 16], 0],
+    [[8, 8, 16], [1, 8, 8, 16], 0],
+    [[16], [4, 8, 8, 16], 1],
+    [[1, 1, 1, 16], [4, 8, 8, 16], 1],
+    [[], [4, 8, 8, 16], 2],
+    [[1, 1], [4, 8, 8, 16], 2],
+    [[4, 1, 1, 16], [4, 8, 8, 16], undefined],
+    [[8, 1], [4, 8, 8, 1], undefined],
+    [[1, 8, 8, 1], [4, 8, 8, 1], undefined],
+  ])('%j into %j -> %p', (shape, out, mode) => {
+    expect(broadcastMode(shape, out)).toBe(mode);
+  });
+});
+
+describeNative('native memory-bound kernels on the wasm heap', () => {
+  afterAll(() => useCpu());
+
+  const big = [2, 16, 16, 24];
+  it.each([
+    ['Add', 'full + full', () => tf.add(t(big, 1), t(big, 2))],
+    ['Sub', 'full - per-channel', () => tf.sub(t(big, 1), t([24], 3))],
+    ['Sub', 'per-channel [1,1,1,C] - full', () => tf.sub(t([1, 1, 1, 24], 3), t(big, 1))],
+    ['Multiply', 'full * scalar', () => tf.mul(t(big, 1), tf.scalar(-1.75))],
+    ['Multiply', 'scalar * full', () => tf.mul(tf.scalar(0.5), t(big, 1))],
+    ['RealDiv', 'full / per-channel', () => tf.div(t(big, 1), tf.add(tf.abs(t([24], 4)), 0.5))],
+    ['RealDiv', 'scalar / full', () => tf.div(tf.scalar(2), tf.add(tf.abs(t(big, 4)), 0.5))],
+    ['SquaredDifference', 'full, per-channel', () => tf.squaredDifference(t(big, 1), t([24], 5))],
+    ['Maximum', 'full, full', () => tf.maximum(t(big, 1), t(big, 2))],
+    ['Minimum', 'full, scalar', () => tf.minimum(t(big, 1), tf.scalar(0.1))],
+  ] as const)('%s %s matches the cpu backend', async (kernel, _name, fn) => {
+    const r = await onBoth(kernel, () => tf.tidy(fn));
+    expect(r.nativeCalls).toBe(1);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-6);
+  });
+
+  it('a broadcast it does not take ([B,1,1,C]) falls back and stays correct', async () => {
+    const r = await onBoth('Multiply', () => tf.tidy(() => tf.mul(t(big, 1), t([2, 1, 1, 24], 6))));
+    expect(r.nativeCalls).toBe(0);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-6);
+  });
+
+  it('Maximum propagates NaN like tfjs', async () => {
+    const x = Float32Array.from(randomValues(8192, 7));
+    x[5] = NaN;
+    const r = await onBoth('Maximum', () => tf.tidy(() => tf.maximum(tf.tensor(x), tf.scalar(0))));
+    expect(Number.isNaN(r.native[5])).toBe(true);
+    expect(Number.isNaN(r.cpu[5])).toBe(true);
+  });
+
+  it.each([
+    ['Sum', 'leading axes [0,1,2] (batch-norm statistics)', (x: tf.Tensor) => tf.sum(x, [0, 1, 2])],
+    ['Sum', 'leading axes, keepDims', (x: tf.Tensor) => tf.sum(x, [0, 1], true)],
+    ['Sum', 'trailing axis', (x: tf.Tensor) => tf.sum(x, -1)],
+    ['Sum', 'trailing axes [2,3], keepDims', (x: tf.Tensor) => tf.sum(x, [2, 3], true)],
+    ['Sum', 'all axes', (x: tf.Tensor) => tf.sum(x)],
+    ['Mean', 'leading axes [0,1,2]', (x: tf.Tensor) => tf.mean(x, [0, 1, 2])],
+    ['Mean', 'trailing axes [1,2,3]', (x: tf.Tensor) => tf.mean(x, [1, 2, 3])],
+  ] as const)('%s over %s matches the cpu backend', async (kernel, _name, fn) => {
+    const r = await onBoth(kernel, () => tf.tidy(() => fn(t([4, 13, 11, 24], 8))));
+    expect(r.nativeCalls).toBe(1);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-5);
+  });
+
+  it('a reduction over middle axes falls back and stays correct', async () => {
+    const r = await onBoth('Sum', () => tf.tidy(() => tf.sum(t([4, 13, 11, 24], 8), [1, 2])));
+    expect(r.nativeCalls).toBe(0);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-5);
+  });
+
+  it('a leading-axes sum gives the same bits at 1 and 2 threads (fixed block order)', async () => {
+    await useWasm(addon);
+    const x = t([16, 64, 64, 16], 9);
+    const sum = (threads: number): Buffer => {
+      addon?.setThreads(threads);
+      const s = tf.sum(x, [0, 1, 2]);
+      const b = Buffer.from((s.dataSync() as Float32Array).buffer.slice(0));
+      s.dispose();
+      return b;
+    };
+    try {
+      expect(sum(1).equals(sum(2))).toBe(true);
+    } finally {
+      addon?.setThreads(1);
+      x.dispose();
+    }
+  });
+
+  it.each([
+    ['with scale and offset', true],
+    ['without scale and offset', false],
+  ])('FusedBatchNorm %s matches the cpu backend', async (_name, affine) => {
+    const r = await onBoth('FusedBatchNorm', () =>
+      tf.tidy(() =>
+        tf.batchNorm(t(big, 1), t([24], 2), tf.add(tf.abs(t([24], 3)), 0.1), affine ? t([24], 4) : undefined, affine ? t([24], 5) : undefined, 1e-3),
+      ),
+    );
+    expect(r.nativeCalls).toBe(1);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['Square', (x: tf.Tensor) => tf.square(x)],
+    ['Relu', (x: tf.Tensor) => tf.relu(x)],
+    ['Neg', (x: tf.Tensor) => tf.neg(x)],
+  ] as const)('%s matches the cpu backend', async (kernel, fn) => {
+    const r = await onBoth(kernel, () => tf.tidy(() => fn(t(big, 10))));
+    expect(r.nativeCalls).toBe(1);
+    expect(Array.from(r.native)).toEqual(Array.from(r.cpu));
+  });
+
+  it('a conv + batch-norm (batch moments) + relu block: loss and gradients match the cpu backend', async () => {
+    const grads = (): tf.Tensor => {
+      const x = t([4, 16, 16, 8], 21);
+      const w = tf.mul(t([3, 3, 8, 16], 22), 0.3);
+      const gamma = tf.add(t([16], 23), 1.5);
+      const beta = t([16], 24);
+      const r = t([4, 16, 16, 16], 25);
+      const f = (a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, o: tf.Tensor): tf.Scalar => {
+        const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
+        const { mean, variance } = tf.moments(y, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.relu(tf.batchNorm(y, mean, variance, o, g, 1e-3)), r));
+      };
+      const gs = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, w, gamma, beta]);
+      return tf.concat(gs.map((g) => g.flatten()));
+    };
+    const r = await onBoth('Sum', () => tf.tidy(grads));
+    expect(r.nativeCalls).toBeGreaterThan(0);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-4);
+  });
+
+  it('small tensors stay on the wasm kernels', async () => {
+    const r = await onBoth('Add', () => tf.tidy(() => tf.add(t([3, 5], 1), t([3, 5], 2))));
+    expect(r.nativeCalls).toBe(0);
+    expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-7);
+  });
+});
