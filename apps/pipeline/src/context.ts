@@ -25,6 +25,8 @@ export interface StepContext {
   synthetic: boolean;
   workDir: string;
   backend?: string;
+  /** `--threads` of a step: native kernel threads for this process. */
+  threads?: number;
 }
 
 export interface ContextFlags {
@@ -32,6 +34,7 @@ export interface ContextFlags {
   data?: string;
   work?: string;
   backend?: string;
+  threads?: string;
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
@@ -41,7 +44,9 @@ export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = pro
   const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
   // TGS_WORK (set for Nx targets) is relative to the workspace root, like the targets' outputs.
   const workDir = flags.work ? resolve(flags.work) : env.TGS_WORK ? resolve(WORKSPACE_ROOT, env.TGS_WORK) : DEFAULT_WORK_DIR;
-  return { configPath, config, dataDir, synthetic: !dataArg, workDir, backend: flags.backend };
+  if (flags.threads !== undefined && !/^[1-9]\d*$/.test(flags.threads)) throw new UserError(`--threads must be a positive integer, got "${flags.threads}"`);
+  const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+  return { configPath, config, dataDir, synthetic: !dataArg, workDir, backend: flags.backend, threads };
 }
 
 /** The folder layout of a run; every step reads and writes only through these names. */

@@ -12,10 +12,11 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { atomicWriteDir, log, runCli, tempPathFor, UserError } from '@tgs/io';
+import { parseBackendChoice, splitCores } from '@tgs/backend';
 import { detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
 import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
 
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>] [--parallel <n>] [--gpus <all|none|0,2,3>]';
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
         config: { type: 'string' },
         backend: { type: 'string' },
         parallel: { type: 'string' },
+        threads: { type: 'string' },
         gpus: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -53,10 +55,19 @@ export async function run(argv: string[]): Promise<void> {
   // Fail on bad input before any work starts.
   const ctx = resolveContext({ config: values.config, data: values.data });
   if (!ctx.synthetic) preflight(ctx.dataDir);
-  const backends = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-  if (values.backend && !backends.includes(values.backend)) throw new UserError(`--backend must be one of ${backends.join(', ')}, got "${values.backend}"`);
-  const parallel = values.parallel ?? String(Math.max(1, availableParallelism()));
-  if (!/^[1-9]\d*$/.test(parallel)) throw new UserError(`--parallel must be a positive integer, got "${parallel}"`);
+  if (values.backend) parseBackendChoice(values.backend, '--backend');
+  for (const flag of ['parallel', 'threads'] as const) {
+    const v = values[flag];
+    if (v !== undefined && !/^[1-9]\d*$/.test(v)) throw new UserError(`--${flag} must be a positive integer, got "${v}"`);
+  }
+  // Fold processes x native threads never exceed the cores.
+  const cores = Math.max(1, availableParallelism());
+  const split = splitCores(cores, ctx.config.folds.k, {
+    parallel: values.parallel === undefined ? undefined : Number(values.parallel),
+    threads: values.threads === undefined ? ctx.config.compute.threads : Number(values.threads),
+  });
+  if (split.capped) log('pipeline', `threads capped at ${split.threads}: ${split.parallel} fold processes share ${cores} cores`);
+  const parallel = String(split.parallel);
   const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
@@ -66,11 +77,12 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) env.TGS_BACKEND = values.backend;
   else delete env.TGS_BACKEND;
   env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
+  env.TGS_THREADS = String(split.threads);
   // Fold steps pin themselves to one of these devices (fold k on device k mod n).
   if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');
   else delete env[GPUS_ENV];
 
-  log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}, ${gpus.reason}`);
+  log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}, ${split.parallel} fold process${split.parallel === 1 ? '' : 'es'} x ${split.threads} native thread${split.threads === 1 ? '' : 's'}, ${gpus.reason}`);
   const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
   const res = spawnSync(nx, ['run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], { cwd: WORKSPACE_ROOT, env, stdio: 'inherit' });
   if (res.status !== 0) throw new UserError(`the pipeline failed (nx exit code ${res.status}); see the step's error above`);

@@ -45,13 +45,16 @@ async function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>): P
   return out;
 }
 
+/** Sets up the backend and returns its one-line description (e.g. `wasm+native (oneDNN 2.6.3, 2 threads)`). */
 async function backendFor(ctx: StepContext): Promise<string> {
   const info = await setupBackend({
     choice: ctx.backend === undefined ? undefined : parseBackendChoice(ctx.backend, '--backend'),
     config: ctx.config.backend,
+    threads: ctx.threads,
+    configThreads: ctx.config.compute.threads,
     log: (m) => log('backend', m),
   });
-  return info.name;
+  return info.description;
 }
 
 /** Generates the built-in synthetic competition when no data folder is given; checks the layout of a real one. */

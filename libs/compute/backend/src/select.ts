@@ -50,8 +50,10 @@ export interface SetupBackendOptions {
   loader?: (id: string) => unknown;
   /** Log sink (default: `[backend] ...` lines on stderr). */
   log?: (msg: string) => void;
-  /** Threads for the native kernels (`--threads`, config `compute.threads`); see resolveThreads. */
+  /** Threads for the native kernels (a step's `--threads`); see resolveThreads. */
   threads?: number | 'auto';
+  /** The config's `compute.threads`, used when neither `threads` nor TGS_THREADS is set. */
+  configThreads?: number | 'auto';
 }
 
 const NATIVE_PACKAGES = {
@@ -147,7 +149,7 @@ export async function setupBackend(opts: SetupBackendOptions = {}): Promise<Back
   const { choice, source } = resolveBackendChoice(opts);
   const log = opts.log ?? ((msg: string) => ioLog('backend', msg));
   const env = opts.env ?? process.env;
-  const threads = resolveThreads(opts.threads, env);
+  const threads = resolveThreads(opts.threads, env, opts.configThreads);
   if (opts.loader === undefined) {
     const key = `${choice}|${threads}|${env.TGS_NATIVE ?? ''}`;
     if (cached?.key === key) return cached.info;

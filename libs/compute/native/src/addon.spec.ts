@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTALL_HINT, loadAddon, nativeAddon } from './addon';
-import { resolveThreads } from './status';
+import { resolveThreads, splitCores } from './status';
 
 describe('loading the addon', () => {
   it('a missing addon is a reason with the install hint, never a throw', () => {
@@ -31,6 +31,26 @@ describe('loading the addon', () => {
     expect(resolveThreads(3, {})).toBe(3);
     expect(resolveThreads('auto', { TGS_THREADS: '2' })).toBe(2);
     expect(resolveThreads(undefined, {})).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('splitting the cores between fold processes and threads', () => {
+  it.each([
+    ['defaults: one single-threaded process per core', 2, 4, {}, { parallel: 2, threads: 1, capped: false }],
+    ['fewer folds than cores: the spare cores become threads', 8, 3, {}, { parallel: 3, threads: 2, capped: false }],
+    ['--threads 2 on 2 cores: one process', 2, 4, { threads: 2 }, { parallel: 1, threads: 2, capped: false }],
+    ['--parallel 1: every core for one process', 2, 4, { parallel: 1 }, { parallel: 1, threads: 2, capped: false }],
+    ['--parallel 2 --threads 2 on 2 cores: threads capped, never oversubscribed', 2, 4, { parallel: 2, threads: 2 }, { parallel: 2, threads: 1, capped: true }],
+    ['config threads auto behaves as unset', 4, 5, { threads: 'auto' as const }, { parallel: 4, threads: 1, capped: false }],
+  ])('%s', (_name, cores, folds, opts, expected) => {
+    const split = splitCores(cores, folds, opts);
+    expect(split).toEqual(expected);
+    expect(split.parallel * split.threads).toBeLessThanOrEqual(cores);
+  });
+
+  it('config compute.threads is used below TGS_THREADS', () => {
+    expect(resolveThreads(undefined, {}, 3)).toBe(3);
+    expect(resolveThreads(undefined, { TGS_THREADS: '1' }, 3)).toBe(1);
   });
 });
 

@@ -181,7 +181,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['3x3 stride 1 same (overlapping windows)', [2, 6, 5, 4], 3, 1, 'same'],
     ['3x3 stride 2 same', [1, 7, 7, 9], 3, 2, 'same'],
   ] as const)('max pool %s: values and gradient match the cpu backend, ties included', async (_name, shape, size, stride, pad) => {
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = shape.reduce((a: number, b: number) => a * b, 1);
     // Quantised values make ties within windows common, as after a ReLU.
     const xv = Float32Array.from(randomValues(n, 51)).map((v) => Math.max(0, Math.round(v * 3) / 3));
     const rv = Float32Array.from(randomValues(n, 52));
@@ -190,7 +190,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
         const x = tf.tensor4d(xv, [...shape]);
         const y = tf.maxPool(x, size, stride, pad);
         const r = tf.tensor(rv.subarray(0, y.size), y.shape);
-        const dx = tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(a, size, stride, pad), r)))(x);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), r)))(x);
         return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
       });
     await useWasm(addon);
@@ -244,7 +244,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     const w = tf.tensor4d(Float32Array.from(randomValues(3 * 3 * 8 * 8, 82)), [3, 3, 8, 8]);
     const step = (): void =>
       tf.tidy(() => {
-        const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.maxPool(tf.conv2d(a, b, 1, 'same'), 2, 2, 'valid')))([x, w]);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 2, 2, 'valid')))([x, w]);
         dx.dataSync();
         dw.dataSync();
       });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_CHOICES } from '@tgs/backend';
 
 /** One weighted term of a training loss; see `@tgs/losses` makeLoss. */
 const lossTerm = z
@@ -47,7 +48,17 @@ export const configSchema = z
   .object({
     name: z.string().min(1).default('tgs'),
     seed: z.number().int().default(42),
-    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(BACKEND_CHOICES).default('auto'),
+    /**
+     * Threads of the native CPU kernels per process. 'auto': the cores divided between the fold
+     * processes that run at once (`npm run pipeline` sets TGS_THREADS), else every core.
+     */
+    compute: z
+      .object({
+        threads: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
+      })
+      .strict()
+      .default({}),
     /** Used only when no data folder is given: the built-in TGS-like synthetic competition. */
     synthetic: z
       .object({
