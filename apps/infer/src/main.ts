@@ -1,9 +1,10 @@
 /**
- * `npm run infer -- --bundle <dir> --images <dir> [--out <file.csv | mask folder>] [--backend <name>]`
+ * `npm run infer -- --bundle <dir> --images <dir> [--out <file.csv | logits.npy | mask folder>] [--backend <name>]`
  *
  * Predicts a folder of images with a pipeline run's bundle (its `--out`/bundle): the same TTA, fold
  * ensemble, logit threshold and minimum area as the run's submission. A `.csv` output is an RLE CSV
- * in the submission format; any other path becomes a folder of `<id>.png` masks.
+ * in the submission format, a `.npy` output the ensembled logits (ids in `<name>-ids.txt`); any
+ * other path becomes a folder of `<id>.png` masks.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import { parseBackendChoice, setupBackend } from '@tgs/backend';
 import { inferImages } from '@tgs/infer';
 import { log, runCli, UserError } from '@tgs/io';
 
-const USAGE = 'usage: npm run infer -- --bundle <dir> --images <dir> [--out <predictions.csv | mask folder>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>]';
+const USAGE = 'usage: npm run infer -- --bundle <dir> --images <dir> [--out <predictions.csv | logits.npy | mask folder>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>]';
 
 export async function main(argv: string[]): Promise<void> {
   let values;

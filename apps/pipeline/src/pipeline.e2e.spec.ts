@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeMask } from '@tgs/data';
+import { readNpy } from '@tgs/io';
 import { decodeRle } from '@tgs/rle';
 import { generateSynthetic } from '@tgs/synthetic';
 import { WORKSPACE_ROOT } from './context';
@@ -119,6 +120,20 @@ describe('pipeline end to end', () => {
       const rows = sortedRows(out);
       expect(rows).toHaveLength(8);
       expect(rows).toEqual(sortedRows(join(outDir, 'submission.csv')));
+
+      // The logits behind the masks, bit for bit (a check that holds even when a tiny model predicts few masks).
+      const logitsOut = join(root, 'infer.npy');
+      expect(infer(['--bundle', bundle(), '--images', join(dataDir, 'test', 'images'), '--out', logitsOut, '--backend', 'wasm']).status).toBe(0);
+      const mine = readNpy(logitsOut);
+      const theirs = readNpy(join(WORKSPACE_ROOT, workRel, 'ensemble', 'test.npy'));
+      expect(mine.shape).toEqual(theirs.shape);
+      const myIds = readFileSync(join(root, 'infer-ids.txt'), 'utf8').trim().split('\n');
+      const theirIds = readFileSync(join(WORKSPACE_ROOT, workRel, 'ensemble', 'test-ids.txt'), 'utf8').trim().split('\n');
+      const pixels = SIZE * SIZE;
+      theirIds.forEach((id, i) => {
+        const j = myIds.indexOf(id);
+        expect(Buffer.from(mine.data.buffer, mine.data.byteOffset + j * pixels * 4, pixels * 4).equals(Buffer.from(theirs.data.buffer, theirs.data.byteOffset + i * pixels * 4, pixels * 4))).toBe(true);
+      });
     }, 120_000);
 
     it('writes one mask PNG per image, the same masks as the submission', async () => {

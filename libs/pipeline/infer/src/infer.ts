@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeLuminance } from '@tgs/data';
 import { combineLogits } from '@tgs/ensemble';
-import { atomicWriteDir, atomicWriteFile, Progress, UserError } from '@tgs/io';
+import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
 import type { InferenceModel } from '@tgs/models';
 import { loadFoldModels, ttaPairs } from '@tgs/predict';
 import { maskRow } from '@tgs/submit';
@@ -13,7 +13,11 @@ import { readBundle, type Bundle } from './bundle';
 export interface InferInput {
   bundleDir: string;
   imagesDir: string;
-  /** A path ending in `.csv`: an RLE CSV in the submission format; anything else: a folder of `<id>.png` masks (0/255). */
+  /**
+   * A path ending in `.csv`: an RLE CSV in the submission format; ending in `.npy`: the ensembled
+   * logits (N, H, W) with the ids in `<name>-ids.txt` beside it; anything else: a folder of
+   * `<id>.png` masks (0/255).
+   */
   out: string;
   log?: (msg: string) => void;
   /** Images per chunk of work (rounded up to a multiple of the bundle's batch size); bounds memory. */
@@ -89,7 +93,8 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const ttas = ttaPairs(info.tta.includes('hflip'));
   if (ttas.map((t) => t.name).join(',') !== info.tta.join(',')) throw new UserError(`${input.bundleDir}/bundle.json: tta ${JSON.stringify(info.tta)} is not a supported set`);
   const asCsv = input.out.toLowerCase().endsWith('.csv');
-  if (!asCsv && existsSync(input.out) && !statSync(input.out).isDirectory()) throw new UserError(`${input.out}: exists and is not a folder (use a .csv path for an RLE CSV)`);
+  const asNpy = input.out.toLowerCase().endsWith('.npy');
+  if (!asCsv && !asNpy && existsSync(input.out) && !statSync(input.out).isDirectory()) throw new UserError(`${input.out}: exists and is not a folder (use a .csv path for an RLE CSV)`);
   const { ids, images } = await loadImageFolder(input.imagesDir, height, width);
   log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}`);
 
@@ -100,6 +105,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const rows: string[] = ['id,rle_mask'];
   const masks: Uint8Array[] = [];
   let nonEmpty = 0;
+  const npy = asNpy ? new NpyWriter(input.out, [ids.length, height, width]) : undefined;
   try {
     const progress = new Progress('infer', ids.length);
     const mask = new Uint8Array(pixels);
@@ -107,19 +113,26 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
       const parts = folds.map((models) => forwardLogits(models, images, idx, height, width, { batchSize: bs, ttas }) as Float32Array);
       const combined = combineLogits(parts, info.ensemble.mode);
+      npy?.write(combined);
       idx.forEach((i, k) => {
         const { rle, area } = maskRow(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], height, width, info.logitThreshold, info.minArea, mask);
         if (area > 0) nonEmpty++;
         if (asCsv) rows.push(`${ids[i]},${rle}`);
-        else masks.push(mask.slice());
+        else if (!asNpy) masks.push(mask.slice());
       });
       progress.tick(idx.length);
     }
+    npy?.commit();
+  } catch (err) {
+    npy?.abort();
+    throw err;
   } finally {
     folds.flat().forEach((m) => m.dispose());
   }
 
-  if (asCsv) {
+  if (asNpy) {
+    atomicWriteFile(`${input.out.slice(0, -'.npy'.length)}-ids.txt`, ids.join('\n') + '\n');
+  } else if (asCsv) {
     atomicWriteFile(input.out, rows.join('\n') + '\n');
   } else {
     await atomicWriteDir(input.out, async (tmp) => {

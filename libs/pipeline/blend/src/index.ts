@@ -1,0 +1,2 @@
+export { blendLogits, simplexGrid, simplexGridSize, tuneBlendWeights } from './weights';
+export type { WeightSearchOptions } from './weights';
