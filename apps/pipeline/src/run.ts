@@ -3,20 +3,23 @@
  *
  * Runs every step as Nx targets (folds in parallel, unchanged steps restored from the Nx cache),
  * then copies `submission.csv` and `report/` into `--out`. Without `--data` it runs on the built-in
- * synthetic TGS-like competition.
+ * synthetic TGS-like competition. With `--slurm` the same steps run as Slurm jobs instead (see
+ * ./cluster.ts); `--emit k8s` writes them as Kubernetes Jobs.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
-import { atomicWriteDir, log, runCli, tempPathFor, UserError } from '@tgs/io';
+import { log, runCli, UserError } from '@tgs/io';
 import { parseBackendChoice, splitCores } from '@tgs/backend';
-import { detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
-import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
+import { assertNoActiveRun, detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
+import { emitK8s, runOnSlurm } from './cluster';
+import { resolveContext, WORKSPACE_ROOT } from './context';
+import { publishOutputs } from './publish';
 
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>]';
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>]\n' +
+  '       [--slurm [--partition P] [--gres gpu:1] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
@@ -42,6 +45,16 @@ export async function run(argv: string[]): Promise<void> {
         parallel: { type: 'string' },
         threads: { type: 'string' },
         gpus: { type: 'string' },
+        slurm: { type: 'boolean' },
+        partition: { type: 'string' },
+        gres: { type: 'string' },
+        time: { type: 'string' },
+        account: { type: 'string' },
+        detach: { type: 'boolean' },
+        follow: { type: 'boolean' },
+        emit: { type: 'string' },
+        image: { type: 'string' },
+        claim: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -69,6 +82,15 @@ export async function run(argv: string[]): Promise<void> {
   if (split.capped) log('pipeline', `threads capped at ${split.threads}: ${split.parallel} fold processes share ${cores} cores`);
   const parallel = String(split.parallel);
   const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
+  const slurmOnly = (['partition', 'time', 'account', 'detach', 'follow'] as const).filter((f) => values[f] !== undefined);
+  if (!values.slurm && slurmOnly.length > 0) throw new UserError(`--${slurmOnly[0]} needs --slurm`);
+  if (values.emit !== undefined && values.emit !== 'k8s') throw new UserError(`--emit supports k8s, got "${values.emit}"`);
+  if (values.emit && values.slurm) throw new UserError('--emit k8s and --slurm exclude each other');
+  if (values.detach && values.follow) throw new UserError('--detach and --follow exclude each other');
+  if (values.emit) return emitK8s(ctx, values.backend, outDir, values);
+  if (values.slurm) return runOnSlurm(ctx, values.backend, outDir, values);
+  // A Slurm run still using this work directory would be corrupted by a local one.
+  assertNoActiveRun(ctx.workDir);
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
   const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
@@ -87,20 +109,7 @@ export async function run(argv: string[]): Promise<void> {
   const res = spawnSync(nx, ['run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], { cwd: WORKSPACE_ROOT, env, stdio: 'inherit' });
   if (res.status !== 0) throw new UserError(`the pipeline failed (nx exit code ${res.status}); see the step's error above`);
 
-  const paths = workPaths(ctx.workDir);
-  await atomicWriteDir(join(outDir, 'report'), (tmp) => cpSync(paths.report, tmp, { recursive: true }));
-  await atomicWriteDir(join(outDir, 'bundle'), (tmp) => cpSync(paths.bundle, tmp, { recursive: true }));
-  const finalSub = join(outDir, 'submission.csv');
-  const tmpSub = tempPathFor(finalSub);
-  copyFileSync(paths.submission, tmpSub);
-  renameSync(tmpSub, finalSub);
-  const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8')) as Record<string, unknown>;
-  log('pipeline', `submission: ${join(outDir, 'submission.csv')}`);
-  log('pipeline', `report:     ${join(outDir, 'report', 'index.html')}`);
-  log('pipeline', `bundle:     ${join(outDir, 'bundle')} (npm run infer -- --bundle ${join(outDir, 'bundle')} --images <dir>)`);
-  const fmt = (k: string) => (typeof summary[k] === 'number' ? (summary[k] as number).toFixed(4) : String(summary[k]));
-  log('pipeline', `OOF mAP stage 1 ${fmt('oof_mAP_stage1')}, stage 2 ${fmt('oof_mAP_stage2')}, tuned ${fmt('oof_mAP_tuned')} at p=${fmt('prob_threshold')} (logit ${fmt('logit_threshold')}), min area ${summary.min_area}`);
-  if (typeof summary.test_mAP === 'number') log('pipeline', `test mAP against the synthetic competition's hidden masks: ${fmt('test_mAP')}`);
+  await publishOutputs(ctx.workDir, outDir);
 }
 
 if (require.main === module) runCli(() => run(process.argv.slice(2)));

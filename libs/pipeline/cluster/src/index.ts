@@ -18,3 +18,29 @@ export {
   resolveGpus,
 } from './gpus';
 export type { Gpu, GpuDetection, GpuPlan, ResolveGpusOptions } from './gpus';
+export { clusterPaths } from './paths';
+export { STAGES, checkFoldsFinished, finishedFolds, foldFromEnv, nxJobEnv, runFinalStage, runFoldStage, runPrepareStage } from './stages';
+export type { Stage, StageContext } from './stages';
+export {
+  activeJobs,
+  assertNoActiveRun,
+  detachMessage,
+  expandArrayIndices,
+  followSlurm,
+  isTerminal,
+  jobScript,
+  jobStatuses,
+  lastStepLine,
+  logTail,
+  parseJobId,
+  parseSacct,
+  parseScontrolJobs,
+  readSubmittedRun,
+  sbatchArgs,
+  shellQuote,
+  slurmAvailable,
+  submitSlurm,
+} from './slurm';
+export type { FollowOptions, JobStatus, SlurmIo, SlurmOptions, SlurmRun, SubmittedRun } from './slurm';
+export { dnsName, k8sJobs, k8sManifest, toYaml } from './k8s';
+export type { K8sOptions } from './k8s';

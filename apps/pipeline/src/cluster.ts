@@ -1,0 +1,103 @@
+/**
+ * `npm run pipeline -- --slurm …` and `--emit k8s`: the run's settings turned into cluster jobs.
+ * The jobs, their scripts and their states are @tgs/cluster's; this file only fills in the
+ * workspace's paths and the user's flags.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  clusterPaths,
+  detachMessage,
+  followSlurm,
+  k8sManifest,
+  logTail,
+  readSubmittedRun,
+  SlurmOptions,
+  SlurmRun,
+  submitSlurm,
+  SubmittedRun,
+} from '@tgs/cluster';
+import { atomicWriteFile, log, UserError } from '@tgs/io';
+import { StepContext, WORKSPACE_ROOT } from './context';
+
+export interface ClusterFlags extends SlurmOptions {
+  detach?: boolean;
+  follow?: boolean;
+}
+
+/** TGS_* settings every job exports (absolute paths: jobs may start elsewhere). */
+function runEnv(ctx: StepContext, backend: string | undefined): Record<string, string> {
+  return {
+    TGS_CONFIG: ctx.configPath,
+    TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
+    ...(ctx.synthetic ? {} : { TGS_DATA: ctx.dataDir }),
+    ...(backend ? { TGS_BACKEND: backend } : {}),
+  };
+}
+
+function followCommandHint(): string {
+  return 'npm run pipeline -- --slurm --follow (with the same --config/--data/--out)';
+}
+
+async function follow(rec: SubmittedRun): Promise<void> {
+  const { state } = await followSlurm(rec, { log: (m) => log('slurm', m) });
+  const finalLog = clusterPaths(rec.workDir).log('final');
+  if (state === 'COMPLETED') {
+    log('slurm', `done: ${join(rec.outDir, 'submission.csv')}, ${join(rec.outDir, 'report', 'index.html')} (log ${finalLog})`);
+    return;
+  }
+  if (state === 'UNKNOWN') throw new UserError(`Slurm no longer knows jobs ${Object.values(rec.jobs).join(', ')}; see ${finalLog}`);
+  throw new UserError(`the final job ${rec.jobs.final} ended ${state}; ${finalLog} ends with:\n${logTail(finalLog)}`);
+}
+
+/** Submits the run as Slurm jobs (or follows the last submission) and, without --detach, waits for the final job. */
+export async function runOnSlurm(ctx: StepContext, backend: string | undefined, outDir: string, flags: ClusterFlags): Promise<void> {
+  if (flags.follow) {
+    const rec = readSubmittedRun(ctx.workDir);
+    if (!rec) throw new UserError(`no Slurm submission recorded in ${clusterPaths(ctx.workDir).record}`);
+    return follow(rec);
+  }
+  const run: SlurmRun = {
+    workspaceRoot: WORKSPACE_ROOT,
+    workDir: ctx.workDir,
+    k: ctx.config.folds.k,
+    name: ctx.config.name,
+    env: runEnv(ctx, backend),
+    node: process.execPath,
+    stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
+    outDir,
+  };
+  const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m) });
+  if (flags.detach) {
+    for (const line of detachMessage(rec)) log('slurm', line);
+    log('slurm', `reattach: ${followCommandHint()}`);
+    return;
+  }
+  return follow(rec);
+}
+
+/** Writes the Kubernetes manifests for the run into `<out>/k8s/pipeline.yaml`. */
+export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string }): void {
+  const gpus = opts.gres ? Number(/^gpu(?::[^:]+)?:(\d+)$/.exec(opts.gres)?.[1] ?? NaN) : 0;
+  if (!Number.isInteger(gpus)) throw new UserError(`--gres must read gpu:<n> (or gpu:<type>:<n>) for --emit k8s, got "${opts.gres}"`);
+  const mountPath = '/workspace';
+  // Paths inside the pods: the workspace is the volume, mounted at /workspace.
+  const inPod = (p: string) => {
+    const rel = relative(WORKSPACE_ROOT, p);
+    if (rel.startsWith('..')) throw new UserError(`${p} is outside the workspace; with --emit k8s the config, data and --out must live in the workspace (the shared volume)`);
+    return `${mountPath}/${rel}`;
+  };
+  const env: Record<string, string> = {
+    TGS_CONFIG: inPod(ctx.configPath),
+    TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
+    ...(ctx.synthetic ? {} : { TGS_DATA: inPod(ctx.dataDir) }),
+    ...(backend ? { TGS_BACKEND: backend } : {}),
+  };
+  const path = join(outDir, 'k8s', 'pipeline.yaml');
+  mkdirSync(join(outDir, 'k8s'), { recursive: true });
+  atomicWriteFile(
+    path,
+    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? 'node:20-bookworm', claim: opts.claim ?? 'tgs-workspace', mountPath, env, outDir: inPod(outDir), gpusPerFold: gpus }),
+  );
+  log('k8s', `wrote ${path}: a data + folds Job, an Indexed Job of ${ctx.config.folds.k} folds and a final Job; apply them in the order its header says`);
+}

@@ -1,0 +1,125 @@
+/**
+ * The three stages a cluster runs, each an entry point of `apps/pipeline/src/stage.ts`:
+ *
+ *   prepare  data and folds (`nx run pipeline:folds`)
+ *   fold     one fold's `train-fold-k` then `predict-fold-k`, the fold from `--fold`, Slurm's
+ *            SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
+ *   final    checks every fold finished, then ensemble → tune → submit → report
+ *
+ * Each stage runs its targets through Nx with `--excludeTaskDependencies`: the stages before it
+ * ran in earlier jobs, and re-running them from every array task would race on the shared work
+ * directory.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+import { predictionPaths } from '@tgs/predict';
+import { foldResultPath } from '@tgs/train';
+import { clusterPaths } from './paths';
+
+export type Stage = 'prepare' | 'fold' | 'final';
+export const STAGES: readonly Stage[] = ['prepare', 'fold', 'final'];
+
+export interface StageContext {
+  workspaceRoot: string;
+  workDir: string;
+  /** folds.k of the run's config. */
+  k: number;
+  /** Runs `nx <args>` in the workspace; returns its exit code (injectable for tests). */
+  nx?: (args: string[], env: NodeJS.ProcessEnv) => number | null;
+  env?: NodeJS.ProcessEnv;
+  log: (msg: string) => void;
+}
+
+/** The fold of this task: an explicit `--fold`, else the scheduler's array index. */
+export function foldFromEnv(flag: string | undefined, k: number, env: NodeJS.ProcessEnv = process.env): number {
+  const [value, source] =
+    flag !== undefined ? [flag, '--fold'] : env.SLURM_ARRAY_TASK_ID !== undefined ? [env.SLURM_ARRAY_TASK_ID, 'SLURM_ARRAY_TASK_ID'] : [env.JOB_COMPLETION_INDEX, 'JOB_COMPLETION_INDEX'];
+  if (value === undefined) throw new UserError('the fold stage needs --fold <k>, or SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX from the scheduler');
+  if (!/^\d+$/.test(value) || Number(value) >= k) throw new UserError(`${source} must be a fold in 0..${k - 1} (folds.k = ${k}), got "${value}"`);
+  return Number(value);
+}
+
+/** Which folds have both their training result and their predictions on disk. */
+export function finishedFolds(workDir: string, k: number): { fold: number; finished: boolean; missing?: string }[] {
+  return Array.from({ length: k }, (_, fold) => {
+    const dir = join(workDir, `fold-${fold}`);
+    for (const path of [foldResultPath(dir), predictionPaths(dir).meta]) {
+      if (!existsSync(path)) return { fold, finished: false, missing: path };
+    }
+    return { fold, finished: true };
+  });
+}
+
+/**
+ * What the final job checks before it ensembles: the folds file, and every fold's result and
+ * predictions. The error names each unfinished fold and its log file.
+ */
+export function checkFoldsFinished(workDir: string, k: number): void {
+  const paths = clusterPaths(workDir);
+  if (!existsSync(join(workDir, 'folds.csv'))) throw new UserError(`the data and folds job did not finish (no ${join(workDir, 'folds.csv')}): see ${paths.log('prepare')}`);
+  const unfinished = finishedFolds(workDir, k).filter((f) => !f.finished);
+  if (unfinished.length > 0) {
+    throw new UserError(unfinished.map((f) => `fold ${f.fold} did not finish (no ${f.missing}): see ${paths.foldLog(f.fold)}`).join('; '));
+  }
+}
+
+function defaultNx(root: string): (args: string[], env: NodeJS.ProcessEnv) => number | null {
+  return (args, env) => spawnSync(join(root, 'node_modules', '.bin', 'nx'), args, { cwd: root, env, stdio: 'inherit' }).status;
+}
+
+/**
+ * The environment of Nx inside a job: no daemon, no cloud, and a workspace-data folder of its own
+ * on the node's local disk (Nx's project-graph and cache database are not safe to share between
+ * processes on several machines). With a private database Nx's cache could not be hit anyway, so
+ * it is skipped: finished folds and stages are skipped by their artifacts' fingerprints instead.
+ */
+export function nxJobEnv(env: NodeJS.ProcessEnv, jobTag: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {
+    ...env,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_SKIP_NX_CACHE: 'true',
+    NX_WORKSPACE_DATA_DIRECTORY: join(tmpdir(), `tgs-nx-${jobTag}`),
+  };
+  // GPU placement comes from the scheduler here, not from a one-machine --gpus plan.
+  delete out.TGS_GPUS;
+  return out;
+}
+
+function jobTag(env: NodeJS.ProcessEnv): string {
+  const id = env.SLURM_JOB_ID ?? env.HOSTNAME ?? 'local';
+  return `${id}-${process.pid}`;
+}
+
+function runTargets(ctx: StageContext, targets: string[], exclude: boolean): void {
+  const env = nxJobEnv(ctx.env ?? process.env, jobTag(ctx.env ?? process.env));
+  const nx = ctx.nx ?? defaultNx(ctx.workspaceRoot);
+  for (const target of targets) {
+    ctx.log(`nx run pipeline:${target}`);
+    const args = ['run', `pipeline:${target}`, '--output-style=stream', ...(exclude ? ['--excludeTaskDependencies'] : [])];
+    const status = nx(args, env);
+    if (status !== 0) throw new UserError(`pipeline:${target} failed (nx exit code ${status}); its error is above in this log`);
+  }
+}
+
+/** Data and folds. */
+export function runPrepareStage(ctx: StageContext): void {
+  runTargets(ctx, ['folds'], false);
+}
+
+/** One fold: both training stages, then its OOF and test predictions. */
+export function runFoldStage(ctx: StageContext, fold: number): void {
+  if (!existsSync(join(ctx.workDir, 'folds.csv'))) {
+    throw new UserError(`${join(ctx.workDir, 'folds.csv')} is missing: the data and folds job has not finished (see ${clusterPaths(ctx.workDir).log('prepare')})`);
+  }
+  runTargets(ctx, [`train-fold-${fold}`, `predict-fold-${fold}`], true);
+}
+
+/** Every fold finished → ensemble, tune, submit, report. */
+export function runFinalStage(ctx: StageContext): void {
+  checkFoldsFinished(ctx.workDir, ctx.k);
+  runTargets(ctx, ['ensemble', 'tune', 'submit', 'report'], true);
+}
