@@ -6,9 +6,10 @@
  *            SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
  *   final    checks every fold finished, then ensemble → tune → submit → report
  *
- * Each stage runs its targets through Nx with `--excludeTaskDependencies`: the stages before it
- * ran in earlier jobs, and re-running them from every array task would race on the shared work
- * directory.
+ * Each stage runs its targets in one Nx invocation with `--excludeTaskDependencies`: Nx still
+ * orders the targets it is given (predict after train), but does not re-run the stages before
+ * them, which ran in earlier jobs (re-running them from every array task would race on the shared
+ * work directory).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -97,12 +98,10 @@ function jobTag(env: NodeJS.ProcessEnv): string {
 function runTargets(ctx: StageContext, targets: string[], exclude: boolean): void {
   const env = nxJobEnv(ctx.env ?? process.env, jobTag(ctx.env ?? process.env));
   const nx = ctx.nx ?? defaultNx(ctx.workspaceRoot);
-  for (const target of targets) {
-    ctx.log(`nx run pipeline:${target}`);
-    const args = ['run', `pipeline:${target}`, '--output-style=stream', ...(exclude ? ['--excludeTaskDependencies'] : [])];
-    const status = nx(args, env);
-    if (status !== 0) throw new UserError(`pipeline:${target} failed (nx exit code ${status}); its error is above in this log`);
-  }
+  const args = exclude ? ['run-many', '--projects=pipeline', `--targets=${targets.join(',')}`, '--excludeTaskDependencies'] : ['run', `pipeline:${targets[0]}`];
+  ctx.log(`nx ${args.join(' ')}`);
+  const status = nx([...args, '--output-style=stream'], env);
+  if (status !== 0) throw new UserError(`${targets.map((t) => `pipeline:${t}`).join(', ')} failed (nx exit code ${status}); the step's error is above in this log`);
 }
 
 /** Data and folds. */
