@@ -23,8 +23,17 @@ for bin in munged slurmctld slurmd sinfo; do
   command -v "$bin" >/dev/null || die "$bin not found: apt-get install -y slurm-wlm munge"
 done
 
-running() { pgrep -x "$1" >/dev/null 2>&1; }
 pidfile() { case $1 in munged) echo /run/munge/munged.pid ;; *) echo "/run/$1.pid" ;; esac; }
+# Whether the daemon of that pid file is alive (a killed one may linger as a zombie, or leave its pid file).
+running() {
+  local f pid
+  f=$(pidfile "$1")
+  [[ -s $f ]] || return 1
+  pid=$(cat "$f")
+  [[ -r /proc/$pid/stat ]] || return 1
+  [[ $(awk '{ print $3 }' "/proc/$pid/stat") != Z ]] && [[ $(cat "/proc/$pid/comm") == "$1" ]]
+}
+munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 # Stops a daemon by the pid in its pid file (never by name: other processes may share it).
 stop_daemon() {
   local f pid
@@ -51,10 +60,12 @@ if [[ ! -s /etc/munge/munge.key ]]; then
   chown munge:munge /etc/munge/munge.key
   chmod 0400 /etc/munge/munge.key
 fi
-if ! running munged; then
-  su -s /bin/sh munge -c 'munged' 2>/dev/null || munged --force
+if ! munge_ok; then
+  # --force: a munged killed earlier leaves its socket and lock behind.
+  su -s /bin/sh munge -c 'munged --force' 2>/dev/null || munged --force
+  for _ in $(seq 50); do munge_ok && break; sleep 0.1; done
 fi
-munge -n | unmunge >/dev/null || die "munge does not work (see /var/log/munge/munged.log)"
+munge_ok || die "munge does not work (see /var/log/munge/munged.log)"
 
 # slurm.conf, sized to this machine.
 cpus=$(nproc)

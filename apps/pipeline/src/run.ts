@@ -87,6 +87,9 @@ export async function run(argv: string[]): Promise<void> {
   if (values.emit !== undefined && values.emit !== 'k8s') throw new UserError(`--emit supports k8s, got "${values.emit}"`);
   if (values.emit && values.slurm) throw new UserError('--emit k8s and --slurm exclude each other');
   if (values.detach && values.follow) throw new UserError('--detach and --follow exclude each other');
+  const k8sOnly = (['image', 'claim'] as const).find((f) => values[f] !== undefined);
+  if (k8sOnly && !values.emit) throw new UserError(`--${k8sOnly} needs --emit k8s`);
+  if (values.gpus !== undefined && (values.slurm || values.emit)) throw new UserError('--gpus spreads folds over the GPUs of this machine; on a cluster ask for them with --gres gpu:1');
   if (values.emit) return emitK8s(ctx, values.backend, outDir, values);
   if (values.slurm) return runOnSlurm(ctx, values.backend, outDir, values);
   // A Slurm run still using this work directory would be corrupted by a local one.

@@ -44,3 +44,5 @@ export {
 export type { FollowOptions, JobStatus, SlurmIo, SlurmOptions, SlurmRun, SubmittedRun } from './slurm';
 export { dnsName, k8sJobs, k8sManifest, toYaml } from './k8s';
 export type { K8sOptions } from './k8s';
+export { CUDA_LIBRARIES, defaultProbes, doctorLines, findLibraries, nativeKernelStatusProbe, probeBackends } from './doctor';
+export type { BackendProbe, DoctorProbes, NativeKernelState } from './doctor';

@@ -12,7 +12,7 @@
  * work directory).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
@@ -100,7 +100,12 @@ function runTargets(ctx: StageContext, targets: string[], exclude: boolean): voi
   const nx = ctx.nx ?? defaultNx(ctx.workspaceRoot);
   const args = exclude ? ['run-many', '--projects=pipeline', `--targets=${targets.join(',')}`, '--excludeTaskDependencies'] : ['run', `pipeline:${targets[0]}`];
   ctx.log(`nx ${args.join(' ')}`);
-  const status = nx([...args, '--output-style=stream'], env);
+  let status: number | null;
+  try {
+    status = nx([...args, '--output-style=stream'], env);
+  } finally {
+    rmSync(env.NX_WORKSPACE_DATA_DIRECTORY as string, { recursive: true, force: true });
+  }
   if (status !== 0) throw new UserError(`${targets.map((t) => `pipeline:${t}`).join(', ')} failed (nx exit code ${status}); the step's error is above in this log`);
 }
 
