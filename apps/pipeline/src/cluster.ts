@@ -23,15 +23,18 @@ import { StepContext, WORKSPACE_ROOT } from './context';
 export interface ClusterFlags extends SlurmOptions {
   detach?: boolean;
   follow?: boolean;
+  /** Native kernel threads per job; without it a fold task uses its --cpus-per-task. */
+  threads?: string;
 }
 
 /** TGS_* settings every job exports (absolute paths: jobs may start elsewhere). */
-function runEnv(ctx: StepContext, backend: string | undefined): Record<string, string> {
+function runEnv(ctx: StepContext, backend: string | undefined, threads: string | undefined): Record<string, string> {
   return {
     TGS_CONFIG: ctx.configPath,
     TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
     ...(ctx.synthetic ? {} : { TGS_DATA: ctx.dataDir }),
     ...(backend ? { TGS_BACKEND: backend } : {}),
+    ...(threads ? { TGS_THREADS: threads } : {}),
   };
 }
 
@@ -62,7 +65,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     workDir: ctx.workDir,
     k: ctx.config.folds.k,
     name: ctx.config.name,
-    env: runEnv(ctx, backend),
+    env: runEnv(ctx, backend, flags.threads),
     node: process.execPath,
     stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
     outDir,

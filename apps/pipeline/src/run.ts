@@ -19,7 +19,7 @@ import { resolveContext, WORKSPACE_ROOT } from './context';
 import { publishOutputs } from './publish';
 
 const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>]\n' +
-  '       [--slurm [--partition P] [--gres gpu:1] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
+  '       [--slurm [--partition P] [--gres gpu:1] [--cpus-per-task N] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
@@ -50,6 +50,7 @@ export async function run(argv: string[]): Promise<void> {
         gres: { type: 'string' },
         time: { type: 'string' },
         account: { type: 'string' },
+        'cpus-per-task': { type: 'string' },
         detach: { type: 'boolean' },
         follow: { type: 'boolean' },
         emit: { type: 'string' },
@@ -82,7 +83,7 @@ export async function run(argv: string[]): Promise<void> {
   if (split.capped) log('pipeline', `threads capped at ${split.threads}: ${split.parallel} fold processes share ${cores} cores`);
   const parallel = String(split.parallel);
   const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
-  const slurmOnly = (['partition', 'time', 'account', 'detach', 'follow'] as const).filter((f) => values[f] !== undefined);
+  const slurmOnly = (['partition', 'time', 'account', 'cpus-per-task', 'detach', 'follow'] as const).filter((f) => values[f] !== undefined);
   if (!values.slurm && slurmOnly.length > 0) throw new UserError(`--${slurmOnly[0]} needs --slurm`);
   if (values.emit !== undefined && values.emit !== 'k8s') throw new UserError(`--emit supports k8s, got "${values.emit}"`);
   if (values.emit && values.slurm) throw new UserError('--emit k8s and --slurm exclude each other');
@@ -91,7 +92,11 @@ export async function run(argv: string[]): Promise<void> {
   if (k8sOnly && !values.emit) throw new UserError(`--${k8sOnly} needs --emit k8s`);
   if (values.gpus !== undefined && (values.slurm || values.emit)) throw new UserError('--gpus spreads folds over the GPUs of this machine; on a cluster ask for them with --gres gpu:1');
   if (values.emit) return emitK8s(ctx, values.backend, outDir, values);
-  if (values.slurm) return runOnSlurm(ctx, values.backend, outDir, values);
+  if (values.slurm) {
+    const cpus = values['cpus-per-task'];
+    if (cpus !== undefined && !/^[1-9]\d*$/.test(cpus)) throw new UserError(`--cpus-per-task must be a positive integer, got "${cpus}"`);
+    return runOnSlurm(ctx, values.backend, outDir, { ...values, cpusPerTask: cpus === undefined ? undefined : Number(cpus) });
+  }
   // A Slurm run still using this work directory would be corrupted by a local one.
   assertNoActiveRun(ctx.workDir);
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });

@@ -101,7 +101,7 @@ describe('Slurm', () => {
     for (const [, rle] of rows.slice(1)) expect(decodeRle(rle ?? '', SIZE, SIZE)).toHaveLength(SIZE * SIZE);
     const summary = JSON.parse(readFileSync(join(reference.out, 'report', 'summary.json'), 'utf8'));
     expect(summary.folds).toHaveLength(2);
-    expect(summary.folds.map((f: { device: string }) => f.device)).toEqual(['wasm', 'wasm']);
+    for (const f of summary.folds) expect(f.device).toMatch(/^wasm/);
   }, 300_000);
 
   it('a fold cancelled mid-training fails the final job naming it; resubmitted, it resumes to the uninterrupted result', async () => {

@@ -15,16 +15,18 @@ function probes(patch: Partial<DoctorProbes> = {}): DoctorProbes {
     backends: async () => [
       { candidate: 'tensorflow-gpu', ok: false, reason: '@tensorflow/tfjs-node-gpu is not installed' },
       { candidate: 'tensorflow', ok: false, reason: '@tensorflow/tfjs-node is not installed' },
+      { candidate: 'wasm+native', ok: false, reason: 'the native addon is not built (no oneDNN headers)' },
       { candidate: 'wasm', ok: true },
       { candidate: 'cpu', ok: true },
     ],
-    nativeKernels: () => undefined,
+    nativeKernels: () => ({ available: false, reason: 'the native addon is not built (no oneDNN headers)', threads: 1 }),
     gpus: () => ({ gpus: [], reason: 'nvidia-smi -L not found' }),
     ldconfig: () => '',
     fileExists: () => false,
     gpuBackendInstalled: () => false,
     env: {},
     cores: 2,
+    folds: 4,
     ...patch,
   };
 }
@@ -45,12 +47,13 @@ describe('doctorLines', () => {
   it('on a CPU-only machine: why the native backends do not load, no GPUs, no CUDA, the wasm choice', async () => {
     const lines = await doctorLines(probes());
     expect(lines).toEqual([
-      'backends: tensorflow-gpu no (@tensorflow/tfjs-node-gpu is not installed); tensorflow no (@tensorflow/tfjs-node is not installed); wasm loads; cpu loads',
-      'native CPU kernels: not in this build (the wasm backend uses XNNPACK plus our training kernels)',
+      'backends: tensorflow-gpu no (@tensorflow/tfjs-node-gpu is not installed); tensorflow no (@tensorflow/tfjs-node is not installed); wasm+native no (the native addon is not built (no oneDNN headers)); wasm loads; cpu loads',
+      'native CPU kernels: off (the native addon is not built (no oneDNN headers))',
       'GPUs: none (nvidia-smi -L not found)',
       `CUDA 11 / cuDNN 8 libraries (for tensorflow-gpu): 0/${CUDA_LIBRARIES.length} found; missing ${CUDA_LIBRARIES.join(', ')} — searched LD_LIBRARY_PATH and the ldconfig cache`,
-      'threads: 2 core(s) available; libuv pool 4 (default); wasm runs single-threaded in Node',
-      'pipeline would choose: backend wasm (auto), --parallel 2, no GPUs (nvidia-smi -L not found)',
+      // 4 folds on 2 cores: 2 fold processes of 1 thread each.
+      "threads: 2 core(s) available; 2 fold process(es) x 1 native thread(s) for 4 folds; libuv pool 4 (default); tfjs's own wasm kernels run single-threaded in Node",
+      'pipeline would choose: backend wasm (auto), --parallel 2 --threads 1, no GPUs (nvidia-smi -L not found)',
     ]);
   });
 
@@ -60,6 +63,7 @@ describe('doctorLines', () => {
         backends: async () => [
           { candidate: 'tensorflow-gpu', ok: true },
           { candidate: 'tensorflow', ok: false, reason: 'not probed' },
+          { candidate: 'wasm+native', ok: true },
           { candidate: 'wasm', ok: true },
           { candidate: 'cpu', ok: true },
         ],
@@ -69,24 +73,27 @@ describe('doctorLines', () => {
         gpuBackendInstalled: () => true,
         env: { UV_THREADPOOL_SIZE: '16' },
         cores: 32,
+        folds: 5,
       }),
     );
-    expect(lines[1]).toBe('native CPU kernels: on (oneDNN 3.0.0), 8 thread(s)');
+    expect(lines[1]).toBe('native CPU kernels: on (oneDNN 3.0.0)');
     expect(lines[2]).toBe('GPUs: 2: 0 NVIDIA A100-SXM4-40GB, 1 NVIDIA A100-SXM4-40GB');
     expect(lines[3]).toMatch(/^CUDA 11 \/ cuDNN 8 libraries \(for tensorflow-gpu\): 2\/9 found \(\/usr\/lib\/x86_64-linux-gnu\/libcuda\.so\.1, \/usr\/local\/cuda-11\.2\/lib64\/libcudart\.so\.11\.0\); missing libcublas\.so\.11,/);
-    expect(lines[4]).toBe('threads: 32 core(s) available; libuv pool 16; wasm runs single-threaded in Node');
-    expect(lines[5]).toBe('pipeline would choose: backend tensorflow-gpu (auto), --parallel 32, GPUs 0, 1 (all that nvidia-smi lists)');
+    // 5 folds on 32 cores: 5 processes of floor(32 / 5) = 6 threads.
+    expect(lines[4]).toBe("threads: 32 core(s) available; 5 fold process(es) x 6 native thread(s) for 5 folds; libuv pool 16; tfjs's own wasm kernels run single-threaded in Node");
+    expect(lines[5]).toBe('pipeline would choose: backend tensorflow-gpu (auto), --parallel 5 --threads 6, GPUs 0, 1 (all that nvidia-smi lists)');
   });
 
   it('follows TGS_BACKEND, and says when the forced backend does not load', async () => {
-    expect((await doctorLines(probes({ env: { TGS_BACKEND: 'cpu' } }))).at(-1)).toBe('pipeline would choose: backend cpu (cpu from TGS_BACKEND), --parallel 2, no GPUs (backend cpu)');
+    expect((await doctorLines(probes({ env: { TGS_BACKEND: 'cpu' } }))).at(-1)).toBe('pipeline would choose: backend cpu (cpu from TGS_BACKEND), --parallel 2 --threads 1, no GPUs (backend cpu)');
     expect((await doctorLines(probes({ env: { TGS_BACKEND: 'tensorflow' } }))).at(-1)).toMatch(/^pipeline would choose: no backend: tensorflow does not load/);
     expect((await doctorLines(probes({ env: { TGS_BACKEND: 'gpu' } }))).at(-1)).toMatch(/^pipeline would choose: nothing — TGS_BACKEND: unknown backend "gpu"/);
   });
 
-  it('says when the native kernels are off and why', async () => {
-    const lines = await doctorLines(probes({ nativeKernels: () => ({ available: false, reason: 'the addon is not built', threads: 2 }) }));
-    expect(lines[1]).toBe('native CPU kernels: off (the addon is not built); 2 thread(s)');
+  it('follows TGS_THREADS and the config the way the pipeline splits the cores', async () => {
+    // 8 cores, 4 threads asked: 2 fold processes of 4 threads.
+    expect((await doctorLines(probes({ cores: 8, env: { TGS_THREADS: '4' } }))).at(-1)).toMatch(/--parallel 2 --threads 4,/);
+    expect((await doctorLines(probes({ cores: 8, configThreads: 8 }))).at(-1)).toMatch(/--parallel 1 --threads 8,/);
   });
 });
 
@@ -94,7 +101,7 @@ describe('probeBackends', () => {
   it('loads each backend for real on this machine and explains each that does not load', async () => {
     const before = tf.memory().numTensors;
     const result = await probeBackends();
-    expect(result.map((r) => r.candidate)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(result.map((r) => r.candidate)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm+native', 'wasm', 'cpu']);
     expect(result.find((r) => r.candidate === 'cpu')?.ok).toBe(true);
     for (const r of result) if (!r.ok) expect(r.reason).toMatch(/\S/);
     expect(result.find((r) => r.candidate === 'tensorflow-gpu')?.reason ?? '').not.toMatch(/^backend "/);

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { BACKEND_CHOICES, BackendChoice, resolveBackendChoice, setupBackend } from '@tgs/backend';
+import { BACKEND_CHOICES, BackendChoice, nativeKernelStatus, resolveBackendChoice, resolveThreads, setupBackend, splitCores } from '@tgs/backend';
 import { defaultExec, Exec } from './exec';
 import { detectGpus, GpuDetection, gpuBackendInstalled, resolveGpus } from './gpus';
 
@@ -48,8 +48,7 @@ export const CUDA_LIBRARIES = [
 export interface DoctorProbes {
   /** Tries each backend in the auto order (the default loads them for real, in this process). */
   backends: () => Promise<BackendProbe[]>;
-  /** undefined when this build has no native CPU kernels to report on. */
-  nativeKernels: () => NativeKernelState | undefined;
+  nativeKernels: () => NativeKernelState;
   gpus: () => GpuDetection;
   /** `ldconfig -p` output (the dynamic loader's cache); '' when unavailable. */
   ldconfig: () => string;
@@ -57,6 +56,9 @@ export interface DoctorProbes {
   gpuBackendInstalled: () => boolean;
   env: NodeJS.ProcessEnv;
   cores: number;
+  /** folds.k and compute.threads of the run's config (TGS_CONFIG, default preset). */
+  folds: number;
+  configThreads?: number | 'auto';
 }
 
 /** Loads each backend in turn; once tensorflow-gpu loads, tfjs-node is not loaded beside it (both register 'tensorflow'). */
@@ -79,18 +81,17 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   return out;
 }
 
-/**
- * The native-kernel line, in one place: this build of the backend lib does not export a status
- * for native CPU kernels yet, so the probe answers undefined.
- */
-export function nativeKernelStatusProbe(): NativeKernelState | undefined {
-  return undefined;
+/** The native (oneDNN) CPU kernels' state, as the backend lib reports it: the one place the doctor reads it. */
+export function nativeKernelStatusProbe(): NativeKernelState {
+  return nativeKernelStatus();
 }
 
-export function defaultProbes(exec: Exec = defaultExec): DoctorProbes {
+export function defaultProbes(config: { folds: number; threads?: number | 'auto' }, exec: Exec = defaultExec): DoctorProbes {
   return {
     backends: probeBackends,
     nativeKernels: nativeKernelStatusProbe,
+    folds: config.folds,
+    configThreads: config.threads,
     gpus: () => detectGpus(exec),
     ldconfig: () => {
       const res = exec('ldconfig', ['-p']);
@@ -119,10 +120,9 @@ export function findLibraries(names: readonly string[], ldLibraryPath: string | 
   });
 }
 
-function nativeLine(state: NativeKernelState | undefined): string {
-  if (!state) return 'native CPU kernels: not in this build (the wasm backend uses XNNPACK plus our training kernels)';
-  if (!state.available) return `native CPU kernels: off (${state.reason ?? 'not built'}); ${state.threads} thread(s)`;
-  return `native CPU kernels: on${state.version ? ` (oneDNN ${state.version})` : ''}, ${state.threads} thread(s)`;
+function nativeLine(state: NativeKernelState): string {
+  if (!state.available) return `native CPU kernels: off (${state.reason ?? 'not built'})`;
+  return `native CPU kernels: on${state.version ? ` (oneDNN ${state.version})` : ''}`;
 }
 
 /** The doctor's lines. */
@@ -145,8 +145,15 @@ export async function doctorLines(probes: DoctorProbes): Promise<string[]> {
       ' — searched LD_LIBRARY_PATH and the ldconfig cache',
   );
 
+  // As `npm run pipeline` splits the cores between fold processes and native threads.
+  let threadsReq: number | 'auto' | undefined = probes.configThreads;
+  if (probes.env.TGS_THREADS !== undefined && probes.env.TGS_THREADS.trim() !== '') threadsReq = resolveThreads(undefined, probes.env);
+  const split = splitCores(probes.cores, probes.folds, { threads: threadsReq });
   const pool = probes.env.UV_THREADPOOL_SIZE;
-  lines.push(`threads: ${probes.cores} core(s) available; libuv pool ${pool ?? '4 (default)'}; wasm runs single-threaded in Node`);
+  lines.push(
+    `threads: ${probes.cores} core(s) available; ${split.parallel} fold process(es) x ${split.threads} native thread(s) for ${probes.folds} folds; ` +
+      `libuv pool ${pool ?? '4 (default)'}; tfjs's own wasm kernels run single-threaded in Node`,
+  );
 
   let choice: { choice: BackendChoice; source: string };
   try {
@@ -160,6 +167,6 @@ export async function doctorLines(probes: DoctorProbes): Promise<string[]> {
   // As the pipeline decides: from the requested backend, not the one this process ended up with.
   const plan = resolveGpus(undefined, { backend: choice.choice, gpuBackendInstalled: probes.gpuBackendInstalled, detect: () => gpus });
   const backendText = chosen ? `backend ${chosen.candidate} (${choice.choice === 'auto' ? 'auto' : `${choice.choice} from TGS_BACKEND`})` : `no backend: ${choice.choice} does not load`;
-  lines.push(`pipeline would choose: ${backendText}, --parallel ${Math.max(1, probes.cores)}, ${plan.reason}`);
+  lines.push(`pipeline would choose: ${backendText}, --parallel ${split.parallel} --threads ${split.threads}, ${plan.reason}`);
   return lines;
 }

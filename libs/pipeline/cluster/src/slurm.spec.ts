@@ -120,11 +120,11 @@ describe('job scripts and sbatch arguments', () => {
   });
 
   it('submits an array of k tasks after the data job and a final job after every task', () => {
-    const args = sbatchArgs(runIn('/w'), { partition: 'gpu', gres: 'gpu:1', time: '4:00:00', account: 'lab' }, { prepare: '10', folds: '11' });
+    const args = sbatchArgs(runIn('/w'), { partition: 'gpu', gres: 'gpu:1', time: '4:00:00', account: 'lab', cpusPerTask: 4 }, { prepare: '10', folds: '11' });
     expect(args.prepare).toEqual(expect.arrayContaining(['--parsable', '--partition=gpu', '--account=lab', '--time=4:00:00', '--output=/w/slurm/prepare.log', '--open-mode=append']));
     expect(args.prepare).not.toContain('--gres=gpu:1'); // data and folds need no GPU
     expect(args.prepare.at(-1)).toBe('/w/slurm/prepare.sbatch');
-    expect(args.folds).toEqual(expect.arrayContaining(['--array=0-2', '--dependency=afterok:10', '--kill-on-invalid-dep=yes', '--requeue', '--gres=gpu:1', '--output=/w/slurm/fold-%a.log']));
+    expect(args.folds).toEqual(expect.arrayContaining(['--array=0-2', '--dependency=afterok:10', '--kill-on-invalid-dep=yes', '--requeue', '--gres=gpu:1', '--cpus-per-task=4', '--output=/w/slurm/fold-%a.log']));
     expect(args.final).toEqual(expect.arrayContaining(['--dependency=afterany:11', '--output=/w/slurm/final.log']));
     expect(sbatchArgs(runIn('/w'), {}).folds.some((a) => a.startsWith('--partition') || a.startsWith('--gres'))).toBe(false);
   });

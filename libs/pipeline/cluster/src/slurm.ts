@@ -27,6 +27,8 @@ export interface SlurmOptions {
   /** Time limit of each job, in sbatch's formats ("30", "4:00:00", "1-00:00:00"). */
   time?: string;
   account?: string;
+  /** CPUs of each fold task (`--cpus-per-task`); its native kernels use that many threads. */
+  cpusPerTask?: number;
 }
 
 /** What every job needs to run a stage of this pipeline. */
@@ -71,6 +73,8 @@ export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): s
     'set -eo pipefail',
     `cd ${shellQuote(run.workspaceRoot)}`,
     ...env,
+    // Native kernel threads follow the task's CPUs unless the run set them.
+    'if [ -n "${SLURM_CPUS_PER_TASK:-}" ] && [ -z "${TGS_THREADS:-}" ]; then export TGS_THREADS="$SLURM_CPUS_PER_TASK"; fi',
     // A requeued or resubmitted job appends to the same log; this line tells the attempts apart.
     `echo "[slurm] $(date -u +%Y-%m-%dT%H:%M:%SZ) job \${SLURM_JOB_ID}\${SLURM_ARRAY_TASK_ID:+ (array task \${SLURM_ARRAY_TASK_ID})} on $(hostname), restart \${SLURM_RESTART_COUNT:-0}"`,
     `exec ${shellQuote(run.node)} --import tsx ${shellQuote(run.stageScript)} ${stage}${args}`,
@@ -102,6 +106,7 @@ export function sbatchArgs(run: SlurmRun, opts: SlurmOptions, deps: { prepare?: 
       '--kill-on-invalid-dep=yes',
       '--requeue',
       ...(opts.gres ? [`--gres=${opts.gres}`] : []),
+      ...(opts.cpusPerTask ? [`--cpus-per-task=${opts.cpusPerTask}`] : []),
       `--output=${paths.foldLogPattern}`,
       paths.script('fold'),
     ],

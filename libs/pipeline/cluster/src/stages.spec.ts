@@ -84,9 +84,9 @@ describe('stages', () => {
     expect(r.runs).toHaveLength(0);
     finishFold(1);
     runFinalStage(ctx(r.nx));
-    expect(r.runs.map((x) => x.args[2])).toEqual(['--targets=ensemble,tune,submit,report']);
+    expect(r.runs.map((x) => x.args[2])).toEqual(['--targets=ensemble,tune,submit,bundle,report']);
     const failing = recorder(1);
-    expect(() => runFinalStage(ctx(failing.nx))).toThrow('pipeline:ensemble, pipeline:tune, pipeline:submit, pipeline:report failed (nx exit code 1)');
+    expect(() => runFinalStage(ctx(failing.nx))).toThrow('pipeline:ensemble, pipeline:tune, pipeline:submit, pipeline:bundle, pipeline:report failed (nx exit code 1)');
   });
 
   it('nxJobEnv keeps the run settings', () => {

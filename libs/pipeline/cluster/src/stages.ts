@@ -4,7 +4,7 @@
  *   prepare  data and folds (`nx run pipeline:folds`)
  *   fold     one fold's `train-fold-k` then `predict-fold-k`, the fold from `--fold`, Slurm's
  *            SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
- *   final    checks every fold finished, then ensemble → tune → submit → report
+ *   final    checks every fold finished, then ensemble → tune → submit, bundle → report
  *
  * Each stage runs its targets in one Nx invocation with `--excludeTaskDependencies`: Nx still
  * orders the targets it is given (predict after train), but does not re-run the stages before
@@ -122,8 +122,8 @@ export function runFoldStage(ctx: StageContext, fold: number): void {
   runTargets(ctx, [`train-fold-${fold}`, `predict-fold-${fold}`], true);
 }
 
-/** Every fold finished → ensemble, tune, submit, report. */
+/** Every fold finished → ensemble, tune, submit and bundle, report. */
 export function runFinalStage(ctx: StageContext): void {
   checkFoldsFinished(ctx.workDir, ctx.k);
-  runTargets(ctx, ['ensemble', 'tune', 'submit', 'report'], true);
+  runTargets(ctx, ['ensemble', 'tune', 'submit', 'bundle', 'report'], true);
 }
