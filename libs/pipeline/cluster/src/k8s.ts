@@ -80,7 +80,7 @@ function job(opts: K8sOptions, stage: string, spec: Record<string, Yaml>, extraA
 export function k8sJobs(opts: K8sOptions): { prepare: Yaml; folds: Yaml; final: Yaml } {
   return {
     prepare: job(opts, 'prepare', { backoffLimit: 2 }),
-    folds: job(opts, 'fold', { completionMode: 'Indexed', completions: opts.k, parallelism: opts.k, backoffLimitPerIndex: 2, backoffLimit: 2 * opts.k }, [], opts.gpusPerFold),
+    folds: job(opts, 'fold', { completionMode: 'Indexed', completions: opts.k, parallelism: opts.k, backoffLimit: 2 * opts.k }, [], opts.gpusPerFold),
     final: job(opts, 'final', { backoffLimit: 1 }, ['--out', opts.outDir]),
   };
 }
