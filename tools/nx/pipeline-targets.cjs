@@ -36,6 +36,7 @@ function step(name, { extraInputs = [], ...extra } = {}) {
       { env: 'TGS_CONFIG' },
       { env: 'TGS_BACKEND' },
       { env: 'TGS_WORK' },
+      { env: 'TGS_SET' },
       ...extraInputs,
     ],
     ...extra,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, PipelineConfig, resolveConfigPath } from '@tgs/config';
+import { loadConfig, overridesFromEnv, PipelineConfig, resolveConfigPath } from '@tgs/config';
 import { UserError } from '@tgs/io';
 
 /** The workspace root (this file is apps/pipeline/src/context.ts). */
@@ -15,7 +15,7 @@ export const CACHE_DIR = join(WORKSPACE_ROOT, 'data', 'cache');
 
 /**
  * What every step needs to know, from flags first, then the environment the `npm run pipeline`
- * wrapper sets for the Nx targets (TGS_CONFIG, TGS_DATA, TGS_WORK), then defaults.
+ * wrapper sets for the Nx targets (TGS_CONFIG, TGS_DATA, TGS_WORK, TGS_SET), then defaults.
  */
 export interface StepContext {
   configPath: string;
@@ -35,11 +35,13 @@ export interface ContextFlags {
   work?: string;
   backend?: string;
   threads?: string;
+  /** `--set key.path=value` overrides, applied after those of TGS_SET. */
+  set?: string[];
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
   const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG, WORKSPACE_ROOT);
-  const config = loadConfig(configPath);
+  const config = loadConfig(configPath, { sets: [...overridesFromEnv(env), ...(flags.set ?? [])] });
   const dataArg = flags.data ?? env.TGS_DATA;
   const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
   // TGS_WORK (set for Nx targets) is relative to the workspace root, like the targets' outputs.

@@ -10,7 +10,7 @@ import { runCli, UserError } from '@tgs/io';
 import { resolveContext } from './context';
 import * as steps from './steps';
 
-const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>]`;
+const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>] [--set <key.path=value>]...`;
 
 export async function main(argv: string[]): Promise<void> {
   let parsed;
@@ -25,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
         fold: { type: 'string' },
         backend: { type: 'string' },
         threads: { type: 'string' },
+        set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -18,7 +18,7 @@ import { emitK8s, runOnSlurm } from './cluster';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { publishOutputs } from './publish';
 
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>]\n' +
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>] [--set <key.path=value>]...\n' +
   '       [--slurm [--partition P] [--gres gpu:1] [--cpus-per-task N] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
@@ -56,6 +56,7 @@ export async function run(argv: string[]): Promise<void> {
         emit: { type: 'string' },
         image: { type: 'string' },
         claim: { type: 'string' },
+        set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -67,7 +68,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   // Fail on bad input before any work starts.
-  const ctx = resolveContext({ config: values.config, data: values.data });
+  const ctx = resolveContext({ config: values.config, data: values.data, set: values.set });
   if (!ctx.synthetic) preflight(ctx.dataDir);
   if (values.backend) parseBackendChoice(values.backend, '--backend');
   for (const flag of ['parallel', 'threads'] as const) {
@@ -108,6 +109,9 @@ export async function run(argv: string[]): Promise<void> {
   else delete env.TGS_BACKEND;
   env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
   env.TGS_THREADS = String(split.threads);
+  // Every step applies the same overrides (TGS_SET first, then --set), and Nx hashes them.
+  const sets = [...(process.env.TGS_SET ? [process.env.TGS_SET] : []), ...(values.set ?? [])];
+  if (sets.length > 0) env.TGS_SET = sets.join(';');
   // Fold steps pin themselves to one of these devices (fold k on device k mod n).
   if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');
   else delete env[GPUS_ENV];

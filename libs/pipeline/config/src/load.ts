@@ -1,7 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '@tgs/io';
+import { applyOverrides, readConfigTree } from './compose';
 import { configSchema, PipelineConfig } from './schema';
+
+/** The workspace root (this file is libs/pipeline/config/src/load.ts). */
+const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+
+/** A name in `"extends"`: a preset in configs/, else an experiment in experiments/. */
+export function namedConfigPath(name: string, workspaceRoot = WORKSPACE_ROOT): string | undefined {
+  for (const dir of ['configs', 'experiments']) {
+    const p = join(workspaceRoot, dir, `${name}.json`);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
 
 /** Names of the presets shipped in `configs/` (`smoke`, `cpu`, `gpu`). */
 export const PRESETS = ['smoke', 'cpu', 'gpu'] as const;
@@ -25,21 +38,21 @@ export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
   return cfg;
 }
 
-/** The file a `--config` value names: a preset name, or a path to a JSON file. */
+/** The file a `--config` value names: a preset (configs/) or experiment (experiments/) name, or a path to a JSON file. */
 export function resolveConfigPath(nameOrPath: string | undefined, workspaceRoot: string): string {
   const value = nameOrPath ?? DEFAULT_PRESET;
-  if ((PRESETS as readonly string[]).includes(value)) return join(workspaceRoot, 'configs', `${value}.json`);
-  return resolve(value);
+  const named = value.includes('/') || value.endsWith('.json') ? undefined : namedConfigPath(value, workspaceRoot);
+  return named ?? resolve(value);
 }
 
-/** Reads, parses and validates a config file once; every step calls this with the same file. */
-export function loadConfig(path: string): PipelineConfig {
+/**
+ * Reads, parses and validates a config file once; every step calls this with the same file and
+ * overrides. `"extends"` chains are resolved first (see readConfigTree), then the `--set`
+ * overrides are applied, then the schema validates the result.
+ */
+export function loadConfig(path: string, opts: { sets?: readonly string[]; workspaceRoot?: string } = {}): PipelineConfig {
   if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${PRESETS.join(', ')})`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  return parseConfig(raw, path);
+  const tree = readConfigTree(path, (name) => namedConfigPath(name, opts.workspaceRoot));
+  const sets = opts.sets ?? [];
+  return parseConfig(applyOverrides(tree, sets), sets.length > 0 ? `${path} with --set ${sets.join(' ')}` : path);
 }
