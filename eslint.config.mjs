@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
 // Module boundaries follow the pipeline: a project may only depend on layers below it.
-const layers = ['core', 'data', 'compute', 'model', 'config', 'train', 'predict', 'ensemble', 'tune', 'submit', 'blend', 'report', 'infer', 'cluster'];
+const layers = ['core', 'data', 'compute', 'model', 'config', 'train', 'predict', 'ensemble', 'tune', 'submit', 'report', 'blend', 'infer', 'cluster'];
 const depConstraints = layers.map((layer, i) => ({
   sourceTag: `layer:${layer}`,
   onlyDependOnLibsWithTags: layers.slice(0, i + 1).map((l) => `layer:${l}`),

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { UserError } from '@tgs/io';
 import { applyOverrides, readConfigTree } from './compose';
-import { configSchema, PipelineConfig } from './schema';
+import { BlendConfig, blendConfigSchema, configSchema, PipelineConfig } from './schema';
 
 /** The workspace root (this file is libs/pipeline/config/src/load.ts). */
 const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
@@ -55,4 +55,37 @@ export function loadConfig(path: string, opts: { sets?: readonly string[]; works
   const tree = readConfigTree(path, (name) => namedConfigPath(name, opts.workspaceRoot));
   const sets = opts.sets ?? [];
   return parseConfig(applyOverrides(tree, sets), sets.length > 0 ? `${path} with --set ${sets.join(' ')}` : path);
+}
+
+/** True when a config file describes a blend of experiments (a top-level `blend` key). */
+export function isBlendConfigFile(path: string): boolean {
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return typeof raw === 'object' && raw !== null && 'blend' in raw;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and validates a blend config; its name defaults to the file's. Errors name the file and field. */
+export function loadBlendConfig(path: string): BlendConfig & { name: string } {
+  if (!existsSync(path)) throw new UserError(`${path}: config file not found`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const res = blendConfigSchema.safeParse(raw);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new UserError(`${path}: invalid blend config\n${lines.join('\n')}`);
+  }
+  const cfg = res.data;
+  const { members, weights } = cfg.blend;
+  if (new Set(members).size !== members.length) throw new UserError(`${path}: blend.members lists an experiment twice`);
+  if (Array.isArray(weights) && (weights.length !== members.length || weights.every((w) => w === 0))) {
+    throw new UserError(`${path}: blend.weights needs one weight per member (${members.length}), not all zero, or "tune"`);
+  }
+  return { ...cfg, name: cfg.name ?? basename(path).replace(/\.json$/, '') };
 }

@@ -150,3 +150,24 @@ export type PipelineConfig = z.infer<typeof configSchema>;
 export type StageConfig = PipelineConfig['stage1'];
 export type LossTermConfig = StageConfig['loss'][number];
 export type ScheduleConfig = StageConfig['schedule'];
+
+/**
+ * A blend of experiments (a config file with a top-level `blend`): their ensembled OOF and test
+ * logits combined with fixed weights or weights tuned on the OOF, then the threshold and minimum
+ * area tuned on the blended OOF (the `tune` section, defaults as for an experiment).
+ */
+export const blendConfigSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    blend: z
+      .object({
+        /** Experiment names (presets in configs/ or files in experiments/). */
+        members: z.array(z.string().min(1)).min(2),
+        /** One non-negative weight per member, or "tune" to search them on the OOF logits. */
+        weights: z.union([z.array(z.number().nonnegative()), z.literal('tune')]).default('tune'),
+      })
+      .strict(),
+    tune: configSchema.shape.tune,
+  })
+  .strict();
+export type BlendConfig = z.infer<typeof blendConfigSchema>;

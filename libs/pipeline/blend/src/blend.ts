@@ -1,0 +1,204 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BlendConfig } from '@tgs/config';
+import { ensemblePaths, readIdsFile } from '@tgs/ensemble';
+import { readFoldsCsv } from '@tgs/folds';
+import { atomicWriteFile, atomicWriteJson, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
+import { escapeHtml } from '@tgs/report';
+import { validateSubmission, writeSubmission } from '@tgs/submit';
+import { linspace, probToLogit, tuneThreshold } from '@tgs/tune';
+import { blendLogits, tuneBlendWeights } from './weights';
+
+/** A blend's files under its own work directory. */
+export function blendPaths(workDir: string) {
+  const dir = join(workDir, 'blend');
+  return {
+    dir,
+    oof: join(dir, 'oof.npy'),
+    oofIds: join(dir, 'oof-ids.txt'),
+    test: join(dir, 'test.npy'),
+    testIds: join(dir, 'test-ids.txt'),
+    record: join(dir, 'blend.json'),
+    submission: join(workDir, 'submission', 'submission.csv'),
+    report: join(workDir, 'report'),
+  };
+}
+
+export interface BlendMemberInput {
+  name: string;
+  /** The member's work directory (its ensemble/ folder is read). */
+  workDir: string;
+  /** The member's folds.csv. */
+  foldsPath: string;
+}
+
+export interface BlendInput {
+  config: BlendConfig & { name: string };
+  members: BlendMemberInput[];
+  /** Train ids, masks (0/1, image-major) and size from the data; OOF rows must be in this order. */
+  trainIds: string[];
+  masks: Uint8Array;
+  height: number;
+  width: number;
+  /** Test ids in the sample submission's order. */
+  sampleIds: string[];
+  workDir: string;
+  log?: (msg: string) => void;
+}
+
+export interface BlendRecord {
+  name: string;
+  members: { name: string; weight: number; oofMap: number; logitThreshold: number; minArea: number }[];
+  weightsTuned: boolean;
+  oofMap: number;
+  logitThreshold: number;
+  probThreshold: number;
+  minArea: number;
+  /** oofMap minus the best member's. */
+  gainOverBestMember: number;
+  submission: { rows: number; nonEmpty: number };
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * Blends experiments: checks that every member used the same fold split (a blend tuned on OOF
+ * logits of different splits would have seen validation images in training), reads each member's
+ * ensembled OOF (stage 2) and test logits, weights them (fixed, or tuned on the OOF), tunes the
+ * logit threshold and minimum area on the blended OOF, and writes the blended logits, the
+ * submission and a report comparing each member's tuned OOF mAP with the blend's.
+ */
+export async function blendExperiments(input: BlendInput): Promise<BlendRecord> {
+  const { config, members, trainIds, masks, height, width } = input;
+  const log = input.log ?? ((m: string) => ioLog('blend', m));
+  const pixels = height * width;
+
+  // 1. One fold split for all.
+  const splits = members.map((m) => {
+    if (!existsSync(m.foldsPath)) throw new UserError(`${m.foldsPath} is missing: run experiment "${m.name}" first (nx run ${m.name}:ensemble)`);
+    return readFoldsCsv(m.foldsPath, trainIds);
+  });
+  const differing = members.filter((_, k) => trainIds.some((id) => splits[k].get(id) !== splits[0].get(id)));
+  if (differing.length > 0) {
+    const first = trainIds.find((id) => splits[members.indexOf(differing[0])].get(id) !== splits[0].get(id));
+    throw new UserError(
+      `blend "${config.name}": members ${members[0].name} and ${differing.map((m) => m.name).join(', ')} use different fold splits ` +
+        `(id ${first}: fold ${splits[0].get(first ?? '')} vs ${splits[members.indexOf(differing[0])].get(first ?? '')}); blend experiments with the same folds settings`,
+    );
+  }
+
+  // 2. The members' ensembled logits.
+  const oofs: Float32Array[] = [];
+  const tests: Float32Array[] = [];
+  let testIds: string[] | undefined;
+  for (const m of members) {
+    const p = ensemblePaths(m.workDir);
+    for (const f of [p.oofStage2, p.oofIds, p.test, p.testIds]) {
+      if (!existsSync(f)) throw new UserError(`${f} is missing: run experiment "${m.name}" first (nx run ${m.name}:ensemble)`);
+    }
+    if (!sameIds(readIdsFile(p.oofIds), trainIds)) throw new UserError(`${p.oofIds}: the OOF ids of "${m.name}" are not this data's train ids`);
+    const ids = readIdsFile(p.testIds);
+    if (testIds && !sameIds(ids, testIds)) throw new UserError(`${p.testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
+    testIds = ids;
+    for (const [path, into, n] of [[p.oofStage2, oofs, trainIds.length], [p.test, tests, ids.length]] as const) {
+      const { shape, data } = readNpy(path);
+      if (shape.join(',') !== [n, height, width].join(',')) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n}, ${height}, ${width})`);
+      into.push(data);
+    }
+  }
+  if (!testIds || !sameIds(testIds, input.sampleIds)) throw new UserError(`the members' test ids differ from the sample submission's; rerun their predict step`);
+
+  // 3. Each member alone, tuned the same way as the blend.
+  const tuneOpts = config.tune;
+  const alone = oofs.map((o) => tuneThreshold(o, masks, pixels, tuneOpts));
+
+  // 4. Weights, then the blend's own threshold and minimum area.
+  const tuned = config.blend.weights === 'tune';
+  let weights: number[];
+  if (config.blend.weights === 'tune') {
+    const search = tuneBlendWeights(oofs, masks, pixels, {
+      logitThresholds: linspace(tuneOpts.probFrom, tuneOpts.probTo, tuneOpts.probSteps).map(probToLogit),
+      minAreas: tuneOpts.minAreas,
+      onCandidate: (done, total) => {
+        if (done === total) log(`weights: ${total} candidates on the OOF logits`);
+      },
+    });
+    weights = search.weights;
+  } else {
+    const total = config.blend.weights.reduce((a, b) => a + b, 0);
+    weights = config.blend.weights.map((w) => w / total);
+  }
+  const oof = blendLogits(oofs, weights);
+  const result = tuneThreshold(oof, masks, pixels, tuneOpts);
+  const test = blendLogits(tests, weights);
+
+  // 5. Artifacts: blended logits, submission, report.
+  const paths = blendPaths(input.workDir);
+  writeNpy(paths.oof, oof, [trainIds.length, height, width]);
+  atomicWriteFile(paths.oofIds, trainIds.join('\n') + '\n');
+  writeNpy(paths.test, test, [testIds.length, height, width]);
+  atomicWriteFile(paths.testIds, testIds.join('\n') + '\n');
+  const summary = writeSubmission({
+    testIds,
+    testLogitsPath: paths.test,
+    height,
+    width,
+    logitThreshold: result.logitThreshold,
+    minArea: result.minArea,
+    outPath: paths.submission,
+  });
+  validateSubmission(paths.submission, input.sampleIds, height, width);
+  const best = Math.max(...alone.map((a) => a.map));
+  const record: BlendRecord = {
+    name: config.name,
+    members: members.map((m, k) => ({ name: m.name, weight: weights[k], oofMap: alone[k].map, logitThreshold: alone[k].logitThreshold, minArea: alone[k].minArea })),
+    weightsTuned: tuned,
+    oofMap: result.map,
+    logitThreshold: result.logitThreshold,
+    probThreshold: result.probThreshold,
+    minArea: result.minArea,
+    gainOverBestMember: result.map - best,
+    submission: { rows: summary.rows, nonEmpty: summary.nonEmpty },
+  };
+  atomicWriteJson(paths.record, record);
+  writeBlendReport(paths.report, record);
+  log(
+    `${members.map((m, k) => `${m.name} ${alone[k].map.toFixed(4)} (weight ${weights[k].toFixed(2)})`).join(', ')} → blend ${result.map.toFixed(4)} ` +
+      `at logit ${result.logitThreshold.toFixed(4)}, min area ${result.minArea}; submission ${paths.submission}`,
+  );
+  return record;
+}
+
+/** The blend's report: `summary.json` (snake_case, mAP as in the experiments' summaries) and a one-table `index.html`. */
+export function writeBlendReport(dir: string, r: BlendRecord): void {
+  const summary = {
+    name: r.name,
+    oof_mAP: r.oofMap,
+    logit_threshold: r.logitThreshold,
+    prob_threshold: r.probThreshold,
+    min_area: r.minArea,
+    weights_tuned: r.weightsTuned,
+    gain_over_best_member: r.gainOverBestMember,
+    members: r.members.map((m) => ({ name: m.name, weight: m.weight, oof_mAP: m.oofMap, logit_threshold: m.logitThreshold, min_area: m.minArea })),
+    submission: { rows: r.submission.rows, non_empty: r.submission.nonEmpty },
+  };
+  const row = (name: string, weight: string, map: number, thr: number, area: number, bold = false) =>
+    `<tr${bold ? ' class="blend"' : ''}><td>${escapeHtml(name)}</td><td>${weight}</td><td>${map.toFixed(4)}</td><td>${thr.toFixed(4)}</td><td>${area}</td></tr>`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.name)}: blend</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}.blend{font-weight:bold}</style>
+</head><body>
+<h1>${escapeHtml(r.name)}: blend of ${r.members.length} experiments</h1>
+<p>OOF mAP of the blend <b>${r.oofMap.toFixed(4)}</b>, ${r.gainOverBestMember >= 0 ? '+' : ''}${r.gainOverBestMember.toFixed(4)} over the best member; weights ${r.weightsTuned ? 'tuned on the OOF logits' : 'as configured'}. Each row is tuned (logit threshold, min area) on its own OOF logits.</p>
+<table><thead><tr><th>OOF logits</th><th>weight</th><th>OOF mAP</th><th>logit threshold</th><th>min area</th></tr></thead><tbody>
+${r.members.map((m) => row(m.name, m.weight.toFixed(2), m.oofMap, m.logitThreshold, m.minArea)).join('\n')}
+${row('blend', '1.00', r.oofMap, r.logitThreshold, r.minArea, true)}
+</tbody></table>
+<p>Submission: ${r.submission.rows} rows, ${r.submission.nonEmpty} with salt.</p>
+</body></html>
+`;
+  atomicWriteFile(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  atomicWriteFile(join(dir, 'index.html'), html);
+}
