@@ -1,35 +1,49 @@
 /**
- * Training-step speed of the reference U-Net (libs/compute/backend/src/reference-unet.ts: 4 levels,
- * 16..128 filters + 256 bottleneck, 128x128x1 input, batch 8, Adam + BCE-with-logits) on:
- *   - wasm with our training kernels,
- *   - stock wasm (cannot train: no Conv2DBackpropFilter; the row says so),
- *   - stock cpu (one step, capped; BENCH_CPU_CAP_S, default 120 s),
- *   - PyTorch CPU at 1 thread (tools/bench/torch_unet_step.py, with Debian's python3-torch; the row
- *     is skipped when torch is not importable).
- * Steps are repeated after warm-up and the median reported; wall time and this process's CPU time
- * are both shown because the machine may be shared (CPU time is less sensitive to contention).
- * Ratios are against PyTorch when it ran, otherwise against our wasm.
+ * Training-step and prediction speed of two U-Nets on the CPU paths, one table from one run:
+ *   default    the pipeline's default model (@tgs/models defaultUnetConfig(101, 101): depth 4,
+ *              16 base filters, BatchNorm, 101 -> 128 reflection padding), batch 16;
+ *   reference  the backend's reference U-Net (16..256 filters, bias + ReLU, no BatchNorm,
+ *              128x128x1), batch 8.
+ * Rows: wasm + the native oneDNN kernels at 1 and 2 threads, wasm alone (XNNPACK + the
+ * backend's training kernels), and PyTorch CPU at 1 and 2 threads (tools/bench/torch_unet_step.py,
+ * Debian's python3-torch; skipped when torch is absent). One Adam + BCE-with-logits step, median of
+ * BENCH_STEPS (default 5) after 2 warm-up steps; prediction with hflip TTA in batches of 32
+ * (BENCH_PREDICT images, default 64), images/s. Every row runs in its own process.
+ * Then a per-kernel profile of one native step of the default model and the step's FLOPs against
+ * this CPU's AVX2/FMA peak (2 FMA units x 8 lanes x 2 flops per cycle per core).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm, buildReferenceUnet, referenceTrainStep, wasmBinaryDir } from '@tgs/backend';
+import { buildReferenceUnet, nativeKernelStatus, setupBackend } from '@tgs/backend';
+import { buildUnet, defaultUnetConfig } from '@tgs/models';
 
-const SIZE = 128;
-const BATCH = 8;
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const WARMUP = 2;
-const CPU_CAP_S = Number(process.env.BENCH_CPU_CAP_S ?? 120);
+const PREDICT = Number(process.env.BENCH_PREDICT ?? 64);
 
-interface Timing {
-  wallMs: number;
-  cpuMs: number;
+type ModelName = 'default' | 'reference';
+const MODELS: Record<ModelName, { batch: number; size: number; build: () => tf.LayersModel }> = {
+  default: { batch: 16, size: 101, build: () => buildUnet({ ...defaultUnetConfig(101, 101), seed: 1 }) },
+  reference: { batch: 8, size: 128, build: () => buildReferenceUnet({ size: 128, base: 16, levels: 4 }) },
+};
+
+interface Measured {
+  stepWallMs: number;
+  stepCpuMs: number;
+  predictPerS?: number;
+  note: string;
+  profile?: { name: string; ms: number; calls: number }[];
 }
 
 interface Row {
-  name: string;
-  timing?: Timing;
-  note: string;
+  model: ModelName;
+  path: string;
+  threads: number;
+  measured?: Measured;
+  skipped?: string;
 }
 
 const median = (xs: number[]): number => {
@@ -37,134 +51,186 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function batch(): { x: tf.Tensor4D; y: tf.Tensor4D } {
-  const x = tf.randomNormal([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const y = tf.tidy(() => tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 2).greater(0.5).toFloat()) as tf.Tensor4D;
-  return { x, y };
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor, y: tf.Tensor): void {
+  const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+  loss?.dataSync();
+  loss?.dispose();
 }
 
-function timeSteps(steps: number, warmup: number): Timing & { model: tf.LayersModel; optimizer: tf.Optimizer; x: tf.Tensor4D; y: tf.Tensor4D } {
-  const model = buildReferenceUnet({ size: SIZE, base: 16, levels: 4 });
+/** hflip TTA: the mean of the logits of x and of the flipped-back logits of flipped x. */
+function predictTta(model: tf.LayersModel, x: tf.Tensor4D): void {
+  tf.tidy(() => {
+    const a = model.predict(x) as tf.Tensor4D;
+    const b = tf.reverse(model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2);
+    tf.div(tf.add(a, b), 2).dataSync();
+  });
+}
+
+/** One tfjs row, in this (child) process. */
+async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile: boolean): Promise<Measured> {
+  const info = await setupBackend({ choice: backend, threads, env: { ...process.env, TGS_THREADS: '' }, log: () => undefined });
+  const { batch, size, build } = MODELS[name];
+  const model = build();
   const optimizer = tf.train.adam(1e-3);
-  const { x, y } = batch();
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2).greater(0.5).toFloat());
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
+  for (let i = 0; i < WARMUP + STEPS; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    referenceTrainStep(model, optimizer, x, y);
+    trainStep(model, optimizer, vars, x, y);
     const dt = performance.now() - t0;
     const dc = process.cpuUsage(c0);
-    if (i >= warmup) {
+    if (i >= WARMUP) {
       wall.push(dt);
       cpu.push((dc.user + dc.system) / 1000);
     }
   }
-  return { wallMs: median(wall), cpuMs: median(cpu), model, optimizer, x, y };
-}
-
-/** Per-kernel totals of one profiled step, largest first. */
-async function profileStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor4D): Promise<string> {
-  const info = await tf.profile(() => {
-    referenceTrainStep(model, optimizer, x, y);
-  });
-  const byName = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.calls++;
-    byName.set(k.name, e);
-  }
-  const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
-  const total = rows.reduce((a, [, e]) => a + e.ms, 0);
-  const lines = ['| kernel (wasm, ours) | calls | ms | share |', '|---|---:|---:|---:|'];
-  for (const [name, e] of rows.slice(0, 12)) lines.push(`| ${name} | ${e.calls} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / total).toFixed(1)}% |`);
-  lines.push(`| (all ${rows.length} kernels) | ${info.kernels.length} | ${total.toFixed(1)} | 100% |`);
-  return lines.join('\n');
-}
-
-/** Stock wasm: the same step without our kernels. Expected to fail on Conv2DBackpropFilter. */
-async function stockWasmRow(): Promise<Row> {
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(wasmBinaryDir() + '/');
-  await tf.setBackend('wasm');
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) {
-    try {
-      tf.tidy(() => {
-        const model = buildReferenceUnet({ size: 16, base: 4, levels: 2 });
-        referenceTrainStep(model, tf.train.adam(1e-3), tf.zeros([1, 16, 16, 1]), tf.zeros([1, 16, 16, 1]));
-      });
-      return { name: 'wasm, stock kernels', note: 'unexpectedly trained without Conv2DBackpropFilter' };
-    } catch (err) {
-      return { name: 'wasm, stock kernels', note: `cannot train: ${(err as Error).message.split('\n')[0]}` };
+  let kernels: Measured['profile'];
+  if (profile) {
+    const p = await tf.profile(() => trainStep(model, optimizer, vars, x, y));
+    const byName = new Map<string, { ms: number; calls: number }>();
+    // Ops named in tfjs (`fusedConv2d__op`) appear beside the kernels they run; count kernels only.
+    for (const k of p.kernels.filter((kk) => !kk.name.endsWith('__op'))) {
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += Number(k.kernelTimeMs);
+      e.calls++;
+      byName.set(k.name, e);
     }
+    kernels = [...byName].map(([n, e]) => ({ name: n, ...e })).sort((a, b) => b.ms - a.ms);
   }
-  const t = timeSteps(1, 1);
-  return { name: 'wasm, stock kernels', timing: t, note: 'stock wasm has Conv2DBackpropFilter in this version' };
+  let predictPerS: number | undefined;
+  if (PREDICT > 0) {
+    const images = tf.randomUniform([32, size, size, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    predictTta(model, images.slice(0, 8));
+    const t0 = performance.now();
+    for (let done = 0; done < PREDICT; done += 32) predictTta(model, done + 32 <= PREDICT ? images : images.slice(0, PREDICT - done));
+    predictPerS = PREDICT / ((performance.now() - t0) / 1000);
+    images.dispose();
+  }
+  return { stepWallMs: median(wall), stepCpuMs: median(cpu), predictPerS, note: info.description, profile: kernels };
 }
 
-/** One stock-cpu step in a child process, killed at the cap. */
-function cpuRow(): Row {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--cpu-step'], {
-    encoding: 'utf8',
-    timeout: CPU_CAP_S * 1000,
-    env: process.env,
-  });
-  if (res.error || res.status !== 0) {
-    const timedOut = res.signal === 'SIGTERM' || (res.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-    return { name: 'cpu (pure JS)', note: timedOut ? `> ${CPU_CAP_S} s for one step (capped)` : `failed: ${(res.stderr || String(res.error)).split('\n')[0]}` };
+function tfjsRow(model: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile = false): Row {
+  const row: Row = { model, path: backend === 'wasm' ? 'wasm (XNNPACK + training kernels)' : 'wasm + native (oneDNN)', threads };
+  if (backend === 'wasm+native') {
+    const status = nativeKernelStatus();
+    if (!status.available) return { ...row, skipped: `skipped: ${status.reason}` };
   }
-  const t = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as Timing;
-  return { name: 'cpu (pure JS)', timing: t, note: 'one step after one warm-up' };
+  const args = ['--import', 'tsx', __filename, '--row', model, backend, String(threads), profile ? 'profile' : ''];
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env, maxBuffer: 64 * 2 ** 20 });
+  if (res.status !== 0) return { ...row, skipped: `failed: ${(res.stderr || String(res.error)).trim().split('\n').pop()}` };
+  return { ...row, measured: JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as Measured };
 }
 
-function torchRow(): Row {
+function torchRow(model: ModelName, threads: number): Row {
+  const row: Row = { model, path: 'PyTorch CPU', threads };
   const script = join(__dirname, 'torch_unet_step.py');
-  const res = spawnSync('/usr/bin/python3', [script, String(STEPS), String(WARMUP)], { encoding: 'utf8' });
+  const { batch } = MODELS[model];
+  const args = [script, '--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', String(STEPS), '--warmup', String(WARMUP), '--predict-images', String(PREDICT)];
+  const res = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (res.error || res.status !== 0) {
     const why = res.error ? String(res.error.message) : (res.stderr.trim().split('\n').pop() ?? '');
-    return { name: 'PyTorch CPU, 1 thread', note: `skipped (${why.includes('No module named') ? 'torch not installed' : why})` };
+    return { ...row, skipped: `skipped (${why.includes('No module named') ? "torch not installed: apt-get install python3-torch" : why})` };
   }
-  const out = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { torch: string; step_ms: number[]; cpu_ms: number[] };
-  return { name: 'PyTorch CPU, 1 thread', timing: { wallMs: median(out.step_ms), cpuMs: median(out.cpu_ms) }, note: `torch ${out.torch}` };
+  const out = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { torch: string; step_ms: number[]; cpu_ms: number[]; predict_images_per_s: number | null };
+  return {
+    ...row,
+    measured: { stepWallMs: median(out.step_ms), stepCpuMs: median(out.cpu_ms), predictPerS: out.predict_images_per_s ?? undefined, note: `torch ${out.torch}` },
+  };
 }
 
+/**
+ * Multiply-add FLOPs of one training step: 2 * MACs of every convolution forward, and as much
+ * again for each of the data and weight gradients (the first layer needs no data gradient).
+ */
+function stepFlops(model: tf.LayersModel, batch: number): number {
+  let total = 0;
+  let first = true;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'Conv2DTranspose') continue;
+    const kernel = layer.getWeights()[0].shape as number[]; // [kh, kw, in, out] (transpose: [kh, kw, out, in])
+    const shape = (cls === 'Conv2D' ? layer.outputShape : (layer.input as tf.SymbolicTensor).shape) as number[];
+    const macs = batch * shape[1] * shape[2] * kernel[0] * kernel[1] * kernel[2] * kernel[3];
+    total += 2 * macs * (first ? 2 : 3);
+    first = false;
+  }
+  return total;
+}
+
+/** The clock: BENCH_CPU_MHZ, else /proc/cpuinfo's `cpu MHz`, else what Node reports. */
+function mhz(): number {
+  if (process.env.BENCH_CPU_MHZ) return Number(process.env.BENCH_CPU_MHZ);
+  if (existsSync('/proc/cpuinfo')) {
+    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return Math.round(Number(m[1]));
+  }
+  const speeds = cpus().map((c) => c.speed).filter((s) => s > 0);
+  return speeds.length ? Math.max(...speeds) : 0;
+}
+
+const fmtMs = (ms: number): string => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
+
 async function main(): Promise<void> {
-  if (process.argv.includes('--cpu-step')) {
-    await tf.setBackend('cpu');
-    const t = timeSteps(1, 0);
-    process.stdout.write(JSON.stringify({ wallMs: t.wallMs, cpuMs: t.cpuMs }) + '\n');
+  const at = process.argv.indexOf('--row');
+  if (at >= 0) {
+    const [model, backend, threads, profile] = process.argv.slice(at + 1);
+    const m = await measureTfjs(model as ModelName, backend as 'wasm+native' | 'wasm', Number(threads), profile === 'profile');
+    process.stdout.write(JSON.stringify(m) + '\n');
     return;
   }
   const rows: Row[] = [];
-  const torch = torchRow();
-  rows.push(await stockWasmRow());
-
-  if (!(await activateWasm())) throw new Error('wasm backend failed to initialise');
-  const ours = timeSteps(STEPS, WARMUP);
-  rows.unshift({ name: 'wasm + @tgs/backend kernels', timing: ours, note: `median of ${STEPS} after ${WARMUP} warm-up` });
-  const profile = await profileStep(ours.model, ours.optimizer, ours.x, ours.y);
-  rows.push(cpuRow());
-  rows.push(torch);
-
-  const base = torch.timing ?? ours;
-  const baseName = torch.timing ? 'PyTorch' : 'ours';
-  const fmt = (ms: number): string => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
+  for (const model of ['default', 'reference'] as ModelName[]) {
+    rows.push(tfjsRow(model, 'wasm+native', 1, model === 'default'));
+    rows.push(tfjsRow(model, 'wasm+native', 2));
+    rows.push(tfjsRow(model, 'wasm', 1));
+    rows.push(torchRow(model, 1));
+    rows.push(torchRow(model, 2));
+  }
+  const torchAt = (model: ModelName, threads: number): Measured | undefined => rows.find((r) => r.model === model && r.path === 'PyTorch CPU' && r.threads === threads)?.measured;
+  const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : '-');
   const lines = [
-    `One Adam + BCE training step, U-Net 16-256 filters, ${BATCH}x${SIZE}x${SIZE}x1 (ratios vs ${baseName}; wall and process CPU time)`,
+    `One Adam + BCE training step and hflip-TTA prediction (${PREDICT} images, batches of 32); step: median of ${STEPS} after ${WARMUP} warm-up; ratios against PyTorch at the same thread count (the wasm row against 1 thread)`,
     '',
-    `| backend | step (wall) | step (CPU) | wall / ${baseName} | CPU / ${baseName} | note |`,
-    '|---|---:|---:|---:|---:|---|',
+    '| model | path | threads | step (wall) | step (CPU) | step / PyTorch | predict img/s | predict / PyTorch | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
-    const t = r.timing;
+    const m = r.measured;
+    const torch = torchAt(r.model, r.threads);
+    const label = `${r.model} (batch ${MODELS[r.model].batch})`;
     lines.push(
-      t
-        ? `| ${r.name} | ${fmt(t.wallMs)} | ${fmt(t.cpuMs)} | ${(t.wallMs / base.wallMs).toFixed(2)}x | ${(t.cpuMs / base.cpuMs).toFixed(2)}x | ${r.note} |`
-        : `| ${r.name} | - | - | - | - | ${r.note} |`,
+      m
+        ? `| ${label} | ${r.path} | ${r.threads} | ${fmtMs(m.stepWallMs)} | ${fmtMs(m.stepCpuMs)} | ${r.path === 'PyTorch CPU' ? '1.00x' : ratio(m.stepWallMs, torch?.stepWallMs)} | ${m.predictPerS?.toFixed(1) ?? '-'} | ${r.path === 'PyTorch CPU' ? '1.00x' : ratio(m.predictPerS, torch?.predictPerS)} | ${m.note} |`
+        : `| ${label} | ${r.path} | ${r.threads} | - | - | - | - | - | ${r.skipped} |`,
     );
   }
-  process.stdout.write(lines.join('\n') + '\n\n' + profile + '\n');
+
+  const profile = rows.find((r) => r.measured?.profile)?.measured?.profile;
+  if (profile) {
+    const total = profile.reduce((a, k) => a + k.ms, 0);
+    lines.push('', 'Kernel profile of one wasm + native step of the default model, 1 thread (tf.profile, wall ms):', '', '| kernel | calls | ms | share |', '|---|---:|---:|---:|');
+    for (const k of profile.slice(0, 14)) lines.push(`| ${k.name} | ${k.calls} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+    lines.push(`| (all ${profile.length} kernels) | ${profile.reduce((a, k) => a + k.calls, 0)} | ${total.toFixed(1)} | 100% |`);
+  }
+
+  await tf.setBackend('cpu');
+  const clock = mhz();
+  const peakPerCore = clock * 1e6 * 32;
+  lines.push('', `Physical limit (convolutions only; ${cpus().length} cores at ${clock} MHz, AVX2/FMA peak ${(peakPerCore / 1e9).toFixed(1)} GFLOP/s per core):`, '');
+  lines.push('| model | GFLOP per step | at 1-core peak | measured native 1 thread | share of peak |', '|---|---:|---:|---:|---:|');
+  for (const model of ['default', 'reference'] as ModelName[]) {
+    const m = MODELS[model].build();
+    const flops = stepFlops(m, MODELS[model].batch);
+    m.dispose();
+    const bound = (flops / peakPerCore) * 1000;
+    const native = rows.find((r) => r.model === model && r.path.startsWith('wasm + native') && r.threads === 1)?.measured;
+    lines.push(`| ${model} | ${(flops / 1e9).toFixed(1)} | ${clock ? fmtMs(bound) : '-'} | ${native ? fmtMs(native.stepWallMs) : '-'} | ${native && clock ? `${((100 * bound) / native.stepWallMs).toFixed(0)}%` : '-'} |`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((err) => {
