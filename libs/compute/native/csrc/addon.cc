@@ -398,6 +398,51 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
+// Parts of a concat or split: byte offsets (Float64Array) and inner sizes in elements (Float64Array).
+struct Parts {
+  std::vector<float*> ptrs;
+  std::vector<size_t> inners;
+};
+
+Parts parts_of(const Heap& h, const Napi::Value& offsets, const Napi::Value& inners, size_t outer) {
+  auto off = offsets.As<Napi::Float64Array>();
+  auto inn = inners.As<Napi::Float64Array>();
+  if (off.ElementLength() != inn.ElementLength() || off.ElementLength() == 0) throw std::invalid_argument("concat parts: offsets and sizes differ in length");
+  Parts p;
+  for (size_t i = 0; i < off.ElementLength(); i++) {
+    double inner = inn[i];
+    if (!(inner >= 0) || inner != static_cast<double>(static_cast<size_t>(inner))) throw std::invalid_argument("concat parts: bad inner size");
+    p.inners.push_back(static_cast<size_t>(inner));
+    p.ptrs.push_back(h.at(Napi::Number::New(offsets.Env(), off[i]), outer * p.inners.back(), "concat part"));
+  }
+  return p;
+}
+
+// concat(heap, partOffsets, partInners, outer, outOff)
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Heap h = heap_of(info[0]);
+    size_t outer = as_size(info[3]);
+    Parts p = parts_of(h, info[1], info[2], outer);
+    size_t row = 0;
+    for (size_t v : p.inners) row += v;
+    std::vector<const float*> srcs(p.ptrs.begin(), p.ptrs.end());
+    concat_rows(srcs.data(), p.inners.data(), p.inners.size(), outer, h.at(info[4], outer * row, "output"));
+  });
+}
+
+// split(heap, srcOff, outer, partOffsets, partInners)
+Napi::Value Split(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Heap h = heap_of(info[0]);
+    size_t outer = as_size(info[2]);
+    Parts p = parts_of(h, info[3], info[4], outer);
+    size_t row = 0;
+    for (size_t v : p.inners) row += v;
+    split_rows(h.at(info[1], outer * row, "x"), outer, p.ptrs.data(), p.inners.data(), p.inners.size());
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
   if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be >= 1");
@@ -453,6 +498,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("concat", Napi::Function::New(env, Concat));
+  exports.Set("split", Napi::Function::New(env, Split));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("version", Napi::Function::New(env, Version));

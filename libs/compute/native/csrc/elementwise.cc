@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace tgs {
@@ -111,6 +112,32 @@ void batch_norm(const float* x, const float* mean, const float* var, const float
     const float* xr = x + r * c;
     float* yr = y + r * c;
     for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+  }
+}
+
+void concat_rows(const float* const* parts, const size_t* inners, size_t n_parts, size_t outer, float* out) {
+  size_t row = 0;
+  for (size_t i = 0; i < n_parts; i++) row += inners[i];
+#pragma omp parallel for schedule(static) if (outer * row >= kParallelMin)
+  for (long r = 0; r < static_cast<long>(outer); r++) {
+    float* o = out + r * row;
+    for (size_t i = 0; i < n_parts; i++) {
+      std::memcpy(o, parts[i] + r * inners[i], inners[i] * sizeof(float));
+      o += inners[i];
+    }
+  }
+}
+
+void split_rows(const float* src, size_t outer, float* const* parts, const size_t* inners, size_t n_parts) {
+  size_t row = 0;
+  for (size_t i = 0; i < n_parts; i++) row += inners[i];
+#pragma omp parallel for schedule(static) if (outer * row >= kParallelMin)
+  for (long r = 0; r < static_cast<long>(outer); r++) {
+    const float* s = src + r * row;
+    for (size_t i = 0; i < n_parts; i++) {
+      std::memcpy(parts[i] + r * inners[i], s, inners[i] * sizeof(float));
+      s += inners[i];
+    }
   }
 }
 

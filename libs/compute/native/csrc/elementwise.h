@@ -24,6 +24,11 @@ void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale
 // y = (x - mean[ch]) * rsqrt(var[ch] + eps) * gamma[ch] + beta[ch], gamma/beta optional (nullptr).
 void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c);
 
+// Concatenation of `parts` tensors viewed as [outer, inner_i] along the inner axis:
+// out[r, off_i + j] = part_i[r, j]. split() is the inverse (SplitV). 4-byte elements.
+void concat_rows(const float* const* parts, const size_t* inners, size_t n_parts, size_t outer, float* out);
+void split_rows(const float* src, size_t outer, float* const* parts, const size_t* inners, size_t n_parts);
+
 enum UnaryOp { kSquare = 0, kRelu = 1, kNeg = 2 };
 void unary(int op, const float* x, float* y, size_t n);
 

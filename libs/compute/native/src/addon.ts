@@ -19,6 +19,8 @@ export interface NativeAddon {
   reduce(heap: ArrayBuffer, x: number, y: number, rows: number, cols: number, overRows: boolean, scale: number): void;
   batchNorm(heap: ArrayBuffer, x: number, mean: number, variance: number, scale: number, offset: number, epsilon: number, y: number, n: number, c: number): void;
   unary(heap: ArrayBuffer, op: number, x: number, y: number, n: number): void;
+  concat(heap: ArrayBuffer, partOffsets: Float64Array, partInners: Float64Array, outer: number, out: number): void;
+  split(heap: ArrayBuffer, x: number, outer: number, partOffsets: Float64Array, partInners: Float64Array): void;
   setThreads(n: number): number;
   threads(): number;
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };

@@ -160,6 +160,29 @@ describeNative('native memory-bound kernels on the wasm heap', () => {
     expect(relativeError(r.native, r.cpu)).toBeLessThan(1e-4);
   });
 
+  it.each([
+    ['last axis (U-Net skip concat)', [[4, 9, 7, 16], [4, 9, 7, 5]], 3],
+    ['a middle axis', [[4, 9, 7, 16], [4, 4, 7, 16], [4, 1, 7, 16]], 1],
+    ['the first axis', [[3, 40, 40], [2, 40, 40]], 0],
+  ] as const)('Concat along %s and SplitV back match the cpu backend', async (_name, shapes, axis) => {
+    const c = await onBoth('Concat', () => tf.tidy(() => tf.concat(shapes.map((sh, i) => t([...sh], 30 + i)), axis)));
+    expect(c.nativeCalls).toBe(1);
+    expect(Array.from(c.native)).toEqual(Array.from(c.cpu));
+    const sizes = shapes.map((sh) => sh[axis] as number);
+    const s = await onBoth('SplitV', () => tf.tidy(() => tf.concat(tf.split(t(c.shape, 40), sizes, axis).map((p) => tf.mul(p.flatten(), 2)))));
+    expect(s.nativeCalls).toBe(1);
+    expect(Array.from(s.native)).toEqual(Array.from(s.cpu));
+  });
+
+  it('Concat of int32 runs natively; of bool falls back', async () => {
+    const ints = await onBoth('Concat', () => tf.tidy(() => tf.concat([tf.range(0, 6000, 1, 'int32').reshape([100, 60]), tf.range(0, 3000, 1, 'int32').reshape([100, 30])], 1).toFloat()));
+    expect(ints.nativeCalls).toBe(1);
+    expect(Array.from(ints.native)).toEqual(Array.from(ints.cpu));
+    const bools = await onBoth('Concat', () => tf.tidy(() => tf.concat([tf.ones([100, 60]).greater(0), tf.zeros([100, 60]).greater(0)], 1).toFloat()));
+    expect(bools.nativeCalls).toBe(0);
+    expect(Array.from(bools.native)).toEqual(Array.from(bools.cpu));
+  });
+
   it('small tensors stay on the wasm kernels', async () => {
     const r = await onBoth('Add', () => tf.tidy(() => tf.add(t([3, 5], 1), t([3, 5], 2))));
     expect(r.nativeCalls).toBe(0);

@@ -18,6 +18,7 @@
  *   Sum, Mean over leading or trailing axes: y[j] = s * sum_i x[i, j] / y[i] = s * sum_j x[i, j]
  *   FusedBatchNorm: y = (x - mean) * rsqrt(variance + eps) * scale + offset, per channel
  *   Square, Relu, Neg
+ *   Concat, SplitV (4-byte dtypes): rows of memcpy, [outer, inner_i] blocks along the axis
  *
  * Tensors below SMALL elements stay on wasm: the call costs more than the work.
  */
@@ -302,6 +303,44 @@ function unaryKernel(kernelName: string): NativeKernel {
   };
 }
 
+const fourBytes = (dtype: tf.DataType): boolean => dtype === 'float32' || dtype === 'int32';
+
+const concat: NativeKernel = {
+  kernelName: 'Concat',
+  run(addon, { inputs, attrs, backend }) {
+    const parts = inputs as unknown as TensorInfo[];
+    if (parts.length < 2 || !parts.every((t) => t.dtype === parts[0].dtype) || !fourBytes(parts[0].dtype) || parts.some((t) => isEmpty(t.shape))) return undefined;
+    const axis = tf.util.parseAxisParam((attrs as { axis: number }).axis, parts[0].shape)[0];
+    tf.backend_util.assertParamsConsistent(parts.map((t) => t.shape), axis);
+    const outShape = tf.backend_util.computeOutShape(parts.map((t) => t.shape), axis);
+    if (tf.util.sizeFromShape(outShape) < SMALL) return undefined;
+    const outer = tf.util.sizeFromShape(outShape.slice(0, axis));
+    const be = backend as unknown as WasmBackendLike;
+    const inners = Float64Array.from(parts, (t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const out = be.makeOutput(outShape, parts[0].dtype);
+    addon.concat(be.wasm.HEAPU8.buffer as ArrayBuffer, Float64Array.from(parts, (t) => offsetOf(be, t)), inners, outer, offsetOf(be, out));
+    return out;
+  },
+};
+
+const splitV: NativeKernel = {
+  kernelName: 'SplitV',
+  run(addon, { inputs, attrs, backend }) {
+    const { x } = inputs as { x: TensorInfo };
+    const a = attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (!fourBytes(x.dtype) || tf.util.sizeFromShape(x.shape) < SMALL) return undefined;
+    const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits, axis);
+    if (sizes.some((s) => s === 0)) return undefined;
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+    const rest = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+    const be = backend as unknown as WasmBackendLike;
+    const outs = sizes.map((size) => be.makeOutput(x.shape.map((d, i) => (i === axis ? size : d)), x.dtype));
+    addon.split(be.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(be, x), outer, Float64Array.from(outs, (t) => offsetOf(be, t)), Float64Array.from(sizes, (s) => s * rest));
+    return outs as unknown as TensorInfo;
+  },
+};
+
 const NATIVE_KERNELS: readonly NativeKernel[] = [
   conv2d,
   fusedConv2d,
@@ -314,6 +353,8 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   reduceKernel('Mean'),
   fusedBatchNorm,
   ...Object.keys(UNARY_OPS).map(unaryKernel),
+  concat,
+  splitV,
 ];
 
 /** Names of the wasm kernels the addon replaces. */
