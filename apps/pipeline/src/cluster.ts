@@ -25,21 +25,20 @@ export interface ClusterFlags extends SlurmOptions {
   follow?: boolean;
   /** Native kernel threads per job; without it a fold task uses its --cpus-per-task. */
   threads?: string;
+  /** The run's config overrides (TGS_SET, then --set), as TGS_SET carries them. */
+  configSet?: string;
 }
 
 /** TGS_* settings every job exports (absolute paths: jobs may start elsewhere). */
-function runEnv(ctx: StepContext, backend: string | undefined, threads: string | undefined): Record<string, string> {
+function runEnv(ctx: StepContext, backend: string | undefined, flags: ClusterFlags): Record<string, string> {
   return {
     TGS_CONFIG: ctx.configPath,
     TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
     ...(ctx.synthetic ? {} : { TGS_DATA: ctx.dataDir }),
     ...(backend ? { TGS_BACKEND: backend } : {}),
-    ...(threads ? { TGS_THREADS: threads } : {}),
+    ...(flags.threads ? { TGS_THREADS: flags.threads } : {}),
+    ...(flags.configSet ? { TGS_SET: flags.configSet } : {}),
   };
-}
-
-function followCommandHint(): string {
-  return 'npm run pipeline -- --slurm --follow (with the same --config/--data/--out)';
 }
 
 async function follow(rec: SubmittedRun): Promise<void> {
@@ -65,7 +64,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     workDir: ctx.workDir,
     k: ctx.config.folds.k,
     name: ctx.config.name,
-    env: runEnv(ctx, backend, flags.threads),
+    env: runEnv(ctx, backend, flags),
     node: process.execPath,
     stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
     outDir,
@@ -73,14 +72,13 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
   const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m) });
   if (flags.detach) {
     for (const line of detachMessage(rec)) log('slurm', line);
-    log('slurm', `reattach: ${followCommandHint()}`);
     return;
   }
   return follow(rec);
 }
 
 /** Writes the Kubernetes manifests for the run into `<out>/k8s/pipeline.yaml`. */
-export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string }): void {
+export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string; configSet?: string }): void {
   const gpus = opts.gres ? Number(/^gpu(?::[^:]+)?:(\d+)$/.exec(opts.gres)?.[1] ?? NaN) : 0;
   if (!Number.isInteger(gpus)) throw new UserError(`--gres must read gpu:<n> (or gpu:<type>:<n>) for --emit k8s, got "${opts.gres}"`);
   const mountPath = '/workspace';
@@ -95,6 +93,7 @@ export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: s
     TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
     ...(ctx.synthetic ? {} : { TGS_DATA: inPod(ctx.dataDir) }),
     ...(backend ? { TGS_BACKEND: backend } : {}),
+    ...(opts.configSet ? { TGS_SET: opts.configSet } : {}),
   };
   const path = join(outDir, 'k8s', 'pipeline.yaml');
   mkdirSync(join(outDir, 'k8s'), { recursive: true });

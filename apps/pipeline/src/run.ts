@@ -92,11 +92,14 @@ export async function run(argv: string[]): Promise<void> {
   const k8sOnly = (['image', 'claim'] as const).find((f) => values[f] !== undefined);
   if (k8sOnly && !values.emit) throw new UserError(`--${k8sOnly} needs --emit k8s`);
   if (values.gpus !== undefined && (values.slurm || values.emit)) throw new UserError('--gpus spreads folds over the GPUs of this machine; on a cluster ask for them with --gres gpu:1');
-  if (values.emit) return emitK8s(ctx, values.backend, outDir, values);
+  // Every step applies the same overrides (TGS_SET first, then --set), and Nx hashes them.
+  const sets = [...(process.env.TGS_SET ? [process.env.TGS_SET] : []), ...(values.set ?? [])];
+  const configSet = sets.length > 0 ? sets.join(';') : undefined;
+  if (values.emit) return emitK8s(ctx, values.backend, outDir, { ...values, configSet });
   if (values.slurm) {
     const cpus = values['cpus-per-task'];
     if (cpus !== undefined && !/^[1-9]\d*$/.test(cpus)) throw new UserError(`--cpus-per-task must be a positive integer, got "${cpus}"`);
-    return runOnSlurm(ctx, values.backend, outDir, { ...values, cpusPerTask: cpus === undefined ? undefined : Number(cpus) });
+    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask: cpus === undefined ? undefined : Number(cpus) });
   }
   // A Slurm run still using this work directory would be corrupted by a local one.
   assertNoActiveRun(ctx.workDir);
@@ -109,8 +112,6 @@ export async function run(argv: string[]): Promise<void> {
   else delete env.TGS_BACKEND;
   env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
   env.TGS_THREADS = String(split.threads);
-  // Every step applies the same overrides (TGS_SET first, then --set), and Nx hashes them.
-  const sets = [...(process.env.TGS_SET ? [process.env.TGS_SET] : []), ...(values.set ?? [])];
   if (sets.length > 0) env.TGS_SET = sets.join(';');
   // Fold steps pin themselves to one of these devices (fold k on device k mod n).
   if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');

@@ -310,7 +310,7 @@ export function detachMessage(rec: SubmittedRun): string[] {
     `jobs: ${prepare} (data + folds), ${folds} (fold array 0-${rec.k - 1}), ${final} (ensemble → report)`,
     `follow: squeue -j ${prepare},${folds},${final}    or: npm run pipeline -- --slurm --follow (same --config/--data/--out)`,
     `logs: ${paths.log('prepare')}, ${paths.foldLogPattern.replace('%a', '<k>')}, ${paths.log('final')}`,
-    `results: ${rec.outDir}/submission.csv and ${rec.outDir}/report/ when job ${final} completes`,
+    `results: ${rec.outDir}/submission.csv, report/ and bundle/ when job ${final} completes`,
     `cancel: scancel ${prepare} ${folds} ${final}`,
   ];
 }
