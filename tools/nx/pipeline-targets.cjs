@@ -3,7 +3,7 @@
 // The config is the one the run uses (TGS_CONFIG, a preset name or a path; default `cpu`).
 const { readFileSync } = require('node:fs');
 const { dirname } = require('node:path');
-const { configPath } = require('./run-settings.cjs');
+const { configPath, defaultWorkDir } = require('./run-settings.cjs');
 
 function foldCount() {
   try {
@@ -16,7 +16,7 @@ function foldCount() {
 
 // The run's artifact folder, relative to the workspace (Nx caches outputs inside the workspace only).
 function workDir() {
-  const rel = (process.env.TGS_WORK || 'runs/work').replace(/\/+$/, '');
+  const rel = (process.env.TGS_WORK || defaultWorkDir()).replace(/\/+$/, '');
   if (rel.startsWith('/') || rel.split('/').includes('..')) {
     throw new Error(`TGS_WORK must be a folder inside the workspace, relative to its root; got "${rel}"`);
   }

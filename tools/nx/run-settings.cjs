@@ -1,7 +1,7 @@
 // The run's settings as the Nx plugin and the fingerprint input read them from the environment
 // that `npm run pipeline` sets (the TypeScript side resolves the same names in @tgs/config).
 const { readdirSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { basename, join, resolve } = require('node:path');
 
 const root = resolve(__dirname, '../..');
 
@@ -18,4 +18,9 @@ function configPath() {
   return presets().includes(arg) ? join(root, 'configs', `${arg}.json`) : resolve(arg);
 }
 
-module.exports = { root, configPath };
+/** The experiment's default work folder, relative to the root: runs/work/<config file name>. */
+function defaultWorkDir() {
+  return `runs/work/${basename(configPath()).replace(/\.json$/i, '')}`;
+}
+
+module.exports = { root, configPath, defaultWorkDir };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadConfig, overridesFromEnv, PipelineConfig, resolveConfigPath } from '@tgs/config';
 import { UserError } from '@tgs/io';
 
@@ -10,7 +10,14 @@ export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 export const SYNTHETIC_DATA_DIR = join(WORKSPACE_ROOT, 'data', 'tgs-synthetic');
 /** Its test masks, kept outside the data folder, for self-scoring. */
 export const SYNTHETIC_TRUTH = join(WORKSPACE_ROOT, 'data', 'tgs-synthetic-test-truth.csv');
-export const DEFAULT_WORK_DIR = join(WORKSPACE_ROOT, 'runs', 'work');
+/**
+ * The default work directory of an experiment: `runs/work/<config file name>` (`runs/work/cpu` for
+ * the default preset), so different experiments never share fold folders. The Nx plugin derives
+ * the same folder (tools/nx/run-settings.cjs).
+ */
+export function defaultWorkDir(configPath: string): string {
+  return join(WORKSPACE_ROOT, 'runs', 'work', basename(configPath).replace(/\.json$/i, ''));
+}
 export const CACHE_DIR = join(WORKSPACE_ROOT, 'data', 'cache');
 
 /**
@@ -45,7 +52,7 @@ export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = pro
   const dataArg = flags.data ?? env.TGS_DATA;
   const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
   // TGS_WORK (set for Nx targets) is relative to the workspace root, like the targets' outputs.
-  const workDir = flags.work ? resolve(flags.work) : env.TGS_WORK ? resolve(WORKSPACE_ROOT, env.TGS_WORK) : DEFAULT_WORK_DIR;
+  const workDir = flags.work ? resolve(flags.work) : env.TGS_WORK ? resolve(WORKSPACE_ROOT, env.TGS_WORK) : defaultWorkDir(configPath);
   if (flags.threads !== undefined && !/^[1-9]\d*$/.test(flags.threads)) throw new UserError(`--threads must be a positive integer, got "${flags.threads}"`);
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);
   return { configPath, config, dataDir, synthetic: !dataArg, workDir, backend: flags.backend, threads };
@@ -62,6 +69,9 @@ export function workPaths(workDir: string) {
     report: join(workDir, 'report'),
     bundle: join(workDir, 'bundle'),
     timing: (step: string) => join(workDir, 'timings', `${step}.json`),
+    /** The run lock (`npm run pipeline` holds it) and the registry of the run's step processes; never Nx outputs. */
+    runLock: join(workDir, 'run', 'lock.json'),
+    runSteps: join(workDir, 'run', 'steps'),
   };
 }
 

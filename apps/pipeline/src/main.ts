@@ -6,9 +6,33 @@
  * Steps: data, folds, train --fold k, predict --fold k, ensemble, tune, submit, bundle, report.
  */
 import { parseArgs } from 'node:util';
-import { runCli, UserError } from '@tgs/io';
-import { resolveContext } from './context';
+import { errorLine, log, runCli, UserError } from '@tgs/io';
+import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
+import { resolveContext, StepContext, workPaths } from './context';
 import * as steps from './steps';
+
+let registration: StepRegistration | undefined;
+
+/**
+ * Ties a step process to the run that started it: a watchdog stops it when the run is gone, and
+ * it registers in the run's steps folder (so the run can stop it and report its failure). A step
+ * started by hand refuses to write a work directory a run is using. Either way, temporary files
+ * of writers that were killed are removed first, so nothing reads them or caches them.
+ */
+function attach(ctx: StepContext, step: string): void {
+  const paths = workPaths(ctx.workDir);
+  const run = runFromEnv();
+  if (run) {
+    startRunWatchdog(run, step);
+    registration = registerStep(paths.runSteps, step);
+  } else {
+    const holder = readLock(paths.runLock);
+    if (holder && holderAlive(holder)) throw new UserError(`${ctx.workDir} is in use by a pipeline run (${describeHolder(holder)}); wait for it to finish or stop it (kill ${holder.pid})`);
+  }
+  const cleaned = removeStaleTemps(ctx.workDir);
+  for (const p of cleaned.restored) log(step, `restored ${p} (its replacement was cut off by a kill)`);
+  if (cleaned.removed.length > 0) log(step, `removed ${cleaned.removed.length} temporary file(s) left by killed writers`);
+}
 
 const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>] [--set <key.path=value>]...`;
 
@@ -45,6 +69,8 @@ export async function main(argv: string[]): Promise<void> {
     if (!/^\d+$/.test(values.fold)) throw new UserError(`--fold must be a non-negative integer, got "${values.fold}"`);
     return k;
   };
+  // The Nx target's name: train-fold-1, predict-fold-0, tune...
+  attach(ctx, values.fold !== undefined && ['train', 'predict'].includes(positionals[0]) ? `${positionals[0]}-fold-${values.fold}` : positionals[0]);
   switch (positionals[0]) {
     case 'data':
       return steps.prepareData(ctx);
@@ -69,4 +95,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) runCli(() => main(process.argv.slice(2)));
+if (require.main === module) runCli(() => main(process.argv.slice(2)), (err, code) => registration?.fail(code, errorLine(err)));

@@ -1,12 +1,25 @@
 import { copyFileSync, cpSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteDir, log, tempPathFor } from '@tgs/io';
+import { atomicWriteDir, log, tempPathFor, UserError } from '@tgs/io';
 import { workPaths } from './context';
 
-/** Copies the run's submission.csv, report/ and bundle/ from the work directory into `outDir` and prints the headline numbers. */
-export async function publishOutputs(workDir: string, outDir: string): Promise<void> {
+/**
+ * Copies the run's submission.csv, report/ and bundle/ from the work directory into `outDir` and
+ * prints the headline numbers. A run whose report says training failed (see the tune step's
+ * health checks) gets its warnings printed; a worthless one gets only its report copied, and
+ * fails, unless `allowWorthless`.
+ */
+export async function publishOutputs(workDir: string, outDir: string, opts: { allowWorthless?: boolean } = {}): Promise<void> {
   const paths = workPaths(workDir);
   await atomicWriteDir(join(outDir, 'report'), (tmp) => cpSync(paths.report, tmp, { recursive: true }));
+  const health = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8')) as { warnings?: string[]; worthless?: boolean };
+  for (const w of health.warnings ?? []) log('pipeline', `WARNING: ${w}`);
+  if (health.worthless && !opts.allowWorthless) {
+    throw new UserError(
+      `the submission is worthless (${(health.warnings ?? []).join('; ')}); not written to ${outDir} (the report is: ${join(outDir, 'report', 'index.html')}). ` +
+        'Fix the training (usually a lower learning rate) or pass --allow-worthless to write it anyway',
+    );
+  }
   await atomicWriteDir(join(outDir, 'bundle'), (tmp) => cpSync(paths.bundle, tmp, { recursive: true }));
   const finalSub = join(outDir, 'submission.csv');
   const tmpSub = tempPathFor(finalSub);

@@ -6,30 +6,34 @@
  * synthetic TGS-like competition. With `--slurm` the same steps run as Slurm jobs instead (see
  * ./cluster.ts); `--emit k8s` writes them as Kubernetes Jobs.
  */
-import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
-import { log, runCli, UserError } from '@tgs/io';
+import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
+import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
 import { parseBackendChoice, splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
+import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { resolveContext, WORKSPACE_ROOT } from './context';
+import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
 import { publishOutputs } from './publish';
 
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>] [--set <key.path=value>]...\n' +
+const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>] [--set <key.path=value>]... [--wait] [--allow-worthless]\n' +
   '       [--slurm [--partition P] [--gres gpu:1] [--cpus-per-task N] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
   checkLayout(dataDir);
   const layout = kaggleLayout(dataDir);
+  listPngIds(layout.trainImages);
+  if (existsSync(layout.trainMasks)) listPngIds(layout.trainMasks);
   const images = new Set(listPngIds(layout.testImages));
   const missing = readSampleSubmissionIds(dataDir).filter((id) => !images.has(id));
   if (missing.length > 0) {
     throw new UserError(`${layout.sampleSubmission}: ${missing.length} id(s) have no image in ${layout.testImages} (first: ${missing[0]})`);
   }
+  checkImageSizes(dataDir);
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -57,6 +61,8 @@ export async function run(argv: string[]): Promise<void> {
         image: { type: 'string' },
         claim: { type: 'string' },
         set: { type: 'string', multiple: true },
+        wait: { type: 'boolean' },
+        'allow-worthless': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -69,6 +75,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   // Fail on bad input before any work starts.
   const ctx = resolveContext({ config: values.config, data: values.data, set: values.set });
+  const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
+  checkOutputDir(outDir, '--out');
   if (!ctx.synthetic) preflight(ctx.dataDir);
   if (values.backend) parseBackendChoice(values.backend, '--backend');
   for (const flag of ['parallel', 'threads'] as const) {
@@ -83,7 +91,6 @@ export async function run(argv: string[]): Promise<void> {
   });
   if (split.capped) log('pipeline', `threads capped at ${split.threads}: ${split.parallel} fold processes share ${cores} cores`);
   const parallel = String(split.parallel);
-  const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
   const slurmOnly = (['partition', 'time', 'account', 'cpus-per-task', 'detach', 'follow'] as const).filter((f) => values[f] !== undefined);
   if (!values.slurm && slurmOnly.length > 0) throw new UserError(`--${slurmOnly[0]} needs --slurm`);
   if (values.emit !== undefined && values.emit !== 'k8s') throw new UserError(`--emit supports k8s, got "${values.emit}"`);
@@ -117,12 +124,48 @@ export async function run(argv: string[]): Promise<void> {
   if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');
   else delete env[GPUS_ENV];
 
+  // One run per work directory; what an earlier, killed run left behind is dealt with first.
+  const paths = workPaths(ctx.workDir);
+  const lock = await acquireLock(paths.runLock, {
+    what: `the work directory ${ctx.workDir}`,
+    command: `npm run pipeline -- ${argv.join(' ')}`.trim(),
+    wait: values.wait,
+    onWait: (h) => log('pipeline', `waiting for the run using ${ctx.workDir} to finish (${describeHolder(h)})`),
+    onTakeover: (h) => log('pipeline', `taking over the lock of a run that is gone (${describeHolder(h)})`),
+  });
+  const survivors = readSteps(paths.runSteps).running;
+  if (survivors.length > 0) {
+    log('pipeline', `stopping ${survivors.length} step(s) an earlier run left running: ${survivors.map((s) => `${s.step} (pid ${s.pid})`).join(', ')}`);
+    await stopProcesses(survivors);
+  }
+  clearSteps(paths.runSteps);
+  // Temp files of killed writers go before any step runs, so Nx never caches or restores next to one.
+  const cleaned = removeStaleTemps(ctx.workDir);
+  for (const p of cleaned.restored) log('pipeline', `restored ${p} (its replacement was cut off by a kill)`);
+  if (cleaned.removed.length > 0) log('pipeline', `removed ${cleaned.removed.length} temporary file(s) left by killed writers`);
+  Object.assign(env, runEnv());
+
   log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}, ${split.parallel} fold process${split.parallel === 1 ? '' : 'es'} x ${split.threads} native thread${split.threads === 1 ? '' : 's'}, ${gpus.reason}`);
   const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
-  const res = spawnSync(nx, ['run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], { cwd: WORKSPACE_ROOT, env, stdio: 'inherit' });
-  if (res.status !== 0) throw new UserError(`the pipeline failed (nx exit code ${res.status}); see the step's error above`);
+  // Nx gets the watchdog too, so it stops (and starts no more steps) if this process is killed.
+  const res = await runSupervised(process.execPath, ['--require', WATCHDOG_PRELOAD, nx, 'run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], {
+    cwd: WORKSPACE_ROOT,
+    env,
+    stepsDir: paths.runSteps,
+    log: (m) => log('pipeline', m),
+  });
+  if (res.kind === 'interrupted') {
+    log('pipeline', `stopped${res.stopped.length ? ` ${res.stopped.map((s) => s.step).join(', ')}` : ''}; finished steps and epochs are kept: run the same command again to resume`);
+    lock.release();
+    process.exit(signalExitCode(res.signal));
+  }
+  if (res.kind === 'signalled' || res.status !== 0) {
+    const report = stepFailureReport(readSteps(paths.runSteps), res.kind === 'signalled' ? signalExitCode(res.signal) : res.status);
+    for (const line of report.earlier) process.stderr.write(`error: ${line}\n`);
+    throw new UserError(report.last, { exitCode: report.exitCode });
+  }
 
-  await publishOutputs(ctx.workDir, outDir);
+  await publishOutputs(ctx.workDir, outDir, { allowWorthless: values['allow-worthless'] });
 }
 
 if (require.main === module) runCli(() => run(process.argv.slice(2)));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBackendChoice, setupBackend } from '@tgs/backend';
-import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkLayout } from '@tgs/data';
+import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkImageSizes, checkLayout } from '@tgs/data';
 import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
 import { atomicWriteJson, log, Progress, readNpy, UserError } from '@tgs/io';
@@ -12,7 +12,7 @@ import { readInferenceSpec } from '@tgs/models';
 import { ReportInput, writeReport } from '@tgs/report';
 import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
 import { foldResultPath, FoldTrainResult, trainFold } from '@tgs/train';
-import { tuneThreshold, TuneResult } from '@tgs/tune';
+import { assessHealth, HealthWarning, tuneThreshold, TuneResult } from '@tgs/tune';
 import { generateSynthetic } from '@tgs/synthetic';
 import { decodeRle } from '@tgs/rle';
 import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
@@ -78,6 +78,7 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
     }
   }
   checkLayout(ctx.dataDir);
+  checkImageSizes(ctx.dataDir);
   const train = await loadTrain(ctx);
   const test = await loadTest(ctx);
   log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
@@ -172,6 +173,8 @@ export interface TuneRecord extends Omit<TuneResult, 'perImage'> {
   perFold: { fold: number; oofMapStage1: number; oofMapStage2: number }[];
   allEmptyBaseline: number;
   perImage: number[];
+  /** Signs that training failed (see assessHealth); absent in records written before they existed. */
+  warnings?: HealthWarning[];
 }
 
 /** Per-image TGS scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold by the caller. */
@@ -218,7 +221,9 @@ export async function tune(ctx: StepContext): Promise<void> {
       perFold,
       allEmptyBaseline: truthEmpty / data.ids.length,
     };
+    record.warnings = assessHealth({ oofLogits: oof2, pixels, foldOf, k: ctx.config.folds.k, tunedMap: result.map, allEmptyBaseline: record.allEmptyBaseline });
     atomicWriteJson(workPaths(ctx.workDir).tune, record);
+    for (const w of record.warnings) log('tune', `WARNING: ${w.message}`);
     log(
       'tune',
       `OOF mAP at p=0.5: stage 1 ${record.oofMapStage1.toFixed(4)}, stage 2 ${record.oofMapStage2.toFixed(4)}; ` +
@@ -366,6 +371,7 @@ export async function report(ctx: StepContext): Promise<void> {
     oofMapStage2: tuned.oofMapStage2,
     oofMapTuned: tuned.map,
     allEmptyBaseline: tuned.allEmptyBaseline,
+    warnings: tuned.warnings?.map((w) => ({ message: w.message, fatal: w.fatal })),
     logitThreshold: tuned.logitThreshold,
     probThreshold: tuned.probThreshold,
     minArea: tuned.minArea,

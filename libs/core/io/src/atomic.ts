@@ -7,6 +7,42 @@ export function tempPathFor(finalPath: string): string {
   return `${finalPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
+const TEMP_NAME = /^(.+)\.tmp-(\d+)-[0-9a-f]{8}(\.old)?$/;
+
+/**
+ * Recognises a name made by {@link tempPathFor}: the final name it stands for, the writer's pid,
+ * and whether it is the previous version of a directory moved aside by {@link atomicWriteDir}.
+ */
+export function parseTempName(name: string): { finalName: string; pid: number; old: boolean } | undefined {
+  const m = TEMP_NAME.exec(name);
+  return m ? { finalName: m[1], pid: Number(m[2]), old: m[3] !== undefined } : undefined;
+}
+
+/**
+ * Fault injection for tests of atomicity: with `TGS_FAULT_KILL_AFTER_BYTES=<n>` (optionally
+ * `<n>:<substring>`, counting only files whose path contains it), the process kills itself with
+ * SIGKILL once `n` bytes have gone through the atomic writers, in the middle of a write.
+ */
+const fault = (() => {
+  const spec = process.env.TGS_FAULT_KILL_AFTER_BYTES;
+  if (!spec) return undefined;
+  const [n, ...rest] = spec.split(':');
+  return { budget: Number(n), filter: rest.join(':') };
+})();
+
+/** Writes `bytes[off..]` to `fd`, honouring the fault-injection budget. */
+export function writeAllSync(fd: number, bytes: Uint8Array, path: string): void {
+  let off = 0;
+  if (fault && (fault.filter === '' || path.includes(fault.filter))) {
+    if (bytes.length >= fault.budget) {
+      while (off < fault.budget) off += writeSync(fd, bytes, off, fault.budget - off);
+      process.kill(process.pid, 'SIGKILL');
+    }
+    fault.budget -= bytes.length;
+  }
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /**
  * Writes `data` to `finalPath` so that readers see either the old file or the whole new one:
  * write to a temporary sibling, fsync, then rename (atomic on POSIX within one file system).
@@ -18,8 +54,7 @@ export function atomicWriteFile(finalPath: string, data: string | Uint8Array): v
     const fd = openSync(tmp, 'w');
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      writeAllSync(fd, bytes, finalPath);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -38,7 +73,9 @@ export function atomicWriteJson(finalPath: string, value: unknown): void {
 
 /**
  * Builds a directory's contents under a temporary sibling and renames it into place, so a
- * half-built directory is never visible under `finalDir`. An existing `finalDir` is replaced.
+ * half-built directory is never visible under `finalDir`. An existing `finalDir` is replaced: it
+ * is first moved aside to `<tmp>.old`, so a process killed between the two renames leaves the old
+ * complete directory there, which the next run's stale-temp cleanup moves back.
  */
 export async function atomicWriteDir(finalDir: string, build: (tmpDir: string) => Promise<void> | void): Promise<void> {
   mkdirSync(dirname(finalDir), { recursive: true });

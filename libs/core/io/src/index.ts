@@ -1,5 +1,6 @@
-export { atomicWriteFile, atomicWriteJson, atomicWriteDir, tempPathFor } from './atomic';
-export { UserError, runCli } from './errors';
+export { atomicWriteFile, atomicWriteJson, atomicWriteDir, tempPathFor, parseTempName } from './atomic';
+export { UserError, runCli, exitCodeFor, errorLine } from './errors';
+export { checkOutputDir } from './paths';
 export { Progress, formatDuration, log } from './progress';
 export type { ProgressOptions } from './progress';
 export { NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';

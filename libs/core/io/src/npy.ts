@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { tempPathFor } from './atomic';
+import { tempPathFor, writeAllSync } from './atomic';
 import { UserError } from './errors';
 
 /**
@@ -109,8 +109,7 @@ export class NpyWriter {
 
   private writeBytes(bytes: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    writeAllSync(this.fd, bytes, this.finalPath);
   }
 
   /** Appends values (host order is little-endian on every platform Node supports). */

@@ -5,3 +5,5 @@ export type { KaggleLayout } from './layout';
 export { decodeLuminance, decodeMask } from './png';
 export type { DecodedPlane } from './png';
 export { maskCoverage } from './coverage';
+export { checkImageSizes, pngSize } from './sizes';
+export type { ImageSize } from './sizes';

@@ -66,7 +66,14 @@ export function checkLayout(dataDir: string, split?: 'train' | 'test'): void {
   }
 }
 
-/** Ids of the `ID.png` files in a directory, sorted by code unit so the order never depends on the file system. */
+/**
+ * Ids of the `ID.png` files in a directory, sorted by code unit so the order never depends on the
+ * file system. Files that are not PNGs (`.DS_Store`, `Thumbs.db`, `desktop.ini`, notes) and hidden
+ * files (macOS `._ID.png`) are ignored; symlinks are followed like files. Two things a browser or
+ * another OS leaves behind are errors naming the file, because guessing would train on the wrong
+ * data: an upper-case extension (`ID.PNG`: ids are matched case-sensitively against the CSVs) and a
+ * second download `ID (1).png` next to `ID.png`.
+ */
 export function listPngIds(dir: string): string[] {
   let names: string[];
   try {
@@ -74,10 +81,21 @@ export function listPngIds(dir: string): string[] {
   } catch (err) {
     throw new UserError(`${dir}: cannot list (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return names
-    .filter((n) => n.endsWith('.png') && !n.startsWith('.'))
-    .map((n) => n.slice(0, -4))
-    .sort(compareIds);
+  const visible = names.filter((n) => !n.startsWith('.'));
+  const wrongCase = visible.find((n) => /\.png$/i.test(n) && !n.endsWith('.png'));
+  if (wrongCase) {
+    const fixed = `${wrongCase.slice(0, -4)}.png`;
+    throw new UserError(`${join(dir, wrongCase)}: the extension must be lower-case .png (rename it to ${fixed})`);
+  }
+  const ids = visible.filter((n) => n.endsWith('.png')).map((n) => n.slice(0, -4));
+  const present = new Set(ids);
+  for (const id of ids) {
+    const copy = /^(.+) \(\d+\)$/.exec(id);
+    if (copy && present.has(copy[1])) {
+      throw new UserError(`${join(dir, `${id}.png`)} looks like a second download of ${copy[1]}.png: delete it (or rename it if it is a different image)`);
+    }
+  }
+  return ids.sort(compareIds);
 }
 
 /** Plain code-unit order (not locale order), the same on every machine. */

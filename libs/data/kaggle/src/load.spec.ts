@@ -145,7 +145,18 @@ describe('input errors name the file, row or field', () => {
     await writePng(join(dir, 'train', 'images', 'c.png'), 'rgb8', 2, 2, greyAsRgb([1, 2, 3, 4]));
     await writePng(join(dir, 'train', 'images', 'b.png'), 'rgb8', 4, 3, greyAsRgb(new Array(12).fill(5)));
     const msg = await userError(() => loadTrainSet(dir, { concurrency: 4 }));
-    expect(msg).toContain(`${join(dir, 'train', 'images', 'b.png')} is 4x3 (HxW) but ${join(dir, 'train', 'images', 'a.png')} is 3x4`);
+    expect(msg).toContain(`${join(dir, 'train', 'images', 'b.png')} is 4x3 (HxW) but the other images are 3x4 (e.g. ${join(dir, 'train', 'images', 'a.png')})`);
+  });
+
+  it.each([['train' as const], ['test' as const]])('one odd %s image that comes first in id order is the one named', async (split) => {
+    await writeLayout(dir);
+    // "0" sorts before every fixture id, so it is decoded first and used to be taken as the reference.
+    const odd = join(dir, split, 'images', '0.png');
+    await writePng(odd, 'rgb8', 5, 5, greyAsRgb(new Array(25).fill(1)));
+    if (split === 'train') await writePng(join(dir, 'train', 'masks', '0.png'), 'grey16', 5, 5, new Array(25).fill(0));
+    else writeText(join(dir, 'sample_submission.csv'), ['id,rle_mask', '0,', ...TEST_IDS.map((id) => `${id},1 1`)].join('\n') + '\n');
+    const msg = await userError(() => (split === 'train' ? loadTrainSet(dir) : loadTestSet(dir)));
+    expect(msg).toMatch(new RegExp(`^${odd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is 5x5 \\(HxW\\) but the other images are 3x4`));
   });
 
   it('mask of another size', async () => {

@@ -6,6 +6,7 @@ import { readCsv, rowsById, type CsvRow } from './csv';
 import { checkLayout, isDir, isFile, kaggleLayout, listPngIds } from './layout';
 import { decodeLuminance, decodeMask, type DecodedPlane } from './png';
 import { forEachBounded } from './pool';
+import { oddSizedFile, oddSizeError } from './sizes';
 import type { ImageSet, LoadOptions, TrainSet } from './types';
 
 const DEFAULT_CONCURRENCY = 8;
@@ -49,8 +50,15 @@ function checkConcurrency(opts: LoadOptions): number {
   return c;
 }
 
-function checkSize(file: string, plane: DecodedPlane, height: number, width: number, firstFile: string): void {
+/**
+ * Throws when a decoded plane is not H×W. The message names the odd file: when the file compared
+ * against is itself the odd one (say, the first image), the PNG headers of the whole set decide
+ * which size is the common one.
+ */
+function checkSize(file: string, plane: DecodedPlane, height: number, width: number, firstFile: string, allFiles: string[]): void {
   if (plane.height !== height || plane.width !== width) {
+    const odd = oddSizedFile(allFiles);
+    if (odd) throw oddSizeError(odd);
     throw new UserError(
       `${file} is ${plane.height}x${plane.width} (HxW) but ${firstFile} is ${height}x${width}: all images must have the same size`,
     );
@@ -59,8 +67,8 @@ function checkSize(file: string, plane: DecodedPlane, height: number, width: num
 
 /**
  * Decodes `files[i]` into slot i of a preallocated N·H·W array, the size taken from the first
- * file. Files are decoded with bounded concurrency; the first file (in order) that fails or
- * differs in size is the one reported.
+ * file. Files are decoded with bounded concurrency; a file that fails is reported, and a size
+ * mismatch names the file whose size differs from most of the others.
  */
 async function decodeAll(
   files: string[],
@@ -77,7 +85,7 @@ async function decodeAll(
   await forEachBounded(files.length - 1, concurrency, async (k) => {
     const i = k + 1;
     const plane = await decode(files[i]);
-    checkSize(files[i], plane, height, width, files[0]);
+    checkSize(files[i], plane, height, width, files[0], files);
     data.set(plane.data, i * pixels);
     onDone();
   });
@@ -167,7 +175,7 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
     const fromPng = new Uint8Array(ids.length);
     await forEachBounded(maskIds.length, concurrency, async (k) => {
       const plane = await decodeMask(maskFiles[k]);
-      checkSize(maskFiles[k], plane, height, width, imageFiles[0]);
+      checkSize(maskFiles[k], plane, height, width, imageFiles[0], imageFiles);
       const slot = slotOf.get(maskIds[k]) as number;
       masks.set(plane.data, slot * pixels);
       fromPng[slot] = 1;

@@ -23,7 +23,8 @@ function readRaw(path: string): RawConfig {
   if (!existsSync(path)) throw new UserError(`${path}: config file not found`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    // Editors on Windows save JSON with a byte order mark, which JSON.parse rejects.
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
   }

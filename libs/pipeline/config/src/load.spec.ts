@@ -41,4 +41,12 @@ describe('config', () => {
     expect(() => loadConfig(bad)).toThrow(`${bad}: not valid JSON`);
     expect(() => loadConfig(join(dir, 'missing.json'))).toThrow('config file not found');
   });
+
+  it('reads a config saved with a byte order mark and rejects a directory by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const bom = join(dir, 'bom.json');
+    writeFileSync(bom, '\uFEFF{ "folds": { "k": 3 } }\r\n');
+    expect(loadConfig(bom).folds.k).toBe(3);
+    expect(() => loadConfig(dir)).toThrow(`${dir}: is a directory, not a config file`);
+  });
 });

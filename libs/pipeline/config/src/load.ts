@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '@tgs/io';
 import { applyOverrides, readConfigTree } from './compose';
@@ -52,6 +52,7 @@ export function resolveConfigPath(nameOrPath: string | undefined, workspaceRoot:
  */
 export function loadConfig(path: string, opts: { sets?: readonly string[]; workspaceRoot?: string } = {}): PipelineConfig {
   if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${PRESETS.join(', ')})`);
+  if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a config file (presets: ${PRESETS.join(', ')})`);
   const tree = readConfigTree(path, (name) => namedConfigPath(name, opts.workspaceRoot));
   const sets = opts.sets ?? [];
   return parseConfig(applyOverrides(tree, sets), sets.length > 0 ? `${path} with --set ${sets.join(' ')}` : path);
@@ -72,7 +73,8 @@ export function loadBlendConfig(path: string): BlendConfig & { name: string } {
   if (!existsSync(path)) throw new UserError(`${path}: config file not found`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    // Editors on Windows save JSON with a byte order mark, which JSON.parse rejects.
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
   }

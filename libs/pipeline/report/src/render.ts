@@ -53,6 +53,8 @@ h3{font-size:14px;margin:10px 0 4px}
 .verdict{font-size:15px;font-weight:600;margin:12px 0 4px}
 .verdict.good,td.good{color:#2e7d32}
 .verdict.bad,td.bad{color:#c62828}
+.warning{border:2px solid #e6a700;background:#fff8e1;padding:8px 12px;font-weight:600}
+.warning.fatal{border-color:#d62728;background:#fdecea;color:#b71c1c}
 .note{color:#555;font-size:13px;margin:8px 0 0}
 .warn{border-color:#e0a800;background:#fffbea}
 table{border-collapse:collapse;font-size:13px}

@@ -62,10 +62,12 @@ export function headlineSection(input: ReportInput): string {
     card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`) +
     card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied') +
     (input.testMap === undefined ? '' : card('Test mAP', fmtMap(input.testMap), 'submission vs the known test masks'));
+  const warnings = (input.warnings ?? []).map((w) => `<p class="warning${w.fatal ? ' fatal' : ''}">${w.fatal ? 'Worthless submission: ' : 'Warning: '}${esc(w.message)}</p>`).join('');
   return section(
     'headline',
     'Headline',
-    `<div class="cards">${cards}</div>` +
+    warnings +
+      `<div class="cards">${cards}</div>` +
       `<p class="verdict ${verdict.tone}">${esc(verdict.text)}</p>` +
       `<p class="note">The tuned mAP picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>`,
   );

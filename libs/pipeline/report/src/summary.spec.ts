@@ -1,3 +1,4 @@
+import { headlineSection } from './sections';
 import { buildSummary } from './summary';
 import { handInput } from './testing';
 import type { ReportInput } from './types';
@@ -155,4 +156,25 @@ describe('validation', () => {
     input.folds[0].history[1].loss = NaN;
     expect(() => buildSummary(input)).not.toThrow();
   });
+
+  it('carries the warnings of a failed training and whether the submission is worthless, and the page shows them first', () => {
+    const healthy = buildSummary(handInput());
+    expect(healthy.warnings).toEqual([]);
+    expect(healthy.worthless).toBe(false);
+    const input: ReportInput = {
+      ...handInput(),
+      warnings: [
+        { message: 'fold 0: the validation predictions collapsed to a constant', fatal: true },
+        { message: 'the tuned OOF mAP 0.1900 is below the all-empty baseline 0.3500', fatal: true },
+      ],
+    };
+    const bad = buildSummary(input);
+    expect(bad.warnings).toEqual(['fold 0: the validation predictions collapsed to a constant', 'the tuned OOF mAP 0.1900 is below the all-empty baseline 0.3500']);
+    expect(bad.worthless).toBe(true);
+    const html = headlineSection(input);
+    const at = html.indexOf('Worthless submission: the tuned OOF mAP 0.1900 is below the all-empty baseline 0.3500');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(html.indexOf('OOF mAP stage 1'));
+  });
 });
+

@@ -38,6 +38,10 @@ export interface Summary {
   folds_improved_by_stage2: number;
   oof_mAP_tuned: number;
   all_empty_baseline: number;
+  /** Signs that training failed (see ReportInput.warnings); empty for a healthy run. */
+  warnings: string[];
+  /** True when a warning makes the submission worthless (worse than an empty one, or ignoring its input). */
+  worthless: boolean;
   /** The submission's mAP against known test masks; null when the test truth is unknown. */
   test_mAP: number | null;
   logit_threshold: number;
@@ -72,6 +76,8 @@ export function buildSummary(input: ReportInput): Summary {
     folds_improved_by_stage2: input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length,
     oof_mAP_tuned: input.oofMapTuned,
     all_empty_baseline: input.allEmptyBaseline,
+    warnings: (input.warnings ?? []).map((w) => w.message),
+    worthless: (input.warnings ?? []).some((w) => w.fatal),
     test_mAP: input.testMap ?? null,
     logit_threshold: input.logitThreshold,
     prob_threshold: input.probThreshold,

@@ -103,6 +103,11 @@ export interface ReportInput {
   oofMapTuned: number;
   /** mAP of predicting every mask empty. */
   allEmptyBaseline: number;
+  /**
+   * Signs that training failed (collapsed predictions, a score below the all-empty baseline),
+   * shown at the top of the report; `fatal` ones make the submission worthless.
+   */
+  warnings?: { message: string; fatal: boolean }[];
   logitThreshold: number;
   probThreshold: number;
   minArea: number;

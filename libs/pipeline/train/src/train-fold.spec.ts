@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
-import { bestModelDir, curvesCsv, foldFingerprint, foldResultPath, stageLogPaths, trainFold } from './train-fold';
+import { UserError } from '@tgs/io';
+import { bestModelDir, curvesCsv, foldFingerprint, foldResultPath, stageLogPaths, trainFold, weightsFinite } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
 function tinyTrainSet(): TrainSet {
@@ -109,5 +110,39 @@ describe('trainFold', () => {
     const other = { ...train, images: train.images.slice() };
     other.images[5] ^= 1;
     expect(foldFingerprint(cfg, other, folds, 0)).not.toBe(base);
+  });
+
+  it('stops a diverging fold with a user error naming fold, stage, epoch and step, leaking no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const foldDir = mkdtempSync(join(tmpdir(), 'fold-'));
+    // Adam moves every weight by about lr per step, so lr 1e30 overflows float32 within a step or two.
+    const diverging = parseConfig({ ...raw, stage1: { ...raw.stage1, lr: 1e30 } });
+    let caught: unknown;
+    try {
+      await trainFold({ config: diverging, train, folds, fold: 1, foldDir });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UserError);
+    expect((caught as Error).message).toMatch(
+      /^fold 1 stage 1 epoch [12]\/2 step 1\/1: training diverged \((the loss became (NaN|Infinity|-Infinity)|a weight became NaN or infinite)\); lower stage1\.lr \(now 1e\+30\) in the config and rerun$/,
+    );
+    expect(existsSync(foldResultPath(foldDir))).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+});
+
+describe('weightsFinite', () => {
+  it.each([
+    [[1, -2, 3e38], true],
+    [[0, NaN], false],
+    [[Infinity, 1], false],
+    [[-Infinity], false],
+  ])('%j → %s', (values, finite) => {
+    const before = tf.memory().numTensors;
+    const vars = tf.tidy(() => [tf.variable(tf.tensor1d([0.5, 0.25])), tf.variable(tf.tensor1d(values as number[]))]);
+    expect(weightsFinite(vars)).toBe(finite);
+    vars.forEach((v) => v.dispose());
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

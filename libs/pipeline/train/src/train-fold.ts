@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { PipelineConfig, StageConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
-import { atomicWriteFile, atomicWriteJson, Progress } from '@tgs/io';
+import { atomicWriteFile, atomicWriteJson, Progress, UserError } from '@tgs/io';
 import { makeLoss, LossFn } from '@tgs/losses';
 import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
 import { buildUnet, loadModel, saveModel } from '@tgs/models';
@@ -241,7 +241,7 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       const epochStart = Date.now();
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs);
+      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr);
       const { val_loss, val_mAP } = validate(model, lossFn, ctx);
       const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
       state.history.push(row);
@@ -310,6 +310,7 @@ function trainEpoch(
   stage: 1 | 2,
   epoch: number,
   epochs: number,
+  lr: number,
 ): number {
   const { config, train, fold, trainIdx } = ctx;
   const bs = config.train.batchSize;
@@ -327,12 +328,28 @@ function trainEpoch(
     cost?.dispose();
     x.dispose();
     y.dispose();
-    if (!Number.isFinite(value)) throw new Error(`fold ${fold} stage ${stage} epoch ${epoch + 1}: loss became ${value}; lower the learning rate`);
+    const where = `fold ${fold} stage ${stage} epoch ${epoch + 1}/${epochs} step ${b + 1}/${nBatches}`;
+    if (!Number.isFinite(value)) throw divergence(where, `the loss became ${value}`, stage, lr);
+    if (!weightsFinite(varList)) throw divergence(where, 'a weight became NaN or infinite', stage, lr);
     sum += value * idx.length;
     count += idx.length;
     progress.tick(1, `loss ${(sum / count).toFixed(4)}`);
   }
   return sum / count;
+}
+
+/** True when every weight is finite: x·0 is 0 for finite x and NaN for ±Inf and NaN, so one sum covers all. */
+export function weightsFinite(vars: tf.Variable[]): boolean {
+  if (vars.length === 0) return true;
+  const probe = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(v, 0)))));
+  const value = probe.dataSync()[0];
+  probe.dispose();
+  return Number.isFinite(value);
+}
+
+/** Training diverged: a user error (the learning rate is the usual cause), not a bug. */
+function divergence(where: string, what: string, stage: 1 | 2, lr: number): UserError {
+  return new UserError(`${where}: training diverged (${what}); lower stage${stage}.lr (now ${lr}) in the config and rerun`);
 }
 
 /** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5. */

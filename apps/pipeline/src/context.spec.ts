@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { defaultWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
+
+describe('work directories', () => {
+  const settings = require(join(WORKSPACE_ROOT, 'tools', 'nx', 'run-settings.cjs')) as { defaultWorkDir: () => string };
+
+  it.each([
+    ['smoke', 'runs/work/smoke'],
+    ['cpu', 'runs/work/cpu'],
+    ['/somewhere/experiments/lovasz-long.json', 'runs/work/lovasz-long'],
+  ])('each experiment (%s) has its own default work directory, the same for the steps and the Nx plugin', (config, rel) => {
+    const before = process.env.TGS_CONFIG;
+    process.env.TGS_CONFIG = config;
+    try {
+      expect(settings.defaultWorkDir()).toBe(rel);
+    } finally {
+      if (before === undefined) delete process.env.TGS_CONFIG;
+      else process.env.TGS_CONFIG = before;
+    }
+    const configPath = config.endsWith('.json') ? config : join(WORKSPACE_ROOT, 'configs', `${config}.json`);
+    expect(defaultWorkDir(configPath)).toBe(join(WORKSPACE_ROOT, rel));
+  });
+
+  it('TGS_WORK, set by the pipeline for its steps, wins over the default', () => {
+    expect(resolveContext({ config: 'smoke' }, { TGS_WORK: 'tmp/elsewhere' }).workDir).toBe(join(WORKSPACE_ROOT, 'tmp', 'elsewhere'));
+    expect(resolveContext({ config: 'smoke' }, {}).workDir).toBe(join(WORKSPACE_ROOT, 'runs', 'work', 'smoke'));
+  });
+});

@@ -1,0 +1,257 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '@tgs/io';
+import { acquireLock, isRunning, processStartTime, readLock, readSteps, registerStep, removeStaleTemps, stepFailureReport, stopProcesses } from './index';
+
+const WORKSPACE = resolve(__dirname, '../../../..');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tgs-process-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+/** Runs a TypeScript snippet (which may import this lib as ./index) in a child node process with tsx. */
+function tsChild(code: string, env: NodeJS.ProcessEnv = {}, detached = false): ChildProcess {
+  const file = join(dir, `child-${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(file, code.replaceAll('$LIB', JSON.stringify(join(__dirname, 'index.ts'))));
+  return spawn(process.execPath, ['--import', 'tsx', file], { cwd: WORKSPACE, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached });
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const exited = (c: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => c.on('exit', (code, signal) => r({ code, signal })));
+
+describe('isRunning', () => {
+  it('tells a live process, a dead pid and a reused pid apart', () => {
+    expect(isRunning(process.pid)).toBe(true);
+    expect(isRunning(process.pid, processStartTime(process.pid))).toBe(true);
+    expect(isRunning(deadPid())).toBe(false);
+    // The same pid with another start time is another process.
+    expect(isRunning(process.pid, '1')).toBe(processStartTime(process.pid) === undefined);
+  });
+});
+
+describe('acquireLock', () => {
+  const opts = { what: 'work directory w', command: 'npm run pipeline -- --config smoke' };
+
+  it('writes the holder, refuses a second taker naming it, and is free again after release', async () => {
+    const path = join(dir, 'run', 'lock.json');
+    const lock = await acquireLock(path, opts);
+    expect(readLock(path)).toMatchObject({ pid: process.pid, command: opts.command });
+    let err: unknown;
+    try {
+      // The holder is this (live) process, so a second acquire must refuse.
+      await acquireLock(path, { ...opts, command: 'second' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `work directory w is in use by another run (pid ${process.pid}, started ${lock.holder.startedAt}, command: ${opts.command}); ` +
+        `wait for it to finish, stop it (kill ${process.pid}), or pass --wait to queue behind it`,
+    );
+    lock.release();
+    expect(existsSync(path)).toBe(false);
+    (await acquireLock(path, opts)).release();
+  });
+
+  it('takes over the stale lock of a killed run and says whose', async () => {
+    const path = join(dir, 'lock.json');
+    const stale = { pid: deadPid(), startTime: '1', host: require('node:os').hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'killed run' };
+    writeFileSync(path, JSON.stringify(stale));
+    const seen: unknown[] = [];
+    const lock = await acquireLock(path, { ...opts, onTakeover: (h) => seen.push(h) });
+    expect(seen).toEqual([stale]);
+    expect(lock.tookOverFrom).toEqual(stale);
+    expect(readLock(path)?.pid).toBe(process.pid);
+    lock.release();
+  });
+
+  it('exactly one of several processes racing for the same stale lock wins', async () => {
+    const path = join(dir, 'lock.json');
+    writeFileSync(path, JSON.stringify({ pid: deadPid(), host: require('node:os').hostname(), startedAt: 'x', command: 'killed run' }));
+    const racers = Array.from({ length: 3 }, () =>
+      tsChild(`
+        import { acquireLock } from $LIB;
+        acquireLock(${JSON.stringify(path)}, { what: 'w', command: 'racer' }).then(
+          () => { process.stdout.write('won'); setTimeout(() => process.exit(0), 3000); },
+          (e) => { process.stdout.write('lost: ' + e.message); process.exit(0); },
+        );`),
+    );
+    const outputs = await Promise.all(
+      racers.map((c) => new Promise<string>((r) => {
+        let out = '';
+        c.stdout?.on('data', (d) => (out += d));
+        c.on('exit', () => r(out));
+      })),
+    );
+    expect(outputs.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outputs.filter((o) => o.startsWith('lost: w is in use by another run'))).toHaveLength(2);
+  }, 60_000);
+
+  it('with wait, queues behind a live holder and says who it waits for', async () => {
+    const path = join(dir, 'lock.json');
+    const first = await acquireLock(path, opts);
+    const waited: number[] = [];
+    const second = acquireLock(path, { ...opts, wait: true, pollMs: 20, onWait: (h) => waited.push(h.pid) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(waited).toEqual([process.pid]);
+    first.release();
+    const lock = await second;
+    expect(readLock(path)?.startedAt).toBe(lock.holder.startedAt);
+    lock.release();
+  });
+});
+
+describe('step registry', () => {
+  it('running, failed with status and message, and vanished (killed) steps', async () => {
+    const steps = join(dir, 'steps');
+    const ok = tsChild(`import { registerStep } from $LIB; registerStep(${JSON.stringify(steps)}, 'ensemble');`);
+    const failing = tsChild(`import { registerStep } from $LIB; registerStep(${JSON.stringify(steps)}, 'tune').fail(1, 'tune.json: broken'); process.exit(1);`);
+    const killed = tsChild(`import { registerStep } from $LIB; registerStep(${JSON.stringify(steps)}, 'train-fold-0'); setInterval(() => undefined, 1000);`);
+    const mine = registerStep(steps, 'report');
+    await Promise.all([exited(ok), exited(failing)]);
+    await until(() => readSteps(steps).running.some((s) => s.step === 'train-fold-0'), 'the long step to register');
+    killed.kill('SIGKILL');
+    await exited(killed);
+    const states = readSteps(steps);
+    expect(states.running.map((s) => s.step)).toEqual(['report']);
+    expect(states.running[0].pid).toBe(mine.record.pid);
+    expect(states.failed.map((s) => [s.step, s.exitCode, s.error])).toEqual([['tune', 1, 'tune.json: broken']]);
+    expect(states.vanished.map((s) => s.step)).toEqual(['train-fold-0']);
+  }, 60_000);
+});
+
+describe('run watchdog', () => {
+  it('a step notices its run was killed with kill -9 and stops, even while its main thread is busy', async () => {
+    const run = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
+    const runStart = processStartTime(run.pid as number);
+    const step = tsChild(
+      `import { runFromEnv, startRunWatchdog } from $LIB;
+       startRunWatchdog(runFromEnv()!, 'train-fold-0', 50);
+       process.stdout.write('busy\\n');
+       for (;;) { /* a synchronous epoch */ }`,
+      { TGS_RUN_PID: String(run.pid), TGS_RUN_START: runStart ?? '' },
+      true, // a session of its own, like Nx tasks: no signal to the run's group reaches it
+    );
+    let stderr = '';
+    step.stderr?.on('data', (d) => (stderr += d));
+    await new Promise<void>((r) => step.stdout?.once('data', () => r()));
+    run.kill('SIGKILL');
+    const end = await exited(step);
+    expect(end.signal).toBe('SIGTERM');
+    expect(stderr).toContain(`train-fold-0: the pipeline run that started this process (pid ${run.pid}) is gone; stopping`);
+  }, 60_000);
+
+  it('a step started after its run is gone stops at once', async () => {
+    const step = tsChild(`import { runFromEnv, startRunWatchdog } from $LIB; startRunWatchdog(runFromEnv()!, 'tune'); process.stdout.write('started work');`, {
+      TGS_RUN_PID: String(deadPid()),
+    });
+    let out = '';
+    step.stdout?.on('data', (d) => (out += d));
+    expect((await exited(step)).code).toBe(143);
+    expect(out).toBe('');
+  }, 30_000);
+});
+
+describe('runSupervised', () => {
+  it('on SIGTERM stops the child and the steps it started in other sessions, and says so', async () => {
+    const steps = join(dir, 'steps');
+    const script = join(dir, 'supervisor.ts');
+    // A supervisor runs a "nx" that starts a detached step registering itself, then waits.
+    writeFileSync(
+      script,
+      `import { runSupervised } from ${JSON.stringify(join(__dirname, 'index.ts'))};
+       const nx = \`const { spawn } = require('node:child_process');
+         spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(join(dir, 'step.ts'))}], { detached: true, stdio: 'ignore' }).unref();
+         setInterval(() => undefined, 1000);\`;
+       runSupervised(process.execPath, ['-e', nx], { stepsDir: ${JSON.stringify(steps)}, log: (m) => console.log(m), graceMs: 2000 }).then((r) => {
+         console.log('result ' + JSON.stringify({ kind: r.kind, signal: (r as { signal?: string }).signal, stopped: ((r as { stopped?: { step: string }[] }).stopped ?? []).map((s) => s.step) }));
+       });`,
+    );
+    writeFileSync(join(dir, 'step.ts'), `import { registerStep } from ${JSON.stringify(join(__dirname, 'index.ts'))}; registerStep(${JSON.stringify(steps)}, 'train-fold-1'); setInterval(() => undefined, 1000);`);
+    const sup = spawn(process.execPath, ['--import', 'tsx', script], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    sup.stdout?.on('data', (d) => (out += d));
+    await until(() => readSteps(steps).running.length === 1, 'the step to start');
+    const [stepPid] = readSteps(steps).running.map((s) => s.pid);
+    sup.kill('SIGTERM');
+    await exited(sup);
+    expect(out).toMatch(/interrupted by SIGTERM: stopping nx \(pid \d+\) and 1 running step\(s\): train-fold-1 \(pid \d+\)/);
+    expect(out).toContain('result {"kind":"interrupted","signal":"SIGTERM","stopped":["train-fold-1"]}');
+    expect(isRunning(stepPid)).toBe(false);
+  }, 60_000);
+});
+
+describe('stopProcesses', () => {
+  it('SIGKILLs a process that ignores SIGTERM after the grace period', async () => {
+    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => undefined); process.stdout.write('ready'); setInterval(() => undefined, 1000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((r) => stubborn.stdout?.once('data', () => r()));
+    const end = exited(stubborn);
+    await stopProcesses([{ pid: stubborn.pid as number }], 200);
+    expect((await end).signal).toBe('SIGKILL');
+  });
+});
+
+describe('removeStaleTemps', () => {
+  it("removes dead writers' temp files, keeps live writers' and restores a folder cut off between its renames", () => {
+    const dead = deadPid();
+    const live = process.pid;
+    const pred = join(dir, 'fold-0', 'predict');
+    mkdirSync(pred, { recursive: true });
+    writeFileSync(join(pred, 'oof-stage2.f32'), 'complete');
+    writeFileSync(join(pred, `oof-stage2.f32.tmp-${dead}-0a1b2c3d`), 'partial');
+    writeFileSync(join(pred, `test.f32.tmp-${live}-0a1b2c3d`), 'being written');
+    // atomicWriteDir killed after moving best/ aside and before renaming the new one in.
+    const stage = join(dir, 'fold-0', 'stage1');
+    mkdirSync(join(stage, `best.tmp-${dead}-deadbeef.old`), { recursive: true });
+    writeFileSync(join(stage, `best.tmp-${dead}-deadbeef.old`, 'model.json'), 'old model');
+    mkdirSync(join(stage, `best.tmp-${dead}-deadbeef`));
+    writeFileSync(join(stage, `best.tmp-${dead}-deadbeef`, 'model.json'), 'new model');
+    const r = removeStaleTemps(dir);
+    expect(readdirSync(pred).sort()).toEqual(['oof-stage2.f32', `test.f32.tmp-${live}-0a1b2c3d`]);
+    expect(readdirSync(stage)).toEqual(['best']);
+    expect(readFileSync(join(stage, 'best', 'model.json'), 'utf8')).toBe('old model');
+    expect(r.restored).toEqual([join(stage, 'best')]);
+    expect(r.removed.sort()).toEqual([join(pred, `oof-stage2.f32.tmp-${dead}-0a1b2c3d`), join(stage, `best.tmp-${dead}-deadbeef`)].sort());
+  });
+});
+
+describe('stepFailureReport', () => {
+  const rec = (step: string, extra: object = {}) => ({ pid: 7, step, startedAt: 't', ...extra });
+
+  it('names each failed step with its exit status and its own error, the last one last', () => {
+    const r = stepFailureReport(
+      { running: [], vanished: [rec('predict-fold-1')], failed: [rec('train-fold-0', { exitCode: 1, error: 'fold 0 stage 1 epoch 2/5 step 3/9: training diverged' })] },
+      1,
+    );
+    expect(r).toEqual({
+      earlier: ['step predict-fold-1 (pid 7) ended without reporting an error (killed by a signal or out of memory?)'],
+      last: 'step train-fold-0 failed (exit status 1): fold 0 stage 1 epoch 2/5 step 3/9: training diverged',
+      exitCode: 1,
+    });
+  });
+
+  it('a bug in a step gives exit status 2; no step record at all blames the task runner', () => {
+    expect(stepFailureReport({ running: [], vanished: [], failed: [rec('tune', { exitCode: 2, error: 'TypeError: x is undefined' })] }, 1)).toMatchObject({
+      last: 'step tune failed (exit status 2): TypeError: x is undefined (a bug: its stack trace is above)',
+      exitCode: 2,
+    });
+    expect(stepFailureReport({ running: [], vanished: [], failed: [] }, 130).last).toBe("the task runner failed (exit status 130) outside the pipeline's steps; see its output above");
+  });
+});
+
