@@ -117,6 +117,13 @@ describe('job scripts and sbatch arguments', () => {
     expect(jobScript(runIn('/w'), 'final')).toContain('stage.ts final --out /ws/out\n');
     // The script is valid bash.
     expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
+    // Native threads: the task's CPUs, else the job's CPUs on the node; a run's own setting wins.
+    const threadsLine = script.split('\n').find((l) => l.includes('TGS_THREADS')) ?? '';
+    const threads = (env: Record<string, string>) => spawnSync('bash', ['-c', `${threadsLine}\nprintf %s "$TGS_THREADS"`], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).stdout;
+    expect(threads({ SLURM_CPUS_PER_TASK: '4', SLURM_CPUS_ON_NODE: '8' })).toBe('4');
+    expect(threads({ SLURM_CPUS_ON_NODE: '2' })).toBe('2');
+    expect(threads({})).toBe('1');
+    expect(threads({ TGS_THREADS: '3', SLURM_CPUS_ON_NODE: '2' })).toBe('3');
   });
 
   it('submits an array of k tasks after the data job and a final job after every task', () => {

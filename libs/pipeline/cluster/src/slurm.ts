@@ -73,8 +73,8 @@ export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): s
     'set -eo pipefail',
     `cd ${shellQuote(run.workspaceRoot)}`,
     ...env,
-    // Native kernel threads follow the task's CPUs unless the run set them.
-    'if [ -n "${SLURM_CPUS_PER_TASK:-}" ] && [ -z "${TGS_THREADS:-}" ]; then export TGS_THREADS="$SLURM_CPUS_PER_TASK"; fi',
+    // Native kernel threads follow the CPUs Slurm allocated (not the node's cores) unless the run set them.
+    'if [ -z "${TGS_THREADS:-}" ]; then export TGS_THREADS="${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}"; fi',
     // A requeued or resubmitted job appends to the same log; this line tells the attempts apart.
     `echo "[slurm] $(date -u +%Y-%m-%dT%H:%M:%SZ) job \${SLURM_JOB_ID}\${SLURM_ARRAY_TASK_ID:+ (array task \${SLURM_ARRAY_TASK_ID})} on $(hostname), restart \${SLURM_RESTART_COUNT:-0}"`,
     `exec ${shellQuote(run.node)} --import tsx ${shellQuote(run.stageScript)} ${stage}${args}`,
