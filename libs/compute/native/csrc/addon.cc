@@ -387,6 +387,21 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
+// batchNormGrad(heap, xOff, dyOff, meanOff, varOff, gammaOff | -1, eps, dxOff, dmeanOff, dvarOff, dgammaOff | -1, dbetaOff, n, c)
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Heap h = heap_of(info[0]);
+    size_t n = as_size(info[12]), c = as_size(info[13]);
+    if (c == 0 || n % c != 0) throw std::invalid_argument("bad batch norm sizes");
+    bool has_gamma = info[5].As<Napi::Number>().DoubleValue() >= 0;
+    if (has_gamma != (info[10].As<Napi::Number>().DoubleValue() >= 0)) throw std::invalid_argument("scale and its gradient go together");
+    batch_norm_grad(h.at(info[1], n, "x"), h.at(info[2], n, "dy"), h.at(info[3], c, "mean"), h.at(info[4], c, "variance"),
+                    has_gamma ? h.at(info[5], c, "scale") : nullptr, info[6].As<Napi::Number>().FloatValue(), h.at(info[7], n, "dx"),
+                    h.at(info[8], c, "dmean"), h.at(info[9], c, "dvariance"), has_gamma ? h.at(info[10], c, "dscale") : nullptr,
+                    h.at(info[11], c, "doffset"), n, c);
+  });
+}
+
 // unary(heap, op, xOff, yOff, n)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -498,6 +513,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("concat", Napi::Function::New(env, Concat));
   exports.Set("split", Napi::Function::New(env, Split));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -141,6 +141,45 @@ void split_rows(const float* src, size_t outer, float* const* parts, const size_
   }
 }
 
+void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+                     float* dx, float* dmean, float* dvar, float* dgamma, float* dbeta, size_t n, size_t c) {
+  const size_t rows = n / c;
+  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
+  std::vector<float> sdy(static_cast<size_t>(blocks) * c, 0.f), sdyxm(static_cast<size_t>(blocks) * c, 0.f);
+  std::vector<float> mul(c);
+  for (size_t j = 0; j < c; j++) mul[j] = 1.f / std::sqrt(var[j] + eps) * (gamma ? gamma[j] : 1.f);
+  const float* m = mul.data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long k = 0; k < blocks; k++) {
+    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
+    float* a = sdy.data() + k * c;
+    float* b = sdyxm.data() + k * c;
+    for (size_t r = r0; r < r1; r++) {
+      const float* xr = x + r * c;
+      const float* dr = dy + r * c;
+      float* o = dx + r * c;
+      for (size_t j = 0; j < c; j++) {
+        a[j] += dr[j];
+        b[j] += dr[j] * (xr[j] - mean[j]);
+        o[j] = dr[j] * m[j];
+      }
+    }
+  }
+  for (size_t j = 0; j < c; j++) {
+    double s1 = 0, s2 = 0;
+    for (long k = 0; k < blocks; k++) {
+      s1 += sdy[k * c + j];
+      s2 += sdyxm[k * c + j];
+    }
+    const double s = 1.0 / std::sqrt(static_cast<double>(var[j]) + eps);
+    const double g = gamma ? gamma[j] : 1.0;
+    dbeta[j] = static_cast<float>(s1);
+    dmean[j] = static_cast<float>(-s * g * s1);
+    dvar[j] = static_cast<float>(-0.5 * g * s * s * s * s2);
+    if (dgamma) dgamma[j] = static_cast<float>(s * s2);
+  }
+}
+
 void unary(int op, const float* x, float* y, size_t n) {
   const long len = static_cast<long>(n);
   switch (op) {

@@ -29,6 +29,13 @@ void batch_norm(const float* x, const float* mean, const float* var, const float
 void concat_rows(const float* const* parts, const size_t* inners, size_t n_parts, size_t outer, float* out);
 void split_rows(const float* src, size_t outer, float* const* parts, const size_t* inners, size_t n_parts);
 
+// Gradient of y = (x - mean) * s * gamma + beta, s = (var + eps)^-1/2, per channel (c innermost):
+//   dx = dy * s * gamma, dmean = -s * gamma * sum(dy), dvar = -1/2 * gamma * s^3 * sum(dy * (x - mean)),
+//   dgamma = s * sum(dy * (x - mean)), dbeta = sum(dy)
+// in two passes over x and dy (gamma may be nullptr: 1; dgamma then nullptr). Sums as reduce_rows.
+void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+                     float* dx, float* dmean, float* dvar, float* dgamma, float* dbeta, size_t n, size_t c);
+
 enum UnaryOp { kSquare = 0, kRelu = 1, kNeg = 2 };
 void unary(int op, const float* x, float* y, size_t n);
 

@@ -18,6 +18,7 @@ export interface NativeAddon {
   binary(heap: ArrayBuffer, op: number, a: number, aMode: number, b: number, bMode: number, out: number, n: number, c: number): void;
   reduce(heap: ArrayBuffer, x: number, y: number, rows: number, cols: number, overRows: boolean, scale: number): void;
   batchNorm(heap: ArrayBuffer, x: number, mean: number, variance: number, scale: number, offset: number, epsilon: number, y: number, n: number, c: number): void;
+  batchNormGrad(heap: ArrayBuffer, x: number, dy: number, mean: number, variance: number, scale: number, epsilon: number, dx: number, dmean: number, dvariance: number, dscale: number, doffset: number, n: number, c: number): void;
   unary(heap: ArrayBuffer, op: number, x: number, y: number, n: number): void;
   concat(heap: ArrayBuffer, partOffsets: Float64Array, partInners: Float64Array, outer: number, out: number): void;
   split(heap: ArrayBuffer, x: number, outer: number, partOffsets: Float64Array, partInners: Float64Array): void;

@@ -341,6 +341,43 @@ const splitV: NativeKernel = {
   },
 };
 
+/** Name of the fused batch-norm gradient kernel (no tfjs kernel of its own; see fusedBatchNormGrad). */
+export const BATCH_NORM_GRAD = 'TgsBatchNormGrad';
+
+const batchNormGrad: NativeKernel = {
+  kernelName: BATCH_NORM_GRAD,
+  run(addon, { inputs, attrs, backend }) {
+    const { dy, x, mean, variance, scale } = inputs as Record<string, TensorInfo | undefined> & { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo };
+    const be = backend as unknown as WasmBackendLike;
+    const eps = Number((attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001);
+    const n = tf.util.sizeFromShape(x.shape);
+    const c = x.shape[x.shape.length - 1];
+    const dx = be.makeOutput(x.shape, 'float32');
+    const dmean = be.makeOutput(mean.shape, 'float32');
+    const dvar = be.makeOutput(variance.shape, 'float32');
+    const dscale = scale == null ? undefined : be.makeOutput(scale.shape, 'float32');
+    const doffset = be.makeOutput(mean.shape, 'float32');
+    const o = (t: TensorInfo | undefined): number => (t === undefined ? -1 : offsetOf(be, t));
+    addon.batchNormGrad(be.wasm.HEAPU8.buffer as ArrayBuffer, o(x), o(dy), o(mean), o(variance), o(scale ?? undefined), eps, o(dx), o(dmean), o(dvar), o(dscale), o(doffset), n, c);
+    return [dx, dmean, dvar, ...(dscale ? [dscale] : []), doffset] as unknown as TensorInfo;
+  },
+};
+
+/**
+ * The gradient of FusedBatchNorm in one native kernel, or undefined where it does not apply (not
+ * on wasm with the native kernels, other dtypes, statistics that are not per-channel, small
+ * tensors): then the caller composes it from tfjs ops. Returns [dx, dmean, dvariance, dscale?, doffset]
+ * (dscale only with a scale); see csrc/elementwise.h for the formulas.
+ */
+export function fusedBatchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, scale: tf.Tensor | undefined, varianceEpsilon: number): tf.Tensor[] | undefined {
+  if (tf.getBackend() !== 'wasm' || tf.getKernel(BATCH_NORM_GRAD, 'wasm') === undefined) return undefined;
+  const perChannel = (t: tf.Tensor | undefined): boolean => t === undefined || (t.dtype === 'float32' && broadcastMode(t.shape, x.shape) === PER_CHANNEL);
+  const c = x.shape[x.shape.length - 1];
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, x.shape) || x.size < SMALL || c === 1 || ![mean, variance, scale].every(perChannel)) return undefined;
+  const inputs: Record<string, tf.Tensor> = { dy, x, mean, variance, ...(scale ? { scale } : {}) };
+  return tf.engine().runKernel(BATCH_NORM_GRAD, inputs as unknown as tf.NamedTensorMap, { varianceEpsilon } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
+
 const NATIVE_KERNELS: readonly NativeKernel[] = [
   conv2d,
   fusedConv2d,
@@ -355,6 +392,7 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   ...Object.keys(UNARY_OPS).map(unaryKernel),
   concat,
   splitV,
+  batchNormGrad,
 ];
 
 /** Names of the wasm kernels the addon replaces. */

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeAddon, nativeKernelCalls, BATCH_NORM_GRAD } from '@tgs/native';
+import { activateWasm } from '../wasm';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 
 /** Gradients of a scalar function of batchNorm's five inputs. */
@@ -39,5 +41,43 @@ describe('FusedBatchNorm gradient without Tile', () => {
     expect(ours[2][2]).toBeCloseTo((f(v2 + h) - f(v2 - h)) / (2 * h), 2);
     tf.dispose([x, w, mean, variance, offset, scale]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+(nativeAddon().addon || process.env.CI === 'true' ? describe : describe.skip)('FusedBatchNorm gradient in one native kernel (wasm+native)', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  // (Only with a scale: tfjs cannot save an absent input for the backward pass, on any backend.)
+  it.each([['with scale', true]])('%s: matches the composed gradient on cpu', async (_name, withScale) => {
+    tf.registerGradient(fusedBatchNormGradConfig);
+    const shape: [number, number, number, number] = [4, 12, 10, 16];
+    const run = (): number[][] =>
+      tf.tidy(() => {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
+        const w = tf.randomNormal(shape, 0, 1, 'float32', 12);
+        const mean = tf.randomNormal([16], 0, 1, 'float32', 13);
+        const variance = tf.randomUniform([16], 0.5, 2, 'float32', 14);
+        const offset = tf.randomNormal([16], 0, 1, 'float32', 15);
+        const scale = tf.randomUniform([16], 0.5, 2, 'float32', 16);
+        const f = (...a: tf.Tensor[]) => tf.sum(tf.mul(tf.batchNorm(a[0] as tf.Tensor4D, a[1] as tf.Tensor1D, a[2] as tf.Tensor1D, a[3] as tf.Tensor1D, withScale ? (a[4] as tf.Tensor1D) : undefined, 1e-3), w));
+        return tf.grads(f)(withScale ? [x, mean, variance, offset, scale] : [x, mean, variance, offset]).map((g) => Array.from(g.dataSync()));
+      });
+    await tf.setBackend('cpu');
+    const cpu = run();
+    const addon = nativeAddon().addon;
+    if (addon === undefined) throw new Error('the native addon is required here');
+    await activateWasm(addon);
+    const before = nativeKernelCalls.get(BATCH_NORM_GRAD)?.native ?? 0;
+    const tensors = tf.memory().numTensors;
+    const native = run();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(nativeKernelCalls.get(BATCH_NORM_GRAD)?.native).toBe(before + 1);
+    for (let k = 0; k < cpu.length; k++) {
+      const scaleOf = Math.max(...cpu[k].map(Math.abs));
+      const err = Math.max(...cpu[k].map((v, i) => Math.abs(v - native[k][i])));
+      expect(err / scaleOf).toBeLessThan(1e-4);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormGrad } from '@tgs/native';
 
 /** Sums a broadcast gradient back down to the shape of the input it was broadcast from. */
 function sumToShape(t: tf.Tensor, shape: number[]): tf.Tensor {
@@ -24,6 +25,14 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
     const dyT = dy as tf.Tensor;
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const [x, mean, variance, scale] = saved;
+    // On wasm with the native kernels: all five in one kernel (two passes instead of about twelve).
+    const fused = fusedBatchNormGrad(dyT, x, mean, variance, scale, varianceEpsilon);
+    if (fused !== undefined) {
+      const [dx, dmean, dvar, ...rest] = fused;
+      const grads: Record<string, () => tf.Tensor> = { x: () => dx, mean: () => dmean, variance: () => dvar, offset: () => rest[rest.length - 1] };
+      if (scale) grads.scale = () => rest[0];
+      return grads;
+    }
     const gamma = scale ?? tf.scalar(1);
     const s = () => tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
     return {
