@@ -4,29 +4,16 @@
 // unchanged one is a cache hit.
 const { createHash } = require('node:crypto');
 const { readdirSync, readFileSync, statSync, existsSync } = require('node:fs');
-const { dirname, join, resolve } = require('node:path');
+const { join, resolve } = require('node:path');
 
-const { root, configPath: resolveConfigPath } = require('./run-settings.cjs');
+const { root, configPath: resolveConfigPath, configChain } = require('./run-settings.cjs');
 
 const configPath = resolveConfigPath();
 const dataDir = process.env.TGS_DATA ? resolve(process.env.TGS_DATA) : join(root, 'data', 'tgs-synthetic');
 
 const h = createHash('sha256');
 // The config file and every file of its "extends" chain (a change to a base retrains its experiments).
-function hashConfig(path, depth) {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : 'missing';
-  h.update(`config:${text}\n`);
-  let parent;
-  try {
-    parent = JSON.parse(text).extends;
-  } catch {
-    return; // the step reports the bad file
-  }
-  if (typeof parent !== 'string' || depth > 20) return;
-  const named = ['configs', 'experiments'].map((d) => join(root, d, `${parent}.json`)).find((p) => existsSync(p));
-  hashConfig(parent.includes('/') || parent.endsWith('.json') ? resolve(dirname(path), parent) : named || parent, depth + 1);
-}
-hashConfig(configPath, 0);
+for (const file of configChain(configPath)) h.update(`config:${existsSync(file) ? readFileSync(file, 'utf8') : 'missing'}\n`);
 h.update(`set:${process.env.TGS_SET || ''}\n`);
 h.update(`backend:${process.env.TGS_BACKEND || ''}\n`);
 h.update(`data:${process.env.TGS_DATA ? dataDir : 'synthetic'}\n`);

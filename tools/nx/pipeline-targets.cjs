@@ -1,17 +1,13 @@
 // Nx plugin: infers the pipeline's targets from the experiment config, one `train-fold-<k>` and
 // `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in parallel.
 // The config is the one the run uses (TGS_CONFIG, a preset name or a path; default `cpu`).
-const { readFileSync } = require('node:fs');
 const { dirname } = require('node:path');
-const { configPath, defaultWorkDir } = require('./run-settings.cjs');
+const { configPath, configValue, defaultWorkDir } = require('./run-settings.cjs');
 
+/** folds.k of the run's config ("extends" included); the schema's default 5 otherwise (the step reports a bad config). */
 function foldCount() {
-  try {
-    const k = JSON.parse(readFileSync(configPath(), 'utf8'))?.folds?.k;
-    return Number.isInteger(k) && k >= 2 ? k : 5;
-  } catch {
-    return 5; // the step itself reports a missing or invalid config
-  }
+  const k = configValue(configPath(), ['folds', 'k']);
+  return Number.isInteger(k) && k >= 2 ? k : 5;
 }
 
 // The run's artifact folder, relative to the workspace (Nx caches outputs inside the workspace only).

@@ -75,6 +75,11 @@ export function workPaths(workDir: string) {
   };
 }
 
+/** An experiment's (or blend's) own work directory, by name: runs/work/<name>, the same as `--config <name>` defaults to. */
+export function experimentWorkDir(name: string): string {
+  return join(WORKSPACE_ROOT, 'runs', 'work', name);
+}
+
 export function requireFile(path: string, producedBy: string): string {
   if (!existsSync(path)) throw new UserError(`${path} is missing: run the ${producedBy} step first`);
   return path;

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { errorLine, log, runCli, UserError } from '@tgs/io';
 import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
+import { blendStep } from './blend-step';
 import { resolveContext, StepContext, workPaths } from './context';
 import * as steps from './steps';
 
@@ -34,7 +35,7 @@ function attach(ctx: StepContext, step: string): void {
   if (cleaned.removed.length > 0) log(step, `removed ${cleaned.removed.length} temporary file(s) left by killed writers`);
 }
 
-const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>] [--set <key.path=value>]...`;
+const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report|blend> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>] [--set <key.path=value>]...`;
 
 export async function main(argv: string[]): Promise<void> {
   let parsed;
@@ -62,6 +63,8 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new UserError(USAGE);
+  // A blend's config is not an experiment's: it has its own step.
+  if (positionals[0] === 'blend') return blendStep(values);
   const ctx = resolveContext(values);
   const fold = () => {
     if (values.fold === undefined) throw new UserError(`${positionals[0]} needs --fold <k>`);

@@ -245,6 +245,54 @@ describe('pipeline end to end', () => {
   }, 240_000);
 });
 
+describe('experiments and a blend as Nx projects', () => {
+  const tag = `e2e${process.pid}`;
+  const names = { a: `${tag}-a`, b: `${tag}-b`, blend: `${tag}-ab` };
+  const expFile = (name: string) => join(WORKSPACE_ROOT, 'experiments', `${name}.json`);
+  const expWork = (name: string) => join(WORKSPACE_ROOT, 'runs', 'work', name);
+
+  beforeAll(() => {
+    mkdirSync(join(WORKSPACE_ROOT, 'experiments'), { recursive: true });
+    // Two experiments extending the tiny config (the same folds), and a blend of both with tuned weights.
+    writeFileSync(expFile(names.a), JSON.stringify({ extends: configPath }));
+    writeFileSync(expFile(names.b), JSON.stringify({ extends: configPath, seed: 8, model: { baseFilters: 6 } }));
+    writeFileSync(expFile(names.blend), JSON.stringify({ blend: { members: [names.a, names.b], weights: 'tune' }, tune: { probSteps: 5, refineSteps: 3, minAreas: [0, 5] } }));
+  });
+  afterAll(() => {
+    for (const n of Object.values(names)) {
+      rmSync(expFile(n), { force: true });
+      rmSync(expWork(n), { recursive: true, force: true });
+    }
+  });
+
+  it('nx run-many -t report runs both experiments and the blend, whose report compares them', () => {
+    const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
+    const res = spawnSync(nx, ['run-many', '-t', 'report', '-p', Object.values(names).join(','), '--output-style=stream', '--parallel=2'], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_DATA: dataDir, TGS_BACKEND: 'wasm' },
+      encoding: 'utf8',
+    });
+    expect(res.stdout + res.stderr).not.toMatch(/error:/);
+    expect(res.status).toBe(0);
+    // Each experiment in its own work directory, with its own report and bundle.
+    for (const n of [names.a, names.b]) {
+      expect(existsSync(join(expWork(n), 'ensemble', 'oof-stage2.npy'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(expWork(n), 'report', 'summary.json'), 'utf8')).folds).toHaveLength(2);
+      expect(existsSync(join(expWork(n), 'bundle', 'manifest.json'))).toBe(true);
+    }
+    const summary = JSON.parse(readFileSync(join(expWork(names.blend), 'report', 'summary.json'), 'utf8'));
+    expect(summary.members.map((m: { name: string }) => m.name)).toEqual([names.a, names.b]);
+    for (const m of summary.members) expect(m.oof_mAP).toBeGreaterThanOrEqual(0);
+    expect(summary.members.reduce((s: number, m: { weight: number }) => s + m.weight, 0)).toBeCloseTo(1, 9);
+    expect(summary.gain_over_best_member).toBeCloseTo(summary.oof_mAP - Math.max(...summary.members.map((m: { oof_mAP: number }) => m.oof_mAP)), 9);
+    const html = readFileSync(join(expWork(names.blend), 'report', 'index.html'), 'utf8');
+    expect(html).toContain(names.a);
+    expect(html).toContain(summary.oof_mAP.toFixed(4));
+    const sample = csvRows(join(dataDir, 'sample_submission.csv')).slice(1).map((r) => r[0]);
+    expect(csvRows(join(expWork(names.blend), 'submission', 'submission.csv')).slice(1).map((r) => r[0])).toEqual(sample);
+  }, 600_000);
+});
+
 describe('pipeline bad input', () => {
   function expectCleanFailure(res: SpawnSyncReturns<string>, message: RegExp, out: string): void {
     const output = res.stderr + res.stdout;
