@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applyOverrides, deepMerge, overridesFromEnv, readConfigTree } from './compose';
-import { loadConfig } from './load';
+import { loadBlendConfig, loadConfig } from './load';
 
 describe('deepMerge', () => {
   it('merges objects key by key; arrays and scalars replace (by hand)', () => {
@@ -83,6 +83,35 @@ describe('loadConfig with extends and overrides', () => {
     expect(cfg.model).toEqual({ ...smoke.model, baseFilters: 8 });
     expect(cfg.stage1).toEqual({ ...smoke.stage1, epochs: 2 });
     expect(cfg.folds).toEqual(smoke.folds);
+    const blend = join(dir, 'ab.json');
+    writeFileSync(blend, JSON.stringify({ blend: { members: ['a', 'b'] } }));
+    expect(() => loadConfig(blend)).toThrow(`${blend}: a blend of experiments, not an experiment; run it with npx nx run ab:report`);
     expect(() => loadConfig(exp, { sets: ['stage1.lr=-1'] })).toThrow(/with --set stage1\.lr=-1: invalid config\n {2}stage1\.lr/);
+  });
+});
+
+describe('loadBlendConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-blend-'));
+  const write = (value: unknown) => {
+    const p = join(dir, 'my-blend.json');
+    writeFileSync(p, JSON.stringify(value));
+    return p;
+  };
+  it('fills the name from the file, weights "tune" and the tune defaults', () => {
+    const cfg = loadBlendConfig(write({ blend: { members: ['a', 'b'] } }));
+    expect(cfg.name).toBe('my-blend');
+    expect(cfg.blend.weights).toBe('tune');
+    expect(cfg.tune.minAreas).toEqual([0, 10, 20, 40, 80, 120, 160, 200, 300]); // the schema's default
+  });
+  it.each([
+    [{ blend: { members: ['a'] } }, 'blend.members'],
+    [{ blend: { members: ['a', 'a'] } }, 'lists an experiment twice'],
+    [{ blend: { members: ['a', 'b'], weights: [1] } }, 'one weight per member (2)'],
+    [{ blend: { members: ['a', 'b'], weights: [0, 0] } }, 'not all zero'],
+    [{ blend: { members: ['a', 'b'] }, model: {} }, '(root)'],
+  ])('rejects %j naming %s', (value, message) => {
+    const p = write(value);
+    expect(() => loadBlendConfig(p)).toThrow(message);
+    expect(() => loadBlendConfig(p)).toThrow(p);
   });
 });

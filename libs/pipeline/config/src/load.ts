@@ -54,6 +54,10 @@ export function loadConfig(path: string, opts: { sets?: readonly string[]; works
   if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${PRESETS.join(', ')})`);
   if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a config file (presets: ${PRESETS.join(', ')})`);
   const tree = readConfigTree(path, (name) => namedConfigPath(name, opts.workspaceRoot));
+  if ('blend' in tree) {
+    const name = basename(path).replace(/\.json$/, '');
+    throw new UserError(`${path}: a blend of experiments, not an experiment; run it with npx nx run ${name}:report`);
+  }
   const sets = opts.sets ?? [];
   return parseConfig(applyOverrides(tree, sets), sets.length > 0 ? `${path} with --set ${sets.join(' ')}` : path);
 }
