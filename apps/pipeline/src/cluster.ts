@@ -18,7 +18,7 @@ import {
   SubmittedRun,
 } from '@tgs/cluster';
 import { atomicWriteFile, log, UserError } from '@tgs/io';
-import { StepContext, WORKSPACE_ROOT } from './context';
+import { StepContext, WORKSPACE_ROOT, workPaths } from './context';
 
 export interface ClusterFlags extends SlurmOptions {
   detach?: boolean;
@@ -53,7 +53,7 @@ async function follow(rec: SubmittedRun): Promise<void> {
 }
 
 /** Submits the run as Slurm jobs (or follows the last submission) and, without --detach, waits for the final job. */
-export async function runOnSlurm(ctx: StepContext, backend: string | undefined, outDir: string, flags: ClusterFlags): Promise<void> {
+export async function runOnSlurm(ctx: StepContext, backend: string | undefined, outDir: string, flags: ClusterFlags, command = 'npm run pipeline -- --slurm'): Promise<void> {
   if (flags.follow) {
     const rec = readSubmittedRun(ctx.workDir);
     if (!rec) throw new UserError(`no Slurm submission recorded in ${clusterPaths(ctx.workDir).record}`);
@@ -69,7 +69,8 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
     outDir,
   };
-  const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m) });
+  // The run lock of local runs: a submission and a local run of one work directory exclude each other.
+  const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m), lockPath: workPaths(ctx.workDir).runLock, command });
   if (flags.detach) {
     for (const line of detachMessage(rec)) log('slurm', line);
     return;

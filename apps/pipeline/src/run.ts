@@ -106,10 +106,8 @@ export async function run(argv: string[]): Promise<void> {
   if (values.slurm) {
     const cpus = values['cpus-per-task'];
     if (cpus !== undefined && !/^[1-9]\d*$/.test(cpus)) throw new UserError(`--cpus-per-task must be a positive integer, got "${cpus}"`);
-    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask: cpus === undefined ? undefined : Number(cpus) });
+    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask: cpus === undefined ? undefined : Number(cpus) }, `npm run pipeline -- ${argv.join(' ')}`.trim());
   }
-  // A Slurm run still using this work directory would be corrupted by a local one.
-  assertNoActiveRun(ctx.workDir);
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
   const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
@@ -133,6 +131,14 @@ export async function run(argv: string[]): Promise<void> {
     onWait: (h) => log('pipeline', `waiting for the run using ${ctx.workDir} to finish (${describeHolder(h)})`),
     onTakeover: (h) => log('pipeline', `taking over the lock of a run that is gone (${describeHolder(h)})`),
   });
+  // A Slurm run still using this work directory would be corrupted by a local one (checked under
+  // the lock, which a Slurm submission holds while it records its jobs).
+  try {
+    assertNoActiveRun(ctx.workDir);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const survivors = readSteps(paths.runSteps).running;
   if (survivors.length > 0) {
     log('pipeline', `stopping ${survivors.length} step(s) an earlier run left running: ${survivors.map((s) => `${s.step} (pid ${s.pid})`).join(', ')}`);

@@ -124,7 +124,7 @@ describe('acquireGpuSlot', () => {
 
   it('lets one training fold per GPU run at a time; the next waits until it is released', async () => {
     const first = await acquireGpuSlot(0, 0, { dir, pollMs: 5 });
-    expect(JSON.parse(readFileSync(join(dir, 'gpu-0.lock'), 'utf8')).label).toBe('fold 0');
+    expect(JSON.parse(readFileSync(join(dir, 'gpu-0.lock'), 'utf8')).command).toBe('fold 0');
     const other = await acquireGpuSlot(1, 1, { dir, pollMs: 5 }); // another GPU is free
     const waits: string[] = [];
     let secondHeld = false;
@@ -137,7 +137,7 @@ describe('acquireGpuSlot', () => {
     expect(waits).toEqual([`fold 2 waits for GPU 0 (held by fold 0, pid ${process.pid})`]);
     first.release();
     const lock = await second;
-    expect(JSON.parse(readFileSync(join(dir, 'gpu-0.lock'), 'utf8')).label).toBe('fold 2');
+    expect(JSON.parse(readFileSync(join(dir, 'gpu-0.lock'), 'utf8')).command).toBe('fold 2');
     lock.release();
     other.release();
     expect(existsSync(join(dir, 'gpu-0.lock'))).toBe(false);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
-import { acquireLock, HeldLock } from './file-lock';
+import { acquireLock, Lock } from '@tgs/process';
 
 export interface Gpu {
   index: number;
@@ -158,18 +158,18 @@ export function gpuLockDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Waits until no other training fold holds `gpu` on this machine, then holds it until release()
- * (or process exit; a killed holder's lock is stale and taken over). This keeps at most one
- * training fold per GPU when there are more folds than GPUs and Nx starts them side by side.
+ * (or process exit; a killed holder's lock is stale and taken over: @tgs/process's lock). This
+ * keeps at most one training fold per GPU when there are more folds than GPUs and Nx starts them
+ * side by side.
  */
-export async function acquireGpuSlot(gpu: number, fold: number, opts: { dir?: string; log?: (msg: string) => void; pollMs?: number } = {}): Promise<HeldLock> {
-  const path = join(opts.dir ?? gpuLockDir(), `gpu-${gpu}.lock`);
-  const lock = await acquireLock(path, {
-    label: `fold ${fold}`,
+export async function acquireGpuSlot(gpu: number, fold: number, opts: { dir?: string; log?: (msg: string) => void; pollMs?: number } = {}): Promise<Lock> {
+  return acquireLock(join(opts.dir ?? gpuLockDir(), `gpu-${gpu}.lock`), {
+    what: `GPU ${gpu}`,
+    command: `fold ${fold}`,
     wait: true,
     pollMs: opts.pollMs,
-    onWait: (h) => opts.log?.(`fold ${fold} waits for GPU ${gpu} (held by ${h.label}, pid ${h.pid})`),
+    onWait: (h) => opts.log?.(`fold ${fold} waits for GPU ${gpu} (held by ${h.command}, pid ${h.pid})`),
   });
-  return lock as HeldLock;
 }
 
 /** Whether @tensorflow/tfjs-node-gpu is installed (resolvable; not loaded: that is the backend lib's job). */

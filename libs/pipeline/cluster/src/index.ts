@@ -1,7 +1,5 @@
 export { defaultExec, execFailure } from './exec';
 export type { Exec, ExecResult } from './exec';
-export { acquireLock, readLockOwner } from './file-lock';
-export type { AcquireLockOptions, HeldLock, LockOwner } from './file-lock';
 export {
   GPUS_ENV,
   acquireGpuSlot,

@@ -199,9 +199,9 @@ describe('submitSlurm', () => {
   it('refuses while another submission holds the submit lock', async () => {
     const paths = clusterPaths(dir);
     mkdirSync(paths.dir, { recursive: true });
-    writeFileSync(paths.submitLock, JSON.stringify({ host: hostname(), pid: process.pid, label: 'slurm submission', since: 'now' }));
+    writeFileSync(paths.submitLock, JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), command: 'npm run pipeline -- --slurm --config gpu' }));
     const slurm = fakeSlurm(new Map());
-    await expect(submitSlurm(runIn(dir), {}, { exec: slurm.exec, log: () => undefined })).rejects.toThrow(/another submission into .* is under way/);
+    await expect(submitSlurm(runIn(dir), {}, { exec: slurm.exec, log: () => undefined })).rejects.toThrow(/the work directory .* is in use by another run \(pid \d+, started .*, command: npm run pipeline -- --slurm --config gpu\)/);
     expect(slurm.submitted).toHaveLength(0);
   });
 

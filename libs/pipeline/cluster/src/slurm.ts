@@ -16,7 +16,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { atomicWriteFile, atomicWriteJson, UserError } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
-import { acquireLock, readLockOwner } from './file-lock';
+import { acquireLock } from '@tgs/process';
 import { clusterPaths } from './paths';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */
@@ -219,6 +219,14 @@ export function jobStatuses(jobId: string, exec: Exec = defaultExec): JobStatus[
 export interface SlurmIo {
   exec?: Exec;
   log: (msg: string) => void;
+  /**
+   * The lock a submission holds while it checks for running jobs and records its own: the work
+   * directory's run lock, so a submission and a local run of the same directory exclude each
+   * other (default: `slurm/submit.lock`).
+   */
+  lockPath?: string;
+  /** The command line, for the message a concurrent run shows. */
+  command?: string;
 }
 
 /** Reads the record of an earlier submission into this work directory, if any. */
@@ -257,18 +265,14 @@ export function assertNoActiveRun(workDir: string, exec: Exec = defaultExec): vo
 
 /**
  * Writes the job scripts and submits the three jobs. Two submissions into the same work
- * directory at once cannot both succeed: the submission holds `slurm/submit.lock` while it checks
- * that no job of an earlier submission is still queued or running and records its own job ids.
+ * directory at once cannot both succeed: the submission holds the run lock while it checks that
+ * no job of an earlier submission is still queued or running and records its own job ids.
  */
 export async function submitSlurm(run: SlurmRun, opts: SlurmOptions, io: SlurmIo): Promise<SubmittedRun> {
   const exec = io.exec ?? defaultExec;
   const paths = clusterPaths(run.workDir);
   mkdirSync(paths.dir, { recursive: true });
-  const lock = await acquireLock(paths.submitLock, { label: 'slurm submission' });
-  if (!lock) {
-    const h = readLockOwner(paths.submitLock);
-    throw new UserError(`another submission into ${run.workDir} is under way (${paths.submitLock}${h ? `: pid ${h.pid} on ${h.host} since ${h.since}` : ''}); try again when it is done`);
-  }
+  const lock = await acquireLock(io.lockPath ?? paths.submitLock, { what: `the work directory ${run.workDir}`, command: io.command ?? 'npm run pipeline -- --slurm' });
   try {
     assertNoActiveRun(run.workDir, exec);
     for (const stage of ['prepare', 'fold', 'final'] as const) {
