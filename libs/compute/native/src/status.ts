@@ -43,14 +43,36 @@ export function resolveThreads(explicit: number | 'auto' | undefined, env: NodeJ
 }
 
 /**
+ * The share of a training step that runs in the native kernels' threads (the rest, tfjs's
+ * bookkeeping and wasm kernels, is single-threaded), from the measured 2-thread speed-up s2 of the
+ * default model's step (`npm run bench -- backend`): PARALLEL_SHARE = 2 (1 - 1/s2).
+ */
+export const PARALLEL_SHARE = 0.8;
+
+/** Amdahl's law: the step's speed-up at t threads, 1 / ((1 - p) + p / t). */
+export function threadSpeedup(t: number, share = PARALLEL_SHARE): number {
+  return 1 / (1 - share + share / t);
+}
+
+/**
  * How `npm run pipeline` divides the cores: `parallel` fold processes with `threads` native
- * threads each, parallel x threads <= cores. Without flags: one fold process per core (up to the
- * fold count), each single-threaded; a thread request alone sets how many processes fit.
+ * threads each, parallel x threads <= cores. Without flags it picks the split with the shortest
+ * expected training time, rounds x step time = ceil(folds / parallel) / threadSpeedup(threads)
+ * (ties: more processes): 4 folds on 2 cores run as 2 x 1 thread, 3 folds as 1 x 2 threads,
+ * so no core idles through a last round. A thread request alone sets how many processes fit.
  */
 export function splitCores(cores: number, folds: number, opts: { parallel?: number; threads?: number | 'auto' }): { parallel: number; threads: number; capped: boolean } {
   const c = Math.max(1, cores);
   const threadsReq = typeof opts.threads === 'number' ? opts.threads : undefined;
-  const parallel = opts.parallel ?? (threadsReq !== undefined ? Math.max(1, Math.floor(c / threadsReq)) : Math.max(1, Math.min(c, folds)));
+  let parallel = opts.parallel ?? (threadsReq !== undefined ? Math.max(1, Math.floor(c / threadsReq)) : undefined);
+  if (parallel === undefined) {
+    let best = { p: 1, time: Infinity };
+    for (let p = Math.min(c, Math.max(1, folds)); p >= 1; p--) {
+      const time = Math.ceil(folds / p) / threadSpeedup(Math.floor(c / p));
+      if (time < best.time - 1e-9) best = { p, time };
+    }
+    parallel = best.p;
+  }
   const fair = Math.max(1, Math.floor(c / parallel));
   const threads = threadsReq !== undefined ? Math.min(threadsReq, fair) : fair;
   return { parallel, threads, capped: threadsReq !== undefined && threads < threadsReq };
