@@ -125,7 +125,7 @@ describe('trainFold', () => {
     }
     expect(caught).toBeInstanceOf(UserError);
     expect((caught as Error).message).toMatch(
-      /^fold 1 stage 1 epoch [12]\/2 step 1\/1: training diverged \((the loss became (NaN|Infinity|-Infinity)|a weight became NaN or infinite)\); lower stage1\.lr \(now 1e\+30\) in the config and rerun$/,
+      /^fold 1 stage 1 epoch [12]\/2 (step 1\/1|validation): training diverged \((the loss became (NaN|Infinity|-Infinity)|a weight became NaN or infinite|the validation loss became (NaN|Infinity))\); lower stage1\.lr \(now 1e\+30\) in the config and rerun$/,
     );
     expect(existsSync(foldResultPath(foldDir))).toBe(false);
     expect(tf.memory().numTensors).toBe(before);

@@ -243,6 +243,10 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr);
       const { val_loss, val_mAP } = validate(model, lossFn, ctx);
+      // Finite training losses with non-finite validation logits (lr 1e6: loss 1e11) diverged too.
+      if (!Number.isFinite(val_loss)) {
+        throw divergence(`fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs} validation`, `the validation loss became ${val_loss}`, stage, lr);
+      }
       const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
       state.history.push(row);
       state.epoch = epoch;
