@@ -147,6 +147,12 @@ describe('pipeline end to end', () => {
         expect([png.height, png.width]).toEqual([SIZE, SIZE]);
         expect(Array.from(png.data)).toEqual(Array.from(decodeRle(rle, SIZE, SIZE)));
       }
+      // A folder holding anything but masks is never replaced.
+      writeFileSync(join(masks, 'keep.txt'), 'mine');
+      const again = infer(['--bundle', bundle(), '--images', join(dataDir, 'test', 'images'), '--out', masks, '--backend', 'wasm']);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toContain(`${masks}: holds files other than .png masks (keep.txt)`);
+      expect(readFileSync(join(masks, 'keep.txt'), 'utf8')).toBe('mine');
     }, 120_000);
 
     function expectInferFailure(args: string[], message: RegExp | string, out: string): void {

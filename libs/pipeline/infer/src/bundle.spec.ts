@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import { readBundle, writeBundle, type WriteBundleInput } from './bundle';
+import { inferImages } from './infer';
 
 /** Two folds with fake model folders (the bundle copies files; it does not build models). */
 function fixture(root: string): WriteBundleInput {
@@ -78,5 +79,15 @@ describe('bundle', () => {
     rmSync(join(input.folds[1].modelsDir, 'best', 'model.json'));
     await expect(writeBundle(input)).rejects.toThrow('run the predict step for fold 1');
     expect(() => readBundle(input.outDir)).toThrow('bundle folder not found');
+  });
+
+  it('infer never replaces a mask folder holding other files', async () => {
+    const input = fixture(root);
+    await writeBundle(input);
+    const out = join(root, 'masks');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    await expect(inferImages({ bundleDir: input.outDir, imagesDir: root, out })).rejects.toThrow(`${out}: holds files other than .png masks (keep.txt)`);
+    expect(readFileSync(join(out, 'keep.txt'), 'utf8')).toBe('mine');
   });
 });

@@ -94,7 +94,12 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   if (ttas.map((t) => t.name).join(',') !== info.tta.join(',')) throw new UserError(`${input.bundleDir}/bundle.json: tta ${JSON.stringify(info.tta)} is not a supported set`);
   const asCsv = input.out.toLowerCase().endsWith('.csv');
   const asNpy = input.out.toLowerCase().endsWith('.npy');
-  if (!asCsv && !asNpy && existsSync(input.out) && !statSync(input.out).isDirectory()) throw new UserError(`${input.out}: exists and is not a folder (use a .csv path for an RLE CSV)`);
+  if (!asCsv && !asNpy && existsSync(input.out)) {
+    if (!statSync(input.out).isDirectory()) throw new UserError(`${input.out}: exists and is not a folder (use a .csv path for an RLE CSV)`);
+    // The mask folder is replaced as a whole: never a folder holding anything but masks.
+    const foreign = readdirSync(input.out).filter((n) => !n.toLowerCase().endsWith('.png'));
+    if (foreign.length > 0) throw new UserError(`${input.out}: holds files other than .png masks (${foreign[0]}); choose an empty or new folder`);
+  }
   const { ids, images } = await loadImageFolder(input.imagesDir, height, width);
   log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}`);
 
