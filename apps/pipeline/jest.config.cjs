@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: require('./project.json').name, rootDir: __dirname };
+module.exports = { ...require('../../jest.preset.cjs'), displayName: require('./project.json').name, rootDir: __dirname, setupFiles: ['<rootDir>/jest.nx-env.cjs'] };

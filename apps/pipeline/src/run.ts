@@ -111,6 +111,8 @@ export async function run(argv: string[]): Promise<void> {
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
   const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
+  // A run of its own, also when started from an Nx task (Nx would take it for a nested invocation).
+  delete env.NX_INVOCATION_ROOT_PID;
   if (ctx.synthetic) delete env.TGS_DATA;
   else env.TGS_DATA = ctx.dataDir;
   if (values.backend) env.TGS_BACKEND = values.backend;
