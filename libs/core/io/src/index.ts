@@ -5,3 +5,4 @@ export { Progress, formatDuration, log } from './progress';
 export type { ProgressOptions } from './progress';
 export { NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
 export type { NpyInfo } from './npy';
+export { readJsonArtifact, parseArtifact, requireArtifact } from './artifact';

@@ -1,0 +1,21 @@
+export { runLayout, foldLayout, foldLayoutAt, stageLayout, predictLayout } from './layout';
+export type { RunLayout, FoldLayout, StageLayout, PredictLayout, Stage } from './layout';
+export {
+  WORKSPACE_ROOT,
+  WORKSPACE_PATHS,
+  DEFAULT_WORK_DIR,
+  defaultWorkDir,
+  DEFAULT_PRESET,
+  BACKEND_CHOICES,
+  RUN_ENV,
+  presets,
+  resolveConfigPath,
+  namedConfigPath,
+  workDirRelative,
+  resolveDataDir,
+} from './settings';
+export type { BackendChoice } from './settings';
+export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG } from './steps';
+export type { StepName, StepSpec, DataPart } from './steps';
+export { writeStepTiming, readStepSeconds, timedStep } from './timings';
+export type { StepTiming } from './timings';

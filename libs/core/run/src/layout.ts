@@ -1,0 +1,139 @@
+/**
+ * The run layout: every path under a run's work directory, grouped by the lib that owns it (the
+ * one lib that writes the file, exports its writer and its validating reader; nobody else parses
+ * it). This file and `settings.ts` import nothing but `node:path` and `node:fs`, so an Nx plugin
+ * (tools/nx/*.cjs) can load them as they are, through `require('tsx/cjs/api').require(...)`,
+ * instead of spelling paths of its own.
+ *
+ * ```
+ * <work>/folds.csv                  @tgs/folds     fold of every train id
+ * <work>/fold-<k>/stage<s>/         @tgs/train     fingerprint.json, checkpoints/, best/, snapshot-<e>/ (stage 2),
+ *                                                  log.jsonl, log.csv, done.json
+ * <work>/fold-<k>/result.json       @tgs/train     both stages' outcome and history, backend and device, weights fingerprint
+ * <work>/fold-<k>/predict/          @tgs/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy,
+ *                                                  models/<name>/ (exported stock-layer models), meta.json
+ * <work>/ensemble/                  @tgs/ensemble  oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, meta.json
+ * <work>/tune/tune.json             @tgs/tune      tuned threshold, curves and OOF scores
+ * <work>/submission/                @tgs/submit    submission.csv, summary.json
+ * <work>/bundle/                    @tgs/infer     bundle.json, config.json, folds/, manifest.json
+ * <work>/report/                    @tgs/report    index.html, summary.json, curves.csv
+ * <work>/timings/<step>.json        @tgs/run       seconds of work per step
+ * <work>/run/                       @tgs/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
+ * ```
+ *
+ * To add a path: add it to its owner's group in {@link runLayout} (a new owner gets a new group),
+ * add a line to the table above, and list it in the step's `outputs` in `steps.ts` if an Nx
+ * target writes it. The owner re-exports nothing else: other code asks the owner's reader.
+ */
+import { join } from 'node:path';
+
+export type Stage = 1 | 2;
+
+/** One training stage's folder (owner: @tgs/train). */
+export function stageLayout(foldDir: string, stage: Stage) {
+  const dir = join(foldDir, `stage${stage}`);
+  return {
+    dir,
+    /** What this stage's weights were trained from; a mismatch restarts the stage. */
+    fingerprint: join(dir, 'fingerprint.json'),
+    /** `ckpt-<epoch>.bin` + `ckpt-<epoch>.json`, the latter committing the former. */
+    checkpoints: join(dir, 'checkpoints'),
+    /** The best epoch's model in the tfjs layers format. */
+    best: join(dir, 'best'),
+    /** Stage 2's weights at the end of the cosine cycle that ended with `epoch` (1-based), tfjs layers format. */
+    snapshot: (epoch: number) => join(dir, `snapshot-${epoch}`),
+    /** The epoch of a `snapshot-<epoch>` entry of this folder, or undefined for any other name. */
+    snapshotEpoch: (name: string): number | undefined => {
+      const m = /^snapshot-(\d+)$/.exec(name);
+      return m ? Number(m[1]) : undefined;
+    },
+    /** The training curve, rewritten after every epoch: one JSON object per line, and the same rows as CSV. */
+    log: join(dir, 'log.jsonl'),
+    logCsv: join(dir, 'log.csv'),
+    /** The stage's result; present only when the stage finished. */
+    done: join(dir, 'done.json'),
+  };
+}
+
+/**
+ * One fold's predictions (owner: @tgs/predict): float32 logits as numpy `.npy` arrays of shape
+ * (N, H, W), each with its image ids, one per line in the array's order, in a sidecar text file.
+ */
+export function predictLayout(foldDir: string) {
+  const dir = join(foldDir, 'predict');
+  return {
+    dir,
+    oofIds: join(dir, 'oof-ids.txt'),
+    oofStage1: join(dir, 'oof-stage1.npy'),
+    oofStage2: join(dir, 'oof-stage2.npy'),
+    testIds: join(dir, 'test-ids.txt'),
+    test: join(dir, 'test.npy'),
+    /** The stage-2 models behind oof-stage2 and test, exported to stock tfjs layers: `models/<name>/model.json`. */
+    models: join(dir, 'models'),
+    /** Sizes, ids, TTA, models and the fingerprint of what the logits were computed from; written last. */
+    meta: join(dir, 'meta.json'),
+  };
+}
+
+/** One fold's folder. */
+export function foldLayout(workDir: string, fold: number) {
+  return foldLayoutAt(join(workDir, `fold-${fold}`));
+}
+
+/** The files of a fold folder, given the folder itself. */
+export function foldLayoutAt(dir: string) {
+  return {
+    dir,
+    stage: (stage: Stage) => stageLayout(dir, stage),
+    /** Owner: @tgs/train. */
+    result: join(dir, 'result.json'),
+    /** What the fold's folder was trained from (owner: @tgs/train). */
+    fingerprint: join(dir, 'fingerprint.json'),
+    /** The backend and device the fold trained on (written by the pipeline's train step). */
+    backend: join(dir, 'backend.json'),
+    predict: predictLayout(dir),
+  };
+}
+
+/** Every path under a run's work directory. */
+export function runLayout(workDir: string) {
+  const ensembleDir = join(workDir, 'ensemble');
+  const tuneDir = join(workDir, 'tune');
+  const submissionDir = join(workDir, 'submission');
+  const reportDir = join(workDir, 'report');
+  const bundleDir = join(workDir, 'bundle');
+  const timingsDir = join(workDir, 'timings');
+  return {
+    workDir,
+    /** Owner: @tgs/folds. */
+    folds: join(workDir, 'folds.csv'),
+    fold: (k: number) => foldLayout(workDir, k),
+    /** Owner: @tgs/ensemble. */
+    ensemble: {
+      dir: ensembleDir,
+      oofIds: join(ensembleDir, 'oof-ids.txt'),
+      oofStage1: join(ensembleDir, 'oof-stage1.npy'),
+      oofStage2: join(ensembleDir, 'oof-stage2.npy'),
+      testIds: join(ensembleDir, 'test-ids.txt'),
+      test: join(ensembleDir, 'test.npy'),
+      meta: join(ensembleDir, 'meta.json'),
+    },
+    /** Owner: @tgs/tune. */
+    tune: { dir: tuneDir, record: join(tuneDir, 'tune.json') },
+    /** Owner: @tgs/submit. */
+    submission: { dir: submissionDir, csv: join(submissionDir, 'submission.csv'), summary: join(submissionDir, 'summary.json') },
+    /** Owner: @tgs/infer (the portable bundle `npm run infer` reads; its inside is the bundle's own layout). */
+    bundle: { dir: bundleDir },
+    /** Owner: @tgs/report. */
+    report: { dir: reportDir, html: join(reportDir, 'index.html'), summary: join(reportDir, 'summary.json'), curves: join(reportDir, 'curves.csv') },
+    /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes. */
+    run: { lock: join(workDir, 'run', 'lock.json'), steps: join(workDir, 'run', 'steps') },
+    /** Owner: @tgs/run (timings.ts). */
+    timings: { dir: timingsDir, step: (step: string) => join(timingsDir, `${step}.json`) },
+  };
+}
+
+export type RunLayout = ReturnType<typeof runLayout>;
+export type FoldLayout = ReturnType<typeof foldLayout>;
+export type StageLayout = ReturnType<typeof stageLayout>;
+export type PredictLayout = ReturnType<typeof predictLayout>;

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+import { runLayout } from './layout';
+import { resolveDataDir, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
+import { STEP_ORDER, STEPS } from './steps';
+import { readStepSeconds, writeStepTiming } from './timings';
+
+describe('run layout', () => {
+  it('spells every path under the work directory', () => {
+    const l = runLayout('/w');
+    expect(l.folds).toBe('/w/folds.csv');
+    expect(l.fold(3).stage(2).best).toBe('/w/fold-3/stage2/best');
+    expect(l.fold(3).stage(1).checkpoints).toBe('/w/fold-3/stage1/checkpoints');
+    expect(l.fold(0).stage(1).snapshot(4)).toBe('/w/fold-0/stage1/snapshot-4');
+    expect(l.fold(1).predict.test).toBe('/w/fold-1/predict/test.npy');
+    expect(l.ensemble.oofStage2).toBe('/w/ensemble/oof-stage2.npy');
+    expect(l.tune.record).toBe('/w/tune/tune.json');
+    expect(l.submission.csv).toBe('/w/submission/submission.csv');
+    expect(l.report.summary).toBe('/w/report/summary.json');
+    expect(l.timings.step('predict-fold-2')).toBe('/w/timings/predict-fold-2.json');
+  });
+
+  it('gives no two steps the same output, and every output lies in the layout or the workspace data folder', () => {
+    const l = runLayout('/w');
+    const all = STEP_ORDER.flatMap((s) => (STEPS[s].perFold ? [0, 1].flatMap((k) => STEPS[s].outputs(l, k)) : STEPS[s].outputs(l, 0)));
+    expect(new Set(all).size).toBe(all.length);
+    for (const p of all) expect(p.startsWith('/w/') || p.startsWith(join(WORKSPACE_ROOT, 'data'))).toBe(true);
+  });
+
+  it('orders steps so each reads only steps before it', () => {
+    STEP_ORDER.forEach((s, i) => {
+      for (const { step } of STEPS[s].after) expect(STEP_ORDER.indexOf(step)).toBeLessThan(i);
+    });
+  });
+});
+
+describe('run settings', () => {
+  it.each([
+    [undefined, 'runs/work/exp1'],
+    ['', 'runs/work/exp1'],
+    ['tmp/e2e/work', 'tmp/e2e/work'],
+    ['runs/exp1/', 'runs/exp1'],
+    [join(WORKSPACE_ROOT, 'runs', 'abs'), 'runs/abs'],
+  ])('work directory %p is %p inside the workspace', (value, rel) => {
+    expect(workDirRelative(value, '/any/where/exp1.json')).toEqual({ rel });
+  });
+
+  it.each(['/elsewhere', '../outside', '.'])('refuses the work directory %p', (value) => {
+    expect('error' in workDirRelative(value, 'exp1.json')).toBe(true);
+  });
+
+  it('falls back to the synthetic competition without a data folder', () => {
+    expect(resolveDataDir(undefined)).toEqual({ dataDir: WORKSPACE_PATHS.syntheticData, synthetic: true });
+    expect(resolveDataDir('/data/tgs')).toEqual({ dataDir: '/data/tgs', synthetic: false });
+  });
+});
+
+describe('step timings', () => {
+  it('round-trips and names the file of a damaged record', () => {
+    const work = mkdtempSync(join(tmpdir(), 'timings-'));
+    expect(readStepSeconds(work, 'tune')).toBe(0);
+    writeStepTiming(work, 'tune', 1.5);
+    expect(readStepSeconds(work, 'tune')).toBe(1.5);
+    mkdirSync(runLayout(work).timings.dir, { recursive: true });
+    writeFileSync(runLayout(work).timings.step('tune'), '{"step":"tune","seconds":"slow"}');
+    expect(() => readStepSeconds(work, 'tune')).toThrow(UserError);
+    expect(() => readStepSeconds(work, 'tune')).toThrow(/timings\/tune\.json: seconds: Expected number/);
+  });
+});
