@@ -79,6 +79,8 @@ export async function run(argv: string[]): Promise<void> {
   checkOutputDir(outDir, '--out');
   if (!ctx.synthetic) preflight(ctx.dataDir);
   if (values.backend) parseBackendChoice(values.backend, '--backend');
+  // Without --backend, a TGS_BACKEND in the environment reaches every step: check it before any work.
+  if (!values.backend && process.env.TGS_BACKEND !== undefined && process.env.TGS_BACKEND.trim() !== '') parseBackendChoice(process.env.TGS_BACKEND, 'TGS_BACKEND');
   for (const flag of ['parallel', 'threads'] as const) {
     const v = values[flag];
     if (v !== undefined && !/^[1-9]\d*$/.test(v)) throw new UserError(`--${flag} must be a positive integer, got "${v}"`);
@@ -115,8 +117,8 @@ export async function run(argv: string[]): Promise<void> {
   delete env.NX_INVOCATION_ROOT_PID;
   if (ctx.synthetic) delete env.TGS_DATA;
   else env.TGS_DATA = ctx.dataDir;
+  // --backend wins over TGS_BACKEND (checked above), which wins over the config's `backend` (see @tgs/backend).
   if (values.backend) env.TGS_BACKEND = values.backend;
-  else delete env.TGS_BACKEND;
   env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
   env.TGS_THREADS = String(split.threads);
   if (sets.length > 0) env.TGS_SET = sets.join(';');
