@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { atomicWriteDir, atomicWriteFile, atomicWriteJson } from './atomic';
+import { basename, join } from 'node:path';
+import { atomicWriteDir, atomicWriteFile, atomicWriteJson, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'io-'));
@@ -33,5 +33,16 @@ describe('atomic writes', () => {
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('1');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(existsSync(d)).toBe(true);
+  });
+});
+
+describe('temporary names', () => {
+  it('carry the host and pid of their writer, and parse back', () => {
+    const name = basename(tempPathFor('/work/fold-0/predict/test.npy'));
+    expect(parseTempName(name)).toEqual({ finalName: 'test.npy', host: TEMP_HOST, pid: process.pid, old: false });
+    expect(parseTempName(`best.tmp-node-07@123-deadbeef.old`)).toEqual({ finalName: 'best', host: 'node-07', pid: 123, old: true });
+    // Names written before hosts were recorded: this host.
+    expect(parseTempName('oof.npy.tmp-42-0a1b2c3d')).toEqual({ finalName: 'oof.npy', host: undefined, pid: 42, old: false });
+    expect(parseTempName('oof.npy')).toBeUndefined();
   });
 });

@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
-/** A temporary sibling path, unique per process and call, so concurrent writers never collide. */
-export function tempPathFor(finalPath: string): string {
-  return `${finalPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-const TEMP_NAME = /^(.+)\.tmp-(\d+)-[0-9a-f]{8}(\.old)?$/;
+/** This machine's name as it appears in temporary names (a pid means something only on its host). */
+export const TEMP_HOST = hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'localhost';
 
 /**
- * Recognises a name made by {@link tempPathFor}: the final name it stands for, the writer's pid,
- * and whether it is the previous version of a directory moved aside by {@link atomicWriteDir}.
+ * A temporary sibling path, unique per host, process and call, so concurrent writers never
+ * collide, also on a work directory shared by several machines: `<final>.tmp-<host>@<pid>-<hex>`.
  */
-export function parseTempName(name: string): { finalName: string; pid: number; old: boolean } | undefined {
+export function tempPathFor(finalPath: string): string {
+  return `${finalPath}.tmp-${TEMP_HOST}@${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+const TEMP_NAME = /^(.+)\.tmp-(?:([A-Za-z0-9_-]+)@)?(\d+)-[0-9a-f]{8}(\.old)?$/;
+
+/**
+ * Recognises a name made by {@link tempPathFor}: the final name it stands for, the writer's host
+ * (undefined in names without one: this host) and pid, and whether it is the previous version of a
+ * directory moved aside by {@link atomicWriteDir}.
+ */
+export function parseTempName(name: string): { finalName: string; host?: string; pid: number; old: boolean } | undefined {
   const m = TEMP_NAME.exec(name);
-  return m ? { finalName: m[1], pid: Number(m[2]), old: m[3] !== undefined } : undefined;
+  return m ? { finalName: m[1], host: m[2], pid: Number(m[3]), old: m[4] !== undefined } : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-export { atomicWriteFile, atomicWriteJson, atomicWriteDir, tempPathFor, parseTempName } from './atomic';
+export { atomicWriteFile, atomicWriteJson, atomicWriteDir, tempPathFor, parseTempName, TEMP_HOST } from './atomic';
 export { UserError, runCli, exitCodeFor, errorLine } from './errors';
 export { checkOutputDir } from './paths';
 export { Progress, formatDuration, log } from './progress';

@@ -216,6 +216,8 @@ describe('removeStaleTemps', () => {
     writeFileSync(join(pred, 'oof-stage2.f32'), 'complete');
     writeFileSync(join(pred, `oof-stage2.f32.tmp-${dead}-0a1b2c3d`), 'partial');
     writeFileSync(join(pred, `test.f32.tmp-${live}-0a1b2c3d`), 'being written');
+    // A dead pid of another node sharing the work directory: not ours to judge.
+    writeFileSync(join(pred, `test.f32.tmp-othernode@${dead}-0a1b2c3d`), 'written on another node');
     // atomicWriteDir killed after moving best/ aside and before renaming the new one in.
     const stage = join(dir, 'fold-0', 'stage1');
     mkdirSync(join(stage, `best.tmp-${dead}-deadbeef.old`), { recursive: true });
@@ -223,7 +225,7 @@ describe('removeStaleTemps', () => {
     mkdirSync(join(stage, `best.tmp-${dead}-deadbeef`));
     writeFileSync(join(stage, `best.tmp-${dead}-deadbeef`, 'model.json'), 'new model');
     const r = removeStaleTemps(dir);
-    expect(readdirSync(pred).sort()).toEqual(['oof-stage2.f32', `test.f32.tmp-${live}-0a1b2c3d`]);
+    expect(readdirSync(pred).sort()).toEqual(['oof-stage2.f32', `test.f32.tmp-${live}-0a1b2c3d`, `test.f32.tmp-othernode@${dead}-0a1b2c3d`].sort());
     expect(readdirSync(stage)).toEqual(['best']);
     expect(readFileSync(join(stage, 'best', 'model.json'), 'utf8')).toBe('old model');
     expect(r.restored).toEqual([join(stage, 'best')]);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTempName } from '@tgs/io';
+import { parseTempName, TEMP_HOST } from '@tgs/io';
 import { isRunning } from './proc';
 
 export interface TempCleanup {
@@ -11,9 +11,9 @@ export interface TempCleanup {
 }
 
 /**
- * Removes what killed writers left under `root`: `*.tmp-<pid>-<hex>` files and folders whose pid no
- * longer runs (a live writer's temp files are left alone, so this is safe while other steps
- * write). A folder's previous version `<tmp>.old` is moved back when the folder itself is
+ * Removes what killed writers of this host left under `root`: `*.tmp-<host>@<pid>-<hex>` files and
+ * folders whose pid no longer runs (a live writer's temp files, and other hosts', are left alone,
+ * so this is safe while other steps, here or on other nodes, write). A folder's previous version `<tmp>.old` is moved back when the folder itself is
  * missing, so readers always find the old or the new complete version.
  */
 export function removeStaleTemps(root: string): TempCleanup {
@@ -33,6 +33,9 @@ export function removeStaleTemps(root: string): TempCleanup {
         if (e.isDirectory()) walk(path);
         continue;
       }
+      // Another machine's writer (a work directory shared by cluster nodes): its pid says nothing
+      // here, so its temp files are left for that machine's own runs to clean.
+      if (t.host !== undefined && t.host !== TEMP_HOST) continue;
       if (isRunning(t.pid)) continue;
       const finalPath = join(dir, t.finalName);
       if (t.old && !existsSync(finalPath)) {
