@@ -37,13 +37,13 @@ describe('loading the addon', () => {
 describe('splitting the cores between fold processes and threads', () => {
   it.each([
     ['defaults: one single-threaded process per core', 2, 4, {}, { parallel: 2, threads: 1, capped: false }],
-    ['3 folds on 2 cores: one process with 2 threads, no idle last round', 2, 3, {}, { parallel: 1, threads: 2, capped: false }],
+    ['3 folds on 2 cores: 2 rounds of 1-thread folds beat 3 folds at the 2-thread speed-up', 2, 3, {}, { parallel: 2, threads: 1, capped: false }],
     ['5 folds on 2 cores: 3 rounds either way, so 2 single-threaded processes', 2, 5, {}, { parallel: 2, threads: 1, capped: false }],
     ['fewer folds than cores: the spare cores become threads', 8, 3, {}, { parallel: 3, threads: 2, capped: false }],
     ['--threads 2 on 2 cores: one process', 2, 4, { threads: 2 }, { parallel: 1, threads: 2, capped: false }],
     ['--parallel 1: every core for one process', 2, 4, { parallel: 1 }, { parallel: 1, threads: 2, capped: false }],
     ['--parallel 2 --threads 2 on 2 cores: threads capped, never oversubscribed', 2, 4, { parallel: 2, threads: 2 }, { parallel: 2, threads: 1, capped: true }],
-    ['config threads auto behaves as unset: 5 folds on 4 cores as 2 x 2 threads', 4, 5, { threads: 'auto' as const }, { parallel: 2, threads: 2, capped: false }],
+    ['config threads auto behaves as unset: 5 folds on 4 cores', 4, 5, { threads: 'auto' as const }, { parallel: 4, threads: 1, capped: false }],
     ['many cores: threads only where their speed-up beats another round', 16, 5, {}, { parallel: 5, threads: 3, capped: false }],
   ])('%s', (_name, cores, folds, opts, expected) => {
     const split = splitCores(cores, folds, opts);
