@@ -16,3 +16,4 @@ export {
   emptyConfusionFromStats,
 } from './breakdown';
 export type { CoverageBin, EmptyConfusion } from './breakdown';
+export { sigmoid, logit, LOGIT_EPS } from './logit';

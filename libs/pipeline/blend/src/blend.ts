@@ -6,7 +6,8 @@ import { readFoldsCsv } from '@tgs/folds';
 import { atomicWriteFile, atomicWriteJson, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
 import { validateSubmission, writeSubmission } from '@tgs/submit';
-import { linspace, probToLogit, tuneThreshold } from '@tgs/tune';
+import { logit } from '@tgs/metrics';
+import { linspace, tuneThreshold } from '@tgs/tune';
 import { blendLogits, tuneBlendWeights } from './weights';
 
 /** A blend's files under its own work directory. */
@@ -119,7 +120,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
   let weights: number[];
   if (config.blend.weights === 'tune') {
     const search = tuneBlendWeights(oofs, masks, pixels, {
-      logitThresholds: linspace(tuneOpts.probFrom, tuneOpts.probTo, tuneOpts.probSteps).map(probToLogit),
+      logitThresholds: linspace(tuneOpts.probFrom, tuneOpts.probTo, tuneOpts.probSteps).map(logit),
       minAreas: tuneOpts.minAreas,
       onCandidate: (done, total) => {
         if (done === total) log(`weights: ${total} candidates on the OOF logits`);

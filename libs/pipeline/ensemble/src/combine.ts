@@ -1,19 +1,10 @@
 /**
  * Combining fold logits. Everything stays in logit space downstream, so the probability mean is
- * mapped back through the logit function.
+ * mapped back through the logit function (the clamped pair of @tgs/metrics).
  */
+import { logit, sigmoid } from '@tgs/metrics';
+
 export type EnsembleMode = 'logit-mean' | 'prob-mean';
-
-/** σ(x) = 1 / (1 + e^(−x)). */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-/** logit(p) = log(p / (1 − p)), clamped to p ∈ [1e-7, 1 − 1e-7] so the result stays finite. */
-export function logit(p: number): number {
-  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-  return Math.log(q / (1 - q));
-}
 
 /**
  * Element-wise combination of equally long fold arrays into `out`:

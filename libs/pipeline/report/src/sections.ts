@@ -2,6 +2,7 @@
  * The report's sections, each a pure function from the (validated) input to an HTML fragment.
  * Every piece of text from the input goes through `escapeHtml`.
  */
+import { sigmoid } from '@tgs/metrics';
 import { escapeHtml as esc } from './escape';
 import { fmtDelta, fmtInt, fmtLogit, fmtMap, fmtPct, fmtProb, fmtSeconds, meanStd } from './format';
 import type { WorstImagePictures } from './images';
@@ -10,7 +11,6 @@ import { barChart, lineChart } from './svg/plot';
 import type { Marker, Point, RefLine } from './svg/plot';
 import { formatTick, niceTicks } from './svg/scale';
 import type { EpochRow, FoldResult, ReportInput, WorstImage } from './types';
-import { sigmoid } from './validate';
 
 const COLORS = { train: '#4c78a8', val: '#f58518', map: '#54a24b', chosen: '#d62728', ref: '#888', empty: '#9d755d', bar: '#4c78a8' };
 

@@ -1,15 +1,5 @@
 import { handInput } from './testing';
-import { consistencyNotes, sigmoid } from './validate';
-
-describe('sigmoid', () => {
-  it.each([
-    [0, 0.5],
-    [Math.log(3), 0.75],
-    [Math.log(1 / 3), 0.25],
-  ])('sigmoid(%d) = %d', (x, p) => {
-    expect(sigmoid(x)).toBeCloseTo(p, 12);
-  });
-});
+import { consistencyNotes } from './validate';
 
 describe('consistencyNotes', () => {
   it('is empty for a consistent input', () => {

@@ -1,3 +1,4 @@
+import { sigmoid } from '@tgs/metrics';
 import type { ReportInput, WorstImage } from './types';
 
 /**
@@ -157,11 +158,6 @@ export function validateReportInput(input: ReportInput): void {
   } catch (err) {
     fail(`config cannot be shown as JSON: ${(err as Error).message}`);
   }
-}
-
-/** The logistic function, the inverse of `logit(p) = log(p / (1 - p))`. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
 
 /**

@@ -1,4 +1,4 @@
-export { tuneThreshold, probToLogit, logitToProb, linspace } from './tune';
+export { tuneThreshold, linspace } from './tune';
 export type { TuneOptions, TuneResult, ThresholdPoint } from './tune';
 export { assessHealth, firstDifferentMask } from './health';
 export type { HealthInput, HealthWarning } from './health';

@@ -4,22 +4,13 @@ import {
   CoverageBin,
   EmptyConfusion,
   emptyConfusionFromStats,
+  logit,
   meanAPFromStats,
   perImageScoresFromStats,
+  sigmoid,
   thresholdStats,
   ThresholdStats,
 } from '@tgs/metrics';
-
-/** A probability threshold p as a logit threshold: log(p / (1 − p)). Defined for p ∈ (0, 1). */
-export function probToLogit(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`probability threshold must be in (0, 1), got ${p}`);
-  return Math.log(p / (1 - p));
-}
-
-/** The inverse: σ(x) = 1 / (1 + e^(−x)). */
-export function logitToProb(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
 
 /** n evenly spaced values from a to b inclusive (numpy.linspace). */
 export function linspace(a: number, b: number, n: number): number[] {
@@ -68,13 +59,13 @@ export interface TuneResult {
 export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixels: number, opts: TuneOptions): TuneResult {
   const coarse = linspace(opts.probFrom, opts.probTo, opts.probSteps);
   const minAreas = [...new Set(opts.minAreas)].sort((a, b) => a - b);
-  const coarseStats = thresholdStats(oofLogits, truths, pixels, coarse.map(probToLogit));
+  const coarseStats = thresholdStats(oofLogits, truths, pixels, coarse.map(logit));
   const coarseBest = bestThresholdFromStats(coarseStats, minAreas);
-  const pBest = logitToProb(coarseBest.logitThreshold);
+  const pBest = sigmoid(coarseBest.logitThreshold);
   const step = opts.probSteps > 1 ? (opts.probTo - opts.probFrom) / (opts.probSteps - 1) : 0.05;
   const fine = opts.refineSteps > 1 ? linspace(Math.max(1e-4, pBest - step), Math.min(1 - 1e-4, pBest + step), opts.refineSteps) : [];
   const probs = uniqueSorted([...coarse, ...fine, 0.5]);
-  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(probToLogit));
+  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit));
   // Best over the coarse grid and the fine search (0.5 is only there for mapAtZero).
   const candidates = uniqueSorted([...coarse, ...fine]);
   const best = bestOver(stats, probs, candidates, minAreas);
