@@ -15,11 +15,8 @@ const N = Number(process.env.TGS_BENCH_IMAGES ?? 2000);
 const H = 101;
 const W = 101;
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
-const mulberry32 = uniformSource;
-
 async function writeDataset(dir: string): Promise<void> {
-  const next = mulberry32(2018);
+  const next = uniformSource(2018);
   mkdirSync(join(dir, 'train', 'images'), { recursive: true });
   mkdirSync(join(dir, 'train', 'masks'), { recursive: true });
   const depths = ['id,z'];

@@ -24,12 +24,9 @@ const N = 4000;
 const T = 100;
 const N_NAIVE = 1000;
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
-const mulberry32 = uniformSource;
-
 /** Truth masks and plausible out-of-fold logits for n images. */
 function syntheticOof(n: number, seed: number): { logits: Float32Array; truths: Uint8Array } {
-  const next = mulberry32(seed);
+  const next = uniformSource(seed);
   const logits = new Float32Array(n * PIXELS);
   const truths = new Uint8Array(n * PIXELS);
   for (let i = 0; i < n; i++) {

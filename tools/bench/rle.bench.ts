@@ -11,11 +11,8 @@ const H = 101;
 const W = 101;
 const N = 2000;
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
-const mulberry32 = uniformSource;
-
 function blobMasks(n: number, seed: number): Uint8Array[] {
-  const next = mulberry32(seed);
+  const next = uniformSource(seed);
   const masks: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
     const m = new Uint8Array(H * W);

@@ -1,71 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelCalls } from './kernels';
-import { addonForTests, randomValues, relativeError, useCpu, useWasm } from './testing';
+import { addonForTests, type ConvCase, convGradsByFiniteDifference, naiveConv2d, randomValues, relativeError, useCpu, useWasm } from './testing';
 
 const addon = addonForTests();
 const describeNative = addon ? describe : describe.skip;
 
-/**
- * Independent float64 reference: the convolution from its definition with TensorFlow's 'same'
- * rule (total padding max((out-1)*s + (k-1)*d + 1 - in, 0), the extra one bottom/right), and
- * gradients of L = sum(conv(x, w) * r) by central differences (exact up to rounding: L is linear
- * in x and in w).
- */
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  stride: number;
-  pad: 'same' | 'valid';
-  dilation?: number;
-}
-
-function outSize(n: number, k: number, s: number, d: number, pad: 'same' | 'valid'): { out: number; before: number } {
-  const span = (k - 1) * d + 1;
-  if (pad === 'valid') return { out: Math.floor((n - span) / s) + 1, before: 0 };
-  const out = Math.ceil(n / s);
-  return { out, before: Math.floor(Math.max((out - 1) * s + span - n, 0) / 2) };
-}
-
-function naiveConv(x: Float64Array, w: Float64Array, c: Case): { y: Float64Array; oh: number; ow: number } {
-  const [B, H, W, C] = c.x;
-  const [KH, KW] = c.k;
-  const d = c.dilation ?? 1;
-  const h = outSize(H, KH, c.stride, d, c.pad);
-  const v = outSize(W, KW, c.stride, d, c.pad);
-  const y = new Float64Array(B * h.out * v.out * c.co);
-  for (let b = 0; b < B; b++)
-    for (let i = 0; i < h.out; i++)
-      for (let j = 0; j < v.out; j++)
-        for (let o = 0; o < c.co; o++) {
-          let acc = 0;
-          for (let p = 0; p < KH; p++)
-            for (let q = 0; q < KW; q++) {
-              const r = i * c.stride + p * d - h.before;
-              const s = j * c.stride + q * d - v.before;
-              if (r < 0 || r >= H || s < 0 || s >= W) continue;
-              for (let ch = 0; ch < C; ch++) acc += x[((b * H + r) * W + s) * C + ch] * w[((p * KW + q) * C + ch) * c.co + o];
-            }
-          y[((b * h.out + i) * v.out + j) * c.co + o] = acc;
-        }
-  return { y, oh: h.out, ow: v.out };
-}
-
-function finiteDifference(v: Float64Array, f: (p: Float64Array) => number): Float64Array {
-  const g = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const orig = v[i];
-    v[i] = orig + 1e-3;
-    const up = f(v);
-    v[i] = orig - 1e-3;
-    const down = f(v);
-    v[i] = orig;
-    g[i] = (up - down) / 2e-3;
-  }
-  return g;
-}
-
-function tfConv(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: Case, rShape: number[]): { y: Float32Array; dx: Float32Array; dw: Float32Array } {
+function tfConv(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: ConvCase, rShape: number[]): { y: Float32Array; dx: Float32Array; dw: Float32Array } {
   const before = tf.memory().numTensors;
   const out = tf.tidy(() => {
     const x = tf.tensor4d(Float32Array.from(xv), c.x);
@@ -82,7 +22,7 @@ function tfConv(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: Case, r
   return out;
 }
 
-const cases: [string, Case][] = [
+const cases: [string, ConvCase][] = [
   ['3x3 stride 1 same, odd 7x5, batch 2, 3 -> 5 channels', { x: [2, 7, 5, 3], k: [3, 3], co: 5, stride: 1, pad: 'same' }],
   ['3x3 stride 1 valid, even 6x8', { x: [2, 6, 8, 2], k: [3, 3], co: 3, stride: 1, pad: 'valid' }],
   ['3x3 stride 2 same, even 8x8, 13 channels', { x: [2, 8, 8, 13], k: [3, 3], co: 11, stride: 2, pad: 'same' }],
@@ -101,7 +41,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
   it.each(cases)('%s: values and gradients match finite differences and the cpu backend', async (_name, c) => {
     const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 11);
     const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 12);
-    const { y: yRef, oh, ow } = naiveConv(xv, wv, c);
+    const { y: yRef, oh, ow } = naiveConv2d(xv, wv, c);
     const rShape = [c.x[0], oh, ow, c.co];
     const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 13);
 
@@ -115,9 +55,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     expect(relativeError(native.y, yRef)).toBeLessThan(1e-5);
     expect(relativeError(native.y, cpu.y)).toBeLessThan(1e-5);
     if ((c.dilation ?? 1) === 1) {
-      const loss = (xx: Float64Array, ww: Float64Array): number => naiveConv(xx, ww, c).y.reduce((acc, v, i) => acc + v * rv[i], 0);
-      const dxRef = finiteDifference(xv, (p) => loss(p, wv));
-      const dwRef = finiteDifference(wv, (p) => loss(xv, p));
+      const { dx: dxRef, dw: dwRef } = convGradsByFiniteDifference(xv, wv, rv, c);
       expect(relativeError(native.dx, dxRef)).toBeLessThan(1e-4);
       expect(relativeError(native.dw, dwRef)).toBeLessThan(1e-4);
       expect(relativeError(native.dx, cpu.dx)).toBeLessThan(1e-4);
@@ -207,7 +145,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     await useWasm(addon);
     addon?.setThreads(2);
     try {
-      const c: Case = { x: [4, 32, 32, 16], k: [3, 3], co: 16, stride: 1, pad: 'same' };
+      const c: ConvCase = { x: [4, 32, 32, 16], k: [3, 3], co: 16, stride: 1, pad: 'same' };
       const xv = randomValues(4 * 32 * 32 * 16, 61);
       const wv = randomValues(3 * 3 * 16 * 16, 62);
       const rv = randomValues(4 * 32 * 32 * 16, 63);
@@ -223,7 +161,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
 
   it('survives a wasm memory growth between calls (the heap buffer is re-read every call)', async () => {
     await useWasm(addon);
-    const c: Case = { x: [2, 7, 5, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' };
+    const c: ConvCase = { x: [2, 7, 5, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' };
     const xv = randomValues(2 * 7 * 5 * 3, 71);
     const wv = randomValues(3 * 3 * 3 * 4, 72);
     const rv = randomValues(2 * 7 * 5 * 4, 73);

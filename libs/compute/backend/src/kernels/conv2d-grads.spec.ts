@@ -1,71 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { wasmTrainingKernelsRegistered } from './register';
-import { expectNoLeaks, randomValues, relativeError, useCpu, useWasm } from '../testing/helpers';
+import { type ConvCase, convGradsByFiniteDifference, expectNoLeaks, naiveConv2d, randomValues, relativeError, useCpu, useWasm } from '../testing/helpers';
 
-/**
- * Independent float64 reference: the forward convolution written from its definition, with
- * TensorFlow's padding rule for 'same' (total = max((out-1)*s + k - in, 0), the extra on the
- * bottom/right), and gradients by central finite differences of L = sum(conv(x, w) * r). L is
- * linear in x and in w, so central differences are exact up to float64 rounding.
- */
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  stride: number;
-  pad: 'same' | 'valid';
-}
-
-function outSize(n: number, k: number, s: number, pad: 'same' | 'valid'): { out: number; before: number } {
-  if (pad === 'valid') return { out: Math.floor((n - k) / s) + 1, before: 0 };
-  const out = Math.ceil(n / s);
-  const total = Math.max((out - 1) * s + k - n, 0);
-  return { out, before: Math.floor(total / 2) };
-}
-
-function naiveConv(x: Float64Array, w: Float64Array, c: Case): { y: Float64Array; oh: number; ow: number } {
-  const [B, H, W, C] = c.x;
-  const [KH, KW] = c.k;
-  const h = outSize(H, KH, c.stride, c.pad);
-  const v = outSize(W, KW, c.stride, c.pad);
-  const y = new Float64Array(B * h.out * v.out * c.co);
-  for (let b = 0; b < B; b++)
-    for (let i = 0; i < h.out; i++)
-      for (let j = 0; j < v.out; j++)
-        for (let o = 0; o < c.co; o++) {
-          let acc = 0;
-          for (let p = 0; p < KH; p++)
-            for (let q = 0; q < KW; q++) {
-              const r = i * c.stride + p - h.before;
-              const s = j * c.stride + q - v.before;
-              if (r < 0 || r >= H || s < 0 || s >= W) continue;
-              for (let ch = 0; ch < C; ch++) acc += x[((b * H + r) * W + s) * C + ch] * w[((p * KW + q) * C + ch) * c.co + o];
-            }
-          y[((b * h.out + i) * v.out + j) * c.co + o] = acc;
-        }
-  return { y, oh: h.out, ow: v.out };
-}
-
-function finiteDifferenceGrads(x: Float64Array, w: Float64Array, r: Float64Array, c: Case): { dx: Float64Array; dw: Float64Array } {
-  const loss = (xx: Float64Array, ww: Float64Array): number => naiveConv(xx, ww, c).y.reduce((acc, v, i) => acc + v * r[i], 0);
-  const grad = (v: Float64Array, f: (p: Float64Array) => number): Float64Array => {
-    const g = new Float64Array(v.length);
-    const h = 1e-3;
-    for (let i = 0; i < v.length; i++) {
-      const orig = v[i];
-      v[i] = orig + h;
-      const up = f(v);
-      v[i] = orig - h;
-      const down = f(v);
-      v[i] = orig;
-      g[i] = (up - down) / (2 * h);
-    }
-    return g;
-  };
-  return { dx: grad(x, (p) => loss(p, w)), dw: grad(w, (p) => loss(x, p)) };
-}
-
-async function tfGrads(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: Case, rShape: number[]): Promise<{ dx: Float32Array; dw: Float32Array }> {
+/** Gradients of L = sum(conv(x, w) · r) on the current backend, compared with the float64 references. */
+async function tfGrads(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: ConvCase, rShape: number[]): Promise<{ dx: Float32Array; dw: Float32Array }> {
   return expectNoLeaks(() =>
     tf.tidy(() => {
       const x = tf.tensor4d(Float32Array.from(xv), c.x);
@@ -78,7 +16,7 @@ async function tfGrads(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: 
   );
 }
 
-const cases: [string, Case][] = [
+const cases: [string, ConvCase][] = [
   ['3x3 stride 1 same, odd 7x5, batch 2', { x: [2, 7, 5, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' }],
   ['3x3 stride 1 valid, even 6x8', { x: [2, 6, 8, 2], k: [3, 3], co: 3, stride: 1, pad: 'valid' }],
   ['3x3 stride 2 same, even 8x8', { x: [2, 8, 8, 3], k: [3, 3], co: 2, stride: 2, pad: 'same' }],
@@ -93,10 +31,10 @@ describe('wasm convolution gradients', () => {
   it.each(cases)('%s: match finite differences and the cpu backend', async (_name, c) => {
     const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 11);
     const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 12);
-    const { oh, ow } = naiveConv(xv, wv, c);
+    const { oh, ow } = naiveConv2d(xv, wv, c);
     const rShape = [c.x[0], oh, ow, c.co];
     const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 13);
-    const reference = finiteDifferenceGrads(xv, wv, rv, c);
+    const reference = convGradsByFiniteDifference(xv, wv, rv, c);
 
     await useWasm();
     const wasm = await tfGrads(xv, wv, rv, c, rShape);

@@ -1,9 +1,14 @@
-/** Test helpers for the native kernels (not exported from the library). */
+/**
+ * Test helpers for the compute kernels: `@tgs/native/testing`, imported by specs only (here and in
+ * @tgs/backend), never by production code.
+ */
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { uniformSource } from '@tgs/random';
-import { nativeAddon, NativeAddon } from './addon';
-import { nativeKernelFuncs, NATIVE_KERNEL_NAMES } from './kernels';
+import { nativeAddon, NativeAddon } from '../addon';
+import { nativeKernelFuncs, NATIVE_KERNEL_NAMES } from '../kernels';
+
+export { randomValues, relativeError, naiveConv2d, convOutSize, finiteDifference, convGradsByFiniteDifference } from './reference';
+export type { ConvCase } from './reference';
 
 /**
  * The addon, or undefined with a printed reason when it is not built on this machine. In CI
@@ -46,21 +51,4 @@ export async function useWasm(addon: NativeAddon | undefined): Promise<void> {
 
 export async function useCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
-}
-
-/** Deterministic values in [-1, 1) from the shared seeded source. */
-export function randomValues(n: number, seed: number): Float64Array {
-  const next = uniformSource(seed);
-  return Float64Array.from({ length: n }, () => next() * 2 - 1);
-}
-
-/** max |a - b| / max(|b|, tiny): error relative to the reference's scale. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
