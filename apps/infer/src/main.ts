@@ -7,39 +7,51 @@
  * other path becomes a folder of `<id>.png` masks.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseBackendChoice, setupBackend } from '@tgs/backend';
+import { defineFlags, formatHelp, HELP_FLAG, parseFlags } from '@tgs/cli';
+import { BACKEND_CHOICES, parseBackendChoice, setupBackend } from '@tgs/backend';
 import { inferImages } from '@tgs/infer';
 import { log, runCli, UserError } from '@tgs/io';
 
-const USAGE = 'usage: npm run infer -- --bundle <dir> --images <dir> [--out <predictions.csv | logits.npy | mask folder>] [--backend <auto|tensorflow-gpu|tensorflow|wasm|cpu>]';
+export const COMMAND = 'npm run infer --';
+
+export const FLAGS = defineFlags({
+  bundle: { value: '<dir>', description: 'a pipeline run\'s bundle folder (<out>/bundle of npm run pipeline); required' },
+  images: { value: '<dir>', description: 'the folder of .png images to predict, all of the bundle\'s image size; required' },
+  out: {
+    value: '<path>',
+    description: '.csv: RLE masks in the submission format; .npy: the ensembled logits (ids in <name>-ids.txt); else a folder of <id>.png masks',
+    default: 'predictions.csv',
+  },
+  backend: {
+    value: '<name>',
+    description: `the compute backend: ${BACKEND_CHOICES.join(', ')}; the run's own gives bit-identical logits`,
+    default: '$TGS_BACKEND, else auto',
+  },
+  ...HELP_FLAG,
+});
+
+export const HELP = formatHelp({
+  usage: `${COMMAND} --bundle <dir> --images <dir> [--out <path>] [--backend <name>]`,
+  summary:
+    'Predicts a folder of images exactly as the run predicted its test set: the bundle\'s models, TTA, fold-logit ensemble, ' +
+    'tuned logit threshold and minimum area. Reads the bundle (every file checked against its manifest) and the images; ' +
+    'writes only --out, and nothing when any input is bad.',
+  flags: FLAGS,
+});
 
 export async function main(argv: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        bundle: { type: 'string' },
-        images: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const { values } = parseFlags(FLAGS, argv, { command: COMMAND });
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(HELP);
     return;
   }
-  if (!values.bundle || !values.images) throw new UserError(`--bundle and --images are required\n${USAGE}`);
+  const missing = (['bundle', 'images'] as const).filter((f) => values[f] === undefined);
+  if (missing.length > 0) throw new UserError(`${missing.map((f) => `--${f}`).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required; see ${COMMAND} --help`);
   const choice = values.backend === undefined ? undefined : parseBackendChoice(values.backend, '--backend');
   await setupBackend({ choice, log: (m) => log('backend', m) });
   await inferImages({
-    bundleDir: resolve(values.bundle),
-    imagesDir: resolve(values.images),
+    bundleDir: resolve(values.bundle as string),
+    imagesDir: resolve(values.images as string),
     out: resolve(values.out ?? 'predictions.csv'),
     log: (m) => log('infer', m),
   });

@@ -19,6 +19,7 @@ import {
 } from '@tgs/cluster';
 import { atomicWriteFile, log, UserError } from '@tgs/io';
 import { StepContext, WORKSPACE_ROOT, workPaths } from './context';
+import { K8S_DEFAULTS } from './flags';
 
 export interface ClusterFlags extends SlurmOptions {
   detach?: boolean;
@@ -100,7 +101,7 @@ export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: s
   mkdirSync(join(outDir, 'k8s'), { recursive: true });
   atomicWriteFile(
     path,
-    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? 'node:20-bookworm', claim: opts.claim ?? 'tgs-workspace', mountPath, env, outDir: inPod(outDir), gpusPerFold: gpus }),
+    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, env, outDir: inPod(outDir), gpusPerFold: gpus }),
   );
   log('k8s', `wrote ${path}: a data + folds Job, an Indexed Job of ${ctx.config.folds.k} folds and a final Job; apply them in the order its header says`);
 }

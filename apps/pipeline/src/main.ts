@@ -1,15 +1,17 @@
 /**
  * The pipeline's command line: one subcommand per step, each also an Nx target.
  *
- *   tsx apps/pipeline/src/main.ts <step> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <name>]
+ *   tsx apps/pipeline/src/main.ts <step> [--fold <k>] [--config <preset|file>] [--data <dir>] [--work <dir>] [--backend <name>] …
  *
- * Steps: data, folds, train --fold k, predict --fold k, ensemble, tune, submit, bundle, report.
+ * `main.ts --help` lists the steps and flags, `main.ts <step> --help` says what one step reads and
+ * writes (see ./flags.ts).
  */
-import { parseArgs } from 'node:util';
+import { integerFlag, parseFlags } from '@tgs/cli';
 import { errorLine, log, runCli, UserError } from '@tgs/io';
 import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
 import { blendStep } from './blend-step';
 import { resolveContext, StepContext, workPaths } from './context';
+import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isStepCommand, PER_FOLD_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
 import * as steps from './steps';
 
 let registration: StepRegistration | undefined;
@@ -35,54 +37,32 @@ function attach(ctx: StepContext, step: string): void {
   if (cleaned.removed.length > 0) log(step, `removed ${cleaned.removed.length} temporary file(s) left by killed writers`);
 }
 
-const USAGE = `usage: pipeline <data|folds|train|predict|ensemble|tune|submit|bundle|report|blend> [--config <preset|file>] [--data <dir>] [--work <dir>] [--fold <k>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--threads <n>] [--set <key.path=value>]...`;
-
 export async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        data: { type: 'string' },
-        work: { type: 'string' },
-        fold: { type: 'string' },
-        backend: { type: 'string' },
-        threads: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(ALL_STEP_FLAGS, argv, { command: COMMANDS.step, positionals: { min: 1, max: 1, what: 'step' } });
+  const name = positionals[0];
+  if (name !== undefined && !isStepCommand(name)) throw new UserError(`unknown step "${name}"; see ${COMMANDS.step} --help`);
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(name === undefined ? stepsHelp() : stepHelp(name));
     return;
   }
-  if (positionals.length !== 1) throw new UserError(USAGE);
+  const step = name as StepCommand;
+  if (!isPerFold(step) && values.fold !== undefined) throw new UserError(`${step} takes no --fold (${PER_FOLD_STEPS.join(' and ')} do); see ${COMMANDS.step} ${step} --help`);
+  const fold = integerFlag('fold', values.fold, 0);
   // A blend's config is not an experiment's: it has its own step.
-  if (positionals[0] === 'blend') return blendStep(values);
+  if (step === 'blend') return blendStep(values);
   const ctx = resolveContext(values);
-  const fold = () => {
-    if (values.fold === undefined) throw new UserError(`${positionals[0]} needs --fold <k>`);
-    const k = Number(values.fold);
-    if (!/^\d+$/.test(values.fold)) throw new UserError(`--fold must be a non-negative integer, got "${values.fold}"`);
-    return k;
-  };
+  if (isPerFold(step) && fold === undefined) throw new UserError(`${step} needs --fold <k>; see ${COMMANDS.step} ${step} --help`);
   // The Nx target's name: train-fold-1, predict-fold-0, tune...
-  attach(ctx, values.fold !== undefined && ['train', 'predict'].includes(positionals[0]) ? `${positionals[0]}-fold-${values.fold}` : positionals[0]);
-  switch (positionals[0]) {
+  attach(ctx, fold !== undefined ? `${step}-fold-${fold}` : step);
+  switch (step) {
     case 'data':
       return steps.prepareData(ctx);
     case 'folds':
       return steps.folds(ctx);
     case 'train':
-      return steps.train(ctx, fold());
+      return steps.train(ctx, fold as number);
     case 'predict':
-      return steps.predict(ctx, fold());
+      return steps.predict(ctx, fold as number);
     case 'ensemble':
       return steps.ensemble(ctx);
     case 'tune':
@@ -93,8 +73,6 @@ export async function main(argv: string[]): Promise<void> {
       return steps.bundle(ctx);
     case 'report':
       return steps.report(ctx);
-    default:
-      throw new UserError(`unknown step "${positionals[0]}"\n${USAGE}`);
   }
 }
 

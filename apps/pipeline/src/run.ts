@@ -1,5 +1,5 @@
 /**
- * `npm run pipeline -- [--data <dir>] [--out <dir>] [--config <preset|file>] [--backend <name>]`
+ * `npm run pipeline -- [--data <dir>] [--out <dir>] [--config <preset|file>] [--backend <name>] …` (`--help`: every flag, see ./flags.ts)
  *
  * Runs every step as Nx targets (folds in parallel, unchanged steps restored from the Nx cache),
  * then copies `submission.csv` and `report/` into `--out`. Without `--data` it runs on the built-in
@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { integerFlag, parseFlags } from '@tgs/cli';
 import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
 import { parseBackendChoice, splitCores } from '@tgs/backend';
@@ -17,10 +17,8 @@ import { assertNoActiveRun, detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGp
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
 import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
+import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
-
-const USAGE = 'usage: npm run pipeline -- [--data <kaggle dir>] [--out <dir>] [--config <smoke|cpu|gpu|file.json>] [--backend <auto|tensorflow-gpu|tensorflow|wasm+native|wasm|cpu>] [--parallel <n>] [--threads <n>] [--gpus <all|none|0,2,3>] [--set <key.path=value>]... [--wait] [--allow-worthless]\n' +
-  '       [--slurm [--partition P] [--gres gpu:1] [--cpus-per-task N] [--time T] [--account A] [--detach | --follow]] [--emit k8s [--image I] [--claim PVC]]';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string): void {
@@ -37,40 +35,9 @@ function preflight(dataDir: string): void {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        out: { type: 'string' },
-        config: { type: 'string' },
-        backend: { type: 'string' },
-        parallel: { type: 'string' },
-        threads: { type: 'string' },
-        gpus: { type: 'string' },
-        slurm: { type: 'boolean' },
-        partition: { type: 'string' },
-        gres: { type: 'string' },
-        time: { type: 'string' },
-        account: { type: 'string' },
-        'cpus-per-task': { type: 'string' },
-        detach: { type: 'boolean' },
-        follow: { type: 'boolean' },
-        emit: { type: 'string' },
-        image: { type: 'string' },
-        claim: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        wait: { type: 'boolean' },
-        'allow-worthless': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const { values } = parseFlags(PIPELINE_FLAGS, argv, { command: COMMANDS.pipeline });
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(pipelineHelp());
     return;
   }
   // Fail on bad input before any work starts.
@@ -81,16 +48,12 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) parseBackendChoice(values.backend, '--backend');
   // Without --backend, a TGS_BACKEND in the environment reaches every step: check it before any work.
   if (!values.backend && process.env.TGS_BACKEND !== undefined && process.env.TGS_BACKEND.trim() !== '') parseBackendChoice(process.env.TGS_BACKEND, 'TGS_BACKEND');
-  for (const flag of ['parallel', 'threads'] as const) {
-    const v = values[flag];
-    if (v !== undefined && !/^[1-9]\d*$/.test(v)) throw new UserError(`--${flag} must be a positive integer, got "${v}"`);
-  }
+  const parallelFlag = integerFlag('parallel', values.parallel);
+  const threadsFlag = integerFlag('threads', values.threads);
+  const cpusPerTask = integerFlag('cpus-per-task', values['cpus-per-task']);
   // Fold processes x native threads never exceed the cores.
   const cores = Math.max(1, availableParallelism());
-  const split = splitCores(cores, ctx.config.folds.k, {
-    parallel: values.parallel === undefined ? undefined : Number(values.parallel),
-    threads: values.threads === undefined ? ctx.config.compute.threads : Number(values.threads),
-  });
+  const split = splitCores(cores, ctx.config.folds.k, { parallel: parallelFlag, threads: threadsFlag ?? ctx.config.compute.threads });
   if (split.capped) log('pipeline', `threads capped at ${split.threads}: ${split.parallel} fold processes share ${cores} cores`);
   const parallel = String(split.parallel);
   const slurmOnly = (['partition', 'time', 'account', 'cpus-per-task', 'detach', 'follow'] as const).filter((f) => values[f] !== undefined);
@@ -106,9 +69,7 @@ export async function run(argv: string[]): Promise<void> {
   const configSet = sets.length > 0 ? sets.join(';') : undefined;
   if (values.emit) return emitK8s(ctx, values.backend, outDir, { ...values, configSet });
   if (values.slurm) {
-    const cpus = values['cpus-per-task'];
-    if (cpus !== undefined && !/^[1-9]\d*$/.test(cpus)) throw new UserError(`--cpus-per-task must be a positive integer, got "${cpus}"`);
-    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask: cpus === undefined ? undefined : Number(cpus) }, `npm run pipeline -- ${argv.join(' ')}`.trim());
+    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask }, `npm run pipeline -- ${argv.join(' ')}`.trim());
   }
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 

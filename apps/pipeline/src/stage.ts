@@ -7,23 +7,19 @@
  *   tsx apps/pipeline/src/stage.ts final --out <dir>   check every fold, ensemble → tune → submit → report, copy the results to --out
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '@tgs/cli';
 import { foldFromEnv, runFinalStage, runFoldStage, runPrepareStage, StageContext } from '@tgs/cluster';
 import { log, runCli, UserError } from '@tgs/io';
 import { resolveContext, WORKSPACE_ROOT } from './context';
+import { COMMANDS, STAGE_FLAGS, stageHelp } from './flags';
 import { publishOutputs } from './publish';
 
-const USAGE = 'usage: stage.ts <prepare|fold|final> [--fold <k>] [--out <dir>]';
-
 export async function stage(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { fold: { type: 'string' }, out: { type: 'string' } } });
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${USAGE}`);
+  const { values, positionals } = parseFlags(STAGE_FLAGS, argv, { command: COMMANDS.stage, positionals: { min: 1, max: 1, what: 'stage' } });
+  if (values.help) {
+    process.stdout.write(stageHelp());
+    return;
   }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UserError(USAGE);
   const ctx = resolveContext({});
   const sctx: StageContext = { workspaceRoot: WORKSPACE_ROOT, workDir: ctx.workDir, k: ctx.config.folds.k, log: (m) => log('stage', m) };
   switch (positionals[0]) {
@@ -35,11 +31,11 @@ export async function stage(argv: string[]): Promise<void> {
       return runFoldStage(sctx, fold);
     }
     case 'final':
-      if (!values.out) throw new UserError(`final needs --out <dir>\n${USAGE}`);
+      if (!values.out) throw new UserError(`final needs --out <dir>; see ${COMMANDS.stage} --help`);
       runFinalStage(sctx);
       return publishOutputs(ctx.workDir, resolve(values.out));
     default:
-      throw new UserError(`unknown stage "${positionals[0]}"\n${USAGE}`);
+      throw new UserError(`unknown stage "${positionals[0]}"; see ${COMMANDS.stage} --help`);
   }
 }
 
