@@ -11,12 +11,12 @@ import { experimentWorkDir, SYNTHETIC_DATA_DIR, WORKSPACE_ROOT, workPaths } from
  * submission and report into the blend's work directory.
  */
 export async function blendStep(flags: { config?: string; data?: string; work?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG, WORKSPACE_ROOT);
+  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG);
   const config = loadBlendConfig(configPath);
   const dataArg = flags.data ?? env.TGS_DATA;
   const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
   const members = config.blend.members.map((name) => {
-    if (namedConfigPath(name, WORKSPACE_ROOT) === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
+    if (namedConfigPath(name) === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
     const workDir = experimentWorkDir(name);
     return { name, workDir, foldsPath: workPaths(workDir).folds };
   });

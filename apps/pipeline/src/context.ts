@@ -47,7 +47,7 @@ export interface ContextFlags {
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
-  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG, WORKSPACE_ROOT);
+  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG);
   const config = loadConfig(configPath, { sets: [...overridesFromEnv(env), ...(flags.set ?? [])] });
   const dataArg = flags.data ?? env.TGS_DATA;
   const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;

@@ -15,7 +15,10 @@ export type DataPart = 'train' | 'test' | 'sample';
 export type StepName = 'data' | 'folds' | 'train' | 'predict' | 'ensemble' | 'tune' | 'submit' | 'bundle' | 'report';
 
 export interface StepSpec {
-  /** Top-level config sections the step reads (defaults filled in); `'*'`: the whole config. */
+  /**
+   * Top-level config sections the step reads (defaults filled in); `'*'`: the whole config. With
+   * the built-in synthetic data, a step that reads any data part also reads the `synthetic` section.
+   */
   config: readonly string[] | '*';
   /** Parts of the data folder it reads (for the built-in synthetic data: the `synthetic` section). */
   data: readonly DataPart[];
@@ -31,10 +34,15 @@ export interface StepSpec {
   outputs: (layout: RunLayout, fold: number) => string[];
 }
 
-/** Config sections a training stage's weights depend on: stage 2 continues from stage 1's best. */
+/**
+ * Config sections a training stage's weights depend on (with the fold's validation ids and the
+ * train pixels). Stage 1 trains from scratch; stage 2 continues from stage 1's best weights, so it
+ * is keyed by its own section plus stage 1's fingerprint: a change to stage 2 alone retrains
+ * stage 2 from the kept stage 1.
+ */
 export const TRAIN_STAGE_CONFIG: Record<Stage, readonly string[]> = {
   1: ['seed', 'folds', 'model', 'train', 'stage1'],
-  2: ['seed', 'folds', 'model', 'train', 'stage1', 'stage2'],
+  2: ['stage2'],
 };
 
 export const STEPS: Record<StepName, StepSpec> = {
@@ -55,7 +63,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l) => [l.folds, l.timings.step('folds')],
   },
   train: {
-    config: TRAIN_STAGE_CONFIG[2],
+    config: [...TRAIN_STAGE_CONFIG[1], ...TRAIN_STAGE_CONFIG[2]],
     data: ['train'],
     after: [{ step: 'folds', files: '**/folds.csv' }],
     perFold: true,
@@ -65,7 +73,8 @@ export const STEPS: Record<StepName, StepSpec> = {
   predict: {
     config: ['predict'],
     data: ['train', 'test'],
-    after: [{ step: 'train', files: '**/fingerprint.json' }],
+    // The fold's fingerprint.json names what its final weights were trained from (see @tgs/train).
+    after: [{ step: 'train', files: '**/fold-*/fingerprint.json' }],
     perFold: true,
     summary: 'exports one fold\'s stage-2 models and writes its OOF logits (after each stage) and test logits, with TTA',
     outputs: (l, k) => [l.fold(k).predict.dir, l.timings.step(`predict-fold-${k}`)],
@@ -79,7 +88,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l) => [l.ensemble.dir, l.timings.step('ensemble')],
   },
   tune: {
-    config: ['tune', 'folds'],
+    config: ['tune'],
     data: ['train'],
     after: [
       { step: 'folds', files: '**/folds.csv' },
@@ -101,7 +110,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l) => [l.submission.dir, l.timings.step('submit')],
   },
   bundle: {
-    // bundle.json and config.json hold the whole config.
+    // bundle.json and config.json hold the whole config, name included.
     config: '*',
     data: [],
     after: [
@@ -113,6 +122,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l) => [l.bundle.dir, l.timings.step('bundle')],
   },
   report: {
+    // The report shows the whole config, name included.
     config: '*',
     data: ['train'],
     after: [

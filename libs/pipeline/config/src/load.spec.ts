@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { loadConfig, parseConfig, PRESETS, resolveConfigPath } from './load';
+import { presets, resolveConfigPath } from '@tgs/run';
+import { loadConfig, parseConfig } from './load';
 
-const root = join(__dirname, '../../../..');
 
 describe('config', () => {
   it('fills defaults from an empty object', () => {
@@ -15,8 +15,8 @@ describe('config', () => {
     expect(cfg.tune.probSteps).toBe(31);
   });
 
-  it.each(PRESETS)('preset %s parses', (name) => {
-    const cfg = loadConfig(resolveConfigPath(name, root));
+  it.each(presets())('preset %s parses', (name) => {
+    const cfg = loadConfig(resolveConfigPath(name));
     expect(cfg.stage1.epochs).toBeGreaterThan(0);
     expect(cfg.stage2.epochs).toBeGreaterThan(0);
   });

@@ -1,24 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { UserError } from '@tgs/io';
+import { namedConfigPath, presets } from '@tgs/run';
 import { applyOverrides, readConfigTree } from './compose';
 import { BlendConfig, blendConfigSchema, configSchema, PipelineConfig } from './schema';
-
-/** The workspace root (this file is libs/pipeline/config/src/load.ts). */
-const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
-
-/** A name in `"extends"`: a preset in configs/, else an experiment in experiments/. */
-export function namedConfigPath(name: string, workspaceRoot = WORKSPACE_ROOT): string | undefined {
-  for (const dir of ['configs', 'experiments']) {
-    const p = join(workspaceRoot, dir, `${name}.json`);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
-/** Names of the presets shipped in `configs/` (`smoke`, `cpu`, `gpu`). */
-export const PRESETS = ['smoke', 'cpu', 'gpu'] as const;
-export const DEFAULT_PRESET = 'cpu';
 
 /** Parses and validates a config object; errors name the offending field path. */
 export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
@@ -38,22 +23,15 @@ export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
   return cfg;
 }
 
-/** The file a `--config` value names: a preset (configs/) or experiment (experiments/) name, or a path to a JSON file. */
-export function resolveConfigPath(nameOrPath: string | undefined, workspaceRoot: string): string {
-  const value = nameOrPath ?? DEFAULT_PRESET;
-  const named = value.includes('/') || value.endsWith('.json') ? undefined : namedConfigPath(value, workspaceRoot);
-  return named ?? resolve(value);
-}
-
 /**
  * Reads, parses and validates a config file once; every step calls this with the same file and
  * overrides. `"extends"` chains are resolved first (see readConfigTree), then the `--set`
  * overrides are applied, then the schema validates the result.
  */
-export function loadConfig(path: string, opts: { sets?: readonly string[]; workspaceRoot?: string } = {}): PipelineConfig {
-  if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${PRESETS.join(', ')})`);
-  if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a config file (presets: ${PRESETS.join(', ')})`);
-  const tree = readConfigTree(path, (name) => namedConfigPath(name, opts.workspaceRoot));
+export function loadConfig(path: string, opts: { sets?: readonly string[] } = {}): PipelineConfig {
+  if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${presets().join(', ')})`);
+  if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a config file (presets: ${presets().join(', ')})`);
+  const tree = readConfigTree(path, (name) => namedConfigPath(name));
   if ('blend' in tree) {
     const name = basename(path).replace(/\.json$/, '');
     throw new UserError(`${path}: a blend of experiments, not an experiment; run it with npx nx run ${name}:report`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKEND_CHOICES } from '@tgs/backend';
+import { BACKEND_CHOICES } from '@tgs/run';
 
 /** One weighted term of a training loss; see `@tgs/losses` makeLoss. */
 const lossTerm = z

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, NpyWriter, Progress, readNpy, readNpyInfo, UserError, writeNpy } from '@tgs/io';
@@ -35,6 +36,8 @@ export interface EnsembleMeta {
   width: number;
   trainIds: string[];
   testIds: string[];
+  /** What the ensemble was computed from: the mode and every fold's prediction fingerprint, in fold order. */
+  fingerprint: string;
 }
 
 export interface EnsembleInput {
@@ -131,7 +134,8 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
     fds.forEach(({ fd }) => closeSync(fd));
   }
   atomicWriteFile(out.testIds, testIds.join('\n') + '\n');
-  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds };
+  const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
+  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, fingerprint };
   atomicWriteJson(out.meta, meta);
   log(`ensembled ${foldDirs.length} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
   return meta;

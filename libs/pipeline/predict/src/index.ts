@@ -1,3 +1,5 @@
-export { predictFold, predictionPaths, loadFoldModels } from './predict-fold';
-export type { PredictFoldInput, PredictionMeta } from './predict-fold';
+export { predictFold, loadFoldModels, predictionFingerprint, imagesHash } from './predict-fold';
+export type { PredictFoldInput } from './predict-fold';
+export { predictionPaths, readPredictionMeta, readPredictionMetaIfAny, predictionMetaSchema } from './artifacts';
+export type { PredictionMeta } from './artifacts';
 export { identityTta, hflipTta, ttaPairs } from './tta';

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
-import { readNpy } from '@tgs/io';
+import { readNpy, UserError } from '@tgs/io';
 import { loadModel } from '@tgs/models';
-import { bestModelDir, snapshotDir, splitFold, trainFold } from '@tgs/train';
-import { predictFold, predictionPaths } from './predict-fold';
+import { stageLayout } from '@tgs/run';
+import { bestModelDir, splitFold, trainFold } from '@tgs/train';
+import { predictionPaths, readPredictionMeta } from './artifacts';
+import { predictFold } from './predict-fold';
 
 /** Eight 16×16 images, a bright square on every other one; four test images. */
 function tinySets(): { train: TrainSet; test: ImageSet } {
@@ -76,7 +78,7 @@ describe('predictFold', () => {
     for (const name of names) expect(existsSync(join(paths.models, name, 'model.json'))).toBe(true);
 
     // Independently: the training-graph models, hflip TTA by hand, mean over the models.
-    const sources = snapshots ? [snapshotDir(foldDir, 1), snapshotDir(foldDir, 2)] : [bestModelDir(foldDir, 2)];
+    const sources = snapshots ? [stageLayout(foldDir, 2).snapshot(1), stageLayout(foldDir, 2).snapshot(2)] : [bestModelDir(foldDir, 2)];
     const { h, w } = { h: train.height, w: train.width };
     const { valIdx } = splitFold(train, folds, 0);
     const valImages = new Uint8Array(valIdx.length * h * w);
@@ -103,5 +105,48 @@ describe('predictFold', () => {
       first.dispose();
       expect(Math.max(...alone.map((v, i) => Math.abs(v - expectedTest[i])))).toBeGreaterThan(1e-4);
     }
+  }, 60_000);
+
+  it('reuses predictions only when weights, predict settings and images are the same', async () => {
+    const config = parseConfig(raw);
+    await trainFold({ config, train, folds, fold: 1, foldDir });
+    const logs: string[] = [];
+    const run = (cfg = config, testSet: ImageSet = test) => predictFold({ config: cfg, train, test: testSet, folds, fold: 1, foldDir, log: (m) => logs.push(m) });
+    const first = await run();
+    const paths = predictionPaths(foldDir);
+    const firstTest = readNpy(paths.test).data;
+    const mtime = statSync(paths.test).mtimeMs;
+
+    // Same inputs; the name, tune and ensemble sections and a default written out are not read.
+    logs.length = 0;
+    const same = await run(parseConfig({ ...raw, name: 'other', tune: { minAreas: [0] }, ensemble: { mode: 'prob-mean' }, predict: { ...raw.predict, snapshots: false } }));
+    expect(same).toEqual(first);
+    expect(logs.join('\n')).toMatch(/predictions already written/);
+    expect(statSync(paths.test).mtimeMs).toBe(mtime);
+
+    // Test images replaced by others under the same ids: predicted again, and the logits follow.
+    logs.length = 0;
+    const replaced = { ...test, images: Uint8Array.from(test.images, (v) => 255 - v) };
+    const again = await run(config, replaced);
+    expect(logs.join('\n')).not.toMatch(/predictions already written/);
+    expect(logs.join('\n')).toMatch(/predicting again/);
+    expect(again.testIds).toEqual(first.testIds);
+    expect(again.fingerprint).not.toBe(first.fingerprint);
+    const replacedTest = readNpy(paths.test).data;
+    expect(replacedTest.length).toBe(firstTest.length);
+    expect(replacedTest.some((v, i) => Math.abs(v - firstTest[i]) > 1e-4)).toBe(true);
+
+    // A predict-only change (TTA off) predicts again from the same weights.
+    logs.length = 0;
+    const noTta = await run(parseConfig({ ...raw, predict: { ...raw.predict, hflipTta: false } }), replaced);
+    expect(noTta.tta).toEqual(['identity']);
+    expect(noTta.weights).toBe(first.weights);
+    expect(logs.join('\n')).toMatch(/predicting again/);
+
+    // A damaged meta.json is a user error naming file and field for its readers.
+    writeFileSync(paths.meta, JSON.stringify({ ...noTta, nTest: 'four' }));
+    expect(() => readPredictionMeta(foldDir)).toThrow(UserError);
+    expect(() => readPredictionMeta(foldDir)).toThrow(`${paths.meta}: nTest: Expected number, received string`);
+    expect(() => readPredictionMeta(foldDir, 0)).toThrow(paths.meta);
   }, 60_000);
 });

@@ -1,10 +1,13 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PipelineConfig } from '@tgs/config';
+import { configSliceHash, PipelineConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
-import { atomicWriteFile, atomicWriteJson, NpyWriter, Progress, UserError } from '@tgs/io';
+import { atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
 import { exportInferenceModel, InferenceModel, loadInferenceModel, loadModel, saveInferenceModel } from '@tgs/models';
-import { bestModelDir, foldFingerprint, forwardLogits, LogitsModel, snapshotDirs, splitFold, stageDir, TtaPair } from '@tgs/train';
+import { predictLayout, stageLayout, STEPS } from '@tgs/run';
+import { bestModelDir, forwardLogits, LogitsModel, readWeightsFingerprint, snapshotDirs, splitFold, TtaPair } from '@tgs/train';
+import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
 import { ttaPairs } from './tta';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
@@ -36,25 +39,6 @@ function streamLogits(
 }
 
 /**
- * Files of one fold's predictions: float32 logits as numpy `.npy` arrays of shape (N, H, W), each
- * with its image ids, one per line in the array's order, in a sidecar text file.
- */
-export function predictionPaths(foldDir: string) {
-  const dir = join(foldDir, 'predict');
-  return {
-    dir,
-    oofIds: join(dir, 'oof-ids.txt'),
-    oofStage1: join(dir, 'oof-stage1.npy'),
-    oofStage2: join(dir, 'oof-stage2.npy'),
-    testIds: join(dir, 'test-ids.txt'),
-    test: join(dir, 'test.npy'),
-    /** The stage-2 models behind oof-stage2 and test, exported to stock tfjs layers: `models/<name>/model.json`. */
-    models: join(dir, 'models'),
-    meta: join(dir, 'meta.json'),
-  };
-}
-
-/**
  * Exports the fold's stage-2 models to stock-layer inference models under `predict/models/`: its
  * best model (`best`), or with `predict.snapshots` every cycle-end snapshot (`snapshot-<epoch>`).
  * Returns their names in the order their logits are averaged.
@@ -64,9 +48,9 @@ async function exportFoldModels(config: PipelineConfig, foldDir: string): Promis
     ? snapshotDirs(foldDir).map(([epoch, dir]) => [`snapshot-${epoch}`, dir])
     : [['best', bestModelDir(foldDir, 2)]];
   if (sources.length === 0) {
-    throw new UserError(`${stageDir(foldDir, 2)}: no cycle-end snapshots; predict.snapshots needs stage 2 to finish at least one cosine cycle`);
+    throw new UserError(`${stageLayout(foldDir, 2).dir}: no cycle-end snapshots; predict.snapshots needs stage 2 to finish at least one cosine cycle`);
   }
-  const modelsDir = predictionPaths(foldDir).models;
+  const modelsDir = predictLayout(foldDir).models;
   rmSync(modelsDir, { recursive: true, force: true });
   for (const [name, dir] of sources) {
     const model = await loadModel(dir);
@@ -93,18 +77,28 @@ export async function loadFoldModels(modelsDir: string, names: string[]): Promis
   return out;
 }
 
-export interface PredictionMeta {
-  fold: number;
-  height: number;
-  width: number;
-  nOof: number;
-  nTest: number;
-  testIds: string[];
-  tta: string[];
-  /** The exported stage-2 models under `predict/models/` whose mean gives oof-stage2 and test. */
-  models: string[];
-  /** The fold's training fingerprint (see foldFingerprint) when these logits were written. */
-  fingerprint: string;
+/** sha-256 of an image set's size, ids and pixels, in its order. */
+export function imagesHash(ids: readonly string[], height: number, width: number, images: Uint8Array): string {
+  return createHash('sha256').update(`${height}x${width}\n`).update(ids.join('\n')).update('\n').update(images).digest('hex');
+}
+
+/**
+ * What a fold's logits are computed from: the trained weights (their fingerprint, which covers
+ * the training config slices, the fold and the train pixels), the predict section (defaults filled
+ * in), and the OOF and test images themselves (ids and decoded pixels). Test images replaced by
+ * others under the same ids give another fingerprint, so they are predicted again.
+ */
+export function predictionFingerprint(config: PipelineConfig, weightsFingerprint: string, oofImagesHash: string, testImagesHash: string): string {
+  return createHash('sha256')
+    .update(`weights ${weightsFingerprint}\npredict ${configSliceHash(config, STEPS.predict.config)}\noof ${oofImagesHash}\ntest ${testImagesHash}\n`)
+    .digest('hex');
+}
+
+/** The pixels of the images at `indices`, in that order. */
+function gather(images: Uint8Array, indices: readonly number[], pixels: number): Uint8Array {
+  const out = new Uint8Array(indices.length * pixels);
+  indices.forEach((i, k) => out.set(images.subarray(i * pixels, (i + 1) * pixels), k * pixels));
+  return out;
 }
 
 export interface PredictFoldInput {
@@ -125,27 +119,36 @@ export interface PredictFoldInput {
 export async function predictFold(input: PredictFoldInput): Promise<PredictionMeta> {
   const { config, train, test, folds, fold, foldDir } = input;
   const log = input.log ?? (() => undefined);
-  const paths = predictionPaths(foldDir);
-  const fingerprint = foldFingerprint(config, train, folds, fold);
-  if (existsSync(paths.meta)) {
-    const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as PredictionMeta;
-    if (
-      meta.fingerprint === fingerprint &&
-      Array.isArray(meta.models) &&
-      meta.nTest === test.ids.length &&
-      meta.testIds.every((id, i) => id === test.ids[i])
-    ) {
-      log(`fold ${fold}: predictions already written`);
-      return meta;
-    }
-  }
+  const paths = predictLayout(foldDir);
   if (test.height !== train.height || test.width !== train.width) {
-    throw new Error(`test images are ${test.height}×${test.width}, train images ${train.height}×${train.width}`);
+    throw new UserError(`test images are ${test.height}×${test.width}, train images ${train.height}×${train.width}`);
   }
   const { valIdx } = splitFold(train, folds, fold);
+  const { height, width } = train;
+  const weights = readWeightsFingerprint(foldDir);
+  const fingerprint = predictionFingerprint(
+    config,
+    weights,
+    imagesHash(valIdx.map((i) => train.ids[i]), height, width, gather(train.images, valIdx, height * width)),
+    imagesHash(test.ids, height, width, test.images),
+  );
+  let previous: PredictionMeta | undefined;
+  try {
+    previous = readPredictionMetaIfAny(foldDir);
+  } catch (err) {
+    // This lib owns the file: a damaged one is replaced, not a reason to stop.
+    if (!(err instanceof UserError)) throw err;
+    log(`fold ${fold}: ${err.message.split(';')[0]}; predicting again`);
+  }
+  if (previous?.fingerprint === fingerprint) {
+    log(`fold ${fold}: predictions already written`);
+    return previous;
+  }
+  if (previous) log(`fold ${fold}: predictions were made from other weights, settings or images; predicting again`);
+  // meta.json commits the folder: without it nothing reads the logits being replaced.
+  rmSync(paths.meta, { force: true });
   const ttas = ttaPairs(config.predict.hflipTta);
   const opts = { batchSize: config.predict.batchSize, ttas };
-  const { height, width } = train;
 
   const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
   const stage1 = await loadModel(bestModelDir(foldDir, 1));
@@ -164,8 +167,8 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   }
   atomicWriteFile(paths.oofIds, valIdx.map((i) => train.ids[i]).join('\n') + '\n');
   atomicWriteFile(paths.testIds, test.ids.join('\n') + '\n');
-  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), models: names, fingerprint };
-  atomicWriteJson(paths.meta, meta);
+  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), models: names, weights, fingerprint };
+  writePredictionMeta(foldDir, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')}; stage 2 model${names.length > 1 ? 's' : ''}: ${names.join(', ')})`);
   return meta;
 }

@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { loadTensors, saveTensors } from '@tgs/backend';
-import { atomicWriteJson } from '@tgs/io';
+import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
 
-/**
+/*
  * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
  * statistics, and the optimizer's slots) written first, then `ckpt-<epoch>.json` (the loop state)
  * as the commit point. Both writes are atomic; a checkpoint counts only when its JSON exists, so a
- * process killed at any instant resumes from the last complete epoch.
+ * process killed at any instant resumes from the last complete epoch. The folder is a stage's
+ * `checkpoints/` (see @tgs/run's stageLayout).
  */
-export interface CheckpointFiles {
-  dir: string;
-}
 
 function ckptName(epoch: number, ext: 'bin' | 'json'): string {
   return `ckpt-${String(epoch).padStart(4, '0')}.${ext}`;
@@ -53,8 +52,8 @@ export async function saveCheckpoint<S extends { epoch: number }>(
   }
 }
 
-/** The newest committed checkpoint's state, or undefined when there is none. */
-export function latestCheckpoint<S>(dir: string): { state: S; binPath: string } | undefined {
+/** The newest committed checkpoint's state, validated by `schema`, or undefined when there is none. */
+export function latestCheckpoint<S extends z.ZodTypeAny>(dir: string, schema: S): { state: z.infer<S>; binPath: string } | undefined {
   if (!existsSync(dir)) return undefined;
   const epochs = readdirSync(dir)
     .map((f) => /^ckpt-(\d+)\.json$/.exec(f))
@@ -63,7 +62,7 @@ export function latestCheckpoint<S>(dir: string): { state: S; binPath: string } 
     .filter((e) => existsSync(join(dir, ckptName(e, 'bin'))))
     .sort((a, b) => b - a);
   if (epochs.length === 0) return undefined;
-  const state = JSON.parse(readFileSync(join(dir, ckptName(epochs[0], 'json')), 'utf8')) as S;
+  const state = readJsonArtifact(join(dir, ckptName(epochs[0], 'json')), schema, 'train step');
   return { state, binPath: join(dir, ckptName(epochs[0], 'bin')) };
 }
 

@@ -1,5 +1,19 @@
-export { trainFold, splitFold, stageDir, bestModelDir, foldResultPath, foldFingerprint, stageLogPaths, curvesCsv, CURVE_COLUMNS, snapshotDir, snapshotDirs } from './train-fold';
-export type { TrainFoldInput, FoldTrainResult, StageResult, EpochRow } from './train-fold';
+export { trainFold, splitFold, bestModelDir, foldResultPath } from './train-fold';
+export type { TrainFoldInput } from './train-fold';
+export { stageFingerprint, trainDataHash } from './fingerprint';
+export {
+  readFoldResult,
+  readWeightsFingerprint,
+  readStageDone,
+  readStageFingerprint,
+  snapshotDirs,
+  curvesCsv,
+  CURVE_COLUMNS,
+  epochRowSchema,
+  stageResultSchema,
+  foldTrainResultSchema,
+} from './artifacts';
+export type { FoldTrainResult, StageResult, EpochRow } from './artifacts';
 export { forwardLogits, imagesToTensor, trainingBatch } from './batches';
 export type { TtaPair, LogitsModel } from './batches';
 export { hflip, brightnessContrast, shiftScale, reflectIndex, augmentSample } from './augment';

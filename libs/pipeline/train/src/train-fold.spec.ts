@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
 import { UserError } from '@tgs/io';
-import { bestModelDir, curvesCsv, foldFingerprint, foldResultPath, stageLogPaths, trainFold, weightsFinite } from './train-fold';
+import { foldLayoutAt, stageLayout } from '@tgs/run';
+import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
+import { stageFingerprint } from './fingerprint';
+import { bestModelDir, foldResultPath, trainFold, weightsFinite } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
 function tinyTrainSet(): TrainSet {
@@ -65,10 +68,10 @@ describe('trainFold', () => {
     expect(existsSync(join(bestModelDir(foldDir, 1), 'model.json'))).toBe(true);
     expect(existsSync(join(bestModelDir(foldDir, 2), 'model.json'))).toBe(true);
     // The curve in three places under one set of names: log.jsonl, log.csv and the console line.
-    const jsonl = readFileSync(stageLogPaths(foldDir, 1).jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const jsonl = readFileSync(stageLayout(foldDir, 1).log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual(r.stage1.history);
     expect(Object.keys(jsonl[0])).toEqual(['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds']);
-    const csv = readFileSync(stageLogPaths(foldDir, 1).csv, 'utf8').trim().split('\n');
+    const csv = readFileSync(stageLayout(foldDir, 1).logCsv, 'utf8').trim().split('\n');
     expect(csv[0]).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds');
     expect(csv.slice(1).map((l) => l.split(',').map(Number))).toEqual(r.stage1.history.map((h) => [h.epoch, h.stage, h.loss, h.val_loss, h.val_mAP, h.lr, h.seconds]));
     expect(logs.find((l) => /stage 1 epoch 1\/2:/.test(l))).toMatch(/: loss [\d.]+ val_loss [\d.]+ val_mAP [\d.]+ lr [\d.e+-]+ seconds [\d.]+/);
@@ -82,14 +85,52 @@ describe('trainFold', () => {
     expect(again).toEqual(r);
     expect(logs.join('\n')).toMatch(/already trained/);
 
-    // A changed config retrains from scratch.
+    expect(readFoldResult(foldDir)).toEqual(r);
+    expect(readWeightsFingerprint(foldDir)).toBe(r.fingerprint);
+
+    // Settings of later steps and the name change nothing.
+    logs.length = 0;
+    await trainFold({ config: parseConfig({ ...raw, name: 'other', predict: { batchSize: 1 }, tune: { minAreas: [0] } }), train, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    expect(logs.join('\n')).toMatch(/already trained/);
+
+    // A stage-2 change retrains stage 2 only, from the kept stage-1 weights.
+    logs.length = 0;
+    const stage1Weights = join(bestModelDir(foldDir, 1), 'weights.bin');
+    const [bytes1, mtime1] = [readFileSync(stage1Weights), statSync(stage1Weights).mtimeMs];
+    const stage2Changed = await trainFold({ config: parseConfig({ ...raw, stage2: { ...raw.stage2, lr: 0.002 } }), train, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    expect(logs.join('\n')).toMatch(/fold 0 stage 1: already done/);
+    expect(logs.join('\n')).toMatch(/stage 2: trained from another config or data; starting the stage afresh/);
+    expect(logs.join('\n')).toMatch(/stage 2 epoch 1\/1/);
+    expect(logs.join('\n')).not.toMatch(/stage 1 epoch/);
+    expect(readFileSync(stage1Weights).equals(bytes1)).toBe(true);
+    expect(statSync(stage1Weights).mtimeMs).toBe(mtime1);
+    expect(stage2Changed.stage1).toEqual(r.stage1);
+    expect(stage2Changed.fingerprint).not.toBe(r.fingerprint);
+
+    // A stage-1 change retrains both stages.
     logs.length = 0;
     const changed = parseConfig({ ...raw, stage1: { ...raw.stage1, lr: 0.02 } });
     await trainFold({ config: changed, train, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
-    expect(logs.join('\n')).toMatch(/starting the fold afresh/);
+    expect(logs.join('\n')).toMatch(/stage 1: trained from another config or data; starting the stage afresh/);
     expect(logs.join('\n')).toMatch(/stage 1 epoch 1\/2/);
+    expect(logs.join('\n')).toMatch(/stage 2 epoch 1\/1/);
     expect(existsSync(foldResultPath(foldDir))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('a damaged result or stage record is a user error naming file and field', async () => {
+    const foldDir = mkdtempSync(join(tmpdir(), 'fold-'));
+    await trainFold({ config: parseConfig(raw), train, folds, fold: 1, foldDir });
+    const result = foldLayoutAt(foldDir).result;
+    const good = JSON.parse(readFileSync(result, 'utf8'));
+    writeFileSync(result, JSON.stringify({ ...good, stage1: { ...good.stage1, bestValMap: 'high' } }));
+    expect(() => readFoldResult(foldDir)).toThrow(UserError);
+    expect(() => readFoldResult(foldDir)).toThrow(`${result}: stage1.bestValMap: Expected number, received string`);
+    writeFileSync(result, JSON.stringify(good).slice(0, 40));
+    expect(() => readFoldResult(foldDir)).toThrow(`${result}: not valid JSON`);
+    const done = stageLayout(foldDir, 2).done;
+    writeFileSync(done, JSON.stringify({ stage: 3 }));
+    expect(() => readStageDone(foldDir, 2)).toThrow(`${done}: stage: `);
   }, 60_000);
 
   it('writes curves as CSV with an optional leading column (by hand)', () => {
@@ -101,15 +142,31 @@ describe('trainFold', () => {
     expect(curvesCsv(rows, { name: 'fold', values: [3, 3] }).split('\n')[1]).toBe('3,1,1,0.5,0.25,0.125,0.001,2');
   });
 
-  it('fingerprints config, fold assignment and pixels', () => {
+  it.each([
+    ['the seed', { seed: 4 }, true, true],
+    ['the model', { model: { ...raw.model, baseFilters: 3 } }, true, true],
+    ['the train section', { train: { batchSize: 2 } }, true, true],
+    ['stage 1', { stage1: { ...raw.stage1, epochs: 3 } }, true, true],
+    ['stage 2', { stage2: { ...raw.stage2, epochs: 2 } }, false, true],
+    ['the name', { name: 'renamed' }, false, false],
+    ['predict, ensemble and tune', { predict: { hflipTta: false, batchSize: 2 }, ensemble: { mode: 'prob-mean' }, tune: { minAreas: [0] } }, false, false],
+    ['a default written out', { stage2: { ...raw.stage2, earlyStoppingPatience: 0, schedule: { kind: 'plateau' } } }, false, false],
+  ])('changing %s changes stage 1: %s, stage 2: %s', (_what, change, s1, s2) => {
+    const base = parseConfig(raw);
+    const other = parseConfig({ ...raw, ...change });
+    for (const [stage, changes] of [[1, s1], [2, s2]] as const) {
+      expect(stageFingerprint(other, train, folds, 0, stage) !== stageFingerprint(base, train, folds, 0, stage)).toBe(changes);
+    }
+  });
+
+  it('fingerprints the fold assignment and the pixels', () => {
     const cfg = parseConfig(raw);
-    const base = foldFingerprint(cfg, train, folds, 0);
-    expect(foldFingerprint(cfg, train, folds, 0)).toBe(base);
-    expect(foldFingerprint(cfg, train, folds, 1)).not.toBe(base);
-    expect(foldFingerprint(parseConfig({ ...raw, seed: 4 }), train, folds, 0)).not.toBe(base);
+    const base = stageFingerprint(cfg, train, folds, 0, 1);
+    expect(stageFingerprint(cfg, train, folds, 1, 1)).not.toBe(base);
     const other = { ...train, images: train.images.slice() };
     other.images[5] ^= 1;
-    expect(foldFingerprint(cfg, other, folds, 0)).not.toBe(base);
+    expect(stageFingerprint(cfg, other, folds, 0, 1)).not.toBe(base);
+    expect(stageFingerprint(cfg, other, folds, 0, 2)).not.toBe(stageFingerprint(cfg, train, folds, 0, 2));
   });
 
   it('stops a diverging fold with a user error naming fold, stage, epoch and step, leaking no tensors', async () => {

@@ -1,62 +1,46 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { z } from 'zod';
 import type { PipelineConfig, StageConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
-import { atomicWriteFile, atomicWriteJson, Progress, UserError } from '@tgs/io';
+import { Progress, UserError } from '@tgs/io';
 import { makeLoss, LossFn } from '@tgs/losses';
 import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
 import { buildUnet, loadModel, saveModel } from '@tgs/models';
 import { mixSeed, permutation, Rng } from '@tgs/random';
 import { forwardLogits, trainingBatch } from './batches';
+import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
+import {
+  EpochRow,
+  epochRowSchema,
+  FoldTrainResult,
+  readFoldResult,
+  readStageDone,
+  readStageFingerprint,
+  StageResult,
+  writeFoldResult,
+  writeStageDone,
+  writeStageFingerprint,
+  writeStageLog,
+} from './artifacts';
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
-import { cosineLr, isCycleEnd, plateauStep, PlateauState } from './schedule';
+import { stageFingerprint, trainDataHash } from './fingerprint';
+import { cosineLr, isCycleEnd, plateauStep } from './schedule';
 
-/**
- * One epoch of a training curve. The same names, in this order, are the columns of `log.csv`,
- * the keys of `log.jsonl` and `summary.json`, and the words of the console line.
- */
-export interface EpochRow {
-  /** 1-based. */
-  epoch: number;
-  stage: 1 | 2;
-  loss: number;
-  val_loss: number;
-  val_mAP: number;
-  lr: number;
-  seconds: number;
-}
-
-export interface StageResult {
-  stage: 1 | 2;
-  /** 1-based epoch of the kept weights; 0 in stage 2 when no epoch beat stage 1's best (its weights are kept). */
-  bestEpoch: number;
-  bestValMap: number;
-  epochs: number;
-  history: EpochRow[];
-  seconds: number;
-}
-
-export interface FoldTrainResult {
-  fold: number;
-  nTrain: number;
-  nVal: number;
-  stage1: StageResult;
-  stage2: StageResult;
-  seconds: number;
-}
-
-/** Loop state saved with every epoch's checkpoint. */
-interface StageState {
-  epoch: number;
-  bestValMap: number;
-  bestEpoch: number;
-  plateau: PlateauState;
-  epochsWithoutImprovement: number;
-  history: EpochRow[];
-  seconds: number;
-}
+/** Loop state saved with every epoch's checkpoint (validated when a stage resumes). */
+const stageStateSchema = z
+  .object({
+    /** 0-based index of the last finished epoch; -1 before the first. */
+    epoch: z.number().int().min(-1),
+    bestValMap: z.number().nullable().transform((v) => v ?? -Infinity),
+    bestEpoch: z.number().int().nonnegative(),
+    plateau: z.object({ lr: z.number(), best: z.number().nullable().transform((v) => v ?? -Infinity), badEpochs: z.number().int().nonnegative() }).strict(),
+    epochsWithoutImprovement: z.number().int().nonnegative(),
+    history: z.array(epochRowSchema),
+    seconds: z.number().nonnegative(),
+  })
+  .strict();
+type StageState = z.infer<typeof stageStateSchema>;
 
 export interface TrainFoldInput {
   config: PipelineConfig;
@@ -68,77 +52,31 @@ export interface TrainFoldInput {
   log?: (msg: string) => void;
 }
 
-/** Where each stage keeps its artifacts; the predict step reads `bestModelDir`. */
-export function stageDir(foldDir: string, stage: 1 | 2): string {
-  return join(foldDir, `stage${stage}`);
-}
-export function bestModelDir(foldDir: string, stage: 1 | 2): string {
-  return join(stageDir(foldDir, stage), 'best');
-}
-/** Stage 2's weights at the end of the cosine cycle that ended with `epoch` (1-based). */
-export function snapshotDir(foldDir: string, epoch: number): string {
-  return join(stageDir(foldDir, 2), `snapshot-${epoch}`);
+/** The folder of a fold's best model after `stage` (tfjs layers format); the predict step reads stage 2's. */
+export function bestModelDir(foldDir: string, stage: Stage): string {
+  return stageLayout(foldDir, stage).best;
 }
 
-/** The stage-2 cycle-end snapshots a trained fold has, oldest first, as [epoch, dir]. */
-export function snapshotDirs(foldDir: string): Array<[number, string]> {
-  const dir = stageDir(foldDir, 2);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((f) => /^snapshot-(\d+)$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(dir, m[0], 'model.json')))
-    .map((m) => [Number(m[1]), join(dir, m[0])] as [number, string])
-    .sort((a, b) => a[0] - b[0]);
-}
-
-/** A stage's training curve, rewritten after every epoch: one JSON object per line, and the same rows as CSV. */
-export function stageLogPaths(foldDir: string, stage: 1 | 2): { jsonl: string; csv: string } {
-  return { jsonl: join(stageDir(foldDir, stage), 'log.jsonl'), csv: join(stageDir(foldDir, stage), 'log.csv') };
-}
-
-/** The columns of a training-curve CSV, in {@link EpochRow}'s order. */
-export const CURVE_COLUMNS = ['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds'] as const;
-
-/**
- * Training curves as CSV: a header of `leading` column names then {@link CURVE_COLUMNS}, one row per
- * epoch. Numbers are written as JavaScript prints them (shortest round-trip form), so the CSV holds
- * exactly the values of log.jsonl.
- */
-export function curvesCsv(rows: readonly EpochRow[], leading: { name: string; values: readonly (string | number)[] } | undefined = undefined): string {
-  const header = [...(leading ? [leading.name] : []), ...CURVE_COLUMNS].join(',');
-  const lines = rows.map((r, i) => [...(leading ? [leading.values[i]] : []), ...CURVE_COLUMNS.map((c) => r[c])].join(','));
-  return [header, ...lines].join('\n') + '\n';
-}
-
+/** The fold's `result.json`; read it with readFoldResult. */
 export function foldResultPath(foldDir: string): string {
-  return join(foldDir, 'result.json');
+  return foldLayoutAt(foldDir).result;
 }
 
 /**
- * What a fold's artifacts were trained from: the whole config, the fold's validation ids and the
- * train images and masks (sha-256). Checkpoints, best models and results are reused (resume,
- * "already trained") only when it matches; otherwise the fold starts afresh.
+ * Makes a stage folder belong to `fingerprint`: a folder trained from anything else is cleared,
+ * with the fold's result and, for stage 1, stage 2 (which continues from it). Only this lib's own
+ * files are touched; the fold's predictions belong to @tgs/predict, which checks them against
+ * the weights' fingerprint itself.
  */
-export function foldFingerprint(config: PipelineConfig, train: TrainSet, folds: Map<string, number>, fold: number): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify(config));
-  h.update(`\nfold ${fold}\n`);
-  h.update(train.ids.map((id) => `${id}:${folds.get(id) === fold ? 'val' : 'train'}`).join(','));
-  h.update(train.images);
-  h.update(train.masks);
-  return h.digest('hex');
-}
-
-/** Clears a fold folder trained from something else, then records the current fingerprint. */
-function claimFoldDir(foldDir: string, fingerprint: string, log: (msg: string) => void): void {
-  const path = join(foldDir, 'fingerprint.json');
-  if (existsSync(path)) {
-    const previous = (JSON.parse(readFileSync(path, 'utf8')) as { fingerprint: string }).fingerprint;
-    if (previous === fingerprint) return;
-    log(`${foldDir}: trained from another config or data; starting the fold afresh`);
-  }
-  for (const entry of ['stage1', 'stage2', 'result.json', 'predict']) rmSync(join(foldDir, entry), { recursive: true, force: true });
-  atomicWriteJson(path, { fingerprint });
+function claimStage(foldDir: string, fold: number, stage: Stage, fingerprint: string, log: (msg: string) => void): void {
+  const layout = foldLayoutAt(foldDir);
+  const previous = readStageFingerprint(foldDir, stage);
+  if (previous === fingerprint) return;
+  if (previous !== undefined || existsSync(layout.stage(stage).dir)) log(`fold ${fold} stage ${stage}: trained from another config or data; starting the stage afresh`);
+  const stale = stage === 1 ? [layout.stage(1).dir, layout.stage(2).dir] : [layout.stage(2).dir];
+  for (const path of [...stale, layout.result, layout.fingerprint]) rmSync(path, { recursive: true, force: true });
+  mkdirSync(layout.stage(stage).dir, { recursive: true });
+  writeStageFingerprint(foldDir, stage, fingerprint);
 }
 
 /** Train and validation indices (into `train.ids`) of one fold; validation = images of that fold. */
@@ -154,23 +92,42 @@ export function splitFold(train: TrainSet, folds: Map<string, number>, fold: num
   return { trainIdx, valIdx };
 }
 
+/** The fold's training images: all of its non-validation images, or a seeded subset of `train.maxTrainImages`. */
+function cappedTrainIdx(config: PipelineConfig, allTrainIdx: number[], fold: number): number[] {
+  const cap = config.train.maxTrainImages;
+  if (cap === 0 || allTrainIdx.length <= cap) return allTrainIdx;
+  return [...permutation(allTrainIdx.length, mixSeed(config.seed, fold, 7))]
+    .slice(0, cap)
+    .sort((a, b) => a - b)
+    .map((i) => allTrainIdx[i]);
+}
+
 /**
  * Trains one fold through both stages: stage 1 (BCE by default) from scratch, stage 2 (Lovász
  * hinge on raw logits by default) from stage 1's best weights at its own, lower learning rate.
- * Each stage keeps its best checkpoint by validation TGS mAP at logit 0 (p = 0.5). Finished stages
- * are never redone and an interrupted stage resumes from its last complete epoch.
+ * Each stage keeps its best checkpoint by validation TGS mAP at logit 0 (p = 0.5). Each stage is
+ * keyed by its own fingerprint (see stageFingerprint): a finished stage is never redone, an
+ * interrupted one resumes from its last complete epoch, and a change to stage 2's settings alone
+ * retrains stage 2 from the kept stage 1.
  */
 export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult> {
   const { config, train, folds, fold, foldDir } = input;
   const log = input.log ?? (() => undefined);
-  claimFoldDir(foldDir, foldFingerprint(config, train, folds, fold), log);
-  if (existsSync(foldResultPath(foldDir))) {
-    log(`fold ${fold}: already trained (${foldResultPath(foldDir)})`);
-    return JSON.parse(readFileSync(foldResultPath(foldDir), 'utf8')) as FoldTrainResult;
+  const layout = foldLayoutAt(foldDir);
+  const dataHash = trainDataHash(train);
+  const fingerprints = { 1: stageFingerprint(config, train, folds, fold, 1, dataHash), 2: stageFingerprint(config, train, folds, fold, 2, dataHash) };
+  mkdirSync(foldDir, { recursive: true });
+  claimStage(foldDir, fold, 1, fingerprints[1], log);
+  claimStage(foldDir, fold, 2, fingerprints[2], log);
+  if (existsSync(layout.result)) {
+    const previous = readFoldResult(foldDir);
+    if (previous.fingerprint === fingerprints[2] && existsSync(layout.fingerprint)) {
+      log(`fold ${fold}: already trained (${layout.result})`);
+      return previous;
+    }
   }
   const { trainIdx: allTrainIdx, valIdx } = splitFold(train, folds, fold);
-  const cap = config.train.maxTrainImages;
-  const trainIdx = cap > 0 && allTrainIdx.length > cap ? [...permutation(allTrainIdx.length, mixSeed(config.seed, fold, 7))].slice(0, cap).sort((a, b) => a - b).map((i) => allTrainIdx[i]) : allTrainIdx;
+  const trainIdx = cappedTrainIdx(config, allTrainIdx, fold);
   log(`fold ${fold}: ${trainIdx.length} train / ${valIdx.length} validation images`);
 
   const stage1 = await runStage(1, config.stage1, { ...input, trainIdx, valIdx, log });
@@ -182,8 +139,9 @@ export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult>
     stage1,
     stage2,
     seconds: stage1.seconds + stage2.seconds,
+    fingerprint: fingerprints[2],
   };
-  atomicWriteJson(foldResultPath(foldDir), result);
+  writeFoldResult(foldDir, result);
   return result;
 }
 
@@ -197,16 +155,15 @@ function newModel(config: PipelineConfig, train: TrainSet, fold: number): tf.Lay
   return buildUnet({ ...config.model, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) });
 }
 
-async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Promise<StageResult> {
+async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Promise<StageResult> {
   const { config, train, fold, foldDir, log } = ctx;
-  const dir = stageDir(foldDir, stage);
-  const donePath = join(dir, 'done.json');
-  if (existsSync(donePath)) {
-    log(`fold ${fold} stage ${stage}: already done`);
-    return JSON.parse(readFileSync(donePath, 'utf8')) as StageResult;
+  const layout = stageLayout(foldDir, stage);
+  const done = readStageDone(foldDir, stage);
+  if (done) {
+    log(`fold ${fold} stage ${stage}: already done (kept from an earlier run)`);
+    return done;
   }
-  mkdirSync(dir, { recursive: true });
-  const ckptDir = join(dir, 'checkpoints');
+  const ckptDir = layout.checkpoints;
   mkdirSync(ckptDir, { recursive: true });
 
   const model = stage === 1 ? newModel(config, train, fold) : await loadModel(bestModelDir(foldDir, 1));
@@ -221,7 +178,7 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
     history: [],
     seconds: 0,
   };
-  const resume = latestCheckpoint<StageState>(ckptDir);
+  const resume = latestCheckpoint(ckptDir, stageStateSchema);
   if (resume) {
     await restoreCheckpoint(resume.binPath, model, optimizer);
     state = resume.state;
@@ -229,7 +186,8 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
   } else if (stage === 2) {
     // Stage 1's best weights are stage 2's epoch-0 candidate (same weights, same validation
     // score), so fine-tuning keeps them unless a Lovász epoch scores higher on validation.
-    const s1 = JSON.parse(readFileSync(join(stageDir(foldDir, 1), 'done.json'), 'utf8')) as StageResult;
+    const s1 = readStageDone(foldDir, 1);
+    if (!s1) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
     state.bestValMap = s1.bestValMap;
     state.plateau.best = s1.bestValMap;
     await saveModel(model, bestModelDir(foldDir, 2));
@@ -263,14 +221,13 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
         state.plateau = plateauStep(state.plateau, val_mAP, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr);
       } else if (stage === 2 && cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles)) {
         // Snapshot ensembles (Huang et al. 2017): the weights at each warm restart's low point; see snapshotDirs.
-        await saveModel(model, snapshotDir(foldDir, epoch + 1));
+        await saveModel(model, layout.snapshot(epoch + 1));
       }
       log(
         `fold ${fold} stage ${stage} epoch ${epoch + 1}/${cfg.epochs}: loss ${loss.toFixed(4)} val_loss ${val_loss.toFixed(4)} ` +
           `val_mAP ${val_mAP.toFixed(4)} lr ${lr.toExponential(2)} seconds ${row.seconds.toFixed(1)}${state.bestEpoch === epoch + 1 ? ' (best)' : ''}`,
       );
-      atomicWriteFile(stageLogPaths(foldDir, stage).jsonl, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      atomicWriteFile(stageLogPaths(foldDir, stage).csv, curvesCsv(state.history));
+      writeStageLog(foldDir, stage, state.history);
       await saveCheckpoint(ckptDir, model, optimizer, state);
       if (cfg.earlyStoppingPatience > 0 && state.epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
         log(`fold ${fold} stage ${stage}: early stop after ${epoch + 1} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
@@ -285,7 +242,7 @@ async function runStage(stage: 1 | 2, cfg: StageConfig, ctx: StageContext): Prom
       history: state.history,
       seconds: state.seconds,
     };
-    atomicWriteJson(donePath, result);
+    writeStageDone(foldDir, result);
     return result;
   } finally {
     model.dispose();
@@ -360,7 +317,8 @@ function divergence(where: string, what: string, stage: 1 | 2, lr: number): User
 function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { val_loss: number; val_mAP: number } {
   const { config, train, valIdx } = ctx;
   const pixels = train.height * train.width;
-  const bs = config.predict.batchSize;
+  // The train section's batch size: training's outcome depends on no other step's settings.
+  const bs = config.train.batchSize;
   const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs }) as Float32Array;
   const truths = new Uint8Array(valIdx.length * pixels);
   valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));

@@ -1,0 +1,55 @@
+/**
+ * The files @tgs/predict owns in a fold's `predict/` folder (paths from @tgs/run's predictLayout):
+ * OOF ids, OOF logits after each stage, test ids and logits (numpy `.npy`, (N, H, W) float32), the
+ * exported stage-2 models and `meta.json`, written last. `meta.json` has a validating reader; a
+ * damaged, truncated or foreign file is a UserError naming the file and the field.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { atomicWriteJson, readJsonArtifact, UserError } from '@tgs/io';
+import { foldLayoutAt, predictLayout } from '@tgs/run';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
+
+export const predictionMetaSchema = z
+  .object({
+    fold: z.number().int().nonnegative(),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    nOof: z.number().int().positive(),
+    nTest: z.number().int().nonnegative(),
+    testIds: z.array(z.string()),
+    tta: z.array(z.string()).min(1),
+    /** The exported stage-2 models under `predict/models/` whose mean gives oof-stage2 and test. */
+    models: z.array(z.string()).min(1),
+    /** The fingerprint of the fold's trained weights the logits come from (see @tgs/train's readWeightsFingerprint). */
+    weights: sha256,
+    /** What the logits were computed from: the weights, the predict section, the OOF and test images (see predictionFingerprint). */
+    fingerprint: sha256,
+  })
+  .strict()
+  .refine((m) => m.testIds.length === m.nTest, { message: 'testIds must list nTest ids', path: ['testIds'] });
+export type PredictionMeta = z.infer<typeof predictionMetaSchema>;
+
+/** The files of one fold's predictions (the layout's, under the name this lib has always exported). */
+export const predictionPaths = predictLayout;
+
+const producer = (foldDir: string) => `predict step (${foldLayoutAt(foldDir).dir})`;
+
+/** A fold's prediction metadata, validated; `fold`, when given, must match the file's. */
+export function readPredictionMeta(foldDir: string, fold?: number): PredictionMeta {
+  const path = predictLayout(foldDir).meta;
+  const meta = readJsonArtifact(path, predictionMetaSchema, producer(foldDir));
+  if (fold !== undefined && meta.fold !== fold) throw new UserError(`${path}: fold: ${meta.fold}, expected ${fold}; rerun the ${producer(foldDir)}`);
+  return meta;
+}
+
+/** The metadata of earlier predictions, or undefined when there are none. */
+export function readPredictionMetaIfAny(foldDir: string): PredictionMeta | undefined {
+  return existsSync(predictLayout(foldDir).meta) ? readPredictionMeta(foldDir) : undefined;
+}
+
+/** Writes `meta.json`, the commit point of a fold's predictions. */
+export function writePredictionMeta(foldDir: string, meta: PredictionMeta): void {
+  atomicWriteJson(predictLayout(foldDir).meta, meta);
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { configSliceHash, PipelineConfig } from '@tgs/config';
+import type { TrainSet } from '@tgs/data';
+import { Stage, TRAIN_STAGE_CONFIG } from '@tgs/run';
+
+/** sha-256 of the train ids, images and masks: what training reads of the data. */
+export function trainDataHash(train: TrainSet): string {
+  return createHash('sha256')
+    .update(`${train.height}x${train.width}\n`)
+    .update(train.ids.join('\n'))
+    .update(train.images)
+    .update(train.masks)
+    .digest('hex');
+}
+
+/**
+ * What a stage's weights are trained from. Stage 1: the config sections it reads
+ * (TRAIN_STAGE_CONFIG of @tgs/run — seed, folds, model, train, stage1 — with defaults filled in),
+ * the fold, its validation ids and the train pixels (`dataHash`, see {@link trainDataHash}).
+ * Stage 2: its own section and stage 1's fingerprint, since it starts from stage 1's best weights.
+ * A stage's checkpoints, best model and result are reused only when its fingerprint matches, so a
+ * change to stage 2 alone keeps stage 1; nothing else (predict, ensemble, tune, the name) enters.
+ */
+export function stageFingerprint(config: PipelineConfig, train: TrainSet, folds: Map<string, number>, fold: number, stage: Stage, dataHash = trainDataHash(train)): string {
+  const h = createHash('sha256');
+  if (stage === 2) {
+    h.update(`stage 2\nfrom ${stageFingerprint(config, train, folds, fold, 1, dataHash)}\nconfig ${configSliceHash(config, TRAIN_STAGE_CONFIG[2])}\n`);
+  } else {
+    h.update(`stage 1 fold ${fold}\nconfig ${configSliceHash(config, TRAIN_STAGE_CONFIG[1])}\ndata ${dataHash}\nval `);
+    h.update(train.ids.filter((id) => folds.get(id) === fold).join(','));
+  }
+  return h.digest('hex');
+}
