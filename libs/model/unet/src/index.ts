@@ -8,6 +8,7 @@ export type { BilinearUpsample2DArgs } from './lib/bilinear-upsample';
 export { stripSigmoid, LinearView } from './lib/strip-sigmoid';
 export type { LinearViewArgs } from './lib/strip-sigmoid';
 export { saveModel, loadModel } from './lib/model-io';
-export { toModelInput } from './lib/input';
+export { toModelInput, forwardLogits, identityTta, hflipTta, ttaPairs } from './lib/inference';
+export type { TtaPair, LogitsModel, ForwardOptions } from './lib/inference';
 export { exportInferenceModel, inferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix, inferenceSpecSchema } from './lib/inference-model';
 export type { InferenceModel, InferenceSpec } from './lib/inference-model';

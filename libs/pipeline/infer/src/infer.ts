@@ -4,10 +4,9 @@ import sharp from 'sharp';
 import { decodeLuminance } from '@tgs/data';
 import { combineLogits } from '@tgs/ensemble';
 import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
-import type { InferenceModel } from '@tgs/models';
-import { loadFoldModels, ttaPairs } from '@tgs/predict';
+import { forwardLogits, ttaPairs, type InferenceModel } from '@tgs/models';
+import { loadFoldModels } from '@tgs/predict';
 import { maskRow } from '@tgs/submit';
-import { forwardLogits } from '@tgs/train';
 import { readBundle, type Bundle } from './bundle';
 
 export interface InferInput {
@@ -116,7 +115,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     const mask = new Uint8Array(pixels);
     for (let start = 0; start < ids.length; start += chunk) {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
-      const parts = folds.map((models) => forwardLogits(models, images, idx, height, width, { batchSize: bs, ttas }) as Float32Array);
+      const parts = folds.map((models) => forwardLogits(models, images, idx, height, width, { batchSize: bs, ttas }));
       const combined = combineLogits(parts, info.ensemble.mode);
       npy?.write(combined);
       idx.forEach((i, k) => {

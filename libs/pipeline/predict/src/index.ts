@@ -2,4 +2,3 @@ export { predictFold, loadFoldModels, predictionFingerprint, imagesHash } from '
 export type { PredictFoldInput } from './predict-fold';
 export { predictionPaths, readPredictionMeta, readPredictionMetaIfAny, predictionMetaSchema } from './artifacts';
 export type { PredictionMeta } from './artifacts';
-export { identityTta, hflipTta, ttaPairs } from './tta';

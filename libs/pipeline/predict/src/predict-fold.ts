@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { configSliceHash, PipelineConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
 import { atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
-import { exportInferenceModel, InferenceModel, loadInferenceModel, loadModel, saveInferenceModel } from '@tgs/models';
+import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@tgs/models';
 import { predictLayout, stageLayout, STEPS } from '@tgs/run';
-import { bestModelDir, forwardLogits, LogitsModel, readWeightsFingerprint, snapshotDirs, splitFold, TtaPair } from '@tgs/train';
+import { bestModelDir, readWeightsFingerprint, snapshotDirs, splitFold } from '@tgs/train';
 import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
-import { ttaPairs } from './tta';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
 function streamLogits(

@@ -14,8 +14,7 @@ export {
   foldTrainResultSchema,
 } from './artifacts';
 export type { FoldTrainResult, StageResult, EpochRow } from './artifacts';
-export { forwardLogits, imagesToTensor, trainingBatch } from './batches';
-export type { TtaPair, LogitsModel } from './batches';
+export { trainingBatch } from './batches';
 export { hflip, brightnessContrast, shiftScale, reflectIndex, augmentSample } from './augment';
 export type { AugmentConfig } from './augment';
 export { cosineLr, isCycleEnd, plateauStep } from './schedule';

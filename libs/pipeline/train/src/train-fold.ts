@@ -6,9 +6,9 @@ import type { TrainSet } from '@tgs/data';
 import { Progress, UserError } from '@tgs/io';
 import { makeLoss, LossFn } from '@tgs/losses';
 import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
-import { buildUnet, loadModel, saveModel } from '@tgs/models';
+import { buildUnet, forwardLogits, loadModel, saveModel } from '@tgs/models';
 import { mixSeed, permutation, Rng } from '@tgs/random';
-import { forwardLogits, trainingBatch } from './batches';
+import { trainingBatch } from './batches';
 import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
 import {
   EpochRow,
@@ -319,7 +319,7 @@ function validate(model: tf.LayersModel, lossFn: LossFn, ctx: StageContext): { v
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
   const bs = config.train.batchSize;
-  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs }) as Float32Array;
+  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs });
   const truths = new Uint8Array(valIdx.length * pixels);
   valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
   let lossSum = 0;

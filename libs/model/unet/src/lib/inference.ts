@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Images as the models see them: the 8-bit luminance planes at `indices` (row-major, each
+ * height·width bytes) divided by 255, as [indices.length, height, width, 1] float32. The float
+ * buffer is filled directly, so no intermediate tensors are created.
+ */
+export function toModelInput(images: Uint8Array, indices: ArrayLike<number>, height: number, width: number): tf.Tensor4D {
+  for (const [field, v] of [['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`toModelInput: ${field} must be a positive integer, got ${v}`);
+  }
+  const pixels = height * width;
+  if (images.length % pixels !== 0) throw new Error(`toModelInput: ${images.length} bytes are not whole ${height}×${width} images`);
+  const count = images.length / pixels;
+  const out = new Float32Array(indices.length * pixels);
+  for (let b = 0; b < indices.length; b++) {
+    const i = indices[b];
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`toModelInput: index ${i} is outside the ${count} images`);
+    const src = i * pixels;
+    for (let p = 0; p < pixels; p++) out[b * pixels + p] = images[src + p] / 255;
+  }
+  return tf.tensor4d(out, [indices.length, height, width, 1]);
+}
+
+/**
+ * A test-time augmentation as a pure pair (after pytorch-toolbelt): `deaugment(model(augment(x)))`
+ * is aligned with `model(x)`, and `deaugment ∘ augment` is the identity.
+ */
+export interface TtaPair {
+  name: string;
+  augment: (x: tf.Tensor4D) => tf.Tensor4D;
+  deaugment: (logits: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** No augmentation. */
+export const identityTta: TtaPair = { name: 'identity', augment: (x) => x, deaugment: (y) => y };
+
+/** Horizontal flip along the width axis of [B, H, W, C]; its own inverse. */
+export const hflipTta: TtaPair = {
+  name: 'hflip',
+  augment: (x) => tf.reverse(x, 2),
+  deaugment: (y) => tf.reverse(y, 2),
+};
+
+/** The TTA set a config asks for: the plain pass, plus the flipped pass when `hflip`. */
+export function ttaPairs(hflip: boolean): TtaPair[] {
+  return hflip ? [identityTta, hflipTta] : [identityTta];
+}
+
+/** Anything mapping images [n, H, W, 1] in [0, 1] to logits of the same shape: a LayersModel, or an exported model with its padding. */
+export interface LogitsModel {
+  predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
+}
+
+export interface ForwardOptions {
+  /** Images per forward pass; bounds memory, not results. */
+  batchSize: number;
+  /** TTA pairs averaged in logit space; none (or empty) is the plain pass. */
+  ttas?: TtaPair[];
+}
+
+/**
+ * Raw logits of `model` for the images at `indices`, in batches of `batchSize`, in inference mode:
+ *
+ *   logits(x) = mean over models m of  mean over pairs t of  t.deaugment(m(t.augment(x)))
+ *
+ * (the identity pair counts only if listed; without `ttas`, m(x)). Several models are a fold's
+ * snapshots. Returns all logits as one array [indices.length · H · W], in the order of `indices`;
+ * with `onBatch` they are streamed instead (a view valid until it returns, and the position in
+ * `indices` of its first image) and the returned array is empty.
+ */
+export function forwardLogits(
+  model: LogitsModel | LogitsModel[],
+  images: Uint8Array,
+  indices: ArrayLike<number>,
+  height: number,
+  width: number,
+  opts: ForwardOptions & { onBatch?: (logits: Float32Array, start: number) => void },
+): Float32Array {
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`forwardLogits: batchSize must be a positive integer, got ${opts.batchSize}`);
+  const models = Array.isArray(model) ? model : [model];
+  if (models.length === 0) throw new Error('forwardLogits: no models');
+  const pixels = height * width;
+  const all = new Float32Array(opts.onBatch ? 0 : indices.length * pixels);
+  for (let start = 0; start < indices.length; start += opts.batchSize) {
+    const idx = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + opts.batchSize)) as number[];
+    const logits = tf.tidy(() => {
+      const x = toModelInput(images, idx, height, width);
+      const one = (m: LogitsModel): tf.Tensor4D => {
+        if (!opts.ttas || opts.ttas.length === 0) return m.predict(x) as tf.Tensor4D;
+        const outs = opts.ttas.map((t) => t.deaugment(m.predict(t.augment(x)) as tf.Tensor4D));
+        return tf.div(tf.addN(outs), outs.length) as tf.Tensor4D;
+      };
+      if (models.length === 1) return one(models[0]);
+      return tf.div(tf.addN(models.map(one)), models.length) as tf.Tensor4D;
+    });
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    if (opts.onBatch) opts.onBatch(values, start);
+    else all.set(values, start * pixels);
+  }
+  return all;
+}
