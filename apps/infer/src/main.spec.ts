@@ -1,4 +1,6 @@
-import { flagDescription, listedFlags } from '@tgs/cli';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flagDescription, flagTableMismatches, listedFlags, markdownTable } from '@tgs/cli';
 import { UserError } from '@tgs/io';
 import { FLAGS, HELP, main } from './main';
 
@@ -6,6 +8,11 @@ describe('npm run infer', () => {
   it('--help lists exactly the flags the parser accepts, each with its description and default', () => {
     expect(listedFlags(HELP).sort()).toEqual(Object.keys(FLAGS).sort());
     for (const spec of Object.values(FLAGS)) expect(HELP).toContain(flagDescription(spec));
+  });
+
+  it("is documented in the README flag by flag, with the code's defaults", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(flagTableMismatches(markdownTable(readme, '### Predict new images'), FLAGS)).toEqual([]);
   });
 
   it.each<[string[], string]>([

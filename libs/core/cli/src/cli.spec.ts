@@ -1,4 +1,5 @@
 import { UserError } from '@tgs/io';
+import { flagTableMismatches, markdownTable } from './docs';
 import { defineFlags, HELP_FLAG, integerFlag, parseFlags } from './flags';
 import { flagLines, formatHelp, listedFlags, wrap } from './help';
 
@@ -168,5 +169,55 @@ describe('help', () => {
   it('lists the flags of a generated help, wide ones included', () => {
     const flags = { ...FLAGS, 'a-very-long-flag-name-indeed': { value: '<some-value>', description: 'd' } };
     expect(listedFlags(formatHelp({ usage: 'tool', summary: 'Takes --data and -h.', flags }))).toEqual(Object.keys(flags));
+  });
+});
+
+describe('README flag tables', () => {
+  const md = [
+    '## Other',
+    '| a | b |',
+    '| --- | --- |',
+    '| x | y |',
+    '',
+    '## Running it',
+    '',
+    'Some text.',
+    '',
+    '| flag | meaning | default |',
+    '| --- | --- | --- |',
+    '| `--data <dir>` | where `a\\|b` | the synthetic one |',
+    '| `--fold <k>` | the fold | |',
+    '| `--set <key=value>` | overrides | |',
+    '| `--wait`, `--allow-worthless` | switches | |',
+    '| `-h`, `--help` | help | |',
+    '',
+    'after',
+  ].join('\n');
+
+  it('finds the first table after a marker, body rows only, escaped pipes kept in cells', () => {
+    expect(markdownTable(md, '## Running it')).toEqual([
+      ['`--data <dir>`', 'where `a|b`', 'the synthetic one'],
+      ['`--fold <k>`', 'the fold', ''],
+      ['`--set <key=value>`', 'overrides', ''],
+      ['`--wait`, `--allow-worthless`', 'switches', ''],
+      ['`-h`, `--help`', 'help', ''],
+    ]);
+    expect(markdownTable(md, '## Missing')).toEqual([]);
+  });
+
+  it('accepts a table that matches the flags', () => {
+    expect(flagTableMismatches(markdownTable(md, '## Running it'), FLAGS)).toEqual([]);
+  });
+
+  it('names missing and unknown flags and wrong defaults', () => {
+    const rows = markdownTable(md, '## Running it').filter((r) => !r[0].includes('--fold'));
+    rows.push(['`--bogus <x>`', 'gone', ''], ['`--wait`', 'again', 'refuse']);
+    rows[0][2] = '`$TGS_DATA`';
+    expect(flagTableMismatches(rows, FLAGS)).toEqual([
+      '--data: the default reads "$TGS_DATA", the code\'s is "the synthetic one"',
+      '--bogus is documented but not a flag',
+      '--wait: the default reads "refuse", the code\'s is ""',
+      '--fold is not documented',
+    ]);
   });
 });

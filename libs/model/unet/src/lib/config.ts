@@ -44,7 +44,7 @@ export function defaultPadTo(height: number, width: number, depth: number): numb
   return Math.ceil(Math.max(height, width) / unit) * unit;
 }
 
-/** The lean default ('cpu' preset): depth 4, 16 base filters, plain blocks with BN, ~1.9M parameters. */
+/** The default (the config schema's model section): depth 4, 16 base filters, plain blocks with BN, ~1.9M parameters; the 'cpu' preset narrows it to 8 base filters. */
 export function defaultUnetConfig(h: number, w: number): UnetConfig {
   return {
     inputHeight: h,
