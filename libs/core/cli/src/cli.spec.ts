@@ -1,5 +1,5 @@
 import { UserError } from '@tgs/io';
-import { flagTableMismatches, markdownTable } from './docs';
+import { exportedNames, flagTableMismatches, markdownTable, undocumentedExports } from './docs';
 import { defineFlags, HELP_FLAG, integerFlag, parseFlags } from './flags';
 import { flagLines, formatHelp, listedFlags, wrap } from './help';
 
@@ -219,5 +219,29 @@ describe('README flag tables', () => {
       '--wait: the default reads "refuse", the code\'s is ""',
       '--fold is not documented',
     ]);
+  });
+});
+
+describe('README API checks', () => {
+  it('lists the names an index exports, renamed and type-only ones included', () => {
+    const source = [
+      '// export { commented } from "./x";',
+      "export { a, b as c } from './x';",
+      "export type { T, U as V } from './y';",
+      'export {',
+      '  multi,',
+      '  line, // trailing comment',
+      "} from './z';",
+      'export const K = 1;',
+      'export async function run() {}',
+      'export interface Shape {}',
+      'export class Thing {}',
+    ].join('\n');
+    expect(exportedNames(source)).toEqual(['a', 'c', 'T', 'V', 'multi', 'line', 'K', 'run', 'Shape', 'Thing']);
+    expect(() => exportedNames("export * from './x';")).toThrow(/export \*/);
+  });
+
+  it('finds names a README does not mention as whole words', () => {
+    expect(undocumentedExports(['readNpy', 'readNpyInfo', 'NpyWriter', 'log', '$x'], 'Use `readNpyInfo(path)` or the NpyWriter; $x.')).toEqual(['readNpy', 'log']);
   });
 });

@@ -58,3 +58,27 @@ export function flagTableMismatches(rows: readonly string[][], flags: FlagSpecs)
   for (const name of Object.keys(flags)) if (name !== 'help' && !documented.has(name)) problems.push(`--${name} is not documented`);
   return problems;
 }
+
+/**
+ * The names a module's source exports: `export { a, b as c } from …`, `export type { … }`, and
+ * `export const|let|function|class|interface|type|enum name`. An `export *` cannot be listed from
+ * the text, so it is an error: an index that re-exports everything has no API a README can name.
+ */
+export function exportedNames(source: string): string[] {
+  if (/^\s*export\s+\*/m.test(source)) throw new Error('export * hides the exported names; list them');
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const names: string[] = [];
+  for (const m of code.matchAll(/\bexport\s+(?:type\s+)?\{([^}]*)\}/g)) {
+    for (const part of m[1].split(',')) {
+      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()?.trim();
+      if (name) names.push(name);
+    }
+  }
+  for (const m of code.matchAll(/\bexport\s+(?:declare\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g)) names.push(m[1]);
+  return [...new Set(names)];
+}
+
+/** The exported names a README does not mention as a word. */
+export function undocumentedExports(names: readonly string[], readme: string): string[] {
+  return names.filter((n) => !new RegExp(`(?<![\\w$])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(readme));
+}

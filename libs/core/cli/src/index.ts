@@ -2,4 +2,4 @@ export { defineFlags, parseFlags, integerFlag, HELP_FLAG } from './flags';
 export type { FlagSpec, FlagSpecs, FlagValues, ParsedFlags, ParseOptions } from './flags';
 export { formatHelp, flagLines, flagSyntax, flagDescription, wrap, listedFlags } from './help';
 export type { FlagGroup, HelpText } from './help';
-export { markdownTable, plainCell, flagTableMismatches } from './docs';
+export { markdownTable, plainCell, flagTableMismatches, exportedNames, undocumentedExports } from './docs';
