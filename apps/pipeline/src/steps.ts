@@ -2,17 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBackendChoice, setupBackend } from '@tgs/backend';
 import { ImageSet, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet, checkImageSizes, checkLayout } from '@tgs/data';
-import { ensembleFolds, ensemblePaths } from '@tgs/ensemble';
+import { ensembleFolds, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from '@tgs/ensemble';
 import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
-import { atomicWriteJson, log, Progress, readNpy, UserError } from '@tgs/io';
-import { iou, perImageScoresFromStats, tgsMeanAP, thresholdStats } from '@tgs/metrics';
+import { atomicWriteJson, log, Progress, UserError } from '@tgs/io';
+import { iou, tgsMeanAP } from '@tgs/metrics';
 import { predictFold, predictionPaths, PredictionMeta } from '@tgs/predict';
 import { BundleInfo, writeBundle } from '@tgs/infer';
 import { readInferenceSpec } from '@tgs/models';
 import { ReportInput, writeReport } from '@tgs/report';
 import { validateSubmission, writeSubmission, binarize } from '@tgs/submit';
 import { foldResultPath, FoldTrainResult, trainFold } from '@tgs/train';
-import { assessHealth, HealthWarning, tuneThreshold, TuneResult } from '@tgs/tune';
+import { readTuneRecord, tuneOof, writeTuneRecord } from '@tgs/tune';
 import { generateSynthetic } from '@tgs/synthetic';
 import { decodeRle } from '@tgs/rle';
 import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
@@ -162,85 +162,38 @@ function foldDirs(ctx: StepContext): string[] {
 export async function ensemble(ctx: StepContext): Promise<void> {
   await timed(ctx, 'ensemble', async () => {
     const data = await loadTrain(ctx);
-    ensembleFolds({ workDir: ctx.workDir, foldDirs: foldDirs(ctx), trainIds: data.ids, mode: ctx.config.ensemble.mode, log: (m) => log('ensemble', m) });
+    ensembleFolds({ workDir: ctx.workDir, k: ctx.config.folds.k, trainIds: data.ids, mode: ctx.config.ensemble.mode, log: (m) => log('ensemble', m) });
   });
-}
-
-/** What the tune step records: the tuned point plus the OOF scores the report shows. */
-export interface TuneRecord extends Omit<TuneResult, 'perImage'> {
-  oofMapStage1: number;
-  oofMapStage2: number;
-  perFold: { fold: number; oofMapStage1: number; oofMapStage2: number }[];
-  allEmptyBaseline: number;
-  perImage: number[];
-  /** Signs that training failed (see assessHealth); absent in records written before they existed. */
-  warnings?: HealthWarning[];
-}
-
-/** Per-image TGS scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold by the caller. */
-function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number): Float64Array {
-  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0]), 0);
-}
-
-function mean(values: ArrayLike<number>, pick?: (i: number) => boolean): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (pick && !pick(i)) continue;
-    sum += values[i];
-    n++;
-  }
-  return sum / n;
 }
 
 export async function tune(ctx: StepContext): Promise<void> {
   await timed(ctx, 'tune', async () => {
     const data = await loadTrain(ctx);
     const assignment = readFolds(ctx, data);
-    const pixels = data.height * data.width;
-    const paths = ensemblePaths(ctx.workDir);
-    const oof1 = readNpy(requireFile(paths.oofStage1, 'ensemble')).data;
-    const oof2 = readNpy(requireFile(paths.oofStage2, 'ensemble')).data;
-    if (oof2.length !== data.masks.length) throw new Error(`${paths.oofStage2}: ${oof2.length / pixels} images, train set has ${data.ids.length}`);
-    const result = tuneThreshold(oof2, data.masks, pixels, ctx.config.tune);
-    const stage1 = scoresAtZero(oof1, data.masks, pixels);
-    const stage2 = scoresAtZero(oof2, data.masks, pixels);
-    const foldOf = data.ids.map((id) => assignment.get(id));
-    const perFold = Array.from({ length: ctx.config.folds.k }, (_, fold) => ({
-      fold,
-      oofMapStage1: mean(stage1, (i) => foldOf[i] === fold),
-      oofMapStage2: mean(stage2, (i) => foldOf[i] === fold),
-    }));
-    // An all-empty prediction scores 1 exactly on the images whose truth is empty.
-    const truthEmpty = result.confusion.truthEmptyPredEmpty + result.confusion.truthEmptyPredNonEmpty;
-    const record: TuneRecord = {
-      ...result,
-      perImage: Array.from(result.perImage),
-      oofMapStage1: mean(stage1),
-      oofMapStage2: mean(stage2),
-      perFold,
-      allEmptyBaseline: truthEmpty / data.ids.length,
-    };
-    record.warnings = assessHealth({ oofLogits: oof2, pixels, foldOf, k: ctx.config.folds.k, tunedMap: result.map, allEmptyBaseline: record.allEmptyBaseline });
-    atomicWriteJson(workPaths(ctx.workDir).tune, record);
+    const record = tuneOof({
+      oofStage1: readEnsembleOof(ctx.workDir, 1, data.ids).logits,
+      oofStage2: readEnsembleOof(ctx.workDir, 2, data.ids).logits,
+      truths: data.masks,
+      pixels: data.height * data.width,
+      foldOf: data.ids.map((id) => assignment.get(id)),
+      k: ctx.config.folds.k,
+      options: ctx.config.tune,
+    });
+    writeTuneRecord(ctx.workDir, record);
     for (const w of record.warnings) log('tune', `WARNING: ${w.message}`);
     log(
       'tune',
       `OOF mAP at p=0.5: stage 1 ${record.oofMapStage1.toFixed(4)}, stage 2 ${record.oofMapStage2.toFixed(4)}; ` +
-        `tuned p=${result.probThreshold.toFixed(4)} (logit ${result.logitThreshold.toFixed(4)}), min area ${result.minArea}: ${result.map.toFixed(4)} ` +
+        `tuned p=${record.probThreshold.toFixed(4)} (logit ${record.logitThreshold.toFixed(4)}), min area ${record.minArea}: ${record.map.toFixed(4)} ` +
         `(all-empty baseline ${record.allEmptyBaseline.toFixed(4)})`,
     );
   });
 }
 
-function readTune(ctx: StepContext): TuneRecord {
-  return JSON.parse(readFileSync(requireFile(workPaths(ctx.workDir).tune, 'tune'), 'utf8')) as TuneRecord;
-}
-
 export async function submit(ctx: StepContext): Promise<void> {
   await timed(ctx, 'submit', async () => {
-    const tuned = readTune(ctx);
-    const meta = JSON.parse(readFileSync(requireFile(ensemblePaths(ctx.workDir).meta, 'ensemble'), 'utf8')) as { testIds: string[]; height: number; width: number };
+    const tuned = readTuneRecord(ctx.workDir);
+    const meta = readEnsembleMeta(ctx.workDir);
     const sampleIds = readSampleSubmissionIds(ctx.dataDir);
     if (sampleIds.length !== meta.testIds.length || sampleIds.some((id, i) => id !== meta.testIds[i])) {
       throw new UserError(`${ctx.dataDir}/sample_submission.csv: ids differ from the predicted test ids; rerun predict`);
@@ -248,7 +201,7 @@ export async function submit(ctx: StepContext): Promise<void> {
     const paths = workPaths(ctx.workDir);
     const summary = writeSubmission({
       testIds: meta.testIds,
-      testLogitsPath: ensemblePaths(ctx.workDir).test,
+      testLogitsPath: ensembleTestPath(ctx.workDir, meta),
       height: meta.height,
       width: meta.width,
       logitThreshold: tuned.logitThreshold,
@@ -264,7 +217,7 @@ export async function submit(ctx: StepContext): Promise<void> {
 /** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
 export async function bundle(ctx: StepContext): Promise<void> {
   await timed(ctx, 'bundle', async () => {
-    const tuned = readTune(ctx);
+    const tuned = readTuneRecord(ctx.workDir);
     const folds = foldDirs(ctx).map((d) => {
       const meta = JSON.parse(readFileSync(requireFile(predictionPaths(d).meta, 'predict'), 'utf8')) as PredictionMeta;
       return { fold: meta.fold, modelsDir: predictionPaths(d).models, models: meta.models, tta: meta.tta };
@@ -312,14 +265,14 @@ export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const pixels = data.height * data.width;
   const paths = workPaths(ctx.workDir);
-  const tuned = readTune(ctx);
+  const tuned = readTuneRecord(ctx.workDir);
   const submission = JSON.parse(readFileSync(requireFile(paths.submissionSummary, 'submit'), 'utf8')) as ReportInput['submission'];
   const foldResults = foldDirs(ctx).map((d) => JSON.parse(readFileSync(requireFile(foldResultPath(d), 'train'), 'utf8')) as FoldTrainResult);
   const backendFiles = foldDirs(ctx).map((d) => (existsSync(join(d, 'backend.json')) ? (JSON.parse(readFileSync(join(d, 'backend.json'), 'utf8')) as { backend: string; device?: string }) : undefined));
   const backends = backendFiles.map((b) => b?.backend ?? 'unknown');
 
   // Worst OOF images at the chosen point, with their masks, for the overlay grid.
-  const oof = readNpy(ensemblePaths(ctx.workDir).oofStage2).data;
+  const oof = readEnsembleOof(ctx.workDir, 2, data.ids).logits;
   const order = tuned.perImage.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const worst = order.slice(0, 12).map(([score, i]) => {
     const pred = new Uint8Array(pixels);
@@ -371,7 +324,7 @@ export async function report(ctx: StepContext): Promise<void> {
     oofMapStage2: tuned.oofMapStage2,
     oofMapTuned: tuned.map,
     allEmptyBaseline: tuned.allEmptyBaseline,
-    warnings: tuned.warnings?.map((w) => ({ message: w.message, fatal: w.fatal })),
+    warnings: tuned.warnings.map((w) => ({ message: w.message, fatal: w.fatal })),
     logitThreshold: tuned.logitThreshold,
     probThreshold: tuned.probThreshold,
     minArea: tuned.minArea,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
-import { ensemblePaths } from '@tgs/ensemble';
+import { ensemblePaths, writeEnsembleMeta } from '@tgs/ensemble';
 import { writeFoldsCsv } from '@tgs/folds';
 import { readNpy, writeNpy } from '@tgs/io';
 import { blendExperiments, blendPaths } from './blend';
@@ -23,6 +23,7 @@ function member(root: string, name: 'a' | 'b', folds: number[]) {
   writeFileSync(p.oofIds, trainIds.join('\n') + '\n');
   writeNpy(p.test, Float32Array.from(test[name]), [2, 1, 2]);
   writeFileSync(p.testIds, 't0\nt1\n');
+  writeEnsembleMeta(workDir, { mode: 'logit-mean', folds: [0, 1], height: 1, width: 2, trainIds, testIds: ['t0', 't1'], fingerprint: (name === 'a' ? 'a' : 'b').repeat(64) });
   const foldsPath = join(workDir, 'folds.csv');
   writeFoldsCsv(foldsPath, new Map(trainIds.map((id, i) => [id, folds[i]])));
   return { name, workDir, foldsPath };

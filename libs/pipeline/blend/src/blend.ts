@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlendConfig } from '@tgs/config';
-import { ensemblePaths, readIdsFile } from '@tgs/ensemble';
+import { ensemblePaths, ensembleTestPath, readEnsembleOof } from '@tgs/ensemble';
 import { readFoldsCsv } from '@tgs/folds';
 import { atomicWriteFile, atomicWriteJson, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
@@ -95,19 +95,14 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
   const tests: Float32Array[] = [];
   let testIds: string[] | undefined;
   for (const m of members) {
-    const p = ensemblePaths(m.workDir);
-    for (const f of [p.oofStage2, p.oofIds, p.test, p.testIds]) {
-      if (!existsSync(f)) throw new UserError(`${f} is missing: run experiment "${m.name}" first (nx run ${m.name}:ensemble)`);
-    }
-    if (!sameIds(readIdsFile(p.oofIds), trainIds)) throw new UserError(`${p.oofIds}: the OOF ids of "${m.name}" are not this data's train ids`);
-    const ids = readIdsFile(p.testIds);
-    if (testIds && !sameIds(ids, testIds)) throw new UserError(`${p.testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
-    testIds = ids;
-    for (const [path, into, n] of [[p.oofStage2, oofs, trainIds.length], [p.test, tests, ids.length]] as const) {
-      const { shape, data } = readNpy(path);
-      if (shape.join(',') !== [n, height, width].join(',')) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n}, ${height}, ${width})`);
-      into.push(data);
-    }
+    const metaPath = ensemblePaths(m.workDir).meta;
+    if (!existsSync(metaPath)) throw new UserError(`${metaPath} is missing: run experiment "${m.name}" first (nx run ${m.name}:ensemble)`);
+    const { logits, meta } = readEnsembleOof(m.workDir, 2, trainIds);
+    if (meta.height !== height || meta.width !== width) throw new UserError(`${metaPath}: images of ${meta.height}×${meta.width}, the data's are ${height}×${width}`);
+    if (testIds && !sameIds(meta.testIds, testIds)) throw new UserError(`${ensemblePaths(m.workDir).testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
+    testIds = meta.testIds;
+    oofs.push(logits);
+    tests.push(readNpy(ensembleTestPath(m.workDir, meta)).data);
   }
   if (!testIds || !sameIds(testIds, input.sampleIds)) throw new UserError(`the members' test ids differ from the sample submission's; rerun their predict step`);
 

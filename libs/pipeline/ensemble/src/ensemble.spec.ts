@@ -2,34 +2,34 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { atomicWriteJson, readNpy, writeNpy } from '@tgs/io';
-import { predictionPaths } from '@tgs/predict';
-import { ensembleFolds, ensemblePaths } from './ensemble';
+import { UserError } from '@tgs/io';
+import { foldLayout } from '@tgs/run';
+import { ensemblePaths, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from './artifacts';
+import { ensembleFolds } from './ensemble';
 
 /** Two folds over train ids a,b,c (fold 0 validates a,c; fold 1 validates b), images of 1×2 pixels. */
-function fixture(): { work: string; foldDirs: string[] } {
+function fixture(): { work: string; k: number } {
   const work = mkdtempSync(join(tmpdir(), 'ens-'));
   const spec = [
     { ids: ['c', 'a'], s1: [1, 2, 3, 4], s2: [5, 6, 7, 8], test: [1, 1, -1, -1, 4, 0] },
     { ids: ['b'], s1: [9, 9], s2: [10, 10], test: [3, -1, 1, 1, 0, 2] },
   ];
-  const foldDirs = spec.map((s, fold) => {
-    const d = join(work, `fold-${fold}`);
-    const p = predictionPaths(d);
+  spec.forEach((s, fold) => {
+    const p = foldLayout(work, fold).predict;
     mkdirSync(p.dir, { recursive: true });
     writeFileSync(p.oofIds, s.ids.join('\n') + '\n');
     writeNpy(p.oofStage1, Float32Array.from(s.s1), [s.ids.length, 1, 2]);
     writeNpy(p.oofStage2, Float32Array.from(s.s2), [s.ids.length, 1, 2]);
     writeNpy(p.test, Float32Array.from(s.test), [3, 1, 2]);
-    atomicWriteJson(p.meta, { fold, height: 1, width: 2, nOof: s.ids.length, nTest: 3, testIds: ['t1', 't2', 't3'], tta: ['identity'] });
-    return d;
+    atomicWriteJson(p.meta, { fold, height: 1, width: 2, nOof: s.ids.length, nTest: 3, testIds: ['t1', 't2', 't3'], tta: ['identity'], models: ['best'], weights: `${fold}`.repeat(64), fingerprint: `${fold + 5}`.repeat(64) });
   });
-  return { work, foldDirs };
+  return { work, k: spec.length };
 }
 
 describe('ensembleFolds', () => {
   it('averages test logits chunk by chunk and scatters OOF into train order', () => {
-    const { work, foldDirs } = fixture();
-    const meta = ensembleFolds({ workDir: work, foldDirs, trainIds: ['a', 'b', 'c'], mode: 'logit-mean', chunkImages: 2 });
+    const { work, k } = fixture();
+    const meta = ensembleFolds({ workDir: work, k, trainIds: ['a', 'b', 'c'], mode: 'logit-mean', chunkImages: 2 });
     const out = ensemblePaths(work);
     expect(meta.testIds).toEqual(['t1', 't2', 't3']);
     // (1+3)/2, (1−1)/2, (−1+1)/2, (−1+1)/2, (4+0)/2, (0+2)/2
@@ -44,13 +44,60 @@ describe('ensembleFolds', () => {
   });
 
   it('fails when a train id has no OOF prediction, writing nothing', () => {
-    const { work, foldDirs } = fixture();
-    expect(() => ensembleFolds({ workDir: work, foldDirs, trainIds: ['a', 'b', 'c', 'd'], mode: 'logit-mean' })).toThrow('1 train ids have no OOF prediction (first: d)');
+    const { work, k } = fixture();
+    expect(() => ensembleFolds({ workDir: work, k, trainIds: ['a', 'b', 'c', 'd'], mode: 'logit-mean' })).toThrow('1 train ids have no OOF prediction (first: d)');
     expect(existsSync(ensemblePaths(work).meta)).toBe(false);
   });
 
   it('fails when an OOF id is not a train id', () => {
-    const { work, foldDirs } = fixture();
-    expect(() => ensembleFolds({ workDir: work, foldDirs, trainIds: ['a', 'b'], mode: 'logit-mean' })).toThrow('id c is not a train id');
+    const { work, k } = fixture();
+    expect(() => ensembleFolds({ workDir: work, k, trainIds: ['a', 'b'], mode: 'logit-mean' })).toThrow('id c is not a train id');
+  });
+});
+
+describe('ensemble readers', () => {
+  function ensembled(): string {
+    const { work, k } = fixture();
+    ensembleFolds({ workDir: work, k, trainIds: ['a', 'b', 'c'], mode: 'logit-mean' });
+    return work;
+  }
+
+  it('read back what the ensemble wrote, checked against the data', () => {
+    const work = ensembled();
+    expect(readEnsembleMeta(work)).toEqual({ mode: 'logit-mean', folds: [0, 1], height: 1, width: 2, trainIds: ['a', 'b', 'c'], testIds: ['t1', 't2', 't3'], fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect([...readEnsembleOof(work, 2, ['a', 'b', 'c']).logits]).toEqual([7, 8, 10, 10, 5, 6]);
+    expect(ensembleTestPath(work, readEnsembleMeta(work))).toBe(ensemblePaths(work).test);
+  });
+
+  it('a truncated meta.json is a UserError naming the file', () => {
+    const work = ensembled();
+    const p = ensemblePaths(work).meta;
+    writeFileSync(p, readFileSync(p, 'utf8').slice(0, 20));
+    expect(() => readEnsembleMeta(work)).toThrow(UserError);
+    expect(() => readEnsembleMeta(work)).toThrow(`${p}: not valid JSON`);
+  });
+
+  it('a foreign meta.json is a UserError naming the field', () => {
+    const work = ensembled();
+    const p = ensemblePaths(work).meta;
+    writeFileSync(p, JSON.stringify({ ...readEnsembleMeta(work), mode: 'median' }));
+    expect(() => readEnsembleMeta(work)).toThrow(`${p}: mode:`);
+  });
+
+  it('OOF logits of another size than the metadata say are a UserError', () => {
+    const work = ensembled();
+    writeNpy(ensemblePaths(work).oofStage1, new Float32Array(4), [2, 1, 2]);
+    expect(() => readEnsembleOof(work, 1)).toThrow(`${ensemblePaths(work).oofStage1}: shape (2, 1, 2), expected (3, 1, 2)`);
+  });
+
+  it('OOF logits of other train ids than the data are a UserError', () => {
+    const work = ensembled();
+    expect(() => readEnsembleOof(work, 2, ['a', 'c', 'b'])).toThrow(`${ensemblePaths(work).meta}: trainIds:`);
+  });
+
+  it('a test-ids sidecar that disagrees with the metadata is a UserError', () => {
+    const work = ensembled();
+    writeFileSync(ensemblePaths(work).testIds, 't1\nt3\nt2\n');
+    expect(() => ensembleTestPath(work, readEnsembleMeta(work))).toThrow(`${ensemblePaths(work).testIds}: 3 ids that are not`);
   });
 });

@@ -1,48 +1,15 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-import { atomicWriteFile, atomicWriteJson, NpyWriter, Progress, readNpy, readNpyInfo, UserError, writeNpy } from '@tgs/io';
-import { predictionPaths, PredictionMeta } from '@tgs/predict';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { atomicWriteFile, NpyWriter, Progress, readNpy, readNpyInfo, UserError, writeNpy } from '@tgs/io';
+import { readPredictionMeta } from '@tgs/predict';
+import { runLayout } from '@tgs/run';
+import { EnsembleMeta, ensemblePaths, readIdsFile, writeEnsembleMeta } from './artifacts';
 import { combineLogits, EnsembleMode } from './combine';
-
-/**
- * The ensemble's files: float32 logits as numpy `.npy` arrays of shape (N, H, W) — OOF in train
- * order, test in the sample submission's order — with their ids, one per line, in sidecar files.
- */
-export function ensemblePaths(workDir: string) {
-  const dir = join(workDir, 'ensemble');
-  return {
-    dir,
-    test: join(dir, 'test.npy'),
-    testIds: join(dir, 'test-ids.txt'),
-    oofStage1: join(dir, 'oof-stage1.npy'),
-    oofStage2: join(dir, 'oof-stage2.npy'),
-    oofIds: join(dir, 'oof-ids.txt'),
-    meta: join(dir, 'meta.json'),
-  };
-}
-
-/** Reads an ids sidecar: one id per line, in the order of its array's first axis. */
-export function readIdsFile(path: string): string[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((s) => s.length > 0);
-}
-
-export interface EnsembleMeta {
-  mode: EnsembleMode;
-  folds: number[];
-  height: number;
-  width: number;
-  trainIds: string[];
-  testIds: string[];
-  /** What the ensemble was computed from: the mode and every fold's prediction fingerprint, in fold order. */
-  fingerprint: string;
-}
 
 export interface EnsembleInput {
   workDir: string;
-  foldDirs: string[];
+  /** Folds 0..k-1 are combined (their predict/ folders). */
+  k: number;
   /** Train ids in the data's order: the OOF arrays are laid out in this order. */
   trainIds: string[];
   mode: EnsembleMode;
@@ -57,9 +24,11 @@ export interface EnsembleInput {
  * logits placed at their images' positions in train order (every train id exactly once).
  */
 export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
-  const { workDir, foldDirs, trainIds, mode } = input;
+  const { workDir, trainIds, mode } = input;
   const log = input.log ?? (() => undefined);
-  const metas = foldDirs.map((d) => JSON.parse(readFileSync(predictionPaths(d).meta, 'utf8')) as PredictionMeta);
+  const layout = runLayout(workDir);
+  const predictions = Array.from({ length: input.k }, (_, k) => layout.fold(k).predict);
+  const metas = Array.from({ length: input.k }, (_, k) => readPredictionMeta(layout.fold(k).dir, k));
   const { height, width } = metas[0];
   const pixels = height * width;
   const testIds = metas[0].testIds;
@@ -73,9 +42,8 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const position = new Map(trainIds.map((id, i) => [id, i]));
   const seen = new Uint8Array(trainIds.length);
   const oof = { 1: new Float32Array(trainIds.length * pixels), 2: new Float32Array(trainIds.length * pixels) };
-  foldDirs.forEach((d, k) => {
-    const paths = predictionPaths(d);
-    const ids = readIdsFile(paths.oofIds);
+  predictions.forEach((paths, k) => {
+    const ids = readIdsFile(paths.oofIds, 'predict');
     for (const stage of [1, 2] as const) {
       const path = stage === 1 ? paths.oofStage1 : paths.oofStage2;
       const { shape, data: logits } = readNpy(path);
@@ -102,8 +70,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
-  const fds = foldDirs.map((d) => {
-    const p = predictionPaths(d).test;
+  const fds = predictions.map(({ test: p }) => {
     const { shape, dataOffset } = readNpyInfo(p);
     if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
       throw new UserError(`${p}: shape (${shape.join(', ')}), expected (${testIds.length}, ${height}, ${width})`);
@@ -136,7 +103,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   atomicWriteFile(out.testIds, testIds.join('\n') + '\n');
   const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
   const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, fingerprint };
-  atomicWriteJson(out.meta, meta);
-  log(`ensembled ${foldDirs.length} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
+  writeEnsembleMeta(workDir, meta);
+  log(`ensembled ${input.k} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
   return meta;
 }

@@ -1,4 +1,6 @@
-export { ensembleFolds, ensemblePaths, readIdsFile } from './ensemble';
-export type { EnsembleInput, EnsembleMeta } from './ensemble';
+export { ensembleFolds } from './ensemble';
+export type { EnsembleInput } from './ensemble';
+export { ensemblePaths, ensembleMetaSchema, readEnsembleMeta, readEnsembleOof, ensembleTestPath, readIdsFile, writeEnsembleMeta } from './artifacts';
+export type { EnsembleMeta } from './artifacts';
 export { combineLogits } from './combine';
 export type { EnsembleMode } from './combine';

@@ -2,3 +2,5 @@ export { tuneThreshold, linspace } from './tune';
 export type { TuneOptions, TuneResult, ThresholdPoint } from './tune';
 export { assessHealth, firstDifferentMask } from './health';
 export type { HealthInput, HealthWarning } from './health';
+export { tuneOof, tuneRecordSchema, tuneRecordPath, readTuneRecord, writeTuneRecord } from './record';
+export type { TuneOofInput, TuneRecord } from './record';

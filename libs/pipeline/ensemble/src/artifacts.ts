@@ -1,0 +1,93 @@
+/**
+ * The files @tgs/ensemble owns under `<work>/ensemble/` (paths from @tgs/run's layout): float32
+ * logits as numpy `.npy` arrays of shape (N, H, W) — OOF in train order, test in the sample
+ * submission's order — their ids, one per line, in sidecar files, and `meta.json`, written last.
+ * Nobody else parses them: later steps read them through these readers, which check every array
+ * against the metadata, so a damaged, truncated or foreign file is a UserError naming the file.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { atomicWriteJson, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError } from '@tgs/io';
+import { runLayout } from '@tgs/run';
+
+/** The ensemble's paths under a work directory. */
+export function ensemblePaths(workDir: string) {
+  return runLayout(workDir).ensemble;
+}
+
+export const ensembleMetaSchema = z
+  .object({
+    mode: z.enum(['logit-mean', 'prob-mean']),
+    /** The folds combined. */
+    folds: z.array(z.number().int().nonnegative()).min(1),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    /** The OOF arrays' image order (the data's train order). */
+    trainIds: z.array(z.string().min(1)),
+    /** The test array's image order (the sample submission's). */
+    testIds: z.array(z.string().min(1)),
+    /** What the ensemble was computed from: the mode and every fold's prediction fingerprint, in fold order. */
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex'),
+  })
+  .strict();
+export type EnsembleMeta = z.infer<typeof ensembleMetaSchema>;
+
+const PRODUCER = 'ensemble';
+
+/** Reads an ids sidecar: one id per line, in the order of its array's first axis. */
+export function readIdsFile(path: string, producedBy = PRODUCER): string[] {
+  return readFileSync(requireArtifact(path, producedBy), 'utf8')
+    .split('\n')
+    .filter((s) => s.length > 0);
+}
+
+export function writeEnsembleMeta(workDir: string, meta: EnsembleMeta): void {
+  atomicWriteJson(ensemblePaths(workDir).meta, meta);
+}
+
+export function readEnsembleMeta(workDir: string): EnsembleMeta {
+  return readJsonArtifact(ensemblePaths(workDir).meta, ensembleMetaSchema, PRODUCER);
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function checkShape(path: string, shape: number[], n: number, meta: EnsembleMeta): void {
+  if (shape.length !== 3 || shape[0] !== n || shape[1] !== meta.height || shape[2] !== meta.width) {
+    throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n}, ${meta.height}, ${meta.width}) as its meta.json says; rerun the ensemble step`);
+  }
+}
+
+function checkIdsFile(path: string, expected: readonly string[]): void {
+  const ids = readIdsFile(path);
+  if (!sameIds(ids, expected)) throw new UserError(`${path}: ${ids.length} ids that are not the ${expected.length} of its meta.json; rerun the ensemble step`);
+}
+
+/**
+ * The ensembled OOF logits after `stage`, (N, H, W) in train order, checked against the metadata
+ * and, when given, against the data's train ids (the order the OOF rows must follow).
+ */
+export function readEnsembleOof(workDir: string, stage: 1 | 2, trainIds?: readonly string[]): { logits: Float32Array; meta: EnsembleMeta } {
+  const paths = ensemblePaths(workDir);
+  const meta = readEnsembleMeta(workDir);
+  if (trainIds && !sameIds(meta.trainIds, trainIds)) {
+    throw new UserError(`${paths.meta}: trainIds: ${meta.trainIds.length} OOF ids that are not the data's ${trainIds.length} train ids (in order); rerun the ensemble step`);
+  }
+  checkIdsFile(paths.oofIds, meta.trainIds);
+  const path = requireArtifact(stage === 1 ? paths.oofStage1 : paths.oofStage2, PRODUCER);
+  const { shape, data } = readNpy(path);
+  checkShape(path, shape, meta.trainIds.length, meta);
+  return { logits: data, meta };
+}
+
+/**
+ * The ensembled test logits' `.npy` (N, H, W), in the order of `meta.testIds`, checked against
+ * the metadata without reading the array (callers stream it).
+ */
+export function ensembleTestPath(workDir: string, meta: EnsembleMeta): string {
+  const paths = ensemblePaths(workDir);
+  checkIdsFile(paths.testIds, meta.testIds);
+  checkShape(paths.test, readNpyInfo(requireArtifact(paths.test, PRODUCER)).shape, meta.testIds.length, meta);
+  return paths.test;
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+import { readTuneRecord, tuneOof, tuneRecordPath, writeTuneRecord } from './record';
+
+// Four 1×2 images, folds [0, 0, 1, 1]. Truth: [1,1], [0,0], [1,0], [0,0] (images 1 and 3 empty).
+const truths = Uint8Array.from([1, 1, 0, 0, 1, 0, 0, 0]);
+const foldOf = [0, 0, 1, 1];
+const options = { probFrom: 0.3, probTo: 0.7, probSteps: 5, refineSteps: 0, minAreas: [0] };
+// Stage 1 at logit 0: image 0 exact (1), image 1 a false positive (0), image 2 missed (0), image 3 empty = empty (1).
+const oofStage1 = Float32Array.from([1, 1, 1, -1, -1, -1, -1, -1]);
+// Stage 2 exact on every image for any threshold with |logit| < 2.
+const oofStage2 = Float32Array.from([2, 2, -2, -2, 2, -2, -2, -2]);
+
+describe('tuneOof', () => {
+  it('scores both stages overall and per fold, and the all-empty baseline (by hand)', () => {
+    const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
+    expect(r.oofMapStage1).toBe(0.5);
+    expect(r.oofMapStage2).toBe(1);
+    expect(r.perFold).toEqual([
+      { fold: 0, oofMapStage1: 0.5, oofMapStage2: 1 },
+      { fold: 1, oofMapStage1: 0.5, oofMapStage2: 1 },
+    ]);
+    expect(r.allEmptyBaseline).toBe(0.5);
+    expect(r.map).toBe(1);
+    expect(r.perImage).toEqual([1, 1, 1, 1]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('a collapsed model gets its warnings in the record', () => {
+    const r = tuneOof({ oofStage1, oofStage2: new Float32Array(8).fill(-5), truths, pixels: 2, foldOf, k: 2, options });
+    // Everything empty: the two empty images score 1, the others 0 — exactly the all-empty baseline.
+    expect(r.map).toBe(0.5);
+    expect(r.warnings.map((w) => [w.kind, w.fold, w.fatal])).toEqual([
+      ['collapsed', 0, true],
+      ['collapsed', 1, true],
+      ['at-baseline', undefined, false],
+    ]);
+  });
+
+  it('rejects OOF logits of another size than the truth', () => {
+    expect(() => tuneOof({ oofStage1, oofStage2: new Float32Array(6), truths, pixels: 2, foldOf, k: 2, options })).toThrow('the train set has 4');
+  });
+});
+
+describe('tune.json', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'tune-record-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+  const record = () => tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
+
+  it('reads back what was written (an empty coverage bin stays NaN)', () => {
+    const r = record();
+    expect(r.coverageBins.some((b) => b.count === 0 && Number.isNaN(b.meanScore))).toBe(true);
+    writeTuneRecord(work, r);
+    expect(readTuneRecord(work)).toEqual(r);
+  });
+
+  it('a truncated file is a UserError naming it', () => {
+    writeTuneRecord(work, record());
+    const p = tuneRecordPath(work);
+    writeFileSync(p, readFileSync(p, 'utf8').slice(0, 100));
+    expect(() => readTuneRecord(work)).toThrow(UserError);
+    expect(() => readTuneRecord(work)).toThrow(`${p}: not valid JSON`);
+  });
+
+  it.each([
+    ['an out-of-range score', (j: Record<string, unknown>) => ({ ...j, map: 1.5 }), 'map:'],
+    ['a missing field', (j: Record<string, unknown>) => ({ ...j, perFold: undefined }), 'perFold:'],
+    ['a foreign field', (j: Record<string, unknown>) => ({ ...j, bestThreshold: 0.5 }), '(root):'],
+    ['a wrong type deep inside', (j: Record<string, unknown>) => ({ ...j, curve: [{ probThreshold: 0.5, logitThreshold: 'zero', map: 1 }] }), 'curve.0.logitThreshold:'],
+  ])('%s is a UserError naming the file and the field', (_, edit, field) => {
+    writeTuneRecord(work, record());
+    const p = tuneRecordPath(work);
+    writeFileSync(p, JSON.stringify(edit(JSON.parse(readFileSync(p, 'utf8')))));
+    expect(() => readTuneRecord(work)).toThrow(`${p}: ${field}`);
+  });
+
+  it('a missing file says which step to run', () => {
+    expect(() => readTuneRecord(work)).toThrow(`${tuneRecordPath(work)} is missing: run the tune step first`);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The tune step's record, `<work>/tune/tune.json` (owner: this lib; path from @tgs/run's layout):
+ * the tuned point with its curves, plus the OOF scores the report shows (overall and per fold,
+ * after each stage, and the all-empty baseline) and the health warnings. Nobody else parses it.
+ */
+import { z } from 'zod';
+import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { perImageScoresFromStats, thresholdStats } from '@tgs/metrics';
+import { runLayout } from '@tgs/run';
+import { assessHealth } from './health';
+import { TuneOptions, tuneThreshold } from './tune';
+
+const score = z.number().min(0).max(1);
+const count = z.number().int().nonnegative();
+
+export const tuneRecordSchema = z
+  .object({
+    logitThreshold: z.number(),
+    probThreshold: z.number().gt(0).lt(1),
+    minArea: count,
+    /** OOF mAP at the chosen threshold and minimum area. */
+    map: score,
+    /** OOF mAP at logit 0 (p = 0.5) without a minimum area. */
+    mapAtZero: score,
+    curve: z.array(z.object({ probThreshold: z.number().gt(0).lt(1), logitThreshold: z.number(), map: score }).strict()).min(1),
+    minAreaCurve: z.array(z.object({ minArea: count, map: score }).strict()).min(1),
+    coverageBins: z.array(
+      z
+        .object({
+          coverageClass: count,
+          label: z.string(),
+          count,
+          // JSON has no NaN: an empty bin's mean is written as null and read back as NaN.
+          meanScore: score.nullable().transform((v) => v ?? NaN),
+        })
+        .strict(),
+    ),
+    confusion: z.object({ truthEmptyPredEmpty: count, truthEmptyPredNonEmpty: count, truthNonEmptyPredEmpty: count, truthNonEmptyPredNonEmpty: count }).strict(),
+    /** Per-image TGS scores at the chosen point, in train order. */
+    perImage: z.array(score),
+    /** OOF mAP at logit 0 (p = 0.5), no minimum area, after stage 1 and after stage 2. */
+    oofMapStage1: score,
+    oofMapStage2: score,
+    perFold: z.array(z.object({ fold: count, oofMapStage1: score, oofMapStage2: score }).strict()),
+    /** mAP of predicting every mask empty: the share of train images whose truth is empty. */
+    allEmptyBaseline: score,
+    /** Signs that training failed (see assessHealth). */
+    warnings: z.array(
+      z
+        .object({
+          kind: z.enum(['collapsed', 'below-baseline', 'at-baseline']),
+          fold: count.optional(),
+          fatal: z.boolean(),
+          message: z.string(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type TuneRecord = z.infer<typeof tuneRecordSchema>;
+
+export interface TuneOofInput {
+  /** Ensembled OOF logits after each stage, N·H·W in train order. */
+  oofStage1: Float32Array;
+  oofStage2: Float32Array;
+  /** 0/1 truth masks, N·H·W in train order. */
+  truths: Uint8Array;
+  pixels: number;
+  /** The fold of each train image, in train order. */
+  foldOf: ArrayLike<number | undefined>;
+  k: number;
+  options: TuneOptions;
+}
+
+/** Per-image TGS scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold below. */
+function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number): Float64Array {
+  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0]), 0);
+}
+
+function mean(values: ArrayLike<number>, pick: (i: number) => boolean = () => true): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!pick(i)) continue;
+    sum += values[i];
+    n++;
+  }
+  return sum / n;
+}
+
+/**
+ * The tune record of a run: stage 2's OOF logits tuned (see tuneThreshold), both stages scored at
+ * logit 0 overall and per fold, the all-empty baseline (an all-empty prediction scores 1 exactly
+ * on the images whose truth is empty) and the health warnings of assessHealth.
+ */
+export function tuneOof(input: TuneOofInput): TuneRecord {
+  const { oofStage1, oofStage2, truths, pixels, foldOf, k } = input;
+  const n = truths.length / pixels;
+  if (oofStage1.length !== truths.length || oofStage2.length !== truths.length) {
+    throw new Error(`OOF logits cover ${oofStage1.length / pixels} and ${oofStage2.length / pixels} images, the train set has ${n}`);
+  }
+  if (foldOf.length !== n) throw new Error(`foldOf has ${foldOf.length} entries for ${n} images`);
+  const result = tuneThreshold(oofStage2, truths, pixels, input.options);
+  const stage1 = scoresAtZero(oofStage1, truths, pixels);
+  const stage2 = scoresAtZero(oofStage2, truths, pixels);
+  const perFold = Array.from({ length: k }, (_, fold) => {
+    const inFold = (i: number) => foldOf[i] === fold;
+    if (!stage1.some((_, i) => inFold(i))) throw new Error(`fold ${fold} has no OOF images`);
+    return { fold, oofMapStage1: mean(stage1, inFold), oofMapStage2: mean(stage2, inFold) };
+  });
+  const truthEmpty = result.confusion.truthEmptyPredEmpty + result.confusion.truthEmptyPredNonEmpty;
+  const allEmptyBaseline = truthEmpty / n;
+  return {
+    ...result,
+    perImage: Array.from(result.perImage),
+    oofMapStage1: mean(stage1),
+    oofMapStage2: mean(stage2),
+    perFold,
+    allEmptyBaseline,
+    warnings: assessHealth({ oofLogits: oofStage2, pixels, foldOf, k, tunedMap: result.map, allEmptyBaseline }),
+  };
+}
+
+export function tuneRecordPath(workDir: string): string {
+  return runLayout(workDir).tune.record;
+}
+
+export function writeTuneRecord(workDir: string, record: TuneRecord): void {
+  atomicWriteJson(tuneRecordPath(workDir), record);
+}
+
+export function readTuneRecord(workDir: string): TuneRecord {
+  return readJsonArtifact(tuneRecordPath(workDir), tuneRecordSchema, 'tune');
+}
