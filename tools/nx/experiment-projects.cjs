@@ -7,16 +7,19 @@
 //
 // The targets are the `pipeline` project's (tools/nx/pipeline-targets.cjs), built with the
 // experiment's config and work directory in place of TGS_CONFIG and TGS_WORK, so every step,
-// input and output stays defined in one place.
+// input and output stays defined in one place (the step table of @tgs/run). A target hashes its
+// own config slice (tools/nx/fingerprint.cjs), never the config file, so renaming an experiment
+// or changing a later step's section reruns only the steps that read it.
 const { readFileSync } = require('node:fs');
 const { basename, join, relative } = require('node:path');
 const pipeline = require('./pipeline-targets.cjs');
+const { run } = require('./run-settings.cjs');
 
-const root = join(__dirname, '..', '..');
+const root = run.WORKSPACE_ROOT;
 
 /** An experiment's work directory, relative to the workspace (Nx caches outputs inside it only). */
 function experimentWork(name) {
-  return `runs/work/${name}`;
+  return run.defaultWorkDir(`${name}.json`);
 }
 
 // The code every step runs, as workspace globs (these projects have no folder of their own, so the
@@ -45,16 +48,15 @@ async function experimentTargets(name, configFile) {
   const saved = { config: process.env.TGS_CONFIG, work: process.env.TGS_WORK };
   process.env.TGS_CONFIG = join(root, configFile);
   process.env.TGS_WORK = work;
-  let result;
+  let targets;
   try {
-    result = await pipeline.createNodesV2[1](['apps/pipeline/pipeline.targets.json'], {}, {});
+    targets = pipeline.pipelineTargets();
   } finally {
     for (const [key, value] of [['TGS_CONFIG', saved.config], ['TGS_WORK', saved.work]]) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
   }
-  const targets = Object.values(result[0][1].projects)[0].targets;
   const env = { TGS_CONFIG: configFile, TGS_WORK: work };
   const prefix = `TGS_CONFIG=${configFile} TGS_WORK=${work} `;
   for (const t of Object.values(targets)) {
@@ -64,7 +66,6 @@ async function experimentTargets(name, configFile) {
     t.options = { ...t.options, env: { ...(t.options.env || {}), ...env } };
     t.inputs = [
       ...CODE_INPUTS,
-      `{workspaceRoot}/${configFile}`,
       ...t.inputs
         .filter((i) => i !== 'production' && i !== '^production' && !(i && (i.env === 'TGS_CONFIG' || i.env === 'TGS_WORK')))
         .map((i) => (i && typeof i.runtime === 'string' ? { runtime: prefix + i.runtime } : i)),
@@ -85,9 +86,7 @@ function blendTargets(name, configFile, members) {
       dependsOn: [{ projects: members, target: 'ensemble' }, { projects: members, target: 'tune' }],
       inputs: [
         ...CODE_INPUTS,
-        `{workspaceRoot}/${configFile}`,
-        { env: 'TGS_DATA' },
-        { runtime: `TGS_CONFIG=${configFile} node tools/nx/fingerprint.cjs` },
+        { runtime: `TGS_CONFIG=${configFile} node tools/nx/fingerprint.cjs blend` },
         { dependentTasksOutputFiles: '**/ensemble/*' },
         { dependentTasksOutputFiles: '**/folds.csv' },
       ],

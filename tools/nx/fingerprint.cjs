@@ -1,31 +1,84 @@
-// Prints a fingerprint of what a pipeline run depends on outside the code: the config file's
-// content, the data folder's files (names, sizes, modification times) and the backend choice.
-// Nx hashes this output as a `runtime` input, so a changed config or data set retrains and an
-// unchanged one is a cache hit.
+// `node tools/nx/fingerprint.cjs <step>` prints a fingerprint of what one pipeline step reads
+// outside the code and the artifacts before it: the config sections it uses (the STEPS table of
+// @tgs/run; parsed by @tgs/config with "extends", TGS_SET and defaults, so writing a default out
+// changes nothing) and the content of the data files it reads. Nx hashes this output as a
+// `runtime` input of the step's target. `blend` fingerprints a blend config (TGS_CONFIG).
+//
+// With the built-in synthetic competition (no TGS_DATA), a step that reads data reads the
+// `synthetic` section instead. Files of a real data folder are hashed by content, memoised by
+// (path, size, mtime, ctime, inode) in the data cache, so a replaced file is always rehashed
+// (a copy cannot keep its ctime) while an unchanged folder costs a stat per file.
 const { createHash } = require('node:crypto');
-const { readdirSync, readFileSync, statSync, existsSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
+const settings = require('./run-settings.cjs');
 
-const { root, configPath: resolveConfigPath, configChain } = require('./run-settings.cjs');
+const { run } = settings;
+const step = process.argv[2];
+const spec = step === 'blend' ? { config: '*', data: ['train'] } : run.STEPS[step];
+if (!spec) {
+  process.stderr.write(`fingerprint.cjs: unknown step "${step}"; expected one of ${run.STEP_ORDER.join(', ')}, blend\n`);
+  process.exit(2);
+}
 
-const configPath = resolveConfigPath();
-const dataDir = process.env.TGS_DATA ? resolve(process.env.TGS_DATA) : join(root, 'data', 'tgs-synthetic');
-
+const { canonicalJson, configSliceHash, loadBlendConfig } = settings.config();
 const h = createHash('sha256');
-// The config file and every file of its "extends" chain (a change to a base retrains its experiments).
-for (const file of configChain(configPath)) h.update(`config:${existsSync(file) ? readFileSync(file, 'utf8') : 'missing'}\n`);
-h.update(`set:${process.env.TGS_SET || ''}\n`);
-h.update(`backend:${process.env.TGS_BACKEND || ''}\n`);
-h.update(`data:${process.env.TGS_DATA ? dataDir : 'synthetic'}\n`);
-function walk(dir, rel) {
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
+let synthetic;
+if (step === 'blend') {
+  let text;
+  try {
+    text = canonicalJson(loadBlendConfig(settings.configPath()));
+  } catch (err) {
+    text = `invalid:${err.message}`;
+  }
+  h.update(`blend:${text}\n`);
+} else {
+  const parsed = settings.parsedConfig();
+  // An invalid config hashes as its error: the step will fail and say why.
+  h.update(`config:${parsed.config ? configSliceHash(parsed.config, spec.config) : `invalid:${parsed.error}`}\n`);
+  synthetic = parsed.config?.synthetic;
+}
+
+const dataArg = process.env[run.RUN_ENV.data];
+if (!dataArg) {
+  h.update(`data:synthetic:${spec.data.length > 0 ? canonicalJson(synthetic ?? null) : ''}\n`);
+} else if (spec.data.length > 0) {
+  const { dataDir } = run.resolveDataDir(dataArg);
+  const layout = settings.load('data/kaggle/src/layout.ts').kaggleLayout(dataDir);
+  const parts = {
+    train: [layout.trainImages, layout.trainMasks, layout.trainCsv, layout.depthsCsv],
+    test: [layout.testImages],
+    sample: [layout.sampleSubmission],
+  };
+  const memoPath = join(run.WORKSPACE_PATHS.cache, `fingerprint-${createHash('sha1').update(dataDir).digest('hex').slice(0, 16)}.json`);
+  let memo = {};
+  try {
+    memo = JSON.parse(readFileSync(memoPath, 'utf8'));
+  } catch {
+    memo = {};
+  }
+  let changed = false;
+  const fileHash = (p, st) => {
+    const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    if (memo[p] && memo[p].key === key) return memo[p].sha;
+    const sha = createHash('sha1').update(readFileSync(p)).digest('hex');
+    memo[p] = { key, sha };
+    changed = true;
+    return sha;
+  };
+  const walk = (p) => {
+    const rel = relative(dataDir, p);
+    if (!existsSync(p)) return h.update(`${rel}:absent\n`);
     const st = statSync(p);
-    if (st.isDirectory()) walk(p, `${rel}${name}/`);
-    else h.update(`${rel}${name}:${st.size}:${st.mtimeMs}\n`);
+    if (st.isDirectory()) for (const name of readdirSync(p).sort()) walk(join(p, name));
+    else h.update(`${rel}:${fileHash(p, st)}\n`);
+  };
+  for (const part of spec.data) for (const entry of parts[part]) walk(entry);
+  if (changed) {
+    mkdirSync(run.WORKSPACE_PATHS.cache, { recursive: true });
+    const tmp = `${memoPath}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(memo));
+    renameSync(tmp, memoPath);
   }
 }
-// The built-in synthetic data is an output of the `data` target, fully determined by the config.
-if (process.env.TGS_DATA) walk(dataDir, '');
 process.stdout.write(h.digest('hex'));

@@ -1,80 +1,55 @@
-// Nx plugin: infers the pipeline's targets from the experiment config, one `train-fold-<k>` and
-// `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in parallel.
-// The config is the one the run uses (TGS_CONFIG, a preset name or a path; default `cpu`).
-const { dirname } = require('node:path');
-const { configPath, configValue, defaultWorkDir } = require('./run-settings.cjs');
+// Nx plugin: infers the pipeline's targets from the step table of @tgs/run (libs/core/run/src/steps.ts)
+// and the run's config (TGS_CONFIG, a preset or experiment name or a path): one `train-fold-<k>`
+// and `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in
+// parallel. Every target's inputs are the code, the fingerprint of exactly the config sections
+// and data parts its step reads (`node tools/nx/fingerprint.cjs <step>`) and the fingerprinting
+// files of the steps it reads (`after`); its outputs are its artifacts in the run layout. So a
+// step reruns only when what it reads changed.
+const { dirname, relative } = require('node:path');
+const settings = require('./run-settings.cjs');
 
-/** folds.k of the run's config ("extends" included); the schema's default 5 otherwise (the step reports a bad config). */
-function foldCount() {
-  const k = configValue(configPath(), ['folds', 'k']);
-  return Number.isInteger(k) && k >= 2 ? k : 5;
+const { run } = settings;
+
+function targetNames(step, k) {
+  return run.STEPS[step].perFold ? Array.from({ length: k }, (_, f) => `${step}-fold-${f}`) : [step];
 }
 
-// The run's artifact folder, relative to the workspace (Nx caches outputs inside the workspace only).
-function workDir() {
-  const rel = (process.env.TGS_WORK || defaultWorkDir()).replace(/\/+$/, '');
-  if (rel.startsWith('/') || rel.split('/').includes('..')) {
-    throw new Error(`TGS_WORK must be a folder inside the workspace, relative to its root; got "${rel}"`);
+function target(step, fold, k, layout) {
+  const spec = run.STEPS[step];
+  const dependsOn = [];
+  const inputs = ['production', '^production', { runtime: `node tools/nx/fingerprint.cjs ${step}` }, { env: run.RUN_ENV.work }];
+  for (const { step: before, files } of spec.after) {
+    // A per-fold step reads its own fold's artifacts; any other step reads every fold's.
+    dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
+    inputs.push({ dependentTasksOutputFiles: files });
   }
-  return rel;
+  const command = `tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
+  const outputs = spec.outputs(layout, fold).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
+  return { executor: 'nx:run-commands', cache: true, options: { command, cwd: '{workspaceRoot}' }, dependsOn: [...new Set(dependsOn)], inputs, outputs };
 }
 
-function step(name, { extraInputs = [], ...extra } = {}) {
-  return {
-    executor: 'nx:run-commands',
-    cache: true,
-    options: { command: `tsx apps/pipeline/src/main.ts ${name}`, cwd: '{workspaceRoot}' },
-    inputs: [
-      'production',
-      '^production',
-      { runtime: 'node tools/nx/fingerprint.cjs' },
-      { env: 'TGS_DATA' },
-      { env: 'TGS_CONFIG' },
-      { env: 'TGS_BACKEND' },
-      { env: 'TGS_WORK' },
-      { env: 'TGS_SET' },
-      ...extraInputs,
-    ],
-    ...extra,
-  };
+/** The pipeline's targets for the run described by the environment (TGS_CONFIG, TGS_WORK, TGS_SET). */
+function pipelineTargets() {
+  const parsed = settings.parsedConfig();
+  // An invalid config still gets targets (the default fold count): the data step reports it.
+  const k = parsed.config ? parsed.config.folds.k : 5;
+  const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel()}`);
+  const targets = {};
+  for (const step of run.STEP_ORDER) {
+    if (run.STEPS[step].perFold) {
+      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout);
+      // `nx run pipeline:train` trains every fold.
+      targets[step] = { executor: 'nx:noop', dependsOn: targetNames(step, k) };
+    } else {
+      targets[step] = target(step, 0, k, layout);
+    }
+  }
+  return targets;
 }
 
 const createNodesV2 = [
   'apps/pipeline/pipeline.targets.json',
-  async (files) => {
-    const k = foldCount();
-    const work = `{workspaceRoot}/${workDir()}`;
-    return files.map((file) => {
-      const targets = {
-        data: step('data', {
-          outputs: ['{workspaceRoot}/data/tgs-synthetic', '{workspaceRoot}/data/tgs-synthetic-test-truth.csv', `${work}/timings/data.json`],
-        }),
-        folds: step('folds', { dependsOn: ['data'], outputs: [`${work}/folds.csv`, `${work}/timings/folds.json`] }),
-        train: { executor: 'nx:noop', dependsOn: [] },
-        predict: { executor: 'nx:noop', dependsOn: [] },
-        ensemble: step('ensemble', { dependsOn: ['predict'], outputs: [`${work}/ensemble`, `${work}/timings/ensemble.json`] }),
-        tune: step('tune', { dependsOn: ['ensemble'], outputs: [`${work}/tune`, `${work}/timings/tune.json`] }),
-        submit: step('submit', { dependsOn: ['tune'], outputs: [`${work}/submission`, `${work}/timings/submit.json`] }),
-        bundle: step('bundle', { dependsOn: ['tune'], outputs: [`${work}/bundle`, `${work}/timings/bundle.json`] }),
-        report: step('report', { dependsOn: ['submit', 'bundle'], outputs: [`${work}/report`] }),
-      };
-      for (let f = 0; f < k; f++) {
-        targets[`train-fold-${f}`] = step(`train --fold ${f}`, {
-          dependsOn: ['folds'],
-          extraInputs: [{ dependentTasksOutputFiles: '**/folds.csv' }],
-          outputs: [`${work}/fold-${f}/stage1`, `${work}/fold-${f}/stage2`, `${work}/fold-${f}/result.json`, `${work}/fold-${f}/backend.json`, `${work}/fold-${f}/fingerprint.json`],
-        });
-        targets[`predict-fold-${f}`] = step(`predict --fold ${f}`, {
-          dependsOn: [`train-fold-${f}`],
-          extraInputs: [{ dependentTasksOutputFiles: '**/fingerprint.json' }],
-          outputs: [`${work}/fold-${f}/predict`, `${work}/timings/predict-fold-${f}.json`],
-        });
-        targets.train.dependsOn.push(`train-fold-${f}`);
-        targets.predict.dependsOn.push(`predict-fold-${f}`);
-      }
-      return [file, { projects: { [dirname(file)]: { targets } } }];
-    });
-  },
+  async (files) => files.map((file) => [file, { projects: { [dirname(file)]: { targets: pipelineTargets() } } }]),
 ];
 
-module.exports = { createNodesV2 };
+module.exports = { createNodesV2, pipelineTargets };

@@ -1,63 +1,45 @@
-// The run's settings as the Nx plugin and the fingerprint input read them from the environment
-// that `npm run pipeline` sets (the TypeScript side resolves the same names in @tgs/config).
-const { existsSync, readdirSync, readFileSync } = require('node:fs');
-const { basename, dirname, join, resolve } = require('node:path');
+// The run's layout, settings and step table for the Nx plugin and its fingerprint input: the
+// TypeScript modules of @tgs/run (libs/core/run/src) and @tgs/config, loaded as they are through
+// tsx, never a copy. Presets, the default work directory, config resolution ("extends" and
+// TGS_SET included) and every path come from there.
+const { join } = require('node:path');
+const { require: tsxRequire } = require('tsx/cjs/api');
 
-const root = resolve(__dirname, '../..');
+const libs = join(__dirname, '..', '..', 'libs');
+const load = (path) => tsxRequire(join(libs, path), __filename);
 
-/** Preset names are the files in configs/. */
-function presets() {
-  return readdirSync(join(root, 'configs'))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length));
+const run = load('core/run/src/index.ts');
+
+/** @tgs/config, loaded on first use (it pulls in zod and the schema). */
+let configLib;
+function config() {
+  configLib ??= load('pipeline/config/src/index.ts');
+  return configLib;
 }
 
-/** TGS_CONFIG as a file: a preset name, or a path; the default preset is `cpu`. */
+/** The config file of this run (TGS_CONFIG: a preset or experiment name, or a path; default the default preset). */
 function configPath() {
-  const arg = process.env.TGS_CONFIG || 'cpu';
-  return presets().includes(arg) ? join(root, 'configs', `${arg}.json`) : resolve(arg);
-}
-
-/** The experiment's default work folder, relative to the root: runs/work/<config file name>. */
-function defaultWorkDir() {
-  return `runs/work/${basename(configPath()).replace(/\.json$/i, '')}`;
+  return run.resolveConfigPath(process.env[run.RUN_ENV.config]);
 }
 
 /**
- * The config files a config is made of: itself, then its "extends" chain (a preset or experiment
- * name, or a path relative to the file), as @tgs/config resolves it. Unreadable files end the chain
- * (the step reports them).
+ * The run's config as its steps parse it ("extends" resolved, TGS_SET applied, defaults filled in),
+ * or `{ error }` when it does not parse (the step itself reports it).
  */
-function configChain(path) {
-  const chain = [];
-  let current = path;
-  while (current && !chain.includes(current) && chain.length < 20) {
-    chain.push(current);
-    let parent;
-    try {
-      parent = JSON.parse(readFileSync(current, 'utf8')).extends;
-    } catch {
-      break;
-    }
-    if (typeof parent !== 'string' || parent === '') break;
-    if (parent.includes('/') || parent.endsWith('.json')) current = resolve(dirname(current), parent);
-    else current = ['configs', 'experiments'].map((d) => join(root, d, `${parent}.json`)).find((p) => existsSync(p));
+function parsedConfig() {
+  const { loadConfig, overridesFromEnv } = config();
+  try {
+    return { config: loadConfig(configPath(), { sets: overridesFromEnv(process.env) }) };
+  } catch (err) {
+    return { error: String(err && err.message) };
   }
-  return chain;
 }
 
-/** A config value by key path, the nearest file of the chain that sets it winning; undefined when none does. */
-function configValue(path, keys) {
-  for (const file of configChain(path)) {
-    try {
-      let v = JSON.parse(readFileSync(file, 'utf8'));
-      for (const k of keys) v = v == null ? undefined : v[k];
-      if (v !== undefined) return v;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+/** The work directory relative to the workspace root (TGS_WORK; default runs/work/<config name>). */
+function workRel() {
+  const res = run.workDirRelative(process.env[run.RUN_ENV.work], configPath());
+  if ('error' in res) throw new Error(`${run.RUN_ENV.work}: ${res.error}`);
+  return res.rel;
 }
 
-module.exports = { root, configPath, defaultWorkDir, configChain, configValue };
+module.exports = { run, config, load, configPath, parsedConfig, workRel };

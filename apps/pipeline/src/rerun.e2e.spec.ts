@@ -1,0 +1,131 @@
+/**
+ * End to end through Nx: a step reruns only when what it reads changed. Each case changes one
+ * thing of a tiny run and counts the Nx tasks that actually ran (neither restored from the cache
+ * nor found with matching outputs already in place).
+ */
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpy } from '@tgs/io';
+import { runLayout, WORKSPACE_ROOT } from '@tgs/run';
+import { generateSynthetic } from '@tgs/synthetic';
+
+const root = join(WORKSPACE_ROOT, 'tmp', `rerun-${process.pid}`);
+const dataDir = join(root, 'data');
+const configPath = join(root, 'exp.json');
+const workRel = join('tmp', `rerun-${process.pid}`, 'work');
+const work = runLayout(join(WORKSPACE_ROOT, workRel));
+
+let config: Record<string, unknown> = {
+  name: 'rerun',
+  folds: { k: 2 },
+  model: { depth: 1, baseFilters: 2, batchNorm: false },
+  train: { batchSize: 8 },
+  stage1: { epochs: 1, lr: 0.01, loss: [{ kind: 'bce', weight: 1 }] },
+  stage2: { epochs: 1, lr: 0.002, loss: [{ kind: 'lovasz', weight: 1 }] },
+  predict: { batchSize: 16 },
+  tune: { probSteps: 3, refineSteps: 0, minAreas: [0] },
+};
+const section = (key: string) => config[key] as Record<string, unknown>;
+
+function runPipeline(): { res: SpawnSyncReturns<string>; ran: string[]; out: string } {
+  writeFileSync(configPath, JSON.stringify(config));
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--data', dataDir, '--out', join(root, 'out'), '--config', configPath, '--backend', 'wasm'], {
+    cwd: WORKSPACE_ROOT,
+    // The cache is what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', TGS_WORK: workRel },
+    encoding: 'utf8',
+  });
+  const out = res.stdout + res.stderr;
+  // Nx announces every task as "> nx run pipeline:<target>", followed by a note when it did not run it.
+  const ran = [...out.matchAll(/^> nx run pipeline:(\S+)(.*)$/gm)].filter((m) => m[2].trim() === '').map((m) => m[1]);
+  return { res, ran: [...new Set(ran)].sort(), out };
+}
+
+function expectRan(change: () => void, tasks: string[]): string {
+  change();
+  const { res, ran, out } = runPipeline();
+  expect(out).not.toMatch(/error:/);
+  expect(res.status).toBe(0);
+  expect(ran).toEqual([...tasks].sort());
+  return out;
+}
+
+const trains = ['train-fold-0', 'train-fold-1'];
+const predicts = ['predict-fold-0', 'predict-fold-1'];
+/** What follows the tune step: the submission, the bundle (it holds the tuned threshold) and the report. */
+const afterTune = ['submit', 'bundle', 'report'];
+const fromEnsemble = ['ensemble', 'tune', ...afterTune];
+const stage1Weights = () => join(work.fold(0).stage(1).best, 'weights.bin');
+
+beforeAll(async () => {
+  mkdirSync(root, { recursive: true });
+  await generateSynthetic({ outDir: dataDir, truthPath: join(root, 'truth.csv'), nTrain: 16, nTest: 6, size: 24, seed: 5 });
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('reruns through Nx', () => {
+  it('the first run runs every step', () => {
+    expectRan(() => undefined, ['data', 'folds', ...trains, ...predicts, ...fromEnsemble]);
+  }, 180_000);
+
+  it('a new name, defaults written out and test images touched but unchanged rerun only the bundle and report (they record the whole config)', () => {
+    const testDir = join(dataDir, 'test', 'images');
+    const later = new Date(Date.now() + 60_000);
+    expectRan(() => {
+      config = { ...config, name: 'renamed', ensemble: { mode: 'logit-mean' }, predict: { ...section('predict'), hflipTta: true, snapshots: false }, seed: 42 };
+      // The data fingerprint is the files' content, not their times.
+      readdirSync(testDir).forEach((f) => utimesSync(join(testDir, f), later, later));
+    }, ['bundle', 'report']);
+  }, 120_000);
+
+  it('a tune-only change reruns tune → submit, bundle → report', () => {
+    expectRan(() => (config = { ...config, tune: { ...section('tune'), minAreas: [0, 5] } }), ['tune', ...afterTune]);
+  }, 120_000);
+
+  it('an ensemble-only change reruns the ensemble onward', () => {
+    expectRan(() => (config = { ...config, ensemble: { mode: 'prob-mean' } }), fromEnsemble);
+  }, 120_000);
+
+  it('a predict-only change (TTA off) re-predicts without retraining', () => {
+    const out = expectRan(() => (config = { ...config, predict: { ...section('predict'), hflipTta: false } }), [...predicts, ...fromEnsemble]);
+    expect(out).toMatch(/fold 0: predictions were made from other weights, settings or images; predicting again/);
+  }, 120_000);
+
+  it('test images replaced under the same ids are predicted again, not served stale', () => {
+    const testDir = join(dataDir, 'test', 'images');
+    const before = readNpy(work.ensemble.test).data;
+    const [a, b] = readdirSync(testDir).sort();
+    const [pa, pb] = [join(testDir, a), join(testDir, b)];
+    const [ta, tb] = [statSync(pa).mtime, statSync(pb).mtime];
+    const [ca, cb] = [readFileSync(pa), readFileSync(pb)];
+    // Two images swap contents and keep their old modification times; the data step reads the test images too.
+    const out = expectRan(() => {
+      writeFileSync(pa, cb);
+      writeFileSync(pb, ca);
+      utimesSync(pa, ta, ta);
+      utimesSync(pb, tb, tb);
+    }, ['data', ...predicts, ...fromEnsemble]);
+    expect(out).not.toMatch(/predictions already written/);
+    const after = readNpy(work.ensemble.test).data;
+    expect(after.some((v, i) => v !== before[i])).toBe(true);
+  }, 120_000);
+
+  it('a stage-2-only change retrains stage 2 from the kept stage-1 weights', () => {
+    const [bytes, mtime] = [readFileSync(stage1Weights()), statSync(stage1Weights()).mtimeMs];
+    const out = expectRan(() => (config = { ...config, stage2: { ...section('stage2'), lr: 0.004 } }), [...trains, ...predicts, ...fromEnsemble]);
+    expect(out).toMatch(/fold 0 stage 1: already done/);
+    expect(out).toMatch(/fold 1 stage 1: already done/);
+    expect(out).toMatch(/fold 0 stage 2 epoch 1\/1/);
+    expect(out).not.toMatch(/stage 1 epoch/);
+    expect(readFileSync(stage1Weights()).equals(bytes)).toBe(true);
+    expect(statSync(stage1Weights()).mtimeMs).toBe(mtime);
+  }, 180_000);
+
+  it('a model change retrains every fold from scratch', () => {
+    const out = expectRan(() => (config = { ...config, model: { ...section('model'), baseFilters: 3 } }), [...trains, ...predicts, ...fromEnsemble]);
+    expect(out).toMatch(/fold 0 stage 1 epoch 1\/1/);
+    expect(out).toMatch(/fold 1 stage 1 epoch 1\/1/);
+  }, 180_000);
+});
