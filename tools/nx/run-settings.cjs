@@ -6,7 +6,10 @@ const { join } = require('node:path');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const libs = join(__dirname, '..', '..', 'libs');
-const load = (path) => tsxRequire(join(libs, path), __filename);
+// Inside a jest test (jest's module loader compiles TypeScript itself and refuses tsx's, and gives
+// every module a `jest` binding) a plain require does.
+const inJest = typeof jest !== 'undefined';
+const load = (path) => (inJest ? require(join(libs, path)) : tsxRequire(join(libs, path), __filename));
 
 const run = load('core/run/src/index.ts');
 
