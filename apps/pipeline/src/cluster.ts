@@ -28,6 +28,8 @@ export interface ClusterFlags extends SlurmOptions {
   threads?: string;
   /** The run's config overrides (TGS_SET, then --set), as TGS_SET carries them. */
   configSet?: string;
+  /** Passed on to the final job (see publishOutputs). */
+  'allow-worthless'?: boolean;
 }
 
 /** TGS_* settings every job exports (absolute paths: jobs may start elsewhere). */
@@ -69,6 +71,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     node: process.execPath,
     stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
     outDir,
+    allowWorthless: flags['allow-worthless'],
   };
   // The run lock of local runs: a submission and a local run of one work directory exclude each other.
   const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m), lockPath: workPaths(ctx.workDir).runLock, command });

@@ -262,6 +262,7 @@ export function doctorHelp(): string {
 export const STAGE_FLAGS = defineFlags({
   fold: { value: '<k>', description: 'the fold of the fold stage', default: '$SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX' },
   out: { value: '<dir>', description: 'where the final stage copies submission.csv, report/ and bundle/; required by final' },
+  'allow-worthless': { description: 'final: write submission.csv to --out even when training visibly failed', default: 'withhold it' },
   ...HELP_FLAG,
 });
 

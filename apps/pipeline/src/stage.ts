@@ -33,7 +33,7 @@ export async function stage(argv: string[]): Promise<void> {
     case 'final':
       if (!values.out) throw new UserError(`final needs --out <dir>; see ${COMMANDS.stage} --help`);
       runFinalStage(sctx);
-      return publishOutputs(ctx.workDir, resolve(values.out));
+      return publishOutputs(ctx.workDir, resolve(values.out), { allowWorthless: values['allow-worthless'] });
     default:
       throw new UserError(`unknown stage "${positionals[0]}"; see ${COMMANDS.stage} --help`);
   }

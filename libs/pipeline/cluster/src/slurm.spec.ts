@@ -115,6 +115,7 @@ describe('job scripts and sbatch arguments', () => {
     expect(script).toContain('cd /ws/tgs\n');
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /usr/bin/node --import tsx /ws/tgs/apps/pipeline/src/stage.ts fold');
     expect(jobScript(runIn('/w'), 'final')).toContain('stage.ts final --out /ws/out\n');
+    expect(jobScript({ ...runIn('/w'), allowWorthless: true }, 'final')).toContain('stage.ts final --out /ws/out --allow-worthless\n');
     // The script is valid bash.
     expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
     // Native threads: the task's CPUs, else the job's CPUs on the node; a run's own setting wins.

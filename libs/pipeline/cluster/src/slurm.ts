@@ -46,6 +46,8 @@ export interface SlurmRun {
   stageScript: string;
   /** Where the final job copies submission.csv and report/. */
   outDir: string;
+  /** The final job writes submission.csv to outDir even when the run is worthless (`--allow-worthless`). */
+  allowWorthless?: boolean;
 }
 
 export interface SubmittedRun {
@@ -66,7 +68,7 @@ export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): s
   const env = Object.entries(run.env)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-  const args = stage === 'final' ? ` --out ${shellQuote(run.outDir)}` : '';
+  const args = stage === 'final' ? ` --out ${shellQuote(run.outDir)}${run.allowWorthless ? ' --allow-worthless' : ''}` : '';
   return [
     '#!/bin/bash',
     `# ${stage} job of the pipeline run in ${run.workDir}, written by \`npm run pipeline -- --slurm\`.`,
