@@ -8,7 +8,8 @@ import { UserError } from '@tgs/io';
 import { foldLayoutAt, stageLayout } from '@tgs/run';
 import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
 import { stageFingerprint } from './fingerprint';
-import { bestModelDir, foldResultPath, trainFold, weightsFinite } from './train-fold';
+import { weightsFinite } from './epoch';
+import { bestModelDir, foldResultPath, trainFold } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
 function tinyTrainSet(): TrainSet {

@@ -1,0 +1,108 @@
+/**
+ * One epoch's work on the model: a pass over the fold's training images (stopping on divergence
+ * with a message naming fold, stage, epoch, step and lr), then the validation loss and TGS mAP.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { PipelineConfig } from '@tgs/config';
+import type { TrainSet } from '@tgs/data';
+import { Progress, UserError } from '@tgs/io';
+import type { LossFn } from '@tgs/losses';
+import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
+import { forwardLogits } from '@tgs/models';
+import { mixSeed, permutation, Rng } from '@tgs/random';
+import type { Stage } from '@tgs/run';
+import { trainingBatch } from './batches';
+
+/** What an epoch reads: the config, the images and the fold's split. */
+export interface EpochData {
+  config: PipelineConfig;
+  train: TrainSet;
+  fold: number;
+  trainIdx: number[];
+  valIdx: number[];
+}
+
+/** Where in training a number is: `fold f stage s epoch e/E`, the prefix of progress, log and error lines. */
+export function epochLabel(fold: number, stage: Stage, epoch: number, epochs: number): string {
+  return `fold ${fold} stage ${stage} epoch ${epoch + 1}/${epochs}`;
+}
+
+/**
+ * One pass over the fold's training images in an order and with augmentations fixed by (seed,
+ * fold, stage, epoch); returns the mean training loss. A non-finite loss or weight stops it.
+ */
+export function trainEpoch(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  varList: tf.Variable[],
+  lossFn: LossFn,
+  data: EpochData,
+  stage: Stage,
+  epoch: number,
+  epochs: number,
+  lr: number,
+): number {
+  const { config, train, fold, trainIdx } = data;
+  const bs = config.train.batchSize;
+  const order = permutation(trainIdx.length, mixSeed(config.seed, fold, stage, epoch));
+  const nBatches = Math.ceil(trainIdx.length / bs);
+  const progress = new Progress(epochLabel(fold, stage, epoch, epochs), nBatches);
+  let sum = 0;
+  let count = 0;
+  for (let b = 0; b < nBatches; b++) {
+    const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
+    const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
+    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng);
+    const cost = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, varList);
+    const value = cost ? cost.dataSync()[0] : NaN;
+    cost?.dispose();
+    x.dispose();
+    y.dispose();
+    const where = `${epochLabel(fold, stage, epoch, epochs)} step ${b + 1}/${nBatches}`;
+    if (!Number.isFinite(value)) throw divergence(where, `the loss became ${value}`, stage, lr);
+    if (!weightsFinite(varList)) throw divergence(where, 'a weight became NaN or infinite', stage, lr);
+    sum += value * idx.length;
+    count += idx.length;
+    progress.tick(1, `loss ${(sum / count).toFixed(4)}`);
+  }
+  return sum / count;
+}
+
+/** True when every weight is finite: x·0 is 0 for finite x and NaN for ±Inf and NaN, so one sum covers all. */
+export function weightsFinite(vars: tf.Variable[]): boolean {
+  if (vars.length === 0) return true;
+  const probe = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(v, 0)))));
+  const value = probe.dataSync()[0];
+  probe.dispose();
+  return Number.isFinite(value);
+}
+
+/** Training diverged: a user error (the learning rate is the usual cause), not a bug. */
+export function divergence(where: string, what: string, stage: Stage, lr: number): UserError {
+  return new UserError(`${where}: training diverged (${what}); lower stage${stage}.lr (now ${lr}) in the config and rerun`);
+}
+
+/** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5. */
+export function validate(model: tf.LayersModel, lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number } {
+  const { config, train, valIdx } = data;
+  const pixels = train.height * train.width;
+  // The train section's batch size: training's outcome depends on no other step's settings.
+  const bs = config.train.batchSize;
+  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs });
+  const truths = new Uint8Array(valIdx.length * pixels);
+  valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
+  let lossSum = 0;
+  for (let start = 0; start < valIdx.length; start += bs) {
+    const end = Math.min(valIdx.length, start + bs);
+    const n = end - start;
+    const batchLoss = tf.tidy(() => {
+      const y = tf.tensor4d(Float32Array.from(truths.subarray(start * pixels, end * pixels)), [n, train.height, train.width, 1]);
+      const x = tf.tensor4d(logits.subarray(start * pixels, end * pixels), [n, train.height, train.width, 1]);
+      return lossFn(y, x);
+    });
+    lossSum += batchLoss.dataSync()[0] * n;
+    batchLoss.dispose();
+  }
+  const stats = thresholdStats(logits, truths, pixels, [0]);
+  return { val_loss: lossSum / valIdx.length, val_mAP: meanAPFromStats(stats)[0] };
+}
