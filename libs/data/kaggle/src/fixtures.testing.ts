@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { UserError } from '@tgs/io';
 
 export type PngKind = 'grey8' | 'rgb8' | 'rgba8' | 'grey16';
 
@@ -38,4 +39,15 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export function writeText(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
+}
+
+/** Runs `action` and returns the UserError it throws (failing the test for any other outcome). */
+export async function userError(action: () => Promise<unknown> | unknown): Promise<string> {
+  try {
+    await action();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a UserError, but nothing was thrown');
 }

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { UserError } from '@tgs/io';
 import { cacheFileFor } from './cache';
-import { greyAsRgb, tempDir, writePng, writeText } from './fixtures.testing';
+import { greyAsRgb, tempDir, userError, writePng, writeText } from './fixtures.testing';
 import { checkLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds } from './index';
 
 // Images are 3 rows x 4 columns so that a transposed or column/row-swapped read cannot pass.
@@ -119,17 +118,6 @@ describe('loadTestSet', () => {
     expect(() => readSampleSubmissionIds(dir)).toThrow(`${join(dir, 'sample_submission.csv')} is missing`);
   });
 });
-
-/** Runs `action` and returns the UserError it throws (failing the test for any other outcome). */
-async function userError(action: () => Promise<unknown> | unknown): Promise<string> {
-  try {
-    await action();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UserError, but nothing was thrown');
-}
 
 describe('input errors name the file, row or field', () => {
   const trainCsv = () => join(dir, 'train.csv');

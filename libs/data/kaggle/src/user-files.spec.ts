@@ -4,8 +4,7 @@
  */
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { greyAsRgb, tempDir, writePng, writeText } from './fixtures.testing';
+import { greyAsRgb, tempDir, userError, writePng, writeText } from './fixtures.testing';
 import { checkImageSizes, loadTestSet, loadTrainSet, readSampleSubmissionIds } from './index';
 import { pngSize } from './sizes';
 
@@ -25,16 +24,6 @@ beforeEach(async () => {
   writeText(join(dir, 'sample_submission.csv'), 'id,rle_mask\ny,1 1\nx,1 1\n');
 });
 afterEach(() => cleanup());
-
-async function userError(action: () => Promise<unknown> | unknown): Promise<string> {
-  try {
-    await action();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UserError, but nothing was thrown');
-}
 
 describe('files from explorers and browsers', () => {
   it('ignores .DS_Store, Thumbs.db, desktop.ini and macOS ._ files', async () => {
