@@ -3,6 +3,6 @@ export { UserError, runCli, exitCodeFor, errorLine } from './errors';
 export { checkOutputDir } from './paths';
 export { Progress, formatDuration, log } from './progress';
 export type { ProgressOptions } from './progress';
-export { NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
+export { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
 export type { NpyInfo } from './npy';
 export { readJsonArtifact, parseArtifact, requireArtifact } from './artifact';

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
+import { truncateSync } from 'node:fs';
+import { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
 
 /**
  * A second reader written from the format's description, sharing no code with npy.ts: the magic
@@ -95,6 +96,37 @@ describe('.npy files', () => {
     writeFileSync(p, bytes);
     expect(() => readNpyInfo(p)).toThrow(message);
     expect(() => readNpyInfo(p)).toThrow(p);
+  });
+
+  it('NpyReader reads any rows in any order, as the values were written', () => {
+    const p = join(dir, 'rows.npy');
+    // Row r of shape (4, 2, 3) holds 10r + 0..5.
+    writeNpy(p, Float32Array.from({ length: 24 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6)), [4, 2, 3]);
+    const reader = new NpyReader(p, 3);
+    try {
+      expect([reader.rows, reader.rowSize]).toEqual([4, 6]);
+      expect(Array.from(reader.read(2, 2))).toEqual([20, 21, 22, 23, 24, 25, 30, 31, 32, 33, 34, 35]);
+      expect(Array.from(reader.read(0, 1))).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(reader.read(4, 0).length).toBe(0);
+      expect(() => reader.read(3, 2)).toThrow(/rows \[3, 5\) are outside the 4 rows/);
+    } finally {
+      reader.close();
+    }
+    expect(() => reader.read(0, 1)).toThrow(/closed/);
+    expect(() => new NpyReader(p, 4)).toThrow(/rank 3, expected at least 4/);
+  });
+
+  it('a file cut short after its header was checked is an end-of-file error naming it, not a short read', () => {
+    const p = join(dir, 'shrinks.npy');
+    writeNpy(p, new Float32Array(4 * 6).fill(1), [4, 6]);
+    const reader = new NpyReader(p);
+    try {
+      truncateSync(p, 128 + 4 * 6 * 2);
+      expect(Array.from(reader.read(1, 1))).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(() => reader.read(1, 2)).toThrow(`${p}: unexpected end of file`);
+    } finally {
+      reader.close();
+    }
   });
 
   const numpy = hasNumpy();

@@ -162,32 +162,72 @@ export function readNpy(path: string): { shape: number[]; data: Float32Array } {
 }
 
 /**
+ * A float32 `.npy` file of shape (N, ...) open for reading rows along its first axis, any rows in
+ * any order (several files side by side, chunk by chunk). The header is checked on opening (see
+ * readNpyInfo); a file that ends early after that is a UserError naming it, never a short read.
+ */
+export class NpyReader {
+  readonly shape: number[];
+  /** Values per row: the product of the shape after the first axis. */
+  readonly rowSize: number;
+  private readonly dataOffset: number;
+  private fd: number | undefined;
+  private buf = new Float32Array(0);
+
+  /** `minRank` guards against a file of the wrong rank. */
+  constructor(
+    readonly path: string,
+    minRank = 1,
+  ) {
+    const { shape, dataOffset } = readNpyInfo(path);
+    if (shape.length < minRank) throw new UserError(`${path}: shape (${shape.join(', ')}) has rank ${shape.length}, expected at least ${minRank}`);
+    this.shape = shape;
+    this.dataOffset = dataOffset;
+    this.rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
+    this.fd = openSync(path, 'r');
+  }
+
+  /** Number of rows (the first axis). */
+  get rows(): number {
+    return this.shape[0];
+  }
+
+  /** Rows [first, first + n) in C order, as a view valid until the next read. */
+  read(first: number, n: number): Float32Array {
+    if (this.fd === undefined) throw new Error(`NpyReader: ${this.path} is closed`);
+    if (!Number.isInteger(first) || !Number.isInteger(n) || first < 0 || n < 0 || first + n > this.rows) {
+      throw new Error(`NpyReader: rows [${first}, ${first + n}) are outside the ${this.rows} rows of ${this.path}`);
+    }
+    const values = n * this.rowSize;
+    if (this.buf.length < values) this.buf = new Float32Array(values);
+    const bytes = new Uint8Array(this.buf.buffer, 0, values * 4);
+    const position = this.dataOffset + first * this.rowSize * 4;
+    let got = 0;
+    while (got < bytes.length) {
+      const r = readSync(this.fd, bytes, got, bytes.length - got, position + got);
+      if (r === 0) throw new UserError(`${this.path}: unexpected end of file`);
+      got += r;
+    }
+    return this.buf.subarray(0, values);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/**
  * Reads a `.npy` file of shape (N, ...) in chunks of `itemsPerChunk` rows along the first axis;
  * `onChunk` receives a view valid until it returns and the index of the chunk's first row.
  * `minRank` guards against a file of the wrong rank. Returns N.
  */
 export function readNpyChunks(path: string, minRank: number, itemsPerChunk: number, onChunk: (values: Float32Array, firstItem: number) => void): number {
-  const { shape, dataOffset } = readNpyInfo(path);
-  if (shape.length < minRank) throw new UserError(`${path}: shape (${shape.join(', ')}) has rank ${shape.length}, expected at least ${minRank}`);
-  const rows = shape[0];
-  const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
-  const buf = new Float32Array(Math.max(1, perRow * itemsPerChunk));
-  const bytes = new Uint8Array(buf.buffer);
-  const fd = openSync(path, 'r');
+  const reader = new NpyReader(path, minRank);
   try {
-    for (let item = 0; item < rows; item += itemsPerChunk) {
-      const n = Math.min(itemsPerChunk, rows - item);
-      const want = n * perRow * 4;
-      let got = 0;
-      while (got < want) {
-        const r = readSync(fd, bytes, got, want - got, dataOffset + item * perRow * 4 + got);
-        if (r === 0) throw new UserError(`${path}: unexpected end of file`);
-        got += r;
-      }
-      onChunk(buf.subarray(0, n * perRow), item);
-    }
+    for (let item = 0; item < reader.rows; item += itemsPerChunk) onChunk(reader.read(item, Math.min(itemsPerChunk, reader.rows - item)), item);
   } finally {
-    closeSync(fd);
+    reader.close();
   }
-  return rows;
+  return reader.rows;
 }
