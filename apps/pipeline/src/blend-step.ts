@@ -1,9 +1,9 @@
-import { join, resolve } from 'node:path';
 import { blendExperiments } from '@tgs/blend';
-import { loadBlendConfig, namedConfigPath, resolveConfigPath } from '@tgs/config';
+import { loadBlendConfig } from '@tgs/config';
 import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
-import { experimentWorkDir, SYNTHETIC_DATA_DIR, WORKSPACE_ROOT, workPaths } from './context';
+import { namedConfigPath, resolveConfigPath, resolveDataDir, RUN_ENV, runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { experimentWorkDir, resolveWorkDir } from './context';
 
 /**
  * The `blend` step of a blend config (a file with a top-level `blend`): reads its members' work
@@ -11,17 +11,16 @@ import { experimentWorkDir, SYNTHETIC_DATA_DIR, WORKSPACE_ROOT, workPaths } from
  * submission and report into the blend's work directory.
  */
 export async function blendStep(flags: { config?: string; data?: string; work?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const configPath = resolveConfigPath(flags.config ?? env.TGS_CONFIG);
+  const configPath = resolveConfigPath(flags.config ?? env[RUN_ENV.config]);
   const config = loadBlendConfig(configPath);
-  const dataArg = flags.data ?? env.TGS_DATA;
-  const dataDir = dataArg ? resolve(dataArg) : SYNTHETIC_DATA_DIR;
+  const { dataDir } = resolveDataDir(flags.data ?? env[RUN_ENV.data]);
   const members = config.blend.members.map((name) => {
     if (namedConfigPath(name) === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
     const workDir = experimentWorkDir(name);
-    return { name, workDir, foldsPath: workPaths(workDir).folds };
+    return { name, workDir, foldsPath: runLayout(workDir).folds };
   });
-  const workDir = flags.work ? resolve(flags.work) : env.TGS_WORK ? resolve(WORKSPACE_ROOT, env.TGS_WORK) : experimentWorkDir(config.name);
-  const train = await loadTrainSet(dataDir, { cacheDir: join(WORKSPACE_ROOT, 'data', 'cache') });
+  const workDir = flags.work || env[RUN_ENV.work] ? resolveWorkDir(flags.work, env, configPath) : experimentWorkDir(config.name);
+  const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache });
   await blendExperiments({
     config,
     members,

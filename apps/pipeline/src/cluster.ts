@@ -18,7 +18,8 @@ import {
   SubmittedRun,
 } from '@tgs/cluster';
 import { atomicWriteFile, log, UserError } from '@tgs/io';
-import { StepContext, WORKSPACE_ROOT, workPaths } from './context';
+import { runLayout } from '@tgs/run';
+import { StepContext, WORKSPACE_ROOT } from './context';
 import { K8S_DEFAULTS } from './flags';
 
 export interface ClusterFlags extends SlurmOptions {
@@ -74,7 +75,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     allowWorthless: flags['allow-worthless'],
   };
   // The run lock of local runs: a submission and a local run of one work directory exclude each other.
-  const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m), lockPath: workPaths(ctx.workDir).runLock, command });
+  const rec = await submitSlurm(run, flags, { log: (m) => log('slurm', m), lockPath: runLayout(ctx.workDir).run.lock, command });
   if (flags.detach) {
     for (const line of detachMessage(rec)) log('slurm', line);
     return;

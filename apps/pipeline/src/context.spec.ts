@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { defaultWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
+import { defaultWorkDir } from '@tgs/run';
+import { experimentWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
 
 describe('work directories', () => {
   const settings = require(join(WORKSPACE_ROOT, 'tools', 'nx', 'run-settings.cjs')) as { workRel: () => string };
@@ -21,11 +22,21 @@ describe('work directories', () => {
       }
     }
     const configPath = config.endsWith('.json') ? config : join(WORKSPACE_ROOT, 'configs', `${config}.json`);
-    expect(defaultWorkDir(configPath)).toBe(join(WORKSPACE_ROOT, rel));
+    expect(defaultWorkDir(configPath)).toBe(rel);
   });
 
-  it('TGS_WORK, set by the pipeline for its steps, wins over the default', () => {
+  it('TGS_WORK, set by the pipeline for its steps, wins over the default; --work over both', () => {
     expect(resolveContext({ config: 'smoke' }, { TGS_WORK: 'tmp/elsewhere' }).workDir).toBe(join(WORKSPACE_ROOT, 'tmp', 'elsewhere'));
     expect(resolveContext({ config: 'smoke' }, {}).workDir).toBe(join(WORKSPACE_ROOT, 'runs', 'work', 'smoke'));
+    expect(resolveContext({ config: 'smoke', work: '/abs/work' }, { TGS_WORK: 'tmp/elsewhere' }).workDir).toBe('/abs/work');
+  });
+
+  it('a blend member works in the directory its own experiment defaults to', () => {
+    expect(experimentWorkDir('smoke')).toBe(resolveContext({ config: 'smoke' }, {}).workDir);
+  });
+
+  it('no data folder means the built-in synthetic competition', () => {
+    expect(resolveContext({ config: 'smoke' }, {})).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'tgs-synthetic') });
+    expect(resolveContext({ config: 'smoke' }, { TGS_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
   });
 });

@@ -10,7 +10,8 @@ import { integerFlag, parseFlags } from '@tgs/cli';
 import { errorLine, log, runCli, UserError } from '@tgs/io';
 import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
 import { blendStep } from './blend-step';
-import { resolveContext, StepContext, workPaths } from './context';
+import { runLayout } from '@tgs/run';
+import { resolveContext, StepContext } from './context';
 import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isStepCommand, PER_FOLD_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
 import * as steps from './steps';
 
@@ -23,13 +24,13 @@ let registration: StepRegistration | undefined;
  * of writers that were killed are removed first, so nothing reads them or caches them.
  */
 function attach(ctx: StepContext, step: string): void {
-  const paths = workPaths(ctx.workDir);
+  const paths = runLayout(ctx.workDir).run;
   const run = runFromEnv();
   if (run) {
     startRunWatchdog(run, step);
-    registration = registerStep(paths.runSteps, step);
+    registration = registerStep(paths.steps, step);
   } else {
-    const holder = readLock(paths.runLock);
+    const holder = readLock(paths.lock);
     if (holder && holderAlive(holder)) throw new UserError(`${ctx.workDir} is in use by a pipeline run (${describeHolder(holder)}); wait for it to finish or stop it (kill ${holder.pid})`);
   }
   const cleaned = removeStaleTemps(ctx.workDir);

@@ -1,7 +1,8 @@
-import { copyFileSync, cpSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, cpSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteDir, log, tempPathFor, UserError } from '@tgs/io';
-import { workPaths } from './context';
+import { readSummary } from '@tgs/report';
+import { runLayout } from '@tgs/run';
 
 /**
  * Copies the run's submission.csv, report/ and bundle/ from the work directory into `outDir` and
@@ -10,26 +11,29 @@ import { workPaths } from './context';
  * fails, unless `allowWorthless`.
  */
 export async function publishOutputs(workDir: string, outDir: string, opts: { allowWorthless?: boolean } = {}): Promise<void> {
-  const paths = workPaths(workDir);
-  await atomicWriteDir(join(outDir, 'report'), (tmp) => cpSync(paths.report, tmp, { recursive: true }));
-  const health = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8')) as { warnings?: string[]; worthless?: boolean };
-  for (const w of health.warnings ?? []) log('pipeline', `WARNING: ${w}`);
-  if (health.worthless && !opts.allowWorthless) {
+  const layout = runLayout(workDir);
+  // Through the report's reader: a damaged summary stops here, naming the file and the field.
+  const summary = readSummary(layout.report.summary);
+  const out = { report: join(outDir, 'report'), submission: join(outDir, 'submission.csv'), bundle: join(outDir, 'bundle') };
+  await atomicWriteDir(out.report, (tmp) => cpSync(layout.report.dir, tmp, { recursive: true }));
+  for (const w of summary.warnings) log('pipeline', `WARNING: ${w}`);
+  if (summary.worthless && !opts.allowWorthless) {
     throw new UserError(
-      `the submission is worthless (${(health.warnings ?? []).join('; ')}); not written to ${outDir} (the report is: ${join(outDir, 'report', 'index.html')}). ` +
+      `the submission is worthless (${summary.warnings.join('; ')}); not written to ${outDir} (the report is: ${join(out.report, 'index.html')}). ` +
         'Fix the training (usually a lower learning rate) or pass --allow-worthless to write it anyway',
     );
   }
-  await atomicWriteDir(join(outDir, 'bundle'), (tmp) => cpSync(paths.bundle, tmp, { recursive: true }));
-  const finalSub = join(outDir, 'submission.csv');
-  const tmpSub = tempPathFor(finalSub);
-  copyFileSync(paths.submission, tmpSub);
-  renameSync(tmpSub, finalSub);
-  const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8')) as Record<string, unknown>;
-  log('pipeline', `submission: ${join(outDir, 'submission.csv')}`);
-  log('pipeline', `report:     ${join(outDir, 'report', 'index.html')}`);
-  log('pipeline', `bundle:     ${join(outDir, 'bundle')} (npm run infer -- --bundle ${join(outDir, 'bundle')} --images <dir>)`);
-  const fmt = (k: string) => (typeof summary[k] === 'number' ? (summary[k] as number).toFixed(4) : String(summary[k]));
-  log('pipeline', `OOF mAP stage 1 ${fmt('oof_mAP_stage1')}, stage 2 ${fmt('oof_mAP_stage2')}, tuned ${fmt('oof_mAP_tuned')} at p=${fmt('prob_threshold')} (logit ${fmt('logit_threshold')}), min area ${summary.min_area}`);
-  if (typeof summary.test_mAP === 'number') log('pipeline', `test mAP against the synthetic competition's hidden masks: ${fmt('test_mAP')}`);
+  await atomicWriteDir(out.bundle, (tmp) => cpSync(layout.bundle.dir, tmp, { recursive: true }));
+  const tmpSub = tempPathFor(out.submission);
+  copyFileSync(layout.submission.csv, tmpSub);
+  renameSync(tmpSub, out.submission);
+  log('pipeline', `submission: ${out.submission}`);
+  log('pipeline', `report:     ${join(out.report, 'index.html')}`);
+  log('pipeline', `bundle:     ${out.bundle} (npm run infer -- --bundle ${out.bundle} --images <dir>)`);
+  const f = (v: number) => v.toFixed(4);
+  log(
+    'pipeline',
+    `OOF mAP stage 1 ${f(summary.oof_mAP_stage1)}, stage 2 ${f(summary.oof_mAP_stage2)}, tuned ${f(summary.oof_mAP_tuned)} at p=${f(summary.prob_threshold)} (logit ${f(summary.logit_threshold)}), min area ${summary.min_area}`,
+  );
+  if (summary.test_mAP !== null) log('pipeline', `test mAP against the synthetic competition's hidden masks: ${f(summary.test_mAP)}`);
 }

@@ -12,7 +12,8 @@ import { isRunning, readSteps } from '@tgs/process';
 import { Rng } from '@tgs/random';
 import { validateSubmission } from '@tgs/submit';
 import { generateSynthetic } from '@tgs/synthetic';
-import { WORKSPACE_ROOT, workPaths } from './context';
+import { runLayout } from '@tgs/run';
+import { WORKSPACE_ROOT } from './context';
 
 const SIZE = 32;
 const root = join(WORKSPACE_ROOT, 'tmp', `e2e-reliability-${process.pid}`);
@@ -179,9 +180,9 @@ describe('a pipeline run', () => {
 
   it('a second run on the same work directory refuses naming the first; SIGTERM stops the first and every step', async () => {
     const workRel = rel('work-concurrent');
-    const paths = workPaths(join(WORKSPACE_ROOT, workRel));
+    const paths = runLayout(join(WORKSPACE_ROOT, workRel)).run;
     const first = startRun(pipelineArgs(join(root, 'out-first')), workRel);
-    await until(() => readSteps(paths.runSteps).running.some((s) => s.step.startsWith('train-fold')), 'a training step of the first run');
+    await until(() => readSteps(paths.steps).running.some((s) => s.step.startsWith('train-fold')), 'a training step of the first run');
     const second = runSync(pipelineArgs(join(root, 'out-second')), workRel);
     expectCleanFailure(
       second,
@@ -189,22 +190,22 @@ describe('a pipeline run', () => {
       join(root, 'out-second'),
     );
 
-    const steps = readSteps(paths.runSteps).running;
+    const steps = readSteps(paths.steps).running;
     first.child.kill('SIGTERM');
     const end = await first.exit;
     expect(end.code).toBe(143);
     expect(first.output()).toMatch(/interrupted by SIGTERM: stopping nx \(pid \d+\)( and \d+ running step\(s\): .*train-fold-\d \(pid \d+\))?/);
     expect(first.output()).toMatch(/run the same command again to resume/);
     for (const s of steps) expect(isRunning(s.pid, s.startTime)).toBe(false);
-    expect(readSteps(paths.runSteps).running).toEqual([]);
+    expect(readSteps(paths.steps).running).toEqual([]);
   }, 300_000);
 
   it('after kill -9 of the run its steps stop by themselves; the next run takes over the lock and ends with the reference submission', async () => {
     const workRel = rel('work-killed');
-    const paths = workPaths(join(WORKSPACE_ROOT, workRel));
+    const paths = runLayout(join(WORKSPACE_ROOT, workRel)).run;
     const run = startRun(pipelineArgs(join(root, 'out-killed')), workRel);
-    await until(() => readSteps(paths.runSteps).running.some((s) => s.step.startsWith('train-fold')), 'a training step');
-    const steps = readSteps(paths.runSteps).running;
+    await until(() => readSteps(paths.steps).running.some((s) => s.step.startsWith('train-fold')), 'a training step');
+    const steps = readSteps(paths.steps).running;
     run.child.kill('SIGKILL');
     await run.exit;
     await until(() => steps.every((s) => !isRunning(s.pid, s.startTime)), 'the orphaned steps to stop', 30_000);

@@ -16,7 +16,8 @@ import { parseBackendChoice, splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { resolveContext, WORKSPACE_ROOT, workPaths } from './context';
+import { runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
 
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   // Fail on bad input before any work starts.
   const ctx = resolveContext({ config: values.config, data: values.data, set: values.set });
-  const outDir = resolve(values.out ?? join(WORKSPACE_ROOT, 'runs', 'output'));
+  const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
   if (!ctx.synthetic) preflight(ctx.dataDir);
   if (values.backend) parseBackendChoice(values.backend, '--backend');
@@ -88,8 +89,8 @@ export async function run(argv: string[]): Promise<void> {
   else delete env[GPUS_ENV];
 
   // One run per work directory; what an earlier, killed run left behind is dealt with first.
-  const paths = workPaths(ctx.workDir);
-  const lock = await acquireLock(paths.runLock, {
+  const paths = runLayout(ctx.workDir).run;
+  const lock = await acquireLock(paths.lock, {
     what: `the work directory ${ctx.workDir}`,
     command: `npm run pipeline -- ${argv.join(' ')}`.trim(),
     wait: values.wait,
@@ -104,12 +105,12 @@ export async function run(argv: string[]): Promise<void> {
     lock.release();
     throw err;
   }
-  const survivors = readSteps(paths.runSteps).running;
+  const survivors = readSteps(paths.steps).running;
   if (survivors.length > 0) {
     log('pipeline', `stopping ${survivors.length} step(s) an earlier run left running: ${survivors.map((s) => `${s.step} (pid ${s.pid})`).join(', ')}`);
     await stopProcesses(survivors);
   }
-  clearSteps(paths.runSteps);
+  clearSteps(paths.steps);
   // Temp files of killed writers go before any step runs, so Nx never caches or restores next to one.
   const cleaned = removeStaleTemps(ctx.workDir);
   for (const p of cleaned.restored) log('pipeline', `restored ${p} (its replacement was cut off by a kill)`);
@@ -122,7 +123,7 @@ export async function run(argv: string[]): Promise<void> {
   const res = await runSupervised(process.execPath, ['--require', WATCHDOG_PRELOAD, nx, 'run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], {
     cwd: WORKSPACE_ROOT,
     env,
-    stepsDir: paths.runSteps,
+    stepsDir: paths.steps,
     log: (m) => log('pipeline', m),
   });
   if (res.kind === 'interrupted') {
@@ -131,7 +132,7 @@ export async function run(argv: string[]): Promise<void> {
     process.exit(signalExitCode(res.signal));
   }
   if (res.kind === 'signalled' || res.status !== 0) {
-    const report = stepFailureReport(readSteps(paths.runSteps), res.kind === 'signalled' ? signalExitCode(res.signal) : res.status);
+    const report = stepFailureReport(readSteps(paths.steps), res.kind === 'signalled' ? signalExitCode(res.signal) : res.status);
     for (const line of report.earlier) process.stderr.write(`error: ${line}\n`);
     throw new UserError(report.last, { exitCode: report.exitCode });
   }

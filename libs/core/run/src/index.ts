@@ -17,5 +17,5 @@ export {
 export type { BackendChoice } from './settings';
 export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG } from './steps';
 export type { StepName, StepSpec, DataPart } from './steps';
-export { writeStepTiming, readStepSeconds, timedStep } from './timings';
-export type { StepTiming } from './timings';
+export { writeStepTiming, readStepSeconds, timedStep, writeFoldBackend, readFoldBackend } from './timings';
+export type { StepTiming, FoldBackend } from './timings';

@@ -17,6 +17,8 @@
  * <work>/submission/                @tgs/submit    submission.csv, summary.json
  * <work>/bundle/                    @tgs/infer     bundle.json, config.json, folds/, manifest.json
  * <work>/report/                    @tgs/report    index.html, summary.json, curves.csv
+ * <work>/blend/                     @tgs/blend     oof.npy, oof-ids.txt, test.npy, test-ids.txt, blend.json (a blend's
+ *                                                  work directory; its submission/ and report/ are @tgs/blend's too)
  * <work>/timings/<step>.json        @tgs/run       seconds of work per step
  * <work>/run/                       @tgs/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
  * ```
@@ -89,7 +91,7 @@ export function foldLayoutAt(dir: string) {
     result: join(dir, 'result.json'),
     /** What the fold's folder was trained from (owner: @tgs/train). */
     fingerprint: join(dir, 'fingerprint.json'),
-    /** The backend and device the fold trained on (written by the pipeline's train step). */
+    /** The backend and device the fold trained on (owner: @tgs/run, timings.ts). */
     backend: join(dir, 'backend.json'),
     predict: predictLayout(dir),
   };
@@ -103,6 +105,7 @@ export function runLayout(workDir: string) {
   const reportDir = join(workDir, 'report');
   const bundleDir = join(workDir, 'bundle');
   const timingsDir = join(workDir, 'timings');
+  const blendDir = join(workDir, 'blend');
   return {
     workDir,
     /** Owner: @tgs/folds. */
@@ -128,6 +131,15 @@ export function runLayout(workDir: string) {
     report: { dir: reportDir, html: join(reportDir, 'index.html'), summary: join(reportDir, 'summary.json'), curves: join(reportDir, 'curves.csv') },
     /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes. */
     run: { lock: join(workDir, 'run', 'lock.json'), steps: join(workDir, 'run', 'steps') },
+    /** Owner: @tgs/blend, in a blend's work directory: the blended logits and the blend's record. */
+    blend: {
+      dir: blendDir,
+      oof: join(blendDir, 'oof.npy'),
+      oofIds: join(blendDir, 'oof-ids.txt'),
+      test: join(blendDir, 'test.npy'),
+      testIds: join(blendDir, 'test-ids.txt'),
+      record: join(blendDir, 'blend.json'),
+    },
     /** Owner: @tgs/run (timings.ts). */
     timings: { dir: timingsDir, step: (step: string) => join(timingsDir, `${step}.json`) },
   };

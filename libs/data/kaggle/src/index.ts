@@ -1,6 +1,8 @@
 export type { ImageSet, TrainSet, LoadOptions } from './types';
 export { loadTrainSet, loadTestSet, readSampleSubmissionIds, readDepths } from './load';
 export { checkLayout, kaggleLayout, listPngIds } from './layout';
+export { readCsv, rowsById } from './csv';
+export type { CsvRow } from './csv';
 export type { KaggleLayout } from './layout';
 export { decodeLuminance, decodeMask } from './png';
 export type { DecodedPlane } from './png';

@@ -5,24 +5,16 @@ import { ensemblePaths, ensembleTestPath, readEnsembleOof } from '@tgs/ensemble'
 import { readFoldsCsv } from '@tgs/folds';
 import { atomicWriteFile, atomicWriteJson, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
+import { runLayout } from '@tgs/run';
 import { validateSubmission, writeSubmission } from '@tgs/submit';
 import { logit } from '@tgs/metrics';
 import { linspace, tuneThreshold } from '@tgs/tune';
 import { blendLogits, tuneBlendWeights } from './weights';
 
-/** A blend's files under its own work directory. */
+/** A blend's files under its own work directory (from @tgs/run's layout): its logits and record, submission and report. */
 export function blendPaths(workDir: string) {
-  const dir = join(workDir, 'blend');
-  return {
-    dir,
-    oof: join(dir, 'oof.npy'),
-    oofIds: join(dir, 'oof-ids.txt'),
-    test: join(dir, 'test.npy'),
-    testIds: join(dir, 'test-ids.txt'),
-    record: join(dir, 'blend.json'),
-    submission: join(workDir, 'submission', 'submission.csv'),
-    report: join(workDir, 'report'),
-  };
+  const layout = runLayout(workDir);
+  return { ...layout.blend, submission: layout.submission.csv, report: layout.report.dir };
 }
 
 export interface BlendMemberInput {

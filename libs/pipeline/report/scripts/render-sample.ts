@@ -4,7 +4,7 @@
  */
 import { runCli, UserError } from '@tgs/io';
 import { writeReport } from '../src';
-import { sampleReportInput } from '../src/sample';
+import { sampleReportInput } from '../fixtures/sample';
 
 runCli(async () => {
   const outDir = process.argv[2];

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { blend, grayRgb, maskEdge, overlayRgb, pngDataUri, renderWorstImage } from './images';
-import { handInput } from './testing';
+import { handInput } from '../fixtures/hand-input';
 
 /** Rows of 0/1 strings, e.g. ['010', '111'] -> Uint8Array. */
 function mask(rows: string[]): Uint8Array {

@@ -1,20 +1,11 @@
-export type {
-  CoverageBin,
-  EmptyConfusion,
-  EpochRow,
-  FoldResult,
-  MinAreaPoint,
-  ReportInput,
-  StageResult,
-  SubmissionInfo,
-  ThresholdPoint,
-  WorstImage,
-} from './types';
+export type { FoldResult, MinAreaPoint, ReportInput, StageSummary, WorstImage } from './types';
 export type { FoldSummary, Summary } from './summary';
-export { buildSummary } from './summary';
+export { buildSummary, readSummary, summarySchema, reportPaths } from './summary';
+export { assembleReport, worstImages, stepTimings, foldRow } from './assemble';
+export type { AssembleInput, FoldDevice } from './assemble';
+export { consistencyNotes } from './notes';
 export { writeReport, foldCurvesCsv } from './write';
 export { renderHtml, renderPictures } from './render';
-export { ReportInputError, validateReportInput, consistencyNotes } from './validate';
 export { escapeHtml } from './escape';
 export { lineChart, barChart } from './svg/plot';
 export type { LineChartOptions, BarChartOptions, Series, Marker, RefLine, Bar } from './svg/plot';

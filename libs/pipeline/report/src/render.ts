@@ -17,7 +17,7 @@ import {
   worstSection,
 } from './sections';
 import type { ReportInput } from './types';
-import { consistencyNotes, validateReportInput } from './validate';
+import { consistencyNotes } from './notes';
 
 const NAV: [string, string][] = [
   ['headline', 'Headline'],
@@ -90,7 +90,6 @@ pre{background:#f6f8fa;border:1px solid #e3e5e8;border-radius:6px;padding:10px;o
  * passed in so this function stays synchronous and pure.
  */
 export function renderHtml(input: ReportInput, pictures: readonly WorstImagePictures[]): string {
-  validateReportInput(input);
   if (pictures.length !== input.worst.length) throw new Error(`renderHtml: ${pictures.length} pictures for ${input.worst.length} worst images`);
   const nav = `<nav>${NAV.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>`;
   const body = [

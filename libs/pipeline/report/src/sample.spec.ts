@@ -1,7 +1,7 @@
 import { renderHtml, renderPictures } from './render';
-import { sampleReportInput } from './sample';
+import { sampleReportInput } from '../fixtures/sample';
 import { buildSummary } from './summary';
-import { consistencyNotes } from './validate';
+import { consistencyNotes } from './notes';
 
 describe('sampleReportInput', () => {
   it('is valid and internally consistent', () => {

@@ -1,5 +1,5 @@
 import { epochAxis, failureKind, logitAxisTicks, stage2Verdict } from './sections';
-import { handInput } from './testing';
+import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
 
 describe('stage2Verdict', () => {

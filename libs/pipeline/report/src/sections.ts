@@ -169,21 +169,21 @@ export function coverageSection(input: ReportInput): string {
   const total = bins.reduce((s, b) => s + b.count, 0);
   // Each image contributes (1 - score) / N to the gap between the mAP and 1, so a bin's share
   // of that gap is count * (1 - mAP) / sum over bins of count * (1 - mAP).
-  const lost = bins.map((b) => (b.count === 0 ? 0 : b.count * (1 - b.map)));
+  const lost = bins.map((b) => (b.count === 0 ? 0 : b.count * (1 - b.meanScore)));
   const lostTotal = lost.reduce((s, v) => s + v, 0);
   const svg = barChart({
     width: 640,
     height: 300,
     yLabel: 'OOF mAP',
     yInclude: [1],
-    bars: bins.map((b) => ({ label: b.label, value: b.count === 0 ? NaN : b.map, note: `n=${fmtInt(b.count)}`, color: b.label === 'empty' ? COLORS.empty : COLORS.bar })),
+    bars: bins.map((b) => ({ label: b.label, value: b.count === 0 ? NaN : b.meanScore, note: `n=${fmtInt(b.count)}`, color: b.label === 'empty' ? COLORS.empty : COLORS.bar })),
     refLines: [{ value: input.oofMapTuned, label: `overall tuned ${fmtMap(input.oofMapTuned)}`, color: COLORS.chosen }],
     formatValue: (v) => v.toFixed(3),
   });
   const rows = bins
     .map(
       (b, i) =>
-        `<tr><td class="text">${esc(b.label)}</td><td>${fmtInt(b.count)}</td><td>${fmtPct(total > 0 ? b.count / total : NaN)}</td><td>${b.count === 0 ? '–' : fmtMap(b.map)}</td>` +
+        `<tr><td class="text">${esc(b.label)}</td><td>${fmtInt(b.count)}</td><td>${fmtPct(total > 0 ? b.count / total : NaN)}</td><td>${b.count === 0 ? '–' : fmtMap(b.meanScore)}</td>` +
         `<td>${fmtPct(lostTotal > 0 ? lost[i] / lostTotal : NaN)}</td></tr>`,
     )
     .join('');

@@ -1,70 +1,92 @@
-import type { EpochRow } from '@tgs/train';
+import { z } from 'zod';
+import { readJsonArtifact } from '@tgs/io';
+import { runLayout } from '@tgs/run';
 import type { ReportInput } from './types';
-import { validateReportInput } from './validate';
+
+const score = z.number().min(0).max(1);
+const count = z.number().int().nonnegative();
+/** A number JSON may hold as null (a diverged loss: JSON has no NaN). */
+const numberOrNull = z.number().nullable();
+
+/** One epoch of a fold's curve, as in the trainer's log.jsonl (a diverged loss is null). */
+const curveRowSchema = z
+  .object({ epoch: z.number().int().positive(), stage: z.union([z.literal(1), z.literal(2)]), loss: numberOrNull, val_loss: numberOrNull, val_mAP: score, lr: z.number().nonnegative(), seconds: z.number().nonnegative() })
+  .strict();
 
 /** One fold in `summary.json`. */
-export interface FoldSummary {
-  fold: number;
-  n_train: number;
-  n_val: number;
-  oof_mAP_stage1: number;
-  oof_mAP_stage2: number;
-  best_epoch_stage1: number;
-  best_epoch_stage2: number;
-  best_val_mAP_stage1: number;
-  best_val_mAP_stage2: number;
-  epochs_stage1: number;
-  epochs_stage2: number;
-  seconds: number;
-  /** Where the fold trained ("GPU 1", "wasm", ...); null when not recorded. */
-  device: string | null;
-  /** Both stages' epochs, as in the trainer's log.jsonl (a diverged loss is null). */
-  curve: EpochRow[];
-}
+const foldSummarySchema = z
+  .object({
+    fold: count,
+    n_train: count,
+    n_val: count,
+    oof_mAP_stage1: score,
+    oof_mAP_stage2: score,
+    best_epoch_stage1: count,
+    best_epoch_stage2: count,
+    best_val_mAP_stage1: score,
+    best_val_mAP_stage2: score,
+    epochs_stage1: count,
+    epochs_stage2: count,
+    seconds: z.number().nonnegative(),
+    /** Where the fold trained ("GPU 1", "wasm", ...); null when not recorded. */
+    device: z.string().nullable(),
+    /** Both stages' epochs. */
+    curve: z.array(curveRowSchema),
+  })
+  .strict();
+export type FoldSummary = z.infer<typeof foldSummarySchema>;
 
 /**
- * The machine-readable result of a run (`summary.json`): snake_case keys, numbers as numbers, no
- * images. Meant to be diffed and compared across runs.
+ * The machine-readable result of a run (`report/summary.json`): snake_case keys (the metric
+ * written mAP, as in the training logs), numbers as numbers, no images. Meant to be diffed and
+ * compared across runs; `oof_mAP_*` and `test_mAP` are read by scripts and must keep their names.
  */
-export interface Summary {
-  title: string;
-  created_at: string;
-  backend: string;
-  oof_mAP_stage1: number;
-  oof_mAP_stage2: number;
-  /** oof_mAP_stage2 - oof_mAP_stage1: what stage 2 (Lovász fine-tuning) bought. */
-  stage2_delta: number;
-  /** Number of folds whose validation mAP rose in stage 2. */
-  folds_improved_by_stage2: number;
-  oof_mAP_tuned: number;
-  all_empty_baseline: number;
-  /** Signs that training failed (see ReportInput.warnings); empty for a healthy run. */
-  warnings: string[];
-  /** True when a warning makes the submission worthless (worse than an empty one, or ignoring its input). */
-  worthless: boolean;
-  /** The submission's mAP against known test masks; null when the test truth is unknown. */
-  test_mAP: number | null;
-  logit_threshold: number;
-  prob_threshold: number;
-  min_area: number;
-  timings: Record<string, number>;
-  total_seconds: number;
-  folds: FoldSummary[];
-  /** `mAP` is null for a bin without images. */
-  coverage_bins: { label: string; count: number; mAP: number | null }[];
-  confusion: {
-    truth_empty_pred_empty: number;
-    truth_empty_pred_non_empty: number;
-    truth_non_empty_pred_empty: number;
-    truth_non_empty_pred_non_empty: number;
-  };
-  worst: { id: string; score: number; iou: number }[];
-  submission: { path: string; rows: number; non_empty: number };
+export const summarySchema = z
+  .object({
+    title: z.string(),
+    created_at: z.string(),
+    backend: z.string(),
+    oof_mAP_stage1: score,
+    oof_mAP_stage2: score,
+    /** oof_mAP_stage2 - oof_mAP_stage1: what stage 2 (Lovász fine-tuning) bought. */
+    stage2_delta: z.number().min(-1).max(1),
+    /** Number of folds whose validation mAP rose in stage 2. */
+    folds_improved_by_stage2: count,
+    oof_mAP_tuned: score,
+    all_empty_baseline: score,
+    /** Signs that training failed (see the tune record's warnings); empty for a healthy run. */
+    warnings: z.array(z.string()),
+    /** True when a warning makes the submission worthless (worse than an empty one, or ignoring its input). */
+    worthless: z.boolean(),
+    /** The submission's mAP against known test masks; null when the test truth is unknown. */
+    test_mAP: score.nullable(),
+    logit_threshold: z.number(),
+    prob_threshold: z.number().gt(0).lt(1),
+    min_area: count,
+    timings: z.record(z.number().nonnegative()),
+    total_seconds: z.number().nonnegative(),
+    folds: z.array(foldSummarySchema),
+    /** `mAP` is null for a bin without images. */
+    coverage_bins: z.array(z.object({ label: z.string(), count, mAP: score.nullable() }).strict()),
+    confusion: z.object({ truth_empty_pred_empty: count, truth_empty_pred_non_empty: count, truth_non_empty_pred_empty: count, truth_non_empty_pred_non_empty: count }).strict(),
+    worst: z.array(z.object({ id: z.string(), score, iou: score }).strict()),
+    submission: z.object({ path: z.string(), rows: count, non_empty: count }).strict(),
+  })
+  .strict();
+export type Summary = z.infer<typeof summarySchema>;
+
+/** The report's files under a work directory: `index.html`, `summary.json`, `curves.csv`. */
+export function reportPaths(workDir: string) {
+  return runLayout(workDir).report;
 }
 
-/** The content of `summary.json`. Validates first (throws `ReportInputError`). */
+/** A report's `summary.json` (in the work directory or in a copy of the report folder), validated. */
+export function readSummary(path: string): Summary {
+  return readJsonArtifact(path, summarySchema, 'report');
+}
+
+/** The content of `summary.json` (NaN losses of a diverged run are written as null by JSON). */
 export function buildSummary(input: ReportInput): Summary {
-  validateReportInput(input);
   const c = input.confusion;
   return {
     title: input.title,
@@ -100,7 +122,7 @@ export function buildSummary(input: ReportInput): Summary {
       device: f.device ?? null,
       curve: f.history.map((r) => ({ ...r })),
     })),
-    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, mAP: b.count === 0 ? null : b.map })),
+    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, mAP: b.count === 0 ? null : b.meanScore })),
     confusion: {
       truth_empty_pred_empty: c.truthEmptyPredEmpty,
       truth_empty_pred_non_empty: c.truthEmptyPredNonEmpty,

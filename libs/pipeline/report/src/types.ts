@@ -1,44 +1,34 @@
 /**
- * The report's input contract: everything the pipeline knows at its end, as plain data. The
- * pipeline fills it in; this lib only validates, summarises and renders it.
+ * The report's input contract: everything the pipeline knows at its end, as plain data, typed by
+ * the libs that own each part (train, tune, metrics, submit). `assembleReport` fills it in from
+ * the owners' validated artifacts; this lib summarises and renders it.
  */
+import type { CoverageBin, EmptyConfusion } from '@tgs/metrics';
+import type { SubmissionSummary } from '@tgs/submit';
+import type { EpochRow, FoldTrainResult, StageResult } from '@tgs/train';
+import type { HealthWarning, ThresholdPoint, TuneResult } from '@tgs/tune';
 
-import type { EpochRow } from '@tgs/train';
+export type { CoverageBin, EmptyConfusion, EpochRow, SubmissionSummary, ThresholdPoint };
 
-/** One epoch of training for one fold, as logged by the trainer (epochs 1-based). */
-export type { EpochRow };
+/** What the report shows of one stage of one fold. */
+export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValMap' | 'epochs'>;
 
-/** Per-stage outcome of one fold's training. */
-export interface StageResult {
-  bestEpoch: number;
-  bestValMap: number;
-  epochs: number;
-}
-
-/** One fold of cross-validation. */
-export interface FoldResult {
-  fold: number;
-  nTrain: number;
-  nVal: number;
-  stage1: StageResult;
-  stage2: StageResult;
+/** One fold of cross-validation: its training result and its OOF scores from the tune record. */
+export interface FoldResult extends Pick<FoldTrainResult, 'fold' | 'nTrain' | 'nVal' | 'seconds'> {
+  stage1: StageSummary;
+  stage2: StageSummary;
   /** This fold's validation mAP at logit 0 after stage 1. */
   oofMapStage1: number;
   /** This fold's validation mAP at logit 0 after stage 2. */
   oofMapStage2: number;
   /** Both stages, in training order. */
   history: EpochRow[];
-  seconds: number;
-  /** Where the fold trained, e.g. "GPU 1" or the backend name; absent in reports of older runs. */
+  /** Where the fold trained, e.g. "GPU 1" or the backend name; absent when not recorded. */
   device?: string;
 }
 
-/** One point of the threshold sweep; `logitThreshold = log(p / (1 - p))`. */
-export interface ThresholdPoint {
-  probThreshold: number;
-  logitThreshold: number;
-  map: number;
-}
+/** One point of the min-area sweep. */
+export type MinAreaPoint = TuneResult['minAreaCurve'][number];
 
 /**
  * One of the worst out-of-fold images at the chosen threshold. `image` is 0..255 luminance,
@@ -54,33 +44,6 @@ export interface WorstImage {
   image: Uint8Array;
   truth: Uint8Array;
   pred: Uint8Array;
-}
-
-export interface MinAreaPoint {
-  minArea: number;
-  map: number;
-}
-
-export interface CoverageBin {
-  /** e.g. 'empty', '(0%, 10%]'. */
-  label: string;
-  count: number;
-  /** Mean per-image score of the bin's images; NaN is accepted when `count` is 0 (no images, no mean). */
-  map: number;
-}
-
-/** Empty / non-empty agreement between truth and prediction over all OOF images. */
-export interface EmptyConfusion {
-  truthEmptyPredEmpty: number;
-  truthEmptyPredNonEmpty: number;
-  truthNonEmptyPredEmpty: number;
-  truthNonEmptyPredNonEmpty: number;
-}
-
-export interface SubmissionInfo {
-  path: string;
-  rows: number;
-  nonEmpty: number;
 }
 
 export interface ReportInput {
@@ -107,7 +70,7 @@ export interface ReportInput {
    * Signs that training failed (collapsed predictions, a score below the all-empty baseline),
    * shown at the top of the report; `fatal` ones make the submission worthless.
    */
-  warnings?: { message: string; fatal: boolean }[];
+  warnings?: Pick<HealthWarning, 'message' | 'fatal'>[];
   logitThreshold: number;
   probThreshold: number;
   minArea: number;
@@ -115,11 +78,12 @@ export interface ReportInput {
   thresholdCurve: ThresholdPoint[];
   /** At the chosen threshold. */
   minAreaCurve: MinAreaPoint[];
+  /** Coverage classes of the truth with the mean score of their images (NaN for an empty bin). */
   coverageBins: CoverageBin[];
   confusion: EmptyConfusion;
   /** e.g. the 12 worst OOF images at the chosen threshold. */
   worst: WorstImage[];
-  submission: SubmissionInfo;
+  submission: SubmissionSummary;
   /**
    * The submission scored against known test masks, when there are any (the built-in synthetic
    * competition keeps them outside the data folder); absent for a real competition.

@@ -1,9 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSummary } from './summary';
-import { handInput } from './testing';
+import { UserError } from '@tgs/io';
+import { buildSummary, readSummary } from './summary';
+import { handInput } from '../fixtures/hand-input';
 import { writeReport } from './write';
+
+/** An input the page cannot render: its config cannot be shown as JSON. */
+function cyclicConfig() {
+  const input = handInput();
+  const config: Record<string, unknown> = {};
+  config.self = config;
+  input.config = config;
+  return input;
+}
 
 describe('writeReport', () => {
   let root: string;
@@ -44,9 +54,7 @@ describe('writeReport', () => {
 
   it('writes nothing when the input is invalid', async () => {
     const out = join(root, 'bad');
-    const input = handInput();
-    input.worst[0].pred = new Uint8Array(4);
-    await expect(writeReport(out, input)).rejects.toThrow(/worst image "<script>x<\/script>": pred has 4 values/);
+    await expect(writeReport(out, cyclicConfig())).rejects.toThrow(/circular/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
   });
@@ -55,10 +63,32 @@ describe('writeReport', () => {
     const out = join(root, 'run');
     await writeReport(out, handInput());
     const before = readFileSync(join(out, 'index.html'), 'utf8');
-    const bad = handInput();
-    bad.oofMapStage2 = NaN;
-    await expect(writeReport(out, bad)).rejects.toThrow(/oofMapStage2/);
+    await expect(writeReport(out, cyclicConfig())).rejects.toThrow(/circular/);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe(before);
     expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'summary.json']);
+  });
+
+  it('summary.json reads back through its validating reader, a diverged loss as null', async () => {
+    const out = join(root, 'report');
+    const input = handInput();
+    input.folds[0].history[1].loss = NaN;
+    await writeReport(out, input);
+    const summary = readSummary(join(out, 'summary.json'));
+    expect(summary).toMatchObject({ oof_mAP_stage1: 0.5, oof_mAP_tuned: 0.75, test_mAP: null, worthless: false });
+    expect(summary.folds[0].curve[1].loss).toBeNull();
+  });
+
+  it.each<[string, (s: Record<string, unknown>) => unknown, string]>([
+    ['truncated', (s) => JSON.stringify(s).slice(0, 50), 'not valid JSON'],
+    ['an mAP above 1', (s) => JSON.stringify({ ...s, oof_mAP_tuned: 1.5 }), 'oof_mAP_tuned:'],
+    ['a renamed key (another version)', (s) => JSON.stringify({ ...s, oof_map_tuned: s.oof_mAP_tuned, oof_mAP_tuned: undefined }), 'oof_mAP_tuned:'],
+    ['a fold without its device', (s) => JSON.stringify({ ...s, folds: (s.folds as Record<string, unknown>[]).map(({ device: _d, ...f }) => f) }), 'folds.0.device:'],
+  ])('a %s summary.json is a UserError naming the file and field', async (_, edit, message) => {
+    const out = join(root, 'report');
+    await writeReport(out, handInput());
+    const path = join(out, 'summary.json');
+    writeFileSync(path, edit(JSON.parse(readFileSync(path, 'utf8'))) as string);
+    expect(() => readSummary(path)).toThrow(UserError);
+    expect(() => readSummary(path)).toThrow(`${path}: ${message}`);
   });
 });

@@ -1,3 +1,7 @@
-export { writeSubmission, validateSubmission, maskRow } from './submission';
-export type { SubmissionInput, SubmissionSummary } from './submission';
+export { writeSubmission, validateSubmission, maskRow, readRleRows, scoreSubmission } from './submission';
+export type { SubmissionInput, RleRow } from './submission';
+export { submissionPaths, submissionSummarySchema, readSubmissionSummary, writeSubmissionSummary } from './artifacts';
+export type { SubmissionSummary } from './artifacts';
+export { submitRun, checkSampleIds } from './submit';
+export type { SubmitRunInput } from './submit';
 export { binarize } from './postprocess';

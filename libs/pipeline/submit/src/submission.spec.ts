@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '@tgs/io';
+import { UserError, writeNpy } from '@tgs/io';
+import { readSubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
 import { binarize } from './postprocess';
-import { validateSubmission, writeSubmission } from './submission';
+import { readRleRows, scoreSubmission, validateSubmission, writeSubmission } from './submission';
+import { checkSampleIds } from './submit';
 
 describe('binarize', () => {
   it.each([
@@ -50,12 +52,84 @@ describe('validateSubmission', () => {
   it.each([
     ['id,mask\na,\n', 'header must be "id,rle_mask"'],
     ['id,rle_mask\na,\n', '1 rows, the sample submission has 2'],
-    ['id,rle_mask\nb,\na,\n', 'row 2: id b, expected a'],
-    ['id,rle_mask\na,1 2 3\nb,\n', 'row 2 (id a)'],
-    ['id,rle_mask\na,5 9\nb,\n', 'row 2 (id a)'],
+    ['id,rle_mask\nb,\na,\n', 'line 2: id b, expected a'],
+    ['id,rle_mask\na,1 2 3\nb,\n', 'line 2 (id a)'],
+    ['id,rle_mask\na,5 9\nb,\n', 'line 2 (id a)'],
   ])('%j -> %s', (text, message) => {
     const p = join(dir, 'x.csv');
     writeFileSync(p, text);
     expect(() => validateSubmission(p, ['a', 'b'], 2, 3)).toThrow(message);
+  });
+});
+
+describe('readRleRows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rle-rows-'));
+  it('reads CSV as CSV: quoted fields, a BOM and blank lines as Kaggle writes them', () => {
+    const p = join(dir, 'quoted.csv');
+    writeFileSync(p, '\uFEFFid,rle_mask\n"t0","1 2"\n\nt1,\n');
+    expect(readRleRows(p)).toEqual([
+      { id: 't0', rle: '1 2', line: 2 },
+      { id: 't1', rle: '', line: 4 },
+    ]);
+  });
+  it.each([
+    ['id,rle_mask\nt0,1 2,3\n', 'line 2: expected 2 fields'],
+    ['id,rle_mask\nt0,\nt0,1 1\n', 'line 3: duplicate id "t0"'],
+    ['id,rle_mask\n"t0,\n', 'not valid CSV'],
+  ])('%j is a UserError: %s', (text, message) => {
+    const p = join(dir, 'bad.csv');
+    writeFileSync(p, text);
+    expect(() => readRleRows(p)).toThrow(UserError);
+    expect(() => readRleRows(p)).toThrow(message);
+  });
+});
+
+describe('scoreSubmission', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'score-'));
+  // Two 1×2 test images: t0 all salt ("1 2"), t1 empty.
+  const truth = join(dir, 'truth.csv');
+  writeFileSync(truth, 'id,rle_mask\nt0,1 2\nt1,\n');
+  it.each([
+    ['exact', 'id,rle_mask\nt0,1 2\nt1,\n', 1],
+    ['exact, quoted and in another order', 'id,rle_mask\n"t1",""\n"t0","1 2"\n', 1],
+    ['a false positive on the empty image scores it 0', 'id,rle_mask\nt0,1 2\nt1,2 1\n', 0.5],
+    // t0 predicted at pixel 1 only: IoU 1/2, not above any threshold 0.5..0.95.
+    ['half of t0', 'id,rle_mask\nt0,1 1\nt1,\n', 0.5],
+    ['a missing id counts as empty', 'id,rle_mask\nt1,\n', 0.5],
+  ])('%s → %p (by hand)', (_, text, expected) => {
+    const p = join(dir, 'sub.csv');
+    writeFileSync(p, text);
+    expect(scoreSubmission(p, truth, 1, 2)).toBe(expected);
+  });
+  it('an RLE beyond the image is a UserError naming the file and line', () => {
+    const p = join(dir, 'sub.csv');
+    writeFileSync(p, 'id,rle_mask\nt0,1 5\nt1,\n');
+    expect(() => scoreSubmission(p, truth, 1, 2)).toThrow(`${p} line 2 (id t0)`);
+  });
+});
+
+describe('checkSampleIds', () => {
+  it('accepts the predicted ids in order', () => expect(() => checkSampleIds('s.csv', ['a', 'b'], ['a', 'b'])).not.toThrow());
+  it.each([
+    [['a'], 's.csv: 1 ids, the predicted test set has 2; rerun predict'],
+    [['b', 'a'], 's.csv: ids differ from the predicted test ids (row 1: b, predicted a); rerun predict'],
+  ])('%j → %s', (ids, message) => expect(() => checkSampleIds('s.csv', ids, ['a', 'b'])).toThrow(message));
+});
+
+describe('submission summary.json', () => {
+  const work = mkdtempSync(join(tmpdir(), 'sub-summary-'));
+  it('reads back what was written', () => {
+    writeSubmissionSummary(work, { path: '/x/submission.csv', rows: 3, nonEmpty: 1 });
+    expect(readSubmissionSummary(work)).toEqual({ path: '/x/submission.csv', rows: 3, nonEmpty: 1 });
+  });
+  it.each([
+    ['{"path":"/x","rows":3,', 'not valid JSON'],
+    ['{"path":"/x","rows":3,"nonEmpty":4}', 'nonEmpty: exceeds rows'],
+    ['{"path":"/x","rows":-1,"nonEmpty":0}', 'rows:'],
+    ['{"path":"/x","rows":3,"nonEmpty":1,"score":0.9}', '(root):'],
+  ])('%s is a UserError naming the file and field (%s)', (text, message) => {
+    writeFileSync(submissionPaths(work).summary, text);
+    expect(() => readSubmissionSummary(work)).toThrow(UserError);
+    expect(() => readSubmissionSummary(work)).toThrow(`${submissionPaths(work).summary}: ${message}`);
   });
 });

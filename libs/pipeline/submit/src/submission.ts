@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { readCsv, rowsById } from '@tgs/data';
 import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@tgs/io';
+import { tgsMeanAP } from '@tgs/metrics';
 import { decodeRle, encodeRle } from '@tgs/rle';
+import type { SubmissionSummary } from './artifacts';
 import { binarize } from './postprocess';
 
 export interface SubmissionInput {
@@ -13,12 +14,6 @@ export interface SubmissionInput {
   logitThreshold: number;
   minArea: number;
   outPath: string;
-}
-
-export interface SubmissionSummary {
-  path: string;
-  rows: number;
-  nonEmpty: number;
 }
 
 /**
@@ -72,30 +67,66 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   return { path: input.outPath, rows: testIds.length, nonEmpty };
 }
 
+/** One row of a file in the submission format, with its 1-based line in the file. */
+export interface RleRow {
+  id: string;
+  rle: string;
+  line: number;
+}
+
+/**
+ * The rows of a file in the submission format (`id,rle_mask`: a submission, or the synthetic
+ * competition's hidden test truth), read as CSV (quoting, BOM and blank lines as Kaggle's files
+ * have them), in file order. A wrong header, a row with another number of fields, an empty or a
+ * repeated id is a UserError naming the file and line.
+ */
+export function readRleRows(path: string): RleRow[] {
+  return [...rowsById(path, readCsv(path, ['id', 'rle_mask'])).entries()].map(([id, row]) => ({ id, rle: row.fields[1].trim(), line: row.line }));
+}
+
 /**
  * Checks a submission file against the sample submission's ids: header `id,rle_mask`, every id
  * exactly once and in order, every mask a valid RLE for the image size. Returns the decoded masks'
  * count of non-empty rows.
  */
-export function validateSubmission(path: string, sampleIds: string[], height: number, width: number): { rows: number; nonEmpty: number } {
-  let records: string[][];
-  try {
-    records = parse(readFileSync(path, 'utf8'), { relax_column_count: false }) as string[][];
-  } catch (err) {
-    throw new UserError(`${path}: not a valid CSV (${(err as Error).message})`);
-  }
-  if (records.length === 0 || records[0].join(',') !== 'id,rle_mask') throw new UserError(`${path}: header must be "id,rle_mask"`);
-  const rows = records.slice(1);
+export function validateSubmission(path: string, sampleIds: readonly string[], height: number, width: number): { rows: number; nonEmpty: number } {
+  const rows = readRleRows(path);
   if (rows.length !== sampleIds.length) throw new UserError(`${path}: ${rows.length} rows, the sample submission has ${sampleIds.length}`);
   let nonEmpty = 0;
-  rows.forEach(([id, rle], k) => {
-    if (id !== sampleIds[k]) throw new UserError(`${path}: row ${k + 2}: id ${id}, expected ${sampleIds[k]} (sample submission order)`);
+  rows.forEach(({ id, rle, line }, k) => {
+    if (id !== sampleIds[k]) throw new UserError(`${path} line ${line}: id ${id}, expected ${sampleIds[k]} (sample submission order)`);
     try {
-      const m = decodeRle(rle ?? '', height, width);
+      const m = decodeRle(rle, height, width);
       if (m.some((v) => v !== 0)) nonEmpty++;
     } catch (err) {
-      throw new UserError(`${path}: row ${k + 2} (id ${id}): ${(err as Error).message}`);
+      throw new UserError(`${path} line ${line} (id ${id}): ${(err as Error).message}`);
     }
   });
   return { rows: rows.length, nonEmpty };
+}
+
+/**
+ * The TGS mean AP of a submission against known test masks in the same format (the built-in
+ * synthetic competition keeps them outside its data folder), over the truth's ids; an id missing
+ * from the submission counts as an empty prediction.
+ */
+export function scoreSubmission(submissionPath: string, truthPath: string, height: number, width: number): number {
+  const predicted = new Map(readRleRows(submissionPath).map((r) => [r.id, r]));
+  const truth = readRleRows(truthPath);
+  const pixels = height * width;
+  const truths = new Uint8Array(truth.length * pixels);
+  const preds = new Uint8Array(truth.length * pixels);
+  const decode = (path: string, row: RleRow) => {
+    try {
+      return decodeRle(row.rle, height, width);
+    } catch (err) {
+      throw new UserError(`${path} line ${row.line} (id ${row.id}): ${(err as Error).message}`);
+    }
+  };
+  truth.forEach((row, k) => {
+    truths.set(decode(truthPath, row), k * pixels);
+    const p = predicted.get(row.id);
+    if (p) preds.set(decode(submissionPath, p), k * pixels);
+  });
+  return tgsMeanAP(preds, truths, pixels).mean;
 }

@@ -1,5 +1,5 @@
-import { handInput } from './testing';
-import { consistencyNotes } from './validate';
+import { handInput } from '../fixtures/hand-input';
+import { consistencyNotes } from './notes';
 
 describe('consistencyNotes', () => {
   it('is empty for a consistent input', () => {

@@ -1,0 +1,33 @@
+/**
+ * The files @tgs/submit owns under `<work>/submission/` (paths from @tgs/run's layout):
+ * `submission.csv` (see writeSubmission / readRleRows) and `summary.json`, what the submit step
+ * made. Nobody else parses them; a damaged or foreign summary is a UserError naming the field.
+ */
+import { z } from 'zod';
+import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { runLayout } from '@tgs/run';
+
+/** The submission's paths under a work directory. */
+export function submissionPaths(workDir: string) {
+  return runLayout(workDir).submission;
+}
+
+export const submissionSummarySchema = z
+  .object({
+    /** Where the submission was written. */
+    path: z.string().min(1),
+    rows: z.number().int().nonnegative(),
+    /** Rows with a non-empty mask. */
+    nonEmpty: z.number().int().nonnegative(),
+  })
+  .strict()
+  .refine((s) => s.nonEmpty <= s.rows, { message: 'exceeds rows', path: ['nonEmpty'] });
+export type SubmissionSummary = z.infer<typeof submissionSummarySchema>;
+
+export function writeSubmissionSummary(workDir: string, summary: SubmissionSummary): void {
+  atomicWriteJson(submissionPaths(workDir).summary, summary);
+}
+
+export function readSubmissionSummary(workDir: string): SubmissionSummary {
+  return readJsonArtifact(submissionPaths(workDir).summary, submissionSummarySchema, 'submit');
+}

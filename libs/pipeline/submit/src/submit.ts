@@ -1,0 +1,46 @@
+/**
+ * The submit step: the ensembled test logits binarised at the tuned point into a submission in
+ * the sample submission's order, validated row by row, and its summary recorded.
+ */
+import { ensembleTestPath, readEnsembleMeta } from '@tgs/ensemble';
+import { UserError } from '@tgs/io';
+import { readTuneRecord } from '@tgs/tune';
+import { SubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
+import { validateSubmission, writeSubmission } from './submission';
+
+/** Fails unless the sample submission lists exactly the predicted test ids, in the same order. */
+export function checkSampleIds(samplePath: string, sampleIds: readonly string[], testIds: readonly string[]): void {
+  if (sampleIds.length !== testIds.length) {
+    throw new UserError(`${samplePath}: ${sampleIds.length} ids, the predicted test set has ${testIds.length}; rerun predict`);
+  }
+  const k = sampleIds.findIndex((id, i) => id !== testIds[i]);
+  if (k !== -1) throw new UserError(`${samplePath}: ids differ from the predicted test ids (row ${k + 1}: ${sampleIds[k]}, predicted ${testIds[k]}); rerun predict`);
+}
+
+export interface SubmitRunInput {
+  workDir: string;
+  /** The sample submission's ids, in its order, and its path (for messages). */
+  sampleIds: readonly string[];
+  samplePath: string;
+}
+
+/** Reads the tune record and the ensemble, writes `submission.csv` and `summary.json`, returns the summary. */
+export function submitRun(input: SubmitRunInput): SubmissionSummary {
+  const { workDir } = input;
+  const tuned = readTuneRecord(workDir);
+  const meta = readEnsembleMeta(workDir);
+  checkSampleIds(input.samplePath, input.sampleIds, meta.testIds);
+  const paths = submissionPaths(workDir);
+  const summary = writeSubmission({
+    testIds: meta.testIds,
+    testLogitsPath: ensembleTestPath(workDir, meta),
+    height: meta.height,
+    width: meta.width,
+    logitThreshold: tuned.logitThreshold,
+    minArea: tuned.minArea,
+    outPath: paths.csv,
+  });
+  validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width);
+  writeSubmissionSummary(workDir, summary);
+  return summary;
+}
