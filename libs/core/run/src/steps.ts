@@ -80,7 +80,8 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l, k) => [l.fold(k).predict.dir, l.timings.step(`predict-fold-${k}`)],
   },
   ensemble: {
-    config: ['ensemble'],
+    // `folds`: folds.k, the number of folds it combines.
+    config: ['ensemble', 'folds'],
     data: ['train'],
     after: [{ step: 'predict', files: '**/predict/meta.json' }],
     perFold: false,
@@ -88,7 +89,8 @@ export const STEPS: Record<StepName, StepSpec> = {
     outputs: (l) => [l.ensemble.dir, l.timings.step('ensemble')],
   },
   tune: {
-    config: ['tune'],
+    // `folds`: folds.k, for the per-fold OOF scores.
+    config: ['tune', 'folds'],
     data: ['train'],
     after: [
       { step: 'folds', files: '**/folds.csv' },
