@@ -4,9 +4,8 @@
  * nor found with matching outputs already in place).
  */
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNpy } from '@tgs/io';
 import { runLayout, WORKSPACE_ROOT } from '@tgs/run';
 import { generateSynthetic } from '@tgs/synthetic';
 
@@ -93,25 +92,6 @@ describe('reruns through Nx', () => {
     expect(out).toMatch(/fold 0: predictions were made from other weights, settings or images; predicting again/);
   }, 120_000);
 
-  it('test images replaced under the same ids are predicted again, not served stale', () => {
-    const testDir = join(dataDir, 'test', 'images');
-    const before = readNpy(work.ensemble.test).data;
-    const [a, b] = readdirSync(testDir).sort();
-    const [pa, pb] = [join(testDir, a), join(testDir, b)];
-    const [ta, tb] = [statSync(pa).mtime, statSync(pb).mtime];
-    const [ca, cb] = [readFileSync(pa), readFileSync(pb)];
-    // Two images swap contents and keep their old modification times; the data step reads the test images too.
-    const out = expectRan(() => {
-      writeFileSync(pa, cb);
-      writeFileSync(pb, ca);
-      utimesSync(pa, ta, ta);
-      utimesSync(pb, tb, tb);
-    }, ['data', ...predicts, ...fromEnsemble]);
-    expect(out).not.toMatch(/predictions already written/);
-    const after = readNpy(work.ensemble.test).data;
-    expect(after.some((v, i) => v !== before[i])).toBe(true);
-  }, 120_000);
-
   it('a stage-2-only change retrains stage 2 from the kept stage-1 weights', () => {
     const [bytes, mtime] = [readFileSync(stage1Weights()), statSync(stage1Weights()).mtimeMs];
     const out = expectRan(() => (config = { ...config, stage2: { ...section('stage2'), lr: 0.004 } }), [...trains, ...predicts, ...fromEnsemble]);
@@ -128,4 +108,31 @@ describe('reruns through Nx', () => {
     expect(out).toMatch(/fold 0 stage 1 epoch 1\/1/);
     expect(out).toMatch(/fold 1 stage 1 epoch 1\/1/);
   }, 180_000);
+});
+
+describe('the Nx fingerprint of the data', () => {
+  const copy = join(root, 'data-copy');
+  const fingerprint = (step: string) =>
+    spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'tools/nx/fingerprint.cjs'), step], { cwd: WORKSPACE_ROOT, env: { ...process.env, TGS_CONFIG: configPath, TGS_DATA: copy }, encoding: 'utf8' }).stdout;
+
+  it('follows the test images\' content, not their times, and only for the steps that read them', () => {
+    cpSync(dataDir, copy, { recursive: true });
+    const before = { predict: fingerprint('predict'), train: fingerprint('train') };
+    expect(before.predict).toMatch(/^[0-9a-f]{64}$/);
+    const testDir = join(copy, 'test', 'images');
+    const [a, b] = readdirSync(testDir).sort();
+    const [pa, pb] = [join(testDir, a), join(testDir, b)];
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(pa, later, later);
+    expect(fingerprint('predict')).toBe(before.predict);
+    // Two images swap contents and keep their modification times: the predictions would be stale.
+    const [ta, tb] = [statSync(pa).mtime, statSync(pb).mtime];
+    const [ca, cb] = [readFileSync(pa), readFileSync(pb)];
+    writeFileSync(pa, cb);
+    writeFileSync(pb, ca);
+    utimesSync(pa, ta, ta);
+    utimesSync(pb, tb, tb);
+    expect(fingerprint('predict')).not.toBe(before.predict);
+    expect(fingerprint('train')).toBe(before.train);
+  }, 60_000);
 });
