@@ -84,7 +84,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
 }
 
 /** Writes the Kubernetes manifests for the run into `<out>/k8s/pipeline.yaml`. */
-export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string; configSet?: string }): void {
+export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string; configSet?: string; 'allow-worthless'?: boolean }): void {
   const gpus = opts.gres ? Number(/^gpu(?::[^:]+)?:(\d+)$/.exec(opts.gres)?.[1] ?? NaN) : 0;
   if (!Number.isInteger(gpus)) throw new UserError(`--gres must read gpu:<n> (or gpu:<type>:<n>) for --emit k8s, got "${opts.gres}"`);
   const mountPath = '/workspace';
@@ -105,7 +105,7 @@ export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: s
   mkdirSync(join(outDir, 'k8s'), { recursive: true });
   atomicWriteFile(
     path,
-    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, env, outDir: inPod(outDir), gpusPerFold: gpus }),
+    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, env, outDir: inPod(outDir), allowWorthless: opts['allow-worthless'], gpusPerFold: gpus }),
   );
   log('k8s', `wrote ${path}: a data + folds Job, an Indexed Job of ${ctx.config.folds.k} folds and a final Job; apply them in the order its header says`);
 }

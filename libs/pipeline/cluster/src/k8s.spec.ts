@@ -45,6 +45,12 @@ describe('k8s manifests', () => {
     }
     expect(docs[0].spec.template.spec.containers[0].command.at(-1)).toBe('prepare');
     expect(docs[2].spec.template.spec.containers[0].command.slice(-3)).toEqual(['final', '--out', '/workspace/runs/output']);
+    expect((k8sJobs({ ...opts, allowWorthless: true }).final as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec.containers[0].command.slice(-4)).toEqual([
+      'final',
+      '--out',
+      '/workspace/runs/output',
+      '--allow-worthless',
+    ]);
     expect(docs[0].spec.template.spec.containers[0].resources).toBeUndefined();
   });
 

@@ -26,6 +26,8 @@ export interface K8sOptions {
   env: Record<string, string>;
   /** --out for the final job, inside the volume. */
   outDir: string;
+  /** The final job writes submission.csv to outDir even when the run is worthless (`--allow-worthless`). */
+  allowWorthless?: boolean;
   /** GPUs per fold pod (nvidia.com/gpu); 0 for none. */
   gpusPerFold: number;
 }
@@ -81,7 +83,7 @@ export function k8sJobs(opts: K8sOptions): { prepare: Yaml; folds: Yaml; final: 
   return {
     prepare: job(opts, 'prepare', { backoffLimit: 2 }),
     folds: job(opts, 'fold', { completionMode: 'Indexed', completions: opts.k, parallelism: opts.k, backoffLimit: 2 * opts.k }, [], opts.gpusPerFold),
-    final: job(opts, 'final', { backoffLimit: 1 }, ['--out', opts.outDir]),
+    final: job(opts, 'final', { backoffLimit: 1 }, ['--out', opts.outDir, ...(opts.allowWorthless ? ['--allow-worthless'] : [])]),
   };
 }
 
