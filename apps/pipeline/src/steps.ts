@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBackendChoice, setupBackend } from '@tgs/backend';
-import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, maskCoverage, readSampleSubmissionIds, TrainSet } from '@tgs/data';
+import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds, TrainSet } from '@tgs/data';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
-import { makeFolds, readFoldsCsv, writeFoldsCsv } from '@tgs/folds';
+import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
 import { BundleInfo, writeBundle } from '@tgs/infer';
-import { log, Progress, requireArtifact, UserError } from '@tgs/io';
+import { log, Progress, UserError } from '@tgs/io';
 import { readInferenceSpec } from '@tgs/models';
 import { predictFold, readPredictionMeta } from '@tgs/predict';
 import { assembleReport, writeReport } from '@tgs/report';
@@ -93,22 +93,14 @@ export async function folds(ctx: StepContext): Promise<void> {
 }
 
 async function foldsUntimed(ctx: StepContext): Promise<void> {
-  const train = await loadTrain(ctx);
-  const pixels = train.height * train.width;
-  const coverage = maskCoverage(train.masks, train.ids.length, pixels);
-  const items = train.ids.map((id, i) => ({ id, coverage: coverage[i], depth: train.depths[i] }));
   const { k, seed, stratify } = ctx.config.folds;
-  if (stratify === 'depth' && items.some((it) => Number.isNaN(it.depth))) {
-    throw new UserError(`folds.stratify is "depth" but ${ctx.dataDir}/depths.csv does not give a depth for every train id`);
-  }
-  const assignment = makeFolds(items, { k, seed, stratify });
-  writeFoldsCsv(runLayout(ctx.workDir).folds, assignment);
-  const sizes = Array.from({ length: k }, (_, f) => [...assignment.values()].filter((v) => v === f).length);
-  log('folds', `${k} folds stratified by ${stratify} (seed ${seed}): ${sizes.join(' / ')} images → ${runLayout(ctx.workDir).folds}`);
+  const assignment = assignTrainFolds(await loadTrain(ctx), { k, seed, stratify }, ctx.dataDir);
+  const path = writeRunFolds(ctx.workDir, assignment);
+  log('folds', `${k} folds stratified by ${stratify} (seed ${seed}): ${foldSizes(assignment, k).join(' / ')} images → ${path}`);
 }
 
 function readFolds(ctx: StepContext, train: TrainSet): Map<string, number> {
-  return readFoldsCsv(requireArtifact(runLayout(ctx.workDir).folds, 'folds'), train.ids);
+  return readRunFolds(ctx.workDir, train.ids);
 }
 
 function checkFold(ctx: StepContext, fold: number): void {

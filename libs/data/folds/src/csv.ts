@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { atomicWriteFile, UserError } from '@tgs/io';
+import { atomicWriteFile, requireArtifact, UserError } from '@tgs/io';
+import { runLayout } from '@tgs/run';
 
 const HEADER = 'id,fold';
 
@@ -72,4 +73,16 @@ export function readFoldsCsv(path: string, expectedIds?: readonly string[]): Map
     if (!used.has(f)) throw new UserError(`${path}: folds must be numbered 0..${k - 1} without gaps, but fold ${f} has no rows`);
   }
   return folds;
+}
+
+/** Saves a run's folds to its `folds.csv` (path from @tgs/run's layout). */
+export function writeRunFolds(workDir: string, folds: ReadonlyMap<string, number>): string {
+  const path = runLayout(workDir).folds;
+  writeFoldsCsv(path, folds as Map<string, number>);
+  return path;
+}
+
+/** A run's folds, checked against the train ids (see {@link readFoldsCsv}). */
+export function readRunFolds(workDir: string, trainIds: readonly string[]): Map<string, number> {
+  return readFoldsCsv(requireArtifact(runLayout(workDir).folds, 'folds'), trainIds);
 }

@@ -1,5 +1,6 @@
 import { mixSeed, Rng } from '@tgs/random';
 import { UserError } from '@tgs/io';
+import { maskCoverage, TrainSet } from '@tgs/data';
 
 /**
  * How folds are balanced: `'coverage'` spreads each salt-coverage class evenly over the folds
@@ -106,4 +107,24 @@ export function makeFolds(items: FoldItem[], opts: FoldOptions): Map<string, num
     throw new UserError(`stratify must be 'coverage' or 'depth', got '${String(opts.stratify)}'`);
   }
   return folds;
+}
+
+/**
+ * The folds of a loaded train set: coverage from its masks, depths from depths.csv. Stratifying by
+ * depth needs a depth for every train id; `source` (the data folder) is named in that error.
+ */
+export function assignTrainFolds(train: Pick<TrainSet, 'ids' | 'masks' | 'depths' | 'height' | 'width'>, opts: FoldOptions, source: string): Map<string, number> {
+  const coverage = maskCoverage(train.masks, train.ids.length, train.height * train.width);
+  const items = foldItems(train.ids, coverage, train.depths);
+  if (opts.stratify === 'depth' && items.some((it) => Number.isNaN(it.depth))) {
+    throw new UserError(`folds.stratify is "depth" but ${source}/depths.csv does not give a depth for every train id`);
+  }
+  return makeFolds(items, opts);
+}
+
+/** How many images each fold validates, folds 0..k-1. */
+export function foldSizes(folds: ReadonlyMap<string, number>, k: number): number[] {
+  const sizes = new Array<number>(k).fill(0);
+  for (const f of folds.values()) sizes[f]++;
+  return sizes;
 }

@@ -1,3 +1,3 @@
-export { coverageClass, foldItems, makeFolds } from './folds';
+export { coverageClass, foldItems, makeFolds, assignTrainFolds, foldSizes } from './folds';
 export type { FoldItem, FoldOptions, Stratify } from './folds';
-export { readFoldsCsv, writeFoldsCsv } from './csv';
+export { readFoldsCsv, writeFoldsCsv, readRunFolds, writeRunFolds } from './csv';
