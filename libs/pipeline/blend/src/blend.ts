@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BlendConfig } from '@tgs/config';
 import { ensemblePaths, ensembleTestPath, readEnsembleOof } from '@tgs/ensemble';
 import { readFoldsCsv } from '@tgs/folds';
@@ -151,7 +150,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     submission: { rows: summary.rows, nonEmpty: summary.nonEmpty },
   };
   atomicWriteJson(paths.record, record);
-  writeBlendReport(paths.report, record);
+  writeBlendReport(input.workDir, record);
   log(
     `${members.map((m, k) => `${m.name} ${alone[k].map.toFixed(4)} (weight ${weights[k].toFixed(2)})`).join(', ')} → blend ${result.map.toFixed(4)} ` +
       `at logit ${result.logitThreshold.toFixed(4)}, min area ${result.minArea}; submission ${paths.submission}`,
@@ -159,8 +158,9 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
   return record;
 }
 
-/** The blend's report: `summary.json` (snake_case, mAP as in the experiments' summaries) and a one-table `index.html`. */
-export function writeBlendReport(dir: string, r: BlendRecord): void {
+/** The blend's report in its work directory's `report/`: `summary.json` (snake_case, mAP as in the experiments' summaries) and a one-table `index.html`. */
+export function writeBlendReport(workDir: string, r: BlendRecord): void {
+  const report = runLayout(workDir).report;
   const summary = {
     name: r.name,
     oof_mAP: r.oofMap,
@@ -187,6 +187,6 @@ ${row('blend', '1.00', r.oofMap, r.logitThreshold, r.minArea, true)}
 <p>Submission: ${r.submission.rows} rows, ${r.submission.nonEmpty} with salt.</p>
 </body></html>
 `;
-  atomicWriteFile(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  atomicWriteFile(join(dir, 'index.html'), html);
+  atomicWriteFile(report.summary, JSON.stringify(summary, null, 2) + '\n');
+  atomicWriteFile(report.html, html);
 }
