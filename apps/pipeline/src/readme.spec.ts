@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { flagTableMismatches, FlagSpecs, HELP_FLAG, markdownTable, plainCell } from '@tgs/cli';
+import { exportedNames, flagTableMismatches, FlagSpecs, HELP_FLAG, markdownTable, plainCell, undocumentedExports } from '@tgs/cli';
 import { blendConfigSchema, configSchema } from '@tgs/config';
 import { STEP_ORDER, STEPS } from '@tgs/run';
 import { WORKSPACE_ROOT } from './context';
@@ -97,5 +97,23 @@ describe("the README's config section", () => {
       if (!ks.every((k) => at(defaults, k) !== undefined)) continue;
       expect([ks.join(', '), plainCell(row[row.length - 1])]).toEqual([ks.join(', '), ks.map((k) => shown(at(defaults, k))).join(', ')]);
     }
+  });
+});
+
+describe('every project has a README', () => {
+  const { compilerOptions } = JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+  // Each library's public entry points (index.ts, and entries such as @tgs/native/testing), by the project folder holding them.
+  const libs = Object.entries(compilerOptions.paths).map(([alias, [entry]]) => ({ alias, entry, root: entry.slice(0, entry.indexOf('/src/')) }));
+  const apps = readdirSync(join(WORKSPACE_ROOT, 'apps')).map((a) => `apps/${a}`);
+
+  it.each(apps)('%s has a README', (app) => {
+    expect(existsSync(join(WORKSPACE_ROOT, app, 'README.md'))).toBe(true);
+  });
+
+  it.each(libs.map((l) => [l.alias, l]))("%s's README names every export of its entry point", (_, { entry, root }) => {
+    const readme = join(WORKSPACE_ROOT, root, 'README.md');
+    expect([readme, existsSync(readme)]).toEqual([readme, true]);
+    const missing = undocumentedExports(exportedNames(readFileSync(join(WORKSPACE_ROOT, entry), 'utf8')), readFileSync(readme, 'utf8'));
+    expect([`${root}/README.md does not name`, missing]).toEqual([`${root}/README.md does not name`, []]);
   });
 });
