@@ -6,6 +6,7 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { runLayout, WORKSPACE_ROOT } from '@tgs/run';
 import { generateSynthetic } from '@tgs/synthetic';
 
@@ -35,7 +36,8 @@ function runPipeline(): { res: SpawnSyncReturns<string>; ran: string[]; out: str
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', TGS_WORK: workRel },
     encoding: 'utf8',
   });
-  const out = res.stdout + res.stderr;
+  // Without colours (under an Nx task, as in `npm test`, Nx forces them on for its children).
+  const out = stripVTControlCharacters(res.stdout + res.stderr);
   // Nx announces every task as "> nx run pipeline:<target>", followed by a note when it did not run it.
   const ran = [...out.matchAll(/^> nx run pipeline:(\S+)(.*)$/gm)].filter((m) => m[2].trim() === '').map((m) => m[1]);
   return { res, ran: [...new Set(ran)].sort(), out };
