@@ -49,6 +49,16 @@ describe('ensembleFolds', () => {
     expect(existsSync(ensemblePaths(work).meta)).toBe(false);
   });
 
+  it('a fold\'s truncated test logits are a UserError naming the file, writing no ensemble', () => {
+    const { work, k } = fixture();
+    const p = foldLayout(work, 1).predict.test;
+    const bytes = readFileSync(p);
+    writeFileSync(p, bytes.subarray(0, bytes.length - 8));
+    expect(() => ensembleFolds({ workDir: work, k, trainIds: ['a', 'b', 'c'], mode: 'logit-mean', chunkImages: 2 })).toThrow(`${p}: 144 bytes, but shape (3, 1, 2) needs 152`);
+    expect(existsSync(ensemblePaths(work).test)).toBe(false);
+    expect(existsSync(ensemblePaths(work).meta)).toBe(false);
+  });
+
   it('fails when an OOF id is not a train id', () => {
     const { work, k } = fixture();
     expect(() => ensembleFolds({ workDir: work, k, trainIds: ['a', 'b'], mode: 'logit-mean' })).toThrow('id c is not a train id');

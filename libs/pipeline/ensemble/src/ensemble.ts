@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { atomicWriteFile, NpyWriter, Progress, readNpy, readNpyInfo, UserError, writeNpy } from '@tgs/io';
+import { atomicWriteFile, NpyReader, NpyWriter, Progress, readNpy, UserError, writeNpy } from '@tgs/io';
 import { readPredictionMeta } from '@tgs/predict';
 import { runLayout } from '@tgs/run';
 import { EnsembleMeta, ensemblePaths, readIdsFile, writeEnsembleMeta } from './artifacts';
@@ -70,26 +69,23 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
-  const fds = predictions.map(({ test: p }) => {
-    const { shape, dataOffset } = readNpyInfo(p);
-    if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
-      throw new UserError(`${p}: shape (${shape.join(', ')}), expected (${testIds.length}, ${height}, ${width})`);
-    }
-    return { fd: openSync(p, 'r'), dataOffset };
-  });
+  const readers: NpyReader[] = [];
   const writer = new NpyWriter(out.test, [testIds.length, height, width]);
   try {
-    const bufs = fds.map(() => new Float32Array(chunk * pixels));
+    for (const { test: p } of predictions) {
+      const reader = new NpyReader(p, 3);
+      readers.push(reader);
+      const { shape } = reader;
+      if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
+        throw new UserError(`${p}: shape (${shape.join(', ')}), expected (${testIds.length}, ${height}, ${width})`);
+      }
+    }
     const combined = new Float32Array(chunk * pixels);
     const progress = new Progress('ensemble test', testIds.length);
     for (let start = 0; start < testIds.length; start += chunk) {
       const n = Math.min(chunk, testIds.length - start);
-      const parts = fds.map(({ fd, dataOffset }, k) => {
-        const view = new Uint8Array(bufs[k].buffer, 0, n * pixels * 4);
-        let got = 0;
-        while (got < view.length) got += readSync(fd, view, got, view.length - got, dataOffset + start * pixels * 4 + got);
-        return bufs[k].subarray(0, n * pixels);
-      });
+      // Each reader's view stays valid until that reader's next read, so one view per fold is safe.
+      const parts = readers.map((r) => r.read(start, n));
       writer.write(combineLogits(parts, mode, combined.subarray(0, n * pixels)));
       progress.tick(n);
     }
@@ -98,7 +94,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
     writer.abort();
     throw err;
   } finally {
-    fds.forEach(({ fd }) => closeSync(fd));
+    readers.forEach((r) => r.close());
   }
   atomicWriteFile(out.testIds, testIds.join('\n') + '\n');
   const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
