@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applyOverrides, deepMerge, overridesFromEnv, readConfigTree } from './compose';
-import { loadBlendConfig, loadConfig } from './load';
+import { isBlendConfigFile, loadBlendConfig, loadConfig } from './load';
 
 describe('deepMerge', () => {
   it('merges objects key by key; arrays and scalars replace (by hand)', () => {
@@ -102,6 +102,13 @@ describe('loadBlendConfig', () => {
     expect(cfg.name).toBe('my-blend');
     expect(cfg.blend.weights).toBe('tune');
     expect(cfg.tune.minAreas).toEqual([0, 10, 20, 40, 80, 120, 160, 200, 300]); // the schema's default
+  });
+  it('reads a blend saved with a byte order mark as a blend', () => {
+    const p = join(dir, 'bom-blend.json');
+    writeFileSync(p, '\uFEFF' + JSON.stringify({ blend: { members: ['a', 'b'] } }) + '\r\n');
+    expect(isBlendConfigFile(p)).toBe(true);
+    expect(loadBlendConfig(p).blend.members).toEqual(['a', 'b']);
+    expect(isBlendConfigFile(join(dir, 'missing.json'))).toBe(false);
   });
   it.each([
     [{ blend: { members: ['a'] } }, 'blend.members'],

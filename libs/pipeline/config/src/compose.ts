@@ -19,15 +19,19 @@ export function deepMerge(base: RawConfig, over: RawConfig): RawConfig {
   return out;
 }
 
-function readRaw(path: string): RawConfig {
+/** A config file's JSON: a missing file or invalid JSON is a UserError naming the file. */
+export function readConfigJson(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`${path}: config file not found`);
-  let raw: unknown;
   try {
     // Editors on Windows save JSON with a byte order mark, which JSON.parse rejects.
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+function readRaw(path: string): RawConfig {
+  const raw = readConfigJson(path);
   if (!isObject(raw)) throw new UserError(`${path}: a config must be a JSON object`);
   return raw;
 }

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '@tgs/io';
 import { namedConfigPath, presets } from '@tgs/run';
-import { applyOverrides, readConfigTree } from './compose';
+import { applyOverrides, readConfigJson, readConfigTree } from './compose';
 import { BlendConfig, blendConfigSchema, configSchema, PipelineConfig } from './schema';
 
 /** Parses and validates a config object; errors name the offending field path. */
@@ -43,7 +43,7 @@ export function loadConfig(path: string, opts: { sets?: readonly string[] } = {}
 /** True when a config file describes a blend of experiments (a top-level `blend` key). */
 export function isBlendConfigFile(path: string): boolean {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    const raw = readConfigJson(path);
     return typeof raw === 'object' && raw !== null && 'blend' in raw;
   } catch {
     return false;
@@ -52,14 +52,7 @@ export function isBlendConfigFile(path: string): boolean {
 
 /** Reads and validates a blend config; its name defaults to the file's. Errors name the file and field. */
 export function loadBlendConfig(path: string): BlendConfig & { name: string } {
-  if (!existsSync(path)) throw new UserError(`${path}: config file not found`);
-  let raw: unknown;
-  try {
-    // Editors on Windows save JSON with a byte order mark, which JSON.parse rejects.
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  const raw = readConfigJson(path);
   const res = blendConfigSchema.safeParse(raw);
   if (!res.success) {
     const lines = res.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
