@@ -4,9 +4,8 @@
  * workspace's paths and the user's flags.
  */
 import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
-  clusterPaths,
   detachMessage,
   followSlurm,
   k8sManifest,
@@ -18,7 +17,7 @@ import {
   SubmittedRun,
 } from '@tgs/cluster';
 import { atomicWriteFile, log, UserError } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { outLayout, runLayout, slurmLayout } from '@tgs/run';
 import { StepContext, WORKSPACE_ROOT } from './context';
 import { K8S_DEFAULTS } from './flags';
 
@@ -47,9 +46,9 @@ function runEnv(ctx: StepContext, backend: string | undefined, flags: ClusterFla
 
 async function follow(rec: SubmittedRun): Promise<void> {
   const { state } = await followSlurm(rec, { log: (m) => log('slurm', m) });
-  const finalLog = clusterPaths(rec.workDir).log('final');
+  const finalLog = slurmLayout(rec.workDir).log('final');
   if (state === 'COMPLETED') {
-    log('slurm', `done: ${join(rec.outDir, 'submission.csv')}, ${join(rec.outDir, 'report', 'index.html')} (log ${finalLog})`);
+    log('slurm', `done: ${outLayout(rec.outDir).submission}, ${outLayout(rec.outDir).reportHtml} (log ${finalLog})`);
     return;
   }
   if (state === 'UNKNOWN') throw new UserError(`Slurm no longer knows jobs ${Object.values(rec.jobs).join(', ')}; see ${finalLog}`);
@@ -60,7 +59,7 @@ async function follow(rec: SubmittedRun): Promise<void> {
 export async function runOnSlurm(ctx: StepContext, backend: string | undefined, outDir: string, flags: ClusterFlags, command = 'npm run pipeline -- --slurm'): Promise<void> {
   if (flags.follow) {
     const rec = readSubmittedRun(ctx.workDir);
-    if (!rec) throw new UserError(`no Slurm submission recorded in ${clusterPaths(ctx.workDir).record}`);
+    if (!rec) throw new UserError(`no Slurm submission recorded in ${slurmLayout(ctx.workDir).record}`);
     return follow(rec);
   }
   const run: SlurmRun = {
@@ -101,8 +100,8 @@ export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: s
     ...(backend ? { TGS_BACKEND: backend } : {}),
     ...(opts.configSet ? { TGS_SET: opts.configSet } : {}),
   };
-  const path = join(outDir, 'k8s', 'pipeline.yaml');
-  mkdirSync(join(outDir, 'k8s'), { recursive: true });
+  const path = outLayout(outDir).k8sManifest;
+  mkdirSync(dirname(path), { recursive: true });
   atomicWriteFile(
     path,
     k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, env, outDir: inPod(outDir), allowWorthless: opts['allow-worthless'], gpusPerFold: gpus }),

@@ -1,8 +1,7 @@
 import { copyFileSync, cpSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import { atomicWriteDir, log, tempPathFor, UserError } from '@tgs/io';
 import { readSummary } from '@tgs/report';
-import { runLayout } from '@tgs/run';
+import { outLayout, runLayout } from '@tgs/run';
 
 /**
  * Copies the run's submission.csv, report/ and bundle/ from the work directory into `outDir` and
@@ -14,12 +13,12 @@ export async function publishOutputs(workDir: string, outDir: string, opts: { al
   const layout = runLayout(workDir);
   // Through the report's reader: a damaged summary stops here, naming the file and the field.
   const summary = readSummary(layout.report.summary);
-  const out = { report: join(outDir, 'report'), submission: join(outDir, 'submission.csv'), bundle: join(outDir, 'bundle') };
+  const out = outLayout(outDir);
   await atomicWriteDir(out.report, (tmp) => cpSync(layout.report.dir, tmp, { recursive: true }));
   for (const w of summary.warnings) log('pipeline', `WARNING: ${w}`);
   if (summary.worthless && !opts.allowWorthless) {
     throw new UserError(
-      `the submission is worthless (${summary.warnings.join('; ')}); not written to ${outDir} (the report is: ${join(out.report, 'index.html')}). ` +
+      `the submission is worthless (${summary.warnings.join('; ')}); not written to ${outDir} (the report is: ${out.reportHtml}). ` +
         'Fix the training (usually a lower learning rate) or pass --allow-worthless to write it anyway',
     );
   }
@@ -28,7 +27,7 @@ export async function publishOutputs(workDir: string, outDir: string, opts: { al
   copyFileSync(layout.submission.csv, tmpSub);
   renameSync(tmpSub, out.submission);
   log('pipeline', `submission: ${out.submission}`);
-  log('pipeline', `report:     ${join(out.report, 'index.html')}`);
+  log('pipeline', `report:     ${out.reportHtml}`);
   log('pipeline', `bundle:     ${out.bundle} (npm run infer -- --bundle ${out.bundle} --images <dir>)`);
   const f = (v: number) => v.toFixed(4);
   log(

@@ -9,7 +9,8 @@
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterPaths, readSubmittedRun, slurmAvailable } from '@tgs/cluster';
+import { readSubmittedRun, slurmAvailable } from '@tgs/cluster';
+import { slurmLayout } from '@tgs/run';
 import { decodeRle } from '@tgs/rle';
 import { generateSynthetic } from '@tgs/synthetic';
 import { WORKSPACE_ROOT } from './context';
@@ -89,7 +90,7 @@ describe('Slurm', () => {
     expect(out).toContain(`ensemble → report (job ${rec.jobs.final}): COMPLETED`);
 
     // Every job logged to the file the pipeline named.
-    const paths = clusterPaths(join(WORKSPACE_ROOT, reference.work));
+    const paths = slurmLayout(join(WORKSPACE_ROOT, reference.work));
     expect(readFileSync(paths.log('prepare'), 'utf8')).toMatch(/\[folds\] 2 folds/);
     for (const fold of [0, 1]) expect(readFileSync(paths.foldLog(fold), 'utf8')).toMatch(new RegExp(`array task ${fold}\\)[\\s\\S]*\\[predict\\] fold ${fold}:`));
     expect(readFileSync(paths.log('final'), 'utf8')).toMatch(/\[report\] OOF mAP/);
@@ -106,7 +107,7 @@ describe('Slurm', () => {
 
   it('a fold cancelled mid-training fails the final job naming it; resubmitted, it resumes to the uninterrupted result', async () => {
     const workDir = join(WORKSPACE_ROOT, resumed.work);
-    const paths = clusterPaths(workDir);
+    const paths = slurmLayout(workDir);
     const first = spawn(process.execPath, args(resumed.out), { cwd: WORKSPACE_ROOT, env: env(resumed.work) });
     let output = '';
     first.stdout.on('data', (d) => (output += d));

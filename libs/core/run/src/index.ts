@@ -1,5 +1,5 @@
-export { runLayout, foldLayout, foldLayoutAt, stageLayout, predictLayout } from './layout';
-export type { RunLayout, FoldLayout, StageLayout, PredictLayout, Stage } from './layout';
+export { runLayout, foldLayout, foldLayoutAt, stageLayout, predictLayout, slurmLayout, outLayout } from './layout';
+export type { RunLayout, FoldLayout, StageLayout, PredictLayout, SlurmLayout, OutLayout, Stage } from './layout';
 export {
   WORKSPACE_ROOT,
   WORKSPACE_PATHS,

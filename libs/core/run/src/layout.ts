@@ -21,7 +21,12 @@
  *                                                  work directory; its submission/ and report/ are @tgs/blend's too)
  * <work>/timings/<step>.json        @tgs/run       seconds of work per step
  * <work>/run/                       @tgs/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
+ * <work>/slurm/                     @tgs/cluster   run.json (the submitted jobs), submit.lock, <stage>.sbatch, <stage>.log,
+ *                                                  fold-<k>.log; never Nx outputs
  * ```
+ *
+ * `npm run pipeline`'s `--out` folder is laid out by {@link outLayout} (written by the pipeline app
+ * from the work directory's files): submission.csv, report/, bundle/, k8s/pipeline.yaml.
  *
  * To add a path: add it to its owner's group in {@link runLayout} (a new owner gets a new group),
  * add a line to the table above, and list it in the step's `outputs` in `steps.ts` if an Nx
@@ -142,6 +147,43 @@ export function runLayout(workDir: string) {
     },
     /** Owner: @tgs/run (timings.ts). */
     timings: { dir: timingsDir, step: (step: string) => join(timingsDir, `${step}.json`) },
+    /** Owner: @tgs/cluster. */
+    slurm: slurmLayout(workDir),
+  };
+}
+
+/**
+ * The files a Slurm run keeps in the work directory's `slurm/` folder (owner: @tgs/cluster): the
+ * job scripts it submitted, one log per job (appended to when a job is requeued or resubmitted),
+ * and the record of the submitted job ids that guards against a second submission while they run.
+ */
+export function slurmLayout(workDir: string) {
+  const dir = join(workDir, 'slurm');
+  return {
+    dir,
+    record: join(dir, 'run.json'),
+    submitLock: join(dir, 'submit.lock'),
+    script: (stage: 'prepare' | 'fold' | 'final') => join(dir, `${stage}.sbatch`),
+    log: (stage: 'prepare' | 'final') => join(dir, `${stage}.log`),
+    foldLog: (fold: number) => join(dir, `fold-${fold}.log`),
+    /** sbatch's --output pattern for the fold array (%a: the array index, the fold). */
+    foldLogPattern: join(dir, 'fold-%a.log'),
+  };
+}
+
+/**
+ * `npm run pipeline`'s `--out` folder: copies of the work directory's submission, report and
+ * bundle, and the Kubernetes manifest `--emit k8s` writes.
+ */
+export function outLayout(outDir: string) {
+  const report = join(outDir, 'report');
+  return {
+    dir: outDir,
+    submission: join(outDir, 'submission.csv'),
+    report,
+    reportHtml: join(report, 'index.html'),
+    bundle: join(outDir, 'bundle'),
+    k8sManifest: join(outDir, 'k8s', 'pipeline.yaml'),
   };
 }
 
@@ -149,3 +191,5 @@ export type RunLayout = ReturnType<typeof runLayout>;
 export type FoldLayout = ReturnType<typeof foldLayout>;
 export type StageLayout = ReturnType<typeof stageLayout>;
 export type PredictLayout = ReturnType<typeof predictLayout>;
+export type SlurmLayout = ReturnType<typeof slurmLayout>;
+export type OutLayout = ReturnType<typeof outLayout>;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { runLayout } from './layout';
+import { outLayout, runLayout } from './layout';
 import { resolveDataDir, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
 import { STEP_ORDER, STEPS } from './steps';
 import { readStepSeconds, writeStepTiming } from './timings';
@@ -20,6 +20,15 @@ describe('run layout', () => {
     expect(l.submission.csv).toBe('/w/submission/submission.csv');
     expect(l.report.summary).toBe('/w/report/summary.json');
     expect(l.timings.step('predict-fold-2')).toBe('/w/timings/predict-fold-2.json');
+    expect(l.slurm.record).toBe('/w/slurm/run.json');
+    expect(l.slurm.foldLog(2)).toBe('/w/slurm/fold-2.log');
+    expect(l.slurm.foldLogPattern).toBe('/w/slurm/fold-%a.log');
+    expect(l.slurm.script('final')).toBe('/w/slurm/final.sbatch');
+  });
+
+  it('spells the --out folder', () => {
+    const o = outLayout('/o');
+    expect([o.submission, o.reportHtml, o.bundle, o.k8sManifest]).toEqual(['/o/submission.csv', '/o/report/index.html', '/o/bundle', '/o/k8s/pipeline.yaml']);
   });
 
   it('gives no two steps the same output, and every output lies in the layout or the workspace data folder', () => {

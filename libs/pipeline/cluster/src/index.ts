@@ -16,7 +16,6 @@ export {
   resolveGpus,
 } from './gpus';
 export type { Gpu, GpuDetection, GpuPlan, ResolveGpusOptions } from './gpus';
-export { clusterPaths } from './paths';
 export { STAGES, checkFoldsFinished, finishedFolds, foldFromEnv, nxJobEnv, runFinalStage, runFoldStage, runPrepareStage } from './stages';
 export type { Stage, StageContext } from './stages';
 export {

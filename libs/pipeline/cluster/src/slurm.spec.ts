@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecResult } from './exec';
-import { clusterPaths } from './paths';
+import { slurmLayout } from '@tgs/run';
 import {
   activeJobs,
   detachMessage,
@@ -173,7 +173,7 @@ describe('submitSlurm', () => {
     expect(rec.jobs).toEqual({ prepare: '100', folds: '101', final: '102' });
     expect(slurm.submitted[1]).toContain('--dependency=afterok:100');
     expect(slurm.submitted[2]).toContain('--dependency=afterany:101');
-    const paths = clusterPaths(dir);
+    const paths = slurmLayout(dir);
     for (const stage of ['prepare', 'fold', 'final'] as const) expect(existsSync(paths.script(stage))).toBe(true);
     expect(JSON.parse(readFileSync(paths.record, 'utf8')).jobs).toEqual(rec.jobs);
     expect(existsSync(paths.submitLock)).toBe(false);
@@ -198,7 +198,7 @@ describe('submitSlurm', () => {
   });
 
   it('refuses while another submission holds the submit lock', async () => {
-    const paths = clusterPaths(dir);
+    const paths = slurmLayout(dir);
     mkdirSync(paths.dir, { recursive: true });
     writeFileSync(paths.submitLock, JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), command: 'npm run pipeline -- --slurm --config gpu' }));
     const slurm = fakeSlurm(new Map());
@@ -212,7 +212,7 @@ describe('submitSlurm', () => {
     const exec = (cmd: string, args: string[]): ExecResult => (cmd === 'sbatch' && ++n === 2 ? { status: 1, stdout: '', stderr: 'sbatch: error: Invalid generic resource (gres) specification' } : slurm.exec(cmd, args));
     await expect(submitSlurm(runIn(dir), { gres: 'gpu:x' }, { exec, log: () => undefined })).rejects.toThrow(/sbatch failed: sbatch exited with 1: sbatch: error: Invalid generic resource/);
     expect(slurm.cancelled).toEqual([['100']]);
-    expect(existsSync(clusterPaths(dir).record)).toBe(false);
+    expect(existsSync(slurmLayout(dir).record)).toBe(false);
   });
 });
 
@@ -221,7 +221,7 @@ describe('followSlurm', () => {
     const states = new Map<string, string>();
     const slurm = fakeSlurm(states);
     const rec = await submitSlurm({ ...runIn(dir), k: 2 }, {}, { exec: slurm.exec, log: () => undefined });
-    const paths = clusterPaths(dir);
+    const paths = slurmLayout(dir);
     writeFileSync(paths.foldLog(0), '[stage] fold 0 of 2\npipeline: fold 0 stage 1 epoch 1/3 50% 2/4 loss 0.71 elapsed 0:02 eta 0:02\n');
     const arrayLine = (a: string, b: string) =>
       [line({ JobId: '101', ArrayJobId: '101', ArrayTaskId: '0', JobState: a, Reason: 'None', ExitCode: '0:0', BatchHost: 'n1' }), line({ JobId: '104', ArrayJobId: '101', ArrayTaskId: '1', JobState: b, Reason: 'None', ExitCode: '0:0', BatchHost: 'n2' })].join('\n');

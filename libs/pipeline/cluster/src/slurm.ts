@@ -17,7 +17,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { atomicWriteFile, atomicWriteJson, UserError } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock } from '@tgs/process';
-import { clusterPaths } from './paths';
+import { slurmLayout } from '@tgs/run';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */
 export interface SlurmOptions {
@@ -98,7 +98,7 @@ function commonArgs(run: SlurmRun, opts: SlurmOptions, stage: string): string[] 
 
 /** sbatch's arguments for each job; `prepare`/`folds` are the ids of the jobs it depends on. */
 export function sbatchArgs(run: SlurmRun, opts: SlurmOptions, deps: { prepare?: string; folds?: string } = {}) {
-  const paths = clusterPaths(run.workDir);
+  const paths = slurmLayout(run.workDir);
   return {
     prepare: [...commonArgs(run, opts, 'prepare'), `--output=${paths.log('prepare')}`, paths.script('prepare')],
     folds: [
@@ -233,7 +233,7 @@ export interface SlurmIo {
 
 /** Reads the record of an earlier submission into this work directory, if any. */
 export function readSubmittedRun(workDir: string): SubmittedRun | undefined {
-  const path = clusterPaths(workDir).record;
+  const path = slurmLayout(workDir).record;
   if (!existsSync(path)) return undefined;
   try {
     const rec = JSON.parse(readFileSync(path, 'utf8')) as SubmittedRun;
@@ -272,7 +272,7 @@ export function assertNoActiveRun(workDir: string, exec: Exec = defaultExec): vo
  */
 export async function submitSlurm(run: SlurmRun, opts: SlurmOptions, io: SlurmIo): Promise<SubmittedRun> {
   const exec = io.exec ?? defaultExec;
-  const paths = clusterPaths(run.workDir);
+  const paths = slurmLayout(run.workDir);
   mkdirSync(paths.dir, { recursive: true });
   const lock = await acquireLock(io.lockPath ?? paths.submitLock, { what: `the work directory ${run.workDir}`, command: io.command ?? 'npm run pipeline -- --slurm' });
   try {
@@ -310,7 +310,7 @@ export async function submitSlurm(run: SlurmRun, opts: SlurmOptions, io: SlurmIo
 
 /** The lines --detach prints: the job ids and how to follow them. */
 export function detachMessage(rec: SubmittedRun): string[] {
-  const paths = clusterPaths(rec.workDir);
+  const paths = slurmLayout(rec.workDir);
   const { prepare, folds, final } = rec.jobs;
   return [
     `jobs: ${prepare} (data + folds), ${folds} (fold array 0-${rec.k - 1}), ${final} (ensemble → report)`,
@@ -372,7 +372,7 @@ function describe(s: JobStatus | undefined): string {
 export async function followSlurm(rec: SubmittedRun, opts: FollowOptions): Promise<{ state: string; final: JobStatus }> {
   const exec = opts.exec ?? defaultExec;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const paths = clusterPaths(rec.workDir);
+  const paths = slurmLayout(rec.workDir);
   const shown = new Map<string, string>();
   const show = (key: string, line: string) => {
     if (shown.get(key) === line) return;

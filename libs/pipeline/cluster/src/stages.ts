@@ -16,9 +16,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { predictionPaths } from '@tgs/predict';
-import { foldResultPath } from '@tgs/train';
-import { clusterPaths } from './paths';
+import { runLayout, slurmLayout } from '@tgs/run';
 
 export type Stage = 'prepare' | 'fold' | 'final';
 export const STAGES: readonly Stage[] = ['prepare', 'fold', 'final'];
@@ -46,8 +44,8 @@ export function foldFromEnv(flag: string | undefined, k: number, env: NodeJS.Pro
 /** Which folds have both their training result and their predictions on disk. */
 export function finishedFolds(workDir: string, k: number): { fold: number; finished: boolean; missing?: string }[] {
   return Array.from({ length: k }, (_, fold) => {
-    const dir = join(workDir, `fold-${fold}`);
-    for (const path of [foldResultPath(dir), predictionPaths(dir).meta]) {
+    const layout = runLayout(workDir).fold(fold);
+    for (const path of [layout.result, layout.predict.meta]) {
       if (!existsSync(path)) return { fold, finished: false, missing: path };
     }
     return { fold, finished: true };
@@ -59,8 +57,9 @@ export function finishedFolds(workDir: string, k: number): { fold: number; finis
  * predictions. The error names each unfinished fold and its log file.
  */
 export function checkFoldsFinished(workDir: string, k: number): void {
-  const paths = clusterPaths(workDir);
-  if (!existsSync(join(workDir, 'folds.csv'))) throw new UserError(`the data and folds job did not finish (no ${join(workDir, 'folds.csv')}): see ${paths.log('prepare')}`);
+  const paths = slurmLayout(workDir);
+  const folds = runLayout(workDir).folds;
+  if (!existsSync(folds)) throw new UserError(`the data and folds job did not finish (no ${folds}): see ${paths.log('prepare')}`);
   const unfinished = finishedFolds(workDir, k).filter((f) => !f.finished);
   if (unfinished.length > 0) {
     throw new UserError(unfinished.map((f) => `fold ${f.fold} did not finish (no ${f.missing}): see ${paths.foldLog(f.fold)}`).join('; '));
@@ -116,8 +115,9 @@ export function runPrepareStage(ctx: StageContext): void {
 
 /** One fold: both training stages, then its OOF and test predictions. */
 export function runFoldStage(ctx: StageContext, fold: number): void {
-  if (!existsSync(join(ctx.workDir, 'folds.csv'))) {
-    throw new UserError(`${join(ctx.workDir, 'folds.csv')} is missing: the data and folds job has not finished (see ${clusterPaths(ctx.workDir).log('prepare')})`);
+  const folds = runLayout(ctx.workDir).folds;
+  if (!existsSync(folds)) {
+    throw new UserError(`${folds} is missing: the data and folds job has not finished (see ${slurmLayout(ctx.workDir).log('prepare')})`);
   }
   runTargets(ctx, [`train-fold-${fold}`, `predict-fold-${fold}`], true);
 }
