@@ -10,6 +10,7 @@ import {
   expandArrayIndices,
   followSlurm,
   jobScript,
+  readSubmittedRun,
   jobStatuses,
   lastStepLine,
   parseJobId,
@@ -179,6 +180,19 @@ describe('submitSlurm', () => {
     expect(existsSync(paths.submitLock)).toBe(false);
     expect(logs[0]).toBe('submitted: data + folds job 100, fold array 101 (tasks 0-2), final job 102');
     expect(detachMessage(rec)[0]).toBe('jobs: 100 (data + folds), 101 (fold array 0-2), 102 (ensemble → report)');
+  });
+
+  it('reads its record back; a damaged or foreign record names the file and the field', async () => {
+    const slurm = fakeSlurm(new Map());
+    const rec = await submitSlurm(runIn(dir), {}, { exec: slurm.exec, log: () => undefined });
+    expect(readSubmittedRun(dir)).toEqual(rec);
+    const path = slurmLayout(dir).record;
+    writeFileSync(path, JSON.stringify({ ...rec, jobs: { prepare: '100', folds: '101' } }));
+    expect(() => readSubmittedRun(dir)).toThrow(`${path}: not a Slurm run record (jobs.final: Required)`);
+    writeFileSync(path, '{"submittedAt": "x", ');
+    expect(() => readSubmittedRun(dir)).toThrow(`${path}: not a Slurm run record (`);
+    rmSync(path);
+    expect(readSubmittedRun(dir)).toBeUndefined();
   });
 
   it('refuses while jobs of an earlier submission into the same work directory are queued or running', async () => {

@@ -18,6 +18,7 @@ import { atomicWriteFile, atomicWriteJson, UserError } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock } from '@tgs/process';
 import { slurmLayout } from '@tgs/run';
+import { z } from 'zod';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */
 export interface SlurmOptions {
@@ -50,13 +51,16 @@ export interface SlurmRun {
   allowWorthless?: boolean;
 }
 
-export interface SubmittedRun {
-  submittedAt: string;
-  workDir: string;
-  outDir: string;
-  k: number;
-  jobs: { prepare: string; folds: string; final: string };
-}
+const submittedRunSchema = z.object({
+  submittedAt: z.string(),
+  workDir: z.string(),
+  outDir: z.string(),
+  k: z.number().int().min(2),
+  jobs: z.object({ prepare: z.string(), folds: z.string(), final: z.string() }),
+});
+
+/** The record of a submission (`slurm/run.json`): where it runs, its folds and its three job ids. */
+export type SubmittedRun = z.infer<typeof submittedRunSchema>;
 
 /** Quotes a string for bash (single quotes, embedded quotes closed and escaped). */
 export function shellQuote(s: string): string {
@@ -235,13 +239,16 @@ export interface SlurmIo {
 export function readSubmittedRun(workDir: string): SubmittedRun | undefined {
   const path = slurmLayout(workDir).record;
   if (!existsSync(path)) return undefined;
+  const fail = (why: string) => new UserError(`${path}: not a Slurm run record (${why}); delete it if no jobs of this run are queued`);
+  let raw: unknown;
   try {
-    const rec = JSON.parse(readFileSync(path, 'utf8')) as SubmittedRun;
-    if (typeof rec?.jobs?.final !== 'string') throw new Error('no jobs');
-    return rec;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UserError(`${path}: not a Slurm run record (${(err as Error).message}); delete it if no jobs of this run are queued`);
+    throw fail((err as Error).message);
   }
+  const parsed = submittedRunSchema.safeParse(raw);
+  if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  return parsed.data;
 }
 
 /** The jobs of the earlier submission into this work directory that are still queued or running. */
