@@ -19,6 +19,24 @@ export interface StepRecord {
   error?: string;
 }
 
+/** The record in a step file, or undefined for a torn or foreign one (the folder is this lib's own, written by rename). */
+function parseRecord(text: string): StepRecord | undefined {
+  let r: Partial<StepRecord>;
+  try {
+    r = JSON.parse(text) as Partial<StepRecord>;
+  } catch {
+    return undefined;
+  }
+  const ok =
+    Number.isInteger(r.pid) &&
+    typeof r.step === 'string' &&
+    typeof r.startedAt === 'string' &&
+    (r.exitCode === undefined || Number.isInteger(r.exitCode)) &&
+    (r.startTime === undefined || typeof r.startTime === 'string') &&
+    (r.error === undefined || typeof r.error === 'string');
+  return ok ? (r as StepRecord) : undefined;
+}
+
 function writeRecord(dir: string, record: StepRecord): void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${record.pid}.json`);
@@ -69,12 +87,15 @@ export function readSteps(dir: string): StepStates {
     return out;
   }
   for (const name of names.filter((n) => /^\d+\.json$/.test(n)).sort()) {
-    let r: StepRecord;
+    let text: string;
     try {
-      r = JSON.parse(readFileSync(join(dir, name), 'utf8')) as StepRecord;
+      text = readFileSync(join(dir, name), 'utf8');
     } catch {
       continue; // removed while listing
     }
+    const r = parseRecord(text);
+    if (!r) continue; // not a step record: nothing to stop or report
+
     if (r.exitCode !== undefined) out.failed.push(r);
     else if (isRunning(r.pid, r.startTime)) out.running.push(r);
     else out.vanished.push(r);

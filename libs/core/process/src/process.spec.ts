@@ -136,6 +136,20 @@ describe('step registry', () => {
   }, 60_000);
 });
 
+describe('step registry files', () => {
+  it('skips torn and foreign step files instead of judging a pid it cannot read', () => {
+    const steps = join(dir, 'steps-foreign');
+    mkdirSync(steps, { recursive: true });
+    writeFileSync(join(steps, '123.json'), '{"pid": 123, "step": "tu');
+    writeFileSync(join(steps, '124.json'), JSON.stringify({ pid: '124', step: 'tune', startedAt: 'x' }));
+    writeFileSync(join(steps, '125.json'), JSON.stringify({ pid: 125, step: 'tune', startedAt: 'x', exitCode: 1, error: 'tune.json: broken' }));
+    const states = readSteps(steps);
+    expect(states.running).toEqual([]);
+    expect(states.vanished).toEqual([]);
+    expect(states.failed.map((s) => s.pid)).toEqual([125]);
+  });
+});
+
 describe('run watchdog', () => {
   it('a step notices its run was killed with kill -9 and stops, even while its main thread is busy', async () => {
     const run = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
