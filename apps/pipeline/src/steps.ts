@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseBackendChoice, setupBackend } from '@tgs/backend';
 import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds, TrainSet } from '@tgs/data';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
 import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
-import { BundleInfo, writeBundle } from '@tgs/infer';
+import { bundleRun } from '@tgs/infer';
 import { log, Progress, UserError } from '@tgs/io';
-import { readInferenceSpec } from '@tgs/models';
-import { predictFold, readPredictionMeta } from '@tgs/predict';
+import { predictFold } from '@tgs/predict';
 import { assembleReport, writeReport } from '@tgs/report';
 import { readFoldBackend, readStepSeconds, runLayout, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@tgs/run';
 import { readSubmissionSummary, scoreSubmission, submitRun } from '@tgs/submit';
@@ -191,25 +189,8 @@ export async function submit(ctx: StepContext): Promise<void> {
 /** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
 export async function bundle(ctx: StepContext): Promise<void> {
   await timed(ctx, 'bundle', async () => {
-    const tuned = readTuneRecord(ctx.workDir);
+    const info = await bundleRun({ workDir: ctx.workDir, config: ctx.config, tuned: readTuneRecord(ctx.workDir) });
     const layout = runLayout(ctx.workDir);
-    const folds = foldNumbers(ctx).map((k) => {
-      const meta = readPredictionMeta(layout.fold(k).dir, k);
-      return { fold: meta.fold, modelsDir: layout.fold(k).predict.models, models: meta.models, tta: meta.tta };
-    });
-    const info = await writeBundle({
-      outDir: layout.bundle.dir,
-      name: ctx.config.name,
-      config: ctx.config,
-      spec: readInferenceSpec(join(folds[0].modelsDir, folds[0].models[0])),
-      tta: folds[0].tta as BundleInfo['tta'],
-      batchSize: ctx.config.predict.batchSize,
-      ensembleMode: ctx.config.ensemble.mode,
-      folds,
-      logitThreshold: tuned.logitThreshold,
-      probThreshold: tuned.probThreshold,
-      minArea: tuned.minArea,
-    });
     log('bundle', `${info.folds.length} folds × ${info.folds[0].models.length} model(s), logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea} → ${layout.bundle.dir}`);
   });
 }

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { PipelineConfig } from '@tgs/config';
+import { UserError } from '@tgs/io';
+import { readInferenceSpec } from '@tgs/models';
+import { readPredictionMeta } from '@tgs/predict';
+import { runLayout } from '@tgs/run';
+import { BundleInfo, bundleSchema, writeBundle } from './bundle';
+
+export interface BundleRunInput {
+  workDir: string;
+  config: PipelineConfig;
+  /** The tuned point (from the tune record): the bundle binarizes exactly as the submission did. */
+  tuned: { logitThreshold: number; probThreshold: number; minArea: number };
+}
+
+/**
+ * The run's bundle: every fold's exported models (from each fold's prediction metadata, in fold
+ * order), their TTA and inference spec, the ensemble mode, the tuned point and the config, written
+ * to the run's `bundle/`. Folds that were predicted with different TTA cannot share one bundle.
+ */
+export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
+  const { workDir, config, tuned } = input;
+  const layout = runLayout(workDir);
+  const folds = Array.from({ length: config.folds.k }, (_, k) => {
+    const meta = readPredictionMeta(layout.fold(k).dir, k);
+    return { fold: k, modelsDir: layout.fold(k).predict.models, models: meta.models, tta: meta.tta, meta: layout.fold(k).predict.meta };
+  });
+  const tta = folds[0].tta;
+  const odd = folds.find((f) => f.tta.join(',') !== tta.join(','));
+  if (odd) throw new UserError(`${odd.meta}: tta: ${odd.tta.join(', ')}, but fold 0 used ${tta.join(', ')}; rerun the predict step`);
+  const parsedTta = bundleSchema.shape.tta.safeParse(tta);
+  if (!parsedTta.success) throw new UserError(`${folds[0].meta}: tta: ${tta.join(', ')} is not a known augmentation list; rerun the predict step`);
+  return writeBundle({
+    outDir: layout.bundle.dir,
+    name: config.name,
+    config,
+    spec: readInferenceSpec(join(folds[0].modelsDir, folds[0].models[0])),
+    tta: parsedTta.data,
+    batchSize: config.predict.batchSize,
+    ensembleMode: config.ensemble.mode,
+    folds: folds.map(({ fold, modelsDir, models }) => ({ fold, modelsDir, models })),
+    logitThreshold: tuned.logitThreshold,
+    probThreshold: tuned.probThreshold,
+    minArea: tuned.minArea,
+  });
+}
