@@ -14,7 +14,7 @@ function targetNames(step, k) {
   return run.STEPS[step].perFold ? Array.from({ length: k }, (_, f) => `${step}-fold-${f}`) : [step];
 }
 
-function target(step, fold, k, layout) {
+function target(step, fold, k, layout, synthetic) {
   const spec = run.STEPS[step];
   const dependsOn = [];
   const inputs = ['production', '^production', { runtime: `node tools/nx/fingerprint.cjs ${step}` }, { env: run.RUN_ENV.work }];
@@ -24,24 +24,25 @@ function target(step, fold, k, layout) {
     inputs.push({ dependentTasksOutputFiles: files });
   }
   const command = `tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
-  const outputs = spec.outputs(layout, fold).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
+  const outputs = spec.outputs(layout, fold, synthetic).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
   return { executor: 'nx:run-commands', cache: true, options: { command, cwd: '{workspaceRoot}' }, dependsOn: [...new Set(dependsOn)], inputs, outputs };
 }
 
 /** The pipeline's targets for the run described by the environment (TGS_CONFIG, TGS_WORK, TGS_SET). */
 function pipelineTargets() {
   const parsed = settings.parsedConfig();
-  // An invalid config still gets targets (the default fold count): the data step reports it.
-  const k = parsed.config ? parsed.config.folds.k : 5;
+  // An invalid config still gets targets (the defaults' folds and synthetic data): the data step reports it.
+  const { config: cfg } = parsed.config ? parsed : { config: settings.config().parseConfig({}) };
+  const k = cfg.folds.k;
   const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel()}`);
   const targets = {};
   for (const step of run.STEP_ORDER) {
     if (run.STEPS[step].perFold) {
-      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout);
+      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout, cfg.synthetic);
       // `nx run pipeline:train` trains every fold.
       targets[step] = { executor: 'nx:noop', dependsOn: targetNames(step, k) };
     } else {
-      targets[step] = target(step, 0, k, layout);
+      targets[step] = target(step, 0, k, layout, cfg.synthetic);
     }
   }
   return targets;

@@ -1,5 +1,5 @@
 import { blendExperiments } from '@tgs/blend';
-import { loadBlendConfig } from '@tgs/config';
+import { loadBlendConfig, loadConfig } from '@tgs/config';
 import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
 import { namedConfigPath, resolveConfigPath, resolveDataDir, RUN_ENV, runLayout, WORKSPACE_PATHS } from '@tgs/run';
@@ -13,12 +13,15 @@ import { experimentWorkDir, resolveWorkDir } from './context';
 export async function blendStep(flags: { config?: string; data?: string; work?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const configPath = resolveConfigPath(flags.config ?? env[RUN_ENV.config]);
   const config = loadBlendConfig(configPath);
-  const { dataDir } = resolveDataDir(flags.data ?? env[RUN_ENV.data]);
   const members = config.blend.members.map((name) => {
-    if (namedConfigPath(name) === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
+    const memberPath = namedConfigPath(name);
+    if (memberPath === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
     const workDir = experimentWorkDir(name);
-    return { name, workDir, foldsPath: runLayout(workDir).folds };
+    return { name, workDir, foldsPath: runLayout(workDir).folds, configPath: memberPath };
   });
+  // The members trained on one train set (the blend checks their fold splits agree): the first
+  // member's, which for the built-in data is the synthetic competition of its settings.
+  const { dataDir } = resolveDataDir(flags.data ?? env[RUN_ENV.data], loadConfig(members[0].configPath).synthetic);
   const workDir = flags.work || env[RUN_ENV.work] ? resolveWorkDir(flags.work, env, configPath) : experimentWorkDir(config.name);
   const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache });
   await blendExperiments({

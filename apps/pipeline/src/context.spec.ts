@@ -35,8 +35,10 @@ describe('work directories', () => {
     expect(experimentWorkDir('smoke')).toBe(resolveContext({ config: 'smoke' }, {}).workDir);
   });
 
-  it('no data folder means the built-in synthetic competition', () => {
-    expect(resolveContext({ config: 'smoke' }, {})).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'tgs-synthetic') });
+  it("no data folder means the built-in synthetic competition of the config's setting", () => {
+    // configs/smoke.json: 48 train and 24 test images of 101 px, the schema's seed 2018
+    expect(resolveContext({ config: 'smoke' }, {})).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'tgs-synthetic', '48-train-24-test-101px-seed-2018') });
+    expect(resolveContext({ config: 'smoke', set: ['synthetic.seed=3'] }, {}).dataDir).toBe(join(WORKSPACE_ROOT, 'data', 'tgs-synthetic', '48-train-24-test-101px-seed-3'));
     expect(resolveContext({ config: 'smoke' }, { TGS_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
   });
 });

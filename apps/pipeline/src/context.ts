@@ -50,7 +50,7 @@ export function experimentWorkDir(name: string): string {
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
   const configPath = resolveConfigPath(flags.config ?? env[RUN_ENV.config]);
   const config = loadConfig(configPath, { sets: [...overridesFromEnv(env), ...(flags.set ?? [])] });
-  const { dataDir, synthetic } = resolveDataDir(flags.data ?? env[RUN_ENV.data]);
+  const { dataDir, synthetic } = resolveDataDir(flags.data ?? env[RUN_ENV.data], config.synthetic);
   const workDir = resolveWorkDir(flags.work, env, configPath);
   if (flags.threads !== undefined && !/^[1-9]\d*$/.test(flags.threads)) throw new UserError(`--threads must be a positive integer, got "${flags.threads}"`);
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);

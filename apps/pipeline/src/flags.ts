@@ -7,6 +7,7 @@
 import { relative } from 'node:path';
 import { defineFlags, FlagSpecs, formatHelp, HELP_FLAG } from '@tgs/cli';
 import { BACKEND_CHOICES, DEFAULT_PRESET, DEFAULT_WORK_DIR, presets, RUN_ENV, runLayout, STEP_ORDER, StepName, STEPS, WORKSPACE_PATHS, WORKSPACE_ROOT } from '@tgs/run';
+import { parseConfig } from '@tgs/config';
 
 /** How a user runs each entry point (for usage lines and the pointer to `--help` in errors). */
 export const COMMANDS = {
@@ -183,7 +184,11 @@ function shown(path: string): string {
 function outputsOf(step: StepName): string[] {
   const layout = runLayout('<work>');
   // The fold index only names folders, so a placeholder spells `fold-<k>`.
-  return STEPS[step].outputs(layout, '<k>' as unknown as number).filter((p) => !p.startsWith(layout.timings.dir)).map(shown);
+  return STEPS[step]
+    .outputs(layout, '<k>' as unknown as number, parseConfig({}).synthetic)
+    .filter((p) => !p.startsWith(layout.timings.dir))
+    .map((p) => (p.startsWith(WORKSPACE_PATHS.synthetic) ? p.replace(/\d+-train-\d+-test-\d+px-seed-\d+/, '<synthetic setting>') : p))
+    .map(shown);
 }
 
 /** What a step reads and writes, from the step table. */

@@ -7,7 +7,7 @@ import { bundleRun } from '@tgs/infer';
 import { log, Progress, UserError } from '@tgs/io';
 import { predictFold } from '@tgs/predict';
 import { assembleReport, writeReport } from '@tgs/report';
-import { readFoldBackend, readStepSeconds, runLayout, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@tgs/run';
+import { readFoldBackend, readStepSeconds, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@tgs/run';
 import { readSubmissionSummary, scoreSubmission, submitRun } from '@tgs/submit';
 import { ensureSynthetic } from '@tgs/synthetic';
 import { readFoldResult, trainFold } from '@tgs/train';
@@ -67,7 +67,7 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
     const progress = new Progress('synthetic', s.nTrain + s.nTest);
     const { summary, generated } = await ensureSynthetic({
       outDir: ctx.dataDir,
-      truthPath: WORKSPACE_PATHS.syntheticTruth,
+      truthPath: syntheticPaths(s).truth,
       nTrain: s.nTrain,
       nTest: s.nTest,
       size: s.size,
@@ -199,7 +199,7 @@ export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const layout = runLayout(ctx.workDir);
   const tuned = readTuneRecord(ctx.workDir);
-  const truth = WORKSPACE_PATHS.syntheticTruth;
+  const truth = syntheticPaths(ctx.config.synthetic).truth;
   const input = assembleReport({
     name: ctx.config.name,
     config: ctx.config,

@@ -13,8 +13,9 @@ export {
   namedConfigPath,
   workDirRelative,
   resolveDataDir,
+  syntheticPaths,
 } from './settings';
-export type { BackendChoice } from './settings';
+export type { BackendChoice, SyntheticSettings } from './settings';
 export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG } from './steps';
 export type { StepName, StepSpec, DataPart } from './steps';
 export { writeStepTiming, readStepSeconds, timedStep, writeFoldBackend, readFoldBackend } from './timings';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { outLayout, runLayout } from './layout';
-import { resolveDataDir, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
+import { resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
 import { STEP_ORDER, STEPS } from './steps';
 import { readStepSeconds, writeStepTiming } from './timings';
 
@@ -33,7 +33,8 @@ describe('run layout', () => {
 
   it('gives no two steps the same output, and every output lies in the layout or the workspace data folder', () => {
     const l = runLayout('/w');
-    const all = STEP_ORDER.flatMap((s) => (STEPS[s].perFold ? [0, 1].flatMap((k) => STEPS[s].outputs(l, k)) : STEPS[s].outputs(l, 0)));
+    const synthetic = { nTrain: 10, nTest: 5, size: 8, seed: 1 };
+    const all = STEP_ORDER.flatMap((s) => (STEPS[s].perFold ? [0, 1].flatMap((k) => STEPS[s].outputs(l, k, synthetic)) : STEPS[s].outputs(l, 0, synthetic)));
     expect(new Set(all).size).toBe(all.length);
     for (const p of all) expect(p.startsWith('/w/') || p.startsWith(join(WORKSPACE_ROOT, 'data'))).toBe(true);
   });
@@ -61,8 +62,17 @@ describe('run settings', () => {
   });
 
   it('falls back to the synthetic competition without a data folder', () => {
-    expect(resolveDataDir(undefined)).toEqual({ dataDir: WORKSPACE_PATHS.syntheticData, synthetic: true });
-    expect(resolveDataDir('/data/tgs')).toEqual({ dataDir: '/data/tgs', synthetic: false });
+    const s = { nTrain: 48, nTest: 24, size: 101, seed: 7 };
+    expect(resolveDataDir(undefined, s)).toEqual({ dataDir: join(WORKSPACE_PATHS.synthetic, '48-train-24-test-101px-seed-7'), synthetic: true });
+    expect(resolveDataDir('/data/tgs', s)).toEqual({ dataDir: '/data/tgs', synthetic: false });
+  });
+
+  it('gives each synthetic setting its own competition folder, its truth beside it', () => {
+    const a = syntheticPaths({ nTrain: 48, nTest: 24, size: 101, seed: 7 });
+    expect(a.truth).toBe(join(WORKSPACE_PATHS.synthetic, '48-train-24-test-101px-seed-7.test-truth.csv'));
+    expect(a.truth.startsWith(a.dataDir + '/')).toBe(false);
+    const others = [{ nTrain: 49, nTest: 24, size: 101, seed: 7 }, { nTrain: 48, nTest: 25, size: 101, seed: 7 }, { nTrain: 48, nTest: 24, size: 64, seed: 7 }, { nTrain: 48, nTest: 24, size: 101, seed: 8 }];
+    for (const o of others) expect(syntheticPaths(o).dataDir).not.toBe(a.dataDir);
   });
 });
 

@@ -7,7 +7,7 @@
  * fingerprints agree on when a step must run again.
  */
 import { RunLayout, Stage } from './layout';
-import { WORKSPACE_PATHS } from './settings';
+import { SyntheticSettings, syntheticPaths } from './settings';
 
 /** Parts of a Kaggle competition folder: train images, masks and depths; test images; the sample submission. */
 export type DataPart = 'train' | 'test' | 'sample';
@@ -31,7 +31,8 @@ export interface StepSpec {
   perFold: boolean;
   /** One line for `--help`. */
   summary: string;
-  outputs: (layout: RunLayout, fold: number) => string[];
+  /** Its outputs, given the run layout, the fold (per-fold steps) and the config's `synthetic` section. */
+  outputs: (layout: RunLayout, fold: number, synthetic: SyntheticSettings) => string[];
 }
 
 /**
@@ -52,7 +53,10 @@ export const STEPS: Record<StepName, StepSpec> = {
     after: [],
     perFold: false,
     summary: 'generates the built-in synthetic competition (no --data) or checks and decodes a real one',
-    outputs: (l) => [WORKSPACE_PATHS.syntheticData, WORKSPACE_PATHS.syntheticTruth, l.timings.step('data')],
+    outputs: (l, _k, s) => {
+      const synthetic = syntheticPaths(s);
+      return [synthetic.dataDir, synthetic.truth, l.timings.step('data')];
+    },
   },
   folds: {
     config: ['folds'],
