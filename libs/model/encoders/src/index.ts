@@ -1,0 +1,6 @@
+export { parsePth } from './lib/pth';
+export { parseSafetensors } from './lib/safetensors';
+export { halfToFloat, bfloat16ToFloat } from './lib/tensor-data';
+export type { StateDict, WeightTensor, WeightDtype } from './lib/tensor-data';
+export { readWeightsFile, fileSha256, stripPrefixes, matchStateDict } from './lib/weights-file';
+export type { WeightsFile, ExpectedTensor } from './lib/weights-file';
