@@ -1,2 +1,4 @@
 export { encodeRle, decodeRle, decodeRleInto, RleError } from './rle';
-export type { PixelOrder } from './rle';
+export type { PixelOrder, RleStarts } from './rle';
+export { KAGGLE_RLE, encodeRleAs, decodeRleAs, decodeRleAsInto, isEmptyRle } from './flavour';
+export type { RleFlavour } from './flavour';

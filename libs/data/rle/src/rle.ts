@@ -124,13 +124,40 @@ export function decodeRleInto(
   offset = 0,
   order: PixelOrder = 'column-major',
 ): void {
+  decodeRuns(rle, height, width, out, offset, order, 'absolute', true);
+}
+
+/** Where a run's start is counted from: see {@link RleStarts} in `flavour.ts`. */
+export type RleStarts = 'absolute' | 'relative';
+
+/**
+ * The one decoding loop behind every flavour. `starts: 'absolute'` reads 1-based pixel numbers;
+ * `'relative'` reads each start as the number of pixels skipped since the end of the previous run
+ * (from pixel 0 for the first run), so its 1-based start is `prevEnd + value + 1` where `prevEnd`
+ * is the 1-based last pixel of the previous run (0 before the first). With `clear` false the runs
+ * are painted over what `out` already holds (the union of several rows of one image).
+ */
+export function decodeRuns(
+  rle: string,
+  height: number,
+  width: number,
+  out: Uint8Array,
+  offset: number,
+  order: PixelOrder,
+  starts: RleStarts,
+  clear: boolean,
+): void {
   checkShape(height, width);
   checkOrder(order);
+  if (starts !== 'absolute' && starts !== 'relative') {
+    throw new RangeError(`run starts must be 'absolute' or 'relative', got '${String(starts)}'`);
+  }
+  const relative = starts === 'relative';
   const total = height * width;
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`output of length ${out.length} cannot hold a ${height}x${width} mask at offset ${offset}`);
   }
-  out.fill(0, offset, offset + total);
+  if (clear) out.fill(0, offset, offset + total);
   const n = rle.length;
   let pos = 0;
   let token = 0; // index of the token being read
@@ -166,6 +193,18 @@ export function decodeRleInto(
     }
     if (negative) value = -value;
     if (token % 2 === 0) {
+      if (relative) {
+        if (value < 0) throw new RleError(`token ${token}: relative start ${value} is negative (it counts the pixels skipped since the previous run)`);
+        const absolute = prevEnd + value + 1;
+        if (absolute > total) {
+          throw new RleError(
+            `token ${token}: relative start ${value} lands on pixel ${absolute}, past the image (${height}x${width} has ${total} pixels)`,
+          );
+        }
+        start = absolute;
+        token++;
+        continue;
+      }
       if (value < 1) throw new RleError(`token ${token}: start ${value} is below 1 (pixels are numbered from 1)`);
       if (value > total) {
         throw new RleError(`token ${token}: start ${value} is past the image (${height}x${width} has ${total} pixels)`);
