@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { bceWithLogits, lovaszHinge, makeLoss, softDice } from '@tgs/losses';
-import { meanAPFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
+import { meanScoreFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
 import * as path from 'node:path';
 import { uniformSource } from '@tgs/random';
 
@@ -92,13 +92,13 @@ function sweepSection(): void {
   naiveMeanAP(logits.subarray(0, 20 * PIXELS), truths.subarray(0, 20 * PIXELS), thresholds.slice(0, 5));
 
   const stats = time(() => thresholdStats(logits, truths, PIXELS, thresholds));
-  const reduce = time(() => meanAPFromStats(stats.result));
-  const reduceGrid = time(() => [0, 10, 20, 40, 80, 160].map((minArea) => meanAPFromStats(stats.result, minArea)));
+  const reduce = time(() => meanScoreFromStats(stats.result));
+  const reduceGrid = time(() => [0, 10, 20, 40, 80, 160].map((minArea) => meanScoreFromStats(stats.result, minArea)));
   // The naive sweep costs ~20× more, so the head-to-head runs on the first N_NAIVE images only
   // (both methods on the same images), to keep the bench short on a shared machine.
   const head = [logits.subarray(0, N_NAIVE * PIXELS), truths.subarray(0, N_NAIVE * PIXELS)] as const;
   const naive = time(() => naiveMeanAP(head[0], head[1], thresholds));
-  const fastHead = time(() => meanAPFromStats(thresholdStats(head[0], head[1], PIXELS, thresholds)));
+  const fastHead = time(() => meanScoreFromStats(thresholdStats(head[0], head[1], PIXELS, thresholds)));
   for (let j = 0; j < T; j++) {
     if (Math.abs(naive.result[j] - fastHead.result[j]) > 1e-12) {
       throw new Error(`mismatch at threshold ${thresholds[j]}: naive ${naive.result[j]} vs stats ${fastHead.result[j]}`);
@@ -118,7 +118,7 @@ function sweepSection(): void {
   const row = (name: string, t: { ms: number; cpuMs: number }, ratio = '') =>
     process.stdout.write(`| ${name} | ${t.ms.toFixed(0)} | ${t.cpuMs.toFixed(0)} | ${ratio} |\n`);
   row(`${N} images: thresholdStats (one pass)`, stats);
-  row(`${N} images: meanAPFromStats (all ${T} thresholds)`, reduce);
+  row(`${N} images: meanScoreFromStats (all ${T} thresholds)`, reduce);
   row(`${N} images: stats + mean AP, total`, { ms: fast, cpuMs: fastCpu });
   row(`${N} images: then 6 minArea values × ${T} thresholds (reusing stats)`, reduceGrid);
   row(`${N_NAIVE} images: naive, re-threshold every pixel per threshold, O(P·T)`, naive, '1.0×');

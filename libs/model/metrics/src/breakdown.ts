@@ -53,7 +53,7 @@ export function scoresByCoverage(perImage: ArrayLike<number>, truthArea: ArrayLi
   }));
 }
 
-/** Coverage breakdown at one threshold of a ThresholdStats (minArea applied as in meanAPFromStats). */
+/** Coverage breakdown at one threshold of a ThresholdStats (minArea applied as in meanScoreFromStats). */
 export function coverageBreakdownFromStats(stats: ThresholdStats, thresholdIndex: number, minArea = 0): CoverageBin[] {
   return scoresByCoverage(perImageScoresFromStats(stats, thresholdIndex, minArea), stats.truthArea, stats.pixels);
 }

@@ -1,5 +1,7 @@
 import { tgsImageScore } from './tgs-score';
-import { bestThresholdFromStats, meanAPFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
+import { diceImageScore } from './dice';
+import { IOU_THRESHOLDS } from './tgs-score';
+import { allEmptyScoreFromStats, bestThresholdFromStats, meanScoreFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
 import { uniformSource } from '@tgs/random';
 
 /** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
@@ -117,7 +119,7 @@ describe('reductions', () => {
   });
 
   it('mean per threshold by hand', () => {
-    const m = meanAPFromStats(stats);
+    const m = meanScoreFromStats(stats);
     expect(m[0]).toBeCloseTo(2.2 / 4, 12);
     expect(m[1]).toBeCloseTo(2.5 / 4, 12);
     expect(m[2]).toBeCloseTo(3 / 4, 12);
@@ -131,13 +133,13 @@ describe('reductions', () => {
     expect(Array.from(perImageScoresFromStats(stats, 1, 4))).toEqual([1, 1, 0, 1]);
     // minArea 5 erases image 0's true mask too
     expect(Array.from(perImageScoresFromStats(stats, 0, 5))).toEqual([0, 1, 0, 1]);
-    const m = meanAPFromStats(stats, 3);
+    const m = meanScoreFromStats(stats, 3);
     expect(m[1]).toBeCloseTo(3.5 / 4, 12);
   });
 
   it('best threshold over a minArea grid', () => {
     const best = bestThresholdFromStats(stats, [0, 3, 4]);
-    expect(best).toEqual({ thresholdIndex: 1, logitThreshold: 0, minArea: 3, meanAP: 3.5 / 4 });
+    expect(best).toEqual({ thresholdIndex: 1, logitThreshold: 0, minArea: 3, score: 3.5 / 4 });
   });
 
   it('agrees with scoring the thresholded masks directly on random data', () => {
@@ -145,7 +147,7 @@ describe('reductions', () => {
     const { logits: l, truths: t } = randomCase(9, 20, 16, th);
     const s = thresholdStats(l, t, 16, th);
     for (const minArea of [0, 2, 6]) {
-      const m = meanAPFromStats(s, minArea);
+      const m = meanScoreFromStats(s, minArea);
       th.forEach((thr, j) => {
         let sum = 0;
         for (let i = 0; i < 20; i++) {
@@ -167,8 +169,160 @@ describe('reductions', () => {
   it('rejects bad indexes and minArea', () => {
     expect(() => perImageScoresFromStats(stats, 3)).toThrow(/thresholdIndex/);
     expect(() => perImageScoresFromStats(stats, 0, -1)).toThrow(/minArea/);
-    expect(() => meanAPFromStats(stats, NaN)).toThrow(/minArea/);
+    expect(() => meanScoreFromStats(stats, NaN)).toThrow(/minArea/);
     expect(() => bestThresholdFromStats(stats, [])).toThrow(/minAreas/);
+  });
+});
+
+/** Second method for objects: flood fill (8-connected) per mask, IoU in floating point, greedy matching. */
+function naiveComponents(mask: (p: number) => boolean, h: number, w: number): number[][] {
+  const seen = new Uint8Array(h * w);
+  const objects: number[][] = [];
+  for (let p = 0; p < h * w; p++) {
+    if (!mask(p) || seen[p]) continue;
+    const object: number[] = [];
+    const stack = [p];
+    seen[p] = 1;
+    while (stack.length > 0) {
+      const q = stack.pop() as number;
+      object.push(q);
+      const y = Math.floor(q / w);
+      const x = q % w;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+          const r = yy * w + xx;
+          if (mask(r) && !seen[r]) {
+            seen[r] = 1;
+            stack.push(r);
+          }
+        }
+      }
+    }
+    objects.push(object);
+  }
+  return objects;
+}
+
+function naiveF2(pred: number[][], truth: number[][]): number {
+  if (pred.length === 0 && truth.length === 0) return 1;
+  let sum = 0;
+  for (const t of IOU_THRESHOLDS) {
+    const used = new Set<number>();
+    let tp = 0;
+    for (const a of pred) {
+      const sa = new Set(a);
+      const match = truth.findIndex((b, k) => {
+        if (used.has(k)) return false;
+        const inter = b.filter((q) => sa.has(q)).length;
+        return inter / (a.length + b.length - inter) > t;
+      });
+      if (match >= 0) {
+        used.add(match);
+        tp++;
+      }
+    }
+    sum += (5 * tp) / (5 * tp + 4 * (truth.length - tp) + (pred.length - tp));
+  }
+  return sum / IOU_THRESHOLDS.length;
+}
+
+describe('other metrics from the same statistics', () => {
+  const th = [-1.5, -0.25, 0, 0.75, 2];
+  const h = 6;
+  const w = 7;
+  const px = h * w;
+  /** Blobby truths (several objects per image, some empty) and logits that roughly follow them. */
+  function blobCase(seed: number, n: number) {
+    const r = rng(seed);
+    const logits = new Float32Array(n * px);
+    const truths = new Uint8Array(n * px);
+    for (let i = 0; i < n; i++) {
+      const blobs = i % 5 === 0 ? 0 : 1 + Math.floor(r() * 3);
+      for (let b = 0; b < blobs; b++) {
+        const y0 = Math.floor(r() * h);
+        const x0 = Math.floor(r() * w);
+        const bh = 1 + Math.floor(r() * 3);
+        const bw = 1 + Math.floor(r() * 3);
+        for (let y = y0; y < Math.min(h, y0 + bh); y++) for (let x = x0; x < Math.min(w, x0 + bw); x++) truths[i * px + y * w + x] = 1;
+      }
+      for (let p = 0; p < px; p++) logits[i * px + p] = (truths[i * px + p] ? 1 : -1) + (r() - 0.5) * 4;
+    }
+    return { logits, truths };
+  }
+
+  it.each([1, 2, 3])('dice matches scoring the thresholded masks directly (seed %d)', (seed) => {
+    const { logits, truths } = blobCase(seed, 25);
+    const s = thresholdStats(logits, truths, px, th, { metric: 'dice' });
+    expect(s.metric).toBe('dice');
+    for (const minArea of [0, 3]) {
+      const m = meanScoreFromStats(s, minArea);
+      th.forEach((thr, j) => {
+        let sum = 0;
+        for (let i = 0; i < 25; i++) {
+          let pa = 0;
+          let ia = 0;
+          let ta = 0;
+          for (let p = i * px; p < (i + 1) * px; p++) {
+            if (logits[p] > thr) pa++;
+            if (truths[p]) ta++;
+            if (logits[p] > thr && truths[p]) ia++;
+          }
+          sum += pa < minArea ? (ta === 0 ? 1 : 0) : diceImageScore(ia, pa, ta);
+        }
+        expect(m[j]).toBeCloseTo(sum / 25, 12);
+      });
+    }
+  });
+
+  it.each([4, 5, 6])('f2-objects matches flood fill and greedy matching per threshold (seed %d)', (seed) => {
+    const n = 30;
+    const { logits, truths } = blobCase(seed, n);
+    const s = thresholdStats(logits, truths, px, th, { metric: 'f2-objects', width: w });
+    for (let i = 0; i < n; i++) {
+      const truthObjects = naiveComponents((p) => truths[i * px + p] !== 0, h, w);
+      expect(s.objects?.truthCount[i]).toBe(truthObjects.length);
+      th.forEach((thr, j) => {
+        const predObjects = naiveComponents((p) => logits[i * px + p] > thr, h, w);
+        expect([i, j, s.objects?.predCount[i * th.length + j]]).toEqual([i, j, predObjects.length]);
+        expect(s.objects?.score[i * th.length + j]).toBeCloseTo(naiveF2(predObjects, truthObjects), 12);
+      });
+    }
+    // minArea empties the whole prediction: 1 on an image without ships, else 0
+    const perImage = perImageScoresFromStats(s, 0, 1e6);
+    for (let i = 0; i < n; i++) expect(perImage[i]).toBe(s.objects?.truthCount[i] === 0 ? 1 : 0);
+    expect(allEmptyScoreFromStats(s)).toBeCloseTo(Array.from(s.objects?.truthCount ?? []).filter((c) => c === 0).length / n, 12);
+  });
+
+  it('f2-objects: true objects given as labels (touching ships stay apart)', () => {
+    // one 2×4 image: two touching true objects (left and right halves); the prediction is their union
+    const truths = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1]);
+    const labels = Int32Array.from([7, 7, 9, 9, 7, 7, 9, 9]);
+    const logits = Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]);
+    const asRows = thresholdStats(logits, truths, 8, [0], { metric: 'f2-objects', width: 4, truthObjects: labels });
+    // one predicted object vs two true ones, IoU 1/2 each: no hit, F2 0
+    expect(asRows.objects?.truthCount[0]).toBe(2);
+    expect(asRows.objects?.score[0]).toBe(0);
+    // the same truth as one component: a perfect match
+    const asMask = thresholdStats(logits, truths, 8, [0], { metric: 'f2-objects', width: 4 });
+    expect(asMask.objects?.score[0]).toBe(1);
+  });
+
+  it('f2-objects: rejects a missing width and labels that disagree with the truth', () => {
+    const l = new Float32Array(4);
+    const t = Uint8Array.from([1, 0, 0, 0]);
+    expect(() => thresholdStats(l, t, 4, [0], { metric: 'f2-objects' })).toThrow('width: the f2-objects metric needs the image width');
+    expect(() => thresholdStats(l, t, 4, [0], { metric: 'f2-objects', width: 3 })).toThrow('width:');
+    expect(() => thresholdStats(l, t, 4, [0], { metric: 'f2-objects', width: 2, truthObjects: [0, 1, 0, 0] })).toThrow('truthObjects: image 0 pixel 0');
+  });
+
+  it('the TGS statistics are unchanged by default', () => {
+    const { logits, truths } = blobCase(7, 5);
+    const plain = thresholdStats(logits, truths, px, th);
+    expect(plain.metric).toBe('tgs-map');
+    expect(plain.objects).toBeUndefined();
   });
 });
 

@@ -1,13 +1,18 @@
 /**
  * "Statistics first, reduction second": one pass over the out-of-fold logits collects, per image and
- * per candidate logit threshold, the predicted area and the intersection with the truth. Every
- * reduction (mean score per threshold, any minimum-area rule, per-image scores, coverage bins,
- * empty/non-empty confusion) then reads only these n×T integers, so a threshold × minArea sweep
- * never touches the pixels again.
+ * per candidate logit threshold, the predicted area and the intersection with the truth (and, for
+ * an object metric, the image's object score). Every reduction (mean score per threshold, any
+ * minimum-area rule, per-image scores, coverage bins, empty/non-empty confusion) then reads only
+ * these n×T numbers, so a threshold × minArea sweep never touches the pixels again. The metric
+ * (see METRICS) is chosen when the statistics are collected and travels with them.
  */
-import { checkLayout, tgsImageScore } from './tgs-score';
+import { compactTruthLabels, f2ImageScore, labelListed, objectTruePositives } from './objects';
+import { emptyPredictionScore, MetricName, metricInfo } from './registry';
+import { checkLayout } from './tgs-score';
 
 export interface ThresholdStats {
+  /** The metric every reduction of these statistics computes. */
+  metric: MetricName;
   /** Number of images. */
   n: number;
   /** Pixels per image (101·101 for TGS). */
@@ -20,6 +25,32 @@ export interface ThresholdStats {
   predArea: Int32Array;
   /** |prediction ∩ truth|, n×T like predArea. */
   intersection: Int32Array;
+  /** Object statistics, for an object metric (f2-objects) only. */
+  objects?: ObjectStats;
+}
+
+/** Per-image object statistics of an object metric. */
+export interface ObjectStats {
+  /** True objects per image, length n. */
+  truthCount: Int32Array;
+  /** Predicted objects (8-connected components of the mask) per image and threshold, n×T. */
+  predCount: Int32Array;
+  /** The image's object score at each threshold before any minimum-area rule, n×T. */
+  score: Float64Array;
+}
+
+/** What thresholdStats scores and how (all optional for the TGS metric). */
+export interface StatsOptions {
+  /** The metric; default `tgs-map`. */
+  metric?: MetricName;
+  /** Image width, needed by object metrics to find 8-connected neighbours. */
+  width?: number;
+  /**
+   * Object metrics: the true objects as one label per pixel (0 = background, any other integer =
+   * that object, e.g. its row in the CSV), n·pixels like the truths and non-zero exactly where they
+   * are. Without it the true objects are the 8-connected components of each truth mask.
+   */
+  truthObjects?: ArrayLike<number>;
 }
 
 /**
@@ -35,8 +66,11 @@ export function thresholdStats(
   truths: Uint8Array,
   pixels: number,
   logitThresholds: ArrayLike<number>,
+  options: StatsOptions = {},
 ): ThresholdStats {
   checkLayout(logits.length, truths.length, pixels, 'logits');
+  const metric = options.metric ?? 'tgs-map';
+  const objectMetric = metricInfo(metric).areaScore === undefined;
   const thresholds = Float64Array.from(logitThresholds);
   const T = thresholds.length;
   if (T === 0) throw new Error('logitThresholds: expected at least one threshold');
@@ -53,6 +87,7 @@ export function thresholdStats(
   const rankOf = rankFinder(thresholds);
   // one histogram per image over (rank, truth): hist[2r + 1] counts truth pixels of rank r
   const hist = new Int32Array(2 * (T + 1));
+  const objects = objectMetric ? new ObjectCollector(n, pixels, T, options, truths) : undefined;
 
   for (let i = 0; i < n; i++) {
     hist.fill(0);
@@ -61,7 +96,9 @@ export function thresholdStats(
       const truth = (truths[p] + 255) >> 8; // 0 → 0, 1…255 → 1, without a branch
       const r = rankOf(v);
       hist[(r << 1) | truth]++;
+      if (objects !== undefined && r > 0) objects.candidate(p - i * pixels, r);
     }
+    objects?.image(i);
     let tArea = 0;
     for (let r = 0; r <= T; r++) tArea += hist[(r << 1) | 1];
     truthArea[i] = tArea;
@@ -76,7 +113,105 @@ export function thresholdStats(
       intersection[row + j] = interSum;
     }
   }
-  return { n, pixels, logitThresholds: thresholds, truthArea, predArea, intersection };
+  return { metric, n, pixels, logitThresholds: thresholds, truthArea, predArea, intersection, ...(objects && { objects: objects.stats }) };
+}
+
+/**
+ * Collects the object statistics image by image: the pixels foreground at the lowest threshold
+ * (with their rank) are gathered during the rank pass; then, for thresholds from low to high,
+ * the list shrinks to the pixels still foreground, its 8-connected components are labelled and
+ * matched against the true objects. O(foreground pixels · T) per image, background never revisited.
+ */
+class ObjectCollector {
+  readonly stats: ObjectStats;
+  private readonly width: number;
+  private readonly rank: Int32Array;
+  private readonly listed: Int32Array;
+  private count = 0;
+  private readonly kept: Int32Array;
+  private readonly parent: Int32Array;
+  private readonly labels: Int32Array;
+  private readonly truthLabels: Int32Array;
+  private readonly tp = new Int32Array(10);
+
+  constructor(
+    n: number,
+    private readonly pixels: number,
+    private readonly T: number,
+    private readonly options: StatsOptions,
+    private readonly truths: Uint8Array,
+  ) {
+    const width = options.width;
+    if (width === undefined || !Number.isInteger(width) || width <= 0 || pixels % width !== 0) {
+      throw new Error(`width: the ${options.metric} metric needs the image width (a divisor of ${pixels} pixels), got ${width}`);
+    }
+    if (options.truthObjects !== undefined && options.truthObjects.length !== truths.length) {
+      throw new Error(`truthObjects: length ${options.truthObjects.length} differs from truths length ${truths.length}`);
+    }
+    this.width = width;
+    this.stats = { truthCount: new Int32Array(n), predCount: new Int32Array(n * T), score: new Float64Array(n * T) };
+    this.rank = new Int32Array(pixels);
+    this.listed = new Int32Array(pixels);
+    this.kept = new Int32Array(pixels);
+    this.parent = new Int32Array(pixels);
+    this.labels = new Int32Array(pixels);
+    this.truthLabels = new Int32Array(pixels);
+  }
+
+  /** Pixel p (within the image) is foreground at thresholds 0…r−1; calls come in raster order. */
+  candidate(p: number, r: number): void {
+    this.rank[p] = r;
+    this.listed[this.count++] = p;
+  }
+
+  /** Scores image i at every threshold from the candidates gathered for it. */
+  image(i: number): void {
+    const { pixels, T, width, rank, listed, parent, labels, tp } = this;
+    const offset = i * pixels;
+    const truth = this.truthObjectsOf(i, offset);
+    this.stats.truthCount[i] = truth.nTruth;
+    const row = i * T;
+    const work = this.kept;
+    work.set(listed.subarray(0, this.count));
+    let kept = this.count;
+    for (let j = 0; j < T; j++) {
+      // keep the pixels still foreground at threshold j (rank > j), in raster order
+      let still = 0;
+      for (let k = 0; k < kept; k++) if (rank[work[k]] > j) work[still++] = work[k];
+      kept = still;
+      const isForeground = (p: number): boolean => rank[p] > j;
+      const nPred = kept === 0 ? 0 : labelListed(work, kept, width, isForeground, parent, labels);
+      const predAreas = new Int32Array(nPred + 1);
+      for (let k = 0; k < kept; k++) predAreas[labels[work[k]]]++;
+      objectTruePositives(work, kept, labels, predAreas, this.truthLabels, 0, truth.areas, truth.nTruth, tp);
+      this.stats.predCount[row + j] = nPred;
+      this.stats.score[row + j] = f2ImageScore(tp, nPred, truth.nTruth);
+    }
+    // every gathered pixel back to background for the next image
+    for (let k = 0; k < this.count; k++) rank[listed[k]] = 0;
+    this.count = 0;
+  }
+
+  /** Image i's true objects, compacted into truthLabels: the given labels, or the truth mask's components. */
+  private truthObjectsOf(i: number, offset: number): { nTruth: number; areas: Int32Array } {
+    const { pixels, truths, truthLabels } = this;
+    const given = this.options.truthObjects;
+    if (given !== undefined) {
+      for (let p = 0; p < pixels; p++) {
+        if ((given[offset + p] !== 0) !== (truths[offset + p] !== 0)) {
+          throw new Error(`truthObjects: image ${i} pixel ${p} is ${given[offset + p] !== 0 ? 'an object' : 'background'} but the truth mask says otherwise`);
+        }
+      }
+      return compactTruthLabels(given, offset, pixels, truthLabels);
+    }
+    const fg: number[] = [];
+    truthLabels.fill(0);
+    for (let p = 0; p < pixels; p++) if (truths[offset + p] !== 0) fg.push(p);
+    const nTruth = labelListed(fg, fg.length, this.width, (p) => truths[offset + p] !== 0, this.parent, truthLabels);
+    const areas = new Int32Array(nTruth + 1);
+    for (const p of fg) areas[truthLabels[p]]++;
+    return { nTruth, areas };
+  }
 }
 
 /**
@@ -129,17 +264,24 @@ function checkMinArea(minArea: number): void {
 }
 
 /**
- * TGS score of image i at threshold j after the minimum-area rule: a prediction with fewer than
- * `minArea` pixels is erased (counts as empty), the usual post-processing against speckles.
+ * Score of image i at threshold j (stats.metric) after the minimum-area rule: a prediction with
+ * fewer than `minArea` pixels is erased (counts as empty), the usual post-processing against
+ * speckles.
  */
 function scoreAt(stats: ThresholdStats, i: number, j: number, minArea: number): number {
   const k = i * stats.logitThresholds.length + j;
   const pred = stats.predArea[k];
-  return pred < minArea ? tgsImageScore(0, 0, stats.truthArea[i]) : tgsImageScore(stats.intersection[k], pred, stats.truthArea[i]);
+  const areaScore = metricInfo(stats.metric).areaScore;
+  if (areaScore === undefined) {
+    const objects = stats.objects;
+    if (objects === undefined) throw new Error(`thresholdStats: the ${stats.metric} statistics lack their object statistics`);
+    return pred < minArea ? emptyPredictionScore(objects.truthCount[i] === 0) : objects.score[k];
+  }
+  return pred < minArea ? areaScore(0, 0, stats.truthArea[i]) : areaScore(stats.intersection[k], pred, stats.truthArea[i]);
 }
 
-/** Mean TGS score over the images at every threshold (index j ↔ stats.logitThresholds[j]). */
-export function meanAPFromStats(stats: ThresholdStats, minArea = 0): Float64Array {
+/** Mean score (stats.metric) over the images at every threshold (index j ↔ stats.logitThresholds[j]). */
+export function meanScoreFromStats(stats: ThresholdStats, minArea = 0): Float64Array {
   checkMinArea(minArea);
   const T = stats.logitThresholds.length;
   const out = new Float64Array(T);
@@ -149,7 +291,7 @@ export function meanAPFromStats(stats: ThresholdStats, minArea = 0): Float64Arra
   return out;
 }
 
-/** Per-image TGS scores at one threshold (index into stats.logitThresholds). */
+/** Per-image scores (stats.metric) at one threshold (index into stats.logitThresholds). */
 export function perImageScoresFromStats(stats: ThresholdStats, thresholdIndex: number, minArea = 0): Float64Array {
   checkThresholdIndex(stats, thresholdIndex);
   checkMinArea(minArea);
@@ -163,7 +305,21 @@ export interface BestThreshold {
   thresholdIndex: number;
   logitThreshold: number;
   minArea: number;
-  meanAP: number;
+  /** The mean score (stats.metric) there. */
+  score: number;
+}
+
+/**
+ * Mean score over the images of predicting every mask empty: the share of images whose truth is
+ * empty (see emptyPredictionScore), the floor a trained model must beat.
+ */
+export function allEmptyScoreFromStats(stats: ThresholdStats): number {
+  let sum = 0;
+  for (let i = 0; i < stats.n; i++) {
+    const truthEmpty = stats.objects ? stats.objects.truthCount[i] === 0 : stats.truthArea[i] === 0;
+    sum += emptyPredictionScore(truthEmpty);
+  }
+  return stats.n === 0 ? NaN : sum / stats.n;
 }
 
 /**
@@ -174,10 +330,10 @@ export function bestThresholdFromStats(stats: ThresholdStats, minAreas: readonly
   if (minAreas.length === 0) throw new Error('minAreas: expected at least one value');
   let best: BestThreshold | undefined;
   for (const minArea of minAreas) {
-    const scores = meanAPFromStats(stats, minArea);
+    const scores = meanScoreFromStats(stats, minArea);
     for (let j = 0; j < scores.length; j++) {
-      if (best === undefined || scores[j] > best.meanAP) {
-        best = { thresholdIndex: j, logitThreshold: stats.logitThresholds[j], minArea, meanAP: scores[j] };
+      if (best === undefined || scores[j] > best.score) {
+        best = { thresholdIndex: j, logitThreshold: stats.logitThresholds[j], minArea, score: scores[j] };
       }
     }
   }

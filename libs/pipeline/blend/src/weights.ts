@@ -69,7 +69,7 @@ export function tuneBlendWeights(
   let best = { weights: grid[0], map: -Infinity };
   grid.forEach((w, k) => {
     const stats = thresholdStats(blendLogits(oofs, w, buf), truths, pixels, opts.logitThresholds);
-    const map = bestThresholdFromStats(stats, opts.minAreas).meanAP;
+    const map = bestThresholdFromStats(stats, opts.minAreas).score;
     if (map > best.map) best = { weights: w, map };
     opts.onCandidate?.(k + 1, grid.length);
   });

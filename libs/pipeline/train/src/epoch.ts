@@ -7,7 +7,7 @@ import type { PipelineConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
 import { Progress, UserError } from '@tgs/io';
 import type { LossFn } from '@tgs/losses';
-import { meanAPFromStats, thresholdStats } from '@tgs/metrics';
+import { meanScoreFromStats, thresholdStats } from '@tgs/metrics';
 import { forwardLogits } from '@tgs/models';
 import { mixSeed, permutation, Rng } from '@tgs/random';
 import type { Stage } from '@tgs/run';
@@ -104,5 +104,5 @@ export function validate(model: tf.LayersModel, lossFn: LossFn, data: EpochData)
     batchLoss.dispose();
   }
   const stats = thresholdStats(logits, truths, pixels, [0]);
-  return { val_loss: lossSum / valIdx.length, val_mAP: meanAPFromStats(stats)[0] };
+  return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0] };
 }

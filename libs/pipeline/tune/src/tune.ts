@@ -5,7 +5,7 @@ import {
   EmptyConfusion,
   emptyConfusionFromStats,
   logit,
-  meanAPFromStats,
+  meanScoreFromStats,
   perImageScoresFromStats,
   sigmoid,
   thresholdStats,
@@ -70,15 +70,15 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
   const candidates = uniqueSorted([...coarse, ...fine]);
   const best = bestOver(stats, probs, candidates, minAreas);
   const j = best.index;
-  const curveScores = meanAPFromStats(stats, best.minArea);
+  const curveScores = meanScoreFromStats(stats, best.minArea);
   return {
     logitThreshold: stats.logitThresholds[j],
     probThreshold: probs[j],
     minArea: best.minArea,
     map: best.map,
-    mapAtZero: meanAPFromStats(stats, 0)[probs.indexOf(0.5)],
+    mapAtZero: meanScoreFromStats(stats, 0)[probs.indexOf(0.5)],
     curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], map: curveScores[k] })),
-    minAreaCurve: minAreas.map((a) => ({ minArea: a, map: meanAPFromStats(stats, a)[j] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, map: meanScoreFromStats(stats, a)[j] })),
     coverageBins: coverageBreakdownFromStats(stats, j, best.minArea),
     confusion: emptyConfusionFromStats(stats, j, best.minArea),
     perImage: perImageScoresFromStats(stats, j, best.minArea),
@@ -94,7 +94,7 @@ function bestOver(stats: ThresholdStats, probs: number[], candidates: number[], 
   const allowed = new Set(candidates.map((p) => probs.findIndex((q) => Math.abs(q - p) <= 1e-12)));
   let best = { index: -1, minArea: 0, map: -Infinity };
   for (const a of minAreas) {
-    const scores = meanAPFromStats(stats, a);
+    const scores = meanScoreFromStats(stats, a);
     for (let k = 0; k < scores.length; k++) if (allowed.has(k) && scores[k] > best.map) best = { index: k, minArea: a, map: scores[k] };
   }
   return best;
