@@ -18,14 +18,14 @@ template <typename F>
 void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
   const long rows = static_cast<long>(n / c);
   const long cc = static_cast<long>(c);
-  if (am == kFull && bm == kFull) {
+  if (am == broadcast::kFull && bm == broadcast::kFull) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(a[i], b[i]);
-  } else if (am == kFull && bm == kScalar) {
+  } else if (am == broadcast::kFull && bm == broadcast::kScalar) {
     const float s = b[0];
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(a[i], s);
-  } else if (am == kScalar && bm == kFull) {
+  } else if (am == broadcast::kScalar && bm == broadcast::kFull) {
     const float s = a[0];
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (long i = 0; i < static_cast<long>(n); i++) out[i] = f(s, b[i]);
@@ -33,12 +33,12 @@ void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out
     // At least one operand is per-channel; the other is full, per-channel or scalar.
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
     for (long r = 0; r < rows; r++) {
-      const float* ar = am == kFull ? a + r * cc : a;
-      const float* br = bm == kFull ? b + r * cc : b;
+      const float* ar = am == broadcast::kFull ? a + r * cc : a;
+      const float* br = bm == broadcast::kFull ? b + r * cc : b;
       float* o = out + r * cc;
-      if (am == kScalar) {
+      if (am == broadcast::kScalar) {
         for (long j = 0; j < cc; j++) o[j] = f(a[0], br[j]);
-      } else if (bm == kScalar) {
+      } else if (bm == broadcast::kScalar) {
         for (long j = 0; j < cc; j++) o[j] = f(ar[j], b[0]);
       } else {
         for (long j = 0; j < cc; j++) o[j] = f(ar[j], br[j]);
@@ -51,14 +51,14 @@ void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out
 
 void binary(int op, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
   switch (op) {
-    case kAdd: return binary_impl([](float x, float y) { return x + y; }, a, am, b, bm, out, n, c);
-    case kSub: return binary_impl([](float x, float y) { return x - y; }, a, am, b, bm, out, n, c);
-    case kMul: return binary_impl([](float x, float y) { return x * y; }, a, am, b, bm, out, n, c);
-    case kDiv: return binary_impl([](float x, float y) { return x / y; }, a, am, b, bm, out, n, c);
-    case kSquaredDifference: return binary_impl([](float x, float y) { return (x - y) * (x - y); }, a, am, b, bm, out, n, c);
+    case binary_op::kAdd: return binary_impl([](float x, float y) { return x + y; }, a, am, b, bm, out, n, c);
+    case binary_op::kSub: return binary_impl([](float x, float y) { return x - y; }, a, am, b, bm, out, n, c);
+    case binary_op::kMul: return binary_impl([](float x, float y) { return x * y; }, a, am, b, bm, out, n, c);
+    case binary_op::kDiv: return binary_impl([](float x, float y) { return x / y; }, a, am, b, bm, out, n, c);
+    case binary_op::kSquaredDifference: return binary_impl([](float x, float y) { return (x - y) * (x - y); }, a, am, b, bm, out, n, c);
     // NaN propagates as in tfjs (std::max would drop it).
-    case kMaximum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x > y ? x : y); }, a, am, b, bm, out, n, c);
-    case kMinimum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x < y ? x : y); }, a, am, b, bm, out, n, c);
+    case binary_op::kMaximum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x > y ? x : y); }, a, am, b, bm, out, n, c);
+    case binary_op::kMinimum: return binary_impl([](float x, float y) { return (x != x || y != y) ? x + y : (x < y ? x : y); }, a, am, b, bm, out, n, c);
   }
 }
 
@@ -183,15 +183,15 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
 void unary(int op, const float* x, float* y, size_t n) {
   const long len = static_cast<long>(n);
   switch (op) {
-    case kSquare:
+    case unary_op::kSquare:
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
       for (long i = 0; i < len; i++) y[i] = x[i] * x[i];
       return;
-    case kRelu:
+    case unary_op::kRelu:
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
       for (long i = 0; i < len; i++) y[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f);
       return;
-    case kNeg:
+    case unary_op::kNeg:
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
       for (long i = 0; i < len; i++) y[i] = -x[i];
       return;

@@ -3,14 +3,12 @@
 #pragma once
 #include <cstddef>
 
+#include "abi.h"
+
 namespace tgs {
 
-enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4, kMaximum = 5, kMinimum = 6 };
-// How an operand of a binary op is laid out relative to the [n / c, c] output.
-enum Broadcast { kFull = 0, kPerChannel = 1, kScalar = 2 };
-
 // out[i] = a[i'] op b[i''] where i' and i'' follow each operand's broadcast mode over n elements
-// with c channels (the innermost dimension).
+// with c channels (the innermost dimension); op is a binary_op code, the modes broadcast codes.
 void binary(int op, const float* a, int a_mode, const float* b, int b_mode, float* out, size_t n, size_t c);
 
 // y[j] = scale * sum_i x[i, j] for x viewed as [rows, cols] (a reduction over leading axes).
@@ -36,7 +34,7 @@ void split_rows(const float* src, size_t outer, float* const* parts, const size_
 void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
                      float* dx, float* dmean, float* dvar, float* dgamma, float* dbeta, size_t n, size_t c);
 
-enum UnaryOp { kSquare = 0, kRelu = 1, kNeg = 2 };
+// y = op(x) elementwise, op a unary_op code.
 void unary(int op, const float* x, float* y, size_t n);
 
 }  // namespace tgs

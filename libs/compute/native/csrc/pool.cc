@@ -3,8 +3,19 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 namespace tgs {
+
+PoolGeom pool_geom_from(const int32_t* p, size_t length) {
+  if (length != pool_geom::kCount) throw std::invalid_argument("pool geometry must have 12 entries");
+  using namespace pool_geom;
+  PoolGeom g{p[kBatch], p[kInHeight], p[kInWidth], p[kChannels], p[kOutHeight], p[kOutWidth],
+             p[kFilterHeight], p[kFilterWidth], p[kStrideHeight], p[kStrideWidth], p[kPadTop], p[kPadLeft]};
+  for (int i : {kBatch, kInHeight, kInWidth, kChannels, kOutHeight, kOutWidth, kFilterHeight, kFilterWidth, kStrideHeight, kStrideWidth})
+    if (p[i] <= 0) throw std::invalid_argument("pool geometry has a non-positive size");
+  return g;
+}
 
 // y[b,i,j,d] = max over (r,c) in the window of (i,j), inside the image, of x[b,r,c,d]
 void max_pool_forward(const float* x, float* y, const PoolGeom& g) {

@@ -3,25 +3,45 @@
  * `scripts/build.cjs` when a C++ compiler and oneDNN's headers are present).
  *
  * The addon is optional: when it was not built, or cannot load (oneDNN's shared library missing,
- * another ABI), {@link nativeAddon} says why and the wasm backend keeps its XNNPACK kernels.
+ * another Node ABI), {@link nativeAddon} says why and the wasm backend keeps its XNNPACK kernels.
+ * An addon that loads but was built from other sources than this checkout's (its `abi()` differs
+ * from ./abi) is an error: it would compute wrong numbers, so it stops the process.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '@tgs/io';
+import { abiMismatches } from './abi';
 
-/** Byte offsets into the wasm heap; geometry arrays as documented in csrc/addon.cc. */
+/** A byte offset of a tensor in the wasm heap. */
+type Offset = number;
+
+/**
+ * The addon's entry points. Each kernel takes the wasm heap's ArrayBuffer and one argument object
+ * whose tensor fields are byte offsets into it; codes and geometry positions are those of ./abi
+ * (checked against the addon's own at load). An optional tensor is left out or undefined.
+ */
 export interface NativeAddon {
-  conv2d(heap: ArrayBuffer, geom: Int32Array, activation: number, alpha: number, x: number, filter: number, bias: number, y: number): void;
-  conv2dBackwardData(heap: ArrayBuffer, geom: Int32Array, dy: number, filter: number, dx: number): void;
-  conv2dBackwardWeights(heap: ArrayBuffer, geom: Int32Array, x: number, dy: number, dw: number): void;
-  maxPool(heap: ArrayBuffer, geom: Int32Array, x: number, y: number): void;
-  maxPoolGrad(heap: ArrayBuffer, geom: Int32Array, x: number, dy: number, dx: number): void;
-  binary(heap: ArrayBuffer, op: number, a: number, aMode: number, b: number, bMode: number, out: number, n: number, c: number): void;
-  reduce(heap: ArrayBuffer, x: number, y: number, rows: number, cols: number, overRows: boolean, scale: number): void;
-  batchNorm(heap: ArrayBuffer, x: number, mean: number, variance: number, scale: number, offset: number, epsilon: number, y: number, n: number, c: number): void;
-  batchNormGrad(heap: ArrayBuffer, x: number, dy: number, mean: number, variance: number, scale: number, epsilon: number, dx: number, dmean: number, dvariance: number, dscale: number, doffset: number, n: number, c: number): void;
-  unary(heap: ArrayBuffer, op: number, x: number, y: number, n: number): void;
-  concat(heap: ArrayBuffer, partOffsets: Float64Array, partInners: Float64Array, outer: number, out: number): void;
-  split(heap: ArrayBuffer, x: number, outer: number, partOffsets: Float64Array, partInners: Float64Array): void;
+  abi(): unknown;
+  conv2d(heap: ArrayBuffer, args: { geometry: Int32Array; activation: number; alpha: number; x: Offset; filter: Offset; bias?: Offset; y: Offset }): void;
+  conv2dBackwardData(heap: ArrayBuffer, args: { geometry: Int32Array; dy: Offset; filter: Offset; dx: Offset }): void;
+  conv2dBackwardWeights(heap: ArrayBuffer, args: { geometry: Int32Array; x: Offset; dy: Offset; dw: Offset }): void;
+  maxPool(heap: ArrayBuffer, args: { geometry: Int32Array; x: Offset; y: Offset }): void;
+  maxPoolGrad(heap: ArrayBuffer, args: { geometry: Int32Array; x: Offset; dy: Offset; dx: Offset }): void;
+  /** y = a op b over n elements of c channels, each operand broadcast as its mode says. */
+  binary(heap: ArrayBuffer, args: { op: number; a: Offset; aMode: number; b: Offset; bMode: number; y: Offset; n: number; c: number }): void;
+  /** x as [rows, cols]: y = scale * the sum over rows (overRows) or over cols. */
+  reduce(heap: ArrayBuffer, args: { x: Offset; y: Offset; rows: number; cols: number; overRows: boolean; scale: number }): void;
+  batchNorm(heap: ArrayBuffer, args: { x: Offset; mean: Offset; variance: Offset; scale?: Offset; offset?: Offset; epsilon: number; y: Offset; n: number; c: number }): void;
+  /** dscale is given exactly when scale is. */
+  batchNormGrad(
+    heap: ArrayBuffer,
+    args: { x: Offset; dy: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dmean: Offset; dvariance: Offset; dscale?: Offset; doffset: Offset; n: number; c: number },
+  ): void;
+  unary(heap: ArrayBuffer, args: { op: number; x: Offset; y: Offset; n: number }): void;
+  /** Parts viewed as [outer, inners[i]], laid side by side along the inner axis into y. */
+  concat(heap: ArrayBuffer, args: { parts: Float64Array; inners: Float64Array; outer: number; y: Offset }): void;
+  /** The inverse of concat: x cut into the parts. */
+  split(heap: ArrayBuffer, args: { x: Offset; outer: number; parts: Float64Array; inners: Float64Array }): void;
   setThreads(n: number): number;
   threads(): number;
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };
@@ -49,15 +69,29 @@ function buildReason(): string {
   return 'the addon was not built';
 }
 
-/** Loads the addon from `path`; never throws. */
+/**
+ * Loads the addon from `path`: a missing or unloadable addon is a reason, never a throw; one whose
+ * interface differs from this checkout's throws a UserError naming each differing constant.
+ */
 export function loadAddon(path: string = ADDON_PATH): AddonState {
   if (!existsSync(path)) return { reason: `${buildReason()}; ${INSTALL_HINT}` };
+  let addon: NativeAddon;
   try {
-    return { addon: require(path) as NativeAddon };
+    addon = require(path) as NativeAddon;
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     return { reason: `the addon failed to load: ${msg}` };
   }
+  checkAbi(addon, path);
+  return { addon };
+}
+
+/** Throws unless the addon's constants are this checkout's (see ./abi). */
+export function checkAbi(addon: Partial<NativeAddon>, path: string = ADDON_PATH): void {
+  const rebuild = 'rebuild it with npm run build:native';
+  if (typeof addon.abi !== 'function') throw new UserError(`the native addon ${path} was built from older sources (it has no abi()); ${rebuild}`);
+  const diffs = abiMismatches(addon.abi());
+  if (diffs.length > 0) throw new UserError(`the native addon ${path} does not match this checkout's interface: ${diffs.join('; ')}; ${rebuild}`);
 }
 
 let state: AddonState | undefined;

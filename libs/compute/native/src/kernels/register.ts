@@ -1,0 +1,75 @@
+/**
+ * The native kernels, one file each, and the list that registers them: adding a kernel is its
+ * file, a line here, and its entry point in csrc/addon.cc. @tgs/backend registers the functions
+ * {@link nativeKernelFuncs} returns over its own wasm kernels.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from '../addon';
+import { batchNormGrad } from './batch-norm-grad';
+import { binaryKernels } from './binary';
+import { concat } from './concat';
+import { conv2d, fusedConv2d } from './conv2d';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter';
+import { conv2dBackpropInput } from './conv2d-backprop-input';
+import { fusedBatchNorm } from './fused-batch-norm';
+import { maxPool } from './max-pool';
+import { maxPoolGrad } from './max-pool-grad';
+import { mean, sum } from './reduce';
+import { splitV } from './split-v';
+import { unaryKernels } from './unary';
+import type { NativeKernel } from './wasm-heap';
+
+const NATIVE_KERNELS: readonly NativeKernel[] = [
+  conv2d,
+  fusedConv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  maxPool,
+  maxPoolGrad,
+  ...binaryKernels,
+  sum,
+  mean,
+  fusedBatchNorm,
+  ...unaryKernels,
+  concat,
+  splitV,
+  batchNormGrad,
+];
+
+/** Names of the wasm kernels the addon replaces. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = NATIVE_KERNELS.map((k) => k.kernelName);
+
+/** Counts of calls that ran natively and that fell back, by kernel, for profiles and tests. */
+export const nativeKernelCalls = new Map<string, { native: number; fallback: number }>();
+
+function count(name: string, native: boolean): void {
+  let c = nativeKernelCalls.get(name);
+  if (c === undefined) nativeKernelCalls.set(name, (c = { native: 0, fallback: 0 }));
+  if (native) c.native++;
+  else c.fallback++;
+}
+
+export type FallbackLookup = (kernelName: string) => tf.KernelFunc | undefined;
+
+/**
+ * Kernel functions for the wasm backend that run natively and call `fallbackOf(name)` (the kernel
+ * they replace) for what they do not take. The caller registers them (keeping each stock
+ * kernel's setupFunc).
+ */
+export function nativeKernelFuncs(addon: NativeAddon, fallbackOf: FallbackLookup): Map<string, tf.KernelFunc> {
+  const funcs = new Map<string, tf.KernelFunc>();
+  for (const k of NATIVE_KERNELS) {
+    const fallback = fallbackOf(k.kernelName);
+    funcs.set(k.kernelName, (args) => {
+      const out = k.run(addon, args);
+      if (out !== undefined) {
+        count(k.kernelName, true);
+        return out;
+      }
+      count(k.kernelName, false);
+      if (fallback === undefined) throw new Error(`wasm ${k.kernelName}: no kernel to fall back to for this input`);
+      return fallback(args);
+    });
+  }
+  return funcs;
+}
