@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { readTuneRecord, tuneOof, tuneRecordPath, writeTuneRecord } from './record';
+import { Rng } from '@tgs/random';
+import { readTuneRecord, tuneOof, tuneRecordPath, tuneRecordSchema, writeTuneRecord } from './record';
 
 // Four 1×2 images, folds [0, 0, 1, 1]. Truth: [1,1], [0,0], [1,0], [0,0] (images 1 and 3 empty).
 const truths = Uint8Array.from([1, 1, 0, 0, 1, 0, 0, 0]);
@@ -81,5 +82,60 @@ describe('tune.json', () => {
 
   it('a missing file says which step to run', () => {
     expect(() => readTuneRecord(work)).toThrow(`${tuneRecordPath(work)} is missing: run the tune step first`);
+  });
+});
+
+describe('tuneOof on random OOF predictions (property)', () => {
+  /** The TGS score of one image, from the definition: mean over t = 0.50, 0.55, …, 0.95 of [IoU > t]. */
+  function naiveScore(pred: boolean[], truth: boolean[]): number {
+    const inter = pred.filter((p, i) => p && truth[i]).length;
+    const union = pred.filter((p, i) => p || truth[i]).length;
+    if (union === 0) return 1;
+    let hits = 0;
+    for (let k = 0; k < 10; k++) if (100 * inter > (50 + 5 * k) * union) hits++;
+    return hits / 10;
+  }
+
+  it('the record always validates and its map is never below the score at p = 0.5 with no minimum area', () => {
+    const rng = new Rng(20260522);
+    const int = (a: number, b: number) => a + Math.floor(rng.next() * (b - a + 1));
+    for (let trial = 0; trial < 300; trial++) {
+      const n = int(1, 12);
+      const pixels = int(1, 40);
+      const k = int(1, Math.min(n, 5));
+      const foldOf = Array.from({ length: n }, (_, i) => i % k);
+      // Calibrated-looking logits: noise around ±scale with a per-image bias, some images all empty.
+      const scale = rng.uniform(0.01, 6);
+      const truths = new Uint8Array(n * pixels);
+      const oofStage2 = new Float32Array(n * pixels);
+      for (let i = 0; i < n; i++) {
+        const coverage = rng.next() < 0.3 ? 0 : rng.next();
+        const bias = rng.uniform(-1, 1) * scale;
+        for (let p = i * pixels; p < (i + 1) * pixels; p++) {
+          truths[p] = rng.next() < coverage ? 1 : 0;
+          oofStage2[p] = (truths[p] ? 1 : -1) * rng.uniform(-0.5, 1) * scale + bias;
+        }
+      }
+      const oofStage1 = oofStage2.map((v) => v + rng.uniform(-1, 1));
+      const probFrom = rng.uniform(0.01, 0.9);
+      const options = {
+        probFrom,
+        probTo: rng.uniform(probFrom + 0.001, 0.99),
+        probSteps: int(2, 40),
+        refineSteps: int(0, 30),
+        minAreas: Array.from({ length: int(1, 4) }, () => int(0, pixels + 1)),
+      };
+      const where = `trial ${trial}: ${n} images of ${pixels} px, ${JSON.stringify(options)}`;
+      const record = tuneOof({ oofStage1, oofStage2, truths, pixels, foldOf, k, options });
+      const parsed = tuneRecordSchema.safeParse(JSON.parse(JSON.stringify(record)));
+      expect([where, parsed.success ? 'valid' : parsed.error.issues[0]]).toEqual([where, 'valid']);
+      let atZero = 0;
+      for (let i = 0; i < n; i++) {
+        const at = (a: ArrayLike<number>, f: (v: number) => boolean) => Array.from(a).slice(i * pixels, (i + 1) * pixels).map(f);
+        atZero += naiveScore(at(oofStage2, (v) => v > 0), at(truths, (v) => v === 1)) / n;
+      }
+      expect([where, Math.abs(record.mapAtZero - atZero) < 1e-9]).toEqual([where, true]);
+      expect([where, record.map >= record.mapAtZero]).toEqual([where, true]);
+    }
   });
 });

@@ -50,25 +50,29 @@ export interface TuneResult {
   perImage: Float64Array;
 }
 
+/** Probabilities closer than this are one grid point (linspace's rounding leaves ~1e-16 differences). */
+const SAME_PROB = 1e-12;
+
 /**
  * Tunes the binarisation threshold in logit space on the full OOF predictions: the probability grid
  * linspace(probFrom, probTo, probSteps) mapped through log(p/(1−p)), every candidate minimum area,
  * then a finer grid of `refineSteps` probabilities spanning one coarse step either side of the best.
- * Ties keep the smaller minimum area, then the lower threshold.
+ * The untuned default, p = 0.5 (logit 0 exactly) with no minimum area, is always a candidate too, so
+ * the tuned score is never below `mapAtZero`. Ties keep the smaller minimum area, then the lower
+ * threshold.
  */
 export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixels: number, opts: TuneOptions): TuneResult {
   const coarse = linspace(opts.probFrom, opts.probTo, opts.probSteps);
-  const minAreas = [...new Set(opts.minAreas)].sort((a, b) => a - b);
-  const coarseStats = thresholdStats(oofLogits, truths, pixels, coarse.map(logit));
+  const minAreas = [...new Set([0, ...opts.minAreas])].sort((a, b) => a - b);
+  const coarseStats = thresholdStats(oofLogits, truths, pixels, thresholdGrid(coarse).map(logit));
   const coarseBest = bestThresholdFromStats(coarseStats, minAreas);
   const pBest = sigmoid(coarseBest.logitThreshold);
   const step = opts.probSteps > 1 ? (opts.probTo - opts.probFrom) / (opts.probSteps - 1) : 0.05;
   const fine = opts.refineSteps > 1 ? linspace(Math.max(1e-4, pBest - step), Math.min(1 - 1e-4, pBest + step), opts.refineSteps) : [];
-  const probs = uniqueSorted([...coarse, ...fine, 0.5]);
+  const probs = thresholdGrid([...coarse, ...fine]);
   const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit));
-  // Best over the coarse grid and the fine search (0.5 is only there for mapAtZero).
-  const candidates = uniqueSorted([...coarse, ...fine]);
-  const best = bestOver(stats, probs, candidates, minAreas);
+  const atHalf = probs.indexOf(0.5);
+  const best = bestOver(stats, minAreas);
   const j = best.index;
   const curveScores = meanScoreFromStats(stats, best.minArea);
   return {
@@ -76,7 +80,7 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
     probThreshold: probs[j],
     minArea: best.minArea,
     map: best.map,
-    mapAtZero: meanScoreFromStats(stats, 0)[probs.indexOf(0.5)],
+    mapAtZero: meanScoreFromStats(stats, 0)[atHalf],
     curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], map: curveScores[k] })),
     minAreaCurve: minAreas.map((a) => ({ minArea: a, map: meanScoreFromStats(stats, a)[j] })),
     coverageBins: coverageBreakdownFromStats(stats, j, best.minArea),
@@ -85,17 +89,24 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
   };
 }
 
-function uniqueSorted(values: number[]): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.filter((v, i) => i === 0 || v - sorted[i - 1] > 1e-12);
+/**
+ * The sorted probabilities to evaluate: `values` plus p = 0.5, without near-duplicates (closer than
+ * SAME_PROB). A value that near 0.5 becomes 0.5 itself, so the grid always holds p = 0.5 exactly
+ * (logit 0, the untuned default) whatever rounding put beside it — e.g. a fine grid ending at
+ * 0.4867 + 0.01333 = 0.49999999999999994.
+ */
+export function thresholdGrid(values: readonly number[]): number[] {
+  const sorted = [...values.map((v) => (Math.abs(v - 0.5) <= SAME_PROB ? 0.5 : v)), 0.5].sort((a, b) => a - b);
+  // Every value other than 0.5 is now more than SAME_PROB away from it, so 0.5 always survives.
+  return sorted.filter((v, i) => i === 0 || v - sorted[i - 1] > SAME_PROB);
 }
 
-function bestOver(stats: ThresholdStats, probs: number[], candidates: number[], minAreas: number[]): { index: number; minArea: number; map: number } {
-  const allowed = new Set(candidates.map((p) => probs.findIndex((q) => Math.abs(q - p) <= 1e-12)));
+/** The best (threshold, minArea) over the whole grid; ties keep the smaller minimum area, then the lower threshold. */
+function bestOver(stats: ThresholdStats, minAreas: number[]): { index: number; minArea: number; map: number } {
   let best = { index: -1, minArea: 0, map: -Infinity };
   for (const a of minAreas) {
     const scores = meanScoreFromStats(stats, a);
-    for (let k = 0; k < scores.length; k++) if (allowed.has(k) && scores[k] > best.map) best = { index: k, minArea: a, map: scores[k] };
+    for (let k = 0; k < scores.length; k++) if (scores[k] > best.map) best = { index: k, minArea: a, map: scores[k] };
   }
   return best;
 }
