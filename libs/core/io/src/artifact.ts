@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { atomicWriteFile } from './atomic';
 import { UserError } from './errors';
 
 /**
@@ -34,4 +35,33 @@ export function parseArtifact<S extends z.ZodTypeAny>(path: string, schema: S, r
 export function requireArtifact(path: string, producedBy: string): string {
   if (!existsSync(path)) throw new UserError(`${path} is missing: run the ${producedBy} step first`);
   return path;
+}
+
+/**
+ * A writer produced a record its own reader rejects: a bug in the writing step (exit status 2),
+ * caught before the file exists, so the next step never blames a "damaged" file.
+ */
+export class InvalidArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidArtifactError';
+  }
+}
+
+/**
+ * Writes a JSON artifact atomically (see atomicWriteFile) after validating it, as serialised, with
+ * the same zod schema its reader uses — so a writer can never leave a file its reader rejects.
+ * An invalid record is an {@link InvalidArtifactError} naming the file, the first bad field and
+ * `producedBy` (the writing step), and nothing is written.
+ */
+export function writeJsonArtifact<S extends z.ZodTypeAny>(path: string, schema: S, record: z.input<S> | z.infer<S>, producedBy: string): void {
+  const text = JSON.stringify(record, null, 2) + '\n';
+  // Validate what the reader will see: JSON turns NaN into null and drops undefined fields.
+  const res = schema.safeParse(JSON.parse(text));
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new InvalidArtifactError(`bug in the writer of ${path} (${producedBy}): ${field}: ${issue.message}; its own reader would reject the record, so nothing was written`);
+  }
+  atomicWriteFile(path, text);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { atomicWriteDir, atomicWriteFile, atomicWriteJson, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
+import { atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'io-'));
@@ -17,7 +17,7 @@ describe('atomic writes', () => {
   it('replaces an existing file whole', () => {
     const p = join(dir, 'c.json');
     writeFileSync(p, 'old');
-    atomicWriteJson(p, { x: 1 });
+    atomicWriteFile(p, JSON.stringify({ x: 1 }));
     expect(JSON.parse(readFileSync(p, 'utf8'))).toEqual({ x: 1 });
   });
 

@@ -74,11 +74,6 @@ export function atomicWriteFile(finalPath: string, data: string | Uint8Array): v
   }
 }
 
-/** JSON with a trailing newline, written atomically. */
-export function atomicWriteJson(finalPath: string, value: unknown): void {
-  atomicWriteFile(finalPath, JSON.stringify(value, null, 2) + '\n');
-}
-
 /**
  * Builds a directory's contents under a temporary sibling and renames it into place, so a
  * half-built directory is never visible under `finalDir`. An existing `finalDir` is replaced: it

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
 import { foldLayout, runLayout } from './layout';
 
 const timingSchema = z.object({ step: z.string(), seconds: z.number().nonnegative() }).strict();
@@ -13,7 +13,7 @@ export type StepTiming = z.infer<typeof timingSchema>;
 
 /** Records the seconds of work one step (or one fold's predict step: `predict-fold-<k>`) took. */
 export function writeStepTiming(workDir: string, step: string, seconds: number): void {
-  atomicWriteJson(runLayout(workDir).timings.step(step), { step, seconds } satisfies StepTiming);
+  writeJsonArtifact(runLayout(workDir).timings.step(step), timingSchema, { step, seconds } satisfies StepTiming, step);
 }
 
 /** The seconds a step took, or 0 when it has not recorded any (it ran in an older layout). */
@@ -42,7 +42,7 @@ export type FoldBackend = z.infer<typeof foldBackendSchema>;
 
 /** Records where a fold trained. */
 export function writeFoldBackend(workDir: string, fold: number, backend: FoldBackend): void {
-  atomicWriteJson(foldLayout(workDir, fold).backend, backend);
+  writeJsonArtifact(foldLayout(workDir, fold).backend, foldBackendSchema, backend, `train-fold-${fold}`);
 }
 
 /** Where a fold trained, or undefined when it did not record it. */

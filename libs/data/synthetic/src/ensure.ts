@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact, UserError } from '@tgs/io';
+import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import { generateSynthetic, SyntheticOptions, SyntheticSummary } from './generate';
 
 const count = z.number().int().nonnegative();
@@ -52,6 +52,6 @@ export async function ensureSynthetic(opts: EnsureSyntheticOptions): Promise<{ s
   }
   if (previous && existsSync(opts.truthPath) && JSON.stringify(previous.options) === JSON.stringify(wanted)) return { summary: previous.summary, generated: false };
   const summary = await generateSynthetic(opts);
-  atomicWriteJson(syntheticStampPath(opts.outDir), { options: wanted, summary } satisfies SyntheticStamp);
+  writeJsonArtifact(syntheticStampPath(opts.outDir), stampSchema, { options: wanted, summary } satisfies SyntheticStamp, 'data');
   return { summary, generated: true };
 }

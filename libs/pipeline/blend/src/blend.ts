@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { BlendConfig } from '@tgs/config';
 import { ensemblePaths, ensembleTestPath, readEnsembleOof } from '@tgs/ensemble';
 import { readFoldsCsv } from '@tgs/folds';
-import { atomicWriteFile, atomicWriteJson, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
+import { atomicWriteFile, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
 import { runLayout } from '@tgs/run';
 import { validateSubmission, writeSubmission } from '@tgs/submit';
@@ -149,7 +149,8 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     gainOverBestMember: result.map - best,
     submission: { rows: summary.rows, nonEmpty: summary.nonEmpty },
   };
-  atomicWriteJson(paths.record, record);
+  // Read by people and tools, not by a later step: no reader schema to check it against.
+  atomicWriteFile(paths.record, JSON.stringify(record, null, 2) + '\n');
   writeBlendReport(input.workDir, record);
   log(
     `${members.map((m, k) => `${m.name} ${alone[k].map.toFixed(4)} (weight ${weights[k].toFixed(2)})`).join(', ')} → blend ${result.map.toFixed(4)} ` +

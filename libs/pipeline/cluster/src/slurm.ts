@@ -14,7 +14,7 @@
  * All jobs share the work directory and the workspace (a shared filesystem on a real cluster).
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { atomicWriteFile, atomicWriteJson, UserError } from '@tgs/io';
+import { atomicWriteFile, UserError, writeJsonArtifact } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock } from '@tgs/process';
 import { slurmLayout } from '@tgs/run';
@@ -302,7 +302,7 @@ export async function submitSlurm(run: SlurmRun, opts: SlurmOptions, io: SlurmIo
       const final = sbatch(sbatchArgs(run, opts, { folds }).final);
       submitted.push(final);
       const record: SubmittedRun = { submittedAt: new Date().toISOString(), workDir: run.workDir, outDir: run.outDir, k: run.k, jobs: { prepare, folds, final } };
-      atomicWriteJson(paths.record, record);
+      writeJsonArtifact(paths.record, submittedRunSchema, record, 'pipeline --cluster slurm');
       io.log(`submitted: data + folds job ${prepare}, fold array ${folds} (tasks 0-${run.k - 1}), final job ${final}`);
       return record;
     } catch (err) {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError } from '@tgs/io';
+import { readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import { runLayout } from '@tgs/run';
 
 /** The ensemble's paths under a work directory. */
@@ -42,7 +42,7 @@ export function readIdsFile(path: string, producedBy = PRODUCER): string[] {
 }
 
 export function writeEnsembleMeta(workDir: string, meta: EnsembleMeta): void {
-  atomicWriteJson(ensemblePaths(workDir).meta, meta);
+  writeJsonArtifact(ensemblePaths(workDir).meta, ensembleMetaSchema, meta, PRODUCER);
 }
 
 export function readEnsembleMeta(workDir: string): EnsembleMeta {

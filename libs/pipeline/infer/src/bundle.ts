@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { configSchema, type PipelineConfig } from '@tgs/config';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
+import { atomicWriteDir, UserError, writeJsonArtifact } from '@tgs/io';
 import { inferenceSpecSchema, type InferenceSpec } from '@tgs/models';
 
 /**
@@ -99,7 +99,6 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     probThreshold: input.probThreshold,
     minArea: input.minArea,
   };
-  bundleSchema.parse(info);
   await atomicWriteDir(input.outDir, (tmp) => {
     for (const f of input.folds) {
       for (const m of f.models) {
@@ -108,10 +107,10 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
         cpSync(src, join(tmp, bundleModelPath(f.fold, m)), { recursive: true });
       }
     }
-    atomicWriteFile(join(tmp, CONFIG_JSON), JSON.stringify(input.config, null, 2) + '\n');
-    atomicWriteFile(join(tmp, BUNDLE_JSON), JSON.stringify(info, null, 2) + '\n');
+    writeJsonArtifact(join(tmp, CONFIG_JSON), configSchema, input.config, 'bundle');
+    writeJsonArtifact(join(tmp, BUNDLE_JSON), bundleSchema, info, 'bundle');
     const files = listFiles(tmp).map((path) => ({ path, bytes: statSync(join(tmp, path)).size, sha256: sha256(join(tmp, path)) }));
-    atomicWriteFile(join(tmp, MANIFEST_JSON), JSON.stringify({ format: 'tgs-bundle-manifest-1', files }, null, 2) + '\n');
+    writeJsonArtifact(join(tmp, MANIFEST_JSON), manifestSchema, { format: 'tgs-bundle-manifest-1', files }, 'bundle');
   });
   return info;
 }

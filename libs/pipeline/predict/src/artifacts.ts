@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact, UserError } from '@tgs/io';
+import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import { foldLayoutAt, predictLayout } from '@tgs/run';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
@@ -51,5 +51,5 @@ export function readPredictionMetaIfAny(foldDir: string): PredictionMeta | undef
 
 /** Writes `meta.json`, the commit point of a fold's predictions. */
 export function writePredictionMeta(foldDir: string, meta: PredictionMeta): void {
-  atomicWriteJson(predictLayout(foldDir).meta, meta);
+  writeJsonArtifact(predictLayout(foldDir).meta, predictionMetaSchema, meta, producer(foldDir));
 }

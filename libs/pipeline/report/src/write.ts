@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { atomicWriteFile } from '@tgs/io';
+import { atomicWriteFile, writeJsonArtifact } from '@tgs/io';
 import { curvesCsv } from '@tgs/train';
 import { renderHtml, renderPictures } from './render';
-import { buildSummary } from './summary';
+import { buildSummary, summarySchema } from './summary';
 import type { ReportInput } from './types';
 
 /** Every fold's training curve in one CSV: `fold` then the columns of the trainer's log.csv. */
@@ -20,7 +20,7 @@ export function foldCurvesCsv(input: ReportInput): string {
 export async function writeReport(outDir: string, input: ReportInput): Promise<void> {
   const summary = buildSummary(input);
   const html = renderHtml(input, await renderPictures(input));
-  atomicWriteFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeJsonArtifact(join(outDir, 'summary.json'), summarySchema, summary, 'report');
   atomicWriteFile(join(outDir, 'curves.csv'), foldCurvesCsv(input));
   atomicWriteFile(join(outDir, 'index.html'), html);
 }

@@ -4,7 +4,7 @@
  * made. Nobody else parses them; a damaged or foreign summary is a UserError naming the field.
  */
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
 import { runLayout } from '@tgs/run';
 
 /** The submission's paths under a work directory. */
@@ -25,7 +25,7 @@ export const submissionSummarySchema = z
 export type SubmissionSummary = z.infer<typeof submissionSummarySchema>;
 
 export function writeSubmissionSummary(workDir: string, summary: SubmissionSummary): void {
-  atomicWriteJson(submissionPaths(workDir).summary, summary);
+  writeJsonArtifact(submissionPaths(workDir).summary, submissionSummarySchema, summary, 'submit');
 }
 
 export function readSubmissionSummary(workDir: string): SubmissionSummary {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { atomicWriteFile, atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { atomicWriteFile, readJsonArtifact, writeJsonArtifact } from '@tgs/io';
 import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
 
 const stageNumber = z.union([z.literal(1), z.literal(2)]);
@@ -73,8 +73,8 @@ export function readFoldResult(foldDir: string): FoldTrainResult {
  */
 export function writeFoldResult(foldDir: string, result: FoldTrainResult): void {
   const layout = foldLayoutAt(foldDir);
-  atomicWriteJson(layout.result, result);
-  atomicWriteJson(layout.fingerprint, { fingerprint: result.fingerprint });
+  writeJsonArtifact(layout.result, foldTrainResultSchema, result, producer(foldDir));
+  writeJsonArtifact(layout.fingerprint, fingerprintSchema, { fingerprint: result.fingerprint }, producer(foldDir));
 }
 
 /** The fingerprint of the fold's trained weights (see writeFoldResult); a UserError when the fold is not trained. */
@@ -89,7 +89,7 @@ export function readStageFingerprint(foldDir: string, stage: Stage): string | un
 }
 
 export function writeStageFingerprint(foldDir: string, stage: Stage, fingerprint: string): void {
-  atomicWriteJson(stageLayout(foldDir, stage).fingerprint, { fingerprint });
+  writeJsonArtifact(stageLayout(foldDir, stage).fingerprint, fingerprintSchema, { fingerprint }, producer(foldDir));
 }
 
 /** A finished stage's result, or undefined while the stage has not finished. */
@@ -99,7 +99,7 @@ export function readStageDone(foldDir: string, stage: Stage): StageResult | unde
 }
 
 export function writeStageDone(foldDir: string, result: StageResult): void {
-  atomicWriteJson(stageLayout(foldDir, result.stage).done, result);
+  writeJsonArtifact(stageLayout(foldDir, result.stage).done, stageResultSchema, result, producer(foldDir));
 }
 
 /** The columns of a training-curve CSV, in {@link EpochRow}'s order. */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { loadTensors, saveTensors } from '@tgs/backend';
-import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
 
 /*
  * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
@@ -23,11 +23,12 @@ interface AdamInternals {
   accBeta2: tf.Variable;
 }
 
-export async function saveCheckpoint<S extends { epoch: number }>(
+export async function saveCheckpoint<S extends z.ZodType<{ epoch: number }>>(
   dir: string,
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  state: S,
+  state: z.infer<S>,
+  schema: S,
 ): Promise<void> {
   const tensors: Record<string, tf.Tensor> = {};
   model.getWeights().forEach((w, i) => (tensors[`model/${String(i).padStart(4, '0')}`] = w));
@@ -44,7 +45,7 @@ export async function saveCheckpoint<S extends { epoch: number }>(
     // getWeights() returns a fresh scalar for the iteration count; the slots are live variables.
     for (const w of optWeights) if (w.name === 'iter') w.tensor.dispose();
   }
-  atomicWriteJson(join(dir, ckptName(state.epoch, 'json')), state);
+  writeJsonArtifact(join(dir, ckptName(state.epoch, 'json')), schema, state, 'train step');
   // Older checkpoints are superseded once the new one is committed.
   for (const f of readdirSync(dir)) {
     const m = /^ckpt-(\d+)\.(bin|json)$/.exec(f);

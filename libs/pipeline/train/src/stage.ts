@@ -95,7 +95,7 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       if (outcome.snapshot) await saveModel(model, layout.snapshot(row.epoch));
       log(epochLine(fold, cfg.epochs, row, outcome.improved));
       writeStageLog(foldDir, stage, state.history);
-      await saveCheckpoint(layout.checkpoints, model, optimizer, state);
+      await saveCheckpoint(layout.checkpoints, model, optimizer, state, stageStateSchema);
       if (outcome.stop) {
         log(`fold ${fold} stage ${stage}: early stop after ${row.epoch} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
         break;

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { InvalidArtifactError, UserError } from '@tgs/io';
 import { Rng } from '@tgs/random';
 import { readTuneRecord, tuneOof, tuneRecordPath, tuneRecordSchema, writeTuneRecord } from './record';
 
@@ -136,6 +136,21 @@ describe('tuneOof on random OOF predictions (property)', () => {
       }
       expect([where, Math.abs(record.mapAtZero - atZero) < 1e-9]).toEqual([where, true]);
       expect([where, record.map >= record.mapAtZero]).toEqual([where, true]);
+    }
+  });
+});
+
+describe('writeTuneRecord', () => {
+  it('refuses a record its reader would reject, as a bug of the tune step, writing nothing', () => {
+    const work = mkdtempSync(join(tmpdir(), 'tune-record-'));
+    try {
+      const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
+      const broken = { ...r, mapAtZero: undefined as unknown as number };
+      expect(() => writeTuneRecord(work, broken)).toThrow(InvalidArtifactError);
+      expect(() => writeTuneRecord(work, broken)).toThrow(`bug in the writer of ${tuneRecordPath(work)} (tune): mapAtZero: Required`);
+      expect(readdirSync(work)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

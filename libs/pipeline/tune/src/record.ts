@@ -4,7 +4,7 @@
  * after each stage, and the all-empty baseline) and the health warnings. Nobody else parses it.
  */
 import { z } from 'zod';
-import { atomicWriteJson, readJsonArtifact } from '@tgs/io';
+import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
 import { perImageScoresFromStats, thresholdStats } from '@tgs/metrics';
 import { runLayout } from '@tgs/run';
 import { assessHealth } from './health';
@@ -126,7 +126,7 @@ export function tuneRecordPath(workDir: string): string {
 }
 
 export function writeTuneRecord(workDir: string, record: TuneRecord): void {
-  atomicWriteJson(tuneRecordPath(workDir), record);
+  writeJsonArtifact(tuneRecordPath(workDir), tuneRecordSchema, record, 'tune');
 }
 
 export function readTuneRecord(workDir: string): TuneRecord {
