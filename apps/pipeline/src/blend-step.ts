@@ -3,7 +3,7 @@ import { loadBlendConfig, loadConfig } from '@tgs/config';
 import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
 import { namedConfigPath, resolveConfigPath, resolveDataDir, RUN_ENV, runLayout, WORKSPACE_PATHS } from '@tgs/run';
-import { experimentWorkDir, resolveWorkDir } from './context';
+import { competitionLayout, experimentWorkDir, resolveWorkDir } from './context';
 
 /**
  * The `blend` step of a blend config (a file with a top-level `blend`): reads its members' work
@@ -32,6 +32,7 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
     height: train.height,
     width: train.width,
     sampleIds: readSampleSubmissionIds(dataDir),
+    format: competitionLayout(dataDir).submission,
     workDir,
     log: (m) => log('blend', m),
   });

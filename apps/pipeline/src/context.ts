@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadConfig, overridesFromEnv, PipelineConfig } from '@tgs/config';
 import { UserError } from '@tgs/io';
+import { LAYOUTS, type LayoutDescriptor } from '@tgs/layouts';
 import { defaultWorkDir, resolveConfigPath, resolveDataDir, RUN_ENV, WORKSPACE_ROOT } from '@tgs/run';
 
 export { WORKSPACE_ROOT };
@@ -45,6 +46,11 @@ export function resolveWorkDir(work: string | undefined, env: NodeJS.ProcessEnv,
 /** An experiment's (or blend's) own work directory, by name: the one `--config <name>` defaults to. */
 export function experimentWorkDir(name: string): string {
   return resolve(WORKSPACE_ROOT, defaultWorkDir(name));
+}
+
+/** The competition layout of a data folder: what its submission looks like and which metric scores it. */
+export function competitionLayout(_dataDir: string): LayoutDescriptor {
+  return LAYOUTS.tgs;
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {

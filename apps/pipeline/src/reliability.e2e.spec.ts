@@ -10,6 +10,7 @@ import { loadTensors } from '@tgs/backend';
 import { parseTempName, readNpyInfo } from '@tgs/io';
 import { isRunning, readSteps } from '@tgs/process';
 import { Rng } from '@tgs/random';
+import { LAYOUTS } from '@tgs/layouts';
 import { validateSubmission } from '@tgs/submit';
 import { generateSynthetic } from '@tgs/synthetic';
 import { runLayout } from '@tgs/run';
@@ -306,7 +307,7 @@ function expectCompleteArtifacts(work: string, sampleIds: string[]): void {
       else if (e.name.endsWith('.npy')) expect(readNpyInfo(p).shape.reduce((a, b) => a * b, 1) % pixels).toBe(0);
       else if (e.name.endsWith('.f32')) expect(statSync(p).size % (4 * pixels)).toBe(0);
       else if (/^ckpt-\d+\.bin$/.test(e.name)) Object.values(loadTensors(p)).forEach((t) => t.dispose());
-      else if (e.name === 'submission.csv') validateSubmission(p, sampleIds, SIZE, SIZE);
+      else if (e.name === 'submission.csv') validateSubmission(p, sampleIds, SIZE, SIZE, LAYOUTS.tgs.submission);
       else if (e.name.endsWith('.csv') || e.name.endsWith('.txt') || e.name.endsWith('.jsonl')) expect(readFileSync(p, 'utf8').endsWith('\n')).toBe(true);
     }
   };

@@ -13,7 +13,7 @@ import { ensureSynthetic } from '@tgs/synthetic';
 import { readFoldResult, trainFold } from '@tgs/train';
 import { readTuneRecord, tuneOof, writeTuneRecord } from '@tgs/tune';
 import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
-import { StepContext } from './context';
+import { competitionLayout, StepContext } from './context';
 
 function loadOptions(what: string) {
   let progress: Progress | undefined;
@@ -181,8 +181,13 @@ export async function tune(ctx: StepContext): Promise<void> {
 
 export async function submit(ctx: StepContext): Promise<void> {
   await timed(ctx, 'submit', async () => {
-    const summary = submitRun({ workDir: ctx.workDir, sampleIds: readSampleSubmissionIds(ctx.dataDir), samplePath: kaggleLayout(ctx.dataDir).sampleSubmission });
-    log('submit', `${summary.rows} rows (${summary.nonEmpty} non-empty) → ${summary.path}`);
+    const summary = submitRun({
+      workDir: ctx.workDir,
+      sampleIds: readSampleSubmissionIds(ctx.dataDir),
+      samplePath: kaggleLayout(ctx.dataDir).sampleSubmission,
+      format: competitionLayout(ctx.dataDir).submission,
+    });
+    log('submit', `${summary.rows} rows for ${summary.images} images (${summary.nonEmpty} non-empty) → ${summary.path}`);
   });
 }
 
@@ -199,6 +204,7 @@ export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const layout = runLayout(ctx.workDir);
   const tuned = readTuneRecord(ctx.workDir);
+  const competition = competitionLayout(ctx.dataDir);
   const truth = syntheticPaths(ctx.config.synthetic).truth;
   const input = assembleReport({
     name: ctx.config.name,
@@ -210,7 +216,7 @@ export async function report(ctx: StepContext): Promise<void> {
     devices: foldNumbers(ctx).map((k) => readFoldBackend(ctx.workDir, k)),
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
     submission: readSubmissionSummary(ctx.workDir),
-    testMap: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width) : undefined,
+    testMap: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, competition.metric, competition.submission) : undefined,
   });
   await writeReport(layout.report.dir, input);
   log('report', `OOF mAP stage 1 ${tuned.oofMapStage1.toFixed(4)} → stage 2 ${tuned.oofMapStage2.toFixed(4)} → tuned ${tuned.map.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);

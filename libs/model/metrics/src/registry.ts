@@ -4,6 +4,7 @@
  * over images; area metrics score an image from three pixel counts, object metrics from its
  * labelled objects.
  */
+import type { MetricName as LayoutMetricName } from '@tgs/layouts';
 import { diceImageScore } from './dice';
 import { tgsImageScore } from './tgs-score';
 
@@ -40,7 +41,7 @@ export const METRICS = {
       'mean over images of F2 = 5·TP / (5·TP + 4·FN + FP) averaged over IoU 0.50–0.95, objects matched at IoU > t (predicted objects: 8-connected components; no object on either side: 1)',
     competitions: 'Airbus Ship Detection',
   },
-} as const satisfies Record<string, MetricInfo>;
+} as const satisfies Record<LayoutMetricName, MetricInfo>; // exactly the names a layout descriptor may give
 
 export type MetricName = keyof typeof METRICS;
 

@@ -1,3 +1,4 @@
+import { LAYOUTS } from '@tgs/layouts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,7 @@ describe('blendExperiments', () => {
     height: 1,
     width: 2,
     sampleIds: ['t0', 't1'],
+    format: LAYOUTS.tgs.submission,
     workDir: join(root, 'blend-work'),
     log: () => undefined,
   });

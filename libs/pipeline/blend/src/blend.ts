@@ -5,6 +5,7 @@ import { readFoldsCsv } from '@tgs/folds';
 import { atomicWriteFile, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
 import { runLayout } from '@tgs/run';
+import type { SubmissionFormat } from '@tgs/layouts';
 import { validateSubmission, writeSubmission } from '@tgs/submit';
 import { logit } from '@tgs/metrics';
 import { linspace, tuneThreshold } from '@tgs/tune';
@@ -34,6 +35,8 @@ export interface BlendInput {
   width: number;
   /** Test ids in the sample submission's order. */
   sampleIds: string[];
+  /** The competition's submission format (the layout descriptor's `submission`). */
+  format: SubmissionFormat;
   workDir: string;
   log?: (msg: string) => void;
 }
@@ -135,8 +138,9 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     logitThreshold: result.logitThreshold,
     minArea: result.minArea,
     outPath: paths.submission,
+    format: input.format,
   });
-  validateSubmission(paths.submission, input.sampleIds, height, width);
+  validateSubmission(paths.submission, input.sampleIds, height, width, input.format);
   const best = Math.max(...alone.map((a) => a.map));
   const record: BlendRecord = {
     name: config.name,

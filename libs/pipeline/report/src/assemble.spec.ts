@@ -91,7 +91,7 @@ describe('assembleReport', () => {
       folds: [fold(0, 10), fold(1, 20)],
       devices: [{ backend: 'wasm' }, undefined],
       stepSeconds: () => 1,
-      submission: { path: '/w/submission.csv', rows: 3, nonEmpty: 1 },
+      submission: { path: '/w/submission.csv', rows: 3, images: 3, nonEmpty: 1 },
       testMap: 0.75,
       createdAt: '2026-01-01T00:00:00.000Z',
       worstCount: 2,

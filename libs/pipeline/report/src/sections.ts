@@ -43,7 +43,7 @@ export function headerSection(input: ReportInput): string {
   return (
     `<header><h1>${esc(input.title)}</h1>` +
     `<p class="meta">${esc(input.createdAt)} · backend: ${esc(input.backend)} · submission: <code>${esc(s.path)}</code> ` +
-    `(${fmtInt(s.rows)} rows, ${fmtInt(s.nonEmpty)} non-empty = ${fmtPct(s.rows > 0 ? s.nonEmpty / s.rows : NaN)})</p></header>`
+    `(${fmtInt(s.rows)} rows${s.rows === s.images ? '' : ` for ${fmtInt(s.images)} images`}, ${fmtInt(s.nonEmpty)} non-empty = ${fmtPct(s.images > 0 ? s.nonEmpty / s.images : NaN)})</p></header>`
   );
 }
 

@@ -100,7 +100,7 @@ describe('buildSummary', () => {
       truth_non_empty_pred_non_empty: 2,
     });
     expect(summary.worst).toEqual([{ id: '<script>x</script>', score: 0, iou: 0.25 }]);
-    expect(summary.submission).toEqual({ path: 'runs/a&b/submission.csv', rows: 10, non_empty: 4 });
+    expect(summary.submission).toEqual({ path: 'runs/a&b/submission.csv', rows: 10, images: 10, non_empty: 4 });
   });
 
   it('writes null for the mAP of a coverage bin without images', () => {

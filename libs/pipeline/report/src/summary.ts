@@ -70,7 +70,7 @@ export const summarySchema = z
     coverage_bins: z.array(z.object({ label: z.string(), count, mAP: score.nullable() }).strict()),
     confusion: z.object({ truth_empty_pred_empty: count, truth_empty_pred_non_empty: count, truth_non_empty_pred_empty: count, truth_non_empty_pred_non_empty: count }).strict(),
     worst: z.array(z.object({ id: z.string(), score, iou: score }).strict()),
-    submission: z.object({ path: z.string(), rows: count, non_empty: count }).strict(),
+    submission: z.object({ path: z.string(), rows: count, images: count, non_empty: count }).strict(),
   })
   .strict();
 export type Summary = z.infer<typeof summarySchema>;
@@ -130,6 +130,6 @@ export function buildSummary(input: ReportInput): Summary {
       truth_non_empty_pred_non_empty: c.truthNonEmptyPredNonEmpty,
     },
     worst: input.worst.map((w) => ({ id: w.id, score: w.score, iou: w.iou })),
-    submission: { path: input.submission.path, rows: input.submission.rows, non_empty: input.submission.nonEmpty },
+    submission: { path: input.submission.path, rows: input.submission.rows, images: input.submission.images, non_empty: input.submission.nonEmpty },
   };
 }

@@ -17,11 +17,14 @@ export const submissionSummarySchema = z
     /** Where the submission was written. */
     path: z.string().min(1),
     rows: z.number().int().nonnegative(),
-    /** Rows with a non-empty mask. */
+    /** Test images (one row each, or one row per predicted object and one for an image without). */
+    images: z.number().int().nonnegative(),
+    /** Images with a non-empty mask. */
     nonEmpty: z.number().int().nonnegative(),
   })
   .strict()
-  .refine((s) => s.nonEmpty <= s.rows, { message: 'exceeds rows', path: ['nonEmpty'] });
+  .refine((s) => s.images <= s.rows, { message: 'exceeds rows', path: ['images'] })
+  .refine((s) => s.nonEmpty <= s.images, { message: 'exceeds images', path: ['nonEmpty'] });
 export type SubmissionSummary = z.infer<typeof submissionSummarySchema>;
 
 export function writeSubmissionSummary(workDir: string, summary: SubmissionSummary): void {

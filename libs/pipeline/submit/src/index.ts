@@ -5,3 +5,4 @@ export type { SubmissionSummary } from './artifacts';
 export { submitRun, checkSampleIds } from './submit';
 export type { SubmitRunInput } from './submit';
 export { binarize } from './postprocess';
+export { csvField, checkSubmissionFormat, submissionHeader, submissionLine, maskFields, rleArea } from './format';

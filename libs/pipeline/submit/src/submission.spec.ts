@@ -6,6 +6,9 @@ import { readSubmissionSummary, submissionPaths, writeSubmissionSummary } from '
 import { binarize } from './postprocess';
 import { readRleRows, scoreSubmission, validateSubmission, writeSubmission } from './submission';
 import { checkSampleIds } from './submit';
+import { LAYOUTS } from '@tgs/layouts';
+
+const TGS = LAYOUTS.tgs.submission;
 
 describe('binarize', () => {
   it.each([
@@ -32,16 +35,16 @@ describe('writeSubmission', () => {
 
   it('writes Kaggle RLE rows in the given id order (by hand)', () => {
     const out = join(dir, 'submission.csv');
-    const s = writeSubmission({ testIds: ['a', 'b'], testLogitsPath: logitsPath, height: 2, width: 3, logitThreshold: 0, minArea: 0, outPath: out });
+    const s = writeSubmission({ testIds: ['a', 'b'], testLogitsPath: logitsPath, height: 2, width: 3, logitThreshold: 0, minArea: 0, outPath: out, format: TGS });
     expect(readFileSync(out, 'utf8')).toBe('id,rle_mask\na,3 2\nb,\n');
-    expect(s).toEqual({ path: out, rows: 2, nonEmpty: 1 });
-    expect(validateSubmission(out, ['a', 'b'], 2, 3)).toEqual({ rows: 2, nonEmpty: 1 });
+    expect(s).toEqual({ path: out, rows: 2, images: 2, nonEmpty: 1 });
+    expect(validateSubmission(out, ['a', 'b'], 2, 3, TGS)).toEqual({ rows: 2, images: 2, nonEmpty: 1 });
   });
 
   it('fails without writing when logits and ids disagree', () => {
     const out = join(dir, 'bad.csv');
     expect(() =>
-      writeSubmission({ testIds: ['a', 'b', 'c'], testLogitsPath: logitsPath, height: 2, width: 3, logitThreshold: 0, minArea: 0, outPath: out }),
+      writeSubmission({ testIds: ['a', 'b', 'c'], testLogitsPath: logitsPath, height: 2, width: 3, logitThreshold: 0, minArea: 0, outPath: out, format: TGS }),
     ).toThrow('logits of shape (2, 2, 3) for 3 test ids of 2×3');
     expect(existsSync(out)).toBe(false);
   });
@@ -58,7 +61,7 @@ describe('validateSubmission', () => {
   ])('%j -> %s', (text, message) => {
     const p = join(dir, 'x.csv');
     writeFileSync(p, text);
-    expect(() => validateSubmission(p, ['a', 'b'], 2, 3)).toThrow(message);
+    expect(() => validateSubmission(p, ['a', 'b'], 2, 3, TGS)).toThrow(message);
   });
 });
 
@@ -67,7 +70,7 @@ describe('readRleRows', () => {
   it('reads CSV as CSV: quoted fields, a BOM and blank lines as Kaggle writes them', () => {
     const p = join(dir, 'quoted.csv');
     writeFileSync(p, '\uFEFFid,rle_mask\n"t0","1 2"\n\nt1,\n');
-    expect(readRleRows(p)).toEqual([
+    expect(readRleRows(p, TGS)).toEqual([
       { id: 't0', rle: '1 2', line: 2 },
       { id: 't1', rle: '', line: 4 },
     ]);
@@ -79,8 +82,8 @@ describe('readRleRows', () => {
   ])('%j is a UserError: %s', (text, message) => {
     const p = join(dir, 'bad.csv');
     writeFileSync(p, text);
-    expect(() => readRleRows(p)).toThrow(UserError);
-    expect(() => readRleRows(p)).toThrow(message);
+    expect(() => readRleRows(p, TGS)).toThrow(UserError);
+    expect(() => readRleRows(p, TGS)).toThrow(message);
   });
 });
 
@@ -99,12 +102,12 @@ describe('scoreSubmission', () => {
   ])('%s → %p (by hand)', (_, text, expected) => {
     const p = join(dir, 'sub.csv');
     writeFileSync(p, text);
-    expect(scoreSubmission(p, truth, 1, 2)).toBe(expected);
+    expect(scoreSubmission(p, truth, 1, 2, 'tgs-map', TGS)).toBe(expected);
   });
   it('an RLE beyond the image is a UserError naming the file and line', () => {
     const p = join(dir, 'sub.csv');
     writeFileSync(p, 'id,rle_mask\nt0,1 5\nt1,\n');
-    expect(() => scoreSubmission(p, truth, 1, 2)).toThrow(`${p} line 2 (id t0)`);
+    expect(() => scoreSubmission(p, truth, 1, 2, 'tgs-map', TGS)).toThrow(`${p} line 2 (id t0)`);
   });
 });
 
@@ -119,14 +122,15 @@ describe('checkSampleIds', () => {
 describe('submission summary.json', () => {
   const work = mkdtempSync(join(tmpdir(), 'sub-summary-'));
   it('reads back what was written', () => {
-    writeSubmissionSummary(work, { path: '/x/submission.csv', rows: 3, nonEmpty: 1 });
-    expect(readSubmissionSummary(work)).toEqual({ path: '/x/submission.csv', rows: 3, nonEmpty: 1 });
+    writeSubmissionSummary(work, { path: '/x/submission.csv', rows: 3, images: 3, nonEmpty: 1 });
+    expect(readSubmissionSummary(work)).toEqual({ path: '/x/submission.csv', rows: 3, images: 3, nonEmpty: 1 });
   });
   it.each([
     ['{"path":"/x","rows":3,', 'not valid JSON'],
-    ['{"path":"/x","rows":3,"nonEmpty":4}', 'nonEmpty: exceeds rows'],
-    ['{"path":"/x","rows":-1,"nonEmpty":0}', 'rows:'],
-    ['{"path":"/x","rows":3,"nonEmpty":1,"score":0.9}', '(root):'],
+    ['{"path":"/x","rows":3,"images":3,"nonEmpty":4}', 'nonEmpty: exceeds images'],
+    ['{"path":"/x","rows":3,"images":4,"nonEmpty":0}', 'images: exceeds rows'],
+    ['{"path":"/x","rows":-1,"images":0,"nonEmpty":0}', 'rows:'],
+    ['{"path":"/x","rows":3,"images":3,"nonEmpty":1,"score":0.9}', '(root):'],
   ])('%s is a UserError naming the file and field (%s)', (text, message) => {
     writeFileSync(submissionPaths(work).summary, text);
     expect(() => readSubmissionSummary(work)).toThrow(UserError);

@@ -1,8 +1,10 @@
-import { readCsv, rowsById } from '@tgs/data';
+import { readCsv } from '@tgs/data';
 import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@tgs/io';
-import { tgsMeanAP } from '@tgs/metrics';
-import { decodeRle, encodeRle } from '@tgs/rle';
+import type { SubmissionFormat } from '@tgs/layouts';
+import { type MetricName, scoreMasks } from '@tgs/metrics';
+import { decodeRle, decodeRleAsInto, encodeRle, isEmptyRle } from '@tgs/rle';
 import type { SubmissionSummary } from './artifacts';
+import { maskFields, rleArea, submissionHeader, submissionLine } from './format';
 import { binarize } from './postprocess';
 
 export interface SubmissionInput {
@@ -14,10 +16,12 @@ export interface SubmissionInput {
   logitThreshold: number;
   minArea: number;
   outPath: string;
+  /** The competition's submission format (the layout descriptor's `submission`). */
+  format: SubmissionFormat;
 }
 
 /**
- * One image's submission mask (into `mask`) and its Kaggle RLE: logits above `logitThreshold`,
+ * One image's submission mask (into `mask`) and its TGS-flavoured RLE: logits above `logitThreshold`,
  * emptied when fewer than `minArea` pixels; the RLE is decoded back and compared with the mask.
  */
 export function maskRow(
@@ -39,32 +43,35 @@ export function maskRow(
 }
 
 /**
- * Writes `id,rle_mask` in the sample submission's order (Kaggle TGS RLE: column-major, 1-indexed,
- * empty mask = empty field). Every row is decoded back and compared with the mask it came from
- * before the file is renamed into place, so a submission on disk is always complete and valid.
+ * Writes the submission in the competition's format (header, columns, RLE flavour and empty
+ * marker; one row per image, or one per 8-connected object where the metric counts objects) in
+ * the sample submission's order. Every image's rows are decoded back and compared with the mask
+ * they came from before the file is renamed into place, so a submission on disk is always
+ * complete and valid.
  */
 export function writeSubmission(input: SubmissionInput): SubmissionSummary {
-  const { testIds, height, width, logitThreshold, minArea } = input;
+  const { testIds, height, width, logitThreshold, minArea, format } = input;
   const pixels = height * width;
   const { shape } = readNpyInfo(input.testLogitsPath);
   if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
     throw new Error(`${input.testLogitsPath}: logits of shape (${shape.join(', ')}) for ${testIds.length} test ids of ${height}×${width}`);
   }
-  const lines = ['id,rle_mask'];
+  const lines = [submissionHeader(format)];
   const mask = new Uint8Array(pixels);
+  const scratch = new Uint8Array(pixels);
   let nonEmpty = 0;
   const progress = new Progress('submission', testIds.length);
   readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
     for (let k = 0; k * pixels < chunk.length; k++) {
-      const i = first + k;
-      const { rle, area } = maskRow(chunk.subarray(k * pixels, (k + 1) * pixels), testIds[i], height, width, logitThreshold, minArea, mask);
+      const id = testIds[first + k];
+      const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask);
       if (area > 0) nonEmpty++;
-      lines.push(`${testIds[i]},${rle}`);
+      for (const rle of maskFields(mask, height, width, format, id, scratch)) lines.push(submissionLine(format, id, rle));
     }
     progress.tick(chunk.length / pixels);
   });
   atomicWriteFile(input.outPath, lines.join('\n') + '\n');
-  return { path: input.outPath, rows: testIds.length, nonEmpty };
+  return { path: input.outPath, rows: lines.length - 1, images: testIds.length, nonEmpty };
 }
 
 /** One row of a file in the submission format, with its 1-based line in the file. */
@@ -75,58 +82,143 @@ export interface RleRow {
 }
 
 /**
- * The rows of a file in the submission format (`id,rle_mask`: a submission, or the synthetic
- * competition's hidden test truth), read as CSV (quoting, BOM and blank lines as Kaggle's files
- * have them), in file order. A wrong header, a row with another number of fields, an empty or a
- * repeated id is a UserError naming the file and line.
+ * The rows of a file in a submission format (a submission, or a synthetic competition's hidden
+ * test truth), read as CSV (quoting, BOM and blank lines as Kaggle's files have them), in file
+ * order. A wrong header, a row with another number of fields or an empty id is a UserError naming
+ * the file and line, and so is a repeated id unless the format has several rows per image.
  */
-export function readRleRows(path: string): RleRow[] {
-  return [...rowsById(path, readCsv(path, ['id', 'rle_mask'])).entries()].map(([id, row]) => ({ id, rle: row.fields[1].trim(), line: row.line }));
+export function readRleRows(path: string, format: SubmissionFormat): RleRow[] {
+  const idAt = format.header.indexOf(format.idColumn);
+  const rleAt = format.header.indexOf(format.rleColumn);
+  const firstLine = new Map<string, number>();
+  return readCsv(path, format.header).map((row) => {
+    const id = row.fields[idAt].trim();
+    if (id === '') throw new UserError(`${path} line ${row.line}: empty id`);
+    const first = firstLine.get(id);
+    if (first !== undefined && format.rowsPerImage !== 'many') throw new UserError(`${path} line ${row.line}: duplicate id "${id}" (first seen on line ${first})`);
+    if (first === undefined) firstLine.set(id, row.line);
+    return { id, rle: row.fields[rleAt].trim(), line: row.line };
+  });
+}
+
+/** Rows of one image: consecutive rows with its id. */
+interface ImageRows {
+  id: string;
+  rows: RleRow[];
+}
+
+/** Consecutive rows grouped by id; an id that comes back after another is a UserError. */
+function groupRows(path: string, rows: RleRow[]): ImageRows[] {
+  const groups: ImageRows[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.id === row.id) {
+      last.rows.push(row);
+      continue;
+    }
+    if (seen.has(row.id)) throw new UserError(`${path} line ${row.line}: id ${row.id} again after other ids (the rows of one image must be consecutive)`);
+    seen.add(row.id);
+    groups.push({ id: row.id, rows: [row] });
+  }
+  return groups;
 }
 
 /**
- * Checks a submission file against the sample submission's ids: header `id,rle_mask`, every id
- * exactly once and in order, every mask a valid RLE for the image size. Returns the decoded masks'
- * count of non-empty rows.
+ * Decodes one image's rows into `out` (their union), checking each RLE, that an empty row stands
+ * alone and that no two rows overlap. Returns the image's foreground area.
  */
-export function validateSubmission(path: string, sampleIds: readonly string[], height: number, width: number): { rows: number; nonEmpty: number } {
-  const rows = readRleRows(path);
-  if (rows.length !== sampleIds.length) throw new UserError(`${path}: ${rows.length} rows, the sample submission has ${sampleIds.length}`);
-  let nonEmpty = 0;
-  rows.forEach(({ id, rle, line }, k) => {
-    if (id !== sampleIds[k]) throw new UserError(`${path} line ${line}: id ${id}, expected ${sampleIds[k]} (sample submission order)`);
+function decodeImageRows(path: string, image: ImageRows, height: number, width: number, format: SubmissionFormat, out: Uint8Array, offset = 0): number {
+  out.fill(0, offset, offset + height * width);
+  let rowsArea = 0;
+  for (const { id, rle, line } of image.rows) {
+    if (image.rows.length > 1 && isEmptyRle(rle, format.rle)) {
+      throw new UserError(`${path} line ${line} (id ${id}): an empty row beside other rows of the same image`);
+    }
     try {
-      const m = decodeRle(rle, height, width);
-      if (m.some((v) => v !== 0)) nonEmpty++;
+      decodeRleAsInto(rle, height, width, format.rle, out, offset, 'union');
     } catch (err) {
       throw new UserError(`${path} line ${line} (id ${id}): ${(err as Error).message}`);
     }
-  });
-  return { rows: rows.length, nonEmpty };
+    rowsArea += rleArea(rle, format);
+  }
+  let area = 0;
+  for (let p = offset, end = offset + height * width; p < end; p++) area += out[p];
+  if (area !== rowsArea) {
+    throw new UserError(`${path} line ${image.rows[0].line} (id ${image.id}): the image's ${image.rows.length} rows overlap (${rowsArea} pixels in rows, ${area} covered)`);
+  }
+  return area;
 }
 
 /**
- * The TGS mean AP of a submission against known test masks in the same format (the built-in
- * synthetic competition keeps them outside its data folder), over the truth's ids; an id missing
- * from the submission counts as an empty prediction.
+ * Checks a submission file against the sample submission's ids: the format's header, every id in
+ * the sample's order (exactly one row each, or, where the format has one row per object, one or
+ * more consecutive rows that never overlap and an empty row only alone), every RLE valid in the
+ * format's flavour for the image size. Returns the rows, the images and the non-empty images.
  */
-export function scoreSubmission(submissionPath: string, truthPath: string, height: number, width: number): number {
-  const predicted = new Map(readRleRows(submissionPath).map((r) => [r.id, r]));
-  const truth = readRleRows(truthPath);
+export function validateSubmission(
+  path: string,
+  sampleIds: readonly string[],
+  height: number,
+  width: number,
+  format: SubmissionFormat,
+): { rows: number; images: number; nonEmpty: number } {
+  const rows = readRleRows(path, format);
+  const images = groupRows(path, rows);
+  if (format.rowsPerImage !== 'many' && rows.length !== sampleIds.length) {
+    throw new UserError(`${path}: ${rows.length} rows, the sample submission has ${sampleIds.length}`);
+  }
+  const scratch = new Uint8Array(height * width);
+  let nonEmpty = 0;
+  images.forEach((image, k) => {
+    if (k >= sampleIds.length) throw new UserError(`${path} line ${image.rows[0].line}: id ${image.id} is not in the sample submission (it has ${sampleIds.length} images)`);
+    if (image.id !== sampleIds[k]) throw new UserError(`${path} line ${image.rows[0].line}: id ${image.id}, expected ${sampleIds[k]} (sample submission order)`);
+    if (decodeImageRows(path, image, height, width, format, scratch) > 0) nonEmpty++;
+  });
+  if (images.length !== sampleIds.length) {
+    throw new UserError(`${path}: ${images.length} images, the sample submission has ${sampleIds.length} (first missing: ${sampleIds[images.length]})`);
+  }
+  return { rows: rows.length, images: images.length, nonEmpty };
+}
+
+/**
+ * The competition's score (`metric`) of a submission against known test masks in the same format
+ * (a synthetic competition keeps them outside its data folder), over the truth's ids; an id
+ * missing from the submission counts as an empty prediction. Scored by @tgs/metrics' scoreMasks,
+ * the per-image code of the OOF statistics; where the format has one row per object, each side's
+ * rows are its objects.
+ */
+export function scoreSubmission(
+  submissionPath: string,
+  truthPath: string,
+  height: number,
+  width: number,
+  metric: MetricName,
+  format: SubmissionFormat,
+): number {
+  const predicted = new Map(groupRows(submissionPath, readRleRows(submissionPath, format)).map((g) => [g.id, g]));
+  const truth = groupRows(truthPath, readRleRows(truthPath, format));
   const pixels = height * width;
   const truths = new Uint8Array(truth.length * pixels);
   const preds = new Uint8Array(truth.length * pixels);
-  const decode = (path: string, row: RleRow) => {
-    try {
-      return decodeRle(row.rle, height, width);
-    } catch (err) {
-      throw new UserError(`${path} line ${row.line} (id ${row.id}): ${(err as Error).message}`);
-    }
+  const rowsAsObjects = format.rowsPerImage === 'many';
+  const truthObjects = rowsAsObjects ? new Int32Array(truth.length * pixels) : undefined;
+  const predObjects = rowsAsObjects ? new Int32Array(truth.length * pixels) : undefined;
+  const scratch = new Uint8Array(pixels);
+  /** Each row's pixels labelled with its 1-based row number within the image. */
+  const labelRows = (path: string, image: ImageRows, labels: Int32Array, offset: number) => {
+    image.rows.forEach((row, r) => {
+      decodeImageRows(path, { id: image.id, rows: [row] }, height, width, format, scratch);
+      for (let p = 0; p < pixels; p++) if (scratch[p]) labels[offset + p] = r + 1;
+    });
   };
-  truth.forEach((row, k) => {
-    truths.set(decode(truthPath, row), k * pixels);
-    const p = predicted.get(row.id);
-    if (p) preds.set(decode(submissionPath, p), k * pixels);
+  truth.forEach((image, k) => {
+    decodeImageRows(truthPath, image, height, width, format, truths, k * pixels);
+    if (truthObjects) labelRows(truthPath, image, truthObjects, k * pixels);
+    const p = predicted.get(image.id);
+    if (p === undefined) return;
+    decodeImageRows(submissionPath, p, height, width, format, preds, k * pixels);
+    if (predObjects) labelRows(submissionPath, p, predObjects, k * pixels);
   });
-  return tgsMeanAP(preds, truths, pixels).mean;
+  return scoreMasks(metric, preds, truths, height, width, { truthObjects, predObjects }).mean;
 }

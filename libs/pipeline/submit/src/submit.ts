@@ -4,6 +4,7 @@
  */
 import { ensembleTestPath, readEnsembleMeta } from '@tgs/ensemble';
 import { UserError } from '@tgs/io';
+import type { SubmissionFormat } from '@tgs/layouts';
 import { readTuneRecord } from '@tgs/tune';
 import { SubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
 import { validateSubmission, writeSubmission } from './submission';
@@ -22,6 +23,8 @@ export interface SubmitRunInput {
   /** The sample submission's ids, in its order, and its path (for messages). */
   sampleIds: readonly string[];
   samplePath: string;
+  /** The competition's submission format (the layout descriptor's `submission`). */
+  format: SubmissionFormat;
 }
 
 /** Reads the tune record and the ensemble, writes `submission.csv` and `summary.json`, returns the summary. */
@@ -39,8 +42,9 @@ export function submitRun(input: SubmitRunInput): SubmissionSummary {
     logitThreshold: tuned.logitThreshold,
     minArea: tuned.minArea,
     outPath: paths.csv,
+    format: input.format,
   });
-  validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width);
+  validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width, input.format);
   writeSubmissionSummary(workDir, summary);
   return summary;
 }
