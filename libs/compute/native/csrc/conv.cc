@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
+#include <algorithm>
 
 #include "onednn_compat.h"
 #include "threads.h"
@@ -36,13 +38,16 @@ memory::desc weights_any(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, d
 
 // A tensor as the user (tfjs) lays it out, and as the primitive wants it. When the two differ the
 // operand owns a scratch tensor in the primitive's layout and a reorder in the needed direction.
+// With `own_scratchpad` the reorder takes its scratchpad from the operand (oneDNN's user mode), so
+// the operand can run on any thread, concurrently with other operands.
 struct Operand {
   memory user;
   memory inner;
   bool reordered = false;
   dnnl::reorder reorder;
+  memory scratchpad;
 
-  void init(const memory::desc& user_md, const memory::desc& want, bool is_input) {
+  void init(const memory::desc& user_md, const memory::desc& want, bool is_input, bool own_scratchpad = false) {
     user = memory(user_md, cpu_engine(), DNNL_MEMORY_NONE);
     if (want == user_md) {
       inner = user;
@@ -51,15 +56,26 @@ struct Operand {
     reordered = true;
     inner = memory(want, cpu_engine());
     g_scratch_bytes += want.get_size();
-    reorder = is_input ? dnnl::reorder(user, inner) : dnnl::reorder(inner, user);
+    primitive_attr attr;
+    if (own_scratchpad) attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    auto pd = is_input ? dnnl::reorder::primitive_desc(user, inner, attr) : dnnl::reorder::primitive_desc(inner, user, attr);
+    reorder = dnnl::reorder(pd);
+    if (own_scratchpad) {
+      scratchpad = memory(pd.scratchpad_desc(), cpu_engine());
+      g_scratch_bytes += pd.scratchpad_desc().get_size();
+    }
   }
-  size_t bytes() const { return reordered ? inner.get_desc().get_size() : 0; }
+  size_t bytes() const { return reordered ? inner.get_desc().get_size() + (scratchpad ? scratchpad.get_desc().get_size() : 0) : 0; }
   void bind(void* p) { user.set_data_handle(p); }
-  void to_inner() {
-    if (reordered) reorder.execute(cpu_stream(), user, inner);
-  }
-  void to_user() {
-    if (reordered) reorder.execute(cpu_stream(), inner, user);
+  void to_inner(dnnl::stream& s = cpu_stream()) { run(s, user, inner); }
+  void to_user(dnnl::stream& s = cpu_stream()) { run(s, inner, user); }
+
+ private:
+  void run(dnnl::stream& s, memory& from, memory& to) {
+    if (!reordered) return;
+    std::unordered_map<int, memory> args{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
+    reorder.execute(s, args);
   }
 };
 
@@ -81,10 +97,17 @@ struct ConvBwdData : Entry {
   size_t bytes() const override { return diff_dst.bytes() + weights.bytes() + diff_src.bytes(); }
 };
 
-struct ConvBwdWeights : Entry {
+// One chunk of the batch for conv_backward_weights: a single-threaded primitive with its own
+// scratchpad, stream and partial gradient, so chunks run concurrently on any threads.
+struct ConvBwdWeightsChunk : Entry {
   dnnl::convolution_backward_weights prim;
   Operand src, diff_dst, diff_weights;
-  size_t bytes() const override { return src.bytes() + diff_dst.bytes() + diff_weights.bytes(); }
+  memory scratchpad;
+  dnnl::stream stream;
+  std::vector<float> partial;
+  size_t bytes() const override {
+    return src.bytes() + diff_dst.bytes() + diff_weights.bytes() + scratchpad.get_desc().get_size() + partial.size() * sizeof(float);
+  }
 };
 
 std::unordered_map<std::string, std::unique_ptr<Entry>>& cache() {
@@ -92,9 +115,10 @@ std::unordered_map<std::string, std::unique_ptr<Entry>>& cache() {
   return c;
 }
 
-std::string key_of(const char* op, const ConvGeom& g, int extra0 = 0, float extra1 = 0.f) {
+// A cache key: the op, the thread count the primitive was created for, the geometry and extras.
+std::string key_of(const char* op, const ConvGeom& g, int extra0 = 0, float extra1 = 0.f, int nthreads = threads()) {
   std::ostringstream k;
-  k << op << ':' << threads();
+  k << op << ':' << nthreads;
   const int* p = &g.B;
   for (int i = 0; i < conv_geom::kCount; i++) k << ',' << p[i];
   k << '|' << extra0 << '|' << extra1;
@@ -162,25 +186,47 @@ ConvBwdData& conv_bwd_data_entry(const ConvGeom& g) {
   return ref;
 }
 
-ConvBwdWeights& conv_bwd_weights_entry(const ConvGeom& g) {
+// Primitives created while this is alive plan their work for one thread.
+struct SingleThreadedPlan {
+  int saved = threads();
+  SingleThreadedPlan() { set_threads(1); }
+  ~SingleThreadedPlan() { set_threads(saved); }
+};
+
+ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
   auto& c = cache();
-  std::string key = key_of("bwd_weights", g);
+  std::string key = key_of("bwd_weights_chunk", g, slot, 0.f, 1);
   auto it = c.find(key);
-  if (it != c.end()) return static_cast<ConvBwdWeights&>(*it->second);
+  if (it != c.end()) return static_cast<ConvBwdWeightsChunk&>(*it->second);
+  SingleThreadedPlan plan;
   auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
+  primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   auto pd = conv_bwd_weights_pd(cpu_engine(), any4(g.B, g.C, g.H, g.W), weights_any(g), any4(g.B, g.CO, g.OH, g.OW),
-                                strides(g), dilates(g), pad_l(g), pad_r(g), hint);
-  auto e = std::make_unique<ConvBwdWeights>();
+                                strides(g), dilates(g), pad_l(g), pad_r(g), hint, attr);
+  auto e = std::make_unique<ConvBwdWeightsChunk>();
   e->prim = dnnl::convolution_backward_weights(pd);
-  e->src.init(nhwc(g.B, g.C, g.H, g.W), pd.src_desc(), true);
-  e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true);
-  e->diff_weights.init(hwio(g), pd.diff_weights_desc(), false);
+  e->src.init(nhwc(g.B, g.C, g.H, g.W), pd.src_desc(), true, true);
+  e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true, true);
+  e->diff_weights.init(hwio(g), pd.diff_weights_desc(), false, true);
+  e->scratchpad = memory(pd.scratchpad_desc(), cpu_engine());
+  e->stream = dnnl::stream(cpu_engine());
+  e->partial.resize(conv_filter_size(g));
+  g_scratch_bytes += pd.scratchpad_desc().get_size() + e->partial.size() * sizeof(float);
   auto& ref = *e;
   c.emplace(key, std::move(e));
   return ref;
 }
 
+
 void* mutable_ptr(const float* p) { return const_cast<float*>(p); }
+
+// Backward weights sums over the batch; oneDNN splits that sum between its threads, so its
+// rounding would depend on the thread count (and the kill -9 resume and cache keys on the core
+// split). Instead the batch is cut into at most this many fixed chunks, each chunk's gradient is
+// computed on one thread by a primitive planned for one thread, and the partial gradients are
+// added in chunk order: the same bits at any thread count, up to this many threads busy.
+constexpr int kWeightGradChunks = 8;
 
 }  // namespace
 
@@ -226,15 +272,35 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
 }
 
 void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw) {
-  ConvBwdWeights& e = conv_bwd_weights_entry(g);
-  e.src.bind(mutable_ptr(x));
-  e.diff_dst.bind(mutable_ptr(dy));
-  e.diff_weights.bind(dw);
-  e.src.to_inner();
-  e.diff_dst.to_inner();
-  e.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, e.src.inner}, {DNNL_ARG_DIFF_DST, e.diff_dst.inner}, {DNNL_ARG_DIFF_WEIGHTS, e.diff_weights.inner}});
-  e.diff_weights.to_user();
-  cpu_stream().wait();
+  const int chunks = std::min(g.B, kWeightGradChunks);
+  std::vector<ConvBwdWeightsChunk*> entries(chunks);
+  std::vector<int> first(chunks + 1);
+  for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(g.B) * k / chunks);
+  for (int k = 0; k < chunks; k++) {
+    ConvGeom part = g;
+    part.B = first[k + 1] - first[k];
+    entries[k] = &conv_bwd_weights_chunk_entry(part, k);
+  }
+  const size_t in_image = size_t(g.H) * g.W * g.C, out_image = size_t(g.OH) * g.OW * g.CO, n = conv_filter_size(g);
+#pragma omp parallel for schedule(static) num_threads(std::min(threads(), chunks))
+  for (int k = 0; k < chunks; k++) {
+    ConvBwdWeightsChunk& e = *entries[k];
+    e.src.bind(mutable_ptr(x + first[k] * in_image));
+    e.diff_dst.bind(mutable_ptr(dy + first[k] * out_image));
+    e.diff_weights.bind(e.partial.data());
+    e.src.to_inner(e.stream);
+    e.diff_dst.to_inner(e.stream);
+    e.prim.execute(e.stream, {{DNNL_ARG_SRC, e.src.inner}, {DNNL_ARG_DIFF_DST, e.diff_dst.inner}, {DNNL_ARG_DIFF_WEIGHTS, e.diff_weights.inner}, {DNNL_ARG_SCRATCHPAD, e.scratchpad}});
+    e.diff_weights.to_user(e.stream);
+    e.stream.wait();
+  }
+  // dw = ((p0 + p1) + p2) + ...: the partial gradients in chunk order, whatever thread made them.
+#pragma omp parallel for schedule(static) if (n >= (1 << 14))
+  for (long i = 0; i < static_cast<long>(n); i++) {
+    float s = entries[0]->partial[i];
+    for (int k = 1; k < chunks; k++) s += entries[k]->partial[i];
+    dw[i] = s;
+  }
 }
 
 ConvCacheStats conv_cache_stats() {

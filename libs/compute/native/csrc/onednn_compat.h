@@ -56,12 +56,12 @@ inline dnnl::convolution_backward_weights::primitive_desc conv_bwd_weights_pd(
     const engine& eng, const memory::desc& src, const memory::desc& diff_weights,
     const memory::desc& diff_dst, const memory::dims& strides, const memory::dims& dilates,
     const memory::dims& pad_l, const memory::dims& pad_r,
-    const dnnl::convolution_forward::primitive_desc& hint) {
+    const dnnl::convolution_forward::primitive_desc& hint, const primitive_attr& attr = primitive_attr()) {
 #if DNNL_VERSION_MAJOR >= 3
-  return {eng, algorithm::convolution_direct, src, diff_weights, diff_dst, strides, dilates, pad_l, pad_r, hint};
+  return {eng, algorithm::convolution_direct, src, diff_weights, diff_dst, strides, dilates, pad_l, pad_r, hint, attr};
 #else
   dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, src, diff_weights, diff_dst, strides, dilates, pad_l, pad_r);
-  return {d, eng, hint};
+  return {d, attr, eng, hint};
 #endif
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelCalls } from './kernels';
-import { addonForTests, type ConvCase, convGradsByFiniteDifference, naiveConv2d, randomValues, relativeError, useCpu, useWasm } from './testing';
+import { addonForTests, type ConvCase, convGradsByFiniteDifference, convOutSize, naiveConv2d, randomValues, relativeError, useCpu, useWasm } from './testing';
 
 const addon = addonForTests();
 const describeNative = addon ? describe : describe.skip;
@@ -154,6 +154,31 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
       expect(Buffer.from(a.dw.buffer).equals(Buffer.from(b.dw.buffer))).toBe(true);
       expect(Buffer.from(a.dx.buffer).equals(Buffer.from(b.dx.buffer))).toBe(true);
       expect(Buffer.from(a.y.buffer).equals(Buffer.from(b.y.buffer))).toBe(true);
+    } finally {
+      addon?.setThreads(1);
+    }
+  });
+
+  it.each([
+    ['batch 16 (8 chunks of 2)', { x: [16, 24, 24, 8], k: [3, 3], co: 16, stride: 1, pad: 'same' }],
+    ['batch 5 (5 chunks of 1), stride 2', { x: [5, 17, 15, 6], k: [2, 2], co: 8, stride: 2, pad: 'same' }],
+    ['batch 12 (uneven chunks), 1x1 head', { x: [12, 20, 20, 16], k: [1, 1], co: 1, stride: 1, pad: 'valid' }],
+    ['batch 1', { x: [1, 40, 40, 8], k: [3, 3], co: 8, stride: 1, pad: 'same' }],
+  ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
+    await useWasm(addon);
+    const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
+    const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 91);
+    const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 92);
+    const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 93);
+    const bits = (threads: number): string[] => {
+      addon?.setThreads(threads);
+      const r = tfConv(xv, wv, rv, c, rShape);
+      return [r.y, r.dx, r.dw].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+    };
+    try {
+      const one = bits(1);
+      expect(bits(2)).toEqual(one);
+      expect(bits(4)).toEqual(one);
     } finally {
       addon?.setThreads(1);
     }
