@@ -106,6 +106,26 @@ describe('forwardLogits', () => {
       expectClose(plain, expected(order, (k, i, j) => px(k, i, j) * (j + 1)));
     }));
 
+  it('with hflip TTA: one forward pass per batch, the plain views then the flipped ones', () =>
+    expectNoTensorLeak(() => {
+      const seen: number[][] = [];
+      const counting = fnModel((x) => {
+        seen.push(x.shape);
+        return tf.mul(x, tf.tensor4d(Array.from({ length: w }, (_, j) => j + 1), [1, 1, w, 1]));
+      });
+      const first = new Map<number, number>();
+      const probe = fnModel((x) => {
+        // The first pixel of each image in the batch: plain views first, then flipped ones.
+        const v = x.dataSync();
+        Array.from({ length: x.shape[0] }, (_, b) => first.set(b, v[b * h * w]));
+        return x.clone();
+      });
+      forwardLogits(counting, images, order, h, w, { batchSize: 2, ttas: ttaPairs(true) });
+      expect(seen).toEqual([[4, h, w, 1], [4, h, w, 1], [2, h, w, 1]]);
+      forwardLogits(probe, images, [3], h, w, { batchSize: 1, ttas: ttaPairs(true) });
+      expect([first.get(0), first.get(1)]).toEqual([px(3, 0, 0), px(3, 0, w - 1)].map((v) => Math.fround(v)));
+    }));
+
   it('with several models: the mean of their logits (2x and 4x + 1 give 3x + 0.5)', () =>
     expectNoTensorLeak(() => {
       const models = [fnModel((x) => tf.mul(x, 2)), fnModel((x) => tf.add(tf.mul(x, 4), 1))];

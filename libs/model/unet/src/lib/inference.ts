@@ -64,7 +64,8 @@ export interface ForwardOptions {
  *
  *   logits(x) = mean over models m of  mean over pairs t of  t.deaugment(m(t.augment(x)))
  *
- * (the identity pair counts only if listed; without `ttas`, m(x)). Several models are a fold's
+ * (the identity pair counts only if listed; without `ttas`, m(x)); the views of a batch go through
+ * each model as one batch of views · images. Several models are a fold's
  * snapshots. Returns all logits as one array [indices.length · H · W], in the order of `indices`;
  * with `onBatch` they are streamed instead (a view valid until it returns, and the position in
  * `indices` of its first image) and the returned array is empty.
@@ -88,7 +89,11 @@ export function forwardLogits(
       const x = toModelInput(images, idx, height, width);
       const one = (m: LogitsModel): tf.Tensor4D => {
         if (!opts.ttas || opts.ttas.length === 0) return m.predict(x) as tf.Tensor4D;
-        const outs = opts.ttas.map((t) => t.deaugment(m.predict(t.augment(x)) as tf.Tensor4D));
+        if (opts.ttas.length === 1) return opts.ttas[0].deaugment(m.predict(opts.ttas[0].augment(x)) as tf.Tensor4D);
+        // Every view in one forward pass (a batch of views · images): fewer, larger kernel calls.
+        const n = x.shape[0];
+        const views = m.predict(tf.concat(opts.ttas.map((t) => t.augment(x)), 0) as tf.Tensor4D) as tf.Tensor4D;
+        const outs = opts.ttas.map((t, v) => t.deaugment(tf.slice(views, [v * n, 0, 0, 0], [n, -1, -1, -1])));
         return tf.div(tf.addN(outs), outs.length) as tf.Tensor4D;
       };
       if (models.length === 1) return one(models[0]);
