@@ -1,10 +1,11 @@
 // `node tools/nx/fingerprint.cjs <step>` prints a fingerprint of what one pipeline step reads
 // outside the code and the artifacts before it: the config sections it uses (the STEPS table of
-// @tgs/run; parsed by @tgs/config with "extends", TGS_SET and defaults, so writing a default out
-// changes nothing) and the content of the data files it reads. Nx hashes this output as a
-// `runtime` input of the step's target. `blend` fingerprints a blend config (TGS_CONFIG).
+// @tgs/run; parsed by @tgs/config with "extends", the overrides and defaults, so writing a default
+// out changes nothing) and the content of the data files it reads, for the run settings in the
+// environment. Nx hashes this output as a `runtime` input of the step's target. `blend`
+// fingerprints a blend config.
 //
-// With the built-in synthetic competition (no TGS_DATA), a step that reads data reads the
+// With the built-in synthetic competition (no data folder), a step that reads data reads the
 // `synthetic` section instead. Files of a real data folder are hashed by content, memoised by
 // (path, size, mtime, ctime, inode) in the data cache, so a replaced file is always rehashed
 // (a copy cannot keep its ctime) while an unchanged folder costs a stat per file.
@@ -14,6 +15,7 @@ const { join, relative } = require('node:path');
 const settings = require('./run-settings.cjs');
 
 const { run } = settings;
+const runSettings = run.fromEnv(process.env);
 const step = process.argv[2];
 const spec = step === 'blend' ? { config: '*', data: ['train'] } : run.STEPS[step];
 if (!spec) {
@@ -27,19 +29,19 @@ let synthetic;
 if (step === 'blend') {
   let text;
   try {
-    text = canonicalJson(loadBlendConfig(settings.configPath()));
+    text = canonicalJson(loadBlendConfig(settings.configPath(runSettings)));
   } catch (err) {
     text = `invalid:${err.message}`;
   }
   h.update(`blend:${text}\n`);
 } else {
-  const parsed = settings.parsedConfig();
+  const parsed = settings.parsedConfig(runSettings);
   // An invalid config hashes as its error: the step will fail and say why.
   h.update(`config:${parsed.config ? configSliceHash(parsed.config, spec.config) : `invalid:${parsed.error}`}\n`);
   synthetic = parsed.config?.synthetic;
 }
 
-const dataArg = process.env[run.RUN_ENV.data];
+const dataArg = runSettings.data;
 if (!dataArg) {
   h.update(`data:synthetic:${spec.data.length > 0 ? canonicalJson(synthetic ?? null) : ''}\n`);
 } else if (spec.data.length > 0) {

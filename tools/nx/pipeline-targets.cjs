@@ -1,5 +1,5 @@
 // Nx plugin: infers the pipeline's targets from the step table of @tgs/run (libs/core/run/src/steps.ts)
-// and the run's config (TGS_CONFIG, a preset or experiment name or a path): one `train-fold-<k>`
+// and the run's settings (its config: a preset or experiment name or a path): one `train-fold-<k>`
 // and `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in
 // parallel. Every target's inputs are the code, the fingerprint of exactly the config sections
 // and data parts its step reads (`node tools/nx/fingerprint.cjs <step>`) and the fingerprinting
@@ -14,10 +14,29 @@ function targetNames(step, k) {
   return run.STEPS[step].perFold ? Array.from({ length: k }, (_, f) => `${step}-fold-${f}`) : [step];
 }
 
-function target(step, fold, k, layout, synthetic) {
+// The code every step runs, as workspace globs: the same for a step whichever project runs it (the
+// `pipeline` project or an experiment's, which has no folder of its own).
+const CODE_INPUTS = [
+  '{workspaceRoot}/apps/pipeline/src/**/*.ts',
+  '{workspaceRoot}/libs/**/src/**/*.ts',
+  '{workspaceRoot}/libs/**/*.cjs',
+  '!{workspaceRoot}/**/*.spec.ts',
+  '!{workspaceRoot}/**/jest.config.cjs',
+  '{workspaceRoot}/tsconfig.base.json',
+  '{workspaceRoot}/package-lock.json',
+  '{workspaceRoot}/tools/nx/*.cjs',
+];
+
+/**
+ * One step's target. `pinned`: the settings the target fixes for itself (an experiment's config and
+ * work directory), passed to its command and its fingerprint; without it they come from the
+ * environment Nx runs in (as `npm run pipeline` sets it), and the work directory is hashed.
+ */
+function target(step, fold, k, layout, synthetic, pinned) {
   const spec = run.STEPS[step];
   const dependsOn = [];
-  const inputs = ['production', '^production', { runtime: `node tools/nx/fingerprint.cjs ${step}` }, { env: run.RUN_ENV.work }];
+  const prefix = pinned ? run.shellAssignments(pinned) : '';
+  const inputs = [...CODE_INPUTS, { runtime: `${prefix}node tools/nx/fingerprint.cjs ${step}` }, ...(pinned ? [] : [{ env: run.RUN_ENV.work }])];
   for (const { step: before, files } of spec.after) {
     // A per-fold step reads its own fold's artifacts; any other step reads every fold's.
     dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
@@ -25,24 +44,28 @@ function target(step, fold, k, layout, synthetic) {
   }
   const command = `tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
   const outputs = spec.outputs(layout, fold, synthetic).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
-  return { executor: 'nx:run-commands', cache: true, options: { command, cwd: '{workspaceRoot}' }, dependsOn: [...new Set(dependsOn)], inputs, outputs };
+  const options = { command, cwd: '{workspaceRoot}', ...(pinned ? { env: run.toEnv(pinned) } : {}) };
+  return { executor: 'nx:run-commands', cache: true, options, dependsOn: [...new Set(dependsOn)], inputs, outputs };
 }
 
-/** The pipeline's targets for the run described by the environment (TGS_CONFIG, TGS_WORK, TGS_SET). */
-function pipelineTargets() {
-  const parsed = settings.parsedConfig();
+/**
+ * The pipeline's targets for a run's settings (a RunSettings of @tgs/run: its config, overrides and
+ * work directory); `pinned` as in {@link target}.
+ */
+function pipelineTargets(runSettings, pinned) {
+  const parsed = settings.parsedConfig(runSettings);
   // An invalid config still gets targets (the defaults' folds and synthetic data): the data step reports it.
   const { config: cfg } = parsed.config ? parsed : { config: settings.config().parseConfig({}) };
   const k = cfg.folds.k;
-  const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel()}`);
+  const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel(runSettings)}`);
   const targets = {};
   for (const step of run.STEP_ORDER) {
     if (run.STEPS[step].perFold) {
-      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout, cfg.synthetic);
-      // `nx run pipeline:train` trains every fold.
-      targets[step] = { executor: 'nx:noop', dependsOn: targetNames(step, k) };
+      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout, cfg.synthetic, pinned);
+      // `nx run pipeline:train` trains every fold (an aggregate hashes nothing of its own).
+      targets[step] = { executor: 'nx:noop', dependsOn: targetNames(step, k), inputs: [] };
     } else {
-      targets[step] = target(step, 0, k, layout, cfg.synthetic);
+      targets[step] = target(step, 0, k, layout, cfg.synthetic, pinned);
     }
   }
   return targets;
@@ -50,7 +73,8 @@ function pipelineTargets() {
 
 const createNodesV2 = [
   'apps/pipeline/pipeline.targets.json',
-  async (files) => files.map((file) => [file, { projects: { [dirname(file)]: { targets: pipelineTargets() } } }]),
+  // The run's settings as `npm run pipeline` passes them to Nx.
+  async (files) => files.map((file) => [file, { projects: { [dirname(file)]: { targets: pipelineTargets(run.fromEnv(process.env)) } } }]),
 ];
 
-module.exports = { createNodesV2, pipelineTargets };
+module.exports = { createNodesV2, pipelineTargets, CODE_INPUTS };

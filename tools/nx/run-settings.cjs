@@ -1,7 +1,8 @@
 // The run's layout, settings and step table for the Nx plugin and its fingerprint input: the
 // TypeScript modules of @tgs/run (libs/core/run/src) and @tgs/config, loaded as they are through
-// tsx, never a copy. Presets, the default work directory, config resolution ("extends" and
-// TGS_SET included) and every path come from there.
+// tsx, never a copy. Presets, the default work directory, config resolution ("extends" and the
+// overrides included) and every path come from there. Each function takes the run's settings (a
+// RunSettings of @tgs/run); only an entry point reads them from the environment (`run.fromEnv()`).
 const { join } = require('node:path');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
@@ -20,27 +21,27 @@ function config() {
   return configLib;
 }
 
-/** The config file of this run (TGS_CONFIG: a preset or experiment name, or a path; default the default preset). */
-function configPath() {
-  return run.resolveConfigPath(process.env[run.RUN_ENV.config]);
+/** The config file of a run (`config`: a preset or experiment name, or a path; default the default preset). */
+function configPath(settings) {
+  return run.resolveConfigPath(settings.config);
 }
 
 /**
- * The run's config as its steps parse it ("extends" resolved, TGS_SET applied, defaults filled in),
- * or `{ error }` when it does not parse (the step itself reports it).
+ * A run's config as its steps parse it ("extends" resolved, the `set` overrides applied, defaults
+ * filled in), or `{ error }` when it does not parse (the step itself reports it).
  */
-function parsedConfig() {
-  const { loadConfig, overridesFromEnv } = config();
+function parsedConfig(settings) {
+  const { loadConfig } = config();
   try {
-    return { config: loadConfig(configPath(), { sets: overridesFromEnv(process.env) }) };
+    return { config: loadConfig(configPath(settings), { sets: settings.set ?? [] }) };
   } catch (err) {
     return { error: String(err && err.message) };
   }
 }
 
-/** The work directory relative to the workspace root (TGS_WORK; default runs/work/<config name>). */
-function workRel() {
-  const res = run.workDirRelative(process.env[run.RUN_ENV.work], configPath());
+/** A run's work directory relative to the workspace root (`work`; default runs/work/<config name>). */
+function workRel(settings) {
+  const res = run.workDirRelative(settings.work, configPath(settings));
   if ('error' in res) throw new Error(`${run.RUN_ENV.work}: ${res.error}`);
   return res.rel;
 }

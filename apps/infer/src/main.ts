@@ -11,6 +11,7 @@ import { defineFlags, formatHelp, HELP_FLAG, parseFlags } from '@tgs/cli';
 import { BACKEND_CHOICES, parseBackendChoice, setupBackend } from '@tgs/backend';
 import { inferImages } from '@tgs/infer';
 import { log, runCli, UserError } from '@tgs/io';
+import { RUN_ENV } from '@tgs/run';
 
 export const COMMAND = 'npm run infer --';
 
@@ -25,7 +26,7 @@ export const FLAGS = defineFlags({
   backend: {
     value: '<name>',
     description: `the compute backend: ${BACKEND_CHOICES.join(', ')}; the run's own gives bit-identical logits`,
-    default: '$TGS_BACKEND, else auto',
+    default: `$${RUN_ENV.backend}, else auto`,
   },
   ...HELP_FLAG,
 });

@@ -2,7 +2,7 @@ import { blendExperiments } from '@tgs/blend';
 import { loadBlendConfig, loadConfig } from '@tgs/config';
 import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
-import { namedConfigPath, resolveConfigPath, resolveDataDir, RUN_ENV, runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { fromEnv, namedConfigPath, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
 import { competitionLayout, experimentWorkDir, resolveWorkDir } from './context';
 
 /**
@@ -11,7 +11,8 @@ import { competitionLayout, experimentWorkDir, resolveWorkDir } from './context'
  * submission and report into the blend's work directory.
  */
 export async function blendStep(flags: { config?: string; data?: string; work?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const configPath = resolveConfigPath(flags.config ?? env[RUN_ENV.config]);
+  const given = fromEnv(env);
+  const configPath = resolveConfigPath(flags.config ?? given.config);
   const config = loadBlendConfig(configPath);
   const members = config.blend.members.map((name) => {
     const memberPath = namedConfigPath(name);
@@ -21,8 +22,8 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
   });
   // The members trained on one train set (the blend checks their fold splits agree): the first
   // member's, which for the built-in data is the synthetic competition of its settings.
-  const { dataDir } = resolveDataDir(flags.data ?? env[RUN_ENV.data], loadConfig(members[0].configPath).synthetic);
-  const workDir = flags.work || env[RUN_ENV.work] ? resolveWorkDir(flags.work, env, configPath) : experimentWorkDir(config.name);
+  const { dataDir } = resolveDataDir(flags.data ?? given.data, loadConfig(members[0].configPath).synthetic);
+  const workDir = flags.work || given.work ? resolveWorkDir(flags.work, given, configPath) : experimentWorkDir(config.name);
   const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache });
   await blendExperiments({
     config,

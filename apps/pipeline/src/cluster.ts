@@ -1,7 +1,7 @@
 /**
  * `npm run pipeline -- --slurm …` and `--emit k8s`: the run's settings turned into cluster jobs.
  * The jobs, their scripts and their states are @tgs/cluster's; this file only fills in the
- * workspace's paths and the user's flags.
+ * workspace's paths, the run's settings and the user's flags.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -17,31 +17,15 @@ import {
   SubmittedRun,
 } from '@tgs/cluster';
 import { atomicWriteFile, log, UserError } from '@tgs/io';
-import { outLayout, runLayout, slurmLayout } from '@tgs/run';
+import { outLayout, runLayout, RunSettings, slurmLayout } from '@tgs/run';
 import { StepContext, WORKSPACE_ROOT } from './context';
 import { K8S_DEFAULTS } from './flags';
 
 export interface ClusterFlags extends SlurmOptions {
   detach?: boolean;
   follow?: boolean;
-  /** Native kernel threads per job; without it a fold task uses its --cpus-per-task. */
-  threads?: string;
-  /** The run's config overrides (TGS_SET, then --set), as TGS_SET carries them. */
-  configSet?: string;
   /** Passed on to the final job (see publishOutputs). */
   'allow-worthless'?: boolean;
-}
-
-/** TGS_* settings every job exports (absolute paths: jobs may start elsewhere). */
-function runEnv(ctx: StepContext, backend: string | undefined, flags: ClusterFlags): Record<string, string> {
-  return {
-    TGS_CONFIG: ctx.configPath,
-    TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
-    ...(ctx.synthetic ? {} : { TGS_DATA: ctx.dataDir }),
-    ...(backend ? { TGS_BACKEND: backend } : {}),
-    ...(flags.threads ? { TGS_THREADS: flags.threads } : {}),
-    ...(flags.configSet ? { TGS_SET: flags.configSet } : {}),
-  };
 }
 
 async function follow(rec: SubmittedRun): Promise<void> {
@@ -56,7 +40,7 @@ async function follow(rec: SubmittedRun): Promise<void> {
 }
 
 /** Submits the run as Slurm jobs (or follows the last submission) and, without --detach, waits for the final job. */
-export async function runOnSlurm(ctx: StepContext, backend: string | undefined, outDir: string, flags: ClusterFlags, command = 'npm run pipeline -- --slurm'): Promise<void> {
+export async function runOnSlurm(ctx: StepContext, settings: RunSettings, outDir: string, flags: ClusterFlags, command = 'npm run pipeline -- --slurm'): Promise<void> {
   if (flags.follow) {
     const rec = readSubmittedRun(ctx.workDir);
     if (!rec) throw new UserError(`no Slurm submission recorded in ${slurmLayout(ctx.workDir).record}`);
@@ -67,7 +51,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
     workDir: ctx.workDir,
     k: ctx.config.folds.k,
     name: ctx.config.name,
-    env: runEnv(ctx, backend, flags),
+    settings,
     node: process.execPath,
     stageScript: join(WORKSPACE_ROOT, 'apps', 'pipeline', 'src', 'stage.ts'),
     outDir,
@@ -83,7 +67,7 @@ export async function runOnSlurm(ctx: StepContext, backend: string | undefined, 
 }
 
 /** Writes the Kubernetes manifests for the run into `<out>/k8s/pipeline.yaml`. */
-export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: string, opts: { image?: string; claim?: string; gres?: string; configSet?: string; 'allow-worthless'?: boolean }): void {
+export function emitK8s(ctx: StepContext, settings: RunSettings, outDir: string, opts: { image?: string; claim?: string; gres?: string; 'allow-worthless'?: boolean }): void {
   const gpus = opts.gres ? Number(/^gpu(?::[^:]+)?:(\d+)$/.exec(opts.gres)?.[1] ?? NaN) : 0;
   if (!Number.isInteger(gpus)) throw new UserError(`--gres must read gpu:<n> (or gpu:<type>:<n>) for --emit k8s, got "${opts.gres}"`);
   const mountPath = '/workspace';
@@ -93,18 +77,12 @@ export function emitK8s(ctx: StepContext, backend: string | undefined, outDir: s
     if (rel.startsWith('..')) throw new UserError(`${p} is outside the workspace; with --emit k8s the config, data and --out must live in the workspace (the shared volume)`);
     return `${mountPath}/${rel}`;
   };
-  const env: Record<string, string> = {
-    TGS_CONFIG: inPod(ctx.configPath),
-    TGS_WORK: relative(WORKSPACE_ROOT, ctx.workDir),
-    ...(ctx.synthetic ? {} : { TGS_DATA: inPod(ctx.dataDir) }),
-    ...(backend ? { TGS_BACKEND: backend } : {}),
-    ...(opts.configSet ? { TGS_SET: opts.configSet } : {}),
-  };
+  const podSettings: RunSettings = { ...settings, config: inPod(ctx.configPath), data: ctx.synthetic ? undefined : inPod(ctx.dataDir) };
   const path = outLayout(outDir).k8sManifest;
   mkdirSync(dirname(path), { recursive: true });
   atomicWriteFile(
     path,
-    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, env, outDir: inPod(outDir), allowWorthless: opts['allow-worthless'], gpusPerFold: gpus }),
+    k8sManifest({ name: ctx.config.name, k: ctx.config.folds.k, image: opts.image ?? K8S_DEFAULTS.image, claim: opts.claim ?? K8S_DEFAULTS.claim, mountPath, settings: podSettings, outDir: inPod(outDir), allowWorthless: opts['allow-worthless'], gpusPerFold: gpus }),
   );
   log('k8s', `wrote ${path}: a data + folds Job, an Indexed Job of ${ctx.config.folds.k} folds and a final Job; apply them in the order its header says`);
 }

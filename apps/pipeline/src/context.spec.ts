@@ -1,26 +1,16 @@
 import { join } from 'node:path';
-import { defaultWorkDir } from '@tgs/run';
+import { defaultWorkDir, RunSettings } from '@tgs/run';
 import { experimentWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
 
 describe('work directories', () => {
-  const settings = require(join(WORKSPACE_ROOT, 'tools', 'nx', 'run-settings.cjs')) as { workRel: () => string };
+  const settings = require(join(WORKSPACE_ROOT, 'tools', 'nx', 'run-settings.cjs')) as { workRel: (s: RunSettings) => string };
 
   it.each([
     ['smoke', 'runs/work/smoke'],
     ['cpu', 'runs/work/cpu'],
     ['/somewhere/experiments/lovasz-long.json', 'runs/work/lovasz-long'],
   ])('each experiment (%s) has its own default work directory, the same for the steps and the Nx plugin', (config, rel) => {
-    const before = { config: process.env.TGS_CONFIG, work: process.env.TGS_WORK };
-    process.env.TGS_CONFIG = config;
-    delete process.env.TGS_WORK;
-    try {
-      expect(settings.workRel()).toBe(rel);
-    } finally {
-      for (const [key, value] of [['TGS_CONFIG', before.config], ['TGS_WORK', before.work]] as const) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    }
+    expect(settings.workRel({ config })).toBe(rel);
     const configPath = config.endsWith('.json') ? config : join(WORKSPACE_ROOT, 'configs', `${config}.json`);
     expect(defaultWorkDir(configPath)).toBe(rel);
   });

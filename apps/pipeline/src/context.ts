@@ -1,15 +1,15 @@
-import { resolve } from 'node:path';
-import { loadConfig, overridesFromEnv, PipelineConfig } from '@tgs/config';
+import { relative, resolve } from 'node:path';
+import { loadConfig, PipelineConfig } from '@tgs/config';
 import { UserError } from '@tgs/io';
 import { LAYOUTS, type LayoutDescriptor } from '@tgs/layouts';
-import { defaultWorkDir, resolveConfigPath, resolveDataDir, RUN_ENV, WORKSPACE_ROOT } from '@tgs/run';
+import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@tgs/run';
 
 export { WORKSPACE_ROOT };
 
 /**
- * What every step needs to know, from flags first, then the environment the `npm run pipeline`
- * wrapper sets for the Nx targets (see @tgs/run's RUN_ENV: TGS_CONFIG, TGS_DATA, TGS_WORK,
- * TGS_SET), then the defaults of @tgs/run's settings.
+ * What every step needs to know, from flags first, then the run settings the `npm run pipeline`
+ * wrapper passes the Nx targets through the environment (@tgs/run's RunSettings), then the
+ * defaults of @tgs/run's settings.
  */
 export interface StepContext {
   configPath: string;
@@ -21,6 +21,11 @@ export interface StepContext {
   backend?: string;
   /** `--threads` of a step: native kernel threads for this process. */
   threads?: number;
+  /**
+   * The run's settings as resolved here (flags over the environment; paths absolute, the work
+   * directory relative to the workspace): what this process passes on to the processes it starts.
+   */
+  settings: RunSettings;
 }
 
 export interface ContextFlags {
@@ -29,18 +34,18 @@ export interface ContextFlags {
   work?: string;
   backend?: string;
   threads?: string;
-  /** `--set key.path=value` overrides, applied after those of TGS_SET. */
+  /** `--set key.path=value` overrides, applied after those of the environment. */
   set?: string[];
 }
 
 /**
- * The work directory: `--work` (relative to the current directory), else TGS_WORK (relative to
- * the workspace root, like the Nx targets' outputs), else the experiment's default
+ * The work directory: `--work` (relative to the current directory), else the `work` setting
+ * (relative to the workspace root, like the Nx targets' outputs), else the experiment's default
  * (`runs/work/<config file name>`, see @tgs/run's defaultWorkDir).
  */
-export function resolveWorkDir(work: string | undefined, env: NodeJS.ProcessEnv, configPath: string): string {
+export function resolveWorkDir(work: string | undefined, settings: RunSettings, configPath: string): string {
   if (work) return resolve(work);
-  return resolve(WORKSPACE_ROOT, env[RUN_ENV.work] || defaultWorkDir(configPath));
+  return resolve(WORKSPACE_ROOT, settings.work || defaultWorkDir(configPath));
 }
 
 /** An experiment's (or blend's) own work directory, by name: the one `--config <name>` defaults to. */
@@ -54,11 +59,22 @@ export function competitionLayout(_dataDir: string): LayoutDescriptor {
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
-  const configPath = resolveConfigPath(flags.config ?? env[RUN_ENV.config]);
-  const config = loadConfig(configPath, { sets: [...overridesFromEnv(env), ...(flags.set ?? [])] });
-  const { dataDir, synthetic } = resolveDataDir(flags.data ?? env[RUN_ENV.data], config.synthetic);
-  const workDir = resolveWorkDir(flags.work, env, configPath);
+  const given = fromEnv(env);
+  const configPath = resolveConfigPath(flags.config ?? given.config);
+  const sets = [...(given.set ?? []), ...(flags.set ?? [])];
+  const config = loadConfig(configPath, { sets });
+  const { dataDir, synthetic } = resolveDataDir(flags.data ?? given.data, config.synthetic);
+  const workDir = resolveWorkDir(flags.work, given, configPath);
   if (flags.threads !== undefined && !/^[1-9]\d*$/.test(flags.threads)) throw new UserError(`--threads must be a positive integer, got "${flags.threads}"`);
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-  return { configPath, config, dataDir, synthetic, workDir, backend: flags.backend, threads };
+  const settings: RunSettings = {
+    ...given,
+    config: configPath,
+    data: synthetic ? undefined : dataDir,
+    work: relative(WORKSPACE_ROOT, workDir),
+    backend: flags.backend === undefined ? given.backend : parseBackendChoice(flags.backend, '--backend'),
+    set: sets,
+    threads: threads ?? given.threads,
+  };
+  return { configPath, config, dataDir, synthetic, workDir, backend: flags.backend, threads, settings };
 }

@@ -12,11 +12,11 @@ import { join, relative, resolve } from 'node:path';
 import { integerFlag, parseFlags } from '@tgs/cli';
 import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
-import { parseBackendChoice, splitCores } from '@tgs/backend';
-import { assertNoActiveRun, detectGpus, gpuBackendInstalled, GPUS_ENV, resolveGpus } from '@tgs/cluster';
+import { splitCores } from '@tgs/backend';
+import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { runLayout, withRunSettings, WORKSPACE_PATHS } from '@tgs/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
@@ -42,13 +42,11 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   // Fail on bad input before any work starts.
-  const ctx = resolveContext({ config: values.config, data: values.data, set: values.set });
+  // Flags and the run settings already in the environment, validated together.
+  const ctx = resolveContext({ config: values.config, data: values.data, set: values.set, backend: values.backend });
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
   if (!ctx.synthetic) preflight(ctx.dataDir);
-  if (values.backend) parseBackendChoice(values.backend, '--backend');
-  // Without --backend, a TGS_BACKEND in the environment reaches every step: check it before any work.
-  if (!values.backend && process.env.TGS_BACKEND !== undefined && process.env.TGS_BACKEND.trim() !== '') parseBackendChoice(process.env.TGS_BACKEND, 'TGS_BACKEND');
   const parallelFlag = integerFlag('parallel', values.parallel);
   const threadsFlag = integerFlag('threads', values.threads);
   const cpusPerTask = integerFlag('cpus-per-task', values['cpus-per-task']);
@@ -65,28 +63,21 @@ export async function run(argv: string[]): Promise<void> {
   const k8sOnly = (['image', 'claim'] as const).find((f) => values[f] !== undefined);
   if (k8sOnly && !values.emit) throw new UserError(`--${k8sOnly} needs --emit k8s`);
   if (values.gpus !== undefined && (values.slurm || values.emit)) throw new UserError('--gpus spreads folds over the GPUs of this machine; on a cluster ask for them with --gres gpu:1');
-  // Every step applies the same overrides (TGS_SET first, then --set), and Nx hashes them.
-  const sets = [...(process.env.TGS_SET ? [process.env.TGS_SET] : []), ...(values.set ?? [])];
-  const configSet = sets.length > 0 ? sets.join(';') : undefined;
-  if (values.emit) return emitK8s(ctx, values.backend, outDir, { ...values, configSet });
+  // Cluster jobs get the run's settings; native threads only from --threads or the environment (else each job's CPUs), GPUs from the scheduler.
+  const clusterSettings = { ...ctx.settings, threads: threadsFlag ?? ctx.settings.threads, gpus: undefined };
+  if (values.emit) return emitK8s(ctx, clusterSettings, outDir, values);
   if (values.slurm) {
-    return runOnSlurm(ctx, values.backend, outDir, { ...values, configSet, cpusPerTask }, `npm run pipeline -- ${argv.join(' ')}`.trim());
+    return runOnSlurm(ctx, clusterSettings, outDir, { ...values, cpusPerTask }, `npm run pipeline -- ${argv.join(' ')}`.trim());
   }
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
-  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_CONFIG: ctx.configPath };
+  // Every step reads the same settings: the overrides (the environment's, then --set, which Nx
+  // hashes), the backend (--backend over the environment's, over the config's: see @tgs/backend),
+  // the cores' split and the GPUs the fold steps pin themselves to (fold k on device k mod n).
+  const settings = { ...ctx.settings, threads: split.threads, gpus: gpus.devices.length > 0 ? gpus.devices : undefined };
+  const env: NodeJS.ProcessEnv = { ...withRunSettings(process.env, settings), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
   // A run of its own, also when started from an Nx task (Nx would take it for a nested invocation).
   delete env.NX_INVOCATION_ROOT_PID;
-  if (ctx.synthetic) delete env.TGS_DATA;
-  else env.TGS_DATA = ctx.dataDir;
-  // --backend wins over TGS_BACKEND (checked above), which wins over the config's `backend` (see @tgs/backend).
-  if (values.backend) env.TGS_BACKEND = values.backend;
-  env.TGS_WORK = relative(WORKSPACE_ROOT, ctx.workDir);
-  env.TGS_THREADS = String(split.threads);
-  if (sets.length > 0) env.TGS_SET = sets.join(';');
-  // Fold steps pin themselves to one of these devices (fold k on device k mod n).
-  if (gpus.devices.length > 0) env[GPUS_ENV] = gpus.devices.join(',');
-  else delete env[GPUS_ENV];
 
   // One run per work directory; what an earlier, killed run left behind is dealt with first.
   const paths = runLayout(ctx.workDir).run;

@@ -16,11 +16,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { log as ioLog, UserError } from '@tgs/io';
 import { nativeAddon, resolveThreads } from '@tgs/native';
+import { BackendChoice, parseBackendChoice, readRunSetting, RUN_ENV } from '@tgs/run';
 import { activateWasm } from './wasm';
 import { registerTrainingGradients } from './gradients/register';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm+native', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, parseBackendChoice } from '@tgs/run';
+export type { BackendChoice } from '@tgs/run';
 
 export interface BackendInfo {
   /** `tf.getBackend()` after setup: 'tensorflow', 'wasm' or 'cpu'. */
@@ -61,18 +62,11 @@ const NATIVE_PACKAGES = {
   tensorflow: '@tensorflow/tfjs-node',
 } as const;
 
-/** Validates a backend name from a flag, env var or config field; the error names the source. */
-export function parseBackendChoice(value: string, source: string): BackendChoice {
-  const v = value.trim();
-  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new UserError(`${source}: unknown backend "${value}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
-}
-
 /** Applies the precedence flag > env TGS_BACKEND > config > auto. */
 export function resolveBackendChoice(opts: Pick<SetupBackendOptions, 'choice' | 'config' | 'env'>): { choice: BackendChoice; source: BackendInfo['source'] } {
   if (opts.choice !== undefined) return { choice: parseBackendChoice(opts.choice, '--backend'), source: 'flag' };
-  const fromEnv = (opts.env ?? process.env).TGS_BACKEND;
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { choice: parseBackendChoice(fromEnv, 'TGS_BACKEND'), source: 'env' };
+  const fromEnv = readRunSetting(opts.env ?? process.env, 'backend');
+  if (fromEnv !== undefined) return { choice: fromEnv, source: 'env' };
   if (opts.config !== undefined) return { choice: parseBackendChoice(opts.config, 'config backend'), source: 'config' };
   return { choice: 'auto', source: 'default' };
 }
@@ -191,7 +185,7 @@ async function select(choice: BackendChoice, source: BackendInfo['source'], load
       const what = describe(candidate, env, threads, skipped);
       const info: BackendInfo = { name: tf.getBackend(), choice, source, candidate, skipped, ...what };
       const why = skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ');
-      const from = source === 'default' ? 'auto' : `${choice} from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}`;
+      const from = source === 'default' ? 'auto' : `${choice} from ${source === 'flag' ? '--backend' : source === 'env' ? RUN_ENV.backend : 'config'}`;
       log(`using ${what.description} (tf backend '${info.name}', ${from})${why ? `; skipped ${why}` : ''}`);
       if (candidate === 'cpu' && choice === 'auto') log('warning: the pure-JS cpu backend trains conv nets very slowly; check why wasm was skipped');
       return info;
@@ -199,7 +193,7 @@ async function select(choice: BackendChoice, source: BackendInfo['source'], load
     skipped.push({ candidate, reason });
   }
   if (choice !== 'auto') {
-    throw new UserError(`backend "${choice}" (from ${source === 'flag' ? '--backend' : source === 'env' ? 'TGS_BACKEND' : 'config'}) cannot be used: ${skipped[0].reason}`);
+    throw new UserError(`backend "${choice}" (from ${source === 'flag' ? '--backend' : source === 'env' ? RUN_ENV.backend : 'config'}) cannot be used: ${skipped[0].reason}`);
   }
   throw new Error(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ')}`);
 }

@@ -3,6 +3,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UserError } from '@tgs/io';
+import { readRunSetting } from '@tgs/run';
 import { nativeAddon } from './addon';
 
 export interface NativeKernelStatus {
@@ -24,7 +25,7 @@ export function nativeKernelStatus(env: NodeJS.ProcessEnv = process.env): Native
 
 /**
  * The thread count for this process, in precedence order: the explicit value (a step's
- * `--threads`), `TGS_THREADS` (set by `npm run pipeline` to the cores divided between the fold
+ * `--threads`), the run's `threads` setting (TGS_THREADS, set by `npm run pipeline` to the cores divided between the fold
  * processes it runs at once), the config's `compute.threads`, else every core.
  */
 export function resolveThreads(explicit: number | 'auto' | undefined, env: NodeJS.ProcessEnv = process.env, config?: number | 'auto'): number {
@@ -33,11 +34,8 @@ export function resolveThreads(explicit: number | 'auto' | undefined, env: NodeJ
     return n;
   };
   if (typeof explicit === 'number') return check(explicit, '--threads');
-  const fromEnv = env.TGS_THREADS;
-  if (fromEnv !== undefined && fromEnv.trim() !== '') {
-    if (!/^[1-9]\d*$/.test(fromEnv.trim())) throw new UserError(`TGS_THREADS must be a positive integer, got "${fromEnv}"`);
-    return Number(fromEnv);
-  }
+  const fromEnv = readRunSetting(env, 'threads');
+  if (fromEnv !== undefined) return fromEnv;
   if (typeof config === 'number') return check(config, 'config compute.threads');
   return Math.max(1, availableParallelism());
 }

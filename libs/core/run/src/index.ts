@@ -7,7 +7,6 @@ export {
   defaultWorkDir,
   DEFAULT_PRESET,
   BACKEND_CHOICES,
-  RUN_ENV,
   presets,
   resolveConfigPath,
   namedConfigPath,
@@ -16,6 +15,8 @@ export {
   syntheticPaths,
 } from './settings';
 export type { BackendChoice, SyntheticSettings } from './settings';
+export { RUN_ENV, RUN_SETTINGS, fromEnv, toEnv, readRunSetting, withRunSettings, shellAssignments, shellQuote, parseBackendChoice, parseDeviceList } from './run-settings';
+export type { RunSettings, RunSettingName } from './run-settings';
 export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG } from './steps';
 export type { StepName, StepSpec, DataPart } from './steps';
 export { writeStepTiming, readStepSeconds, timedStep, writeFoldBackend, readFoldBackend } from './timings';

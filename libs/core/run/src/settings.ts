@@ -1,11 +1,10 @@
 /**
- * The run settings every entry point shares: the workspace's fixed folders, the presets, the
- * backends, the environment variables `npm run pipeline` sets for the Nx targets, and how each is
- * resolved. Like `layout.ts`, it imports only node built-ins so the Nx plugin (tools/nx/*.cjs)
+ * The workspace's fixed folders, the presets, the backends, and how a config, a work directory and
+ * a data folder are resolved. Like `layout.ts`, it imports only node built-ins so the Nx plugin (tools/nx/*.cjs)
  * can read this file itself (through tsx) rather than a copy.
  *
- * To add a setting: add its default here, resolve it here (flag, then environment, then default),
- * and pass it to the Nx targets through an entry of {@link RUN_ENV}.
+ * The settings a run's processes pass each other (through the environment) are `RunSettings`, in
+ * run-settings.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -46,22 +45,6 @@ export const DEFAULT_PRESET = 'cpu';
 /** The compute backends a run may force; `auto` picks the first that loads (see @tgs/backend). */
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm+native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-
-/** The environment `npm run pipeline` sets for every Nx target (and a user may set by hand). */
-export const RUN_ENV = {
-  /** A preset name or a config file path. */
-  config: 'TGS_CONFIG',
-  /** The competition folder; unset means the built-in synthetic competition. */
-  data: 'TGS_DATA',
-  /** The work directory, relative to the workspace root. */
-  work: 'TGS_WORK',
-  /** Forces a backend (one of BACKEND_CHOICES). */
-  backend: 'TGS_BACKEND',
-  /** `key.path=value` config overrides separated by `;`, applied after the file's (see @tgs/config). */
-  set: 'TGS_SET',
-  /** Native CPU kernel threads per process (`npm run pipeline` divides the cores between fold processes). */
-  threads: 'TGS_THREADS',
-} as const;
 
 /** Preset names: the `.json` files in configs/, so a new `configs/exp1.json` is `--config exp1`. */
 export function presets(): string[] {

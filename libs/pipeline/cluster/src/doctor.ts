@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { BACKEND_CHOICES, BackendChoice, nativeKernelStatus, resolveBackendChoice, resolveThreads, setupBackend, splitCores } from '@tgs/backend';
+import { BACKEND_CHOICES, BackendChoice, nativeKernelStatus, resolveBackendChoice, setupBackend, splitCores } from '@tgs/backend';
+import { readRunSetting, RUN_ENV } from '@tgs/run';
 import { defaultExec, Exec } from './exec';
 import { detectGpus, GpuDetection, gpuBackendInstalled, resolveGpus } from './gpus';
 
@@ -147,7 +148,7 @@ export async function doctorLines(probes: DoctorProbes): Promise<string[]> {
 
   // As `npm run pipeline` splits the cores between fold processes and native threads.
   let threadsReq: number | 'auto' | undefined = probes.configThreads;
-  if (probes.env.TGS_THREADS !== undefined && probes.env.TGS_THREADS.trim() !== '') threadsReq = resolveThreads(undefined, probes.env);
+  threadsReq = readRunSetting(probes.env, 'threads') ?? threadsReq;
   const split = splitCores(probes.cores, probes.folds, { threads: threadsReq });
   const pool = probes.env.UV_THREADPOOL_SIZE;
   lines.push(
@@ -166,7 +167,7 @@ export async function doctorLines(probes: DoctorProbes): Promise<string[]> {
   const chosen = backends.find((b) => order.includes(b.candidate) && b.ok);
   // As the pipeline decides: from the requested backend, not the one this process ended up with.
   const plan = resolveGpus(undefined, { backend: choice.choice, gpuBackendInstalled: probes.gpuBackendInstalled, detect: () => gpus });
-  const backendText = chosen ? `backend ${chosen.candidate} (${choice.choice === 'auto' ? 'auto' : `${choice.choice} from TGS_BACKEND`})` : `no backend: ${choice.choice} does not load`;
+  const backendText = chosen ? `backend ${chosen.candidate} (${choice.choice === 'auto' ? 'auto' : `${choice.choice} from ${RUN_ENV.backend}`})` : `no backend: ${choice.choice} does not load`;
   lines.push(`pipeline would choose: ${backendText}, --parallel ${split.parallel} --threads ${split.threads}, ${plan.reason}`);
   return lines;
 }

@@ -3,7 +3,7 @@
  *
  * TensorFlow maps nearly all memory of every GPU it can see, so fold processes started side by side
  * either fail to allocate or all land on GPU 0. The `npm run pipeline` wrapper resolves `--gpus` to a
- * device list and passes it to every step in `TGS_GPUS`; a fold step then pins itself to one device
+ * device list and passes it to every step as the run's `gpus` setting (see @tgs/run's RunSettings); a fold step then pins itself to one device
  * (fold k on device k mod n) through `CUDA_VISIBLE_DEVICES`, with `TF_FORCE_GPU_ALLOW_GROWTH=true`,
  * before the backend loads libtensorflow. CPU-only steps ignore the list.
  */
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock, Lock } from '@tgs/process';
+import { parseDeviceList, readRunSetting } from '@tgs/run';
 
 export interface Gpu {
   index: number;
@@ -34,8 +35,6 @@ export interface GpuPlan {
   reason: string;
 }
 
-/** The environment variable that carries the plan from the wrapper to the fold steps. */
-export const GPUS_ENV = 'TGS_GPUS';
 
 /**
  * Parses `nvidia-smi -L`, whose lines read
@@ -99,13 +98,6 @@ export function resolveGpus(flag: string | undefined, opts: ResolveGpusOptions):
 }
 
 /** Parses "0,2,3" into distinct non-negative device indices; the error names `source`. */
-export function parseDeviceList(value: string, source: string): number[] {
-  const parts = value.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new UserError(`${source} must be all, none or a list of GPU indices such as 0,2,3; got "${value}"`);
-  const devices = parts.map(Number);
-  if (new Set(devices).size !== devices.length) throw new UserError(`${source} names a GPU twice: "${value}"`);
-  return devices;
-}
 
 /** The device fold k trains and predicts on: k mod n over the plan's devices. */
 export function foldDevice(fold: number, devices: readonly number[]): number | undefined {
@@ -123,10 +115,9 @@ export function foldGpuEnv(fold: number, devices: readonly number[]): Record<str
   return gpu === undefined ? {} : { CUDA_VISIBLE_DEVICES: String(gpu), TF_FORCE_GPU_ALLOW_GROWTH: 'true' };
 }
 
-/** The devices the wrapper passed down in TGS_GPUS (empty when unset). */
+/** The devices the wrapper passed down in the run's `gpus` setting (empty when unset). */
 export function devicesFromEnv(env: NodeJS.ProcessEnv = process.env): number[] {
-  const v = env[GPUS_ENV];
-  return v === undefined || v.trim() === '' ? [] : parseDeviceList(v, GPUS_ENV);
+  return readRunSetting(env, 'gpus') ?? [];
 }
 
 /**

@@ -1,7 +1,6 @@
 export { defaultExec, execFailure } from './exec';
 export type { Exec, ExecResult } from './exec';
 export {
-  GPUS_ENV,
   acquireGpuSlot,
   detectGpus,
   devicesFromEnv,
@@ -10,7 +9,6 @@ export {
   gpuBackendInstalled,
   gpuLockDir,
   gpuSchedule,
-  parseDeviceList,
   parseNvidiaSmiList,
   pinFoldToGpu,
   resolveGpus,
@@ -34,7 +32,6 @@ export {
   parseScontrolJobs,
   readSubmittedRun,
   sbatchArgs,
-  shellQuote,
   slurmAvailable,
   submitSlurm,
 } from './slurm';

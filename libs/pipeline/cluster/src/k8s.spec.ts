@@ -7,7 +7,7 @@ const opts: K8sOptions = {
   image: 'node:20-bookworm',
   claim: 'tgs-workspace',
   mountPath: '/workspace',
-  env: { TGS_CONFIG: '/workspace/configs/smoke.json', TGS_WORK: 'runs/work', TGS_BACKEND: 'tensorflow-gpu' },
+  settings: { config: '/workspace/configs/smoke.json', work: 'runs/work', backend: 'tensorflow-gpu', threads: 2 },
   outDir: '/workspace/runs/output',
   gpusPerFold: 1,
 };
@@ -32,7 +32,7 @@ describe('k8s manifests', () => {
     // No --fold: stage.ts reads JOB_COMPLETION_INDEX, which Kubernetes sets in each indexed pod.
     expect(c.command).toEqual(['node', '--import', 'tsx', 'apps/pipeline/src/stage.ts', 'fold']);
     expect(c.resources).toEqual({ limits: { 'nvidia.com/gpu': 1 } });
-    expect(c.env).toEqual(expect.arrayContaining([{ name: 'TGS_WORK', value: 'runs/work' }, { name: 'TF_FORCE_GPU_ALLOW_GROWTH', value: 'true' }]));
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'TGS_WORK', value: 'runs/work' }, { name: 'TGS_THREADS', value: '2' }, { name: 'TF_FORCE_GPU_ALLOW_GROWTH', value: 'true' }]));
     expect(folds.spec.template.spec.restartPolicy).toBe('OnFailure');
   });
 

@@ -11,6 +11,7 @@
  * for each (`kubectl wait --for=condition=complete`); the commands are in the file's header.
  * Written from the Job API (batch/v1) documentation; not run on a real cluster here.
  */
+import { RunSettings, toEnv } from '@tgs/run';
 
 export interface K8sOptions {
   /** Job name prefix part, e.g. the config's name (lower-cased, made DNS-safe). */
@@ -22,8 +23,8 @@ export interface K8sOptions {
   claim: string;
   /** Where the claim is mounted; the workspace root inside the pods. */
   mountPath: string;
-  /** The run's settings (TGS_CONFIG, TGS_WORK, ...), relative to the workspace where they are paths. */
-  env: Record<string, string>;
+  /** The run's settings, with paths as the pods see them (inside mountPath). */
+  settings: RunSettings;
   /** --out for the final job, inside the volume. */
   outDir: string;
   /** The final job writes submission.csv to outDir even when the run is worthless (`--allow-worthless`). */
@@ -41,7 +42,7 @@ export function dnsName(s: string): string {
 }
 
 function container(opts: K8sOptions, stage: string, extraArgs: string[], gpus: number): Yaml {
-  const env: Yaml[] = Object.entries(opts.env)
+  const env: Yaml[] = Object.entries(toEnv(opts.settings))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value }));
   env.push({ name: 'NX_DAEMON', value: 'false' }, { name: 'NX_NO_CLOUD', value: 'true' });

@@ -17,7 +17,6 @@ import {
   parseSacct,
   parseScontrolJobs,
   sbatchArgs,
-  shellQuote,
   SlurmRun,
   submitSlurm,
 } from './slurm';
@@ -32,7 +31,7 @@ function runIn(workDir: string): SlurmRun {
     workDir,
     k: 3,
     name: 'smoke',
-    env: { TGS_CONFIG: '/ws/tgs/configs/smoke.json', TGS_WORK: "runs/it's here", TGS_BACKEND: 'wasm' },
+    settings: { config: '/ws/tgs/configs/smoke.json', work: "runs/it's here", backend: 'wasm' },
     node: '/usr/bin/node',
     stageScript: '/ws/tgs/apps/pipeline/src/stage.ts',
     outDir: '/ws/out',
@@ -102,13 +101,6 @@ describe('parsing Slurm', () => {
 });
 
 describe('job scripts and sbatch arguments', () => {
-  it('quotes for bash', () => {
-    expect(shellQuote('/a/b-c_d.json')).toBe('/a/b-c_d.json');
-    expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
-    const echoed = spawnSync('bash', ['-c', `printf %s ${shellQuote("a 'b' $HOME \\ \"c\"")}`], { encoding: 'utf8' });
-    expect(echoed.stdout).toBe(`a 'b' $HOME \\ "c"`);
-  });
-
   it('writes a script per stage that exports the run settings and runs that stage', () => {
     const script = jobScript(runIn('/ws/tgs/runs/work'), 'fold');
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);

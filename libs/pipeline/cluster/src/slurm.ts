@@ -17,7 +17,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { atomicWriteFile, UserError, writeJsonArtifact } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock } from '@tgs/process';
-import { slurmLayout } from '@tgs/run';
+import { RUN_ENV, RunSettings, shellQuote, slurmLayout, toEnv } from '@tgs/run';
 import { z } from 'zod';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */
@@ -40,8 +40,8 @@ export interface SlurmRun {
   k: number;
   /** A short name for the job names, e.g. the config's name. */
   name: string;
-  /** The run's settings (TGS_CONFIG, TGS_DATA, TGS_WORK, TGS_BACKEND), exported by every job script. */
-  env: Record<string, string>;
+  /** The run's settings, exported by every job script (absolute paths: jobs may start elsewhere). */
+  settings: RunSettings;
   /** The Node binary and the stage entry point (`apps/pipeline/src/stage.ts`). */
   node: string;
   stageScript: string;
@@ -62,14 +62,9 @@ const submittedRunSchema = z.object({
 /** The record of a submission (`slurm/run.json`): where it runs, its folds and its three job ids. */
 export type SubmittedRun = z.infer<typeof submittedRunSchema>;
 
-/** Quotes a string for bash (single quotes, embedded quotes closed and escaped). */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The bash script of one stage's job. */
 export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): string {
-  const env = Object.entries(run.env)
+  const env = Object.entries(toEnv(run.settings))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   const args = stage === 'final' ? ` --out ${shellQuote(run.outDir)}${run.allowWorthless ? ' --allow-worthless' : ''}` : '';
@@ -80,7 +75,7 @@ export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): s
     `cd ${shellQuote(run.workspaceRoot)}`,
     ...env,
     // Native kernel threads follow the CPUs Slurm allocated (not the node's cores) unless the run set them.
-    'if [ -z "${TGS_THREADS:-}" ]; then export TGS_THREADS="${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}"; fi',
+    `if [ -z "\${${RUN_ENV.threads}:-}" ]; then export ${RUN_ENV.threads}="\${SLURM_CPUS_PER_TASK:-\${SLURM_CPUS_ON_NODE:-1}}"; fi`,
     // A requeued or resubmitted job appends to the same log; this line tells the attempts apart.
     `echo "[slurm] $(date -u +%Y-%m-%dT%H:%M:%SZ) job \${SLURM_JOB_ID}\${SLURM_ARRAY_TASK_ID:+ (array task \${SLURM_ARRAY_TASK_ID})} on $(hostname), restart \${SLURM_RESTART_COUNT:-0}"`,
     `exec ${shellQuote(run.node)} --import tsx ${shellQuote(run.stageScript)} ${stage}${args}`,

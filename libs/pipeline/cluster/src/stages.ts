@@ -16,7 +16,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { runLayout, slurmLayout } from '@tgs/run';
+import { RUN_ENV, runLayout, slurmLayout } from '@tgs/run';
 
 export type Stage = 'prepare' | 'fold' | 'final';
 export const STAGES: readonly Stage[] = ['prepare', 'fold', 'final'];
@@ -85,7 +85,7 @@ export function nxJobEnv(env: NodeJS.ProcessEnv, jobTag: string): NodeJS.Process
     NX_WORKSPACE_DATA_DIRECTORY: join(tmpdir(), `tgs-nx-${jobTag}`),
   };
   // GPU placement comes from the scheduler here, not from a one-machine --gpus plan.
-  delete out.TGS_GPUS;
+  delete out[RUN_ENV.gpus];
   return out;
 }
 

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { UserError } from '@tgs/io';
+import { fromEnv, readRunSetting, RUN_ENV, RUN_SETTINGS, RunSettings, shellAssignments, shellQuote, toEnv, withRunSettings } from './run-settings';
+
+/** One value of every setting, so a setting added to the table without a case here fails the round trip below. */
+const EVERY: Required<RunSettings> = {
+  config: '/ws/configs/my exp.json',
+  data: '/data/tgs',
+  work: 'runs/work/my-exp',
+  backend: 'wasm+native',
+  set: ['stage1.epochs=5', 'model.name="x y"'],
+  threads: 3,
+  gpus: [0, 2, 3],
+};
+
+describe('run settings in the environment', () => {
+  it('covers every setting of the table in the round-trip value', () => {
+    expect(Object.keys(EVERY).sort()).toEqual(Object.keys(RUN_SETTINGS).sort());
+  });
+
+  it('round-trips through the environment: fromEnv(toEnv(s)) = s', () => {
+    expect(fromEnv(toEnv(EVERY))).toEqual(EVERY);
+    expect(fromEnv(toEnv({}))).toEqual({});
+    expect(fromEnv(toEnv({ work: 'runs/w', threads: 1 }))).toEqual({ work: 'runs/w', threads: 1 });
+  });
+
+  it('spells each variable by hand-written name', () => {
+    expect(toEnv(EVERY)).toEqual({
+      TGS_CONFIG: '/ws/configs/my exp.json',
+      TGS_DATA: '/data/tgs',
+      TGS_WORK: 'runs/work/my-exp',
+      TGS_BACKEND: 'wasm+native',
+      TGS_SET: 'stage1.epochs=5;model.name="x y"',
+      TGS_THREADS: '3',
+      TGS_GPUS: '0,2,3',
+    });
+    expect(RUN_ENV.threads).toBe('TGS_THREADS');
+  });
+
+  it('reads blank variables as unset, and trims and splits the overrides', () => {
+    expect(fromEnv({ TGS_BACKEND: ' ', TGS_THREADS: '', TGS_SET: ' a=1 ; ;b=2', PATH: '/bin' })).toEqual({ set: ['a=1', 'b=2'] });
+    expect(readRunSetting({ TGS_THREADS: '4' }, 'threads')).toBe(4);
+    expect(readRunSetting({}, 'config')).toBeUndefined();
+  });
+
+  it.each([
+    [{ TGS_THREADS: '0' }, 'TGS_THREADS must be a positive integer, got "0"'],
+    [{ TGS_THREADS: '2.5' }, 'TGS_THREADS must be a positive integer, got "2.5"'],
+    [{ TGS_BACKEND: 'gpu' }, 'TGS_BACKEND: unknown backend "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm+native, wasm, cpu'],
+    [{ TGS_GPUS: 'gpu0' }, 'TGS_GPUS must be all, none or a list of GPU indices such as 0,2,3; got "gpu0"'],
+    [{ TGS_GPUS: '1,1' }, 'TGS_GPUS names a GPU twice: "1,1"'],
+  ])('rejects a bad variable with a user error naming it: %j', (env, message) => {
+    expect(() => fromEnv(env)).toThrow(UserError);
+    expect(() => fromEnv(env)).toThrow(message);
+  });
+
+  it('refuses an override that the ";" separator would split', () => {
+    expect(() => toEnv({ set: ['a=1;b=2'] })).toThrow(/cannot contain ";"/);
+  });
+
+  it('replaces the run variables of a base environment and keeps the others', () => {
+    const env = withRunSettings({ PATH: '/bin', TGS_DATA: '/old', TGS_BACKEND: 'cpu', TGS_NATIVE: 'off' }, { work: 'runs/w', set: [] });
+    expect(env).toEqual({ PATH: '/bin', TGS_NATIVE: 'off', TGS_WORK: 'runs/w' });
+  });
+
+  it('quotes for bash', () => {
+    expect(shellQuote('/a/b-c_d.json')).toBe('/a/b-c_d.json');
+    expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
+    const echoed = spawnSync('bash', ['-c', `printf %s ${shellQuote("a 'b' $HOME \\ \"c\"")}`], { encoding: 'utf8' });
+    expect(echoed.stdout).toBe(`a 'b' $HOME \\ "c"`);
+  });
+
+  it('prefixes a shell command with the settings, and bash reads them back', () => {
+    const prefix = shellAssignments(EVERY);
+    const out = spawnSync('bash', ['-c', `${prefix}env`], { env: { PATH: process.env.PATH }, encoding: 'utf8' }).stdout;
+    const env = Object.fromEntries(out.split('\n').filter((l) => l.startsWith('TGS_')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(fromEnv(env)).toEqual(EVERY);
+  });
+});
