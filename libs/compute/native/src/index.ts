@@ -2,5 +2,7 @@ export { nativeAddon, loadAddon, ADDON_PATH, BUILD_STATUS_PATH, INSTALL_HINT } f
 export type { NativeAddon, AddonState } from './addon';
 export { nativeKernelFuncs, NATIVE_KERNEL_NAMES, nativeKernelCalls, fusedBatchNormGrad, BATCH_NORM_GRAD } from './kernels';
 export type { FallbackLookup } from './kernels';
-export { nativeKernelStatus, setNativeThreads, resolveThreads, splitCores, threadSpeedup, PARALLEL_SHARE } from './status';
+export { nativeKernelStatus, setNativeThreads, resolveThreads, splitCores, threadSpeedup, PARALLEL_SHARE, leaseNativeCores } from './status';
+export { coreShare } from './lease';
+export type { CoreLease } from './lease';
 export type { NativeKernelStatus } from './status';

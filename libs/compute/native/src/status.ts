@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '@tgs/io';
 import { readRunSetting } from '@tgs/run';
 import { nativeAddon } from './addon';
+import { setBeforeKernel } from './kernels';
+import { type CoreLease, leaseCores } from './lease';
 
 export interface NativeKernelStatus {
   available: boolean;
@@ -81,4 +83,18 @@ export function splitCores(cores: number, folds: number, opts: { parallel?: numb
 export function setNativeThreads(n: number, env: NodeJS.ProcessEnv = process.env): number {
   const s = nativeAddon(env);
   return s.addon === undefined ? 1 : s.addon.setThreads(n);
+}
+
+/**
+ * Joins the run's core lease (see ./lease): the native kernels run with this process's share of
+ * `cores` among the processes holding a file in `dir`, re-read at most every `everyMs` between
+ * two kernel calls. Undefined (nothing leased) without the addon.
+ */
+export function leaseNativeCores(opts: { dir: string; cores: number; everyMs?: number }, env: NodeJS.ProcessEnv = process.env): CoreLease | undefined {
+  const s = nativeAddon(env);
+  const addon = s.addon;
+  if (addon === undefined) return undefined;
+  const lease = leaseCores({ ...opts, apply: (n) => addon.setThreads(n) });
+  setBeforeKernel(() => lease.refreshIfDue());
+  return lease;
 }

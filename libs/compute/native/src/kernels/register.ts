@@ -51,6 +51,14 @@ function count(name: string, native: boolean): void {
 
 export type FallbackLookup = (kernelName: string) => tf.KernelFunc | undefined;
 
+/** Runs before every native kernel call (the core lease's refresh, cheap unless one is due). */
+let beforeKernel: (() => void) | undefined;
+
+/** Sets (or with undefined clears) what runs before every native kernel call. */
+export function setBeforeKernel(hook: (() => void) | undefined): void {
+  beforeKernel = hook;
+}
+
 /**
  * Kernel functions for the wasm backend that run natively and call `fallbackOf(name)` (the kernel
  * they replace) for what they do not take. The caller registers them (keeping each stock
@@ -61,6 +69,7 @@ export function nativeKernelFuncs(addon: NativeAddon, fallbackOf: FallbackLookup
   for (const k of NATIVE_KERNELS) {
     const fallback = fallbackOf(k.kernelName);
     funcs.set(k.kernelName, (args) => {
+      beforeKernel?.();
       const out = k.run(addon, args);
       if (out !== undefined) {
         count(k.kernelName, true);
