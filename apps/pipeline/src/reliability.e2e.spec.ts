@@ -43,8 +43,8 @@ function tsxArgs(script: string, args: string[]): string[] {
 function runSync(args: string[], workRel: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, TGS_WORK: workRel, ...env }, encoding: 'utf8' });
 }
-function startRun(args: string[], workRel: string): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, TGS_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startRun(args: string[], workRel: string, detached = false): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, TGS_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -201,13 +201,15 @@ describe('a pipeline run', () => {
     expect(readSteps(paths.steps).running).toEqual([]);
   }, 300_000);
 
-  it('after kill -9 of the run its steps stop by themselves; the next run takes over the lock and ends with the reference submission', async () => {
+  it('after kill -9 of the run and Nx (its process group) its steps stop by themselves; the next run takes over the lock and ends with the reference submission', async () => {
     const workRel = rel('work-killed');
     const paths = runLayout(join(WORKSPACE_ROOT, workRel)).run;
-    const run = startRun(pipelineArgs(join(root, 'out-killed')), workRel);
+    // A process group of its own, as a terminal gives `npm run pipeline`: the run and Nx.
+    const run = startRun(pipelineArgs(join(root, 'out-killed')), workRel, true);
     await until(() => readSteps(paths.steps).running.some((s) => s.step.startsWith('train-fold')), 'a training step');
     const steps = readSteps(paths.steps).running;
-    run.child.kill('SIGKILL');
+    // Nothing reads the steps' output after this: their watchdogs must stop them all the same.
+    process.kill(-(run.child.pid as number), 'SIGKILL');
     await run.exit;
     await until(() => steps.every((s) => !isRunning(s.pid, s.startTime)), 'the orphaned steps to stop', 30_000);
 

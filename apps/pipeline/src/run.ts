@@ -14,7 +14,7 @@ import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmi
 import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
 import { splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
-import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
+import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
 import { runLayout, withRunSettings, WORKSPACE_PATHS } from '@tgs/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
@@ -79,6 +79,8 @@ export async function run(argv: string[]): Promise<void> {
   // A run of its own, also when started from an Nx task (Nx would take it for a nested invocation).
   delete env.NX_INVOCATION_ROOT_PID;
 
+  // Killed with the npm that launched it (IDEs and CI runners kill npm alone): stop as on Ctrl-C.
+  startLauncherWatchdog('pipeline');
   // One run per work directory; what an earlier, killed run left behind is dealt with first.
   const paths = runLayout(ctx.workDir).run;
   const lock = await acquireLock(paths.lock, {

@@ -3,7 +3,7 @@ export { acquireLock, describeHolder, holderAlive, readLock } from './lock';
 export type { AcquireOptions, Lock, LockHolder } from './lock';
 export { clearSteps, readSteps, registerStep, stepFailureReport, stopSteps } from './children';
 export type { StepRecord, StepRegistration, StepStates } from './children';
-export { runEnv, runFromEnv, startRunWatchdog, WATCHDOG_PRELOAD } from './watchdog';
+export { isNpmCommand, launcherChain, runEnv, runFromEnv, startLauncherWatchdog, startRunWatchdog, WATCHDOG_PRELOAD } from './watchdog';
 export type { RunIdentity } from './watchdog';
 export { runSupervised, signalExitCode } from './supervise';
 export type { SupervisedExit, SuperviseOptions } from './supervise';

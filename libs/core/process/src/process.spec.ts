@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '@tgs/io';
-import { acquireLock, isRunning, processStartTime, readLock, readSteps, registerStep, removeStaleTemps, stepFailureReport, stopProcesses } from './index';
+import { acquireLock, isNpmCommand, isRunning, launcherChain, processStartTime, readLock, readSteps, registerStep, removeStaleTemps, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from './index';
 
 const WORKSPACE = resolve(__dirname, '../../../..');
 let dir: string;
@@ -171,6 +171,24 @@ describe('run watchdog', () => {
     expect(stderr).toContain(`train-fold-0: the pipeline run that started this process (pid ${run.pid}) is gone; stopping`);
   }, 60_000);
 
+  it('also when the whole process group died: stderr leads nowhere, the main thread is busy', async () => {
+    const run = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
+    const step = spawn(process.execPath, ['--require', WATCHDOG_PRELOAD, '-e', "process.stdout.write('busy\\n'); for (;;) { /* a synchronous epoch */ }"], {
+      env: { ...process.env, TGS_RUN_PID: String(run.pid), TGS_RUN_START: processStartTime(run.pid as number) ?? '', TGS_WATCHDOG_LABEL: 'train-fold-0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    await new Promise<void>((r) => step.stdout?.once('data', () => r()));
+    // Nx, which reads the step's output, is killed with the run: nothing reads stderr any more.
+    step.stdout?.destroy();
+    step.stderr?.destroy();
+    const end = exited(step);
+    run.kill('SIGKILL');
+    const outcome = await Promise.race([end, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 8000))]);
+    if (outcome === 'still running') process.kill(step.pid as number, 'SIGKILL');
+    expect(outcome).toEqual({ code: null, signal: 'SIGTERM' });
+  }, 60_000);
+
   it('a step started after its run is gone stops at once', async () => {
     const step = tsChild(`import { runFromEnv, startRunWatchdog } from $LIB; startRunWatchdog(runFromEnv()!, 'tune'); process.stdout.write('started work');`, {
       TGS_RUN_PID: String(deadPid()),
@@ -180,6 +198,56 @@ describe('run watchdog', () => {
     expect((await exited(step)).code).toBe(143);
     expect(out).toBe('');
   }, 30_000);
+});
+
+describe('launcher watchdog', () => {
+  it('recognises npm and npx by title or script', () => {
+    expect(isNpmCommand(['npm run pipeline'])).toBe(true);
+    expect(isNpmCommand(['node', '/usr/lib/node_modules/npm/bin/npm-cli.js', 'run', 'pipeline'])).toBe(true);
+    expect(isNpmCommand(['/usr/bin/npx', 'tsx', 'run.ts'])).toBe(true);
+    expect(isNpmCommand(['sh', '-c', 'tsx apps/pipeline/src/run.ts'])).toBe(false);
+    expect(isNpmCommand(['node', '/work/npm-tools/x.js'])).toBe(false);
+  });
+
+  it('watches the chain up to npm, or only the parent without one', () => {
+    const table: Record<number, { ppid: number; argv: string[] }> = {
+      50: { ppid: 40, argv: ['node', 'run.ts'] },
+      40: { ppid: 30, argv: ['node', 'tsx', 'run.ts'] },
+      30: { ppid: 20, argv: ['sh', '-c', 'tsx run.ts'] },
+      20: { ppid: 10, argv: ['npm run pipeline'] },
+      10: { ppid: 1, argv: ['bash'] },
+      9: { ppid: 8, argv: ['node', 'run.ts'] },
+      8: { ppid: 1, argv: ['bash'] },
+    };
+    expect(launcherChain(50, (pid) => table[pid]).map((p) => p.pid)).toEqual([40, 30, 20]);
+    expect(launcherChain(9, (pid) => table[pid]).map((p) => p.pid)).toEqual([8]);
+  });
+
+  it('kill -9 of npm alone stops the run it launched, through its SIGTERM handler', async () => {
+    // A stand-in npm (named like npm's script) runs sh, which runs the "run".
+    const marker = join(dir, 'stopped');
+    writeFileSync(
+      join(dir, 'run.ts'),
+      `import { writeFileSync } from 'node:fs';
+       import { startLauncherWatchdog } from ${JSON.stringify(join(__dirname, 'index.ts'))};
+       process.on('SIGTERM', () => { writeFileSync(${JSON.stringify(marker)}, 'orderly'); process.exit(143); });
+       const chain = startLauncherWatchdog('pipeline', { intervalMs: 50 });
+       process.stdout.write('watching ' + chain.length + '\\n');
+       setInterval(() => undefined, 1000);`,
+    );
+    const npmCli = join(dir, 'npm-cli.js');
+    writeFileSync(npmCli, `require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(`"${process.execPath}" --import tsx "${join(dir, 'run.ts')}"`)}], { stdio: 'inherit' }); setInterval(() => undefined, 1000);`);
+    const npm = spawn(process.execPath, [npmCli], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npm.stdout?.on('data', (d) => (out += d));
+    npm.stderr?.on('data', (d) => (out += d));
+    await until(() => out.includes('watching'), 'the run to start');
+    expect(out).toContain('watching 2'); // sh and npm
+    npm.kill('SIGKILL');
+    await until(() => existsSync(marker), 'the run to stop', 10_000);
+    expect(readFileSync(marker, 'utf8')).toBe('orderly');
+    expect(out).toMatch(/pipeline: the process that launched this run \(.*npm-cli\.js.*\) \(pid \d+\) is gone; stopping/);
+  }, 60_000);
 });
 
 describe('runSupervised', () => {

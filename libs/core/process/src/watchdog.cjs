@@ -1,11 +1,17 @@
-// Stops this process when the pipeline run that started it is gone (killed with `kill -9`, say),
-// so no step or Nx process keeps writing the work directory behind a dead run.
+// Stops this process when a process it depends on is gone (killed with `kill -9`, say): a step or
+// Nx when the pipeline run that started it is gone, so nothing keeps writing the work directory
+// behind a dead run; the run itself when the npm process that launched it is gone.
 //
 // Runs in a worker thread, because a training step keeps the main thread busy for a whole epoch
 // and a timer there would not fire. Used two ways:
-// - from TypeScript: startRunWatchdog() starts this file as a worker with the run's pid;
+// - from TypeScript: startRunWatchdog() / startLauncherWatchdog() start this file as a worker with
+//   the processes to watch;
 // - as a preload (`node --require watchdog.cjs nx ...`): on the main thread it reads the run's pid
 //   from TGS_RUN_PID / TGS_RUN_START and starts itself as a worker.
+//
+// Nothing here may throw before the stop: when the whole process group was killed, stderr is a
+// pipe nobody reads any more and writing the farewell fails with EPIPE — which, uncaught, would
+// end this worker and leave a busy main thread running forever.
 const { isMainThread, Worker, workerData } = require('node:worker_threads');
 const { readFileSync, writeSync } = require('node:fs');
 
@@ -30,21 +36,34 @@ function running(pid, start) {
   return now.state !== 'Z' && (!start || now.start === start);
 }
 
+function stop(label, gone, killAfterMs) {
+  try {
+    writeSync(2, `${label}: ${gone.what} (pid ${gone.pid}) is gone; stopping\n`);
+  } catch {
+    // stderr's reader died with the rest of the process group: stop all the same
+  }
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), killAfterMs ?? 3000);
+  process.kill(process.pid, 'SIGTERM');
+}
+
 if (isMainThread) {
   const pid = Number(process.env.TGS_RUN_PID);
   if (Number.isInteger(pid) && pid > 0) {
     const worker = new Worker(__filename, {
-      workerData: { pid, start: process.env.TGS_RUN_START || undefined, label: process.env.TGS_WATCHDOG_LABEL || 'nx', intervalMs: 500 },
+      workerData: {
+        targets: [{ pid, start: process.env.TGS_RUN_START || undefined, what: 'the pipeline run that started this process' }],
+        label: process.env.TGS_WATCHDOG_LABEL || 'nx',
+        intervalMs: 500,
+      },
     });
     worker.unref();
   }
 } else {
-  const { pid, start, label, intervalMs } = workerData;
+  const { targets, label, intervalMs, killAfterMs } = workerData;
   const timer = setInterval(() => {
-    if (running(pid, start)) return;
+    const gone = targets.find((t) => !running(t.pid, t.start));
+    if (!gone) return;
     clearInterval(timer);
-    writeSync(2, `${label}: the pipeline run that started this process (pid ${pid}) is gone; stopping\n`);
-    process.kill(process.pid, 'SIGTERM');
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 3000);
+    stop(label, gone, killAfterMs);
   }, intervalMs);
 }
