@@ -5,7 +5,7 @@ export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, nativeKerne
 export { nativeKernelStatus, nativeKernelCalls, resolveThreads, splitCores } from '@tgs/native';
 export type { NativeKernelStatus } from '@tgs/native';
 export { fileSystemIO, saveLayersModel, loadLayersModel, MODEL_JSON, WEIGHTS_BIN } from './model-io';
-export { saveTensors, loadTensors } from './tensor-file';
+export { saveTensors, loadTensors, checkTensorFile } from './tensor-file';
 export { buildReferenceUnet, referenceTrainStep } from './reference-unet';
 export type { ReferenceUnetOptions } from './reference-unet';
 export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/register';

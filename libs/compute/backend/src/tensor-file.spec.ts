@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@tgs/io';
-import { loadTensors, saveTensors } from './tensor-file';
+import { checkTensorFile, loadTensors, saveTensors } from './tensor-file';
 
 describe('tensor files', () => {
   let root: string;
@@ -58,13 +58,18 @@ describe('tensor files', () => {
     ['missing', (p) => rmSync(p), /tensor file not found/],
     ['bad magic', (p) => writeFileSync(p, 'hello world, not tensors'), /bad magic/],
     ['truncated data', (p) => truncateSync(p, readFileSync(p).byteLength - 4), /truncated; tensor "w"/],
-  ])('%s file is a UserError naming the path', (_name, damage, message) => {
+    ['truncated header', (p) => truncateSync(p, 20), /truncated header/],
+    ['empty', (p) => truncateSync(p, 0), /empty \(0 bytes\)/],
+  ])('%s file is a UserError naming the path, from loadTensors and from checkTensorFile alike', (_name, damage, message) => {
     const path = join(root, 'bad.tensors');
     const t = tf.ones([4, 4]);
     saveTensors(path, { w: t });
     t.dispose();
+    expect(() => checkTensorFile(path)).not.toThrow();
     damage(path);
-    expect(() => loadTensors(path)).toThrow(UserError);
-    expect(() => loadTensors(path)).toThrow(new RegExp(`bad\\.tensors: .*${message.source}`));
+    for (const read of [loadTensors, checkTensorFile]) {
+      expect(() => read(path)).toThrow(UserError);
+      expect(() => read(path)).toThrow(new RegExp(`bad\\.tensors: .*${message.source}`));
+    }
   });
 });

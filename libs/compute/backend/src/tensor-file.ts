@@ -10,7 +10,7 @@
  *
  * Written atomically (temp file + rename), so a crash mid-checkpoint leaves the previous file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { atomicWriteFile, UserError } from '@tgs/io';
 
@@ -61,9 +61,9 @@ export function saveTensors(path: string, tensors: Record<string, tf.Tensor>): v
   atomicWriteFile(path, out);
 }
 
-function parseHeader(path: string, file: Buffer): { entries: TensorEntry[]; dataStart: number } {
+function parseHeader(path: string, file: Buffer, fileLength = file.byteLength): { entries: TensorEntry[]; dataStart: number } {
   if (file.byteLength < 12 || file.toString('latin1', 0, 8) !== MAGIC) {
-    throw new UserError(`${path}: not a tensor file (bad magic; expected "${MAGIC}")`);
+    throw new UserError(fileLength === 0 ? `${path}: empty (0 bytes); not a tensor file` : `${path}: not a tensor file (bad magic; expected "${MAGIC}")`);
   }
   const headerLength = file.readUInt32LE(8);
   if (12 + headerLength > file.byteLength) throw new UserError(`${path}: truncated header`);
@@ -81,11 +81,33 @@ function parseHeader(path: string, file: Buffer): { entries: TensorEntry[]; data
     if (!(SUPPORTED as readonly string[]).includes(e.dtype) || !(size >= 0) || e.byteLength !== bytesOf(e.dtype, size)) {
       throw new UserError(`${path}: tensor "${e.name}" has an invalid header entry`);
     }
-    if (dataStart + e.offset + e.byteLength > file.byteLength) {
+    if (dataStart + e.offset + e.byteLength > fileLength) {
       throw new UserError(`${path}: truncated; tensor "${e.name}" extends past the end of the file`);
     }
   }
   return { entries, dataStart };
+}
+
+/**
+ * Checks that a file written by {@link saveTensors} is whole — magic, header and every tensor's
+ * bytes present — reading only its header; a damaged, truncated or empty file is a UserError
+ * naming it (the same one {@link loadTensors} would raise).
+ */
+export function checkTensorFile(path: string): void {
+  if (!existsSync(path)) throw new UserError(`${path}: tensor file not found`);
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 12));
+    readSync(fd, head, 0, head.byteLength, 0);
+    const headerLength = head.byteLength === 12 && head.toString('latin1', 0, 8) === MAGIC ? head.readUInt32LE(8) : 0;
+    const prefix = Buffer.alloc(Math.min(size, 12 + headerLength));
+    readSync(fd, prefix, 0, prefix.byteLength, 0);
+    // parseHeader judges the tensors' extents by the file's length: give it the real one.
+    parseHeader(path, prefix, size);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads a file written by {@link saveTensors}. The caller owns (and disposes) the returned tensors. */

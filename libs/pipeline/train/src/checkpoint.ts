@@ -2,16 +2,30 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { loadTensors, saveTensors } from '@tgs/backend';
-import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
+import { checkTensorFile, loadTensors, saveTensors } from '@tgs/backend';
+import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 
 /*
  * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
  * statistics, and the optimizer's slots) written first, then `ckpt-<epoch>.json` (the loop state)
  * as the commit point. Both writes are atomic; a checkpoint counts only when its JSON exists, so a
- * process killed at any instant resumes from the last complete epoch. The folder is a stage's
- * `checkpoints/` (see @tgs/run's stageLayout).
+ * process killed at any instant resumes from the last complete epoch. The two newest are kept, so
+ * a checkpoint damaged anyway (a crash of the machine before the data reached the disk, a disk
+ * that filled up, a copy cut short) costs one epoch: resuming falls back to the newest whole one.
+ * The folder is a stage's `checkpoints/` (see @tgs/run's stageLayout).
  */
+
+/** Committed checkpoints kept per stage: the newest, and one to fall back on. */
+const KEEP = 2;
+
+/** The epochs of the committed checkpoints in `dir` (their JSON exists), newest first. */
+function committedEpochs(dir: string): number[] {
+  return readdirSync(dir)
+    .map((f) => /^ckpt-(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+}
 
 function ckptName(epoch: number, ext: 'bin' | 'json'): string {
   return `ckpt-${String(epoch).padStart(4, '0')}.${ext}`;
@@ -46,25 +60,47 @@ export async function saveCheckpoint<S extends z.ZodType<{ epoch: number }>>(
     for (const w of optWeights) if (w.name === 'iter') w.tensor.dispose();
   }
   writeJsonArtifact(join(dir, ckptName(state.epoch, 'json')), schema, state, 'train step');
-  // Older checkpoints are superseded once the new one is committed.
+  // Older checkpoints are superseded once the new one is committed; one stays to fall back on.
+  const keep = new Set(committedEpochs(dir).slice(0, KEEP));
   for (const f of readdirSync(dir)) {
     const m = /^ckpt-(\d+)\.(bin|json)$/.exec(f);
-    if (m && Number(m[1]) < state.epoch) rmSync(join(dir, f), { force: true });
+    if (m && Number(m[1]) < state.epoch && !keep.has(Number(m[1]))) rmSync(join(dir, f), { force: true });
   }
 }
 
-/** The newest committed checkpoint's state, validated by `schema`, or undefined when there is none. */
-export function latestCheckpoint<S extends z.ZodTypeAny>(dir: string, schema: S): { state: z.infer<S>; binPath: string } | undefined {
-  if (!existsSync(dir)) return undefined;
-  const epochs = readdirSync(dir)
-    .map((f) => /^ckpt-(\d+)\.json$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .filter((e) => existsSync(join(dir, ckptName(e, 'bin'))))
-    .sort((a, b) => b - a);
-  if (epochs.length === 0) return undefined;
-  const state = readJsonArtifact(join(dir, ckptName(epochs[0], 'json')), schema, 'train step');
-  return { state, binPath: join(dir, ckptName(epochs[0], 'bin')) };
+/** A committed checkpoint that could not be read, and why (removed by {@link latestCheckpoint}). */
+export interface DamagedCheckpoint {
+  epoch: number;
+  reason: string;
+}
+
+/**
+ * The newest whole committed checkpoint's state, validated by `schema`, or undefined when there is
+ * none. A damaged one (its state unreadable or invalid, its tensor file missing, truncated or empty)
+ * is removed and listed in `damaged`, and the next older one is tried, so a damaged checkpoint
+ * never blocks a rerun.
+ */
+export function latestCheckpoint<S extends z.ZodTypeAny>(
+  dir: string,
+  schema: S,
+): { state: z.infer<S>; binPath: string; damaged: DamagedCheckpoint[] } | { state?: undefined; damaged: DamagedCheckpoint[] } {
+  const damaged: DamagedCheckpoint[] = [];
+  if (!existsSync(dir)) return { damaged };
+  for (const epoch of committedEpochs(dir)) {
+    const jsonPath = join(dir, ckptName(epoch, 'json'));
+    const binPath = join(dir, ckptName(epoch, 'bin'));
+    try {
+      const state = readJsonArtifact(jsonPath, schema, 'train step');
+      checkTensorFile(binPath);
+      return { state, binPath, damaged };
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      damaged.push({ epoch, reason: err.message });
+      rmSync(jsonPath, { force: true });
+      rmSync(binPath, { force: true });
+    }
+  }
+  return { damaged };
 }
 
 /** Loads model weights and optimizer slots saved by {@link saveCheckpoint} into live objects. */

@@ -44,7 +44,11 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   const optimizer = tf.train.adam(cfg.lr);
   try {
     const resume = latestCheckpoint(layout.checkpoints, stageStateSchema);
-    if (resume) {
+    for (const d of resume.damaged) log(`warning: fold ${fold} stage ${stage}: removed the damaged checkpoint of epoch ${d.epoch + 1} (${d.reason})`);
+    if (resume.damaged.length > 0) {
+      log(`warning: fold ${fold} stage ${stage}: ${resume.state ? `resuming from the newest whole checkpoint, after epoch ${resume.state.epoch + 1}` : 'no whole checkpoint left: starting the stage over'}`);
+    }
+    if (resume.state) {
       await restoreCheckpoint(resume.binPath, model, optimizer);
       log(`fold ${fold} stage ${stage}: resuming after epoch ${resume.state.epoch + 1}/${cfg.epochs}`);
       return { model, optimizer, state: resume.state };

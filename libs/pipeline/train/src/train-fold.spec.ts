@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
@@ -76,8 +76,8 @@ describe('trainFold', () => {
     expect(csv[0]).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds');
     expect(csv.slice(1).map((l) => l.split(',').map(Number))).toEqual(r.stage1.history.map((h) => [h.epoch, h.stage, h.loss, h.val_loss, h.val_mAP, h.lr, h.seconds]));
     expect(logs.find((l) => /stage 1 epoch 1\/2:/.test(l))).toMatch(/: loss [\d.]+ val_loss [\d.]+ val_mAP [\d.]+ lr [\d.e+-]+ seconds [\d.]+/);
-    // Only the last epoch's checkpoint is kept.
-    expect(readdirSync(join(foldDir, 'stage1', 'checkpoints')).sort()).toEqual(['ckpt-0001.bin', 'ckpt-0001.json']);
+    // The last two epochs' checkpoints are kept: the newest, and one to fall back on.
+    expect(readdirSync(join(foldDir, 'stage1', 'checkpoints')).sort()).toEqual(['ckpt-0000.bin', 'ckpt-0000.json', 'ckpt-0001.bin', 'ckpt-0001.json']);
     expect(tf.memory().numTensors).toBe(before);
 
     // Same config and data: the finished fold is not redone.
@@ -118,6 +118,44 @@ describe('trainFold', () => {
     expect(existsSync(foldResultPath(foldDir))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
+
+  it('a damaged newest checkpoint falls back to the newest whole one with a warning; with none whole the stage starts over', async () => {
+    const before = tf.memory().numTensors;
+    const foldDir = mkdtempSync(join(tmpdir(), 'fold-'));
+    const r = await trainFold({ config: parseConfig(raw), train, folds, fold: 0, foldDir, log: () => undefined });
+    // A crash before stage 1 was recorded as done, its newest checkpoint cut in half.
+    const s1 = stageLayout(foldDir, 1);
+    const crash = () => {
+      rmSync(s1.done);
+      rmSync(foldResultPath(foldDir));
+    };
+    crash();
+    const bin = join(s1.checkpoints, 'ckpt-0001.bin');
+    writeFileSync(bin, readFileSync(bin).subarray(0, Math.floor(statSync(bin).size / 2)));
+    const logs: string[] = [];
+    const again = await trainFold({ config: parseConfig(raw), train, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    let text = logs.join('\n');
+    expect(text).toContain(`warning: fold 0 stage 1: removed the damaged checkpoint of epoch 2 (${bin}: truncated;`);
+    expect(text).toContain('warning: fold 0 stage 1: resuming from the newest whole checkpoint, after epoch 1');
+    expect(text).toMatch(/stage 1 epoch 2\/2/);
+    expect(text).not.toMatch(/stage 1 epoch 1\/2/);
+    // Resuming is bit-identical: the same stage 1, so stage 2 is kept.
+    expect(again.stage1.history.map((h) => [h.loss, h.val_mAP])).toEqual(r.stage1.history.map((h) => [h.loss, h.val_mAP]));
+    expect(text).toMatch(/fold 0 stage 2: already done/);
+
+    // Both checkpoints damaged (an empty state, an empty tensor file): stage 1 starts over.
+    crash();
+    writeFileSync(join(s1.checkpoints, 'ckpt-0001.json'), '');
+    writeFileSync(join(s1.checkpoints, 'ckpt-0000.bin'), '');
+    logs.length = 0;
+    await trainFold({ config: parseConfig(raw), train, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    text = logs.join('\n');
+    expect(text).toContain(`removed the damaged checkpoint of epoch 2 (${join(s1.checkpoints, 'ckpt-0001.json')}: not valid JSON`);
+    expect(text).toContain(`removed the damaged checkpoint of epoch 1 (${join(s1.checkpoints, 'ckpt-0000.bin')}: empty (0 bytes)`);
+    expect(text).toContain('warning: fold 0 stage 1: no whole checkpoint left: starting the stage over');
+    expect(text).toMatch(/stage 1 epoch 1\/2/);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 
   it('a damaged result or stage record is a user error naming file and field', async () => {
     const foldDir = mkdtempSync(join(tmpdir(), 'fold-'));
