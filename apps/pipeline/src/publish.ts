@@ -1,5 +1,5 @@
-import { copyFileSync, cpSync, renameSync } from 'node:fs';
-import { atomicWriteDir, log, tempPathFor, UserError } from '@tgs/io';
+import { cpSync } from 'node:fs';
+import { atomicCopyFile, atomicWriteDir, log, UserError } from '@tgs/io';
 import { readSummary } from '@tgs/report';
 import { outLayout, runLayout } from '@tgs/run';
 
@@ -23,9 +23,7 @@ export async function publishOutputs(workDir: string, outDir: string, opts: { al
     );
   }
   await atomicWriteDir(out.bundle, (tmp) => cpSync(layout.bundle.dir, tmp, { recursive: true }));
-  const tmpSub = tempPathFor(out.submission);
-  copyFileSync(layout.submission.csv, tmpSub);
-  renameSync(tmpSub, out.submission);
+  atomicCopyFile(layout.submission.csv, out.submission);
   log('pipeline', `submission: ${out.submission}`);
   log('pipeline', `report:     ${out.reportHtml}`);
   log('pipeline', `bundle:     ${out.bundle} (npm run infer -- --bundle ${out.bundle} --images <dir>)`);

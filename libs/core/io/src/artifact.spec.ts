@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InvalidArtifactError, readJsonArtifact, writeJsonArtifact } from './artifact';
-import { exitCodeFor, UserError } from './errors';
+import { errorLine, exitCodeFor, fromFileSystemError, UserError } from './errors';
 
 const schema = z
   .object({
@@ -54,5 +54,29 @@ describe('JSON artifacts', () => {
     expect(() => writeJsonArtifact(p, schema, { epoch: -1, loss: 0 }, 'train')).toThrow(InvalidArtifactError);
     expect(readFileSync(p, 'utf8')).toBe('{"epoch":1,"loss":0.5}');
     expect(existsSync(p)).toBe(true);
+  });
+});
+
+describe('fromFileSystemError', () => {
+  const errno = (code: string, syscall: string, path?: string, dest?: string) => Object.assign(new Error(`${code}: …, ${syscall}`), { code, syscall, path, dest });
+  it.each([
+    [errno('ENOSPC', 'write', '/out/submission.csv'), '/out: no space left on device (write submission.csv); free some space there or choose another folder'],
+    [errno('ENOSPC', 'copyfile', '/work/sub.csv', '/out/submission.csv'), '/out: no space left on device (copyfile submission.csv); free some space there or choose another folder'],
+    [errno('EACCES', 'mkdir', '/out/report'), '/out/report: permission denied (mkdir report); check its permissions or choose another folder'],
+    [errno('EROFS', 'open', '/mnt/ro/x.npy'), '/mnt/ro: read-only file system (open x.npy); choose a writable folder'],
+  ])('%s → one user-error line naming the folder', (err, line) => {
+    const e = fromFileSystemError(err);
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).message).toBe(line);
+    expect(exitCodeFor(err)).toBe(1);
+    expect(errorLine(err)).toBe(line);
+  });
+
+  it('leaves bugs and pathless errors alone', () => {
+    const bug = new TypeError('x is undefined');
+    expect(fromFileSystemError(bug)).toBe(bug);
+    const noPath = errno('ENOSPC', 'write');
+    expect(fromFileSystemError(noPath)).toBe(noPath);
+    expect(exitCodeFor(errno('ENOENT', 'open', '/x'))).toBe(2);
   });
 });

@@ -1,7 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeNpy } from './npy';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
+import { atomicCopyFile, atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'io-'));
@@ -19,6 +21,15 @@ describe('atomic writes', () => {
     writeFileSync(p, 'old');
     atomicWriteFile(p, JSON.stringify({ x: 1 }));
     expect(JSON.parse(readFileSync(p, 'utf8'))).toEqual({ x: 1 });
+  });
+
+  it('copies a file whole, replacing the old one', () => {
+    const src = join(dir, 'src.csv');
+    writeFileSync(src, 'id,rle_mask\n');
+    writeFileSync(join(dir, 'copy.csv'), 'old');
+    atomicCopyFile(src, join(dir, 'copy.csv'));
+    expect(readFileSync(join(dir, 'copy.csv'), 'utf8')).toBe('id,rle_mask\n');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('keeps the old directory when building the new one fails', async () => {
@@ -44,5 +55,27 @@ describe('temporary names', () => {
     // Names written before hosts were recorded: this host.
     expect(parseTempName('oof.npy.tmp-42-0a1b2c3d')).toEqual({ finalName: 'oof.npy', host: undefined, pid: 42, old: false });
     expect(parseTempName('oof.npy')).toBeUndefined();
+  });
+});
+
+describe('stale temporary files', () => {
+  const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+
+  it('every atomic writer first removes what killed writers left for its own target, and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'io-stale-'));
+    const dead = deadPid();
+    const stale = (name: string) => `${name}.tmp-${TEMP_HOST}@${dead}-0a1b2c3d`;
+    // What `kill -9` of infer mid-write leaves beside x.npy, and of others beside their outputs.
+    for (const name of ['x.npy', 'a.csv', 'other.csv']) writeFileSync(join(dir, stale(name)), 'partial');
+    mkdirSync(join(dir, stale('masks')));
+    const live = `x.npy.tmp-${TEMP_HOST}@${process.pid}-0a1b2c3d`;
+    const foreign = `x.npy.tmp-othernode@${dead}-0a1b2c3d`;
+    writeFileSync(join(dir, live), 'being written');
+    writeFileSync(join(dir, foreign), 'written on another node');
+    writeNpy(join(dir, 'x.npy'), new Float32Array(2), [2]);
+    atomicWriteFile(join(dir, 'a.csv'), 'id\n');
+    await atomicWriteDir(join(dir, 'masks'), (tmp) => writeFileSync(join(tmp, 'm.png'), ''));
+    expect(readdirSync(dir).sort()).toEqual(['a.csv', foreign, 'masks', stale('other.csv'), 'x.npy', live].sort());
+    rmSync(dir, { recursive: true, force: true });
   });
 });

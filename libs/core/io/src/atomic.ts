@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** This machine's name as it appears in temporary names (a pid means something only on its host). */
 export const TEMP_HOST = hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'localhost';
@@ -24,6 +24,92 @@ const TEMP_NAME = /^(.+)\.tmp-(?:([A-Za-z0-9_-]+)@)?(\d+)-[0-9a-f]{8}(\.old)?$/;
 export function parseTempName(name: string): { finalName: string; host?: string; pid: number; old: boolean } | undefined {
   const m = TEMP_NAME.exec(name);
   return m ? { finalName: m[1], host: m[2], pid: Number(m[3]), old: m[4] !== undefined } : undefined;
+}
+
+/** True unless `pid` is certainly gone (or a zombie): a writer's temporary file is stale only then. */
+function writerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** What {@link removeStaleTempsIn} removed and restored. */
+export interface TempCleanup {
+  /** Temporary files and folders of writers that are gone, removed. */
+  removed: string[];
+  /** Previous versions of folders whose replacement was cut off between its two renames, moved back. */
+  restored: string[];
+}
+
+/**
+ * Removes what killed writers of this host left in the folder `dir`: `*.tmp-<host>@<pid>-<hex>`
+ * files and folders whose pid no longer runs (a live writer's, and other hosts', are left alone,
+ * so this is safe while other processes, here or on other nodes, write). A folder's previous
+ * version `<tmp>.old` is moved back when the folder itself is missing, so readers always find the
+ * old or the new complete version. With `finalName`, only the temporaries of that one target.
+ * Every atomic writer calls this for its own target first, so no output folder — a work
+ * directory, `--out`, infer's output — keeps a killed writer's leftovers past the next write.
+ */
+export function removeStaleTempsIn(dir: string, finalName?: string): TempCleanup & { subdirs: string[] } {
+  const out = { removed: [] as string[], restored: [] as string[], subdirs: [] as string[] };
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  // Restores first, so a folder moved aside is back before its sibling temp folder is removed.
+  const temps = entries.map((e) => ({ e, t: parseTempName(e.name) })).sort((a, b) => Number(b.t?.old ?? false) - Number(a.t?.old ?? false));
+  for (const { e, t } of temps) {
+    const path = join(dir, e.name);
+    if (!t) {
+      if (e.isDirectory()) out.subdirs.push(path);
+      continue;
+    }
+    if (finalName !== undefined && t.finalName !== finalName) continue;
+    // Another machine's writer (a work directory shared by cluster nodes): its pid says nothing
+    // here, so its temp files are left for that machine's own runs to clean.
+    if (t.host !== undefined && t.host !== TEMP_HOST) continue;
+    if (writerAlive(t.pid)) continue;
+    const finalPath = join(dir, t.finalName);
+    if (t.old && !existsSync(finalPath)) {
+      renameSync(path, finalPath);
+      out.restored.push(finalPath);
+    } else {
+      rmSync(path, { recursive: true, force: true });
+      out.removed.push(path);
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes a file-system error of a write through `tmp` name `finalPath` instead: a failed write or
+ * fsync carries no path at all, a failed copy or rename the temporary name; the user knows the
+ * final one (see fromFileSystemError, which turns the error into one line naming its folder).
+ */
+export function blameFinalPath(err: unknown, tmp: string, finalPath: string): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (typeof e.code !== 'string') return err;
+  const rename = (p: string) => (p === tmp ? finalPath : p.startsWith(`${tmp}/`) ? finalPath + p.slice(tmp.length) : p);
+  if (e.dest !== undefined) e.dest = rename(e.dest);
+  else e.path = e.path === undefined ? finalPath : rename(e.path);
+  return err;
+}
+
+/** A new temporary path for `finalPath`, after removing the stale ones killed writers left for it. */
+export function freshTempPathFor(finalPath: string): string {
+  removeStaleTempsIn(dirname(finalPath), basename(finalPath));
+  return tempPathFor(finalPath);
 }
 
 /**
@@ -57,7 +143,7 @@ export function writeAllSync(fd: number, bytes: Uint8Array, path: string): void 
  */
 export function atomicWriteFile(finalPath: string, data: string | Uint8Array): void {
   mkdirSync(dirname(finalPath), { recursive: true });
-  const tmp = tempPathFor(finalPath);
+  const tmp = freshTempPathFor(finalPath);
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -70,7 +156,26 @@ export function atomicWriteFile(finalPath: string, data: string | Uint8Array): v
     renameSync(tmp, finalPath);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    throw blameFinalPath(err, tmp, finalPath);
+  }
+}
+
+/** Copies a file to `finalPath` atomically (temporary sibling, fsync, rename; the temporary is removed on failure). */
+export function atomicCopyFile(src: string, finalPath: string): void {
+  mkdirSync(dirname(finalPath), { recursive: true });
+  const tmp = freshTempPathFor(finalPath);
+  try {
+    copyFileSync(src, tmp);
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, finalPath);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw blameFinalPath(err, tmp, finalPath);
   }
 }
 
@@ -82,7 +187,7 @@ export function atomicWriteFile(finalPath: string, data: string | Uint8Array): v
  */
 export async function atomicWriteDir(finalDir: string, build: (tmpDir: string) => Promise<void> | void): Promise<void> {
   mkdirSync(dirname(finalDir), { recursive: true });
-  const tmp = tempPathFor(finalDir);
+  const tmp = freshTempPathFor(finalDir);
   mkdirSync(tmp, { recursive: true });
   try {
     await build(tmp);
@@ -98,6 +203,6 @@ export async function atomicWriteDir(finalDir: string, build: (tmpDir: string) =
     if (hadOld) rmSync(old, { recursive: true, force: true });
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    throw blameFinalPath(err, tmp, finalDir);
   }
 }

@@ -1,5 +1,6 @@
-export { atomicWriteFile, atomicWriteDir, tempPathFor, parseTempName, TEMP_HOST } from './atomic';
-export { UserError, runCli, exitCodeFor, errorLine } from './errors';
+export { atomicWriteFile, atomicCopyFile, atomicWriteDir, tempPathFor, parseTempName, removeStaleTempsIn, TEMP_HOST } from './atomic';
+export type { TempCleanup } from './atomic';
+export { UserError, runCli, exitCodeFor, errorLine, fromFileSystemError } from './errors';
 export { checkOutputDir } from './paths';
 export { Progress, formatDuration, log } from './progress';
 export type { ProgressOptions } from './progress';

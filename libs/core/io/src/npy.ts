@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { tempPathFor, writeAllSync } from './atomic';
+import { blameFinalPath, freshTempPathFor, writeAllSync } from './atomic';
 import { UserError } from './errors';
 
 /**
@@ -102,14 +102,23 @@ export class NpyWriter {
     const header = npyHeader(shape);
     this.expected = shape.reduce((a, b) => a * b, 1);
     mkdirSync(dirname(finalPath), { recursive: true });
-    this.tmp = tempPathFor(finalPath);
+    this.tmp = freshTempPathFor(finalPath);
     this.fd = openSync(this.tmp, 'w');
-    this.writeBytes(header);
+    try {
+      this.writeBytes(header);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
   }
 
   private writeBytes(bytes: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
-    writeAllSync(this.fd, bytes, this.finalPath);
+    try {
+      writeAllSync(this.fd, bytes, this.finalPath);
+    } catch (err) {
+      throw blameFinalPath(err, this.tmp, this.finalPath);
+    }
   }
 
   /** Appends values (host order is little-endian on every platform Node supports). */
@@ -127,16 +136,26 @@ export class NpyWriter {
       this.abort();
       throw new Error(`${this.finalPath}: wrote ${this.written} values, shape (${this.shape.join(', ')}) needs ${this.expected}`);
     }
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
-    renameSync(this.tmp, this.finalPath);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(this.tmp, this.finalPath);
+    } catch (err) {
+      this.abort();
+      throw blameFinalPath(err, this.tmp, this.finalPath);
+    }
   }
 
   /** Discards the partial file. Safe to call more than once. */
   abort(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // already closed by a failed commit: the temporary file still goes
+    }
     rmSync(this.tmp, { force: true });
   }
 }
