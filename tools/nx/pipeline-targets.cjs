@@ -42,7 +42,7 @@ function target(step, fold, k, layout, synthetic, pinned) {
     dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
     inputs.push({ dependentTasksOutputFiles: files });
   }
-  const command = `tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
+  const command = `node --import tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
   const outputs = spec.outputs(layout, fold, synthetic).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
   const options = { command, cwd: '{workspaceRoot}', ...(pinned ? { env: run.toEnv(pinned) } : {}) };
   return { executor: 'nx:run-commands', cache: true, options, dependsOn: [...new Set(dependsOn)], inputs, outputs };
