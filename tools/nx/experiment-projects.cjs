@@ -48,7 +48,7 @@ function blendTargets(name, configFile, members) {
     blend: {
       executor: 'nx:run-commands',
       cache: true,
-      options: { command: 'node --import tsx apps/pipeline/src/main.ts blend', cwd: '{workspaceRoot}', env: run.toEnv(pinned) },
+      options: { command: 'node --require tsx/cjs apps/pipeline/src/main.ts blend', cwd: '{workspaceRoot}', env: run.toEnv(pinned) },
       dependsOn: [{ projects: members, target: 'ensemble' }, { projects: members, target: 'tune' }],
       inputs: [
         ...pipeline.CODE_INPUTS,

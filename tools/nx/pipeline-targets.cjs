@@ -42,7 +42,9 @@ function target(step, fold, k, layout, synthetic, pinned) {
     dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
     inputs.push({ dependentTasksOutputFiles: files });
   }
-  const command = `node --import tsx apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
+  // The steps are CommonJS: tsx's CommonJS hook is all they need (no ESM loader thread, no tsx
+  // launcher process), about half a second of CPU less per step.
+  const command = `node --require tsx/cjs apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
   const outputs = spec.outputs(layout, fold, synthetic).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
   const options = { command, cwd: '{workspaceRoot}', ...(pinned ? { env: run.toEnv(pinned) } : {}) };
   return { executor: 'nx:run-commands', cache: true, options, dependsOn: [...new Set(dependsOn)], inputs, outputs };
