@@ -1,6 +1,7 @@
-export { defaultUnetConfig, defaultPadTo, padAmounts, resolveUnetConfig } from './lib/config';
-export type { UnetConfig, ResolvedUnetConfig } from './lib/config';
-export { buildUnet, countParams, getUnetConfig } from './lib/unet';
+export { defaultUnetConfig, defaultPadTo, padAmounts, resolveUnetConfig, encoderOverrides, UNET_ENCODERS, ENCODER_DEPTH } from './lib/config';
+export type { UnetConfig, ResolvedUnetConfig, EncoderName } from './lib/config';
+export { buildUnet, countParams, getUnetConfig, loadUnetEncoderWeights } from './lib/unet';
+export type { EncoderWeightsRecord } from './lib/unet';
 export { ReflectionPad2D, reflectionPad2d } from './lib/reflection-pad';
 export type { Padding2D, ReflectionPad2DArgs } from './lib/reflection-pad';
 export { BilinearUpsample2D, upsampleBilinear2d } from './lib/bilinear-upsample';

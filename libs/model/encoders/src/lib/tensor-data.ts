@@ -42,6 +42,12 @@ export function bfloat16ToFloat(bits: number): number {
 export function decodeElements(bytes: Uint8Array, dtype: WeightDtype, shape: number[], strides: number[], offset: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const size = DTYPE_BYTES[dtype];
+  if (dtype === 'F32' && isContiguous(shape, strides)) {
+    const count = shape.reduce((a, d) => a * d, 1);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32((offset + i) * 4, true);
+    return out;
+  }
   const read = elementReader(view, dtype);
   const count = shape.reduce((a, d) => a * d, 1);
   const out = new Float32Array(count);
@@ -61,14 +67,19 @@ export function decodeElements(bytes: Uint8Array, dtype: WeightDtype, shape: num
   return out;
 }
 
+let halfTable: Float32Array | undefined;
+
 function elementReader(view: DataView, dtype: WeightDtype): (byte: number) => number {
   switch (dtype) {
     case 'F64':
       return (b) => view.getFloat64(b, true);
     case 'F32':
       return (b) => view.getFloat32(b, true);
-    case 'F16':
-      return (b) => halfToFloat(view.getUint16(b, true));
+    case 'F16': {
+      // All 65,536 half values, decoded once: a lookup is far cheaper than the formula per element.
+      const table = (halfTable ??= Float32Array.from({ length: 65536 }, (_, bits) => halfToFloat(bits)));
+      return (b) => table[view.getUint16(b, true)];
+    }
     case 'BF16':
       return (b) => bfloat16ToFloat(view.getUint16(b, true));
     case 'I64':
@@ -83,6 +94,11 @@ function elementReader(view: DataView, dtype: WeightDtype): (byte: number) => nu
     case 'BOOL':
       return (b) => view.getUint8(b);
   }
+}
+
+function isContiguous(shape: number[], strides: number[]): boolean {
+  const expected = contiguousStrides(shape);
+  return shape.every((d, axis) => d <= 1 || strides[axis] === expected[axis]);
 }
 
 /** Row-major strides of a contiguous tensor of `shape`. */

@@ -1,4 +1,11 @@
+import { ENCODER_NAMES, ENCODER_STRIDE, type ResnetName } from '@tgs/encoders';
 import { UserError } from '@tgs/io';
+
+/** `model.encoder`: today's U-Net encoder, or a torchvision ResNet under the same decoder. */
+export type EncoderName = 'plain' | ResnetName;
+export const UNET_ENCODERS: readonly EncoderName[] = ['plain', ...ENCODER_NAMES];
+/** Down-sampling levels of a ResNet encoder (taps at strides 2 … 32). */
+export const ENCODER_DEPTH = Math.log2(ENCODER_STRIDE);
 
 /** Architecture of a U-Net (Ronneberger et al. 2015) as used by the TGS Salt kernels. */
 export interface UnetConfig {
@@ -30,10 +37,17 @@ export interface UnetConfig {
   upsample?: 'transpose' | 'bilinear';
   /** Seed of every initialiser and dropout mask; same seed → identical initial weights. */
   seed?: number;
+  /**
+   * 'plain' (default): the encoder is `depth` blocks of this config. 'resnet18' | 'resnet34' |
+   * 'resnet50': torchvision's ResNet (names kept, ImageNet normalisation inside) taps the decoder at
+   * strides 2–32, so depth is 5 and padTo a multiple of 32; the decoder (block, batchNorm, scSE,
+   * hypercolumn, dropout, upsample, baseFilters) is as configured.
+   */
+  encoder?: EncoderName;
 }
 
-/** A configuration with every optional field resolved. */
-export type ResolvedUnetConfig = Required<UnetConfig>;
+/** A configuration with every optional field resolved (`encoder` only when it is not 'plain', so a plain model's metadata is as before). */
+export type ResolvedUnetConfig = Required<Omit<UnetConfig, 'encoder'>> & { encoder?: ResnetName };
 
 /**
  * The default padded side: the smallest multiple of max(32, 2^depth) that is ≥ max(H, W)
@@ -76,6 +90,14 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
   positiveInt(cfg.inputWidth, 'inputWidth');
   const base = defaultUnetConfig(cfg.inputHeight, cfg.inputWidth);
   const merged = { ...base, ...stripUndefined(cfg) };
+  const encoder = cfg.encoder ?? 'plain';
+  if (!UNET_ENCODERS.includes(encoder)) {
+    throw new UserError(`unet config: encoder must be one of ${UNET_ENCODERS.map((e) => `'${e}'`).join(', ')}, got '${String(encoder)}'`);
+  }
+  if (encoder !== 'plain') {
+    // The encoder decides the taps: a plain depth or a padTo that is not a multiple of its stride do not apply.
+    merged.depth = ENCODER_DEPTH;
+  }
   positiveInt(merged.depth, 'depth');
   positiveInt(merged.baseFilters, 'baseFilters');
   if (merged.block !== 'plain' && merged.block !== 'residual') {
@@ -89,7 +111,7 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
     throw new UserError(`unet config: upsample must be 'transpose' or 'bilinear', got '${String(upsample)}'`);
   }
   // padTo is derived from depth unless given explicitly, so a caller changing depth gets a matching pad.
-  const padTo = cfg.padTo ?? defaultPadTo(merged.inputHeight, merged.inputWidth, merged.depth);
+  const padTo = (encoder === 'plain' || (cfg.padTo ?? 1) % ENCODER_STRIDE === 0 ? cfg.padTo : undefined) ?? defaultPadTo(merged.inputHeight, merged.inputWidth, merged.depth);
   positiveInt(padTo, 'padTo');
   const stride = 2 ** merged.depth;
   if (padTo % stride !== 0) {
@@ -113,7 +135,20 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
     padTo,
     upsample,
     seed,
+    ...(encoder === 'plain' ? {} : { encoder }),
   };
+}
+
+/**
+ * The plain-U-Net settings of `cfg` that a ResNet encoder overrides (its depth, a padTo that is not
+ * a multiple of 32), as one line for the training log; undefined when nothing is overridden.
+ */
+export function encoderOverrides(cfg: Partial<UnetConfig>): string | undefined {
+  if (cfg.encoder === undefined || cfg.encoder === 'plain') return undefined;
+  const ignored: string[] = [];
+  if (cfg.depth !== undefined && cfg.depth !== ENCODER_DEPTH) ignored.push(`depth ${cfg.depth} (the encoder has ${ENCODER_DEPTH} levels)`);
+  if (cfg.padTo !== undefined && cfg.padTo % ENCODER_STRIDE !== 0) ignored.push(`padTo ${cfg.padTo} (not a multiple of ${ENCODER_STRIDE})`);
+  return ignored.length === 0 ? undefined : `model.encoder ${cfg.encoder}: ignoring the plain U-Net's ${ignored.join(' and ')}`;
 }
 
 function positiveOrZeroInt(value: number, field: string): void {

@@ -177,7 +177,9 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
     padding: { mode: 'reflect', top, bottom, left, right },
     output: 'logits',
   };
-  exported.setUserDefinedMetadata({ tgsInference: spec });
+  // The pretrained weights the encoder started from (see loadUnetEncoderWeights) travel with the export.
+  const encoderWeights = (model.getUserDefinedMetadata() as { encoderWeights?: unknown } | undefined)?.encoderWeights;
+  exported.setUserDefinedMetadata({ tgsInference: spec, ...(encoderWeights === undefined ? {} : { encoderWeights }) });
   return { model: exported, spec };
 }
 

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { basename } from 'node:path';
+import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@tgs/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
 import { ReflectionPad2D } from './reflection-pad';
@@ -13,6 +15,9 @@ const BN_MOMENTUM = 0.9;
 const BN_EPSILON = 1e-5;
 /** Channel reduction of the cSE bottleneck; Roy et al. 2018 use r = 2. */
 const SCSE_REDUCTION = 2;
+
+/** The ResNet's initialisers draw from their own seed range, apart from the decoder's consecutive seeds. */
+const ENCODER_SEED_OFFSET = 0x40000000;
 
 /** Hands out consecutive seeds so every initialiser and dropout mask is reproducible from one seed. */
 class SeedSequence {
@@ -143,21 +148,33 @@ class UnetBuilder {
     const padW = padAmounts(w, padTo);
     let x = apply(new ReflectionPad2D({ padding: [padH, padW], name: 'pad' }), input);
 
-    const skips: Sym[] = [];
-    for (let level = 0; level < depth; level++) {
-      x = this.block(x, filtersAt(level), `enc${level + 1}`);
-      skips.push(x);
-      x = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${level + 1}` }), x);
+    // Encoder: skips[l] is the feature map at stride 2^l, x the bottleneck at stride 2^depth.
+    const skips: (Sym | undefined)[] = [];
+    if (this.cfg.encoder !== undefined) {
+      // A torchvision ResNet: ImageNet mapping, then taps at strides 2, 4, 8, 16 (skips) and 32
+      // (bottleneck). No skip at full resolution, as segmentation_models.pytorch's Unet.
+      const { features } = resnetEncoder(imagenetInput(x), this.cfg.encoder, { seed: this.cfg.seed + ENCODER_SEED_OFFSET });
+      skips.push(undefined, ...features.slice(0, depth - 1));
+      x = this.dropout(features[depth - 1], dropout, 'bottleneck_dropout');
+    } else {
+      for (let level = 0; level < depth; level++) {
+        x = this.block(x, filtersAt(level), `enc${level + 1}`);
+        skips.push(x);
+        x = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${level + 1}` }), x);
+      }
+      x = this.dropout(x, dropout, 'bottleneck_dropout');
+      x = this.block(x, filtersAt(depth), 'bottleneck');
     }
-    x = this.dropout(x, dropout, 'bottleneck_dropout');
-    x = this.block(x, filtersAt(depth), 'bottleneck');
 
     const decoderOutputs: Sym[] = [];
     for (let level = depth - 1; level >= 0; level--) {
       const name = `dec${level + 1}`;
       x = this.upsample(x, filtersAt(level), `${name}_up`);
-      x = apply(tf.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, skips[level]]);
-      x = this.dropout(x, dropout / 2, `${name}_dropout`);
+      const skip = skips[level];
+      if (skip !== undefined) {
+        x = apply(tf.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, skip]);
+        x = this.dropout(x, dropout / 2, `${name}_dropout`);
+      }
       x = this.block(x, filtersAt(level), name);
       if (this.cfg.scse) x = this.scse(x, `${name}_scse`);
       decoderOutputs[level] = x;
@@ -182,7 +199,8 @@ class UnetBuilder {
       tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
       x,
     );
-    const model = tf.model({ inputs: input, outputs: logits, name: `unet_${this.cfg.block}_d${depth}_f${baseFilters}` });
+    const arch = this.cfg.encoder ?? `${this.cfg.block}_d${depth}`;
+    const model = tf.model({ inputs: input, outputs: logits, name: `unet_${arch}_f${baseFilters}` });
     // Saved in model.json, so a loaded model still knows its architecture and the seed it started from.
     model.setUserDefinedMetadata({ unetConfig: { ...this.cfg } });
     return model;
@@ -193,7 +211,8 @@ class UnetBuilder {
  * A U-Net mapping images [n, H, W, 1] in [0, 1] to RAW LOGITS [n, H, W, 1] (no sigmoid: losses such
  * as Lovász hinge and BCE-with-logits need them, and averaging logits is the better TTA/ensemble).
  * Inside: reflection-pad to padTo × padTo → encoder (block, max-pool) × depth → [dropout] → bottleneck
- * block → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
+ * block (or, with `encoder: 'resnet…'`, ImageNet mapping → torchvision ResNet, its layer4 as the
+ * bottleneck, see @tgs/encoders) → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
  * exact crop to H × W → linear 1×1 conv named 'logits'.
  */
 export function buildUnet(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): tf.LayersModel {
@@ -213,4 +232,27 @@ export function getUnetConfig(model: tf.LayersModel): ResolvedUnetConfig | undef
 /** Number of scalar parameters, trainable and not (BN moving statistics included), as Keras's summary. */
 export function countParams(model: tf.LayersModel): number {
   return model.weights.reduce((sum, w) => sum + w.shape.reduce((a: number, d) => a * (d ?? 1), 1), 0);
+}
+
+/** What a model's metadata records of the pretrained weights its encoder started from. */
+export interface EncoderWeightsRecord {
+  /** The weights file's name (not its path: the record travels with the model). */
+  file: string;
+  /** sha-256 of the file's bytes. */
+  sha256: string;
+}
+
+/**
+ * Loads a torchvision / timm / segmentation_models.pytorch ResNet state dict (`.pth` or
+ * `.safetensors`) into the encoder of a model built with `encoder: 'resnet…'`, strictly (see
+ * @tgs/encoders), and records the file's name and sha-256 in the model's metadata
+ * (`encoderWeights`, kept by saveModel and the exported model).
+ */
+export function loadUnetEncoderWeights(model: tf.LayersModel, path: string): EncoderWeightsRecord {
+  const cfg = getUnetConfig(model);
+  if (cfg?.encoder === undefined) throw new Error('loadUnetEncoderWeights: the model has no pretrained-encoder architecture (model.encoder is plain)');
+  const { sha256 } = loadEncoderWeights(model, path);
+  const record: EncoderWeightsRecord = { file: basename(path), sha256 };
+  model.setUserDefinedMetadata({ ...(model.getUserDefinedMetadata() as object), encoderWeights: record });
+  return record;
 }
