@@ -74,7 +74,8 @@ export async function run(argv: string[]): Promise<void> {
   // Every step reads the same settings: the overrides (the environment's, then --set, which Nx
   // hashes), the backend (--backend over the environment's, over the config's: see @tgs/backend),
   // the cores' split and the GPUs the fold steps pin themselves to (fold k on device k mod n).
-  const settings = { ...ctx.settings, threads: split.threads, gpus: gpus.devices.length > 0 ? gpus.devices : undefined };
+  // The cores the split uses are leased: when a fold process ends and none waits, the others take its cores.
+  const settings = { ...ctx.settings, threads: split.threads, cores: split.parallel * split.threads, gpus: gpus.devices.length > 0 ? gpus.devices : undefined };
   const env: NodeJS.ProcessEnv = { ...withRunSettings(process.env, settings), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
   // A run of its own, also when started from an Nx task (Nx would take it for a nested invocation).
   delete env.NX_INVOCATION_ROOT_PID;

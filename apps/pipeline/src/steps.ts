@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { parseBackendChoice, setupBackend } from '@tgs/backend';
+import { leaseNativeCores, parseBackendChoice, setupBackend } from '@tgs/backend';
 import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds, TrainSet } from '@tgs/data';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
 import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
@@ -53,6 +53,10 @@ async function backendFor(ctx: StepContext): Promise<string> {
     configThreads: ctx.config.compute.threads,
     log: (m) => log('backend', m),
   });
+  // In a run that leases its cores, the native kernels take this process's share of them as it changes.
+  if (info.candidate === 'wasm+native' && ctx.settings.cores !== undefined) {
+    leaseNativeCores({ dir: runLayout(ctx.workDir).run.cores, cores: ctx.settings.cores, log: (m) => log('backend', m) });
+  }
   return info.description;
 }
 

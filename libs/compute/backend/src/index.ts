@@ -2,7 +2,7 @@ export { setupBackend, parseBackendChoice, resolveBackendChoice, BACKEND_CHOICES
 export type { BackendChoice, BackendInfo, SetupBackendOptions } from './select';
 export { activateWasm, wasmBinaryDir } from './wasm';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, nativeKernelsRegistered, WASM_TRAINING_KERNELS } from './kernels/register';
-export { nativeKernelStatus, nativeKernelCalls, resolveThreads, splitCores } from '@tgs/native';
+export { nativeKernelStatus, nativeKernelCalls, resolveThreads, splitCores, leaseNativeCores } from '@tgs/native';
 export type { NativeKernelStatus } from '@tgs/native';
 export { fileSystemIO, saveLayersModel, loadLayersModel, MODEL_JSON, WEIGHTS_BIN } from './model-io';
 export { saveTensors, loadTensors, checkTensorFile } from './tensor-file';

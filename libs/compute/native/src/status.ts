@@ -90,11 +90,23 @@ export function setNativeThreads(n: number, env: NodeJS.ProcessEnv = process.env
  * `cores` among the processes holding a file in `dir`, re-read at most every `everyMs` between
  * two kernel calls. Undefined (nothing leased) without the addon.
  */
-export function leaseNativeCores(opts: { dir: string; cores: number; everyMs?: number }, env: NodeJS.ProcessEnv = process.env): CoreLease | undefined {
+export function leaseNativeCores(opts: { dir: string; cores: number; everyMs?: number; log?: (message: string) => void }, env: NodeJS.ProcessEnv = process.env): CoreLease | undefined {
   const s = nativeAddon(env);
   const addon = s.addon;
   if (addon === undefined) return undefined;
-  const lease = leaseCores({ ...opts, apply: (n) => addon.setThreads(n) });
-  setBeforeKernel(() => lease.refreshIfDue());
+  const lease = leaseCores({
+    dir: opts.dir,
+    cores: opts.cores,
+    everyMs: opts.everyMs,
+    apply: (n) => {
+      addon.setThreads(n);
+      opts.log?.(`native threads ${n} (this process's share of the run's ${opts.cores} leased cores)`);
+    },
+  });
+  // Also puts the share back if something else set the thread count since.
+  setBeforeKernel(() => {
+    const n = lease.refreshIfDue();
+    if (addon.threads() !== n) addon.setThreads(n);
+  });
   return lease;
 }

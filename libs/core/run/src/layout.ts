@@ -21,6 +21,7 @@
  *                                                  work directory; its submission/ and report/ are @tgs/blend's too)
  * <work>/timings/<step>.json        @tgs/run       seconds of work per step
  * <work>/run/                       @tgs/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
+ * <work>/run/cores/                 @tgs/native    <pid>.json per process holding a share of the run's cores; never Nx outputs
  * <work>/slurm/                     @tgs/cluster   run.json (the submitted jobs), submit.lock, <stage>.sbatch, <stage>.log,
  *                                                  fold-<k>.log; never Nx outputs
  * ```
@@ -134,8 +135,8 @@ export function runLayout(workDir: string) {
     bundle: { dir: bundleDir },
     /** Owner: @tgs/report. */
     report: { dir: reportDir, html: join(reportDir, 'index.html'), summary: join(reportDir, 'summary.json'), curves: join(reportDir, 'curves.csv') },
-    /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes. */
-    run: { lock: join(workDir, 'run', 'lock.json'), steps: join(workDir, 'run', 'steps') },
+    /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes; `cores`: @tgs/native's core lease. */
+    run: { lock: join(workDir, 'run', 'lock.json'), steps: join(workDir, 'run', 'steps'), cores: join(workDir, 'run', 'cores') },
     /** Owner: @tgs/blend, in a blend's work directory: the blended logits and the blend's record. */
     blend: {
       dir: blendDir,

@@ -11,6 +11,7 @@ const EVERY: Required<RunSettings> = {
   set: ['stage1.epochs=5', 'model.name="x y"'],
   threads: 3,
   gpus: [0, 2, 3],
+  cores: 6,
 };
 
 describe('run settings in the environment', () => {
@@ -33,6 +34,7 @@ describe('run settings in the environment', () => {
       TGS_SET: 'stage1.epochs=5;model.name="x y"',
       TGS_THREADS: '3',
       TGS_GPUS: '0,2,3',
+      TGS_CORES: '6',
     });
     expect(RUN_ENV.threads).toBe('TGS_THREADS');
   });

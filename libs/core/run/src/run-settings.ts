@@ -28,6 +28,12 @@ export interface RunSettings {
   threads?: number;
   /** GPU indices the fold steps are spread over (fold k on device k mod n). */
   gpus?: number[];
+  /**
+   * The cores the run's native-kernel processes share on this machine: each runs with its part of
+   * them among those running (a lease, see @tgs/native leaseNativeCores), so a finished fold's cores
+   * go to the others. Unset: each process keeps `threads`.
+   */
+  cores?: number;
 }
 
 export type RunSettingName = keyof RunSettings;
@@ -58,6 +64,11 @@ export function parseBackendChoice(value: string, source: string): BackendChoice
   throw new UserError(`${source}: unknown backend "${value}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
 }
 
+function positiveInteger(v: string, name: string): number {
+  if (!/^[1-9]\d*$/.test(v.trim())) throw new UserError(`${name} must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
 /** Each setting's variable and encoding: the one place a `TGS_*` run variable is spelled. */
 export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSettings[K]>> } = {
   config: { env: 'TGS_CONFIG', ...text },
@@ -77,15 +88,9 @@ export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSetti
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
   },
-  threads: {
-    env: 'TGS_THREADS',
-    encode: String,
-    decode: (v, name) => {
-      if (!/^[1-9]\d*$/.test(v.trim())) throw new UserError(`${name} must be a positive integer, got "${v}"`);
-      return Number(v);
-    },
-  },
+  threads: { env: 'TGS_THREADS', encode: String, decode: positiveInteger },
   gpus: { env: 'TGS_GPUS', encode: (d) => d.join(','), decode: parseDeviceList },
+  cores: { env: 'TGS_CORES', encode: String, decode: positiveInteger },
 };
 
 const NAMES = Object.keys(RUN_SETTINGS) as RunSettingName[];
