@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultWorkDir, RunSettings } from '@tgs/run';
+import { configNameClashes, defaultWorkDir, RunSettings } from '@tgs/run';
 import { experimentWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
 
 describe('work directories', () => {
@@ -31,4 +33,20 @@ describe('work directories', () => {
     expect(resolveContext({ config: 'smoke', set: ['synthetic.seed=3'] }, {}).dataDir).toBe(join(WORKSPACE_ROOT, 'data', 'tgs-synthetic', '48-train-24-test-101px-seed-3'));
     expect(resolveContext({ config: 'smoke' }, { TGS_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
   });
+});
+
+describe('a config named like a library', () => {
+  it('is refused before any work, naming the file to rename and the library', () => {
+    const file = join(WORKSPACE_ROOT, 'experiments', 'rle.json');
+    mkdirSync(join(WORKSPACE_ROOT, 'experiments'), { recursive: true });
+    writeFileSync(file, '{ "extends": "smoke" }\n');
+    try {
+      expect(configNameClashes()).toEqual([{ file, name: 'rle', project: 'libs/data/rle' }]);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'run.ts'), '--config', 'smoke'], { cwd: WORKSPACE_ROOT, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } });
+      expect(r.stderr).toBe('error: rename experiments/rle.json: "rle" is the project name of libs/data/rle (every config is an Nx project named after its file)\n');
+      expect(r.status).toBe(1);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 60_000);
 });

@@ -16,7 +16,7 @@ import { splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { runLayout, withRunSettings, WORKSPACE_PATHS } from '@tgs/run';
+import { configNameClashes, runLayout, withRunSettings, WORKSPACE_PATHS } from '@tgs/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
@@ -41,7 +41,9 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(pipelineHelp());
     return;
   }
-  // Fail on bad input before any work starts.
+  // Fail on bad input before any work starts. A config named like a library breaks Nx for every run.
+  const clash = configNameClashes()[0];
+  if (clash) throw new UserError(`rename ${relative(WORKSPACE_ROOT, clash.file)}: "${clash.name}" is the project name of ${clash.project} (every config is an Nx project named after its file)`);
   // Flags and the run settings already in the environment, validated together.
   const ctx = resolveContext({ config: values.config, data: values.data, set: values.set, backend: values.backend });
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);

@@ -10,6 +10,8 @@ export {
   presets,
   resolveConfigPath,
   namedConfigPath,
+  codeProjectNames,
+  configNameClashes,
   workDirRelative,
   resolveDataDir,
   syntheticPaths,

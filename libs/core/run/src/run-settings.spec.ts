@@ -51,6 +51,8 @@ describe('run settings in the environment', () => {
     [{ TGS_BACKEND: 'gpu' }, 'TGS_BACKEND: unknown backend "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm+native, wasm, cpu'],
     [{ TGS_GPUS: 'gpu0' }, 'TGS_GPUS must be all, none or a list of GPU indices such as 0,2,3; got "gpu0"'],
     [{ TGS_GPUS: '1,1' }, 'TGS_GPUS names a GPU twice: "1,1"'],
+    [{ TGS_SET: 'stage1.epochs:2' }, 'TGS_SET: "stage1.epochs:2": expected <key.path>=<value> (overrides separated by ";"), e.g. TGS_SET="stage1.epochs=5"'],
+    [{ TGS_SET: 'a=1; stage1..lr=2' }, 'TGS_SET: "stage1..lr=2": expected <key.path>=<value>'],
   ])('rejects a bad variable with a user error naming it: %j', (env, message) => {
     expect(() => fromEnv(env)).toThrow(UserError);
     expect(() => fromEnv(env)).toThrow(message);

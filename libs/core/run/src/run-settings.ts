@@ -69,6 +69,13 @@ function positiveInteger(v: string, name: string): number {
   return Number(v);
 }
 
+/** A config override's shape, `key.path=value` with no empty key part (applied by @tgs/config). */
+function isOverride(text: string): boolean {
+  const eq = text.indexOf('=');
+  const key = eq < 0 ? '' : text.slice(0, eq).trim();
+  return key !== '' && !key.split('.').some((p) => p === '');
+}
+
 /** Each setting's variable and encoding: the one place a `TGS_*` run variable is spelled. */
 export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSettings[K]>> } = {
   config: { env: 'TGS_CONFIG', ...text },
@@ -82,11 +89,16 @@ export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSetti
       if (bad !== undefined) throw new UserError(`--set "${bad}": an override cannot contain ";" (it separates overrides in TGS_SET)`);
       return sets.join(';');
     },
-    decode: (v) =>
-      v
+    decode: (v, name) => {
+      const sets = v
         .split(';')
         .map((s) => s.trim())
-        .filter((s) => s.length > 0),
+        .filter((s) => s.length > 0);
+      // Checked here, where the variable is known, so its mistakes never blame --set.
+      const bad = sets.find((s) => !isOverride(s));
+      if (bad !== undefined) throw new UserError(`${name}: "${bad}": expected <key.path>=<value> (overrides separated by ";"), e.g. ${name}="stage1.epochs=5"`);
+      return sets;
+    },
   },
   threads: { env: 'TGS_THREADS', encode: String, decode: positiveInteger },
   gpus: { env: 'TGS_GPUS', encode: (d) => d.join(','), decode: parseDeviceList },

@@ -6,7 +6,7 @@
  * The settings a run's processes pass each other (through the environment) are `RunSettings`, in
  * run-settings.ts.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** The workspace root (this file is libs/core/run/src/settings.ts). */
@@ -110,4 +110,41 @@ export function syntheticPaths(s: SyntheticSettings): { dataDir: string; truth: 
 /** The data folder a run reads: the given one, else the built-in synthetic competition of the config's setting. */
 export function resolveDataDir(value: string | undefined, synthetic: SyntheticSettings): { dataDir: string; synthetic: boolean } {
   return value === undefined || value === '' ? { dataDir: syntheticPaths(synthetic).dataDir, synthetic: true } : { dataDir: resolve(value), synthetic: false };
+}
+
+/** The Nx project names of the workspace's libraries and apps, read from their `project.json` files. */
+export function codeProjectNames(): Map<string, string> {
+  const names = new Map<string, string>();
+  const add = (dir: string) => {
+    const file = join(dir, 'project.json');
+    if (!existsSync(file)) return;
+    try {
+      const name = (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name;
+      if (typeof name === 'string') names.set(name, relative(WORKSPACE_ROOT, dir));
+    } catch {
+      // a broken project.json is Nx's to report
+    }
+  };
+  const subdirs = (dir: string) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name)) : []);
+  for (const app of subdirs(join(WORKSPACE_ROOT, 'apps'))) add(app);
+  for (const group of subdirs(join(WORKSPACE_ROOT, 'libs'))) for (const lib of subdirs(group)) add(lib);
+  return names;
+}
+
+/**
+ * Presets and experiments named like a library or app: each config file is an Nx project named
+ * after the file, so Nx would find the name twice and refuse to run anything.
+ */
+export function configNameClashes(): { file: string; name: string; project: string }[] {
+  const projects = codeProjectNames();
+  const clashes: { file: string; name: string; project: string }[] = [];
+  for (const dir of [WORKSPACE_PATHS.configs, WORKSPACE_PATHS.experiments]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      const name = f.slice(0, -'.json'.length);
+      const project = projects.get(name);
+      if (project !== undefined) clashes.push({ file: join(dir, f), name, project });
+    }
+  }
+  return clashes;
 }

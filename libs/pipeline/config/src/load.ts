@@ -1,16 +1,21 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { z } from 'zod';
 import { UserError } from '@tgs/io';
 import { namedConfigPath, presets } from '@tgs/run';
 import { applyOverrides, readConfigJson, readConfigTree } from './compose';
 import { BlendConfig, blendConfigSchema, configSchema, PipelineConfig } from './schema';
 
+/** A schema's complaints on one line, as every error is: `stage1.lr: …; folds.k: …`. */
+function issueList(issues: readonly z.ZodIssue[]): string {
+  return issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
 /** Parses and validates a config object; errors name the offending field path. */
 export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
   const res = configSchema.safeParse(raw);
   if (!res.success) {
-    const lines = res.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new UserError(`${source}: invalid config\n${lines.join('\n')}`);
+    throw new UserError(`${source}: invalid config: ${issueList(res.error.issues)}`);
   }
   const cfg = res.data;
   if (cfg.stage1.epochs < 1) throw new UserError(`${source}: stage1.epochs must be at least 1 (stage 2 starts from stage 1's best weights)`);
@@ -55,8 +60,7 @@ export function loadBlendConfig(path: string): BlendConfig & { name: string } {
   const raw = readConfigJson(path);
   const res = blendConfigSchema.safeParse(raw);
   if (!res.success) {
-    const lines = res.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new UserError(`${path}: invalid blend config\n${lines.join('\n')}`);
+    throw new UserError(`${path}: invalid blend config: ${issueList(res.error.issues)}`);
   }
   const cfg = res.data;
   const { members, weights } = cfg.blend;
