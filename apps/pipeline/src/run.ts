@@ -65,8 +65,8 @@ export async function run(argv: string[]): Promise<void> {
   const k8sOnly = (['image', 'claim'] as const).find((f) => values[f] !== undefined);
   if (k8sOnly && !values.emit) throw new UserError(`--${k8sOnly} needs --emit k8s`);
   if (values.gpus !== undefined && (values.slurm || values.emit)) throw new UserError('--gpus spreads folds over the GPUs of this machine; on a cluster ask for them with --gres gpu:1');
-  // Cluster jobs get the run's settings; native threads only from --threads or the environment (else each job's CPUs), GPUs from the scheduler.
-  const clusterSettings = { ...ctx.settings, threads: threadsFlag ?? ctx.settings.threads, gpus: undefined };
+  // Cluster jobs get the run's settings; native threads only from --threads or the environment (else each job's CPUs), GPUs from the scheduler, and no core lease (a job keeps the cores it was given).
+  const clusterSettings = { ...ctx.settings, threads: threadsFlag ?? ctx.settings.threads, gpus: undefined, cores: undefined };
   if (values.emit) return emitK8s(ctx, clusterSettings, outDir, values);
   if (values.slurm) {
     return runOnSlurm(ctx, clusterSettings, outDir, { ...values, cpusPerTask }, `npm run pipeline -- ${argv.join(' ')}`.trim());
