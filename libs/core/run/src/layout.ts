@@ -7,7 +7,7 @@
  *
  * ```
  * <work>/folds.csv                  @tgs/folds     fold of every train id
- * <work>/fold-<k>/stage<s>/         @tgs/train     fingerprint.json, checkpoints/, best/, snapshot-<e>/ (stage 2),
+ * <work>/fold-<k>/stage<s>/         @tgs/train     fingerprint.json, checkpoints/, best/, averaged/, snapshot-<e>/ (stage 2),
  *                                                  log.jsonl, log.csv, done.json
  * <work>/fold-<k>/result.json       @tgs/train     both stages' outcome and history, backend and device, weights fingerprint
  * <work>/fold-<k>/predict/          @tgs/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy,
@@ -48,6 +48,8 @@ export function stageLayout(foldDir: string, stage: Stage) {
     checkpoints: join(dir, 'checkpoints'),
     /** The best epoch's model in the tfjs layers format. */
     best: join(dir, 'best'),
+    /** The stage's averaged model (SWA or EMA of its weights, tfjs layers format), when its settings ask for one. */
+    averaged: join(dir, 'averaged'),
     /** Stage 2's weights at the end of the cosine cycle that ended with `epoch` (1-based), tfjs layers format. */
     snapshot: (epoch: number) => join(dir, `snapshot-${epoch}`),
     /** The epoch of a `snapshot-<epoch>` entry of this folder, or undefined for any other name. */

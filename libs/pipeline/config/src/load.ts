@@ -19,6 +19,13 @@ export function parseConfig(raw: unknown, source = 'config'): PipelineConfig {
   }
   const cfg = res.data;
   if (cfg.stage1.epochs < 1) throw new UserError(`${source}: stage1.epochs must be at least 1 (stage 2 starts from stage 1's best weights)`);
+  for (const name of ['stage1', 'stage2'] as const) {
+    const st = cfg[name];
+    if (st.ema.decay > 0 && (st.swa.epochs > 0 || st.swa.snapshots)) throw new UserError(`${source}: ${name} sets both ema and swa; choose one way of averaging its weights`);
+    if (st.swa.epochs > 0 && st.swa.snapshots) throw new UserError(`${source}: ${name}.swa sets both epochs and snapshots; choose the last epochs or the cosine cycle ends`);
+    if (st.swa.epochs > st.epochs) throw new UserError(`${source}: ${name}.swa.epochs (${st.swa.epochs}) is more than ${name}.epochs (${st.epochs})`);
+    if (st.swa.snapshots && st.schedule.kind !== 'cosine') throw new UserError(`${source}: ${name}.swa.snapshots needs ${name}.schedule.kind "cosine" (snapshots are the weights at each cycle's end), got "${st.schedule.kind}"`);
+  }
   if (cfg.predict.snapshots && cfg.stage2.schedule.kind !== 'cosine') {
     throw new UserError(`${source}: predict.snapshots needs stage2.schedule.kind "cosine" (snapshots are the models at each cycle's end), got "${cfg.stage2.schedule.kind}"`);
   }

@@ -41,6 +41,23 @@ const stage = z
     schedule: schedule.default({ kind: 'plateau' }),
     /** Stop after this many epochs without a better validation mAP; 0 disables early stopping. */
     earlyStoppingPatience: z.number().int().nonnegative().default(0),
+    /**
+     * Stochastic weight averaging: the stage's model is the mean of the weights at the end of its
+     * last `epochs` epochs (0 = off), or with `snapshots` of its cosine cycle ends, with BatchNorm
+     * statistics recomputed on the training images; predict uses it instead of the best epoch.
+     */
+    swa: z
+      .object({
+        epochs: z.number().int().nonnegative().default(0),
+        snapshots: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
+    /** Exponential moving average of the weights after every step, s ← d·s + (1 − d)·w with d = `decay` (0 = off); predict uses it instead of the best epoch. */
+    ema: z
+      .object({ decay: z.number().min(0).lt(1).default(0) })
+      .strict()
+      .default({}),
   })
   .strict();
 

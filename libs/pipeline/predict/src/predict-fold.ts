@@ -6,7 +6,7 @@ import type { ImageSet, TrainSet } from '@tgs/data';
 import { atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
 import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@tgs/models';
 import { predictLayout, stageLayout, STEPS } from '@tgs/run';
-import { bestModelDir, readWeightsFingerprint, snapshotDirs, splitFold } from '@tgs/train';
+import { readStageDone, readWeightsFingerprint, snapshotDirs, splitFold, stageOutputDir } from '@tgs/train';
 import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
@@ -39,13 +39,17 @@ function streamLogits(
 
 /**
  * Exports the fold's stage-2 models to stock-layer inference models under `predict/models/`: its
- * best model (`best`), or with `predict.snapshots` every cycle-end snapshot (`snapshot-<epoch>`).
- * Returns their names in the order their logits are averaged.
+ * averaged model (`averaged`) when stage 2 averaged its weights, else its best model (`best`) or,
+ * with `predict.snapshots`, every cycle-end snapshot (`snapshot-<epoch>`). Returns their names in
+ * the order their logits are averaged.
  */
 async function exportFoldModels(config: PipelineConfig, foldDir: string): Promise<string[]> {
-  const sources: Array<[string, string]> = config.predict.snapshots
-    ? snapshotDirs(foldDir).map(([epoch, dir]) => [`snapshot-${epoch}`, dir])
-    : [['best', bestModelDir(foldDir, 2)]];
+  const averaged = readStageDone(foldDir, 2)?.averaged !== undefined;
+  const sources: Array<[string, string]> = averaged
+    ? [['averaged', stageOutputDir(foldDir, 2)]]
+    : config.predict.snapshots
+      ? snapshotDirs(foldDir).map(([epoch, dir]) => [`snapshot-${epoch}`, dir])
+      : [['best', stageOutputDir(foldDir, 2)]];
   if (sources.length === 0) {
     throw new UserError(`${stageLayout(foldDir, 2).dir}: no cycle-end snapshots; predict.snapshots needs stage 2 to finish at least one cosine cycle`);
   }
@@ -111,8 +115,8 @@ export interface PredictFoldInput {
 }
 
 /**
- * Out-of-fold logits of the fold's validation images after each stage (stage 1's best model; stage
- * 2's exported best model or snapshot mean) and test logits of stage 2's, each averaged over the TTA
+ * Out-of-fold logits of the fold's validation images after each stage (stage 1's output model; stage
+ * 2's exported averaged or best model, or snapshot mean) and test logits of stage 2's, each averaged over the TTA
  * pairs in logit space. Test logits stream to disk batch by batch.
  */
 export async function predictFold(input: PredictFoldInput): Promise<PredictionMeta> {
@@ -150,7 +154,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const opts = { batchSize: config.predict.batchSize, ttas };
 
   const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
-  const stage1 = await loadModel(bestModelDir(foldDir, 1));
+  const stage1 = await loadModel(stageOutputDir(foldDir, 1));
   try {
     streamLogits(paths.oofStage1, `fold ${fold} OOF stage 1`, stage1, train.images, valIdx, height, width, opts);
   } finally {

@@ -90,7 +90,7 @@ export function stepTimings(folds: readonly Pick<FoldTrainResult, 'fold' | 'seco
 export function foldRow(f: FoldTrainResult, tuned: Pick<TuneRecord, 'perFold'>, device: FoldDevice | undefined): FoldResult {
   const pf = tuned.perFold.find((p) => p.fold === f.fold);
   if (!pf) throw new Error(`the tune record has no OOF scores for fold ${f.fold}: it was tuned with other folds`);
-  const stage = (s: FoldTrainResult['stage1']) => ({ bestEpoch: s.bestEpoch, bestValMap: s.bestValMap, epochs: s.epochs });
+  const stage = (s: FoldTrainResult['stage1']) => ({ bestEpoch: s.bestEpoch, bestValMap: s.bestValMap, epochs: s.epochs, ...(s.averaged ? { averaged: s.averaged } : {}) });
   return {
     fold: f.fold,
     nTrain: f.nTrain,

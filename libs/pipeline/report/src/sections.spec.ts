@@ -1,4 +1,4 @@
-import { epochAxis, failureKind, logitAxisTicks, stage2Verdict } from './sections';
+import { averagingSection, epochAxis, failureKind, logitAxisTicks, stage2Verdict } from './sections';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
 
@@ -75,5 +75,23 @@ describe('epochAxis', () => {
     expect(rows.map((r) => `${r.stage}:${r.epoch}`)).toEqual(['1:0', '1:1', '1:2', '2:0', '2:1']);
     expect(x).toEqual([1, 2, 3, 4, 5]);
     expect(stage1Epochs).toBe(3);
+  });
+});
+
+describe('averagingSection', () => {
+  it('is absent when no stage averaged its weights', () => {
+    expect(averagingSection(handInput())).toBe('');
+  });
+
+  it('compares each averaged stage with its best epoch and its snapshot ensemble', () => {
+    const input = handInput();
+    input.folds[0].stage2 = { ...input.folds[0].stage2, bestValMap: 0.5, averaged: { kind: 'swa', members: 3, valMap: 0.5625, snapshotsValMap: 0.53 } };
+    input.folds[1].stage1 = { ...input.folds[1].stage1, bestValMap: 0.75, averaged: { kind: 'ema', members: 120, valMap: 0.6875 } };
+    const html = averagingSection(input);
+    const rows = [...html.matchAll(/<tr><td>(\d)<\/td><td>(\d)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td class="(\w*)">([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    expect(rows).toEqual([
+      [String(input.folds[0].fold), '2', 'SWA, 3 epochs', '0.5000', '0.5625', 'good', '+0.0625', '0.5300'],
+      [String(input.folds[1].fold), '1', 'EMA, 120 steps', '0.7500', '0.6875', 'bad', '\u22120.0625', '–'],
+    ]);
   });
 });

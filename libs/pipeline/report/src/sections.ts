@@ -109,6 +109,35 @@ export function foldsSection(input: ReportInput): string {
   );
 }
 
+/**
+ * Weight averaging (a stage's `swa` / `ema`): per fold and averaged stage, the validation mAP at
+ * logit 0 of the averaged model (what the stage handed on) beside its best epoch's and, where the
+ * stage kept cosine snapshots, their logit-mean ensemble's. Empty when no stage averaged.
+ */
+export function averagingSection(input: ReportInput): string {
+  const rows = input.folds.flatMap((f) =>
+    ([1, 2] as const).flatMap((stage) => {
+      const st = stage === 1 ? f.stage1 : f.stage2;
+      const a = st.averaged;
+      if (!a) return [];
+      const d = a.valMap - st.bestValMap;
+      const what = a.kind === 'ema' ? `EMA, ${fmtInt(a.members)} steps` : `SWA, ${fmtInt(a.members)} epochs`;
+      return [
+        `<tr><td>${f.fold}</td><td>${stage}</td><td>${esc(what)}</td><td>${fmtMap(st.bestValMap)}</td><td>${fmtMap(a.valMap)}</td>` +
+          `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td><td>${a.snapshotsValMap === undefined ? '–' : fmtMap(a.snapshotsValMap)}</td></tr>`,
+      ];
+    }),
+  );
+  if (rows.length === 0) return '';
+  return section(
+    'averaging',
+    'Weight averaging',
+    `<table class="num"><thead><tr><th>fold</th><th>stage</th><th>averaging</th><th>val mAP best epoch</th><th>val mAP averaged</th><th>Δ</th><th>val mAP snapshot ensemble</th></tr></thead>` +
+      `<tbody>${rows.join('')}</tbody></table>` +
+      `<p class="note">Validation mAP at logit 0 on each fold's held-out images. The averaged model is what the stage handed on (stage 2 starts from stage 1's; predict uses stage 2's).</p>`,
+  );
+}
+
 /** Logit ticks for the secondary axis of the threshold chart, positioned at sigmoid(logit). */
 export function logitAxisTicks(probMin: number, probMax: number): { x: number; label: string }[] {
   const clamp = (p: number): number => Math.min(1 - 1e-6, Math.max(1e-6, p));

@@ -11,7 +11,7 @@ import type { HealthWarning, ThresholdPoint, TuneResult } from '@tgs/tune';
 export type { CoverageBin, EmptyConfusion, EpochRow, SubmissionSummary, ThresholdPoint };
 
 /** What the report shows of one stage of one fold. */
-export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValMap' | 'epochs'>;
+export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValMap' | 'epochs' | 'averaged'>;
 
 /** One fold of cross-validation: its training result and its OOF scores from the tune record. */
 export interface FoldResult extends Pick<FoldTrainResult, 'fold' | 'nTrain' | 'nVal' | 'seconds'> {

@@ -40,6 +40,22 @@ export const stageResultSchema = z
     epochs: z.number().int().nonnegative(),
     history: z.array(epochRowSchema),
     seconds: z.number().nonnegative(),
+    /**
+     * The stage's averaged model (`averaged/`), when its settings ask for one: it is the stage's
+     * output (stage 2 starts from stage 1's, predict uses stage 2's). Validation mAP at p = 0.5 of
+     * it, beside the best epoch's (`bestValMap`) and, when the stage kept cosine snapshots, of their
+     * logit-mean ensemble.
+     */
+    averaged: z
+      .object({
+        kind: z.enum(['ema', 'swa']),
+        /** SWA: the epochs averaged; EMA: the optimizer steps folded in. */
+        members: z.number().int().positive(),
+        valMap: z.number().min(0).max(1),
+        snapshotsValMap: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type StageResult = z.infer<typeof stageResultSchema>;

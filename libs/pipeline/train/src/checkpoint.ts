@@ -7,7 +7,7 @@ import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 
 /*
  * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
- * statistics, and the optimizer's slots) written first, then `ckpt-<epoch>.json` (the loop state)
+ * statistics, the optimizer's slots and the stage's running weight average, if any) written first, then `ckpt-<epoch>.json` (the loop state)
  * as the commit point. Both writes are atomic; a checkpoint counts only when its JSON exists, so a
  * process killed at any instant resumes from the last complete epoch. The two newest are kept, so
  * a checkpoint damaged anyway (a crash of the machine before the data reached the disk, a disk
@@ -43,9 +43,11 @@ export async function saveCheckpoint<S extends z.ZodType<{ epoch: number }>>(
   optimizer: tf.Optimizer,
   state: z.infer<S>,
   schema: S,
+  averaged: readonly tf.Tensor[] = [],
 ): Promise<void> {
   const tensors: Record<string, tf.Tensor> = {};
   model.getWeights().forEach((w, i) => (tensors[`model/${String(i).padStart(4, '0')}`] = w));
+  averaged.forEach((w, i) => (tensors[`avg/${String(i).padStart(4, '0')}`] = w));
   const optWeights = await optimizer.getWeights();
   optWeights.forEach((w, i) => (tensors[`opt/${String(i).padStart(4, '0')}/${w.name}`] = w.tensor));
   const adam = optimizer as unknown as Partial<AdamInternals>;
@@ -103,9 +105,17 @@ export function latestCheckpoint<S extends z.ZodTypeAny>(
   return { damaged };
 }
 
-/** Loads model weights and optimizer slots saved by {@link saveCheckpoint} into live objects. */
-export async function restoreCheckpoint(binPath: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
+/**
+ * Loads model weights and optimizer slots saved by {@link saveCheckpoint} into live objects, and
+ * returns the stage's running weight average saved with them (empty when it had none); the caller
+ * owns those tensors.
+ */
+export async function restoreCheckpoint(binPath: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<tf.Tensor[]> {
   const tensors = loadTensors(binPath);
+  const averaged = Object.keys(tensors)
+    .filter((n) => n.startsWith('avg/'))
+    .sort()
+    .map((n) => tensors[n]);
   try {
     const names = Object.keys(tensors).sort();
     const modelWeights = names.filter((n) => n.startsWith('model/')).map((n) => tensors[n]);
@@ -122,8 +132,12 @@ export async function restoreCheckpoint(binPath: string, model: tf.LayersModel, 
       adam.accBeta1.assign(tensors['adam/accBeta1'] as tf.Scalar);
       adam.accBeta2.assign(tensors['adam/accBeta2'] as tf.Scalar);
     }
+  } catch (err) {
+    averaged.forEach((t) => t.dispose());
+    throw err;
   } finally {
-    // setWeights copies into variables; our loaded tensors can go.
-    for (const t of Object.values(tensors)) t.dispose();
+    // setWeights copies into variables; our loaded tensors can go (all but the average, the caller's).
+    for (const t of Object.values(tensors)) if (!averaged.includes(t)) t.dispose();
   }
+  return averaged;
 }

@@ -41,6 +41,8 @@ export function trainEpoch(
   epoch: number,
   epochs: number,
   lr: number,
+  /** Called after every optimizer step (the stage's EMA of weights). */
+  afterStep?: () => void,
 ): number {
   const { config, train, fold, trainIdx } = data;
   const bs = config.train.batchSize;
@@ -58,6 +60,7 @@ export function trainEpoch(
     cost?.dispose();
     x.dispose();
     y.dispose();
+    afterStep?.();
     const where = `${epochLabel(fold, stage, epoch, epochs)} step ${b + 1}/${nBatches}`;
     if (!Number.isFinite(value)) throw divergence(where, `the loss became ${value}`, stage, lr);
     if (!weightsFinite(varList)) throw divergence(where, 'a weight became NaN or infinite', stage, lr);
@@ -82,8 +85,8 @@ export function divergence(where: string, what: string, stage: Stage, lr: number
   return new UserError(`${where}: training diverged (${what}); lower stage${stage}.lr (now ${lr}) in the config and rerun`);
 }
 
-/** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5. */
-export function validate(model: tf.LayersModel, lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number } {
+/** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5, of a model or of the logit mean of several. */
+export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number } {
   const { config, train, valIdx } = data;
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
@@ -105,4 +108,16 @@ export function validate(model: tf.LayersModel, lossFn: LossFn, data: EpochData)
   }
   const stats = thresholdStats(logits, truths, pixels, [0]);
   return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0] };
+}
+
+/** Batches of the fold's training images, in order, with training's augmentations from a seed of their own: what a BatchNorm recomputation sees. */
+export function* batchNormBatches(data: EpochData, stage: Stage): Generator<tf.Tensor4D> {
+  const { config, train, fold, trainIdx } = data;
+  const bs = config.train.batchSize;
+  for (let start = 0, b = 0; start < trainIdx.length; start += bs, b++) {
+    const rng = new Rng(mixSeed(config.seed, fold, stage, -1, b));
+    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng);
+    y.dispose();
+    yield x;
+  }
 }

@@ -21,6 +21,8 @@ export const stageStateSchema = z
     epochsWithoutImprovement: z.number().int().nonnegative(),
     history: z.array(epochRowSchema),
     seconds: z.number().nonnegative(),
+    /** Members (SWA) or steps (EMA) in the running weight average saved with the checkpoint. */
+    averageMembers: z.number().int().nonnegative().default(0),
   })
   .strict();
 export type StageState = z.infer<typeof stageStateSchema>;
@@ -35,6 +37,7 @@ export function freshStageState(cfg: StageConfig): StageState {
     epochsWithoutImprovement: 0,
     history: [],
     seconds: 0,
+    averageMembers: 0,
   };
 }
 
@@ -81,6 +84,7 @@ export function afterEpoch(state: StageState, row: EpochRow, stage: Stage, cfg: 
     epochsWithoutImprovement: improved ? 0 : state.epochsWithoutImprovement + 1,
     history: [...state.history, row],
     seconds: state.seconds + row.seconds,
+    averageMembers: state.averageMembers,
   };
   const snapshot = stage === 2 && cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles);
   const stop = cfg.earlyStoppingPatience > 0 && next.epochsWithoutImprovement >= cfg.earlyStoppingPatience;

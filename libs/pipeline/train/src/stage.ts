@@ -9,15 +9,17 @@
  *   at the end the stage's result (`done.json`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { StageConfig } from '@tgs/config';
 import { makeLoss } from '@tgs/losses';
 import { buildUnet, loadModel, saveModel } from '@tgs/models';
 import { mixSeed } from '@tgs/random';
 import { Stage, stageLayout } from '@tgs/run';
-import { EpochRow, readStageDone, StageResult, writeStageDone, writeStageLog } from './artifacts';
+import { EpochRow, readStageDone, snapshotDirs, StageResult, writeStageDone, writeStageLog } from './artifacts';
+import { averagingKind, isSwaMember, recomputeBatchNorm, WeightAverage } from './averaging';
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
-import { divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
+import { batchNormBatches, divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
+import { isCycleEnd } from './schedule';
 import { afterEpoch, epochLine, freshStageState, learningRate, StageState, stageStateSchema, startFromStage1Best } from './stage-state';
 
 export interface StageContext extends EpochData {
@@ -30,6 +32,30 @@ interface OpenStage {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   state: StageState;
+  /** The running weight average, when the stage averages its weights. */
+  average?: WeightAverage;
+}
+
+/**
+ * The model a finished stage hands on (stage 2 starts from stage 1's, predict uses stage 2's): its
+ * averaged model when it has one (see stageResultSchema's `averaged`), else its best epoch's.
+ */
+export function stageOutputDir(foldDir: string, stage: Stage): string {
+  const layout = stageLayout(foldDir, stage);
+  return readStageDone(foldDir, stage)?.averaged ? layout.averaged : layout.best;
+}
+
+/** The stage's running average: restored with its checkpoint, else started from the model's weights. */
+function openAverage(cfg: StageConfig, model: tf.LayersModel, state: StageState, saved: tf.Tensor[]): WeightAverage | undefined {
+  const kind = averagingKind(cfg);
+  try {
+    if (!kind) return undefined;
+    if (state.epoch < 0) return WeightAverage.start(kind, model);
+    if (saved.length === 0) throw new Error(`the checkpoint after epoch ${state.epoch + 1} has no weight average`);
+    return WeightAverage.restore(kind, model, saved, state.averageMembers);
+  } finally {
+    saved.forEach((t) => t.dispose());
+  }
 }
 
 /** The model, optimizer and loop state a stage starts, or resumes, from. */
@@ -37,10 +63,14 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   const { config, train, fold, foldDir, log } = ctx;
   const layout = stageLayout(foldDir, stage);
   mkdirSync(layout.checkpoints, { recursive: true });
+  const s1 = stage === 2 ? readStageDone(foldDir, 1) : undefined;
+  // Stage 2's epoch-0 candidate is stage 1's output, scored as stage 1 scored it.
+  const s1Score = s1 ? (s1.averaged?.valMap ?? s1.bestValMap) : undefined;
+  if (stage === 2 && s1Score === undefined) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
   const model =
     stage === 1
       ? buildUnet({ ...config.model, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) })
-      : await loadModel(stageLayout(foldDir, 1).best);
+      : await loadModel(stageOutputDir(foldDir, 1));
   const optimizer = tf.train.adam(cfg.lr);
   try {
     const resume = latestCheckpoint(layout.checkpoints, stageStateSchema);
@@ -49,15 +79,14 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
       log(`warning: fold ${fold} stage ${stage}: ${resume.state ? `resuming from the newest whole checkpoint, after epoch ${resume.state.epoch + 1}` : 'no whole checkpoint left: starting the stage over'}`);
     }
     if (resume.state) {
-      await restoreCheckpoint(resume.binPath, model, optimizer);
+      const saved = await restoreCheckpoint(resume.binPath, model, optimizer);
       log(`fold ${fold} stage ${stage}: resuming after epoch ${resume.state.epoch + 1}/${cfg.epochs}`);
-      return { model, optimizer, state: resume.state };
+      return { model, optimizer, state: resume.state, average: openAverage(cfg, model, resume.state, saved) };
     }
-    if (stage === 1) return { model, optimizer, state: freshStageState(cfg) };
-    const s1 = readStageDone(foldDir, 1);
-    if (!s1) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
+    if (stage === 1) return { model, optimizer, state: freshStageState(cfg), average: openAverage(cfg, model, freshStageState(cfg), []) };
     await saveModel(model, layout.best);
-    return { model, optimizer, state: startFromStage1Best(freshStageState(cfg), s1.bestValMap) };
+    const state = startFromStage1Best(freshStageState(cfg), s1Score ?? -Infinity);
+    return { model, optimizer, state, average: openAverage(cfg, model, state, []) };
   } catch (err) {
     model.dispose();
     optimizer.dispose();
@@ -79,37 +108,85 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
     return done;
   }
   const opened = await openStage(stage, cfg, ctx);
-  const { model, optimizer } = opened;
+  const { model, optimizer, average } = opened;
   let state = opened.state;
   const lossFn = makeLoss(cfg.loss);
   const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const afterStep = average?.kind === 'ema' ? () => average.afterStep(model, cfg.ema.decay) : undefined;
   try {
     for (let epoch = state.epoch + 1; epoch < cfg.epochs; epoch++) {
       const epochStart = Date.now();
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr);
+      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr, afterStep);
       const { val_loss, val_mAP } = validate(model, lossFn, ctx);
       // Finite training losses with non-finite validation logits (lr 1e6: loss 1e11) diverged too.
       if (!Number.isFinite(val_loss)) throw divergence(`${epochLabel(fold, stage, epoch, cfg.epochs)} validation`, `the validation loss became ${val_loss}`, stage, lr);
       const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
       const outcome = afterEpoch(state, row, stage, cfg);
-      state = outcome.state;
+      const cycleEnd = cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles);
+      if (average?.kind === 'swa' && isSwaMember(cfg, epoch, cycleEnd)) average.addMember(model);
+      state = { ...outcome.state, averageMembers: average?.members ?? 0 };
       if (outcome.improved) await saveModel(model, layout.best);
       if (outcome.snapshot) await saveModel(model, layout.snapshot(row.epoch));
       log(epochLine(fold, cfg.epochs, row, outcome.improved));
       writeStageLog(foldDir, stage, state.history);
-      await saveCheckpoint(layout.checkpoints, model, optimizer, state, stageStateSchema);
+      await saveCheckpoint(layout.checkpoints, model, optimizer, state, stageStateSchema, average?.tensors());
       if (outcome.stop) {
         log(`fold ${fold} stage ${stage}: early stop after ${row.epoch} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
         break;
       }
     }
-    const result: StageResult = { stage, bestEpoch: state.bestEpoch, bestValMap: state.bestValMap, epochs: state.history.length, history: state.history, seconds: state.seconds };
+    const averaged = average ? await finishAverage(stage, model, average, lossFn, ctx, state.bestValMap) : undefined;
+    const result: StageResult = {
+      stage,
+      bestEpoch: state.bestEpoch,
+      bestValMap: state.bestValMap,
+      epochs: state.history.length,
+      history: state.history,
+      seconds: state.seconds,
+      ...(averaged ? { averaged } : {}),
+    };
     writeStageDone(foldDir, result);
     return result;
   } finally {
     model.dispose();
     optimizer.dispose();
+    average?.dispose();
   }
+}
+
+/**
+ * Puts the stage's average into the model (SWA: then recomputes BatchNorm's statistics on the
+ * training images), validates it, and saves it as the stage's `averaged/` model. Also scores the
+ * logit mean of the stage's cosine snapshots, if any, for the report's comparison. Undefined (no
+ * averaged model) when no epoch was averaged, e.g. an early stop before SWA's last epochs.
+ */
+async function finishAverage(stage: Stage, model: tf.LayersModel, average: WeightAverage, lossFn: ReturnType<typeof makeLoss>, ctx: StageContext, bestValMap: number): Promise<StageResult['averaged']> {
+  const { fold, foldDir, log } = ctx;
+  const layout = stageLayout(foldDir, stage);
+  rmSync(layout.averaged, { recursive: true, force: true });
+  if (average.members === 0) {
+    log(`fold ${fold} stage ${stage}: no epoch was averaged (the stage stopped before its SWA epochs); keeping its best epoch`);
+    return undefined;
+  }
+  model.setWeights(average.tensors());
+  if (average.kind === 'swa') recomputeBatchNorm(model, batchNormBatches(ctx, stage));
+  const valMap = validate(model, lossFn, ctx).val_mAP;
+  let snapshotsValMap: number | undefined;
+  const snapshots = stage === 2 ? snapshotDirs(foldDir) : [];
+  if (snapshots.length > 0) {
+    const models: tf.LayersModel[] = [];
+    try {
+      for (const [, dir] of snapshots) models.push(await loadModel(dir));
+      snapshotsValMap = validate(models, lossFn, ctx).val_mAP;
+    } finally {
+      models.forEach((m) => m.dispose());
+    }
+  }
+  await saveModel(model, layout.averaged);
+  const what = average.kind === 'ema' ? `EMA over ${average.members} steps` : `SWA of ${average.members} epochs`;
+  const snap = snapshotsValMap === undefined ? '' : `, snapshot ensemble ${snapshotsValMap.toFixed(4)}`;
+  log(`fold ${fold} stage ${stage}: ${what}: val_mAP ${valMap.toFixed(4)} (best epoch ${bestValMap.toFixed(4)}${snap})`);
+  return { kind: average.kind, members: average.members, valMap, ...(snapshotsValMap === undefined ? {} : { snapshotsValMap }) };
 }
