@@ -137,6 +137,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     width,
     logitThreshold: result.logitThreshold,
     minArea: result.minArea,
+    topLogitThreshold: result.topLogitThreshold,
     outPath: paths.submission,
     format: input.format,
   });

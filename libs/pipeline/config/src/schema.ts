@@ -157,6 +157,12 @@ export const configSchema = z
         refineSteps: z.number().int().nonnegative().default(21),
         /** Candidate minimum predicted areas (pixels); smaller masks become empty. [0] disables. */
         minAreas: z.array(z.number().int().nonnegative()).min(1).default([0, 10, 20, 40, 80, 120, 160, 200, 300]),
+        /**
+         * Candidate top thresholds (probabilities) of the threshold triplet: an image keeps a mask
+         * only when at least max(1, min area) of its pixels are above the top threshold, and the mask
+         * is its pixels above the tuned (bottom) threshold. [] = top equals the tuned threshold.
+         */
+        topProbs: z.array(z.number().gt(0).lt(1)).default([]),
       })
       .strict()
       .default({}),

@@ -10,7 +10,7 @@ export interface BundleRunInput {
   workDir: string;
   config: PipelineConfig;
   /** The tuned point (from the tune record): the bundle binarizes exactly as the submission did. */
-  tuned: { logitThreshold: number; probThreshold: number; minArea: number };
+  tuned: { logitThreshold: number; probThreshold: number; minArea: number; topLogitThreshold?: number };
 }
 
 /**
@@ -42,5 +42,6 @@ export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
     logitThreshold: tuned.logitThreshold,
     probThreshold: tuned.probThreshold,
     minArea: tuned.minArea,
+    topLogitThreshold: tuned.topLogitThreshold,
   });
 }

@@ -38,6 +38,8 @@ export const bundleSchema = z
     logitThreshold: z.number(),
     probThreshold: z.number(),
     minArea: z.number().int().nonnegative(),
+    /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @tgs/submit's binarize). */
+    topLogitThreshold: z.number().optional(),
   })
   .strict();
 export type BundleInfo = z.infer<typeof bundleSchema>;
@@ -80,6 +82,7 @@ export interface WriteBundleInput {
   logitThreshold: number;
   probThreshold: number;
   minArea: number;
+  topLogitThreshold?: number;
 }
 
 /** Builds the bundle under a temporary sibling and renames it into place (a reader never sees half a bundle). */
@@ -98,6 +101,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     logitThreshold: input.logitThreshold,
     probThreshold: input.probThreshold,
     minArea: input.minArea,
+    ...(input.topLogitThreshold === undefined ? {} : { topLogitThreshold: input.topLogitThreshold }),
   };
   await atomicWriteDir(input.outDir, (tmp) => {
     for (const f of input.folds) {

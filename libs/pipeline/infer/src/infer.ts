@@ -100,7 +100,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     if (foreign.length > 0) throw new UserError(`${input.out}: holds files other than .png masks (${foreign[0]}); choose an empty or new folder`);
   }
   const { ids, images } = await loadImageFolder(input.imagesDir, height, width);
-  log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}`);
+  log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
 
   const pixels = height * width;
   const folds = await loadAllFolds(bundle);
@@ -119,7 +119,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
       const combined = combineLogits(parts, info.ensemble.mode);
       npy?.write(combined);
       idx.forEach((i, k) => {
-        const { rle, area } = maskRow(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], height, width, info.logitThreshold, info.minArea, mask);
+        const { rle, area } = maskRow(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], height, width, info.logitThreshold, info.minArea, mask, info.topLogitThreshold);
         if (area > 0) nonEmpty++;
         if (asCsv) rows.push(`${ids[i]},${rle}`);
         else if (!asNpy) masks.push(mask.slice());

@@ -46,14 +46,14 @@ export interface AssembleInput {
  * The `count` OOF images with the lowest score at the tuned point (ties by train order), with
  * their image, truth and predicted mask and the prediction's IoU with the truth.
  */
-export function worstImages(oofLogits: Float32Array, train: AssembleInput['train'], tuned: Pick<TuneRecord, 'perImage' | 'logitThreshold' | 'minArea'>, count: number): WorstImage[] {
+export function worstImages(oofLogits: Float32Array, train: AssembleInput['train'], tuned: Pick<TuneRecord, 'perImage' | 'logitThreshold' | 'minArea' | 'topLogitThreshold'>, count: number): WorstImage[] {
   const pixels = train.height * train.width;
   const order = tuned.perImage.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return order.slice(0, count).map(([score, i]) => {
     const logits = oofLogits.subarray(i * pixels, (i + 1) * pixels);
     const truth = train.masks.slice(i * pixels, (i + 1) * pixels);
     const pred = new Uint8Array(pixels);
-    const predArea = binarize(logits, tuned.logitThreshold, tuned.minArea, pred);
+    const predArea = binarize(logits, tuned.logitThreshold, tuned.minArea, pred, tuned.topLogitThreshold);
     const stats = thresholdStats(logits, truth, pixels, [tuned.logitThreshold]);
     // binarize empties a mask below the minimum area; its intersection goes with it.
     const intersection = predArea === 0 ? 0 : stats.intersection[0];
@@ -122,6 +122,7 @@ export function assembleReport(input: AssembleInput): ReportInput {
     warnings: tuned.warnings.map((w) => ({ message: w.message, fatal: w.fatal })),
     logitThreshold: tuned.logitThreshold,
     probThreshold: tuned.probThreshold,
+    ...(tuned.topProbThreshold === undefined ? {} : { topProbThreshold: tuned.topProbThreshold }),
     minArea: tuned.minArea,
     thresholdCurve: tuned.curve,
     minAreaCurve: tuned.minAreaCurve,

@@ -59,7 +59,9 @@ export function headlineSection(input: ReportInput): string {
     card('OOF mAP stage 2', fmtMap(input.oofMapStage2), `${fmtDelta(input.oofMapStage2 - input.oofMapStage1)} vs stage 1`, verdict.tone) +
     card('OOF mAP tuned', fmtMap(input.oofMapTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
     card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofMapTuned - input.allEmptyBaseline)} above it`) +
-    card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`) +
+    (input.topProbThreshold === undefined
+      ? card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`)
+      : card('Thresholds', `p ${fmtProb(input.topProbThreshold)} / ${fmtProb(input.probThreshold)}`, `top decides an object, bottom draws it (logit ${fmtLogit(input.logitThreshold)})`)) +
     card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied') +
     (input.testMap === undefined ? '' : card('Test mAP', fmtMap(input.testMap), 'submission vs the known test masks'));
   const warnings = (input.warnings ?? []).map((w) => `<p class="warning${w.fatal ? ' fatal' : ''}">${w.fatal ? 'Worthless submission: ' : 'Warning: '}${esc(w.message)}</p>`).join('');

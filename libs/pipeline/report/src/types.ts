@@ -73,6 +73,8 @@ export interface ReportInput {
   warnings?: Pick<HealthWarning, 'message' | 'fatal'>[];
   logitThreshold: number;
   probThreshold: number;
+  /** The threshold triplet's top threshold (probability), when the tuned point has one. */
+  topProbThreshold?: number;
   minArea: number;
   /** The sweep (coarse grid + fine search); the chosen point is `probThreshold`. */
   thresholdCurve: ThresholdPoint[];

@@ -1,18 +1,23 @@
 /**
  * Binarises one image's logits: foreground where logit > logitThreshold; a mask with fewer than
  * `minArea` foreground pixels becomes empty (small blobs on empty images cost a whole point in the
- * TGS metric). Writes into `out` and returns its foreground area.
+ * TGS metric). With a threshold triplet's `topLogitThreshold` (see @tgs/tune), the image keeps a
+ * mask only when at least max(1, minArea) of its logits are above the top threshold, and the mask is
+ * then its pixels above `logitThreshold` (the bottom one); top = bottom is the rule above. Writes
+ * into `out` and returns its foreground area.
  */
-export function binarize(logits: Float32Array, logitThreshold: number, minArea: number, out: Uint8Array): number {
+export function binarize(logits: Float32Array, logitThreshold: number, minArea: number, out: Uint8Array, topLogitThreshold = logitThreshold): number {
+  let aboveTop = 0;
+  for (let p = 0; p < logits.length; p++) if (logits[p] > topLogitThreshold) aboveTop++;
+  if (aboveTop < Math.max(1, minArea)) {
+    out.fill(0);
+    return 0;
+  }
   let area = 0;
   for (let p = 0; p < logits.length; p++) {
     const fg = logits[p] > logitThreshold ? 1 : 0;
     out[p] = fg;
     area += fg;
-  }
-  if (area > 0 && area < minArea) {
-    out.fill(0);
-    return 0;
   }
   return area;
 }

@@ -137,3 +137,18 @@ describe('submission summary.json', () => {
     expect(() => readSubmissionSummary(work)).toThrow(`${submissionPaths(work).summary}: ${message}`);
   });
 });
+
+describe('binarize with a top threshold (the threshold triplet)', () => {
+  it.each([
+    // logits, bottom, min area, top → mask
+    [[0.5, 0.1, -1, -1], 0, 0, 1, [0, 0, 0, 0]], // nothing above the top: empty
+    [[3, 0.2, -1, -1], 0, 0, 1, [1, 1, 0, 0]], // one pixel above the top: drawn at the bottom
+    [[3, 0.2, -1, -1], 0, 2, 1, [0, 0, 0, 0]], // fewer than min area above the top
+    [[3, 2, 0.2, -1], 0, 2, 1, [1, 1, 1, 0]],
+    [[3, 0.2, -1, -1], 0, 2, 0, [1, 1, 0, 0]], // top = bottom: the usual rule
+  ])('%j, bottom %d, min area %d, top %d → %j (by hand)', (logits, bottom, minArea, top, mask) => {
+    const out = new Uint8Array(4);
+    expect(binarize(Float32Array.from(logits), bottom, minArea, out, top)).toBe(mask.reduce((s, v) => s + v, 0));
+    expect(Array.from(out)).toEqual(mask);
+  });
+});

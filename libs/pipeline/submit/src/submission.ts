@@ -15,6 +15,8 @@ export interface SubmissionInput {
   width: number;
   logitThreshold: number;
   minArea: number;
+  /** The tuned threshold triplet's top threshold, when it has one (see binarize). */
+  topLogitThreshold?: number;
   outPath: string;
   /** The competition's submission format (the layout descriptor's `submission`). */
   format: SubmissionFormat;
@@ -32,8 +34,9 @@ export function maskRow(
   logitThreshold: number,
   minArea: number,
   mask: Uint8Array,
+  topLogitThreshold = logitThreshold,
 ): { rle: string; area: number } {
-  const area = binarize(logits, logitThreshold, minArea, mask);
+  const area = binarize(logits, logitThreshold, minArea, mask, topLogitThreshold);
   const rle = encodeRle(mask, height, width);
   const back = decodeRle(rle, height, width);
   for (let p = 0; p < height * width; p++) {
@@ -64,7 +67,7 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
     for (let k = 0; k * pixels < chunk.length; k++) {
       const id = testIds[first + k];
-      const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask);
+      const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask, input.topLogitThreshold);
       if (area > 0) nonEmpty++;
       for (const rle of maskFields(mask, height, width, format, id, scratch)) lines.push(submissionLine(format, id, rle));
     }

@@ -41,6 +41,7 @@ export function submitRun(input: SubmitRunInput): SubmissionSummary {
     width: meta.width,
     logitThreshold: tuned.logitThreshold,
     minArea: tuned.minArea,
+    topLogitThreshold: tuned.topLogitThreshold,
     outPath: paths.csv,
     format: input.format,
   });

@@ -38,6 +38,9 @@ export const tuneRecordSchema = z
     confusion: z.object({ truthEmptyPredEmpty: count, truthEmptyPredNonEmpty: count, truthNonEmptyPredEmpty: count, truthNonEmptyPredNonEmpty: count }).strict(),
     /** Per-image TGS scores at the chosen point, in train order. */
     perImage: z.array(score),
+    /** The threshold triplet's top threshold, when it differs from `logitThreshold` (then the bottom one); see triplet.ts. */
+    topLogitThreshold: z.number().optional(),
+    topProbThreshold: z.number().gt(0).lt(1).optional(),
     /** OOF mAP at logit 0 (p = 0.5), no minimum area, after stage 1 and after stage 2. */
     oofMapStage1: score,
     oofMapStage2: score,

@@ -7,10 +7,12 @@ import {
   logit,
   meanScoreFromStats,
   perImageScoresFromStats,
+  scoresByCoverage,
   sigmoid,
   thresholdStats,
   ThresholdStats,
 } from '@tgs/metrics';
+import { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
 
 /** n evenly spaced values from a to b inclusive (numpy.linspace). */
 export function linspace(a: number, b: number, n: number): number[] {
@@ -24,6 +26,11 @@ export interface TuneOptions {
   probSteps: number;
   refineSteps: number;
   minAreas: number[];
+  /**
+   * Candidate top thresholds (probabilities) of the threshold triplet (see triplet.ts); empty: the
+   * usual (threshold, min area) rule only, i.e. top = bottom.
+   */
+  topProbs?: number[];
 }
 
 export interface ThresholdPoint {
@@ -48,6 +55,13 @@ export interface TuneResult {
   confusion: EmptyConfusion;
   /** Per-image TGS scores at the chosen point, in OOF order. */
   perImage: Float64Array;
+  /**
+   * The triplet's top threshold, present only when it differs from `logitThreshold` (which is then
+   * the bottom threshold): an image is kept when at least max(1, minArea) of its pixels are above
+   * the top threshold, and its mask is its pixels above the bottom one.
+   */
+  topLogitThreshold?: number;
+  topProbThreshold?: number;
 }
 
 /** Probabilities closer than this are one grid point (linspace's rounding leaves ~1e-16 differences). */
@@ -75,7 +89,7 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
   const best = bestOver(stats, minAreas);
   const j = best.index;
   const curveScores = meanScoreFromStats(stats, best.minArea);
-  return {
+  const pair: TuneResult = {
     logitThreshold: stats.logitThresholds[j],
     probThreshold: probs[j],
     minArea: best.minArea,
@@ -86,6 +100,44 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
     coverageBins: coverageBreakdownFromStats(stats, j, best.minArea),
     confusion: emptyConfusionFromStats(stats, j, best.minArea),
     perImage: perImageScoresFromStats(stats, j, best.minArea),
+  };
+  if (!opts.topProbs || opts.topProbs.length === 0) return pair;
+  return tuneTriplet(oofLogits, truths, pixels, probs, opts.topProbs, minAreas, pair);
+}
+
+/**
+ * The threshold triplet's search (see triplet.ts): bottom thresholds over the pair search's
+ * candidates, top thresholds over those and `topProbs`, every min area. The pair's point stands
+ * unless a triplet with top ≠ bottom scores strictly higher; the curves then sweep the bottom
+ * threshold and the min area around the chosen triplet.
+ */
+function tuneTriplet(oofLogits: Float32Array, truths: Uint8Array, pixels: number, candidates: number[], topProbs: number[], minAreas: number[], pair: TuneResult): TuneResult {
+  const probs = thresholdGrid([...candidates, ...topProbs]);
+  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit));
+  const index = (p: number) => probs.findIndex((q) => Math.abs(q - p) <= SAME_PROB);
+  const t = bestTriplet(stats, probs.map((_, k) => k), candidates.map(index), minAreas);
+  if (t.topIndex === t.bottomIndex || !(t.score > pair.map)) return pair;
+  const { scores, predEmpty } = tripletPerImage(stats, t.topIndex, t.bottomIndex, t.minArea);
+  const curveScores = tripletMeanScores(stats, t.topIndex, t.minArea);
+  const confusion: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
+  for (let i = 0; i < stats.n; i++) {
+    const truthEmpty = stats.truthArea[i] === 0;
+    if (truthEmpty) confusion[predEmpty[i] ? 'truthEmptyPredEmpty' : 'truthEmptyPredNonEmpty']++;
+    else confusion[predEmpty[i] ? 'truthNonEmptyPredEmpty' : 'truthNonEmptyPredNonEmpty']++;
+  }
+  return {
+    ...pair,
+    logitThreshold: stats.logitThresholds[t.bottomIndex],
+    probThreshold: probs[t.bottomIndex],
+    minArea: t.minArea,
+    map: t.score,
+    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], map: curveScores[k] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, map: tripletMeanScores(stats, t.topIndex, a)[t.bottomIndex] })),
+    coverageBins: scoresByCoverage(scores, stats.truthArea, pixels),
+    confusion,
+    perImage: scores,
+    topLogitThreshold: stats.logitThresholds[t.topIndex],
+    topProbThreshold: probs[t.topIndex],
   };
 }
 
