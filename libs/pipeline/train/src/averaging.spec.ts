@@ -6,7 +6,7 @@ import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
 import { stageLayout } from '@tgs/run';
 import { readStageDone } from './artifacts';
-import { emaStep, isSwaMember, recomputeBatchNorm, swaStep, WeightAverage } from './averaging';
+import { emaDecay, emaStep, isSwaMember, recomputeBatchNorm, swaStep, WeightAverage } from './averaging';
 import { stageOutputDir } from './stage';
 import { trainFold } from './train-fold';
 
@@ -49,6 +49,18 @@ describe('emaStep', () => {
   });
 });
 
+describe('emaDecay', () => {
+  it.each([
+    [0.99, 1, 2 / 11],
+    [0.99, 8, 0.5],
+    [0.99, 90, 0.91],
+    [0.9, 1000, 0.9],
+    [0.5, 3, 4 / 13],
+  ])('decay %d at step %d is %d (by hand: min(d, (1 + k)/(10 + k)))', (d, k, expected) => {
+    expect(emaDecay(d, k)).toBeCloseTo(expected, 12);
+  });
+});
+
 describe('swaStep and WeightAverage', () => {
   it('the running mean of three members is their mean (by hand)', () => {
     const before = tf.memory().numTensors;
@@ -72,9 +84,10 @@ describe('swaStep and WeightAverage', () => {
     tf.tidy(() => a.setWeights([tf.tensor2d([[9], [9]]), tf.tensor1d([9])]));
     expect(values(swa.tensors())).toEqual([[3, 0], [1.5]]);
     const ema = WeightAverage.start('ema', b);
-    ema.afterStep(a, 0.75);
-    // 0.75·b + 0.25·a = 0.75·(5, −2, 0) + 0.25·(9, 9, 9).
-    expect(values(ema.tensors())).toEqual([[6, 0.75], [2.25]]);
+    ema.afterStep(a, 0.9);
+    // Step 1's decay is min(0.9, 2/11) = 2/11: (2/11)·b + (9/11)·a = ((10 + 81)/11, (−4 + 81)/11, 81/11).
+    const [[k0, k1], [bias]] = values(ema.tensors());
+    expect([k0, k1, bias].map((v) => v * 11)).toEqual([expect.closeTo(91, 4), expect.closeTo(77, 4), expect.closeTo(81, 4)]);
     // Restored from a checkpoint's tensors: same values, same member count.
     const restored = WeightAverage.restore('ema', b, ema.tensors(), ema.members);
     expect(values(restored.tensors())).toEqual(values(ema.tensors()));

@@ -2,8 +2,10 @@
  * Weight averaging within a training stage, the two ways segmentation winners used it:
  * - EMA (Polyak averaging, as timm's ModelEmaV2): after every optimizer step every weight of the
  *   model — BatchNorm's moving statistics included — is folded into a shadow copy,
- *   s ← d·s + (1 − d)·w, so after n steps from s₀ with weights w₁…wₙ
- *   sₙ = dⁿ·s₀ + (1 − d)·Σᵢ dⁿ⁻ⁱ·wᵢ.
+ *   s ← d·s + (1 − d)·w, so after n steps from s₀ with weights w₁…wₙ at a constant d
+ *   sₙ = dⁿ·s₀ + (1 − d)·Σᵢ dⁿ⁻ⁱ·wᵢ. The decay of step k (1-based) is min(d, (1 + k)/(10 + k)),
+ *   TensorFlow's ExponentialMovingAverage with num_updates: on a short stage (a few dozen steps)
+ *   dⁿ·s₀ would otherwise keep a large share of the starting weights, random ones in stage 1.
  * - SWA (Izmailov et al. 2018): the plain mean of the weights at chosen epoch ends (the stage's last
  *   epochs, or stage 2's cosine cycle ends), kept as a running mean m ← m + (w − m)/(k + 1) over the
  *   k members so far; afterwards BatchNorm's statistics are recomputed on training batches (the
@@ -28,6 +30,11 @@ export function swaStep(mean: readonly tf.Variable[], weights: readonly tf.Tenso
   if (mean.length !== weights.length) throw new Error(`swaStep: ${mean.length} averaged weights for ${weights.length} weights`);
   if (!Number.isInteger(members) || members < 0) throw new Error(`swaStep: members must be a non-negative integer, got ${members}`);
   tf.tidy(() => mean.forEach((m, i) => m.assign(tf.add(m, tf.div(tf.sub(weights[i], m), members + 1)))));
+}
+
+/** The decay of EMA step k (1-based): min(d, (1 + k)/(10 + k)), so early steps forget the starting weights fast. */
+export function emaDecay(decay: number, step: number): number {
+  return Math.min(decay, (1 + step) / (10 + step));
 }
 
 /** The averaging a stage's settings ask for, or undefined when it keeps only its best epoch. */
@@ -65,9 +72,9 @@ export class WeightAverage {
     return new WeightAverage(kind, values.map((v) => tf.variable(v, false)), members);
   }
 
-  /** EMA: folds the model's weights after an optimizer step in. */
+  /** EMA: folds the model's weights after an optimizer step in, at the step's decay (see {@link emaDecay}). */
   afterStep(model: tf.LayersModel, decay: number): void {
-    emaStep(this.vars, model.weights.map((w) => w.read()), decay);
+    emaStep(this.vars, model.weights.map((w) => w.read()), emaDecay(decay, this.members + 1));
     this.members++;
   }
 

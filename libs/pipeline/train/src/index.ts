@@ -1,6 +1,6 @@
 export { trainFold, splitFold, bestModelDir, foldResultPath } from './train-fold';
 export { stageOutputDir } from './stage';
-export { emaStep, swaStep, recomputeBatchNorm, averagingKind, isSwaMember, WeightAverage } from './averaging';
+export { emaDecay, emaStep, swaStep, recomputeBatchNorm, averagingKind, isSwaMember, WeightAverage } from './averaging';
 export type { AveragingKind } from './averaging';
 export type { TrainFoldInput } from './train-fold';
 export { stageFingerprint, trainDataHash } from './fingerprint';
