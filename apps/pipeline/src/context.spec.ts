@@ -50,3 +50,15 @@ describe('a config named like a library', () => {
     }
   }, 60_000);
 });
+
+describe('a forced backend that cannot load', () => {
+  it('is refused before any work as the flag it came from', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'run.ts'), '--config', 'smoke', '--backend', 'wasm+native'], {
+      cwd: WORKSPACE_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', TGS_NATIVE: 'off' },
+    });
+    expect(r.stderr).toBe('error: backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off\n');
+    expect(r.status).toBe(1);
+  }, 60_000);
+});

@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { integerFlag, parseFlags } from '@tgs/cli';
 import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
 import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
-import { splitCores } from '@tgs/backend';
+import { checkForcedBackend, parseBackendChoice, splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
 import { emitK8s, runOnSlurm } from './cluster';
@@ -46,6 +46,8 @@ export async function run(argv: string[]): Promise<void> {
   if (clash) throw new UserError(`rename ${relative(WORKSPACE_ROOT, clash.file)}: "${clash.name}" is the project name of ${clash.project} (every config is an Nx project named after its file)`);
   // Flags and the run settings already in the environment, validated together.
   const ctx = resolveContext({ config: values.config, data: values.data, set: values.set, backend: values.backend });
+  // A forced backend that cannot load fails now, as the flag's (its steps would blame TGS_BACKEND).
+  if (values.backend) checkForcedBackend(parseBackendChoice(values.backend, '--backend'), '--backend');
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
   if (!ctx.synthetic) preflight(ctx.dataDir);

@@ -1,4 +1,4 @@
-export { setupBackend, parseBackendChoice, resolveBackendChoice, BACKEND_CHOICES } from './select';
+export { setupBackend, parseBackendChoice, resolveBackendChoice, checkForcedBackend, BACKEND_CHOICES } from './select';
 export type { BackendChoice, BackendInfo, SetupBackendOptions } from './select';
 export { activateWasm, wasmBinaryDir } from './wasm';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, nativeKernelsRegistered, WASM_TRAINING_KERNELS } from './kernels/register';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@tgs/io';
 import { nativeAddon, nativeKernelStatus, resolveThreads } from '@tgs/native';
 import { nativeKernelsRegistered } from './kernels/register';
-import { BackendChoice, resolveBackendChoice, setupBackend } from './select';
+import { BackendChoice, checkForcedBackend, resolveBackendChoice, setupBackend } from './select';
 
 /** The environment of a machine without the oneDNN addon. */
 const NO_KERNELS = { TGS_NATIVE: 'off' };
@@ -152,5 +152,18 @@ describe('setupBackend', () => {
     const b = await setupBackend({ choice: 'wasm', log });
     expect(b).toBe(a);
     expect(logs).toHaveLength(1);
+  });
+});
+
+describe('checkForcedBackend', () => {
+  it('refuses a forced wasm+native without its addon, naming the setting it came from', () => {
+    expect(() => checkForcedBackend('wasm+native', '--backend', { TGS_NATIVE: 'off' })).toThrow(UserError);
+    expect(() => checkForcedBackend('wasm+native', '--backend', { TGS_NATIVE: 'off' })).toThrow(
+      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off',
+    );
+  });
+
+  it('accepts backends that need nothing extra', () => {
+    for (const choice of ['auto', 'wasm', 'cpu'] as const) expect(() => checkForcedBackend(choice, '--backend', { TGS_NATIVE: 'off' })).not.toThrow();
   });
 });

@@ -62,6 +62,34 @@ const NATIVE_PACKAGES = {
   tensorflow: '@tensorflow/tfjs-node',
 } as const;
 
+/**
+ * Checks, without switching backends, that a forced backend can be used in this process's
+ * environment (for `npm run pipeline`, before any work, so a `--backend` that cannot load is
+ * reported as the flag's, not as the environment variable its steps receive): wasm+native needs
+ * the native addon, tensorflow(-gpu) its installed package. `source` names the setting in the error.
+ */
+export function checkForcedBackend(choice: BackendChoice, source: string, env: NodeJS.ProcessEnv = process.env): void {
+  let reason: string | undefined;
+  if (choice === 'wasm+native') {
+    try {
+      const state = nativeAddon(env);
+      if (state.addon === undefined) reason = `native kernels unavailable: ${state.reason}`;
+    } catch (err) {
+      // A stale build says how to rebuild it.
+      if (!(err instanceof UserError)) throw err;
+      reason = err.message;
+    }
+  } else if (choice === 'tensorflow' || choice === 'tensorflow-gpu') {
+    const id = NATIVE_PACKAGES[choice];
+    try {
+      require.resolve(id);
+    } catch {
+      reason = `${id} is not installed`;
+    }
+  }
+  if (reason !== undefined) throw new UserError(`backend "${choice}" (from ${source}) cannot be used: ${reason}`);
+}
+
 /** Applies the precedence flag > env TGS_BACKEND > config > auto. */
 export function resolveBackendChoice(opts: Pick<SetupBackendOptions, 'choice' | 'config' | 'env'>): { choice: BackendChoice; source: BackendInfo['source'] } {
   if (opts.choice !== undefined) return { choice: parseBackendChoice(opts.choice, '--backend'), source: 'flag' };
