@@ -39,30 +39,6 @@ function experimentTargets(name, configFile, base) {
   return pipeline.pipelineTargets({ ...base, ...pinned }, pinned);
 }
 
-/** A blend's targets: `blend` after its members' `ensemble` and `tune`, then `submit` and `report` for it. */
-function blendTargets(name, configFile, members) {
-  const work = experimentWork(name);
-  const pinned = { config: configFile, work };
-  const outputs = ['blend', 'submission', 'report'].map((d) => `{workspaceRoot}/${work}/${d}`);
-  return {
-    blend: {
-      executor: 'nx:run-commands',
-      cache: true,
-      options: { command: 'node --require tsx/cjs apps/pipeline/src/main.ts blend', cwd: '{workspaceRoot}', env: run.toEnv(pinned) },
-      dependsOn: [{ projects: members, target: 'ensemble' }, { projects: members, target: 'tune' }],
-      inputs: [
-        ...pipeline.CODE_INPUTS,
-        { runtime: `${run.shellAssignments({ config: configFile })}node tools/nx/fingerprint.cjs blend` },
-        { dependentTasksOutputFiles: '**/ensemble/*' },
-        { dependentTasksOutputFiles: '**/folds.csv' },
-      ],
-      outputs,
-    },
-    submit: { executor: 'nx:noop', dependsOn: ['blend'], inputs: [] },
-    report: { executor: 'nx:noop', dependsOn: ['blend'], inputs: [] },
-  };
-}
-
 const createNodesV2 = [
   '{configs,experiments}/*.json',
   async (files) => {
@@ -72,7 +48,9 @@ const createNodesV2 = [
       const name = basename(file, '.json');
       const raw = readJson(file);
       const isBlend = raw && typeof raw === 'object' && raw.blend && Array.isArray(raw.blend.members);
-      const targets = isBlend ? blendTargets(name, file, raw.blend.members.filter((m) => typeof m === 'string')) : experimentTargets(name, file, base);
+      const targets = isBlend
+        ? pipeline.blendTargets({ config: file, work: experimentWork(name) }, raw.blend.members.filter((m) => typeof m === 'string'))
+        : experimentTargets(name, file, base);
       const projectRoot = `experiments/${name}`;
       out.push([
         file,

@@ -2,8 +2,8 @@
 // outside the code and the artifacts before it: the config sections it uses (the STEPS table of
 // @tgs/run; parsed by @tgs/config with "extends", the overrides and defaults, so writing a default
 // out changes nothing) and the content of the data files it reads, for the run settings in the
-// environment. Nx hashes this output as a `runtime` input of the step's target. `blend`
-// fingerprints a blend config.
+// environment. Nx hashes this output as a `runtime` input of the step's target. A blend's step
+// fingerprints the blend config.
 //
 // With the built-in synthetic competition (no data folder), a step that reads data reads the
 // `synthetic` section instead. Files of a real data folder are hashed by content, memoised by
@@ -17,16 +17,16 @@ const settings = require('./run-settings.cjs');
 const { run } = settings;
 const runSettings = run.fromEnv(process.env);
 const step = process.argv[2];
-const spec = step === 'blend' ? { config: '*', data: ['train'] } : run.STEPS[step];
+const spec = run.STEPS[step];
 if (!spec) {
-  process.stderr.write(`fingerprint.cjs: unknown step "${step}"; expected one of ${run.STEP_ORDER.join(', ')}, blend\n`);
+  process.stderr.write(`fingerprint.cjs: unknown step "${step}"; expected one of ${run.STEP_ORDER.join(', ')}\n`);
   process.exit(2);
 }
 
 const { canonicalJson, configSliceHash, loadBlendConfig } = settings.config();
 const h = createHash('sha256');
 let synthetic;
-if (step === 'blend') {
+if (spec.project === 'blend') {
   let text;
   try {
     text = canonicalJson(loadBlendConfig(settings.configPath(runSettings)));

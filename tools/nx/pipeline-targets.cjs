@@ -28,31 +28,35 @@ const CODE_INPUTS = [
 ];
 
 /**
- * One step's target. `pinned`: the settings the target fixes for itself (an experiment's config and
- * work directory), passed to its command and its fingerprint; without it they come from the
- * environment Nx runs in (as `npm run pipeline` sets it), and the work directory is hashed.
+ * One step's target. `pinned`: the settings the target fixes for itself (an experiment's or a
+ * blend's config and work directory), passed to its command and its fingerprint; without it they
+ * come from the environment Nx runs in (as `npm run pipeline` sets it), and the work directory is
+ * hashed. `members`: a blend step's experiments, whose targets it runs after.
  */
-function target(step, fold, k, layout, synthetic, pinned) {
+function target(step, fold, k, layout, synthetic, { pinned, members } = {}) {
   const spec = run.STEPS[step];
   const dependsOn = [];
   const prefix = pinned ? run.shellAssignments(pinned) : '';
   const inputs = [...CODE_INPUTS, { runtime: `${prefix}node tools/nx/fingerprint.cjs ${step}` }, ...(pinned ? [] : [{ env: run.RUN_ENV.work }])];
-  for (const { step: before, files } of spec.after) {
+  for (const { step: before, file } of spec.after) {
+    if (spec.project === 'blend') dependsOn.push({ projects: members, target: before });
     // A per-fold step reads its own fold's artifacts; any other step reads every fold's.
-    dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
-    inputs.push({ dependentTasksOutputFiles: files });
+    else dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
+    inputs.push({ dependentTasksOutputFiles: run.layoutFileGlob(file, synthetic) });
   }
   // The steps are CommonJS: tsx's CommonJS hook is all they need (no ESM loader thread, no tsx
   // launcher process), about half a second of CPU less per step.
   const command = `node --require tsx/cjs apps/pipeline/src/main.ts ${step}${spec.perFold ? ` --fold ${fold}` : ''}`;
   const outputs = spec.outputs(layout, fold, synthetic).map((p) => `{workspaceRoot}/${relative(run.WORKSPACE_ROOT, p)}`);
   const options = { command, cwd: '{workspaceRoot}', ...(pinned ? { env: run.toEnv(pinned) } : {}) };
-  return { executor: 'nx:run-commands', cache: true, options, dependsOn: [...new Set(dependsOn)], inputs, outputs };
+  const unique = [...new Map(dependsOn.map((d) => [JSON.stringify(d), d])).values()];
+  return { executor: 'nx:run-commands', cache: true, options, dependsOn: unique, inputs, outputs };
 }
 
 /**
  * The pipeline's targets for a run's settings (a RunSettings of @tgs/run: its config, overrides and
- * work directory); `pinned` as in {@link target}.
+ * work directory): one per step of an experiment, per fold for the per-fold steps; `pinned` as in
+ * {@link target}.
  */
 function pipelineTargets(runSettings, pinned) {
   const parsed = settings.parsedConfig(runSettings);
@@ -61,14 +65,29 @@ function pipelineTargets(runSettings, pinned) {
   const k = cfg.folds.k;
   const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel(runSettings)}`);
   const targets = {};
-  for (const step of run.STEP_ORDER) {
+  for (const step of run.projectSteps('experiment')) {
     if (run.STEPS[step].perFold) {
-      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout, cfg.synthetic, pinned);
+      for (let f = 0; f < k; f++) targets[`${step}-fold-${f}`] = target(step, f, k, layout, cfg.synthetic, { pinned });
       // `nx run pipeline:train` trains every fold (an aggregate hashes nothing of its own).
       targets[step] = { executor: 'nx:noop', dependsOn: targetNames(step, k), inputs: [] };
     } else {
-      targets[step] = target(step, 0, k, layout, cfg.synthetic, pinned);
+      targets[step] = target(step, 0, k, layout, cfg.synthetic, { pinned });
     }
+  }
+  return targets;
+}
+
+/**
+ * A blend config's targets: its steps after its members' (`pinned`: its config and work
+ * directory), and the steps each stands for, so `nx run-many -t report` reaches blends too.
+ */
+function blendTargets(pinned, members) {
+  const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel(pinned)}`);
+  const synthetic = settings.config().parseConfig({}).synthetic;
+  const targets = {};
+  for (const step of run.projectSteps('blend')) {
+    targets[step] = target(step, 0, 0, layout, synthetic, { pinned, members });
+    for (const alias of run.STEPS[step].standsFor ?? []) targets[alias] = { executor: 'nx:noop', dependsOn: [step], inputs: [] };
   }
   return targets;
 }
@@ -79,4 +98,4 @@ const createNodesV2 = [
   async (files) => files.map((file) => [file, { projects: { [dirname(file)]: { targets: pipelineTargets(run.fromEnv(process.env)) } } }]),
 ];
 
-module.exports = { createNodesV2, pipelineTargets, CODE_INPUTS };
+module.exports = { createNodesV2, pipelineTargets, blendTargets };

@@ -10,7 +10,6 @@ import {
   pipelineHelp,
   STAGE_FLAGS,
   stageHelp,
-  STEP_NAMES,
   stepFlags,
   stepHelp,
   stepsHelp,
@@ -22,7 +21,7 @@ import { stage } from './stage';
 const cases: [string, () => string, FlagSpecs][] = [
   ['npm run pipeline', pipelineHelp, PIPELINE_FLAGS],
   ['the steps', stepsHelp, ALL_STEP_FLAGS],
-  ...STEP_NAMES.map((s): [string, () => string, FlagSpecs] => [`step ${s}`, () => stepHelp(s), stepFlags(s)]),
+  ...STEP_ORDER.map((s): [string, () => string, FlagSpecs] => [`step ${s}`, () => stepHelp(s), stepFlags(s)]),
   ['npm run doctor', doctorHelp, DOCTOR_FLAGS],
   ['the cluster stages', stageHelp, STAGE_FLAGS],
 ];
@@ -46,9 +45,9 @@ describe('--help', () => {
     expect(text.replace(/\s+/g, ' ')).toContain(STEPS[step].summary.slice(1));
     const reads = text.slice(text.indexOf('reads:'), text.indexOf('writes:'));
     const config = STEPS[step].config;
-    if (config === '*') expect(reads).toContain('config: all of it');
+    if (config === '*') expect(reads).toMatch(/^ {2}(the blend )?config: all of it$/m);
     else for (const section of config) expect(reads).toContain(section);
-    for (const { step: before } of STEPS[step].after) expect(reads).toMatch(new RegExp(`^  ${before}(-fold-\\*)?: `, 'm'));
+    for (const { step: before } of STEPS[step].after) expect(reads).toMatch(new RegExp(`^  (each member's )?${before}(-fold-\\*)?: `, 'm'));
     expect(text.slice(text.indexOf('writes:'))).toMatch(/^ {2}<work>\/|^ {2}data\//m);
     expect(text.includes('--fold <k>')).toBe(STEPS[step].perFold);
   });

@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { defineFlags, FlagSpecs, formatHelp, HELP_FLAG } from '@tgs/cli';
-import { BACKEND_CHOICES, DEFAULT_PRESET, DEFAULT_WORK_DIR, presets, RUN_ENV, runLayout, STEP_ORDER, StepName, STEPS, WORKSPACE_PATHS, WORKSPACE_ROOT } from '@tgs/run';
+import { BACKEND_CHOICES, CLUSTER_STAGES, clusterStages, DEFAULT_PRESET, DEFAULT_WORK_DIR, presets, projectSteps, RUN_ENV, runLayout, STEP_ORDER, StepName, STEPS, WORKSPACE_PATHS, WORKSPACE_ROOT } from '@tgs/run';
 import { parseConfig } from '@tgs/config';
 
 /** How a user runs each entry point (for usage lines and the pointer to `--help` in errors). */
@@ -108,7 +108,7 @@ export function pipelineHelp(): string {
   return formatHelp({
     usage: [`${COMMANDS.pipeline} [flags]`, `${COMMANDS.pipeline} --slurm [flags]`, `${COMMANDS.pipeline} --emit k8s [flags]`],
     summary:
-      `Runs every step as the Nx target pipeline:report (${STEP_ORDER.join(' → ')}; folds in parallel, unchanged steps restored ` +
+      `Runs every step as the Nx target pipeline:report (${projectSteps('experiment').join(' → ')}; folds in parallel, unchanged steps restored ` +
       `from the Nx cache) in the work directory ${DEFAULT_WORK_DIR}/<config name> (${env('work')} overrides it), then copies ` +
       `submission.csv, report/ and bundle/ into --out. ${COMMANDS.step} --help lists the steps.`,
     flags: [
@@ -121,9 +121,6 @@ export function pipelineHelp(): string {
 }
 
 // ---- the steps ---------------------------------------------------------------------------------
-
-/** The blend step is a blend config's own (not in the experiment's step table). */
-export const BLEND_SUMMARY = "a blend config's step: combines its members' ensembled OOF and test logits, tunes the threshold, writes the blend's submission and report";
 
 /** Flags every step accepts. */
 export const STEP_FLAGS = defineFlags({
@@ -147,11 +144,10 @@ export const STEP_FLAGS = defineFlags({
 /** What the per-fold steps add. */
 export const FOLD_FLAG = defineFlags({ fold: { value: '<k>', description: 'the fold, 0 … folds.k − 1; required' } });
 
-export const STEP_NAMES = [...STEP_ORDER, 'blend'] as const;
-export type StepCommand = (typeof STEP_NAMES)[number];
+export type StepCommand = StepName;
 
 export function isStepCommand(name: string): name is StepCommand {
-  return (STEP_NAMES as readonly string[]).includes(name);
+  return (STEP_ORDER as readonly string[]).includes(name);
 }
 
 /** Every flag a step may take; --fold only a per-fold step. */
@@ -159,7 +155,13 @@ export const ALL_STEP_FLAGS = defineFlags({ ...FOLD_FLAG, ...STEP_FLAGS });
 
 /** True for a step run once per fold (train-fold-<k>, predict-fold-<k>). */
 export function isPerFold(step: StepCommand): boolean {
-  return step !== 'blend' && STEPS[step].perFold;
+  return STEPS[step].perFold;
+}
+
+/** A step's Nx target: `pipeline:<step>` (per fold `pipeline:<step>-fold-<k>`), a blend's `<blend>:<step>`. */
+export function stepTarget(step: StepName): string {
+  const project = STEPS[step].project === 'blend' ? '<blend>' : 'pipeline';
+  return `${project}:${step}${STEPS[step].perFold ? '-fold-<k>' : ''}`;
 }
 
 export const PER_FOLD_STEPS: readonly StepName[] = STEP_ORDER.filter((s) => STEPS[s].perFold);
@@ -185,7 +187,7 @@ function outputsOf(step: StepName): string[] {
   const layout = runLayout('<work>');
   // The fold index only names folders, so a placeholder spells `fold-<k>`.
   return STEPS[step]
-    .outputs(layout, '<k>' as unknown as number, parseConfig({}).synthetic)
+    .outputs(layout, '<k>', parseConfig({}).synthetic)
     .filter((p) => !p.startsWith(layout.timings.dir))
     .map((p) => (p.startsWith(WORKSPACE_PATHS.synthetic) ? p.replace(/\d+-train-\d+-test-\d+px-seed-\d+/, '<synthetic setting>') : p))
     .map(shown);
@@ -195,11 +197,12 @@ function outputsOf(step: StepName): string[] {
 export function stepIo(step: StepName): { reads: string[]; writes: string[] } {
   const spec = STEPS[step];
   const reads: string[] = [];
-  reads.push(spec.config === '*' ? 'config: all of it' : spec.config.length > 0 ? `config: ${spec.config.join(', ')}` : 'config: nothing');
+  const config = spec.project === 'blend' ? 'the blend config' : 'config';
+  reads.push(spec.config === '*' ? `${config}: all of it` : spec.config.length > 0 ? `${config}: ${spec.config.join(', ')}` : `${config}: nothing`);
   if (spec.data.length > 0) reads.push(`data: ${spec.data.map((d) => DATA_PARTS[d]).join('; ')}`);
   for (const { step: before } of spec.after) {
     const target = STEPS[before].perFold ? `${before}-fold-*` : before;
-    reads.push(`${target}: ${outputsOf(before).join(', ')}`);
+    reads.push(`${spec.project === 'blend' ? "each member's " : ''}${target}: ${outputsOf(before).join(', ')}`);
   }
   return { reads, writes: outputsOf(step) };
 }
@@ -209,7 +212,7 @@ function stepUsage(step: StepCommand): string {
 }
 
 export function stepsHelp(): string {
-  const lines = STEP_NAMES.map((s) => [`${s}${isPerFold(s) ? ' --fold <k>' : ''}`, s === 'blend' ? BLEND_SUMMARY : STEPS[s].summary] as const);
+  const lines = STEP_ORDER.map((s) => [`${s}${isPerFold(s) ? ' --fold <k>' : ''}`, STEPS[s].summary] as const);
   const width = Math.max(...lines.map(([s]) => s.length));
   return formatHelp({
     usage: [`${COMMANDS.step} <step> [flags]`, `${COMMANDS.step} <step> --help`],
@@ -223,24 +226,13 @@ export function stepsHelp(): string {
 }
 
 export function stepHelp(step: StepCommand): string {
-  if (step === 'blend') {
-    return formatHelp({
-      usage: stepUsage(step),
-      summary: `The ${BLEND_SUMMARY}. Nx target: <blend>:blend, after its members' ensemble and tune.`,
-      sections: [
-        { title: 'reads', lines: ['config: the blend config (blend, tune)', 'data: train/images, train/masks or train.csv; sample_submission.csv', "each member's work directory: folds.csv, ensemble/, tune/tune.json"] },
-        { title: 'writes', lines: ['<work>/blend/', '<work>/submission/', '<work>/report/'] },
-      ],
-      flags: stepFlags(step),
-    });
-  }
   const spec = STEPS[step];
   const io = stepIo(step);
-  const target = spec.perFold ? `pipeline:${step}-fold-<k>` : `pipeline:${step}`;
   const after = [...new Set(spec.after.map((a) => a.step))];
+  const afterText = after.length === 0 ? '' : `, after ${spec.project === 'blend' ? "its members' " : ''}${after.join(', ')}`;
   return formatHelp({
     usage: stepUsage(step),
-    summary: `${spec.summary[0].toUpperCase()}${spec.summary.slice(1)}. Nx target: ${target}${after.length > 0 ? `, after ${after.join(', ')}` : ''}; it reruns only when what it reads, or its code, changed.`,
+    summary: `${spec.summary[0].toUpperCase()}${spec.summary.slice(1)}. Nx target: ${stepTarget(step)}${afterText}; it reruns only when what it reads, or its code, changed.`,
     sections: [
       { title: 'reads', lines: io.reads },
       { title: 'writes', lines: io.writes },
@@ -272,11 +264,12 @@ export const STAGE_FLAGS = defineFlags({
 });
 
 export function stageHelp(): string {
+  const steps = clusterStages();
   return formatHelp({
-    usage: `${COMMANDS.stage} <prepare|fold|final> [flags]`,
+    usage: `${COMMANDS.stage} <${CLUSTER_STAGES.join('|')}> [flags]`,
     summary:
-      'What a cluster job runs, with the run\'s settings in the environment its job script exports: prepare (data + folds), ' +
-      'fold (train-fold-k + predict-fold-k), final (checks every fold, then ensemble → tune → submit, bundle → report, and copies the results to --out).',
+      `What a cluster job runs, with the run's settings in the environment its job script exports: prepare (${steps.prepare.join(' + ')}), ` +
+      `fold (${steps.fold.map((s) => `${s}-fold-k`).join(' + ')}), final (checks every fold, then ${steps.final.join(' → ')}, and copies the results to --out).`,
     flags: STAGE_FLAGS,
   });
 }

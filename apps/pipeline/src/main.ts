@@ -10,12 +10,25 @@ import { integerFlag, parseFlags } from '@tgs/cli';
 import { errorLine, log, runCli, UserError } from '@tgs/io';
 import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
 import { blendStep } from './blend-step';
-import { runLayout } from '@tgs/run';
+import { runLayout, StepName } from '@tgs/run';
 import { resolveContext, StepContext } from './context';
 import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isStepCommand, PER_FOLD_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
 import * as steps from './steps';
 
 let registration: StepRegistration | undefined;
+
+/** What each experiment step of the table runs (a per-fold step gets its fold); a missing one does not compile. */
+const RUNNERS: Record<Exclude<StepName, 'blend'>, (ctx: StepContext, fold: number) => Promise<void>> = {
+  data: steps.prepareData,
+  folds: steps.folds,
+  train: steps.train,
+  predict: steps.predict,
+  ensemble: steps.ensemble,
+  tune: steps.tune,
+  submit: steps.submit,
+  bundle: steps.bundle,
+  report: steps.report,
+};
 
 /**
  * Ties a step process to the run that started it: a watchdog stops it when the run is gone, and
@@ -49,32 +62,13 @@ export async function main(argv: string[]): Promise<void> {
   const step = name as StepCommand;
   if (!isPerFold(step) && values.fold !== undefined) throw new UserError(`${step} takes no --fold (${PER_FOLD_STEPS.join(' and ')} do); see ${COMMANDS.step} ${step} --help`);
   const fold = integerFlag('fold', values.fold, 0);
-  // A blend's config is not an experiment's: it has its own step.
+  // A blend's config is not an experiment's: its step resolves its own members and folders.
   if (step === 'blend') return blendStep(values);
   const ctx = resolveContext(values);
   if (isPerFold(step) && fold === undefined) throw new UserError(`${step} needs --fold <k>; see ${COMMANDS.step} ${step} --help`);
   // The Nx target's name: train-fold-1, predict-fold-0, tune...
   attach(ctx, fold !== undefined ? `${step}-fold-${fold}` : step);
-  switch (step) {
-    case 'data':
-      return steps.prepareData(ctx);
-    case 'folds':
-      return steps.folds(ctx);
-    case 'train':
-      return steps.train(ctx, fold as number);
-    case 'predict':
-      return steps.predict(ctx, fold as number);
-    case 'ensemble':
-      return steps.ensemble(ctx);
-    case 'tune':
-      return steps.tune(ctx);
-    case 'submit':
-      return steps.submit(ctx);
-    case 'bundle':
-      return steps.bundle(ctx);
-    case 'report':
-      return steps.report(ctx);
-  }
+  return RUNNERS[step](ctx, fold as number);
 }
 
 if (require.main === module) runCli(() => main(process.argv.slice(2)), (err, code) => registration?.fail(code, errorLine(err)));

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { parseFlags } from '@tgs/cli';
 import { foldFromEnv, runFinalStage, runFoldStage, runPrepareStage, StageContext } from '@tgs/cluster';
 import { log, runCli, UserError } from '@tgs/io';
+import { CLUSTER_STAGES, ClusterStage } from '@tgs/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, STAGE_FLAGS, stageHelp } from './flags';
 import { publishOutputs } from './publish';
@@ -22,21 +23,22 @@ export async function stage(argv: string[]): Promise<void> {
   }
   const ctx = resolveContext({});
   const sctx: StageContext = { workspaceRoot: WORKSPACE_ROOT, workDir: ctx.workDir, k: ctx.config.folds.k, log: (m) => log('stage', m) };
-  switch (positionals[0]) {
-    case 'prepare':
-      return runPrepareStage(sctx);
-    case 'fold': {
+  const stages: Record<ClusterStage, () => void | Promise<void>> = {
+    prepare: () => runPrepareStage(sctx),
+    fold: () => {
       const fold = foldFromEnv(values.fold, sctx.k);
       log('stage', `fold ${fold} of ${sctx.k}`);
-      return runFoldStage(sctx, fold);
-    }
-    case 'final':
+      runFoldStage(sctx, fold);
+    },
+    final: () => {
       if (!values.out) throw new UserError(`final needs --out <dir>; see ${COMMANDS.stage} --help`);
       runFinalStage(sctx);
       return publishOutputs(ctx.workDir, resolve(values.out), { allowWorthless: values['allow-worthless'] });
-    default:
-      throw new UserError(`unknown stage "${positionals[0]}"; see ${COMMANDS.stage} --help`);
-  }
+    },
+  };
+  const name = positionals[0];
+  if (!(CLUSTER_STAGES as readonly string[]).includes(name)) throw new UserError(`unknown stage "${name}"; see ${COMMANDS.stage} --help`);
+  return stages[name as ClusterStage]();
 }
 
 if (require.main === module) runCli(() => stage(process.argv.slice(2)));

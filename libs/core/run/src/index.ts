@@ -1,5 +1,5 @@
-export { runLayout, foldLayout, foldLayoutAt, stageLayout, predictLayout, slurmLayout, outLayout } from './layout';
-export type { RunLayout, FoldLayout, StageLayout, PredictLayout, SlurmLayout, OutLayout, Stage } from './layout';
+export { runLayout, foldLayout, foldLayoutAt, stageLayout, predictLayout, slurmLayout, outLayout, CLUSTER_STAGES, BUNDLE_RECORD } from './layout';
+export type { RunLayout, FoldLayout, StageLayout, PredictLayout, SlurmLayout, OutLayout, Stage, FoldIndex, ClusterStage } from './layout';
 export {
   WORKSPACE_ROOT,
   WORKSPACE_PATHS,
@@ -15,11 +15,12 @@ export {
   workDirRelative,
   resolveDataDir,
   syntheticPaths,
+  syntheticStampPath,
 } from './settings';
 export type { BackendChoice, SyntheticSettings } from './settings';
 export { RUN_ENV, RUN_SETTINGS, fromEnv, toEnv, readRunSetting, withRunSettings, shellAssignments, shellQuote, parseBackendChoice, parseDeviceList } from './run-settings';
 export type { RunSettings, RunSettingName } from './run-settings';
-export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG } from './steps';
-export type { StepName, StepSpec, DataPart } from './steps';
+export { STEPS, STEP_ORDER, TRAIN_STAGE_CONFIG, projectSteps, layoutFileGlob, clusterStages } from './steps';
+export type { StepName, StepSpec, DataPart, StepProject, LayoutFile } from './steps';
 export { writeStepTiming, readStepSeconds, timedStep, writeFoldBackend, readFoldBackend } from './timings';
 export type { StepTiming, FoldBackend } from './timings';

@@ -37,6 +37,16 @@ import { join } from 'node:path';
 
 export type Stage = 1 | 2;
 
+/**
+ * A fold's index, or a pattern standing for any fold where a path names every fold's file at once:
+ * `*` in the Nx targets' input globs, `<k>` in help texts.
+ */
+export type FoldIndex = number | '*' | '<k>';
+
+/** The stages of a cluster run, in order (see @tgs/run's clusterStages: which steps each runs). */
+export const CLUSTER_STAGES = ['prepare', 'fold', 'final'] as const;
+export type ClusterStage = (typeof CLUSTER_STAGES)[number];
+
 /** One training stage's folder (owner: @tgs/train). */
 export function stageLayout(foldDir: string, stage: Stage) {
   const dir = join(foldDir, `stage${stage}`);
@@ -86,7 +96,7 @@ export function predictLayout(foldDir: string) {
 }
 
 /** One fold's folder. */
-export function foldLayout(workDir: string, fold: number) {
+export function foldLayout(workDir: string, fold: FoldIndex) {
   return foldLayoutAt(join(workDir, `fold-${fold}`));
 }
 
@@ -105,6 +115,9 @@ export function foldLayoutAt(dir: string) {
   };
 }
 
+/** The file naming what a bundle holds, in any bundle folder (owner: @tgs/infer, which lays out the rest). */
+export const BUNDLE_RECORD = 'bundle.json';
+
 /** Every path under a run's work directory. */
 export function runLayout(workDir: string) {
   const ensembleDir = join(workDir, 'ensemble');
@@ -118,7 +131,7 @@ export function runLayout(workDir: string) {
     workDir,
     /** Owner: @tgs/folds. */
     folds: join(workDir, 'folds.csv'),
-    fold: (k: number) => foldLayout(workDir, k),
+    fold: (k: FoldIndex) => foldLayout(workDir, k),
     /** Owner: @tgs/ensemble. */
     ensemble: {
       dir: ensembleDir,
@@ -134,7 +147,7 @@ export function runLayout(workDir: string) {
     /** Owner: @tgs/submit. */
     submission: { dir: submissionDir, csv: join(submissionDir, 'submission.csv'), summary: join(submissionDir, 'summary.json') },
     /** Owner: @tgs/infer (the portable bundle `npm run infer` reads; its inside is the bundle's own layout). */
-    bundle: { dir: bundleDir },
+    bundle: { dir: bundleDir, record: join(bundleDir, BUNDLE_RECORD) },
     /** Owner: @tgs/report. */
     report: { dir: reportDir, html: join(reportDir, 'index.html'), summary: join(reportDir, 'summary.json'), curves: join(reportDir, 'curves.csv') },
     /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes; `cores`: @tgs/native's core lease. */
@@ -166,8 +179,9 @@ export function slurmLayout(workDir: string) {
     dir,
     record: join(dir, 'run.json'),
     submitLock: join(dir, 'submit.lock'),
-    script: (stage: 'prepare' | 'fold' | 'final') => join(dir, `${stage}.sbatch`),
-    log: (stage: 'prepare' | 'final') => join(dir, `${stage}.log`),
+    script: (stage: ClusterStage) => join(dir, `${stage}.sbatch`),
+    /** The log of a stage run as one job (the fold stage logs per fold: {@link foldLog}). */
+    log: (stage: ClusterStage) => join(dir, `${stage}.log`),
     foldLog: (fold: number) => join(dir, `fold-${fold}.log`),
     /** sbatch's --output pattern for the fold array (%a: the array index, the fold). */
     foldLogPattern: join(dir, 'fold-%a.log'),

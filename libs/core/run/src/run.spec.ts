@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { outLayout, runLayout } from './layout';
 import { resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
-import { STEP_ORDER, STEPS } from './steps';
+import { clusterStages, layoutFileGlob, projectSteps, STEP_ORDER, STEPS } from './steps';
 import { readStepSeconds, writeStepTiming } from './timings';
 
 describe('run layout', () => {
@@ -31,10 +31,10 @@ describe('run layout', () => {
     expect([o.submission, o.reportHtml, o.bundle, o.k8sManifest]).toEqual(['/o/submission.csv', '/o/report/index.html', '/o/bundle', '/o/k8s/pipeline.yaml']);
   });
 
-  it('gives no two steps the same output, and every output lies in the layout or the workspace data folder', () => {
+  it.each(['experiment', 'blend'] as const)('gives no two steps of an %s the same output, and every output lies in the layout or the workspace data folder', (project) => {
     const l = runLayout('/w');
     const synthetic = { nTrain: 10, nTest: 5, size: 8, seed: 1 };
-    const all = STEP_ORDER.flatMap((s) => (STEPS[s].perFold ? [0, 1].flatMap((k) => STEPS[s].outputs(l, k, synthetic)) : STEPS[s].outputs(l, 0, synthetic)));
+    const all = projectSteps(project).flatMap((s) => (STEPS[s].perFold ? [0, 1].flatMap((k) => STEPS[s].outputs(l, k, synthetic)) : STEPS[s].outputs(l, 0, synthetic)));
     expect(new Set(all).size).toBe(all.length);
     for (const p of all) expect(p.startsWith('/w/') || p.startsWith(join(WORKSPACE_ROOT, 'data'))).toBe(true);
   });
@@ -86,5 +86,30 @@ describe('step timings', () => {
     writeFileSync(runLayout(work).timings.step('tune'), '{"step":"tune","seconds":"slow"}');
     expect(() => readStepSeconds(work, 'tune')).toThrow(UserError);
     expect(() => readStepSeconds(work, 'tune')).toThrow(/timings\/tune\.json: seconds: Expected number/);
+  });
+});
+
+describe('the step table', () => {
+  const synthetic = { nTrain: 10, nTest: 5, size: 8, seed: 1 };
+
+  it('splits the experiment steps into the cluster stages: before the per-fold steps, the per-fold steps, the rest', () => {
+    expect(clusterStages()).toEqual({ prepare: ['data', 'folds'], fold: ['train', 'predict'], final: ['ensemble', 'tune', 'submit', 'bundle', 'report'] });
+    expect(projectSteps('blend')).toEqual(['blend']);
+  });
+
+  it.each([
+    ['folds', 'train', '**/folds.csv'],
+    ['train', 'predict', '**/fold-*/fingerprint.json'],
+    ['predict', 'ensemble', '**/fold-*/predict/meta.json'],
+    ['data', 'folds', '**/synthetic.json'],
+    ['bundle', 'report', '**/bundle/bundle.json'],
+    ['tune', 'blend', '**/tune/tune.json'],
+  ] as const)("matches %s's file that %s reads by its place in the layout", (before, step, glob) => {
+    const entry = STEPS[step].after.find((a) => a.step === before);
+    expect(entry && layoutFileGlob(entry.file, synthetic)).toBe(glob);
+  });
+
+  it("names every step's inputs from steps of its own kind of project, before it", () => {
+    for (const s of STEP_ORDER) for (const { step } of STEPS[s].after) expect([s, STEPS[step].project]).toEqual([s, 'experiment']);
   });
 });

@@ -102,9 +102,15 @@ export interface SyntheticSettings {
  * with different settings get different folders, so they never regenerate each other's data, and
  * two of them running at once never write the same files.
  */
-export function syntheticPaths(s: SyntheticSettings): { dataDir: string; truth: string } {
+export function syntheticPaths(s: SyntheticSettings): { dataDir: string; truth: string; stamp: string } {
   const name = `${s.nTrain}-train-${s.nTest}-test-${s.size}px-seed-${s.seed}`;
-  return { dataDir: join(WORKSPACE_PATHS.synthetic, name), truth: join(WORKSPACE_PATHS.synthetic, `${name}.test-truth.csv`) };
+  const dataDir = join(WORKSPACE_PATHS.synthetic, name);
+  return { dataDir, truth: join(WORKSPACE_PATHS.synthetic, `${name}.test-truth.csv`), stamp: syntheticStampPath(dataDir) };
+}
+
+/** The stamp of a generated competition folder: the options it was generated from (owner: @tgs/synthetic). */
+export function syntheticStampPath(dataDir: string): string {
+  return join(dataDir, 'synthetic.json');
 }
 
 /** The data folder a run reads: the given one, else the built-in synthetic competition of the config's setting. */

@@ -4,9 +4,9 @@
  * configured options change.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
+import { syntheticStampPath } from '@tgs/run';
 import { generateSynthetic, SyntheticOptions, SyntheticSummary } from './generate';
 
 const count = z.number().int().nonnegative();
@@ -18,10 +18,7 @@ const stampSchema = z
   .strict();
 export type SyntheticStamp = z.infer<typeof stampSchema>;
 
-/** The stamp of a generated competition folder. */
-export function syntheticStampPath(outDir: string): string {
-  return join(outDir, 'synthetic.json');
-}
+export { syntheticStampPath };
 
 /** A folder's stamp, validated (a UserError naming the file and field when damaged), or undefined when it has none. */
 export function readSyntheticStamp(outDir: string): SyntheticStamp | undefined {

@@ -11,7 +11,7 @@
  * for each (`kubectl wait --for=condition=complete`); the commands are in the file's header.
  * Written from the Job API (batch/v1) documentation; not run on a real cluster here.
  */
-import { RunSettings, toEnv } from '@tgs/run';
+import { ClusterStage, RunSettings, toEnv } from '@tgs/run';
 
 export interface K8sOptions {
   /** Job name prefix part, e.g. the config's name (lower-cased, made DNS-safe). */
@@ -41,7 +41,7 @@ export function dnsName(s: string): string {
   return (out || 'run').slice(0, 40);
 }
 
-function container(opts: K8sOptions, stage: string, extraArgs: string[], gpus: number): Yaml {
+function container(opts: K8sOptions, stage: ClusterStage, extraArgs: string[], gpus: number): Yaml {
   const env: Yaml[] = Object.entries(toEnv(opts.settings))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value }));
@@ -58,7 +58,7 @@ function container(opts: K8sOptions, stage: string, extraArgs: string[], gpus: n
   };
 }
 
-function job(opts: K8sOptions, stage: string, spec: Record<string, Yaml>, extraArgs: string[] = [], gpus = 0): Yaml {
+function job(opts: K8sOptions, stage: ClusterStage, spec: Record<string, Yaml>, extraArgs: string[] = [], gpus = 0): Yaml {
   const name = `tgs-${dnsName(opts.name)}-${stage === 'fold' ? 'folds' : stage}`;
   return {
     apiVersion: 'batch/v1',

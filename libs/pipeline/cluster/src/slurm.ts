@@ -17,7 +17,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { atomicWriteFile, UserError, writeJsonArtifact } from '@tgs/io';
 import { defaultExec, Exec, execFailure } from './exec';
 import { acquireLock } from '@tgs/process';
-import { RUN_ENV, RunSettings, shellQuote, slurmLayout, toEnv } from '@tgs/run';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, RunSettings, shellQuote, slurmLayout, toEnv } from '@tgs/run';
 import { z } from 'zod';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */
@@ -63,7 +63,7 @@ const submittedRunSchema = z.object({
 export type SubmittedRun = z.infer<typeof submittedRunSchema>;
 
 /** The bash script of one stage's job. */
-export function jobScript(run: SlurmRun, stage: 'prepare' | 'fold' | 'final'): string {
+export function jobScript(run: SlurmRun, stage: ClusterStage): string {
   const env = Object.entries(toEnv(run.settings))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
@@ -279,7 +279,7 @@ export async function submitSlurm(run: SlurmRun, opts: SlurmOptions, io: SlurmIo
   const lock = await acquireLock(io.lockPath ?? paths.submitLock, { what: `the work directory ${run.workDir}`, command: io.command ?? 'npm run pipeline -- --slurm' });
   try {
     assertNoActiveRun(run.workDir, exec);
-    for (const stage of ['prepare', 'fold', 'final'] as const) {
+    for (const stage of CLUSTER_STAGES) {
       atomicWriteFile(paths.script(stage), jobScript(run, stage));
       chmodSync(paths.script(stage), 0o755);
     }
@@ -381,9 +381,10 @@ export async function followSlurm(rec: SubmittedRun, opts: FollowOptions): Promi
     shown.set(key, line);
     opts.log(line);
   };
+  const steps = clusterStages();
   for (;;) {
     const prepare = jobStatuses(rec.jobs.prepare, exec)[0];
-    show('prepare', `data + folds (job ${rec.jobs.prepare}): ${describe(prepare)}`);
+    show('prepare', `${steps.prepare.join(' + ')} (job ${rec.jobs.prepare}): ${describe(prepare)}`);
     const tasks = jobStatuses(rec.jobs.folds, exec);
     for (let fold = 0; fold < rec.k; fold++) {
       const t = tasks.find((s) => s.task === fold) ?? (tasks.length === 1 && tasks[0].task === undefined ? tasks[0] : undefined);
@@ -391,7 +392,7 @@ export async function followSlurm(rec: SubmittedRun, opts: FollowOptions): Promi
       show(`fold-${fold}`, `fold ${fold} (job ${rec.jobs.folds}_${fold}): ${describe(t)}${progress ? ` — ${progress}` : ''}`);
     }
     const final = jobStatuses(rec.jobs.final, exec)[0];
-    show('final', `ensemble → report (job ${rec.jobs.final}): ${describe(final)}`);
+    show('final', `${steps.final[0]} → ${steps.final.at(-1)} (job ${rec.jobs.final}): ${describe(final)}`);
     if (isTerminal(final.state)) return { state: final.state, final };
     if (final.state === 'UNKNOWN' && [prepare, ...tasks].every((s) => s.state === 'UNKNOWN')) {
       return { state: 'UNKNOWN', final };

@@ -53,10 +53,10 @@ describe('checkFoldsFinished', () => {
 describe('stages', () => {
   const ctx = (nx: ReturnType<typeof recorder>['nx']) => ({ workspaceRoot: '/ws', workDir: work, k: 2, nx, env: { SLURM_JOB_ID: '55', TGS_GPUS: '0,1', TGS_CONFIG: 'smoke' }, log: () => undefined });
 
-  it('prepare runs the folds target with its data dependency', () => {
+  it('prepare runs the data and folds targets', () => {
     const r = recorder();
     runPrepareStage(ctx(r.nx));
-    expect(r.runs.map((x) => x.args)).toEqual([['run', 'pipeline:folds', '--output-style=stream']]);
+    expect(r.runs.map((x) => x.args)).toEqual([['run-many', '--projects=pipeline', '--targets=data,folds', '--output-style=stream']]);
   });
 
   it('a fold task trains then predicts its fold only, in an Nx environment of its own', () => {

@@ -1,10 +1,11 @@
 /**
- * The three stages a cluster runs, each an entry point of `apps/pipeline/src/stage.ts`:
+ * The three stages a cluster runs, each an entry point of `apps/pipeline/src/stage.ts`, with the
+ * steps @tgs/run's clusterStages() derives from the step table:
  *
- *   prepare  data and folds (`nx run pipeline:folds`)
- *   fold     one fold's `train-fold-k` then `predict-fold-k`, the fold from `--fold`, Slurm's
- *            SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
- *   final    checks every fold finished, then ensemble → tune → submit, bundle → report
+ *   prepare  the steps before the per-fold ones (data, folds)
+ *   fold     one fold's per-fold steps (train-fold-k, predict-fold-k), the fold from `--fold`,
+ *            Slurm's SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
+ *   final    checks every fold finished, then the rest (ensemble → tune → submit, bundle → report)
  *
  * Each stage runs its targets in one Nx invocation with `--excludeTaskDependencies`: Nx still
  * orders the targets it is given (predict after train), but does not re-run the stages before
@@ -16,10 +17,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { RUN_ENV, runLayout, slurmLayout } from '@tgs/run';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, runLayout, slurmLayout } from '@tgs/run';
 
-export type Stage = 'prepare' | 'fold' | 'final';
-export const STAGES: readonly Stage[] = ['prepare', 'fold', 'final'];
+export type Stage = ClusterStage;
+export const STAGES = CLUSTER_STAGES;
 
 export interface StageContext {
   workspaceRoot: string;
@@ -97,7 +98,7 @@ function jobTag(env: NodeJS.ProcessEnv): string {
 function runTargets(ctx: StageContext, targets: string[], exclude: boolean): void {
   const env = nxJobEnv(ctx.env ?? process.env, jobTag(ctx.env ?? process.env));
   const nx = ctx.nx ?? defaultNx(ctx.workspaceRoot);
-  const args = exclude ? ['run-many', '--projects=pipeline', `--targets=${targets.join(',')}`, '--excludeTaskDependencies'] : ['run', `pipeline:${targets[0]}`];
+  const args = ['run-many', '--projects=pipeline', `--targets=${targets.join(',')}`, ...(exclude ? ['--excludeTaskDependencies'] : [])];
   ctx.log(`nx ${args.join(' ')}`);
   let status: number | null;
   try {
@@ -108,22 +109,26 @@ function runTargets(ctx: StageContext, targets: string[], exclude: boolean): voi
   if (status !== 0) throw new UserError(`${targets.map((t) => `pipeline:${t}`).join(', ')} failed (nx exit code ${status}); the step's error is above in this log`);
 }
 
-/** Data and folds. */
+/** The steps before the per-fold ones: data and folds. */
 export function runPrepareStage(ctx: StageContext): void {
-  runTargets(ctx, ['folds'], false);
+  runTargets(ctx, clusterStages().prepare, false);
 }
 
-/** One fold: both training stages, then its OOF and test predictions. */
+/** One fold's per-fold steps: both training stages, then its OOF and test predictions. */
 export function runFoldStage(ctx: StageContext, fold: number): void {
   const folds = runLayout(ctx.workDir).folds;
   if (!existsSync(folds)) {
     throw new UserError(`${folds} is missing: the data and folds job has not finished (see ${slurmLayout(ctx.workDir).log('prepare')})`);
   }
-  runTargets(ctx, [`train-fold-${fold}`, `predict-fold-${fold}`], true);
+  runTargets(
+    ctx,
+    clusterStages().fold.map((step) => `${step}-fold-${fold}`),
+    true,
+  );
 }
 
-/** Every fold finished → ensemble, tune, submit and bundle, report. */
+/** Every fold finished → the steps after the per-fold ones: ensemble, tune, submit and bundle, report. */
 export function runFinalStage(ctx: StageContext): void {
   checkFoldsFinished(ctx.workDir, ctx.k);
-  runTargets(ctx, ['ensemble', 'tune', 'submit', 'bundle', 'report'], true);
+  runTargets(ctx, clusterStages().final, true);
 }

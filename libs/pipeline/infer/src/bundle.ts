@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { configSchema, type PipelineConfig } from '@tgs/config';
 import { atomicWriteDir, UserError, writeJsonArtifact } from '@tgs/io';
 import { inferenceSpecSchema, type InferenceSpec } from '@tgs/models';
+import { BUNDLE_RECORD } from '@tgs/run';
 
 /**
  * A portable bundle: everything `infer` needs to predict new images exactly as the pipeline
@@ -16,7 +17,7 @@ import { inferenceSpecSchema, type InferenceSpec } from '@tgs/models';
  *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @tgs/models)
  *   manifest.json          every other file with its size and sha-256
  */
-export const BUNDLE_JSON = 'bundle.json';
+export const BUNDLE_JSON = BUNDLE_RECORD;
 export const MANIFEST_JSON = 'manifest.json';
 export const CONFIG_JSON = 'config.json';
 
