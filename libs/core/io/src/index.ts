@@ -7,3 +7,4 @@ export type { ProgressOptions } from './progress';
 export { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
 export type { NpyInfo } from './npy';
 export { readJsonArtifact, parseArtifact, requireArtifact, writeJsonArtifact, InvalidArtifactError } from './artifact';
+export { readIdsFile, writeIdsFile } from './ids';

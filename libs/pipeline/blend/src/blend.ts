@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { BlendConfig } from '@tgs/config';
-import { ensemblePaths, ensembleTestPath, readEnsembleOof } from '@tgs/ensemble';
+import { ensemblePaths, readEnsembleOof, readEnsembleTest } from '@tgs/ensemble';
 import { readFoldsCsv } from '@tgs/folds';
-import { atomicWriteFile, log as ioLog, readNpy, UserError, writeNpy } from '@tgs/io';
+import { atomicWriteFile, log as ioLog, UserError, writeIdsFile, writeNpy } from '@tgs/io';
 import { escapeHtml } from '@tgs/report';
 import { runLayout } from '@tgs/run';
 import type { SubmissionFormat } from '@tgs/layouts';
@@ -96,7 +96,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     if (testIds && !sameIds(meta.testIds, testIds)) throw new UserError(`${ensemblePaths(m.workDir).testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
     testIds = meta.testIds;
     oofs.push(logits);
-    tests.push(readNpy(ensembleTestPath(m.workDir, meta)).data);
+    tests.push(readEnsembleTest(m.workDir, meta));
   }
   if (!testIds || !sameIds(testIds, input.sampleIds)) throw new UserError(`the members' test ids differ from the sample submission's; rerun their predict step`);
 
@@ -127,9 +127,9 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
   // 5. Artifacts: blended logits, submission, report.
   const paths = blendPaths(input.workDir);
   writeNpy(paths.oof, oof, [trainIds.length, height, width]);
-  atomicWriteFile(paths.oofIds, trainIds.join('\n') + '\n');
+  writeIdsFile(paths.oofIds, trainIds);
   writeNpy(paths.test, test, [testIds.length, height, width]);
-  atomicWriteFile(paths.testIds, testIds.join('\n') + '\n');
+  writeIdsFile(paths.testIds, testIds);
   const summary = writeSubmission({
     testIds,
     testLogitsPath: paths.test,

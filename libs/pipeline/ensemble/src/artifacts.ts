@@ -5,9 +5,8 @@
  * Nobody else parses them: later steps read them through these readers, which check every array
  * against the metadata, so a damaged, truncated or foreign file is a UserError naming the file.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
+import { readIdsFile, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import { runLayout } from '@tgs/run';
 
 /** The ensemble's paths under a work directory. */
@@ -34,13 +33,6 @@ export type EnsembleMeta = z.infer<typeof ensembleMetaSchema>;
 
 const PRODUCER = 'ensemble';
 
-/** Reads an ids sidecar: one id per line, in the order of its array's first axis. */
-export function readIdsFile(path: string, producedBy = PRODUCER): string[] {
-  return readFileSync(requireArtifact(path, producedBy), 'utf8')
-    .split('\n')
-    .filter((s) => s.length > 0);
-}
-
 export function writeEnsembleMeta(workDir: string, meta: EnsembleMeta): void {
   writeJsonArtifact(ensemblePaths(workDir).meta, ensembleMetaSchema, meta, PRODUCER);
 }
@@ -60,7 +52,7 @@ function checkShape(path: string, shape: number[], n: number, meta: EnsembleMeta
 }
 
 function checkIdsFile(path: string, expected: readonly string[]): void {
-  const ids = readIdsFile(path);
+  const ids = readIdsFile(path, PRODUCER);
   if (!sameIds(ids, expected)) throw new UserError(`${path}: ${ids.length} ids that are not the ${expected.length} of its meta.json; rerun the ensemble step`);
 }
 
@@ -90,4 +82,9 @@ export function ensembleTestPath(workDir: string, meta: EnsembleMeta): string {
   checkIdsFile(paths.testIds, meta.testIds);
   checkShape(paths.test, readNpyInfo(requireArtifact(paths.test, PRODUCER)).shape, meta.testIds.length, meta);
   return paths.test;
+}
+
+/** The ensembled test logits (N, H, W) in the order of `meta.testIds`, read whole, checked against the metadata. */
+export function readEnsembleTest(workDir: string, meta: EnsembleMeta): Float32Array {
+  return readNpy(ensembleTestPath(workDir, meta)).data;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { atomicWriteFile, NpyReader, NpyWriter, Progress, readNpy, UserError, writeNpy } from '@tgs/io';
-import { readPredictionMeta } from '@tgs/predict';
+import { NpyReader, NpyWriter, Progress, writeIdsFile, writeNpy } from '@tgs/io';
+import { openFoldTest, readFoldOof, readPredictionMeta } from '@tgs/predict';
 import { runLayout } from '@tgs/run';
-import { EnsembleMeta, ensemblePaths, readIdsFile, writeEnsembleMeta } from './artifacts';
+import { EnsembleMeta, ensemblePaths, writeEnsembleMeta } from './artifacts';
 import { combineLogits, EnsembleMode } from './combine';
 
 export interface EnsembleInput {
@@ -26,7 +26,6 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const { workDir, trainIds, mode } = input;
   const log = input.log ?? (() => undefined);
   const layout = runLayout(workDir);
-  const predictions = Array.from({ length: input.k }, (_, k) => layout.fold(k).predict);
   const metas = Array.from({ length: input.k }, (_, k) => readPredictionMeta(layout.fold(k).dir, k));
   const { height, width } = metas[0];
   const pixels = height * width;
@@ -41,17 +40,13 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const position = new Map(trainIds.map((id, i) => [id, i]));
   const seen = new Uint8Array(trainIds.length);
   const oof = { 1: new Float32Array(trainIds.length * pixels), 2: new Float32Array(trainIds.length * pixels) };
-  predictions.forEach((paths, k) => {
-    const ids = readIdsFile(paths.oofIds, 'predict');
+  metas.forEach((meta, k) => {
+    const foldDir = layout.fold(k).dir;
     for (const stage of [1, 2] as const) {
-      const path = stage === 1 ? paths.oofStage1 : paths.oofStage2;
-      const { shape, data: logits } = readNpy(path);
-      if (shape.length !== 3 || shape[0] !== ids.length || shape[1] !== height || shape[2] !== width) {
-        throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${ids.length}, ${height}, ${width}) for the ids in ${paths.oofIds}`);
-      }
+      const { ids, logits } = readFoldOof(foldDir, stage, meta);
       ids.forEach((id, j) => {
         const i = position.get(id);
-        if (i === undefined) throw new Error(`${paths.oofIds}: id ${id} is not a train id`);
+        if (i === undefined) throw new Error(`${layout.fold(k).predict.oofIds}: id ${id} is not a train id`);
         if (stage === 1) {
           if (seen[i]) throw new Error(`id ${id} is out-of-fold in more than one fold (fold ${metas[k].fold})`);
           seen[i] = 1;
@@ -65,21 +60,14 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const oofShape = [trainIds.length, height, width];
   writeNpy(out.oofStage1, oof[1], oofShape);
   writeNpy(out.oofStage2, oof[2], oofShape);
-  atomicWriteFile(out.oofIds, trainIds.join('\n') + '\n');
+  writeIdsFile(out.oofIds, trainIds);
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
   const readers: NpyReader[] = [];
   const writer = new NpyWriter(out.test, [testIds.length, height, width]);
   try {
-    for (const { test: p } of predictions) {
-      const reader = new NpyReader(p, 3);
-      readers.push(reader);
-      const { shape } = reader;
-      if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
-        throw new UserError(`${p}: shape (${shape.join(', ')}), expected (${testIds.length}, ${height}, ${width})`);
-      }
-    }
+    metas.forEach((meta, k) => readers.push(openFoldTest(layout.fold(k).dir, meta)));
     const combined = new Float32Array(chunk * pixels);
     const progress = new Progress('ensemble test', testIds.length);
     for (let start = 0; start < testIds.length; start += chunk) {
@@ -96,7 +84,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   } finally {
     readers.forEach((r) => r.close());
   }
-  atomicWriteFile(out.testIds, testIds.join('\n') + '\n');
+  writeIdsFile(out.testIds, testIds);
   const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
   const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, fingerprint };
   writeEnsembleMeta(workDir, meta);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeLuminance } from '@tgs/data';
 import { combineLogits } from '@tgs/ensemble';
-import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
+import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
 import { forwardLogits, ttaPairs, type InferenceModel } from '@tgs/models';
 import { loadFoldModels } from '@tgs/predict';
 import { maskRow } from '@tgs/submit';
@@ -135,7 +135,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   }
 
   if (asNpy) {
-    atomicWriteFile(`${input.out.slice(0, -'.npy'.length)}-ids.txt`, ids.join('\n') + '\n');
+    writeIdsFile(`${input.out.slice(0, -'.npy'.length)}-ids.txt`, ids);
   } else if (asCsv) {
     atomicWriteFile(input.out, rows.join('\n') + '\n');
   } else {

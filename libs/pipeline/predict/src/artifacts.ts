@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
-import { foldLayoutAt, predictLayout } from '@tgs/run';
+import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
+import { foldLayoutAt, predictLayout, Stage } from '@tgs/run';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
 
@@ -52,4 +52,36 @@ export function readPredictionMetaIfAny(foldDir: string): PredictionMeta | undef
 /** Writes `meta.json`, the commit point of a fold's predictions. */
 export function writePredictionMeta(foldDir: string, meta: PredictionMeta): void {
   writeJsonArtifact(predictLayout(foldDir).meta, predictionMetaSchema, meta, producer(foldDir));
+}
+
+function checkShape(path: string, shape: readonly number[], n: number, meta: PredictionMeta, idsPath: string, foldDir: string): void {
+  if (shape.length !== 3 || shape[0] !== n || shape[1] !== meta.height || shape[2] !== meta.width) {
+    throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n}, ${meta.height}, ${meta.width}) for the ids in ${idsPath}; rerun the ${producer(foldDir)}`);
+  }
+}
+
+/** A fold's OOF logits after `stage`, (N, H, W) in the order of their ids, checked against its metadata. */
+export function readFoldOof(foldDir: string, stage: Stage, meta: PredictionMeta): { ids: string[]; logits: Float32Array } {
+  const paths = predictLayout(foldDir);
+  const ids = readIdsFile(paths.oofIds, producer(foldDir));
+  const path = requireArtifact(stage === 1 ? paths.oofStage1 : paths.oofStage2, producer(foldDir));
+  const { shape, data } = readNpy(path);
+  checkShape(path, shape, ids.length, meta, paths.oofIds, foldDir);
+  return { ids, logits: data };
+}
+
+/**
+ * A fold's test logits (N, H, W) in the order of `meta.testIds`, opened for reading in chunks
+ * (close the reader when done), checked against the metadata.
+ */
+export function openFoldTest(foldDir: string, meta: PredictionMeta): NpyReader {
+  const paths = predictLayout(foldDir);
+  const reader = new NpyReader(requireArtifact(paths.test, producer(foldDir)), 3);
+  try {
+    checkShape(paths.test, reader.shape, meta.testIds.length, meta, paths.testIds, foldDir);
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
+  return reader;
 }

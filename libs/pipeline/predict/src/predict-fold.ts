@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSliceHash, PipelineConfig } from '@tgs/config';
 import type { ImageSet, TrainSet } from '@tgs/data';
-import { atomicWriteFile, NpyWriter, Progress, UserError } from '@tgs/io';
+import { NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
 import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@tgs/models';
 import { predictLayout, stageLayout, STEPS } from '@tgs/run';
 import { readStageDone, readWeightsFingerprint, snapshotDirs, splitFold, stageOutputDir } from '@tgs/train';
@@ -168,8 +168,8 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   } finally {
     models.forEach((m) => m.dispose());
   }
-  atomicWriteFile(paths.oofIds, valIdx.map((i) => train.ids[i]).join('\n') + '\n');
-  atomicWriteFile(paths.testIds, test.ids.join('\n') + '\n');
+  writeIdsFile(paths.oofIds, valIdx.map((i) => train.ids[i]));
+  writeIdsFile(paths.testIds, test.ids);
   const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), models: names, weights, fingerprint };
   writePredictionMeta(foldDir, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')}; stage 2 model${names.length > 1 ? 's' : ''}: ${names.join(', ')})`);
