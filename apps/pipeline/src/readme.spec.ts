@@ -36,6 +36,7 @@ interface KeyDoc {
 /** Every leaf key of a zod config schema. */
 function schemaKeys(schema: z.ZodTypeAny, path = ''): KeyDoc[] {
   if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) return schemaKeys(schema._def.innerType, path);
+  if (schema instanceof z.ZodEffects) return schemaKeys(schema._def.schema, path);
   if (schema instanceof z.ZodObject) return Object.entries(schema.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => schemaKeys(v, path ? `${path}.${k}` : k));
   if (schema instanceof z.ZodDiscriminatedUnion) {
     const options = [...(schema.options as z.ZodObject<z.ZodRawShape>[])];

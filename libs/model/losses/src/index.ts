@@ -6,3 +6,5 @@ export type { LovaszOptions } from './lovasz';
 export { makeLoss } from './make-loss';
 export type { LossFn, LossTerm } from './make-loss';
 export { permute, descendingOrder, inversePermutation } from './permute';
+export { LOSS_KINDS, LOVASZ_ACTIVATIONS, LOVASZ_ONLY, lossTermsProblem } from './kinds';
+export type { LossKind } from './kinds';

@@ -50,3 +50,16 @@ describe('config', () => {
     expect(() => loadConfig(dir)).toThrow(`${dir}: is a directory, not a config file`);
   });
 });
+
+describe('loss terms follow the rules of @tgs/losses', () => {
+  it.each([
+    [[{ kind: 'bce', weight: 0 }, { kind: 'lovasz', weight: 1 }], undefined],
+    [[{ kind: 'bce', weight: 0 }], 'stage1.loss: every weight is 0; at least one must be positive'],
+    [[{ kind: 'bce', weight: 1, perImage: true }], 'stage1.loss.0.perImage: only applies to kind "lovasz", not "bce"'],
+    [[{ kind: 'focal', weight: 1 }], 'stage1.loss.0.kind'],
+  ])('%j', (loss, error) => {
+    const parse = () => parseConfig({ stage1: { epochs: 1, lr: 0.1, loss } });
+    if (error === undefined) expect(parse().stage1.loss).toEqual(loss);
+    else expect(parse).toThrow(error);
+  });
+});

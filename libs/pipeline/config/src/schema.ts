@@ -1,16 +1,26 @@
 import { z } from 'zod';
+import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@tgs/losses/kinds';
 import { BACKEND_CHOICES } from '@tgs/run';
 
-/** One weighted term of a training loss; see `@tgs/losses` makeLoss. */
+/** One weighted term of a training loss; the kinds and rules are @tgs/losses' (see makeLoss). */
 const lossTerm = z
   .object({
-    kind: z.enum(['bce', 'lovasz', 'dice']),
-    weight: z.number().positive().default(1),
+    kind: z.enum(LOSS_KINDS),
+    weight: z.number().nonnegative().default(1),
     perImage: z.boolean().optional(),
-    activation: z.enum(['relu', 'elu+1']).optional(),
+    activation: z.enum(LOVASZ_ACTIVATIONS).optional(),
     symmetric: z.boolean().optional(),
   })
   .strict();
+
+/** A loss: its terms, checked by the same rules makeLoss applies. */
+const loss = z
+  .array(lossTerm)
+  .min(1)
+  .superRefine((terms, ctx) => {
+    const problem = lossTermsProblem(terms);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
+  });
 
 const schedule = z.discriminatedUnion('kind', [
   z
@@ -37,7 +47,7 @@ const stage = z
   .object({
     epochs: z.number().int().nonnegative(),
     lr: z.number().positive(),
-    loss: z.array(lossTerm).min(1),
+    loss,
     schedule: schedule.default({ kind: 'plateau' }),
     /** Stop after this many epochs without a better validation mAP; 0 disables early stopping. */
     earlyStoppingPatience: z.number().int().nonnegative().default(0),
