@@ -3,7 +3,7 @@ import { loadBlendConfig, loadConfig } from '@tgs/config';
 import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
 import { fromEnv, namedConfigPath, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
-import { competitionLayout, experimentWorkDir, resolveWorkDir } from './context';
+import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
 
 /**
  * The `blend` step of a blend config (a file with a top-level `blend`): reads its members' work
@@ -34,6 +34,7 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
     width: train.width,
     sampleIds: readSampleSubmissionIds(dataDir),
     format: competitionLayout(dataDir).submission,
+    metric: competitionMetric(config, dataDir),
     workDir,
     log: (m) => log('blend', m),
   });

@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import { loadConfig, PipelineConfig } from '@tgs/config';
 import { UserError } from '@tgs/io';
 import { LAYOUTS, type LayoutDescriptor } from '@tgs/layouts';
+import type { MetricName } from '@tgs/metrics';
 import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@tgs/run';
 
 export { WORKSPACE_ROOT };
@@ -56,6 +57,11 @@ export function experimentWorkDir(name: string): string {
 /** The competition layout of a data folder: what its submission looks like and which metric scores it. */
 export function competitionLayout(_dataDir: string): LayoutDescriptor {
   return LAYOUTS.tgs;
+}
+
+/** The metric tuned and reported: the config's `tune.metric`, else the data layout's. */
+export function competitionMetric(config: Pick<PipelineConfig, 'tune'>, dataDir: string): MetricName {
+  return config.tune.metric ?? competitionLayout(dataDir).metric;
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {

@@ -71,7 +71,7 @@ describe('pipeline end to end', () => {
     for (const [, rle] of rows.slice(1)) expect(decodeRle(rle ?? '', SIZE, SIZE)).toHaveLength(SIZE * SIZE);
 
     const summary = JSON.parse(readFileSync(join(outDir, 'report', 'summary.json'), 'utf8'));
-    for (const key of ['oof_mAP_stage1', 'oof_mAP_stage2', 'logit_threshold', 'prob_threshold', 'min_area']) {
+    for (const key of ['oof_score_stage1', 'oof_score_stage2', 'logit_threshold', 'prob_threshold', 'min_area']) {
       expect(typeof summary[key]).toBe('number');
     }
     expect(summary.logit_threshold).toBeCloseTo(Math.log(summary.prob_threshold / (1 - summary.prob_threshold)), 6);
@@ -81,7 +81,7 @@ describe('pipeline end to end', () => {
     expect(curves.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual([['0', '1', '1'], ['0', '1', '2'], ['1', '1', '1'], ['1', '1', '2']]);
     const html = readFileSync(join(outDir, 'report', 'index.html'), 'utf8');
     expect(html).toContain('<svg');
-    expect(html).toContain(summary.oof_mAP_stage2.toFixed(3));
+    expect(html).toContain(summary.oof_score_stage2.toFixed(3));
   }, 240_000);
 
   const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -288,12 +288,12 @@ describe('experiments and a blend as Nx projects', () => {
     }
     const summary = JSON.parse(readFileSync(join(expWork(names.blend), 'report', 'summary.json'), 'utf8'));
     expect(summary.members.map((m: { name: string }) => m.name)).toEqual([names.a, names.b]);
-    for (const m of summary.members) expect(m.oof_mAP).toBeGreaterThanOrEqual(0);
+    for (const m of summary.members) expect(m.oof_score).toBeGreaterThanOrEqual(0);
     expect(summary.members.reduce((s: number, m: { weight: number }) => s + m.weight, 0)).toBeCloseTo(1, 9);
-    expect(summary.gain_over_best_member).toBeCloseTo(summary.oof_mAP - Math.max(...summary.members.map((m: { oof_mAP: number }) => m.oof_mAP)), 9);
+    expect(summary.gain_over_best_member).toBeCloseTo(summary.oof_score - Math.max(...summary.members.map((m: { oof_score: number }) => m.oof_score)), 9);
     const html = readFileSync(join(expWork(names.blend), 'report', 'index.html'), 'utf8');
     expect(html).toContain(names.a);
-    expect(html).toContain(summary.oof_mAP.toFixed(4));
+    expect(html).toContain(summary.oof_score.toFixed(4));
     const sample = csvRows(join(dataDir, 'sample_submission.csv')).slice(1).map((r) => r[0]);
     expect(csvRows(join(expWork(names.blend), 'submission', 'submission.csv')).slice(1).map((r) => r[0])).toEqual(sample);
   }, 600_000);

@@ -1,5 +1,6 @@
 import { cpSync } from 'node:fs';
 import { atomicCopyFile, atomicWriteDir, log, UserError } from '@tgs/io';
+import { metricInfo } from '@tgs/metrics';
 import { readSummary } from '@tgs/report';
 import { outLayout, runLayout } from '@tgs/run';
 
@@ -30,7 +31,7 @@ export async function publishOutputs(workDir: string, outDir: string, opts: { al
   const f = (v: number) => v.toFixed(4);
   log(
     'pipeline',
-    `OOF mAP stage 1 ${f(summary.oof_mAP_stage1)}, stage 2 ${f(summary.oof_mAP_stage2)}, tuned ${f(summary.oof_mAP_tuned)} at p=${f(summary.prob_threshold)} (logit ${f(summary.logit_threshold)}), min area ${summary.min_area}`,
+    `OOF ${metricInfo(summary.metric).label} stage 1 ${f(summary.oof_score_stage1)}, stage 2 ${f(summary.oof_score_stage2)}, tuned ${f(summary.oof_score_tuned)} at p=${f(summary.prob_threshold)} (logit ${f(summary.logit_threshold)}), min area ${summary.min_area}`,
   );
-  if (summary.test_mAP !== null) log('pipeline', `test mAP against the synthetic competition's hidden masks: ${f(summary.test_mAP)}`);
+  if (summary.test_score !== null) log('pipeline', `test ${metricInfo(summary.metric).label} against the synthetic competition's hidden masks: ${f(summary.test_score)}`);
 }

@@ -5,6 +5,7 @@ import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
 import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
 import { bundleRun } from '@tgs/infer';
 import { log, Progress, UserError } from '@tgs/io';
+import { metricInfo } from '@tgs/metrics';
 import { predictFold } from '@tgs/predict';
 import { assembleReport, writeReport } from '@tgs/report';
 import { readFoldBackend, readStepSeconds, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@tgs/run';
@@ -13,7 +14,7 @@ import { ensureSynthetic } from '@tgs/synthetic';
 import { readFoldResult, trainFold } from '@tgs/train';
 import { readTuneRecord, tuneOof, writeTuneRecord } from '@tgs/tune';
 import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
-import { competitionLayout, StepContext } from './context';
+import { competitionLayout, competitionMetric, StepContext } from './context';
 
 function loadOptions(what: string) {
   let progress: Progress | undefined;
@@ -171,13 +172,14 @@ export async function tune(ctx: StepContext): Promise<void> {
       foldOf: data.ids.map((id) => assignment.get(id)),
       k: ctx.config.folds.k,
       options: ctx.config.tune,
+      scoring: { metric: competitionMetric(ctx.config, ctx.dataDir), width: data.width },
     });
     writeTuneRecord(ctx.workDir, record);
     for (const w of record.warnings) log('tune', `WARNING: ${w.message}`);
     log(
       'tune',
-      `OOF mAP at p=0.5: stage 1 ${record.oofMapStage1.toFixed(4)}, stage 2 ${record.oofMapStage2.toFixed(4)}; ` +
-        `tuned p=${record.probThreshold.toFixed(4)} (logit ${record.logitThreshold.toFixed(4)}), min area ${record.minArea}: ${record.map.toFixed(4)} ` +
+      `OOF ${metricInfo(record.metric).label} at p=0.5: stage 1 ${record.oofScoreStage1.toFixed(4)}, stage 2 ${record.oofScoreStage2.toFixed(4)}; ` +
+        `tuned p=${record.probThreshold.toFixed(4)} (logit ${record.logitThreshold.toFixed(4)}), min area ${record.minArea}: ${record.score.toFixed(4)} ` +
         `(all-empty baseline ${record.allEmptyBaseline.toFixed(4)})`,
     );
   });
@@ -220,10 +222,11 @@ export async function report(ctx: StepContext): Promise<void> {
     devices: foldNumbers(ctx).map((k) => readFoldBackend(ctx.workDir, k)),
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
     submission: readSubmissionSummary(ctx.workDir),
-    testMap: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, competition.metric, competition.submission) : undefined,
+    testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission) : undefined,
   });
   await writeReport(layout.report.dir, input);
-  log('report', `OOF mAP stage 1 ${tuned.oofMapStage1.toFixed(4)} → stage 2 ${tuned.oofMapStage2.toFixed(4)} → tuned ${tuned.map.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);
-  if (input.testMap !== undefined) log('report', `test mAP against the synthetic hidden truth: ${input.testMap.toFixed(4)}`);
+  const label = metricInfo(tuned.metric).label;
+  log('report', `OOF ${label} stage 1 ${tuned.oofScoreStage1.toFixed(4)} → stage 2 ${tuned.oofScoreStage2.toFixed(4)} → tuned ${tuned.score.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);
+  if (input.testScore !== undefined) log('report', `test ${label} against the synthetic hidden truth: ${input.testScore.toFixed(4)}`);
   log('report', `→ ${layout.report.html}`);
 }

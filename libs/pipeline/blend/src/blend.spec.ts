@@ -46,17 +46,18 @@ describe('blendExperiments', () => {
     width: 2,
     sampleIds: ['t0', 't1'],
     format: LAYOUTS.tgs.submission,
+    metric: 'tgs-map' as const,
     workDir: join(root, 'blend-work'),
     log: () => undefined,
   });
 
   it('tuned weights: the blend beats both members, and the report compares them', async () => {
     const r = await blendExperiments(input([member(root, 'a', [0, 1, 0, 1]), member(root, 'b', [0, 1, 0, 1])], 'tune'));
-    expect(r.members.map((m) => [m.name, m.oofMap])).toEqual([
+    expect(r.members.map((m) => [m.name, m.oofScore])).toEqual([
       ['a', 0.5],
       ['b', 0.5],
     ]);
-    expect(r.oofMap).toBe(1);
+    expect(r.oofScore).toBe(1);
     expect(r.gainOverBestMember).toBe(0.5);
     expect(r.members[0].weight).toBeGreaterThan(1 / 6);
     expect(r.members[0].weight).toBeLessThan(5 / 6);
@@ -66,11 +67,12 @@ describe('blendExperiments', () => {
     expect(Array.from(readNpy(p.test).data.subarray(0, 2))).toEqual([Math.fround(2 * w), Math.fround(2 * w)]);
     expect(readFileSync(p.testIds, 'utf8')).toBe('t0\nt1\n');
     const summary = JSON.parse(readFileSync(join(p.report, 'summary.json'), 'utf8'));
-    expect(summary.members.map((m: { name: string; oof_mAP: number }) => [m.name, m.oof_mAP])).toEqual([
+    expect(summary.members.map((m: { name: string; oof_score: number }) => [m.name, m.oof_score])).toEqual([
       ['a', 0.5],
       ['b', 0.5],
     ]);
-    expect(summary.oof_mAP).toBe(1);
+    expect(summary.oof_score).toBe(1);
+    expect(summary.metric).toBe('tgs-map');
     expect(readFileSync(join(p.report, 'index.html'), 'utf8')).toContain('<td>blend</td><td>1.00</td><td>1.0000</td>');
     expect(readFileSync(p.submission, 'utf8').split('\n')[0]).toBe('id,rle_mask');
   });

@@ -7,8 +7,8 @@ import { escapeHtml } from '@tgs/report';
 import { runLayout } from '@tgs/run';
 import type { SubmissionFormat } from '@tgs/layouts';
 import { validateSubmission, writeSubmission } from '@tgs/submit';
-import { logit } from '@tgs/metrics';
-import { linspace, tuneThreshold } from '@tgs/tune';
+import { logit, type MetricName, metricInfo } from '@tgs/metrics';
+import { linspace, tuneThreshold, type TuneScoring } from '@tgs/tune';
 import { blendLogits, tuneBlendWeights } from './weights';
 
 /** A blend's files under its own work directory (from @tgs/run's layout): its logits and record, submission and report. */
@@ -37,19 +37,23 @@ export interface BlendInput {
   sampleIds: string[];
   /** The competition's submission format (the layout descriptor's `submission`). */
   format: SubmissionFormat;
+  /** The metric the weights and the threshold are tuned on and the record shows. */
+  metric: MetricName;
   workDir: string;
   log?: (msg: string) => void;
 }
 
 export interface BlendRecord {
   name: string;
-  members: { name: string; weight: number; oofMap: number; logitThreshold: number; minArea: number }[];
+  /** The metric every OOF score here is in. */
+  metric: MetricName;
+  members: { name: string; weight: number; oofScore: number; logitThreshold: number; minArea: number }[];
   weightsTuned: boolean;
-  oofMap: number;
+  oofScore: number;
   logitThreshold: number;
   probThreshold: number;
   minArea: number;
-  /** oofMap minus the best member's. */
+  /** oofScore minus the best member's. */
   gainOverBestMember: number;
   submission: { rows: number; nonEmpty: number };
 }
@@ -102,7 +106,8 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
 
   // 3. Each member alone, tuned the same way as the blend.
   const tuneOpts = config.tune;
-  const alone = oofs.map((o) => tuneThreshold(o, masks, pixels, tuneOpts));
+  const scoring: TuneScoring = { metric: input.metric, width };
+  const alone = oofs.map((o) => tuneThreshold(o, masks, pixels, tuneOpts, scoring));
 
   // 4. Weights, then the blend's own threshold and minimum area.
   const tuned = config.blend.weights === 'tune';
@@ -111,6 +116,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     const search = tuneBlendWeights(oofs, masks, pixels, {
       logitThresholds: linspace(tuneOpts.probFrom, tuneOpts.probTo, tuneOpts.probSteps).map(logit),
       minAreas: tuneOpts.minAreas,
+      scoring,
       onCandidate: (done, total) => {
         if (done === total) log(`weights: ${total} candidates on the OOF logits`);
       },
@@ -121,7 +127,7 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     weights = config.blend.weights.map((w) => w / total);
   }
   const oof = blendLogits(oofs, weights);
-  const result = tuneThreshold(oof, masks, pixels, tuneOpts);
+  const result = tuneThreshold(oof, masks, pixels, tuneOpts, scoring);
   const test = blendLogits(tests, weights);
 
   // 5. Artifacts: blended logits, submission, report.
@@ -142,55 +148,58 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
     format: input.format,
   });
   validateSubmission(paths.submission, input.sampleIds, height, width, input.format);
-  const best = Math.max(...alone.map((a) => a.map));
+  const best = Math.max(...alone.map((a) => a.score));
   const record: BlendRecord = {
     name: config.name,
-    members: members.map((m, k) => ({ name: m.name, weight: weights[k], oofMap: alone[k].map, logitThreshold: alone[k].logitThreshold, minArea: alone[k].minArea })),
+    metric: input.metric,
+    members: members.map((m, k) => ({ name: m.name, weight: weights[k], oofScore: alone[k].score, logitThreshold: alone[k].logitThreshold, minArea: alone[k].minArea })),
     weightsTuned: tuned,
-    oofMap: result.map,
+    oofScore: result.score,
     logitThreshold: result.logitThreshold,
     probThreshold: result.probThreshold,
     minArea: result.minArea,
-    gainOverBestMember: result.map - best,
+    gainOverBestMember: result.score - best,
     submission: { rows: summary.rows, nonEmpty: summary.nonEmpty },
   };
   // Read by people and tools, not by a later step: no reader schema to check it against.
   atomicWriteFile(paths.record, JSON.stringify(record, null, 2) + '\n');
   writeBlendReport(input.workDir, record);
   log(
-    `${members.map((m, k) => `${m.name} ${alone[k].map.toFixed(4)} (weight ${weights[k].toFixed(2)})`).join(', ')} → blend ${result.map.toFixed(4)} ` +
+    `${members.map((m, k) => `${m.name} ${alone[k].score.toFixed(4)} (weight ${weights[k].toFixed(2)})`).join(', ')} → blend ${result.score.toFixed(4)} ` +
       `at logit ${result.logitThreshold.toFixed(4)}, min area ${result.minArea}; submission ${paths.submission}`,
   );
   return record;
 }
 
-/** The blend's report in its work directory's `report/`: `summary.json` (snake_case, mAP as in the experiments' summaries) and a one-table `index.html`. */
+/** The blend's report in its work directory's `report/`: `summary.json` (snake_case, scores in `metric` as in the experiments' summaries) and a one-table `index.html`. */
 export function writeBlendReport(workDir: string, r: BlendRecord): void {
   const report = runLayout(workDir).report;
+  const label = metricInfo(r.metric).label;
   const summary = {
     name: r.name,
-    oof_mAP: r.oofMap,
+    metric: r.metric,
+    oof_score: r.oofScore,
     logit_threshold: r.logitThreshold,
     prob_threshold: r.probThreshold,
     min_area: r.minArea,
     weights_tuned: r.weightsTuned,
     gain_over_best_member: r.gainOverBestMember,
-    members: r.members.map((m) => ({ name: m.name, weight: m.weight, oof_mAP: m.oofMap, logit_threshold: m.logitThreshold, min_area: m.minArea })),
+    members: r.members.map((m) => ({ name: m.name, weight: m.weight, oof_score: m.oofScore, logit_threshold: m.logitThreshold, min_area: m.minArea })),
     submission: { rows: r.submission.rows, non_empty: r.submission.nonEmpty },
   };
-  const row = (name: string, weight: string, map: number, thr: number, area: number, bold = false) =>
-    `<tr${bold ? ' class="blend"' : ''}><td>${escapeHtml(name)}</td><td>${weight}</td><td>${map.toFixed(4)}</td><td>${thr.toFixed(4)}</td><td>${area}</td></tr>`;
+  const row = (name: string, weight: string, score: number, thr: number, area: number, bold = false) =>
+    `<tr${bold ? ' class="blend"' : ''}><td>${escapeHtml(name)}</td><td>${weight}</td><td>${score.toFixed(4)}</td><td>${thr.toFixed(4)}</td><td>${area}</td></tr>`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.name)}: blend</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}.blend{font-weight:bold}</style>
 </head><body>
 <h1>${escapeHtml(r.name)}: blend of ${r.members.length} experiments</h1>
-<p>OOF mAP of the blend <b>${r.oofMap.toFixed(4)}</b>, ${r.gainOverBestMember >= 0 ? '+' : ''}${r.gainOverBestMember.toFixed(4)} over the best member; weights ${r.weightsTuned ? 'tuned on the OOF logits' : 'as configured'}. Each row is tuned (logit threshold, min area) on its own OOF logits.</p>
-<table><thead><tr><th>OOF logits</th><th>weight</th><th>OOF mAP</th><th>logit threshold</th><th>min area</th></tr></thead><tbody>
-${r.members.map((m) => row(m.name, m.weight.toFixed(2), m.oofMap, m.logitThreshold, m.minArea)).join('\n')}
-${row('blend', '1.00', r.oofMap, r.logitThreshold, r.minArea, true)}
+<p>OOF ${label} of the blend <b>${r.oofScore.toFixed(4)}</b>, ${r.gainOverBestMember >= 0 ? '+' : ''}${r.gainOverBestMember.toFixed(4)} over the best member; weights ${r.weightsTuned ? 'tuned on the OOF logits' : 'as configured'}. Each row is tuned (logit threshold, min area) on its own OOF logits.</p>
+<table><thead><tr><th>OOF logits</th><th>weight</th><th>OOF ${label}</th><th>logit threshold</th><th>min area</th></tr></thead><tbody>
+${r.members.map((m) => row(m.name, m.weight.toFixed(2), m.oofScore, m.logitThreshold, m.minArea)).join('\n')}
+${row('blend', '1.00', r.oofScore, r.logitThreshold, r.minArea, true)}
 </tbody></table>
-<p>Submission: ${r.submission.rows} rows, ${r.submission.nonEmpty} with salt.</p>
+<p>Submission: ${r.submission.rows} rows, ${r.submission.nonEmpty} images with a mask.</p>
 </body></html>
 `;
   atomicWriteFile(report.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -50,11 +50,11 @@ describe('tuneBlendWeights', () => {
 
   it('finds a blend that beats both members (independently: each member alone scores 0.5)', () => {
     const opts = { logitThresholds: [0], minAreas: [0], steps: 4 };
-    expect(tuneBlendWeights([a], truths, 2, opts).map).toBe(0.5);
-    expect(tuneBlendWeights([b], truths, 2, opts).map).toBe(0.5);
+    expect(tuneBlendWeights([a], truths, 2, opts).score).toBe(0.5);
+    expect(tuneBlendWeights([b], truths, 2, opts).score).toBe(0.5);
     const r = tuneBlendWeights([a, b], truths, 2, opts);
     // weights (w, 1−w): image 0 → 5w − (1−w) > 0 ⇔ w > 1/6, image 2 → −w + 5(1−w) > 0 ⇔ w < 5/6, …
-    expect(r.map).toBe(1);
+    expect(r.score).toBe(1);
     expect(r.weights[0]).toBeGreaterThan(1 / 6);
     expect(r.weights[0]).toBeLessThan(5 / 6);
     expect(r.candidates).toBe(5);

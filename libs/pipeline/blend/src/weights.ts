@@ -1,4 +1,4 @@
-import { bestThresholdFromStats, thresholdStats } from '@tgs/metrics';
+import { bestThresholdFromStats, type StatsOptions, thresholdStats } from '@tgs/metrics';
 
 /**
  * Weighted mean of the members' logits, element by element: out = Σ_m w_m·x_m / Σ_m w_m. Logit
@@ -44,6 +44,8 @@ export interface WeightSearchOptions {
   /** Logit thresholds each candidate blend is scored at (its best one counts). */
   logitThresholds: number[];
   minAreas: number[];
+  /** The metric scored (default the TGS mAP) and what it needs, as thresholdStats takes them. */
+  scoring?: StatsOptions;
   /** Grid resolution: weights in multiples of 1/steps (fewer steps when the grid would exceed maxCandidates). */
   steps?: number;
   maxCandidates?: number;
@@ -52,7 +54,7 @@ export interface WeightSearchOptions {
 
 /**
  * Blend weights tuned on the OOF logits: every point of the simplex grid is scored by its OOF
- * mAP at the best of the given thresholds and minimum areas (one thresholdStats pass per point);
+ * score (opts.scoring's metric) at the best of the given thresholds and minimum areas (one thresholdStats pass per point);
  * ties keep the earlier point, so equal members get equal weights only when that is best.
  */
 export function tuneBlendWeights(
@@ -60,17 +62,17 @@ export function tuneBlendWeights(
   truths: Uint8Array,
   pixels: number,
   opts: WeightSearchOptions,
-): { weights: number[]; map: number; candidates: number } {
+): { weights: number[]; score: number; candidates: number } {
   let steps = opts.steps ?? 10;
   const max = opts.maxCandidates ?? 300;
   while (steps > 1 && simplexGridSize(oofs.length, steps) > max) steps--;
   const grid = simplexGrid(oofs.length, steps);
   const buf = new Float32Array(oofs[0].length);
-  let best = { weights: grid[0], map: -Infinity };
+  let best = { weights: grid[0], score: -Infinity };
   grid.forEach((w, k) => {
-    const stats = thresholdStats(blendLogits(oofs, w, buf), truths, pixels, opts.logitThresholds);
-    const map = bestThresholdFromStats(stats, opts.minAreas).score;
-    if (map > best.map) best = { weights: w, map };
+    const stats = thresholdStats(blendLogits(oofs, w, buf), truths, pixels, opts.logitThresholds, opts.scoring);
+    const score = bestThresholdFromStats(stats, opts.minAreas).score;
+    if (score > best.score) best = { weights: w, score };
     opts.onCandidate?.(k + 1, grid.length);
   });
   return { ...best, candidates: grid.length };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@tgs/losses/kinds';
+import { METRIC_NAMES } from '@tgs/metrics';
 import { BACKEND_CHOICES } from '@tgs/run';
 
 /** One weighted term of a training loss; the kinds and rules are @tgs/losses' (see makeLoss). */
@@ -159,6 +160,8 @@ export const configSchema = z
       .default({}),
     tune: z
       .object({
+        /** The metric tuned and reported (one of @tgs/metrics' METRICS); default: the data layout's. */
+        metric: z.enum(METRIC_NAMES).optional(),
         /** Coarse grid of probability thresholds, mapped to logits by log(p/(1−p)). */
         probFrom: z.number().gt(0).lt(1).default(0.3),
         probTo: z.number().gt(0).lt(1).default(0.7),

@@ -49,10 +49,10 @@ describe('stepTimings', () => {
 });
 
 describe('foldRow', () => {
-  const perFold = [{ fold: 1, oofMapStage1: 0.25, oofMapStage2: 0.5 }];
+  const perFold = [{ fold: 1, oofScoreStage1: 0.25, oofScoreStage2: 0.5 }];
   it("puts a fold's training result next to its OOF scores, the device before the backend", () => {
     const row = foldRow(fold(1, 20), { perFold }, { backend: 'wasm', device: 'GPU 1' });
-    expect(row).toMatchObject({ fold: 1, nTrain: 2, nVal: 2, oofMapStage1: 0.25, oofMapStage2: 0.5, seconds: 20, device: 'GPU 1' });
+    expect(row).toMatchObject({ fold: 1, nTrain: 2, nVal: 2, oofScoreStage1: 0.25, oofScoreStage2: 0.5, seconds: 20, device: 'GPU 1' });
     expect(row.stage2).toEqual({ bestEpoch: 1, bestValMap: 0.75, epochs: 1 });
     expect(row.history.map((r) => r.stage)).toEqual([1, 2]);
     expect(foldRow(fold(1, 20), { perFold }, { backend: 'wasm' }).device).toBe('wasm');
@@ -66,19 +66,20 @@ describe('foldRow', () => {
 describe('assembleReport', () => {
   it("fills the report input from the owners' data", () => {
     const record = {
+      metric: 'tgs-map',
       logitThreshold: 0,
       probThreshold: 0.5,
       minArea: 2,
-      map: 0.5,
-      mapAtZero: 0.5,
-      curve: [{ probThreshold: 0.5, logitThreshold: 0, map: 0.5 }],
-      minAreaCurve: [{ minArea: 2, map: 0.5 }],
+      score: 0.5,
+      scoreAtZero: 0.5,
+      curve: [{ probThreshold: 0.5, logitThreshold: 0, score: 0.5 }],
+      minAreaCurve: [{ minArea: 2, score: 0.5 }],
       coverageBins: [],
       confusion: { truthEmptyPredEmpty: 1, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 1, truthNonEmptyPredNonEmpty: 2 },
       perImage: tuned.perImage,
-      oofMapStage1: 0.25,
-      oofMapStage2: 0.5,
-      perFold: [0, 1].map((f) => ({ fold: f, oofMapStage1: 0.25, oofMapStage2: 0.5 })),
+      oofScoreStage1: 0.25,
+      oofScoreStage2: 0.5,
+      perFold: [0, 1].map((f) => ({ fold: f, oofScoreStage1: 0.25, oofScoreStage2: 0.5 })),
       allEmptyBaseline: 0.25,
       warnings: [{ kind: 'at-baseline', fatal: false, message: 'no better than empty' }],
     } as TuneRecord;
@@ -92,11 +93,11 @@ describe('assembleReport', () => {
       devices: [{ backend: 'wasm' }, undefined],
       stepSeconds: () => 1,
       submission: { path: '/w/submission.csv', rows: 3, images: 3, nonEmpty: 1 },
-      testMap: 0.75,
+      testScore: 0.75,
       createdAt: '2026-01-01T00:00:00.000Z',
       worstCount: 2,
     });
-    expect(input).toMatchObject({ title: 'exp: OOF evaluation', backend: 'wasm, unknown', oofMapTuned: 0.5, testMap: 0.75, warnings: [{ message: 'no better than empty', fatal: false }] });
+    expect(input).toMatchObject({ title: 'exp: OOF evaluation', backend: 'wasm, unknown', oofScoreTuned: 0.5, testScore: 0.75, warnings: [{ message: 'no better than empty', fatal: false }] });
     expect(input.worst.map((w) => w.id)).toEqual(['b', 'd']);
     expect(input.folds.map((f) => f.device)).toEqual(['wasm', undefined]);
     expect(input.timings.train).toBe(30);

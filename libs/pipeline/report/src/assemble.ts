@@ -35,7 +35,7 @@ export interface AssembleInput {
   stepSeconds: (step: string) => number;
   submission: SubmissionSummary;
   /** The submission scored against known test masks, when there are any. */
-  testMap?: number;
+  testScore?: number;
   /** How many of the worst OOF images to show (default 12). */
   worstCount?: number;
   /** ISO time (default now). */
@@ -97,8 +97,8 @@ export function foldRow(f: FoldTrainResult, tuned: Pick<TuneRecord, 'perFold'>, 
     nVal: f.nVal,
     stage1: stage(f.stage1),
     stage2: stage(f.stage2),
-    oofMapStage1: pf.oofMapStage1,
-    oofMapStage2: pf.oofMapStage2,
+    oofScoreStage1: pf.oofScoreStage1,
+    oofScoreStage2: pf.oofScoreStage2,
     history: [...f.stage1.history, ...f.stage2.history],
     seconds: f.seconds,
     device: device?.device ?? device?.backend,
@@ -115,9 +115,10 @@ export function assembleReport(input: AssembleInput): ReportInput {
     config: input.config,
     timings: stepTimings(input.folds, input.stepSeconds),
     folds: input.folds.map((f) => foldRow(f, tuned, input.devices[f.fold])),
-    oofMapStage1: tuned.oofMapStage1,
-    oofMapStage2: tuned.oofMapStage2,
-    oofMapTuned: tuned.map,
+    metric: tuned.metric,
+    oofScoreStage1: tuned.oofScoreStage1,
+    oofScoreStage2: tuned.oofScoreStage2,
+    oofScoreTuned: tuned.score,
     allEmptyBaseline: tuned.allEmptyBaseline,
     warnings: tuned.warnings.map((w) => ({ message: w.message, fatal: w.fatal })),
     logitThreshold: tuned.logitThreshold,
@@ -130,6 +131,6 @@ export function assembleReport(input: AssembleInput): ReportInput {
     confusion: tuned.confusion,
     worst: worstImages(input.oofLogits, input.train, tuned, input.worstCount ?? 12),
     submission: input.submission,
-    testMap: input.testMap,
+    testScore: input.testScore,
   };
 }

@@ -24,7 +24,7 @@ describe('consistencyNotes', () => {
 
   it('flags tuning that lowered the score, an unswept min area and non-finite losses', () => {
     const input = handInput();
-    input.oofMapTuned = 0.6;
+    input.oofScoreTuned = 0.6;
     input.minArea = 25;
     input.folds[1].history[1].val_loss = Infinity;
     const notes = consistencyNotes(input);

@@ -1,4 +1,4 @@
-import { sigmoid } from '@tgs/metrics';
+import { metricInfo, sigmoid } from '@tgs/metrics';
 import type { ReportInput } from './types';
 
 /**
@@ -28,8 +28,8 @@ export function consistencyNotes(input: ReportInput): string[] {
   if (input.minAreaCurve.length > 0 && !input.minAreaCurve.some((p) => p.minArea === input.minArea)) {
     notes.push(`The chosen min area ${input.minArea} is not a point of the min-area sweep.`);
   }
-  if (input.oofMapTuned < input.oofMapStage2) {
-    notes.push(`Tuning lowered the OOF mAP (${input.oofMapStage2} at logit 0 to ${input.oofMapTuned}); the sweep should include logit 0 and min area 0.`);
+  if (input.oofScoreTuned < input.oofScoreStage2) {
+    notes.push(`Tuning lowered the OOF ${metricInfo(input.metric).label} (${input.oofScoreStage2} at logit 0 to ${input.oofScoreTuned}); the sweep should include logit 0 and min area 0.`);
   }
   for (const f of input.folds) {
     const bad = f.history.filter((r) => !Number.isFinite(r.loss) || !Number.isFinite(r.val_loss));

@@ -1,4 +1,4 @@
-import { averagingSection, epochAxis, failureKind, logitAxisTicks, stage2Verdict } from './sections';
+import { averagingSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection } from './sections';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
 
@@ -12,7 +12,7 @@ describe('stage2Verdict', () => {
 
   it('says stage 2 hurt when the OOF mAP fell', () => {
     const input = handInput();
-    input.oofMapStage2 = 0.49;
+    input.oofScoreStage2 = 0.49;
     expect(stage2Verdict(input)).toEqual({ text: 'Stage 2 (Lovász fine-tuning) hurt: \u22120.0100 OOF mAP at logit 0; better in 1 of 2 folds.', tone: 'bad' });
   });
 
@@ -24,9 +24,22 @@ describe('stage2Verdict', () => {
 
   it('calls a change under 0.0005 no clear difference', () => {
     const input = handInput();
-    input.oofMapStage2 = 0.5004;
+    input.oofScoreStage2 = 0.5004;
     expect(stage2Verdict(input).tone).toBe('neutral');
     expect(stage2Verdict(input).text).toContain('made no clear difference: +0.0004');
+  });
+});
+
+describe("the competition's metric", () => {
+  it.each([
+    ['dice', 'Dice'],
+    ['f2-objects', 'F2'],
+  ] as const)('%s: every OOF score is labelled %s, never mAP', (metric, label) => {
+    const input = { ...handInput(), metric, testScore: 0.5 };
+    const html = [headlineSection(input), foldsSection(input), thresholdSection(input), coverageSection(input)].join('\n');
+    for (const text of [`OOF ${label} stage 1`, `OOF ${label} tuned`, `Test ${label}`, `val ${label} stage 1`, `${label} by coverage`]) expect(html).toContain(text);
+    expect(html).not.toContain('mAP');
+    expect(stage2Verdict(input).text).toContain(`OOF ${label} at logit 0`);
   });
 });
 

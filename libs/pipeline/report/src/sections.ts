@@ -4,6 +4,7 @@
  */
 import { sigmoid } from '@tgs/metrics';
 import { escapeHtml as esc } from './escape';
+import { metricInfo } from '@tgs/metrics';
 import { fmtDelta, fmtInt, fmtLogit, fmtMap, fmtPct, fmtProb, fmtSeconds, meanStd } from './format';
 import type { WorstImagePictures } from './images';
 import { OVERLAY, OVERLAY_SCALE } from './images';
@@ -12,10 +13,15 @@ import type { Marker, Point, RefLine } from './svg/plot';
 import { formatTick, niceTicks } from './svg/scale';
 import type { EpochRow, FoldResult, ReportInput, WorstImage } from './types';
 
-const COLORS = { train: '#4c78a8', val: '#f58518', map: '#54a24b', chosen: '#d62728', ref: '#888', empty: '#9d755d', bar: '#4c78a8' };
+const COLORS = { train: '#4c78a8', val: '#f58518', score: '#54a24b', chosen: '#d62728', ref: '#888', empty: '#9d755d', bar: '#4c78a8' };
 
 /** Below this |delta| a stage-2 change is reported as "no difference": it is under one image in 2000. */
 const NO_CHANGE = 0.0005;
+
+/** The short name of the metric the report's OOF scores are in (`mAP`, `Dice`, `F2`). */
+function metricLabel(input: Pick<ReportInput, 'metric'>): string {
+  return metricInfo(input.metric).label;
+}
 
 function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
@@ -30,12 +36,12 @@ export function stage2Verdict(input: ReportInput): { text: string; tone: 'good' 
   if (input.folds.length > 0 && input.folds.every((f) => f.stage2.epochs === 0)) {
     return { text: 'Stage 2 (Lovász fine-tuning) was not run: the stage-2 numbers repeat stage 1.', tone: 'neutral' };
   }
-  const delta = input.oofMapStage2 - input.oofMapStage1;
-  const improved = input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length;
+  const delta = input.oofScoreStage2 - input.oofScoreStage1;
+  const improved = input.folds.filter((f) => f.oofScoreStage2 > f.oofScoreStage1).length;
   const folds = input.folds.length > 0 ? `; better in ${improved} of ${input.folds.length} folds` : '';
   const tone = Math.abs(delta) < NO_CHANGE ? 'neutral' : delta > 0 ? 'good' : 'bad';
   const verb = tone === 'neutral' ? 'made no clear difference' : tone === 'good' ? 'helped' : 'hurt';
-  return { text: `Stage 2 (Lovász fine-tuning) ${verb}: ${fmtDelta(delta)} OOF mAP at logit 0${folds}.`, tone };
+  return { text: `Stage 2 (Lovász fine-tuning) ${verb}: ${fmtDelta(delta)} OOF ${metricLabel(input)} at logit 0${folds}.`, tone };
 }
 
 export function headerSection(input: ReportInput): string {
@@ -53,17 +59,17 @@ function card(label: string, value: string, sub: string, cls = ''): string {
 
 export function headlineSection(input: ReportInput): string {
   const verdict = stage2Verdict(input);
-  const tuneGain = input.oofMapTuned - input.oofMapStage2;
+  const tuneGain = input.oofScoreTuned - input.oofScoreStage2;
   const cards =
-    card('OOF mAP stage 1', fmtMap(input.oofMapStage1), 'at logit 0') +
-    card('OOF mAP stage 2', fmtMap(input.oofMapStage2), `${fmtDelta(input.oofMapStage2 - input.oofMapStage1)} vs stage 1`, verdict.tone) +
-    card('OOF mAP tuned', fmtMap(input.oofMapTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
-    card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofMapTuned - input.allEmptyBaseline)} above it`) +
+    card(`OOF ${metricLabel(input)} stage 1`, fmtMap(input.oofScoreStage1), 'at logit 0') +
+    card(`OOF ${metricLabel(input)} stage 2`, fmtMap(input.oofScoreStage2), `${fmtDelta(input.oofScoreStage2 - input.oofScoreStage1)} vs stage 1`, verdict.tone) +
+    card(`OOF ${metricLabel(input)} tuned`, fmtMap(input.oofScoreTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
+    card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofScoreTuned - input.allEmptyBaseline)} above it`) +
     (input.topProbThreshold === undefined
       ? card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`)
       : card('Thresholds', `p ${fmtProb(input.topProbThreshold)} / ${fmtProb(input.probThreshold)}`, `top decides an object, bottom draws it (logit ${fmtLogit(input.logitThreshold)})`)) +
     card('Min area', `${fmtInt(input.minArea)} px`, 'smaller predicted masks are emptied') +
-    (input.testMap === undefined ? '' : card('Test mAP', fmtMap(input.testMap), 'submission vs the known test masks'));
+    (input.testScore === undefined ? '' : card(`Test ${metricLabel(input)}`, fmtMap(input.testScore), 'submission vs the known test masks'));
   const warnings = (input.warnings ?? []).map((w) => `<p class="warning${w.fatal ? ' fatal' : ''}">${w.fatal ? 'Worthless submission: ' : 'Warning: '}${esc(w.message)}</p>`).join('');
   return section(
     'headline',
@@ -71,7 +77,7 @@ export function headlineSection(input: ReportInput): string {
     warnings +
       `<div class="cards">${cards}</div>` +
       `<p class="verdict ${verdict.tone}">${esc(verdict.text)}</p>` +
-      `<p class="note">The tuned mAP picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>`,
+      `<p class="note">The tuned ${metricLabel(input)} picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>`,
   );
 }
 
@@ -84,30 +90,30 @@ export function foldsSection(input: ReportInput): string {
   if (input.folds.length === 0) return section('folds', 'Folds', '<p>No folds.</p>');
   const rows = input.folds
     .map((f) => {
-      const d = f.oofMapStage2 - f.oofMapStage1;
+      const d = f.oofScoreStage2 - f.oofScoreStage1;
       const epochSeconds = f.history.length > 0 ? f.history.reduce((s, r) => s + r.seconds, 0) / f.history.length : NaN;
       return (
         `<tr><td>${f.fold}</td><td>${fmtInt(f.nTrain)}</td><td>${fmtInt(f.nVal)}</td>` +
-        `<td>${f.stage1.bestEpoch} / ${f.stage1.epochs}</td><td>${fmtMap(f.oofMapStage1)}</td>` +
-        `<td>${f.stage2.bestEpoch} / ${f.stage2.epochs}</td><td>${fmtMap(f.oofMapStage2)}</td>` +
+        `<td>${f.stage1.bestEpoch} / ${f.stage1.epochs}</td><td>${fmtMap(f.oofScoreStage1)}</td>` +
+        `<td>${f.stage2.bestEpoch} / ${f.stage2.epochs}</td><td>${fmtMap(f.oofScoreStage2)}</td>` +
         `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td>` +
         `<td>${Number.isFinite(epochSeconds) ? fmtSeconds(epochSeconds) : '–'}</td><td>${fmtSeconds(f.seconds)}</td><td>${esc(f.device ?? '–')}</td></tr>`
       );
     })
     .join('');
-  const s1 = meanStd(input.folds.map((f) => f.oofMapStage1));
-  const s2 = meanStd(input.folds.map((f) => f.oofMapStage2));
-  const dd = meanStd(input.folds.map((f) => f.oofMapStage2 - f.oofMapStage1));
+  const s1 = meanStd(input.folds.map((f) => f.oofScoreStage1));
+  const s2 = meanStd(input.folds.map((f) => f.oofScoreStage2));
+  const dd = meanStd(input.folds.map((f) => f.oofScoreStage2 - f.oofScoreStage1));
   const foot =
     `<tr><td colspan="4">mean ± sd</td><td>${fmtMap(s1.mean)} ± ${fmtMap(s1.std)}</td><td></td>` +
     `<td>${fmtMap(s2.mean)} ± ${fmtMap(s2.std)}</td><td>${fmtDelta(dd.mean)}</td><td></td><td>${fmtSeconds(input.folds.reduce((s, f) => s + f.seconds, 0))}</td><td></td></tr>`;
   return section(
     'folds',
     'Folds',
-    `<table class="num"><thead><tr><th>fold</th><th>train</th><th>val</th><th>stage 1 best epoch</th><th>val mAP stage 1</th>` +
-      `<th>stage 2 best epoch</th><th>val mAP stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th><th>device</th></tr></thead>` +
+    `<table class="num"><thead><tr><th>fold</th><th>train</th><th>val</th><th>stage 1 best epoch</th><th>val ${metricLabel(input)} stage 1</th>` +
+      `<th>stage 2 best epoch</th><th>val ${metricLabel(input)} stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th><th>device</th></tr></thead>` +
       `<tbody>${rows}</tbody><tfoot>${foot}</tfoot></table>` +
-      `<p class="note">Validation mAP at logit 0 and min area 0 on each fold's held-out images; the overall OOF mAP pools all of them.</p>`,
+      `<p class="note">Validation ${metricLabel(input)} at logit 0 and min area 0 on each fold's held-out images; the overall OOF ${metricLabel(input)} pools all of them.</p>`,
   );
 }
 
@@ -161,20 +167,20 @@ export function thresholdSection(input: ReportInput): string {
     width: 1080,
     height: 360,
     xLabel: 'probability threshold',
-    yLabel: 'OOF mAP',
-    series: [{ label: 'OOF mAP', color: COLORS.map, points: curve.map((p) => [p.probThreshold, p.map] as Point), dots: true }],
+    yLabel: `OOF ${metricLabel(input)}`,
+    series: [{ label: `OOF ${metricLabel(input)}`, color: COLORS.score, points: curve.map((p) => [p.probThreshold, p.score] as Point), dots: true }],
     markers: [
-      { x: chosen.probThreshold, y: chosen.map, label: `chosen p ${fmtProb(input.probThreshold)} / logit ${fmtLogit(input.logitThreshold)}: ${fmtMap(chosen.map)}`, color: COLORS.chosen },
+      { x: chosen.probThreshold, y: chosen.score, label: `chosen p ${fmtProb(input.probThreshold)} / logit ${fmtLogit(input.logitThreshold)}: ${fmtMap(chosen.score)}`, color: COLORS.chosen },
     ],
-    refLines: [{ axis: 'y', value: input.oofMapStage2, label: `stage 2 at logit 0: ${fmtMap(input.oofMapStage2)}`, color: COLORS.ref }],
+    refLines: [{ axis: 'y', value: input.oofScoreStage2, label: `stage 2 at logit 0: ${fmtMap(input.oofScoreStage2)}`, color: COLORS.ref }],
     topAxis: { label: 'logit threshold', ticks: logitAxisTicks(lo, hi) },
   });
-  const best = curve.reduce((b, p) => (p.map > b.map ? p : b));
+  const best = curve.reduce((b, p) => (p.score > b.score ? p : b));
   return section(
     'threshold',
     'Threshold sweep',
-    `<figure>${svg}<figcaption>OOF mAP against the probability threshold (logit on the top axis), ${curve.length} points from the coarse grid and the fine search. ` +
-      `The chosen point is circled; the sweep's best is ${fmtMap(best.map)} at p ${fmtProb(best.probThreshold)} (logit ${fmtLogit(best.logitThreshold)}).</figcaption></figure>`,
+    `<figure>${svg}<figcaption>OOF ${metricLabel(input)} against the probability threshold (logit on the top axis), ${curve.length} points from the coarse grid and the fine search. ` +
+      `The chosen point is circled; the sweep's best is ${fmtMap(best.score)} at p ${fmtProb(best.probThreshold)} (logit ${fmtLogit(best.logitThreshold)}).</figcaption></figure>`,
   );
 }
 
@@ -186,29 +192,29 @@ export function minAreaSection(input: ReportInput): string {
     width: 1080,
     height: 300,
     xLabel: 'min area (pixels): predicted masks smaller than this are emptied',
-    yLabel: 'OOF mAP',
+    yLabel: `OOF ${metricLabel(input)}`,
     xIntegers: true,
-    series: [{ label: `OOF mAP at p ${fmtProb(input.probThreshold)}`, color: COLORS.map, points: curve.map((p) => [p.minArea, p.map] as Point), dots: true }],
-    markers: [{ x: chosen.minArea, y: chosen.map, label: `chosen ${fmtInt(input.minArea)} px: ${fmtMap(chosen.map)}`, color: COLORS.chosen }],
+    series: [{ label: `OOF ${metricLabel(input)} at p ${fmtProb(input.probThreshold)}`, color: COLORS.score, points: curve.map((p) => [p.minArea, p.score] as Point), dots: true }],
+    markers: [{ x: chosen.minArea, y: chosen.score, label: `chosen ${fmtInt(input.minArea)} px: ${fmtMap(chosen.score)}`, color: COLORS.chosen }],
   });
   return section('min-area', 'Min-area sweep', `<figure>${svg}<figcaption>At the chosen threshold. An empty image with any predicted pixel scores 0, which is what a min area guards against.</figcaption></figure>`);
 }
 
 export function coverageSection(input: ReportInput): string {
   const bins = input.coverageBins;
-  if (bins.length === 0) return section('coverage', 'mAP by coverage', '<p>No coverage bins.</p>');
+  if (bins.length === 0) return section('coverage', `${metricLabel(input)} by coverage`, '<p>No coverage bins.</p>');
   const total = bins.reduce((s, b) => s + b.count, 0);
-  // Each image contributes (1 - score) / N to the gap between the mAP and 1, so a bin's share
-  // of that gap is count * (1 - mAP) / sum over bins of count * (1 - mAP).
+  // Each image contributes (1 - score) / N to the gap between the mean score and 1, so a bin's
+  // share of that gap is count * (1 - mean) / sum over bins of count * (1 - mean).
   const lost = bins.map((b) => (b.count === 0 ? 0 : b.count * (1 - b.meanScore)));
   const lostTotal = lost.reduce((s, v) => s + v, 0);
   const svg = barChart({
     width: 640,
     height: 300,
-    yLabel: 'OOF mAP',
+    yLabel: `OOF ${metricLabel(input)}`,
     yInclude: [1],
     bars: bins.map((b) => ({ label: b.label, value: b.count === 0 ? NaN : b.meanScore, note: `n=${fmtInt(b.count)}`, color: b.label === 'empty' ? COLORS.empty : COLORS.bar })),
-    refLines: [{ value: input.oofMapTuned, label: `overall tuned ${fmtMap(input.oofMapTuned)}`, color: COLORS.chosen }],
+    refLines: [{ value: input.oofScoreTuned, label: `overall tuned ${fmtMap(input.oofScoreTuned)}`, color: COLORS.chosen }],
     formatValue: (v) => v.toFixed(3),
   });
   const rows = bins
@@ -220,8 +226,8 @@ export function coverageSection(input: ReportInput): string {
     .join('');
   return section(
     'coverage',
-    'mAP by coverage',
-    `<div class="row"><figure>${svg}</figure><table class="num"><thead><tr><th>coverage</th><th>images</th><th>share</th><th>mAP</th><th>share of lost score</th></tr></thead>` +
+    `${metricLabel(input)} by coverage`,
+    `<div class="row"><figure>${svg}</figure><table class="num"><thead><tr><th>coverage</th><th>images</th><th>share</th><th>${metricLabel(input)}</th><th>share of lost score</th></tr></thead>` +
       `<tbody>${rows}</tbody></table></div>` +
       `<p class="note">Coverage = salt pixels / image pixels of the true mask, at the chosen threshold and min area. "Share of lost score" says where the distance to 1.0 comes from.</p>`,
   );
@@ -243,7 +249,7 @@ export function confusionSection(input: ReportInput): string {
     'confusion',
     'Empty vs non-empty',
     table +
-      `<p class="note">Both off-diagonal cells score exactly 0 per image: ${fmtInt(wrong)} images (${fmtPct(all > 0 ? wrong / all : NaN)} of OOF) cost at most ${fmtMap(all > 0 ? wrong / all : 0)} mAP. ` +
+      `<p class="note">Both off-diagonal cells score exactly 0 per image: ${fmtInt(wrong)} images (${fmtPct(all > 0 ? wrong / all : NaN)} of OOF) cost at most ${fmtMap(all > 0 ? wrong / all : 0)} ${metricLabel(input)}. ` +
       `Percentages are of the row.</p>`,
   );
 }
@@ -287,7 +293,7 @@ function foldCharts(f: FoldResult): string {
     xLabel: 'epoch',
     yLabel: 'val mAP',
     xIntegers: true,
-    series: [{ label: 'val mAP', color: COLORS.map, points: rows.map((r, i) => [x[i], r.val_mAP] as Point), dots: rows.length <= 60 }],
+    series: [{ label: 'val mAP', color: COLORS.score, points: rows.map((r, i) => [x[i], r.val_mAP] as Point), dots: rows.length <= 60 }],
     refLines,
     markers,
   });

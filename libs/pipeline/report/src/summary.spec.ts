@@ -8,9 +8,10 @@ describe('buildSummary', () => {
 
   it('holds the required keys in snake_case (the metric written mAP, as in the training logs)', () => {
     for (const key of [
-      'oof_mAP_stage1',
-      'oof_mAP_stage2',
-      'oof_mAP_tuned',
+      'metric',
+      'oof_score_stage1',
+      'oof_score_stage2',
+      'oof_score_tuned',
       'logit_threshold',
       'prob_threshold',
       'min_area',
@@ -27,13 +28,15 @@ describe('buildSummary', () => {
     for (const k of keys) expect(k.replace('mAP', 'map')).toMatch(/^"[a-z0-9_]+":$/);
   });
 
+  it('names the metric of its scores', () => expect(summary.metric).toBe('tgs-map'));
+
   it('copies the headline numbers as numbers', () => {
     expect(summary).toMatchObject({
-      oof_mAP_stage1: 0.5,
-      oof_mAP_stage2: 0.625,
+      oof_score_stage1: 0.5,
+      oof_score_stage2: 0.625,
       stage2_delta: 0.125,
       folds_improved_by_stage2: 1, // fold 0 went 0.5 -> 0.75, fold 1 went 0.5 -> 0.25
-      oof_mAP_tuned: 0.75,
+      oof_score_tuned: 0.75,
       all_empty_baseline: 0.25,
       logit_threshold: 0,
       prob_threshold: 0.5,
@@ -45,8 +48,8 @@ describe('buildSummary', () => {
   });
 
   it('carries the hidden-truth test score when there is one, null otherwise', () => {
-    expect(summary.test_mAP).toBeNull();
-    expect(buildSummary({ ...handInput(), testMap: 0.8125 }).test_mAP).toBe(0.8125);
+    expect(summary.test_score).toBeNull();
+    expect(buildSummary({ ...handInput(), testScore: 0.8125 }).test_score).toBe(0.8125);
   });
 
   it('lists folds with their best epochs and training curves', () => {
@@ -59,8 +62,8 @@ describe('buildSummary', () => {
         fold: 0,
         n_train: 2,
         n_val: 2,
-        oof_mAP_stage1: 0.5,
-        oof_mAP_stage2: 0.75,
+        oof_score_stage1: 0.5,
+        oof_score_stage2: 0.75,
         best_epoch_stage1: 2,
         best_epoch_stage2: 1,
         best_val_mAP_stage1: 0.5,
@@ -74,8 +77,8 @@ describe('buildSummary', () => {
         fold: 1,
         n_train: 2,
         n_val: 2,
-        oof_mAP_stage1: 0.5,
-        oof_mAP_stage2: 0.25,
+        oof_score_stage1: 0.5,
+        oof_score_stage2: 0.25,
         best_epoch_stage1: 1,
         best_epoch_stage2: 1,
         best_val_mAP_stage1: 0.5,
@@ -90,8 +93,8 @@ describe('buildSummary', () => {
 
   it('converts coverage bins, confusion, worst ids and submission', () => {
     expect(summary.coverage_bins).toEqual([
-      { label: 'empty', count: 1, mAP: 1 },
-      { label: '(0,10%]', count: 3, mAP: 0.5 },
+      { label: 'empty', count: 1, score: 1 },
+      { label: '(0,10%]', count: 3, score: 0.5 },
     ]);
     expect(summary.confusion).toEqual({
       truth_empty_pred_empty: 1,
@@ -103,10 +106,10 @@ describe('buildSummary', () => {
     expect(summary.submission).toEqual({ path: 'runs/a&b/submission.csv', rows: 10, images: 10, non_empty: 4 });
   });
 
-  it('writes null for the mAP of a coverage bin without images', () => {
+  it('writes null for the score of a coverage bin without images', () => {
     const input = handInput();
     input.coverageBins.push({ coverageClass: 10, label: '(90%, 100%]', count: 0, meanScore: NaN });
-    expect(buildSummary(input).coverage_bins[2]).toEqual({ label: '(90%, 100%]', count: 0, mAP: null });
+    expect(buildSummary(input).coverage_bins[2]).toEqual({ label: '(90%, 100%]', count: 0, score: null });
   });
 
   it('survives a JSON round trip unchanged (no NaN, no undefined)', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRIC_NAMES } from '@tgs/metrics';
 import { readJsonArtifact } from '@tgs/io';
 import { runLayout } from '@tgs/run';
 import type { ReportInput } from './types';
@@ -19,8 +20,8 @@ const foldSummarySchema = z
     fold: count,
     n_train: count,
     n_val: count,
-    oof_mAP_stage1: score,
-    oof_mAP_stage2: score,
+    oof_score_stage1: score,
+    oof_score_stage2: score,
     best_epoch_stage1: count,
     best_epoch_stage2: count,
     best_val_mAP_stage1: score,
@@ -37,37 +38,40 @@ const foldSummarySchema = z
 export type FoldSummary = z.infer<typeof foldSummarySchema>;
 
 /**
- * The machine-readable result of a run (`report/summary.json`): snake_case keys (the metric
- * written mAP, as in the training logs), numbers as numbers, no images. Meant to be diffed and
- * compared across runs; `oof_mAP_*` and `test_mAP` are read by scripts and must keep their names.
+ * The machine-readable result of a run (`report/summary.json`): snake_case keys (training's own
+ * validation mAP written mAP, as in the training logs), numbers as numbers, no images. Meant to be
+ * diffed and compared across runs; `metric` names what `oof_score_*`, `test_score` and the
+ * coverage bins' `score` measure, and scripts read these keys, so they keep their names.
  */
 export const summarySchema = z
   .object({
     title: z.string(),
     created_at: z.string(),
     backend: z.string(),
-    oof_mAP_stage1: score,
-    oof_mAP_stage2: score,
-    /** oof_mAP_stage2 - oof_mAP_stage1: what stage 2 (Lovász fine-tuning) bought. */
+    /** The competition metric of every OOF and test score here (tgs-map, dice, f2-objects). */
+    metric: z.enum(METRIC_NAMES),
+    oof_score_stage1: score,
+    oof_score_stage2: score,
+    /** oof_score_stage2 - oof_score_stage1: what stage 2 (Lovász fine-tuning) bought. */
     stage2_delta: z.number().min(-1).max(1),
-    /** Number of folds whose validation mAP rose in stage 2. */
+    /** Number of folds whose validation score rose in stage 2. */
     folds_improved_by_stage2: count,
-    oof_mAP_tuned: score,
+    oof_score_tuned: score,
     all_empty_baseline: score,
     /** Signs that training failed (see the tune record's warnings); empty for a healthy run. */
     warnings: z.array(z.string()),
     /** True when a warning makes the submission worthless (worse than an empty one, or ignoring its input). */
     worthless: z.boolean(),
-    /** The submission's mAP against known test masks; null when the test truth is unknown. */
-    test_mAP: score.nullable(),
+    /** The submission's score against known test masks; null when the test truth is unknown. */
+    test_score: score.nullable(),
     logit_threshold: z.number(),
     prob_threshold: z.number().gt(0).lt(1),
     min_area: count,
     timings: z.record(z.number().nonnegative()),
     total_seconds: z.number().nonnegative(),
     folds: z.array(foldSummarySchema),
-    /** `mAP` is null for a bin without images. */
-    coverage_bins: z.array(z.object({ label: z.string(), count, mAP: score.nullable() }).strict()),
+    /** `score` is null for a bin without images. */
+    coverage_bins: z.array(z.object({ label: z.string(), count, score: score.nullable() }).strict()),
     confusion: z.object({ truth_empty_pred_empty: count, truth_empty_pred_non_empty: count, truth_non_empty_pred_empty: count, truth_non_empty_pred_non_empty: count }).strict(),
     worst: z.array(z.object({ id: z.string(), score, iou: score }).strict()),
     submission: z.object({ path: z.string(), rows: count, images: count, non_empty: count }).strict(),
@@ -92,15 +96,16 @@ export function buildSummary(input: ReportInput): Summary {
     title: input.title,
     created_at: input.createdAt,
     backend: input.backend,
-    oof_mAP_stage1: input.oofMapStage1,
-    oof_mAP_stage2: input.oofMapStage2,
-    stage2_delta: input.oofMapStage2 - input.oofMapStage1,
-    folds_improved_by_stage2: input.folds.filter((f) => f.oofMapStage2 > f.oofMapStage1).length,
-    oof_mAP_tuned: input.oofMapTuned,
+    metric: input.metric,
+    oof_score_stage1: input.oofScoreStage1,
+    oof_score_stage2: input.oofScoreStage2,
+    stage2_delta: input.oofScoreStage2 - input.oofScoreStage1,
+    folds_improved_by_stage2: input.folds.filter((f) => f.oofScoreStage2 > f.oofScoreStage1).length,
+    oof_score_tuned: input.oofScoreTuned,
     all_empty_baseline: input.allEmptyBaseline,
     warnings: (input.warnings ?? []).map((w) => w.message),
     worthless: (input.warnings ?? []).some((w) => w.fatal),
-    test_mAP: input.testMap ?? null,
+    test_score: input.testScore ?? null,
     logit_threshold: input.logitThreshold,
     prob_threshold: input.probThreshold,
     min_area: input.minArea,
@@ -110,8 +115,8 @@ export function buildSummary(input: ReportInput): Summary {
       fold: f.fold,
       n_train: f.nTrain,
       n_val: f.nVal,
-      oof_mAP_stage1: f.oofMapStage1,
-      oof_mAP_stage2: f.oofMapStage2,
+      oof_score_stage1: f.oofScoreStage1,
+      oof_score_stage2: f.oofScoreStage2,
       best_epoch_stage1: f.stage1.bestEpoch,
       best_epoch_stage2: f.stage2.bestEpoch,
       best_val_mAP_stage1: f.stage1.bestValMap,
@@ -122,7 +127,7 @@ export function buildSummary(input: ReportInput): Summary {
       device: f.device ?? null,
       curve: f.history.map((r) => ({ ...r })),
     })),
-    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, mAP: b.count === 0 ? null : b.meanScore })),
+    coverage_bins: input.coverageBins.map((b) => ({ label: b.label, count: b.count, score: b.count === 0 ? null : b.meanScore })),
     confusion: {
       truth_empty_pred_empty: c.truthEmptyPredEmpty,
       truth_empty_pred_non_empty: c.truthEmptyPredNonEmpty,

@@ -3,7 +3,7 @@
  * the libs that own each part (train, tune, metrics, submit). `assembleReport` fills it in from
  * the owners' validated artifacts; this lib summarises and renders it.
  */
-import type { CoverageBin, EmptyConfusion } from '@tgs/metrics';
+import type { CoverageBin, EmptyConfusion, MetricName } from '@tgs/metrics';
 import type { SubmissionSummary } from '@tgs/submit';
 import type { EpochRow, FoldTrainResult, StageResult } from '@tgs/train';
 import type { HealthWarning, ThresholdPoint, TuneResult } from '@tgs/tune';
@@ -17,10 +17,10 @@ export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValMap' | 'epoch
 export interface FoldResult extends Pick<FoldTrainResult, 'fold' | 'nTrain' | 'nVal' | 'seconds'> {
   stage1: StageSummary;
   stage2: StageSummary;
-  /** This fold's validation mAP at logit 0 after stage 1. */
-  oofMapStage1: number;
-  /** This fold's validation mAP at logit 0 after stage 2. */
-  oofMapStage2: number;
+  /** This fold's validation score (the report's metric) at logit 0 after stage 1. */
+  oofScoreStage1: number;
+  /** This fold's validation score at logit 0 after stage 2. */
+  oofScoreStage2: number;
   /** Both stages, in training order. */
   history: EpochRow[];
   /** Where the fold trained, e.g. "GPU 1" or the backend name; absent when not recorded. */
@@ -36,7 +36,7 @@ export type MinAreaPoint = TuneResult['minAreaCurve'][number];
  */
 export interface WorstImage {
   id: string;
-  /** The competition's per-image score: mean over IoU thresholds 0.5..0.95 of [IoU > t]. */
+  /** The competition's per-image score (the report's metric). */
   score: number;
   iou: number;
   height: number;
@@ -58,13 +58,15 @@ export interface ReportInput {
   /** Seconds per step: train, predict, ensemble, tune, submit, ... */
   timings: Record<string, number>;
   folds: FoldResult[];
-  /** Overall OOF mAP (all folds' validation images) at logit 0 after stage 1. */
-  oofMapStage1: number;
+  /** The competition metric every OOF and test score here is in (see @tgs/metrics' METRICS). */
+  metric: MetricName;
+  /** Overall OOF score (all folds' validation images) at logit 0 after stage 1. */
+  oofScoreStage1: number;
   /** Same after stage 2 (at logit 0). */
-  oofMapStage2: number;
+  oofScoreStage2: number;
   /** After threshold + min-area tuning on the OOF predictions (optimistic: tuned on the same data). */
-  oofMapTuned: number;
-  /** mAP of predicting every mask empty. */
+  oofScoreTuned: number;
+  /** The score of predicting every mask empty. */
   allEmptyBaseline: number;
   /**
    * Signs that training failed (collapsed predictions, a score below the all-empty baseline),
@@ -90,5 +92,5 @@ export interface ReportInput {
    * The submission scored against known test masks, when there are any (the built-in synthetic
    * competition keeps them outside the data folder); absent for a real competition.
    */
-  testMap?: number;
+  testScore?: number;
 }

@@ -44,10 +44,10 @@ describe('writeReport', () => {
     await writeReport(out, handInput());
     const second = handInput();
     second.title = 'second run';
-    second.oofMapTuned = 0.8;
+    second.oofScoreTuned = 0.8;
     await writeReport(out, second);
     expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'submission.csv', 'summary.json']);
-    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ title: 'second run', oof_mAP_tuned: 0.8 });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ title: 'second run', oof_score_tuned: 0.8 });
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<h1>second run</h1>');
     expect(readFileSync(join(out, 'submission.csv'), 'utf8')).toBe('id,rle_mask\n');
   });
@@ -74,14 +74,14 @@ describe('writeReport', () => {
     input.folds[0].history[1].loss = NaN;
     await writeReport(out, input);
     const summary = readSummary(join(out, 'summary.json'));
-    expect(summary).toMatchObject({ oof_mAP_stage1: 0.5, oof_mAP_tuned: 0.75, test_mAP: null, worthless: false });
+    expect(summary).toMatchObject({ oof_score_stage1: 0.5, oof_score_tuned: 0.75, test_score: null, worthless: false });
     expect(summary.folds[0].curve[1].loss).toBeNull();
   });
 
   it.each<[string, (s: Record<string, unknown>) => unknown, string]>([
     ['truncated', (s) => JSON.stringify(s).slice(0, 50), 'not valid JSON'],
-    ['an mAP above 1', (s) => JSON.stringify({ ...s, oof_mAP_tuned: 1.5 }), 'oof_mAP_tuned:'],
-    ['a renamed key (another version)', (s) => JSON.stringify({ ...s, oof_map_tuned: s.oof_mAP_tuned, oof_mAP_tuned: undefined }), 'oof_mAP_tuned:'],
+    ['an mAP above 1', (s) => JSON.stringify({ ...s, oof_score_tuned: 1.5 }), 'oof_score_tuned:'],
+    ['a renamed key (another version)', (s) => JSON.stringify({ ...s, oof_map_tuned: s.oof_score_tuned, oof_score_tuned: undefined }), 'oof_score_tuned:'],
     ['a fold without its device', (s) => JSON.stringify({ ...s, folds: (s.folds as Record<string, unknown>[]).map(({ device: _d, ...f }) => f) }), 'folds.0.device:'],
   ])('a %s summary.json is a UserError naming the file and field', async (_, edit, message) => {
     const out = join(root, 'report');

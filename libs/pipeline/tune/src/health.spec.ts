@@ -19,12 +19,12 @@ describe('assessHealth', () => {
   const healthy = logits([1, -1, -1, -1], [-1, -1, -1, -1], [1, 1, -1, -1], [-1, -1, -1, 1]);
 
   it('says nothing about a model above the baseline whose masks vary', () => {
-    expect(assessHealth({ oofLogits: healthy, pixels: P, foldOf, k: 2, tunedMap: 0.6, allEmptyBaseline: 0.4 })).toEqual([]);
+    expect(assessHealth({ oofLogits: healthy, pixels: P, foldOf, k: 2, tunedScore: 0.6, allEmptyBaseline: 0.4, metricLabel: 'mAP' })).toEqual([]);
   });
 
   it('flags one collapsed fold, not fatal while another fold still predicts', () => {
     const oof = logits([-1, -1, -1, -1], [-3, -2, -1, -9], [1, 1, -1, -1], [-1, -1, -1, 1]);
-    const w = assessHealth({ oofLogits: oof, pixels: P, foldOf, k: 2, tunedMap: 0.6, allEmptyBaseline: 0.4 });
+    const w = assessHealth({ oofLogits: oof, pixels: P, foldOf, k: 2, tunedScore: 0.6, allEmptyBaseline: 0.4, metricLabel: 'mAP' });
     expect(w).toEqual([
       {
         kind: 'collapsed',
@@ -38,18 +38,18 @@ describe('assessHealth', () => {
 
   it('every fold collapsed (a diverged lr 1e6 run) and below the baseline: fatal', () => {
     const oof = logits([1e11, 1e11, 1e11, 1e11], [2e11, 3, 1, 9], [1e10, 1e10, 1e10, 1e10], [1, 1, 1, 1]);
-    const w = assessHealth({ oofLogits: oof, pixels: P, foldOf, k: 2, tunedMap: 0.19, allEmptyBaseline: 0.35 });
+    const w = assessHealth({ oofLogits: oof, pixels: P, foldOf, k: 2, tunedScore: 0.19, allEmptyBaseline: 0.35, metricLabel: 'mAP' });
     expect(w.map((x) => [x.kind, x.fold, x.fatal])).toEqual([
       ['collapsed', 0, true],
       ['collapsed', 1, true],
       ['below-baseline', undefined, true],
     ]);
     expect(w[0].message).toContain('are full');
-    expect(w[2].message).toBe('the tuned OOF mAP 0.1900 is below the all-empty baseline 0.3500: this submission scores worse than predicting no salt at all');
+    expect(w[2].message).toBe('the tuned OOF mAP 0.1900 is below the all-empty baseline 0.3500: this submission scores worse than predicting no masks at all');
   });
 
   it('a tuned score equal to the baseline is a warning, not a failure', () => {
-    const w = assessHealth({ oofLogits: healthy, pixels: P, foldOf, k: 2, tunedMap: 0.3958, allEmptyBaseline: 0.3958 });
+    const w = assessHealth({ oofLogits: healthy, pixels: P, foldOf, k: 2, tunedScore: 0.3958, allEmptyBaseline: 0.3958, metricLabel: 'mAP' });
     expect(w.map((x) => [x.kind, x.fatal])).toEqual([['at-baseline', false]]);
   });
 });

@@ -20,8 +20,10 @@ export interface HealthInput {
   /** Each image's fold (its OOF prediction comes from the model that did not train on it). */
   foldOf: ArrayLike<number | undefined>;
   k: number;
-  tunedMap: number;
+  tunedScore: number;
   allEmptyBaseline: number;
+  /** The metric's short name for the messages (`mAP`, `Dice`, `F2`). */
+  metricLabel: string;
 }
 
 /**
@@ -47,11 +49,11 @@ function positiveCount(logits: Float32Array, offset: number, pixels: number): nu
 /**
  * Warnings about the run: a fold whose validation masks at p = 0.5 are one and the same mask for
  * every image (fatal when every fold collapsed: the ensemble then ignores its input), and a tuned
- * OOF mAP below the all-empty baseline (fatal: the submission scores worse than an empty one) or
+ * OOF score below the all-empty baseline (fatal: the submission scores worse than an empty one) or
  * equal to it (the submission is no better than an empty one).
  */
 export function assessHealth(input: HealthInput): HealthWarning[] {
-  const { oofLogits, pixels, foldOf, k, tunedMap, allEmptyBaseline } = input;
+  const { oofLogits, pixels, foldOf, k, tunedScore, allEmptyBaseline, metricLabel } = input;
   const warnings: HealthWarning[] = [];
   let collapsed = 0;
   for (let fold = 0; fold < k; fold++) {
@@ -71,18 +73,18 @@ export function assessHealth(input: HealthInput): HealthWarning[] {
     });
   }
   if (collapsed === k && k > 0) for (const w of warnings) w.fatal = true;
-  const gap = tunedMap - allEmptyBaseline;
+  const gap = tunedScore - allEmptyBaseline;
   if (gap < -1e-9) {
     warnings.push({
       kind: 'below-baseline',
       fatal: true,
-      message: `the tuned OOF mAP ${tunedMap.toFixed(4)} is below the all-empty baseline ${allEmptyBaseline.toFixed(4)}: this submission scores worse than predicting no salt at all`,
+      message: `the tuned OOF ${metricLabel} ${tunedScore.toFixed(4)} is below the all-empty baseline ${allEmptyBaseline.toFixed(4)}: this submission scores worse than predicting no masks at all`,
     });
   } else if (Math.abs(gap) <= 1e-9) {
     warnings.push({
       kind: 'at-baseline',
       fatal: false,
-      message: `the tuned OOF mAP ${tunedMap.toFixed(4)} equals the all-empty baseline: the submission is no better than predicting no salt at all`,
+      message: `the tuned OOF ${metricLabel} ${tunedScore.toFixed(4)} equals the all-empty baseline: the submission is no better than predicting no masks at all`,
     });
   }
   return warnings;

@@ -1,5 +1,5 @@
 export { tuneThreshold, linspace } from './tune';
-export type { TuneOptions, TuneResult, ThresholdPoint } from './tune';
+export type { TuneOptions, TuneResult, TuneScoring, ThresholdPoint } from './tune';
 export { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
 export type { TripletPoint } from './triplet';
 export { assessHealth, firstDifferentMask } from './health';

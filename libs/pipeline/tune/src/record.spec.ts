@@ -9,6 +9,7 @@ import { readTuneRecord, tuneOof, tuneRecordPath, tuneRecordSchema, writeTuneRec
 const truths = Uint8Array.from([1, 1, 0, 0, 1, 0, 0, 0]);
 const foldOf = [0, 0, 1, 1];
 const options = { probFrom: 0.3, probTo: 0.7, probSteps: 5, refineSteps: 0, minAreas: [0] };
+const scoring = { metric: 'tgs-map' as const };
 // Stage 1 at logit 0: image 0 exact (1), image 1 a false positive (0), image 2 missed (0), image 3 empty = empty (1).
 const oofStage1 = Float32Array.from([1, 1, 1, -1, -1, -1, -1, -1]);
 // Stage 2 exact on every image for any threshold with |logit| < 2.
@@ -16,23 +17,23 @@ const oofStage2 = Float32Array.from([2, 2, -2, -2, 2, -2, -2, -2]);
 
 describe('tuneOof', () => {
   it('scores both stages overall and per fold, and the all-empty baseline (by hand)', () => {
-    const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
-    expect(r.oofMapStage1).toBe(0.5);
-    expect(r.oofMapStage2).toBe(1);
+    const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options, scoring });
+    expect(r.oofScoreStage1).toBe(0.5);
+    expect(r.oofScoreStage2).toBe(1);
     expect(r.perFold).toEqual([
-      { fold: 0, oofMapStage1: 0.5, oofMapStage2: 1 },
-      { fold: 1, oofMapStage1: 0.5, oofMapStage2: 1 },
+      { fold: 0, oofScoreStage1: 0.5, oofScoreStage2: 1 },
+      { fold: 1, oofScoreStage1: 0.5, oofScoreStage2: 1 },
     ]);
     expect(r.allEmptyBaseline).toBe(0.5);
-    expect(r.map).toBe(1);
+    expect(r.score).toBe(1);
     expect(r.perImage).toEqual([1, 1, 1, 1]);
     expect(r.warnings).toEqual([]);
   });
 
   it('a collapsed model gets its warnings in the record', () => {
-    const r = tuneOof({ oofStage1, oofStage2: new Float32Array(8).fill(-5), truths, pixels: 2, foldOf, k: 2, options });
+    const r = tuneOof({ oofStage1, oofStage2: new Float32Array(8).fill(-5), truths, pixels: 2, foldOf, k: 2, options, scoring });
     // Everything empty: the two empty images score 1, the others 0 — exactly the all-empty baseline.
-    expect(r.map).toBe(0.5);
+    expect(r.score).toBe(0.5);
     expect(r.warnings.map((w) => [w.kind, w.fold, w.fatal])).toEqual([
       ['collapsed', 0, true],
       ['collapsed', 1, true],
@@ -40,8 +41,16 @@ describe('tuneOof', () => {
     ]);
   });
 
+  it('records the metric it tuned on; f2-objects on one object per image agrees with the TGS mAP', () => {
+    const tgs = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options, scoring });
+    const f2 = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options, scoring: { metric: 'f2-objects', width: 2 } });
+    expect([tgs.metric, f2.metric]).toEqual(['tgs-map', 'f2-objects']);
+    // one object per image at most: F2 with one true positive is 1, anything else 0, as TGS's precision
+    expect([f2.oofScoreStage1, f2.oofScoreStage2, f2.score, f2.allEmptyBaseline]).toEqual([tgs.oofScoreStage1, tgs.oofScoreStage2, tgs.score, tgs.allEmptyBaseline]);
+  });
+
   it('rejects OOF logits of another size than the truth', () => {
-    expect(() => tuneOof({ oofStage1, oofStage2: new Float32Array(6), truths, pixels: 2, foldOf, k: 2, options })).toThrow('the train set has 4');
+    expect(() => tuneOof({ oofStage1, oofStage2: new Float32Array(6), truths, pixels: 2, foldOf, k: 2, options, scoring })).toThrow('the train set has 4');
   });
 });
 
@@ -51,7 +60,7 @@ describe('tune.json', () => {
     work = mkdtempSync(join(tmpdir(), 'tune-record-'));
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
-  const record = () => tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
+  const record = () => tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options, scoring });
 
   it('reads back what was written (an empty coverage bin stays NaN)', () => {
     const r = record();
@@ -69,10 +78,10 @@ describe('tune.json', () => {
   });
 
   it.each([
-    ['an out-of-range score', (j: Record<string, unknown>) => ({ ...j, map: 1.5 }), 'map:'],
+    ['an out-of-range score', (j: Record<string, unknown>) => ({ ...j, score: 1.5 }), "score:"],
     ['a missing field', (j: Record<string, unknown>) => ({ ...j, perFold: undefined }), 'perFold:'],
     ['a foreign field', (j: Record<string, unknown>) => ({ ...j, bestThreshold: 0.5 }), '(root):'],
-    ['a wrong type deep inside', (j: Record<string, unknown>) => ({ ...j, curve: [{ probThreshold: 0.5, logitThreshold: 'zero', map: 1 }] }), 'curve.0.logitThreshold:'],
+    ['a wrong type deep inside', (j: Record<string, unknown>) => ({ ...j, curve: [{ probThreshold: 0.5, logitThreshold: 'zero', score: 1 }] }), 'curve.0.logitThreshold:'],
   ])('%s is a UserError naming the file and the field', (_, edit, field) => {
     writeTuneRecord(work, record());
     const p = tuneRecordPath(work);
@@ -96,7 +105,7 @@ describe('tuneOof on random OOF predictions (property)', () => {
     return hits / 10;
   }
 
-  it('the record always validates and its map is never below the score at p = 0.5 with no minimum area', () => {
+  it('the record always validates and its score is never below the score at p = 0.5 with no minimum area', () => {
     const rng = new Rng(20260522);
     const int = (a: number, b: number) => a + Math.floor(rng.next() * (b - a + 1));
     for (let trial = 0; trial < 300; trial++) {
@@ -126,7 +135,7 @@ describe('tuneOof on random OOF predictions (property)', () => {
         minAreas: Array.from({ length: int(1, 4) }, () => int(0, pixels + 1)),
       };
       const where = `trial ${trial}: ${n} images of ${pixels} px, ${JSON.stringify(options)}`;
-      const record = tuneOof({ oofStage1, oofStage2, truths, pixels, foldOf, k, options });
+      const record = tuneOof({ oofStage1, oofStage2, truths, pixels, foldOf, k, options, scoring });
       const parsed = tuneRecordSchema.safeParse(JSON.parse(JSON.stringify(record)));
       expect([where, parsed.success ? 'valid' : parsed.error.issues[0]]).toEqual([where, 'valid']);
       let atZero = 0;
@@ -134,8 +143,8 @@ describe('tuneOof on random OOF predictions (property)', () => {
         const at = (a: ArrayLike<number>, f: (v: number) => boolean) => Array.from(a).slice(i * pixels, (i + 1) * pixels).map(f);
         atZero += naiveScore(at(oofStage2, (v) => v > 0), at(truths, (v) => v === 1)) / n;
       }
-      expect([where, Math.abs(record.mapAtZero - atZero) < 1e-9]).toEqual([where, true]);
-      expect([where, record.map >= record.mapAtZero]).toEqual([where, true]);
+      expect([where, Math.abs(record.scoreAtZero - atZero) < 1e-9]).toEqual([where, true]);
+      expect([where, record.score >= record.scoreAtZero]).toEqual([where, true]);
     }
   });
 });
@@ -144,10 +153,10 @@ describe('writeTuneRecord', () => {
   it('refuses a record its reader would reject, as a bug of the tune step, writing nothing', () => {
     const work = mkdtempSync(join(tmpdir(), 'tune-record-'));
     try {
-      const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options });
-      const broken = { ...r, mapAtZero: undefined as unknown as number };
+      const r = tuneOof({ oofStage1, oofStage2, truths, pixels: 2, foldOf, k: 2, options, scoring });
+      const broken = { ...r, scoreAtZero: undefined as unknown as number };
       expect(() => writeTuneRecord(work, broken)).toThrow(InvalidArtifactError);
-      expect(() => writeTuneRecord(work, broken)).toThrow(`bug in the writer of ${tuneRecordPath(work)} (tune): mapAtZero: Required`);
+      expect(() => writeTuneRecord(work, broken)).toThrow(`bug in the writer of ${tuneRecordPath(work)} (tune): scoreAtZero: Required`);
       expect(readdirSync(work)).toEqual([]);
     } finally {
       rmSync(work, { recursive: true, force: true });

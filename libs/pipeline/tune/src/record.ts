@@ -5,25 +5,27 @@
  */
 import { z } from 'zod';
 import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
-import { perImageScoresFromStats, thresholdStats } from '@tgs/metrics';
+import { METRIC_NAMES, metricInfo, perImageScoresFromStats, thresholdStats } from '@tgs/metrics';
 import { runLayout } from '@tgs/run';
 import { assessHealth } from './health';
-import { TuneOptions, tuneThreshold } from './tune';
+import { TuneOptions, TuneScoring, tuneThreshold } from './tune';
 
 const score = z.number().min(0).max(1);
 const count = z.number().int().nonnegative();
 
 export const tuneRecordSchema = z
   .object({
+    /** The competition metric every score of the record is in (see @tgs/metrics' METRICS). */
+    metric: z.enum(METRIC_NAMES),
     logitThreshold: z.number(),
     probThreshold: z.number().gt(0).lt(1),
     minArea: count,
-    /** OOF mAP at the chosen threshold and minimum area. */
-    map: score,
-    /** OOF mAP at logit 0 (p = 0.5) without a minimum area. */
-    mapAtZero: score,
-    curve: z.array(z.object({ probThreshold: z.number().gt(0).lt(1), logitThreshold: z.number(), map: score }).strict()).min(1),
-    minAreaCurve: z.array(z.object({ minArea: count, map: score }).strict()).min(1),
+    /** OOF score at the chosen threshold and minimum area. */
+    score,
+    /** OOF score at logit 0 (p = 0.5) without a minimum area. */
+    scoreAtZero: score,
+    curve: z.array(z.object({ probThreshold: z.number().gt(0).lt(1), logitThreshold: z.number(), score }).strict()).min(1),
+    minAreaCurve: z.array(z.object({ minArea: count, score }).strict()).min(1),
     coverageBins: z.array(
       z
         .object({
@@ -36,16 +38,16 @@ export const tuneRecordSchema = z
         .strict(),
     ),
     confusion: z.object({ truthEmptyPredEmpty: count, truthEmptyPredNonEmpty: count, truthNonEmptyPredEmpty: count, truthNonEmptyPredNonEmpty: count }).strict(),
-    /** Per-image TGS scores at the chosen point, in train order. */
+    /** Per-image scores at the chosen point, in train order. */
     perImage: z.array(score),
     /** The threshold triplet's top threshold, when it differs from `logitThreshold` (then the bottom one); see triplet.ts. */
     topLogitThreshold: z.number().optional(),
     topProbThreshold: z.number().gt(0).lt(1).optional(),
-    /** OOF mAP at logit 0 (p = 0.5), no minimum area, after stage 1 and after stage 2. */
-    oofMapStage1: score,
-    oofMapStage2: score,
-    perFold: z.array(z.object({ fold: count, oofMapStage1: score, oofMapStage2: score }).strict()),
-    /** mAP of predicting every mask empty: the share of train images whose truth is empty. */
+    /** OOF score at logit 0 (p = 0.5), no minimum area, after stage 1 and after stage 2. */
+    oofScoreStage1: score,
+    oofScoreStage2: score,
+    perFold: z.array(z.object({ fold: count, oofScoreStage1: score, oofScoreStage2: score }).strict()),
+    /** The score of predicting every mask empty: the share of train images whose truth is empty (every metric scores empty/empty 1, else 0). */
     allEmptyBaseline: score,
     /** Signs that training failed (see assessHealth). */
     warnings: z.array(
@@ -73,11 +75,13 @@ export interface TuneOofInput {
   foldOf: ArrayLike<number | undefined>;
   k: number;
   options: TuneOptions;
+  /** The competition's metric and what it needs (see TuneScoring). */
+  scoring: TuneScoring;
 }
 
-/** Per-image TGS scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold below. */
-function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number): Float64Array {
-  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0]), 0);
+/** Per-image scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold below. */
+function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number, scoring: TuneScoring): Float64Array {
+  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0], scoring), 0);
 }
 
 function mean(values: ArrayLike<number>, pick: (i: number) => boolean = () => true): number {
@@ -103,24 +107,25 @@ export function tuneOof(input: TuneOofInput): TuneRecord {
     throw new Error(`OOF logits cover ${oofStage1.length / pixels} and ${oofStage2.length / pixels} images, the train set has ${n}`);
   }
   if (foldOf.length !== n) throw new Error(`foldOf has ${foldOf.length} entries for ${n} images`);
-  const result = tuneThreshold(oofStage2, truths, pixels, input.options);
-  const stage1 = scoresAtZero(oofStage1, truths, pixels);
-  const stage2 = scoresAtZero(oofStage2, truths, pixels);
+  const { scoring } = input;
+  const result = tuneThreshold(oofStage2, truths, pixels, input.options, scoring);
+  const stage1 = scoresAtZero(oofStage1, truths, pixels, scoring);
+  const stage2 = scoresAtZero(oofStage2, truths, pixels, scoring);
   const perFold = Array.from({ length: k }, (_, fold) => {
     const inFold = (i: number) => foldOf[i] === fold;
     if (!stage1.some((_, i) => inFold(i))) throw new Error(`fold ${fold} has no OOF images`);
-    return { fold, oofMapStage1: mean(stage1, inFold), oofMapStage2: mean(stage2, inFold) };
+    return { fold, oofScoreStage1: mean(stage1, inFold), oofScoreStage2: mean(stage2, inFold) };
   });
   const truthEmpty = result.confusion.truthEmptyPredEmpty + result.confusion.truthEmptyPredNonEmpty;
   const allEmptyBaseline = truthEmpty / n;
   return {
     ...result,
     perImage: Array.from(result.perImage),
-    oofMapStage1: mean(stage1),
-    oofMapStage2: mean(stage2),
+    oofScoreStage1: mean(stage1),
+    oofScoreStage2: mean(stage2),
     perFold,
     allEmptyBaseline,
-    warnings: assessHealth({ oofLogits: oofStage2, pixels, foldOf, k, tunedMap: result.map, allEmptyBaseline }),
+    warnings: assessHealth({ oofLogits: oofStage2, pixels, foldOf, k, tunedScore: result.score, allEmptyBaseline, metricLabel: metricInfo(scoring.metric).label }),
   };
 }
 

@@ -52,21 +52,21 @@ describe('the threshold triplet on a hand-made OOF set', () => {
 
   it('tuneThreshold with topProbs picks the triplet; without, the pair (by hand)', () => {
     const opts = { probFrom: 0.3, probTo: 0.7, probSteps: 5, refineSteps: 0, minAreas: [0, 2] };
-    const pair = tuneThreshold(logits, truths, 4, opts);
-    expect(pair.map).toBe(0.75);
+    const pair = tuneThreshold(logits, truths, 4, opts, { metric: 'tgs-map' });
+    expect(pair.score).toBe(0.75);
     expect(pair.topLogitThreshold).toBeUndefined();
     // Grid p = 0.3…0.7 → logits −0.85, −0.41, 0, 0.41, 0.85. Top 0.7 (0.85) drops A, keeps B and D;
     // bottom 0.3 (−0.85) draws B whole.
-    const triplet = tuneThreshold(logits, truths, 4, { ...opts, topProbs: [0.8] });
-    expect(triplet.map).toBe(1);
+    const triplet = tuneThreshold(logits, truths, 4, { ...opts, topProbs: [0.8] }, { metric: 'tgs-map' });
+    expect(triplet.score).toBe(1);
     expect(triplet.probThreshold).toBe(0.3);
     expect(triplet.topProbThreshold).toBe(0.7);
     expect(triplet.minArea).toBe(0);
     expect(Array.from(triplet.perImage)).toEqual([1, 1, 1, 1]);
     expect(triplet.confusion).toEqual({ truthEmptyPredEmpty: 2, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 2 });
     expect(triplet.minAreaCurve).toEqual([
-      { minArea: 0, map: 1 },
-      { minArea: 2, map: 0.5 },
+      { minArea: 0, score: 1 },
+      { minArea: 2, score: 0.5 },
     ]);
     // The rule written out on the pixels agrees.
     const out = new Uint8Array(4);

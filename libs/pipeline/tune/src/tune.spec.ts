@@ -1,5 +1,7 @@
 import { logit } from '@tgs/metrics';
-import { linspace, thresholdGrid, tuneThreshold } from './tune';
+import { linspace, thresholdGrid, tuneThreshold, TuneScoring } from './tune';
+
+const TGS: TuneScoring = { metric: 'tgs-map' };
 
 describe('linspace', () => {
   it('linspace(0.3, 0.7, 31) has step 0.01333… and hits both ends', () => {
@@ -21,9 +23,9 @@ describe('tuneThreshold', () => {
   it('finds a threshold in (0.45, 0.55) where every image is perfect (by hand)', () => {
     // p ≤ 0.45: image 1 gets a false positive (score 0). p ≥ 0.55: image 2 drops to IoU 0.5 → 0.
     // In between: image 0 = {.9,.6} = truth, image 1 empty, image 2 full → mAP 1.
-    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 5, refineSteps: 0, minAreas: [0] });
+    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 5, refineSteps: 0, minAreas: [0] }, TGS);
     expect(r.probThreshold).toBe(0.5);
-    expect(r.map).toBe(1);
+    expect(r.score).toBe(1);
     expect(r.logitThreshold).toBeCloseTo(0, 12);
     expect(r.confusion).toEqual({ truthEmptyPredEmpty: 1, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 2 });
   });
@@ -36,19 +38,19 @@ describe('tuneThreshold', () => {
     // At 0.3 and at 0.5: image 0 predicts {.9,.75,.55} vs truth of 2 → IoU 2/3 exceeds 0.50…0.65 → 0.4;
     // image 1 has a false positive → 0; image 2 full → 1; mean 1.4/3.
     // At 0.7: image 0 exact → 1; image 1 empty → 1; image 2 IoU 1/2 → 0; mean 2/3.
-    const coarseOnly = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [0] });
+    const coarseOnly = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [0] }, TGS);
     expect(coarseOnly.probThreshold).toBe(0.7);
-    expect(coarseOnly.map).toBeCloseTo(2 / 3, 12);
-    expect(coarseOnly.mapAtZero).toBeCloseTo(1.4 / 3, 12);
+    expect(coarseOnly.score).toBeCloseTo(2 / 3, 12);
+    expect(coarseOnly.scoreAtZero).toBeCloseTo(1.4 / 3, 12);
     expect(coarseOnly.curve.map((p) => p.probThreshold)).toEqual([0.3, 0.5, 0.7]);
     // Min area 2 empties image 1's single false-positive pixel at p = 0.3 and 0.5: (0.4 + 1 + 1) / 3,
     // the tie going to the lower threshold.
-    const withArea = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [0, 2] });
+    const withArea = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [0, 2] }, TGS);
     expect(withArea.minArea).toBe(2);
     expect(withArea.probThreshold).toBe(0.3);
-    expect(withArea.map).toBeCloseTo(2.4 / 3, 12);
-    const refined = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 41, minAreas: [0] });
-    expect(refined.map).toBe(1);
+    expect(withArea.score).toBeCloseTo(2.4 / 3, 12);
+    const refined = tuneThreshold(shifted, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 41, minAreas: [0] }, TGS);
+    expect(refined.score).toBe(1);
     expect(refined.probThreshold).toBeGreaterThanOrEqual(0.6);
     expect(refined.probThreshold).toBeLessThan(0.68);
   });
@@ -56,18 +58,32 @@ describe('tuneThreshold', () => {
   it('always considers no minimum area', () => {
     // Grid {0.3, 0.5, 0.7}: only min area 10 was asked for, which empties every 1×4 mask (score 1/3),
     // but no minimum area at p = 0.5 scores 1.
-    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [10] });
-    expect([r.minArea, r.probThreshold, r.map]).toEqual([0, 0.5, 1]);
+    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [10] }, TGS);
+    expect([r.minArea, r.probThreshold, r.score]).toEqual([0, 0.5, 1]);
     expect(r.minAreaCurve.map((m) => m.minArea)).toEqual([0, 10]);
   });
 
   it('reports the p = 0.5 score and a curve over every evaluated threshold', () => {
-    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 31, refineSteps: 21, minAreas: [0, 10] });
-    expect(r.mapAtZero).toBe(1);
+    const r = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 31, refineSteps: 21, minAreas: [0, 10] }, TGS);
+    expect(r.scoreAtZero).toBe(1);
     expect(r.curve.length).toBeGreaterThanOrEqual(31);
     for (let k = 1; k < r.curve.length; k++) expect(r.curve[k].probThreshold).toBeGreaterThan(r.curve[k - 1].probThreshold);
     expect(r.minAreaCurve.map((m) => m.minArea)).toEqual([0, 10]);
     expect(r.perImage).toHaveLength(3);
+  });
+
+  it('tunes on the competition metric: Dice prefers another coarse point than the TGS mAP (by hand)', () => {
+    // At 0.3: image 0 Dice 2·2/(3+2) = 0.8, image 1 a false positive 0, image 2 full 1 → 0.6.
+    // At 0.5 (always a candidate): every image exact → 1; the grid without it is 0.3 and 0.7.
+    // At 0.7: image 0 {.9}: 2/3; image 1 empty/empty 1; image 2 {.8,.8} of 4: 2·2/6 = 2/3 → 7/9.
+    const dice = tuneThreshold(logits, truths, 4, { probFrom: 0.3, probTo: 0.7, probSteps: 2, refineSteps: 0, minAreas: [0] }, { metric: 'dice' });
+    expect(dice.metric).toBe('dice');
+    expect(dice.curve.map((p) => [p.probThreshold, +p.score.toFixed(12)])).toEqual([
+      [0.3, 0.6],
+      [0.5, 1],
+      [0.7, +(7 / 9).toFixed(12)],
+    ]);
+    expect([dice.probThreshold, dice.score]).toEqual([0.5, 1]);
   });
 });
 
@@ -120,10 +136,10 @@ describe('tuneThreshold on every coarse optimum × refine setting', () => {
   it(`scores p = 0.5 and finds the optimum in all ${cases.length} cases`, () => {
     for (const { probFrom, probTo, probSteps, refineSteps, target, c } of cases) {
       const { logits, truths } = straddling(target);
-      const r = tuneThreshold(logits, truths, 1, { probFrom, probTo, probSteps, refineSteps, minAreas: [0, 10] });
+      const r = tuneThreshold(logits, truths, 1, { probFrom, probTo, probSteps, refineSteps, minAreas: [0, 10] }, TGS);
       const where = `grid ${probFrom}…${probTo}/${probSteps}, refine ${refineSteps}, coarse optimum #${c} (p = ${target})`;
-      expect([where, r.mapAtZero]).toEqual([where, scoreAtZero(logits, truths)]);
-      expect([where, r.map]).toEqual([where, 1]);
+      expect([where, r.scoreAtZero]).toEqual([where, scoreAtZero(logits, truths)]);
+      expect([where, r.score]).toEqual([where, 1]);
       expect([where, Math.abs(r.logitThreshold - logit(target)) <= delta]).toEqual([where, true]);
       expect([where, r.curve.some((p) => p.probThreshold === 0.5 && p.logitThreshold === 0)]).toEqual([where, true]);
     }

@@ -6,9 +6,11 @@ import {
   emptyConfusionFromStats,
   logit,
   meanScoreFromStats,
+  MetricName,
   perImageScoresFromStats,
   scoresByCoverage,
   sigmoid,
+  StatsOptions,
   thresholdStats,
   ThresholdStats,
 } from '@tgs/metrics';
@@ -33,27 +35,36 @@ export interface TuneOptions {
   topProbs?: number[];
 }
 
+/**
+ * What the OOF predictions are scored with: the competition's metric (the layout's, or the
+ * config's `tune.metric`) and what it needs — the image width and, for an object metric, the true
+ * objects when they are given as rows rather than found as the truth masks' components.
+ */
+export type TuneScoring = StatsOptions & { metric: MetricName };
+
 export interface ThresholdPoint {
   probThreshold: number;
   logitThreshold: number;
-  map: number;
+  score: number;
 }
 
 export interface TuneResult {
+  /** The metric every score here is in. */
+  metric: MetricName;
   logitThreshold: number;
   probThreshold: number;
   minArea: number;
-  /** OOF mAP at the chosen threshold and minimum area. */
-  map: number;
-  /** OOF mAP at logit 0 (p = 0.5) without a minimum area, for comparison. */
-  mapAtZero: number;
+  /** OOF score at the chosen threshold and minimum area. */
+  score: number;
+  /** OOF score at logit 0 (p = 0.5) without a minimum area, for comparison. */
+  scoreAtZero: number;
   /** Every threshold evaluated (coarse grid and fine search), at the chosen minimum area. */
   curve: ThresholdPoint[];
-  /** OOF mAP for each candidate minimum area at the chosen threshold. */
-  minAreaCurve: { minArea: number; map: number }[];
+  /** OOF score for each candidate minimum area at the chosen threshold. */
+  minAreaCurve: { minArea: number; score: number }[];
   coverageBins: CoverageBin[];
   confusion: EmptyConfusion;
-  /** Per-image TGS scores at the chosen point, in OOF order. */
+  /** Per-image scores at the chosen point, in OOF order. */
   perImage: Float64Array;
   /**
    * The triplet's top threshold, present only when it differs from `logitThreshold` (which is then
@@ -72,37 +83,38 @@ const SAME_PROB = 1e-12;
  * linspace(probFrom, probTo, probSteps) mapped through log(p/(1−p)), every candidate minimum area,
  * then a finer grid of `refineSteps` probabilities spanning one coarse step either side of the best.
  * The untuned default, p = 0.5 (logit 0 exactly) with no minimum area, is always a candidate too, so
- * the tuned score is never below `mapAtZero`. Ties keep the smaller minimum area, then the lower
- * threshold.
+ * the tuned score is never below `scoreAtZero`. Ties keep the smaller minimum area, then the lower
+ * threshold. Every score is `scoring.metric`'s.
  */
-export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixels: number, opts: TuneOptions): TuneResult {
+export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixels: number, opts: TuneOptions, scoring: TuneScoring): TuneResult {
   const coarse = linspace(opts.probFrom, opts.probTo, opts.probSteps);
   const minAreas = [...new Set([0, ...opts.minAreas])].sort((a, b) => a - b);
-  const coarseStats = thresholdStats(oofLogits, truths, pixels, thresholdGrid(coarse).map(logit));
+  const coarseStats = thresholdStats(oofLogits, truths, pixels, thresholdGrid(coarse).map(logit), scoring);
   const coarseBest = bestThresholdFromStats(coarseStats, minAreas);
   const pBest = sigmoid(coarseBest.logitThreshold);
   const step = opts.probSteps > 1 ? (opts.probTo - opts.probFrom) / (opts.probSteps - 1) : 0.05;
   const fine = opts.refineSteps > 1 ? linspace(Math.max(1e-4, pBest - step), Math.min(1 - 1e-4, pBest + step), opts.refineSteps) : [];
   const probs = thresholdGrid([...coarse, ...fine]);
-  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit));
+  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit), scoring);
   const atHalf = probs.indexOf(0.5);
   const best = bestOver(stats, minAreas);
   const j = best.index;
   const curveScores = meanScoreFromStats(stats, best.minArea);
   const pair: TuneResult = {
+    metric: scoring.metric,
     logitThreshold: stats.logitThresholds[j],
     probThreshold: probs[j],
     minArea: best.minArea,
-    map: best.map,
-    mapAtZero: meanScoreFromStats(stats, 0)[atHalf],
-    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], map: curveScores[k] })),
-    minAreaCurve: minAreas.map((a) => ({ minArea: a, map: meanScoreFromStats(stats, a)[j] })),
+    score: best.score,
+    scoreAtZero: meanScoreFromStats(stats, 0)[atHalf],
+    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: curveScores[k] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, score: meanScoreFromStats(stats, a)[j] })),
     coverageBins: coverageBreakdownFromStats(stats, j, best.minArea),
     confusion: emptyConfusionFromStats(stats, j, best.minArea),
     perImage: perImageScoresFromStats(stats, j, best.minArea),
   };
   if (!opts.topProbs || opts.topProbs.length === 0) return pair;
-  return tuneTriplet(oofLogits, truths, pixels, probs, opts.topProbs, minAreas, pair);
+  return tuneTriplet(oofLogits, truths, pixels, probs, opts.topProbs, minAreas, pair, scoring);
 }
 
 /**
@@ -111,12 +123,21 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
  * unless a triplet with top ≠ bottom scores strictly higher; the curves then sweep the bottom
  * threshold and the min area around the chosen triplet.
  */
-function tuneTriplet(oofLogits: Float32Array, truths: Uint8Array, pixels: number, candidates: number[], topProbs: number[], minAreas: number[], pair: TuneResult): TuneResult {
+function tuneTriplet(
+  oofLogits: Float32Array,
+  truths: Uint8Array,
+  pixels: number,
+  candidates: number[],
+  topProbs: number[],
+  minAreas: number[],
+  pair: TuneResult,
+  scoring: TuneScoring,
+): TuneResult {
   const probs = thresholdGrid([...candidates, ...topProbs]);
-  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit));
+  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit), scoring);
   const index = (p: number) => probs.findIndex((q) => Math.abs(q - p) <= SAME_PROB);
   const t = bestTriplet(stats, probs.map((_, k) => k), candidates.map(index), minAreas);
-  if (t.topIndex === t.bottomIndex || !(t.score > pair.map)) return pair;
+  if (t.topIndex === t.bottomIndex || !(t.score > pair.score)) return pair;
   const { scores, predEmpty } = tripletPerImage(stats, t.topIndex, t.bottomIndex, t.minArea);
   const curveScores = tripletMeanScores(stats, t.topIndex, t.minArea);
   const confusion: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
@@ -130,9 +151,9 @@ function tuneTriplet(oofLogits: Float32Array, truths: Uint8Array, pixels: number
     logitThreshold: stats.logitThresholds[t.bottomIndex],
     probThreshold: probs[t.bottomIndex],
     minArea: t.minArea,
-    map: t.score,
-    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], map: curveScores[k] })),
-    minAreaCurve: minAreas.map((a) => ({ minArea: a, map: tripletMeanScores(stats, t.topIndex, a)[t.bottomIndex] })),
+    score: t.score,
+    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: curveScores[k] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, score: tripletMeanScores(stats, t.topIndex, a)[t.bottomIndex] })),
     coverageBins: scoresByCoverage(scores, stats.truthArea, pixels),
     confusion,
     perImage: scores,
@@ -154,11 +175,11 @@ export function thresholdGrid(values: readonly number[]): number[] {
 }
 
 /** The best (threshold, minArea) over the whole grid; ties keep the smaller minimum area, then the lower threshold. */
-function bestOver(stats: ThresholdStats, minAreas: number[]): { index: number; minArea: number; map: number } {
-  let best = { index: -1, minArea: 0, map: -Infinity };
+function bestOver(stats: ThresholdStats, minAreas: number[]): { index: number; minArea: number; score: number } {
+  let best = { index: -1, minArea: 0, score: -Infinity };
   for (const a of minAreas) {
     const scores = meanScoreFromStats(stats, a);
-    for (let k = 0; k < scores.length; k++) if (scores[k] > best.map) best = { index: k, minArea: a, map: scores[k] };
+    for (let k = 0; k < scores.length; k++) if (scores[k] > best.score) best = { index: k, minArea: a, score: scores[k] };
   }
   return best;
 }
