@@ -6,3 +6,4 @@ export { assessHealth, firstDifferentMask } from './health';
 export type { HealthInput, HealthWarning } from './health';
 export { tuneOof, tuneRecordSchema, tuneRecordPath, readTuneRecord, writeTuneRecord } from './record';
 export type { TuneOofInput, TuneRecord } from './record';
+export { truthObjectsFromRows } from './objects';
