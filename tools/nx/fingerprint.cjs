@@ -11,7 +11,7 @@
 // (a copy cannot keep its ctime) while an unchanged folder costs a stat per file.
 const { createHash } = require('node:crypto');
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { join, relative, resolve } = require('node:path');
 const settings = require('./run-settings.cjs');
 
 const { run } = settings;
@@ -39,6 +39,13 @@ if (spec.project === 'blend') {
   // An invalid config hashes as its error: the step will fail and say why.
   h.update(`config:${parsed.config ? configSliceHash(parsed.config, spec.config) : `invalid:${parsed.error}`}\n`);
   synthetic = parsed.config?.synthetic;
+  // Files the config names (a pretrained encoder's weights), by content.
+  for (const key of spec.files ?? []) {
+    const value = key.split('.').reduce((o, k) => (o == null ? undefined : o[k]), parsed.config);
+    if (typeof value !== 'string') continue;
+    const path = resolve(value);
+    h.update(`file:${key}:${existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'absent'}\n`);
+  }
 }
 
 const dataArg = runSettings.data;

@@ -42,6 +42,11 @@ export interface StepSpec {
    * fingerprints them (a small metadata file that changes whenever the artifact does).
    */
   after: readonly { step: StepName; file: LayoutFile }[];
+  /**
+   * Config keys (dotted) whose value is a path to a file the step reads, hashed by content in its
+   * Nx inputs (e.g. a pretrained encoder's weights).
+   */
+  files?: readonly string[];
   /** One target per fold (`train-fold-<k>`). */
   perFold: boolean;
   /** One line for `--help`. */
@@ -88,6 +93,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   train: {
     project: 'experiment',
     config: [...TRAIN_STAGE_CONFIG[1], ...TRAIN_STAGE_CONFIG[2]],
+    files: ['model.encoderWeights'],
     data: ['train'],
     after: [{ step: 'folds', file: (l) => l.folds }],
     perFold: true,

@@ -7,3 +7,4 @@ export type { WeightsFile, ExpectedTensor } from './lib/weights-file';
 export { resnetEncoder, imagenetInput, RESNETS, ENCODER_NAMES, ENCODER_PREFIX, ENCODER_STRIDE, IMAGENET_LAYER, IMAGENET_MEAN, IMAGENET_STD } from './lib/resnet';
 export type { ResnetName, ResnetEncoderOptions, EncoderTaps } from './lib/resnet';
 export { encoderTensorNames, setEncoderWeights, loadEncoderWeights, isClassifierTensor } from './lib/encoder-weights';
+export { setEncoderFrozen, encoderLayers, isEncoderVariable } from './lib/freeze';

@@ -116,6 +116,13 @@ export const configSchema = z
         hypercolumn: z.boolean().default(false),
         padTo: z.number().int().positive().optional(),
         upsample: z.enum(['transpose', 'bilinear']).default('transpose'),
+        /**
+         * 'plain': the U-Net's own encoder. 'resnet18' | 'resnet34' | 'resnet50': torchvision's ResNet
+         * under the same decoder (it sets the taps: depth 5, padTo a multiple of 32).
+         */
+        encoder: z.enum(['plain', 'resnet18', 'resnet34', 'resnet50']).default('plain'),
+        /** A torchvision / smp `.pth` or timm `.safetensors` state dict for the encoder (path from where you run); never downloaded. */
+        encoderWeights: z.string().min(1).optional(),
       })
       .strict()
       .default({}),
@@ -124,6 +131,10 @@ export const configSchema = z
         batchSize: z.number().int().positive().default(16),
         /** Train on at most this many images per fold (0 = all): for quick presets on big data. */
         maxTrainImages: z.number().int().nonnegative().default(0),
+        /** Keep the encoder's weights and BatchNorm statistics fixed: true for all of training, or this many epochs from the start (stage 1, then stage 2). */
+        freezeEncoder: z.union([z.boolean(), z.number().int().nonnegative()]).default(false),
+        /** The encoder's learning rate as a multiple of the stage's (its own Adam state). */
+        encoderLrScale: z.number().positive().default(1),
         augment: z
           .object({
             hflip: z.boolean().default(true),

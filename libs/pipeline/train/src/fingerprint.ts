@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileSha256 } from '@tgs/encoders';
 import { configSliceHash, PipelineConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
 import { Stage, TRAIN_STAGE_CONFIG } from '@tgs/run';
@@ -13,10 +15,24 @@ export function trainDataHash(train: TrainSet): string {
     .digest('hex');
 }
 
+const shaMemo = new Map<string, string>();
+
+/** sha-256 of the encoder weights file (resolved from the working directory), once per process. */
+function encoderWeightsSha256(path: string): string {
+  const full = resolve(path);
+  let sha = shaMemo.get(full);
+  if (sha === undefined) {
+    sha = fileSha256(full);
+    shaMemo.set(full, sha);
+  }
+  return sha;
+}
+
 /**
  * What a stage's weights are trained from. Stage 1: the config sections it reads
  * (TRAIN_STAGE_CONFIG of @tgs/run — seed, folds, model, train, stage1 — with defaults filled in),
- * the fold, its validation ids and the train pixels (`dataHash`, see {@link trainDataHash}).
+ * the fold, its validation ids, the train pixels (`dataHash`, see {@link trainDataHash}) and the
+ * content of `model.encoderWeights` when set.
  * Stage 2: its own section and stage 1's fingerprint, since it starts from stage 1's best weights.
  * A stage's checkpoints, best model and result are reused only when its fingerprint matches, so a
  * change to stage 2 alone keeps stage 1; nothing else (predict, ensemble, tune, the name) enters.
@@ -26,7 +42,11 @@ export function stageFingerprint(config: PipelineConfig, train: TrainSet, folds:
   if (stage === 2) {
     h.update(`stage 2\nfrom ${stageFingerprint(config, train, folds, fold, 1, dataHash)}\nconfig ${configSliceHash(config, TRAIN_STAGE_CONFIG[2])}\n`);
   } else {
-    h.update(`stage 1 fold ${fold}\nconfig ${configSliceHash(config, TRAIN_STAGE_CONFIG[1])}\ndata ${dataHash}\nval `);
+    h.update(`stage 1 fold ${fold}\nconfig ${configSliceHash(config, TRAIN_STAGE_CONFIG[1])}\ndata ${dataHash}\n`);
+    // The pretrained encoder's weights by content: the same path with other bytes retrains.
+    const weights = config.model.encoderWeights;
+    if (weights !== undefined) h.update(`encoderWeights ${encoderWeightsSha256(weights)}\n`);
+    h.update('val ');
     h.update(train.ids.filter((id) => folds.get(id) === fold).join(','));
   }
   return h.digest('hex');

@@ -10,9 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, rmSync } from 'node:fs';
-import type { StageConfig } from '@tgs/config';
+import { resolve } from 'node:path';
+import type { PipelineConfig, StageConfig } from '@tgs/config';
+import { setEncoderFrozen } from '@tgs/encoders';
+import { UserError } from '@tgs/io';
 import { makeLoss } from '@tgs/losses';
-import { buildUnet, loadModel, saveModel } from '@tgs/models';
+import { buildUnet, encoderOverrides, getUnetConfig, loadModel, loadUnetEncoderWeights, saveModel } from '@tgs/models';
 import { mixSeed } from '@tgs/random';
 import { Stage, stageLayout } from '@tgs/run';
 import { EpochRow, readStageDone, snapshotDirs, StageResult, writeStageDone, writeStageLog } from './artifacts';
@@ -20,6 +23,7 @@ import { averagingKind, isSwaMember, recomputeBatchNorm, WeightAverage } from '.
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { batchNormBatches, divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
 import { isCycleEnd } from './schedule';
+import { EncoderSplitAdam } from './encoder-optimizer';
 import { afterEpoch, epochLine, freshStageState, learningRate, StageState, stageStateSchema, startFromStage1Best } from './stage-state';
 
 export interface StageContext extends EpochData {
@@ -63,16 +67,30 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   const { config, train, fold, foldDir, log } = ctx;
   const layout = stageLayout(foldDir, stage);
   mkdirSync(layout.checkpoints, { recursive: true });
+  const { encoderWeights, ...unetConfig } = config.model;
+  if (encoderWeights !== undefined && unetConfig.encoder === 'plain') {
+    throw new UserError('model.encoderWeights needs a pretrained encoder: set model.encoder to resnet18, resnet34 or resnet50');
+  }
+  if (stage === 1) {
+    const overridden = encoderOverrides(unetConfig);
+    if (overridden !== undefined) log(`fold ${fold}: ${overridden}`);
+  }
   const s1 = stage === 2 ? readStageDone(foldDir, 1) : undefined;
   // Stage 2's epoch-0 candidate is stage 1's output, scored as stage 1 scored it.
   const s1Score = s1 ? (s1.averaged?.valMap ?? s1.bestValMap) : undefined;
   if (stage === 2 && s1Score === undefined) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
   const model =
     stage === 1
-      ? buildUnet({ ...config.model, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) })
+      ? buildUnet({ ...unetConfig, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) })
       : await loadModel(stageOutputDir(foldDir, 1));
-  const optimizer = tf.train.adam(cfg.lr);
+  const pretrained = getUnetConfig(model)?.encoder !== undefined;
+  // A pretrained encoder gets its own Adam (own rate, own moments); see EncoderSplitAdam.
+  const optimizer: tf.Optimizer = pretrained ? new EncoderSplitAdam(cfg.lr, config.train.encoderLrScale) : tf.train.adam(cfg.lr);
   try {
+    if (stage === 1 && encoderWeights !== undefined) {
+      const record = loadUnetEncoderWeights(model, resolve(encoderWeights));
+      log(`fold ${fold}: ${config.model.encoder} encoder from ${encoderWeights} (sha-256 ${record.sha256.slice(0, 12)}…)`);
+    }
     const resume = latestCheckpoint(layout.checkpoints, stageStateSchema);
     for (const d of resume.damaged) log(`warning: fold ${fold} stage ${stage}: removed the damaged checkpoint of epoch ${d.epoch + 1} (${d.reason})`);
     if (resume.damaged.length > 0) {
@@ -111,11 +129,13 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
   const { model, optimizer, average } = opened;
   let state = opened.state;
   const lossFn = makeLoss(cfg.loss);
-  const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const afterStep = average?.kind === 'ema' ? () => average.afterStep(model, cfg.ema.decay) : undefined;
+  const pretrained = getUnetConfig(model)?.encoder !== undefined;
   try {
     for (let epoch = state.epoch + 1; epoch < cfg.epochs; epoch++) {
       const epochStart = Date.now();
+      if (pretrained) setEncoderFrozen(model, encoderFrozen(ctx.config, stage, epoch));
+      const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr, afterStep);
@@ -189,4 +209,16 @@ async function finishAverage(stage: Stage, model: tf.LayersModel, average: Weigh
   const snap = snapshotsValMap === undefined ? '' : `, snapshot ensemble ${snapshotsValMap.toFixed(4)}`;
   log(`fold ${fold} stage ${stage}: ${what}: val_mAP ${valMap.toFixed(4)} (best epoch ${bestValMap.toFixed(4)}${snap})`);
   return { kind: average.kind, members: average.members, valMap, ...(snapshotsValMap === undefined ? {} : { snapshotsValMap }) };
+}
+
+/**
+ * Whether the encoder is frozen in epoch `epoch` (0-based) of `stage`: `train.freezeEncoder` true
+ * freezes it throughout; a number N freezes the first N epochs of training, counted through stage 1
+ * and on into stage 2.
+ */
+export function encoderFrozen(config: PipelineConfig, stage: Stage, epoch: number): boolean {
+  const freeze = config.train.freezeEncoder;
+  if (typeof freeze === 'boolean') return freeze;
+  const fromStart = stage === 1 ? epoch : config.stage1.epochs + epoch;
+  return fromStart < freeze;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { encoderTensorNames, setEncoderWeights } from './encoder-weights';
+import { setEncoderFrozen } from './freeze';
 import { IMAGENET_LAYER, imagenetInput, resnetEncoder, type ResnetName } from './resnet';
 import type { StateDict } from './tensor-data';
 
@@ -76,6 +77,36 @@ describe('resnetEncoder', () => {
     expect(bn.map((t) => t.dataSync()[7])).toEqual([7, 7, 7, 7]);
     sd.delete('module.layer3.1.bn2.running_var');
     expect(() => setEncoderWeights(model, sd, 'w.pth')).toThrow('w.pth: does not fit the encoder: missing layer3.1.bn2.running_var');
+    model.dispose();
+  });
+});
+
+describe('setEncoderFrozen', () => {
+  it('keeps the encoder weights out of training and its BatchNorm statistics fixed in training mode; unfreezing restores both', () => {
+    const input = tf.input({ shape: [32, 32, 1] });
+    const { features } = resnetEncoder(imagenetInput(input), 'resnet18', { seed: 3 });
+    const head = tf.layers.conv2d({ filters: 1, kernelSize: 1, name: 'head' }).apply(features[4]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: head });
+    const x = tf.randomUniform([2, 32, 32, 1], 0, 1, 'float32', 4);
+    const stats = () => model.getLayer('encoder.layer1.0.bn1').getWeights().slice(2).map((t) => Array.from(t.dataSync()));
+    const all = model.trainableWeights.length;
+    const initial = stats();
+    expect(setEncoderFrozen(model, true)).toBeGreaterThan(0);
+    expect(model.trainableWeights.map((w) => w.name)).toEqual(['head/kernel', 'head/bias']);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      model.apply(x, { training: true });
+    });
+    expect(stats()).toEqual(initial);
+    expect(tf.memory().numTensors).toBe(before);
+    setEncoderFrozen(model, false);
+    expect(model.trainableWeights).toHaveLength(all);
+    tf.tidy(() => {
+      model.apply(x, { training: true });
+    });
+    expect(stats()).not.toEqual(initial);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
     model.dispose();
   });
 });

@@ -16,6 +16,7 @@ export interface WeightsFile {
 
 /** sha-256 of a file's bytes, hex. */
 export function fileSha256(path: string): string {
+  if (!existsSync(path)) throw new UserError(`${path}: weights file not found`);
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
