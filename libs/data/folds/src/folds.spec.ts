@@ -1,5 +1,5 @@
 import { UserError } from '@tgs/io';
-import { coverageClass, foldItems, makeFolds, type FoldItem, type Stratify } from './index';
+import { coverageClass, foldItems, makeFolds, splitFold, type FoldItem, type Stratify } from './index';
 
 describe('coverageClass', () => {
   it.each([
@@ -146,5 +146,17 @@ describe('foldItems', () => {
       { id: 'b', coverage: 0.5, depth: 3 },
     ]);
     expect(() => foldItems(['a'], [0, 1], [1])).toThrow(RangeError);
+  });
+});
+
+describe('splitFold', () => {
+  it('puts the images of the fold in validation and the others in training, as indices into the ids', () => {
+    const folds = new Map([['a', 0], ['b', 1], ['c', 0], ['d', 2]]);
+    expect(splitFold({ ids: ['a', 'b', 'c', 'd'] }, folds, 0)).toEqual({ trainIdx: [1, 3], valIdx: [0, 2] });
+  });
+
+  it('refuses an id without a fold and a fold without images', () => {
+    expect(() => splitFold({ ids: ['a', 'x'] }, new Map([['a', 0]]), 0)).toThrow('id x has no fold');
+    expect(() => splitFold({ ids: ['a'] }, new Map([['a', 0]]), 1)).toThrow('fold 1 has no validation images');
   });
 });

@@ -128,3 +128,16 @@ export function foldSizes(folds: ReadonlyMap<string, number>, k: number): number
   for (const f of folds.values()) sizes[f]++;
   return sizes;
 }
+
+/** Train and validation indices (into `train.ids`) of one fold; validation = images of that fold. */
+export function splitFold(train: { ids: readonly string[] }, folds: ReadonlyMap<string, number>, fold: number): { trainIdx: number[]; valIdx: number[] } {
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  train.ids.forEach((id, i) => {
+    const f = folds.get(id);
+    if (f === undefined) throw new Error(`id ${id} has no fold in the folds file`);
+    (f === fold ? valIdx : trainIdx).push(i);
+  });
+  if (valIdx.length === 0) throw new Error(`fold ${fold} has no validation images`);
+  return { trainIdx, valIdx };
+}

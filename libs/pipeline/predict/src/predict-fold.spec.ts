@@ -7,7 +7,8 @@ import type { ImageSet, TrainSet } from '@tgs/data';
 import { readNpy, UserError } from '@tgs/io';
 import { loadModel } from '@tgs/models';
 import { stageLayout } from '@tgs/run';
-import { bestModelDir, splitFold, trainFold } from '@tgs/train';
+import { splitFold } from '@tgs/folds';
+import { bestModelDir, trainFold } from '@tgs/train';
 import { predictionPaths, readPredictionMeta } from './artifacts';
 import { predictFold } from './predict-fold';
 

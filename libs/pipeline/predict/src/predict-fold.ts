@@ -6,7 +6,8 @@ import type { ImageSet, TrainSet } from '@tgs/data';
 import { NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
 import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@tgs/models';
 import { predictLayout, stageLayout, STEPS } from '@tgs/run';
-import { readStageDone, readWeightsFingerprint, snapshotDirs, splitFold, stageOutputDir } from '@tgs/train';
+import { splitFold } from '@tgs/folds';
+import { readStageDone, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@tgs/train';
 import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */

@@ -1,4 +1,4 @@
-export { trainFold, splitFold, bestModelDir, foldResultPath } from './train-fold';
+export { trainFold, bestModelDir, foldResultPath } from './train-fold';
 export { stageOutputDir } from './stage';
 export { emaDecay, emaStep, swaStep, recomputeBatchNorm, averagingKind, isSwaMember, WeightAverage } from './averaging';
 export type { AveragingKind } from './averaging';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { PipelineConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
+import { splitFold } from '@tgs/folds';
 import { mixSeed, permutation } from '@tgs/random';
 import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
 import { FoldTrainResult, readFoldResult, readStageFingerprint, writeFoldResult, writeStageFingerprint } from './artifacts';
@@ -42,19 +43,6 @@ function claimStage(foldDir: string, fold: number, stage: Stage, fingerprint: st
   for (const path of [...stale, layout.result, layout.fingerprint]) rmSync(path, { recursive: true, force: true });
   mkdirSync(layout.stage(stage).dir, { recursive: true });
   writeStageFingerprint(foldDir, stage, fingerprint);
-}
-
-/** Train and validation indices (into `train.ids`) of one fold; validation = images of that fold. */
-export function splitFold(train: TrainSet, folds: Map<string, number>, fold: number): { trainIdx: number[]; valIdx: number[] } {
-  const trainIdx: number[] = [];
-  const valIdx: number[] = [];
-  train.ids.forEach((id, i) => {
-    const f = folds.get(id);
-    if (f === undefined) throw new Error(`id ${id} has no fold in the folds file`);
-    (f === fold ? valIdx : trainIdx).push(i);
-  });
-  if (valIdx.length === 0) throw new Error(`fold ${fold} has no validation images`);
-  return { trainIdx, valIdx };
 }
 
 /** The fold's training images: all of its non-validation images, or a seeded subset of `train.maxTrainImages`. */
