@@ -3,7 +3,7 @@
  * synthetic images, checking what a user relies on.
  */
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeMask } from '@tgs/data';
@@ -82,6 +82,8 @@ describe('pipeline end to end', () => {
     const html = readFileSync(join(outDir, 'report', 'index.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain(summary.oof_score_stage2.toFixed(3));
+    // The bundle is beside the report, in the work directory and in --out: the report says how to open its demo.
+    expect(html).toContain('npm run demo -- --bundle ../bundle');
   }, 240_000);
 
   const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -192,6 +194,119 @@ describe('pipeline end to end', () => {
       rmSync(join(incomplete, 'manifest.json'));
       expectInferFailure(['--bundle', incomplete, '--images', join(dataDir, 'test', 'images')], `${join(incomplete, 'manifest.json')}: missing`, join(root, 'y3.csv'));
     }, 120_000);
+  });
+
+  describe('the browser demo of the run\'s bundle', () => {
+    const bundle = () => join(outDir, 'bundle');
+    const infer = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+    // Debian's chromium, driven by playwright-core (which downloads nothing); on CI a missing
+    // browser is a failure, elsewhere the test is skipped saying why.
+    const chromiumPath = process.env.TGS_CHROMIUM ?? '/usr/bin/chromium';
+    const haveChromium = existsSync(chromiumPath);
+    if (!haveChromium && process.env.CI !== 'true') it(`skipped: no Chromium at ${chromiumPath} (apt-get install chromium)`, () => undefined);
+
+    (haveChromium || process.env.CI === 'true' ? it : it.skip)(
+      'segments uploaded test images as npm run infer does, in headless Chromium, and shows bad images, a corrupt bundle and a missing backend on the page',
+      async () => {
+        if (!haveChromium) throw new Error(`Chromium is required on CI (apt-get install chromium); none at ${chromiumPath}`);
+        const { chromium } = await import('playwright-core');
+        // A copy of the bundle, so the page's own checksum check can be shown a changed file.
+        const served = join(root, 'demo-bundle');
+        cpSync(bundle(), served, { recursive: true });
+        const testImages = join(dataDir, 'test', 'images');
+        const picked = readdirSync(testImages).sort().slice(0, 4);
+        const images = join(root, 'demo-images');
+        mkdirSync(images, { recursive: true });
+        for (const f of picked) cpSync(join(testImages, f), join(images, f));
+        const logitsOut = join(root, 'demo-infer.npy');
+        expect(infer(['--bundle', served, '--images', images, '--out', logitsOut, '--backend', 'wasm']).status).toBe(0);
+        const expected = readNpy(logitsOut);
+        const expectedIds = readFileSync(join(root, 'demo-infer-ids.txt'), 'utf8').trim().split('\n');
+        const info = JSON.parse(readFileSync(join(served, 'bundle.json'), 'utf8'));
+        const submission = new Map(csvRows(join(outDir, 'submission.csv')).slice(1).map(([id, rle]) => [id, rle ?? '']));
+        const broken = join(root, 'demo-broken');
+        mkdirSync(broken, { recursive: true });
+        writeFileSync(join(broken, 'notes.png'), 'not really a png');
+        await sharp(Buffer.alloc(16 * 16), { raw: { width: 16, height: 16, channels: 1 } }).png().toFile(join(broken, 'zzsmall.png'));
+
+        const server = spawn(process.execPath, ['--require', 'tsx/cjs', join(WORKSPACE_ROOT, 'apps/demo/src/main.ts'), '--bundle', served, '--port', '0'], { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        let serverLog = '';
+        const url = await new Promise<string>((resolveUrl, fail) => {
+          server.stderr.on('data', (d) => {
+            serverLog += d;
+            const m = /serving .* at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(serverLog);
+            if (m) resolveUrl(m[1]);
+          });
+          server.on('exit', (code) => fail(new Error(`npm run demo exited (${code}): ${serverLog}`)));
+        });
+        const profile = mkdtempSync(join(root, 'chromium-'));
+        const browser = await chromium.launchPersistentContext(profile, {
+          executablePath: chromiumPath,
+          headless: true,
+          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        });
+        try {
+          const page = await browser.newPage();
+          const outside: string[] = [];
+          page.on('request', (r) => {
+            if (!r.url().startsWith(url) && !/^(data|blob):/.test(r.url())) outside.push(r.url());
+          });
+          const open = async (query = '') => {
+            await page.goto(url + query);
+            await page.waitForFunction(() => ['ready', 'failed'].includes(document.body.dataset.state ?? ''), null, { timeout: 120_000 });
+            return { status: (await page.textContent('#status')) ?? '', errors: await page.$$eval('#errors div', (ds) => ds.map((d) => d.textContent ?? '')) };
+          };
+
+          const first = await open();
+          expect(first.errors).toEqual([]);
+          expect(first.status).toMatch(/^backend: (webgl|wasm|cpu)\b/);
+          await page.setInputFiles('#files', picked.map((f) => join(images, f)));
+          await page.waitForFunction((n) => Number(document.body.dataset.processed ?? 0) >= n, picked.length, { timeout: 120_000 });
+          const results = (await page.evaluate(() => (window as unknown as { tgsDemo: { results(): unknown } }).tgsDemo.results())) as { id: string; rle: string; area: number; logits: number[] }[];
+          expect(results.map((r) => r.id).sort()).toEqual(picked.map((f) => f.replace(/\.png$/, '')).sort());
+          const pixels = SIZE * SIZE;
+          for (const r of results) {
+            const i = expectedIds.indexOf(r.id);
+            const theirs = expected.data.subarray(i * pixels, (i + 1) * pixels);
+            let worst = 0;
+            r.logits.forEach((v, p) => (worst = Math.max(worst, Math.abs(v - theirs[p]))));
+            expect({ id: r.id, worst: worst <= 1e-4 }).toEqual({ id: r.id, worst: true });
+            // The same mask as the submission, but for pixels whose logit is within the tolerance of the threshold.
+            const mine = decodeRle(r.rle, SIZE, SIZE);
+            const want = decodeRle(submission.get(r.id) ?? '', SIZE, SIZE);
+            const differ = [...mine.keys()].filter((p) => mine[p] !== want[p] && Math.abs(theirs[p] - info.logitThreshold) > 1e-4);
+            expect({ id: r.id, differ }).toEqual({ id: r.id, differ: [] });
+            if (r.rle !== submission.get(r.id)) expect(Math.abs(r.area - want.reduce((s, v) => s + v, 0))).toBeLessThanOrEqual(2);
+          }
+          expect(await page.$$eval('.card canvas', (cs) => cs.length)).toBe(picked.length);
+          expect(await page.$$eval('.card svg', (cs) => cs.length)).toBe(picked.length);
+
+          // A non-PNG and an image of another size: one error line each, naming the file; the others stay.
+          await page.setInputFiles('#files', [join(broken, 'notes.png'), join(broken, 'zzsmall.png')]);
+          await page.waitForFunction((n) => Number(document.body.dataset.processed ?? 0) >= n, picked.length + 2, { timeout: 60_000 });
+          expect(await page.$$eval('#errors div', (ds) => ds.map((d) => d.textContent))).toEqual([
+            'notes.png: not a .png image',
+            `zzsmall.png: image is 16×16, the bundle's models take ${SIZE}×${SIZE}`,
+          ]);
+          expect(await page.$$eval('.card', (cs) => cs.length)).toBe(picked.length);
+
+          // A backend that cannot load, and a bundle file changed after the server started.
+          expect((await open('?backend=nonexistent')).errors).toEqual([expect.stringMatching(/^no tfjs backend could load: nonexistent/)]);
+          const weights = join(served, 'folds', 'fold-1', 'best', 'weights.bin');
+          const bytes = readFileSync(weights);
+          bytes[3] ^= 0x10;
+          writeFileSync(weights, bytes);
+          const corrupt = await open();
+          expect(corrupt.errors).toEqual([expect.stringMatching(/^bundle\/folds\/fold-1\/best\/weights\.bin: checksum mismatch/)]);
+          expect(outside).toEqual([]);
+        } finally {
+          await browser.close();
+          server.kill('SIGTERM');
+        }
+      },
+      300_000,
+    );
   });
 
   it('is a cache hit when nothing changed', () => {

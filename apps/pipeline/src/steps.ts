@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@tgs/backend';
 import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds, TrainSet } from '@tgs/data';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
 import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
-import { bundleRun } from '@tgs/infer';
+import { bundleRun, MANIFEST_JSON } from '@tgs/infer';
 import { log, Progress, UserError } from '@tgs/io';
 import { metricInfo } from '@tgs/metrics';
 import { predictFold } from '@tgs/predict';
@@ -223,6 +224,8 @@ export async function report(ctx: StepContext): Promise<void> {
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
     submission: readSubmissionSummary(ctx.workDir),
     testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission) : undefined,
+    // report/ and bundle/ are siblings in the work directory and in --out.
+    demoBundle: existsSync(join(layout.bundle.dir, MANIFEST_JSON)) ? relative(layout.report.dir, layout.bundle.dir) : undefined,
   });
   await writeReport(layout.report.dir, input);
   const label = metricInfo(tuned.metric).label;

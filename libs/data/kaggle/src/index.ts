@@ -6,6 +6,7 @@ export type { CsvRow } from './csv';
 export type { KaggleLayout } from './layout';
 export { decodeLuminance, decodeMask } from './png';
 export type { DecodedPlane } from './png';
+export { luminanceFromSamples, pngHeader } from './pixels';
 export { maskCoverage } from './coverage';
 export { checkImageSizes, pngSize } from './sizes';
 export type { ImageSize } from './sizes';

@@ -1,26 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { UserError } from '@tgs/io';
+import { luminanceFromSamples, pngHeader } from './pixels';
 
 /** A decoded single-channel image, row-major (index y*W + x). */
 export interface DecodedPlane {
   data: Uint8Array;
   height: number;
   width: number;
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/**
- * Bit depth and colour type from a PNG's IHDR chunk (PNG spec §11.2.2: the chunk follows the
- * 8-byte signature; bit depth at byte 24, colour type at byte 25; colour types 0 grey,
- * 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). Undefined for anything that is not a PNG.
- */
-function pngHeader(bytes: Uint8Array): { bitDepth: number; colourType: number } | undefined {
-  if (bytes.length < 33) return undefined;
-  for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIGNATURE[i]) return undefined;
-  if (String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) !== 'IHDR') return undefined;
-  return { bitDepth: bytes[24], colourType: bytes[25] };
 }
 
 interface RawPixels {
@@ -79,22 +66,7 @@ async function decodeRaw(file: string): Promise<RawPixels> {
  */
 export async function decodeLuminance(file: string): Promise<DecodedPlane> {
   const { samples, channels, height, width } = await decodeRaw(file);
-  const n = height * width;
-  const data = new Uint8Array(n);
-  const sixteen = samples instanceof Uint16Array;
-  for (let i = 0, s = 0; i < n; i++, s += channels) {
-    let v: number;
-    if (channels >= 3) {
-      const r = samples[s];
-      const g = samples[s + 1];
-      const b = samples[s + 2];
-      v = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    } else {
-      v = samples[s];
-    }
-    data[i] = Math.round(sixteen ? v / 257 : v);
-  }
-  return { data, height, width };
+  return { data: luminanceFromSamples(samples, channels, height * width), height, width };
 }
 
 /**

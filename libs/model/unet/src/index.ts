@@ -11,5 +11,6 @@ export type { LinearViewArgs } from './lib/strip-sigmoid';
 export { saveModel, loadModel } from './lib/model-io';
 export { toModelInput, forwardLogits, identityTta, hflipTta, ttaPairs } from './lib/inference';
 export type { TtaPair, LogitsModel, ForwardOptions } from './lib/inference';
-export { exportInferenceModel, inferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix, inferenceSpecSchema } from './lib/inference-model';
-export type { InferenceModel, InferenceSpec } from './lib/inference-model';
+export { exportInferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix } from './lib/inference-model';
+export { inferenceModel, inferenceSpecSchema } from './lib/inference-spec';
+export type { InferenceModel, InferenceSpec } from './lib/inference-spec';

@@ -4,7 +4,8 @@ import { UserError } from '@tgs/io';
 import { readInferenceSpec } from '@tgs/models';
 import { readPredictionMeta } from '@tgs/predict';
 import { runLayout } from '@tgs/run';
-import { BundleInfo, bundleSchema, writeBundle } from './bundle';
+import { writeBundle } from './bundle';
+import { bundleSchema, type BundleInfo } from './bundle-schema';
 
 export interface BundleRunInput {
   workDir: string;

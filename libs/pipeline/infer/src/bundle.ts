@@ -1,61 +1,11 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema, type PipelineConfig } from '@tgs/config';
 import { atomicWriteDir, UserError, writeJsonArtifact } from '@tgs/io';
-import { inferenceSpecSchema, type InferenceSpec } from '@tgs/models';
-import { BUNDLE_RECORD } from '@tgs/run';
-
-/**
- * A portable bundle: everything `infer` needs to predict new images exactly as the pipeline
- * predicted the test set, readable without the run's work directory.
- *
- *   bundle.json            what to do: image size and padding, TTA, batch size, folds and their
- *                          models, the ensemble mode, the tuned logit threshold and min area
- *   config.json            the experiment config the models were trained with
- *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @tgs/models)
- *   manifest.json          every other file with its size and sha-256
- */
-export const BUNDLE_JSON = BUNDLE_RECORD;
-export const MANIFEST_JSON = 'manifest.json';
-export const CONFIG_JSON = 'config.json';
-
-export const bundleSchema = z
-  .object({
-    format: z.literal('tgs-bundle-1'),
-    name: z.string(),
-    createdAt: z.string(),
-    height: z.number().int().positive(),
-    width: z.number().int().positive(),
-    padding: inferenceSpecSchema.shape.padding,
-    /** Test-time augmentations averaged in logit space, in order ('identity', 'hflip'). */
-    tta: z.array(z.enum(['identity', 'hflip'])).min(1),
-    /** Images per forward pass (the pipeline's predict.batchSize; batches match its own). */
-    batchSize: z.number().int().positive(),
-    ensemble: z.object({ mode: z.enum(['logit-mean', 'prob-mean']) }).strict(),
-    /** Folds in ensemble order; each fold's logits are the mean over its models (best, or snapshots). */
-    folds: z.array(z.object({ fold: z.number().int().nonnegative(), models: z.array(z.string().min(1)).min(1) }).strict()).min(1),
-    logitThreshold: z.number(),
-    probThreshold: z.number(),
-    minArea: z.number().int().nonnegative(),
-    /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @tgs/submit's binarize). */
-    topLogitThreshold: z.number().optional(),
-  })
-  .strict();
-export type BundleInfo = z.infer<typeof bundleSchema>;
-
-const manifestSchema = z
-  .object({
-    format: z.literal('tgs-bundle-manifest-1'),
-    files: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
-  })
-  .strict();
-
-/** Where a fold's model lives inside a bundle, relative to its root (forward slashes). */
-export function bundleModelPath(fold: number, model: string): string {
-  return `folds/fold-${fold}/${model}`;
-}
+import type { InferenceSpec } from '@tgs/models';
+import { BUNDLE_JSON, bundleModelPath, bundleSchema, CONFIG_JSON, manifestSchema, MANIFEST_JSON, type BundleInfo } from './bundle-schema';
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -1,5 +1,8 @@
-export { writeBundle, readBundle, bundleSchema, bundleModelPath, BUNDLE_JSON, MANIFEST_JSON, CONFIG_JSON } from './bundle';
-export type { Bundle, BundleInfo, WriteBundleInput } from './bundle';
+export { writeBundle, readBundle } from './bundle';
+export type { Bundle, WriteBundleInput } from './bundle';
+export { bundleSchema, manifestSchema, bundleModelPath, BUNDLE_JSON, MANIFEST_JSON, CONFIG_JSON } from './bundle-schema';
+export type { BundleInfo, BundleManifest } from './bundle-schema';
+export { bundleTtas, modelMismatch, ensembleLogits, bundleMask } from './predict';
 export { inferImages, loadImageFolder } from './infer';
 export type { InferInput, InferResult } from './infer';
 export { bundleRun } from './bundle-run';

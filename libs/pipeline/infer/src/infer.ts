@@ -2,12 +2,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeLuminance } from '@tgs/data';
-import { combineLogits } from '@tgs/ensemble';
 import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
-import { forwardLogits, ttaPairs, type InferenceModel } from '@tgs/models';
+import type { InferenceModel, TtaPair } from '@tgs/models';
 import { loadFoldModels } from '@tgs/predict';
-import { maskRow } from '@tgs/submit';
 import { readBundle, type Bundle } from './bundle';
+import { BUNDLE_JSON } from './bundle-schema';
+import { bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
 
 export interface InferInput {
   bundleDir: string;
@@ -65,10 +65,9 @@ async function loadAllFolds(bundle: Bundle): Promise<InferenceModel[][]> {
     for (const f of bundle.info.folds) {
       const models = await loadFoldModels(bundle.modelDir(f.fold, ''), f.models);
       folds.push(models);
-      for (const m of models) {
-        if (m.spec.height !== bundle.info.height || m.spec.width !== bundle.info.width || JSON.stringify(m.spec.padding) !== JSON.stringify(bundle.info.padding)) {
-          throw new UserError(`${bundle.modelDir(f.fold, '')}: a model's size or padding differs from bundle.json's`);
-        }
+      for (const [k, m] of models.entries()) {
+        const why = modelMismatch(bundle.info, m.spec);
+        if (why) throw new UserError(`${bundle.modelDir(f.fold, f.models[k])}: ${why}`);
       }
     }
   } catch (err) {
@@ -89,8 +88,12 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const bundle = readBundle(input.bundleDir);
   const { info } = bundle;
   const { height, width } = info;
-  const ttas = ttaPairs(info.tta.includes('hflip'));
-  if (ttas.map((t) => t.name).join(',') !== info.tta.join(',')) throw new UserError(`${input.bundleDir}/bundle.json: tta ${JSON.stringify(info.tta)} is not a supported set`);
+  let ttas: TtaPair[];
+  try {
+    ttas = bundleTtas(info);
+  } catch (err) {
+    throw new UserError(`${join(input.bundleDir, BUNDLE_JSON)}: ${(err as Error).message}`);
+  }
   const asCsv = input.out.toLowerCase().endsWith('.csv');
   const asNpy = input.out.toLowerCase().endsWith('.npy');
   if (!asCsv && !asNpy && existsSync(input.out)) {
@@ -115,11 +118,10 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     const mask = new Uint8Array(pixels);
     for (let start = 0; start < ids.length; start += chunk) {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
-      const parts = folds.map((models) => forwardLogits(models, images, idx, height, width, { batchSize: bs, ttas }));
-      const combined = combineLogits(parts, info.ensemble.mode);
+      const combined = ensembleLogits(folds, images, idx, info, ttas);
       npy?.write(combined);
       idx.forEach((i, k) => {
-        const { rle, area } = maskRow(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], height, width, info.logitThreshold, info.minArea, mask, info.topLogitThreshold);
+        const { rle, area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask);
         if (area > 0) nonEmpty++;
         if (asCsv) rows.push(`${ids[i]},${rle}`);
         else if (!asNpy) masks.push(mask.slice());

@@ -36,6 +36,8 @@ export interface AssembleInput {
   submission: SubmissionSummary;
   /** The submission scored against known test masks, when there are any. */
   testScore?: number;
+  /** The run's bundle relative to the report's folder (`../bundle`) when it is beside the report. */
+  demoBundle?: string;
   /** How many of the worst OOF images to show (default 12). */
   worstCount?: number;
   /** ISO time (default now). */
@@ -113,6 +115,7 @@ export function assembleReport(input: AssembleInput): ReportInput {
     createdAt: input.createdAt ?? new Date().toISOString(),
     backend: [...new Set(backends)].join(', '),
     config: input.config,
+    ...(input.demoBundle === undefined ? {} : { demoBundle: input.demoBundle }),
     timings: stepTimings(input.folds, input.stepSeconds),
     folds: input.folds.map((f) => foldRow(f, tuned, input.devices[f.fold])),
     metric: tuned.metric,

@@ -27,6 +27,14 @@ describe('renderHtml', () => {
     },
   );
 
+  it('links to the browser demo only when the bundle is beside the report', async () => {
+    expect(html).not.toContain('npm run demo');
+    const withDemo = await render({ ...handInput(), demoBundle: '../bundle' });
+    expect(withDemo).toContain('<code>npm run demo -- --bundle ../bundle</code>');
+    expect(withDemo).toContain('<a href="http://127.0.0.1:8080/">');
+    assertBalanced(withDemo.replace('<!DOCTYPE html>', ''), VOIDS);
+  });
+
   it('is one balanced document', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     assertBalanced(html.replace('<!DOCTYPE html>', ''), VOIDS);

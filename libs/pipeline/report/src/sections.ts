@@ -77,7 +77,19 @@ export function headlineSection(input: ReportInput): string {
     warnings +
       `<div class="cards">${cards}</div>` +
       `<p class="verdict ${verdict.tone}">${esc(verdict.text)}</p>` +
-      `<p class="note">The tuned ${metricLabel(input)} picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>`,
+      `<p class="note">The tuned ${metricLabel(input)} picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>` +
+      demoNote(input),
+  );
+}
+
+/** Where the bundle beside the report runs in a browser (`npm run demo` serves it on localhost:8080 by default). */
+function demoNote(input: ReportInput): string {
+  if (input.demoBundle === undefined) return '';
+  const url = 'http://127.0.0.1:8080/';
+  return (
+    `<p class="demo">Try the models on your own images in a browser: from this report's folder run ` +
+    `<code>npm run demo -- --bundle ${esc(input.demoBundle)}</code> (in the project) and open <a href="${url}">${url}</a> ` +
+    `— the page segments dropped images exactly as <code>npm run infer</code> does.</p>`
   );
 }
 

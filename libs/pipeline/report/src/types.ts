@@ -78,6 +78,8 @@ export interface ReportInput {
   /** The threshold triplet's top threshold (probability), when the tuned point has one. */
   topProbThreshold?: number;
   minArea: number;
+  /** The run's bundle, relative to the report's folder, when it is beside the report: the report links to its browser demo. */
+  demoBundle?: string;
   /** The sweep (coarse grid + fine search); the chosen point is `probThreshold`. */
   thresholdCurve: ThresholdPoint[];
   /** At the chosen threshold. */

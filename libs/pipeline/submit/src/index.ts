@@ -1,8 +1,8 @@
-export { writeSubmission, validateSubmission, maskRow, readRleRows, scoreSubmission } from './submission';
+export { writeSubmission, validateSubmission, readRleRows, scoreSubmission } from './submission';
 export type { SubmissionInput, RleRow } from './submission';
 export { submissionPaths, submissionSummarySchema, readSubmissionSummary, writeSubmissionSummary } from './artifacts';
 export type { SubmissionSummary } from './artifacts';
 export { submitRun, checkSampleIds } from './submit';
 export type { SubmitRunInput } from './submit';
-export { binarize } from './postprocess';
+export { binarize, maskRow } from './postprocess';
 export { csvField, checkSubmissionFormat, submissionHeader, submissionLine, maskFields, rleArea } from './format';

@@ -1,3 +1,5 @@
+import { decodeRle, encodeRle } from '@tgs/rle';
+
 /**
  * Binarises one image's logits: foreground where logit > logitThreshold; a mask with fewer than
  * `minArea` foreground pixels becomes empty (small blobs on empty images cost a whole point in the
@@ -20,4 +22,27 @@ export function binarize(logits: Float32Array, logitThreshold: number, minArea: 
     area += fg;
   }
   return area;
+}
+
+/**
+ * One image's submission mask (into `mask`) and its TGS-flavoured RLE: logits above `logitThreshold`,
+ * emptied when fewer than `minArea` pixels; the RLE is decoded back and compared with the mask.
+ */
+export function maskRow(
+  logits: Float32Array,
+  id: string,
+  height: number,
+  width: number,
+  logitThreshold: number,
+  minArea: number,
+  mask: Uint8Array,
+  topLogitThreshold = logitThreshold,
+): { rle: string; area: number } {
+  const area = binarize(logits, logitThreshold, minArea, mask, topLogitThreshold);
+  const rle = encodeRle(mask, height, width);
+  const back = decodeRle(rle, height, width);
+  for (let p = 0; p < height * width; p++) {
+    if (back[p] !== mask[p]) throw new Error(`submission row for ${id}: RLE does not decode back to its mask`);
+  }
+  return { rle, area };
 }

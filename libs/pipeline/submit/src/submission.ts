@@ -2,7 +2,7 @@ import { readCsv } from '@tgs/data';
 import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@tgs/io';
 import type { SubmissionFormat } from '@tgs/layouts';
 import { type MetricName, scoreMasks } from '@tgs/metrics';
-import { decodeRle, decodeRleAsInto, encodeRle, isEmptyRle } from '@tgs/rle';
+import { decodeRleAsInto, isEmptyRle } from '@tgs/rle';
 import type { SubmissionSummary } from './artifacts';
 import { maskFields, rleArea, submissionHeader, submissionLine } from './format';
 import { binarize } from './postprocess';
@@ -20,29 +20,6 @@ export interface SubmissionInput {
   outPath: string;
   /** The competition's submission format (the layout descriptor's `submission`). */
   format: SubmissionFormat;
-}
-
-/**
- * One image's submission mask (into `mask`) and its TGS-flavoured RLE: logits above `logitThreshold`,
- * emptied when fewer than `minArea` pixels; the RLE is decoded back and compared with the mask.
- */
-export function maskRow(
-  logits: Float32Array,
-  id: string,
-  height: number,
-  width: number,
-  logitThreshold: number,
-  minArea: number,
-  mask: Uint8Array,
-  topLogitThreshold = logitThreshold,
-): { rle: string; area: number } {
-  const area = binarize(logits, logitThreshold, minArea, mask, topLogitThreshold);
-  const rle = encodeRle(mask, height, width);
-  const back = decodeRle(rle, height, width);
-  for (let p = 0; p < height * width; p++) {
-    if (back[p] !== mask[p]) throw new Error(`submission row for ${id}: RLE does not decode back to its mask`);
-  }
-  return { rle, area };
 }
 
 /**

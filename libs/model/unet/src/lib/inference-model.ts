@@ -3,37 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSystemIO, MODEL_JSON } from '@tgs/backend';
 import { UserError } from '@tgs/io';
-import { z } from 'zod';
-import { reflectionPad2d, type Padding2D } from './reflection-pad';
+import type { Padding2D } from './reflection-pad';
+import { inferenceModel, inferenceSpecSchema, type InferenceModel, type InferenceSpec } from './inference-spec';
 
-/**
- * What a consumer of an exported model must do outside the graph, written into its model.json as
- * `userDefinedMetadata.tgsInference`:
- *
- *   x = image / 255 as [n, height, width, 1] → reflect-pad by `padding` (numpy 'reflect', i.e.
- *   tf.mirrorPad(x, [[0,0],[top,bottom],[left,right],[0,0]], 'reflect')) → model.predict →
- *   crop the same amounts → raw logits [n, height, width, 1] (sigmoid for probabilities).
- */
-export const inferenceSpecSchema = z
-  .object({
-    format: z.literal('tgs-inference-1'),
-    height: z.number().int().positive(),
-    width: z.number().int().positive(),
-    /** Pixel values are divided by this before padding. */
-    inputScale: z.literal(255),
-    padding: z
-      .object({
-        mode: z.literal('reflect'),
-        top: z.number().int().nonnegative(),
-        bottom: z.number().int().nonnegative(),
-        left: z.number().int().nonnegative(),
-        right: z.number().int().nonnegative(),
-      })
-      .strict(),
-    output: z.literal('logits'),
-  })
-  .strict();
-export type InferenceSpec = z.infer<typeof inferenceSpecSchema>;
+// Still importable from here (its former home).
+export { inferenceModel, inferenceSpecSchema };
+export type { InferenceModel, InferenceSpec };
+
 
 /** Layer classes this project registers; none may remain in an exported model. */
 const CUSTOM_CLASSES = new Set(['ReflectionPad2D', 'BilinearUpsample2D', 'TgsLinearView']);
@@ -181,31 +157,6 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
   const encoderWeights = (model.getUserDefinedMetadata() as { encoderWeights?: unknown } | undefined)?.encoderWeights;
   exported.setUserDefinedMetadata({ tgsInference: spec, ...(encoderWeights === undefined ? {} : { encoderWeights }) });
   return { model: exported, spec };
-}
-
-/** An exported model with the steps around it: `predict` takes images in [0, 1] and returns cropped logits. */
-export interface InferenceModel {
-  model: tf.LayersModel;
-  spec: InferenceSpec;
-  /** [n, H, W, 1] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop). */
-  predict(x: tf.Tensor4D): tf.Tensor4D;
-  dispose(): void;
-}
-
-export function inferenceModel(model: tf.LayersModel, spec: InferenceSpec): InferenceModel {
-  const { top, bottom, left, right } = spec.padding;
-  return {
-    model,
-    spec,
-    predict: (x) =>
-      tf.tidy(() => {
-        const [n, h, w] = x.shape;
-        if (h !== spec.height || w !== spec.width) throw new Error(`inference model: input is ${h}×${w}, the model takes ${spec.height}×${spec.width}`);
-        const y = model.predict(reflectionPad2d(x, [[top, bottom], [left, right]])) as tf.Tensor4D;
-        return tf.slice(y, [0, top, left, 0], [n, h, w, -1]);
-      }),
-    dispose: () => model.dispose(),
-  };
 }
 
 /** Saves an exported model (stock tfjs layers format, metadata included), atomically. */

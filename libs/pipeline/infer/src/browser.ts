@@ -1,0 +1,5 @@
+// What a web page may import from @tgs/infer (no file system): the bundle's schemas and the
+// inference `npm run infer` runs. The demo's bundler resolves @tgs/infer here instead of ./index.ts.
+export { bundleSchema, manifestSchema, bundleModelPath, BUNDLE_JSON, MANIFEST_JSON, CONFIG_JSON } from './bundle-schema';
+export type { BundleInfo, BundleManifest } from './bundle-schema';
+export { bundleTtas, modelMismatch, ensembleLogits, bundleMask } from './predict';

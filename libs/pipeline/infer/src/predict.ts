@@ -1,0 +1,50 @@
+import { combineLogits } from '@tgs/ensemble';
+import { forwardLogits, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@tgs/models';
+import { maskRow } from '@tgs/submit';
+import type { BundleInfo } from './bundle-schema';
+
+// Inference with a bundle on decoded images, without files: what `npm run infer` (./infer.ts) and
+// the browser demo both run, so the page predicts exactly as the command line does.
+
+/** The TTA pairs bundle.json names, in its order; an unsupported set is an Error naming it. */
+export function bundleTtas(info: BundleInfo): TtaPair[] {
+  const ttas = ttaPairs(info.tta.includes('hflip'));
+  if (ttas.map((t) => t.name).join(',') !== info.tta.join(',')) throw new Error(`tta ${JSON.stringify(info.tta)} is not a supported set`);
+  return ttas;
+}
+
+/** Why an exported model does not fit the bundle (its image size or padding differs from bundle.json's), or undefined when it fits. */
+export function modelMismatch(info: BundleInfo, spec: InferenceSpec): string | undefined {
+  if (spec.height !== info.height || spec.width !== info.width) return `the model takes ${spec.height}×${spec.width} images, bundle.json says ${info.height}×${info.width}`;
+  if (JSON.stringify(spec.padding) !== JSON.stringify(info.padding)) return `the model's padding ${JSON.stringify(spec.padding)} differs from bundle.json's ${JSON.stringify(info.padding)}`;
+  return undefined;
+}
+
+/**
+ * The bundle's ensembled logits for the images at `indices` (8-bit luminance planes of the
+ * bundle's size, row-major): per fold the mean over its models of the TTA-mean logits, in batches
+ * of the bundle's batch size (the pipeline's own batches), then the folds combined by the
+ * bundle's ensemble mode. Returns [indices.length · H · W] in the order of `indices`.
+ */
+export function ensembleLogits(folds: LogitsModel[][], images: Uint8Array, indices: ArrayLike<number>, info: BundleInfo, ttas: TtaPair[] = bundleTtas(info)): Float32Array {
+  if (folds.length !== info.folds.length) throw new Error(`ensembleLogits: ${folds.length} folds of models, bundle.json lists ${info.folds.length}`);
+  const parts = folds.map((models) => forwardLogits(models, images, indices, info.height, info.width, { batchSize: info.batchSize, ttas }));
+  return combineLogits(parts, info.ensemble.mode);
+}
+
+/**
+ * One image's mask (into `mask`) and its Kaggle RLE from its ensembled logits: above the logit
+ * threshold, emptied below the minimum area — the bundle's tuned values unless given.
+ */
+export function bundleMask(
+  logits: Float32Array,
+  id: string,
+  info: BundleInfo,
+  mask: Uint8Array,
+  post: { logitThreshold?: number; minArea?: number } = {},
+): { rle: string; area: number } {
+  const logitThreshold = post.logitThreshold ?? info.logitThreshold;
+  // A threshold triplet's top threshold moves with the threshold a user picks.
+  const top = info.topLogitThreshold === undefined ? logitThreshold : info.topLogitThreshold + (logitThreshold - info.logitThreshold);
+  return maskRow(logits, id, info.height, info.width, logitThreshold, post.minArea ?? info.minArea, mask, top);
+}
