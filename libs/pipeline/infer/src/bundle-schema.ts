@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { inferenceSpecSchema } from '@tgs/models';
-import { BUNDLE_RECORD } from '@tgs/run';
 
 // The bundle's files and their schemas (zod only, no file system), shared by the Node reader and
 // writer (./bundle.ts) and the browser demo.
@@ -15,7 +14,9 @@ import { BUNDLE_RECORD } from '@tgs/run';
  *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @tgs/models)
  *   manifest.json          every other file with its size and sha-256
  */
-export const BUNDLE_JSON = BUNDLE_RECORD;
+// @tgs/run's BUNDLE_RECORD, spelled here because the run layout module needs node:path and this
+// file runs in a browser too; bundle.spec.ts checks that the two agree.
+export const BUNDLE_JSON = 'bundle.json';
 export const MANIFEST_JSON = 'manifest.json';
 export const CONFIG_JSON = 'config.json';
 

@@ -1,3 +1,5 @@
+import { BUNDLE_RECORD } from '@tgs/run';
+import { BUNDLE_JSON } from './bundle-schema';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,5 +91,11 @@ describe('bundle', () => {
     writeFileSync(join(out, 'keep.txt'), 'mine');
     await expect(inferImages({ bundleDir: input.outDir, imagesDir: root, out })).rejects.toThrow(`${out}: holds files other than .png masks (keep.txt)`);
     expect(readFileSync(join(out, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('bundle.json', () => {
+  it("is the run layout's bundle record", () => {
+    expect(BUNDLE_JSON).toBe(BUNDLE_RECORD);
   });
 });
