@@ -53,12 +53,14 @@ if (!dataArg) {
   h.update(`data:synthetic:${spec.data.length > 0 ? canonicalJson(synthetic ?? null) : ''}\n`);
 } else if (spec.data.length > 0) {
   const { dataDir } = run.resolveDataDir(dataArg);
-  const layout = settings.load('data/kaggle/src/layout.ts').kaggleLayout(dataDir);
-  const parts = {
-    train: [layout.trainImages, layout.trainMasks, layout.trainCsv, layout.depthsCsv],
-    test: [layout.testImages],
-    sample: [layout.sampleSubmission],
-  };
+  // The folder's files by part, as its layout (config data.layout, else recognised) names them.
+  let parts;
+  try {
+    parts = settings.load('data/kaggle/src/parts.ts').dataParts(dataDir, settings.parsedConfig().config?.data?.layout);
+  } catch (err) {
+    h.update(`layout:invalid:${err.message}\n`); // the step fails and says why
+    parts = { train: [dataDir], test: [], sample: [] };
+  }
   const memoPath = join(run.WORKSPACE_PATHS.cache, `fingerprint-${createHash('sha1').update(dataDir).digest('hex').slice(0, 16)}.json`);
   let memo = {};
   try {

@@ -1,6 +1,6 @@
 import { blendExperiments } from '@tgs/blend';
 import { loadBlendConfig, loadConfig } from '@tgs/config';
-import { loadTrainSet, readSampleSubmissionIds } from '@tgs/data';
+import { loadTrainSet, readTestIds } from '@tgs/data';
 import { log, UserError } from '@tgs/io';
 import { fromEnv, namedConfigPath, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
 import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
@@ -24,7 +24,8 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
   // member's, which for the built-in data is the synthetic competition of its settings.
   const { dataDir } = resolveDataDir(flags.data ?? given.data, loadConfig(members[0].configPath).synthetic);
   const workDir = flags.work || given.work ? resolveWorkDir(flags.work, given, configPath) : experimentWorkDir(config.name);
-  const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache });
+  const layout = competitionLayout(dataDir, loadConfig(members[0].configPath).data.layout);
+  const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache, layout });
   await blendExperiments({
     config,
     members,
@@ -32,8 +33,8 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
     masks: train.masks,
     height: train.height,
     width: train.width,
-    sampleIds: readSampleSubmissionIds(dataDir),
-    format: competitionLayout(dataDir).submission,
+    sampleIds: readTestIds(dataDir, layout),
+    format: layout.submission,
     metric: competitionMetric(config, dataDir),
     workDir,
     log: (m) => log('blend', m),

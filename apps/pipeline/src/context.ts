@@ -1,7 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { loadConfig, PipelineConfig } from '@tgs/config';
 import { UserError } from '@tgs/io';
-import { LAYOUTS, type LayoutDescriptor } from '@tgs/layouts';
+import { chooseLayout } from '@tgs/data';
+import type { LayoutDescriptor } from '@tgs/layouts';
 import type { MetricName } from '@tgs/metrics';
 import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@tgs/run';
 
@@ -54,9 +55,12 @@ export function experimentWorkDir(name: string): string {
   return resolve(WORKSPACE_ROOT, defaultWorkDir(name));
 }
 
-/** The competition layout of a data folder: what its submission looks like and which metric scores it. */
-export function competitionLayout(_dataDir: string): LayoutDescriptor {
-  return LAYOUTS.tgs;
+/**
+ * The competition layout of a data folder: what its files are, what its submission looks like and
+ * which metric scores it. `setting` is the config's `data.layout` (`'auto'`: recognised from the files).
+ */
+export function competitionLayout(dataDir: string, setting: unknown = 'auto'): LayoutDescriptor {
+  return chooseLayout(dataDir, setting);
 }
 
 /** The metric tuned and reported: the config's `tune.metric`, else the data layout's. */

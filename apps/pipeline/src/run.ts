@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { integerFlag, parseFlags } from '@tgs/cli';
-import { checkImageSizes, checkLayout, kaggleLayout, listPngIds, readSampleSubmissionIds } from '@tgs/data';
+import { checkImageSizes, checkLayout, chooseLayout, listFiles, readTestIds, sampleSubmissionPath } from '@tgs/data';
 import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
 import { checkForcedBackend, parseBackendChoice, splitCores } from '@tgs/backend';
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
@@ -22,17 +22,18 @@ import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
-function preflight(dataDir: string): void {
-  checkLayout(dataDir);
-  const layout = kaggleLayout(dataDir);
-  listPngIds(layout.trainImages);
-  if (existsSync(layout.trainMasks)) listPngIds(layout.trainMasks);
-  const images = new Set(listPngIds(layout.testImages));
-  const missing = readSampleSubmissionIds(dataDir).filter((id) => !images.has(id));
+function preflight(dataDir: string, layoutSetting: unknown): void {
+  const layout = checkLayout(dataDir, undefined, chooseLayout(dataDir, layoutSetting));
+  log('pipeline', `${dataDir}: the ${layout.name} layout${layoutSetting === 'auto' ? ', recognised from its files' : ', from data.layout'}`);
+  listFiles(dataDir, layout.train.images);
+  if (layout.train.masks.files && existsSync(join(dataDir, layout.train.masks.files.dir))) listFiles(dataDir, layout.train.masks.files);
+  const listed = listFiles(dataDir, layout.test.images);
+  const images = new Set(listed.stems.map((s) => layout.test.images.id.replace('{stem}', s)));
+  const missing = readTestIds(dataDir, layout).filter((id) => !images.has(id));
   if (missing.length > 0) {
-    throw new UserError(`${layout.sampleSubmission}: ${missing.length} id(s) have no image in ${layout.testImages} (first: ${missing[0]})`);
+    throw new UserError(`${sampleSubmissionPath(dataDir, layout)}: ${missing.length} id(s) have no image in ${join(dataDir, layout.test.images.dir)} (first: ${missing[0]})`);
   }
-  checkImageSizes(dataDir);
+  checkImageSizes(dataDir, layout);
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) checkForcedBackend(parseBackendChoice(values.backend, '--backend'), '--backend');
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
-  if (!ctx.synthetic) preflight(ctx.dataDir);
+  if (!ctx.synthetic) preflight(ctx.dataDir, ctx.config.data.layout);
   const parallelFlag = integerFlag('parallel', values.parallel);
   const threadsFlag = integerFlag('threads', values.threads);
   const cpusPerTask = integerFlag('cpus-per-task', values['cpus-per-task']);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@tgs/backend';
-import { checkImageSizes, checkLayout, ImageSet, kaggleLayout, loadTestSet, loadTrainSet, readSampleSubmissionIds, TrainSet } from '@tgs/data';
+import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@tgs/data';
+import type { LayoutDescriptor } from '@tgs/layouts';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
 import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
 import { bundleRun, MANIFEST_JSON } from '@tgs/infer';
@@ -30,11 +31,19 @@ function loadOptions(what: string) {
   };
 }
 
+const layouts = new WeakMap<StepContext, LayoutDescriptor>();
+/** The data folder's layout: the config's data.layout, else recognised from its files (once per context). */
+function layoutOf(ctx: StepContext): LayoutDescriptor {
+  let layout = layouts.get(ctx);
+  if (!layout) layouts.set(ctx, (layout = competitionLayout(ctx.dataDir, ctx.config.data.layout)));
+  return layout;
+}
+
 async function loadTrain(ctx: StepContext): Promise<TrainSet> {
-  return loadTrainSet(ctx.dataDir, loadOptions('train'));
+  return loadTrainSet(ctx.dataDir, { ...loadOptions('train'), layout: layoutOf(ctx) });
 }
 async function loadTest(ctx: StepContext): Promise<ImageSet> {
-  return loadTestSet(ctx.dataDir, loadOptions('test'));
+  return loadTestSet(ctx.dataDir, { ...loadOptions('test'), layout: layoutOf(ctx) });
 }
 
 function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>): Promise<T> {
@@ -84,8 +93,10 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
     if (!generated) log('data', `synthetic data up to date in ${ctx.dataDir}`);
     else log('data', `generated synthetic TGS-like data (${s.nTrain} train, ${s.nTest} test, ${s.size}×${s.size}, seed ${s.seed}) in ${ctx.dataDir}: empty masks ${(summary.emptyFraction * 100).toFixed(1)} %, mean coverage ${(summary.meanCoverage * 100).toFixed(1)} %`);
   }
-  checkLayout(ctx.dataDir);
-  checkImageSizes(ctx.dataDir);
+  const layout = checkLayout(ctx.dataDir, undefined, layoutOf(ctx));
+  const how = ctx.config.data.layout === 'auto' ? 'recognised from its files' : 'from data.layout';
+  log('data', `${ctx.dataDir}: the ${layout.name} layout${layout.title ? ` (${layout.title})` : ''}, ${how}`);
+  checkImageSizes(ctx.dataDir, layout);
   const train = await loadTrain(ctx);
   const test = await loadTest(ctx);
   log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
@@ -188,12 +199,9 @@ export async function tune(ctx: StepContext): Promise<void> {
 
 export async function submit(ctx: StepContext): Promise<void> {
   await timed(ctx, 'submit', async () => {
-    const summary = submitRun({
-      workDir: ctx.workDir,
-      sampleIds: readSampleSubmissionIds(ctx.dataDir),
-      samplePath: kaggleLayout(ctx.dataDir).sampleSubmission,
-      format: competitionLayout(ctx.dataDir).submission,
-    });
+    const layout = layoutOf(ctx);
+    const samplePath = sampleSubmissionPath(ctx.dataDir, layout) ?? join(ctx.dataDir, layout.test.images.dir);
+    const summary = submitRun({ workDir: ctx.workDir, sampleIds: readTestIds(ctx.dataDir, layout), samplePath, format: layout.submission });
     log('submit', `${summary.rows} rows for ${summary.images} images (${summary.nonEmpty} non-empty) → ${summary.path}`);
   });
 }
@@ -211,7 +219,7 @@ export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const layout = runLayout(ctx.workDir);
   const tuned = readTuneRecord(ctx.workDir);
-  const competition = competitionLayout(ctx.dataDir);
+  const competition = layoutOf(ctx);
   const truth = syntheticPaths(ctx.config.synthetic).truth;
   const input = assembleReport({
     name: ctx.config.name,

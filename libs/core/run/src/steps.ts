@@ -71,7 +71,7 @@ export const TRAIN_STAGE_CONFIG: Record<Stage, readonly string[]> = {
 export const STEPS: Record<StepName, StepSpec> = {
   data: {
     project: 'experiment',
-    config: ['synthetic'],
+    config: ['synthetic', 'data'],
     data: ['train', 'test', 'sample'],
     after: [],
     perFold: false,
@@ -83,7 +83,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   folds: {
     project: 'experiment',
-    config: ['folds'],
+    config: ['folds', 'data'],
     data: ['train'],
     after: [{ step: 'data', file: (_l, s) => syntheticPaths(s).stamp }],
     perFold: false,
@@ -102,7 +102,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   predict: {
     project: 'experiment',
-    config: ['predict'],
+    config: ['predict', 'data'],
     data: ['train', 'test'],
     // The fold's fingerprint.json names what its final weights were trained from (see @tgs/train).
     after: [{ step: 'train', file: (l) => l.fold('*').fingerprint }],
@@ -113,7 +113,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   ensemble: {
     project: 'experiment',
     // `folds`: folds.k, the number of folds it combines.
-    config: ['ensemble', 'folds'],
+    config: ['ensemble', 'folds', 'data'],
     data: ['train'],
     after: [{ step: 'predict', file: (l) => l.fold('*').predict.meta }],
     perFold: false,
@@ -123,7 +123,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   tune: {
     project: 'experiment',
     // `folds`: folds.k, for the per-fold OOF scores.
-    config: ['tune', 'folds'],
+    config: ['tune', 'folds', 'data'],
     data: ['train'],
     after: [
       { step: 'folds', file: (l) => l.folds },
@@ -135,7 +135,8 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   submit: {
     project: 'experiment',
-    config: [],
+    // `data`: the layout, whose submission format it writes.
+    config: ['data'],
     data: ['sample'],
     after: [
       { step: 'ensemble', file: (l) => l.ensemble.meta },

@@ -13,9 +13,9 @@ import type { ImageSet, TrainSet } from './types';
  *   0   "TGSCACHE"                       magic
  *   8   u32 format version
  *   12  u32 L, byte length of the header
- *   16  header: UTF-8 JSON {split, fingerprint, count, height, width, hasMasks, ids}
+ *   16  header: UTF-8 JSON {split, fingerprint, count, height, width, channels, hasMasks, ids, objects?}
  *   ..  zero padding to a multiple of 8
- *   P   images  (count·H·W bytes)
+ *   P   images  (count·H·W·channels bytes)
  *       masks   (count·H·W bytes, train only)
  *   ..  zero padding to a multiple of 4
  *       depths  (count float32)
@@ -23,7 +23,7 @@ import type { ImageSet, TrainSet } from './types';
  * A file that fails any check (size, magic, version, checksum, header, fingerprint) is ignored.
  */
 const MAGIC = 'TGSCACHE';
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 const CHECKSUM_BYTES = 4;
 
 export type Split = 'train' | 'test';
@@ -34,8 +34,11 @@ interface CacheHeader {
   count: number;
   height: number;
   width: number;
+  channels: 1 | 3;
   hasMasks: boolean;
   ids: string[];
+  /** The RLE rows of each image where a layout keeps objects (several rows per image). */
+  objects?: string[][];
 }
 
 /** One cache file per split and data directory (different directories may share a cacheDir). */
@@ -49,8 +52,9 @@ export function cacheFileFor(cacheDir: string, dataDir: string, split: Split): s
  * the data directory, absent files marked as such), so adding, removing, resizing or touching any
  * source invalidates the cache, while the same directory reached by another path does not.
  */
-export function fingerprintFiles(dataDir: string, split: Split, files: string[]): string {
-  const h = createHash('sha256').update(`tgs-data ${FORMAT_VERSION} ${split}\n`);
+export function fingerprintFiles(dataDir: string, split: Split, files: string[], reading = ''): string {
+  // `reading` is how the files are read (the layout descriptor, the channels): reading them another way rebuilds.
+  const h = createHash('sha256').update(`tgs-data ${FORMAT_VERSION} ${split}\n${reading}\n`);
   for (const file of files) {
     const name = relative(dataDir, file);
     try {
@@ -65,9 +69,9 @@ export function fingerprintFiles(dataDir: string, split: Split, files: string[])
 
 const align = (n: number, k: number) => Math.ceil(n / k) * k;
 
-function layout(headerBytes: number, count: number, pixels: number, hasMasks: boolean) {
+function layout(headerBytes: number, count: number, pixels: number, channels: number, hasMasks: boolean) {
   const imagesAt = align(16 + headerBytes, 8);
-  const masksAt = imagesAt + count * pixels;
+  const masksAt = imagesAt + count * pixels * channels;
   const depthsAt = align(masksAt + (hasMasks ? count * pixels : 0), 4);
   const checksumAt = depthsAt + count * 4;
   return { imagesAt, masksAt, depthsAt, checksumAt, size: checksumAt + CHECKSUM_BYTES };
@@ -84,11 +88,13 @@ export function writeCache(file: string, split: Split, fingerprint: string, set:
     count,
     height: set.height,
     width: set.width,
+    channels: set.channels ?? 1,
     hasMasks,
     ids: set.ids,
+    ...(hasMasks && (set as TrainSet).objects ? { objects: (set as TrainSet).objects } : {}),
   };
   const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
-  const at = layout(headerBuf.length, count, pixels, hasMasks);
+  const at = layout(headerBuf.length, count, pixels, header.channels, hasMasks);
   const buf = Buffer.alloc(at.size);
   buf.write(MAGIC, 0, 'latin1');
   buf.writeUInt32LE(FORMAT_VERSION, 8);
@@ -155,10 +161,11 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
   }
   if (header === null || typeof header !== 'object') return undefined;
   if (header.split !== split || header.fingerprint !== fingerprint) return undefined;
-  const { count, height, width, hasMasks, ids } = header;
+  const { count, height, width, channels, hasMasks, ids, objects } = header;
   if (!Array.isArray(ids) || ids.length !== count || !Number.isInteger(height) || !Number.isInteger(width)) return undefined;
-  if (height <= 0 || width <= 0 || hasMasks !== (split === 'train')) return undefined;
-  const at = layout(headerBytes, count, height * width, hasMasks);
+  if (height <= 0 || width <= 0 || hasMasks !== (split === 'train') || (channels !== 1 && channels !== 3)) return undefined;
+  if (objects !== undefined && (!Array.isArray(objects) || objects.length !== count)) return undefined;
+  const at = layout(headerBytes, count, height * width, channels, hasMasks);
   if (at.size !== size) return undefined;
   // One buffer with its own ArrayBuffer at offset 0, so the typed views below are aligned.
   const buf = Buffer.allocUnsafeSlow(size);
@@ -170,8 +177,9 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
     ids,
     height,
     width,
-    images: new Uint8Array(ab, at.imagesAt, pixels),
+    ...(channels === 3 ? { channels } : {}),
+    images: new Uint8Array(ab, at.imagesAt, pixels * channels),
     depths: new Float32Array(ab, at.depthsAt, count),
   };
-  return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels) } : set;
+  return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels), ...(objects ? { objects } : {}) } : set;
 }

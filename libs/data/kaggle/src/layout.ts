@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 
-/** Paths of the Kaggle TGS layout under one data directory. */
+/** Paths of the TGS Salt layout under one data directory (the `tgs` entry of @tgs/layouts, spelled out). */
 export interface KaggleLayout {
   root: string;
   trainImages: string;
@@ -41,30 +41,6 @@ export function isFile(path: string): boolean {
   }
 }
 
-
-/**
- * Fast structural check of a Kaggle data directory (no file is decoded). `split` limits the check
- * to what one loader needs; without it both splits are required. Throws a {@link UserError}
- * naming what is missing:
- * - train: `train/images/`, and `train/masks/` or `train.csv` (either one may serve as the masks);
- * - test: `test/images/` (`sample_submission.csv` is optional; it fixes the test id order).
- * `depths.csv` is optional everywhere (depths are NaN without it).
- */
-export function checkLayout(dataDir: string, split?: 'train' | 'test'): void {
-  if (!isDir(dataDir)) {
-    throw new UserError(`data directory ${dataDir} does not exist${existsSync(dataDir) ? ' (it is a file)' : ''}`);
-  }
-  const l = kaggleLayout(dataDir);
-  if (split !== 'test') {
-    if (!isDir(l.trainImages)) throw new UserError(`${l.trainImages} is missing (the training images, one ID.png each)`);
-    if (!isDir(l.trainMasks) && !isFile(l.trainCsv)) {
-      throw new UserError(`${dataDir} has neither ${l.trainMasks} nor ${l.trainCsv}: one of them must provide the training masks`);
-    }
-  }
-  if (split !== 'train' && !isDir(l.testImages)) {
-    throw new UserError(`${l.testImages} is missing (the test images, one ID.png each)`);
-  }
-}
 
 /**
  * Ids of the `ID.png` files in a directory, sorted by code unit so the order never depends on the

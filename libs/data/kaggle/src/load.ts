@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
-import { decodeRleInto, RleError } from '@tgs/rle';
+import { fillTemplate, stemOfId, idOfStem, type LayoutDescriptor, type MaskCsv } from '@tgs/layouts';
+import { decodeRleAsInto, isEmptyRle, RleError } from '@tgs/rle';
 import { cacheFileFor, fingerprintFiles, readCache, writeCache, type Split } from './cache';
-import { readCsv, rowsById, type CsvRow } from './csv';
-import { checkLayout, isDir, isFile, kaggleLayout, listPngIds } from './layout';
-import { decodeLuminance, decodeMask, type DecodedPlane } from './png';
+import { readCsv, type CsvRow } from './csv';
+import { resolveLayout } from './detect';
+import { listFiles, type ListedFiles } from './files';
+import { isDir, isFile } from './layout';
+import { decodeImage, decodeMask, type DecodedPlane } from './png';
 import { forEachBounded } from './pool';
 import { oddSizedFile, oddSizeError } from './sizes';
 import type { ImageSet, LoadOptions, TrainSet } from './types';
@@ -14,39 +17,85 @@ const DEFAULT_CONCURRENCY = 8;
 /** Strict decimal number (Number('') is 0 and Number('0x10') is 16, so Number alone is too lax). */
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/** A CSV's header with its columns found (the layout's schema guarantees they are in it). */
+function columnIndex(header: readonly string[], column: string): number {
+  return header.indexOf(column);
+}
+
+/** Rows keyed by id, the file's order kept; empty ids refused, and repeated ids unless `many`. */
+function rowsByColumn(file: string, rows: CsvRow[], idIndex: number, many: boolean): Map<string, CsvRow[]> {
+  const byId = new Map<string, CsvRow[]>();
+  for (const row of rows) {
+    const id = row.fields[idIndex].trim();
+    if (id === '') throw new UserError(`${file} line ${row.line}: empty id`);
+    const prev = byId.get(id);
+    if (prev && !many) throw new UserError(`${file} line ${row.line}: duplicate id "${id}" (first seen on line ${prev[0].line})`);
+    if (prev) prev.push(row);
+    else byId.set(id, [row]);
+  }
+  return byId;
+}
+
 /**
- * Depth z per id from `depths.csv` (`id,z`), which lists train and test ids together, so ids
- * without an image are allowed. Empty map when the file is absent.
+ * A number per id from the layout's depths file (TGS `depths.csv`, `id,z`), which lists train and
+ * test ids together, so ids without an image are allowed. Empty map when the layout has no such
+ * file or the file is absent.
  */
-export function readDepths(dataDir: string): Map<string, number> {
-  const file = kaggleLayout(dataDir).depthsCsv;
+export function readDepths(dataDir: string, layout?: LayoutDescriptor): Map<string, number> {
+  const spec = resolveLayout(dataDir, layout).extras.depths;
   const depths = new Map<string, number>();
+  if (!spec) return depths;
+  const file = join(dataDir, spec.file);
   if (!isFile(file)) return depths;
-  for (const [id, row] of rowsById(file, readCsv(file, ['id', 'z']))) {
-    const z = row.fields[1].trim();
-    if (!DECIMAL.test(z)) throw new UserError(`${file} line ${row.line} (id ${id}): z "${row.fields[1]}" is not a number`);
+  const idIndex = columnIndex(spec.header, spec.idColumn);
+  const valueIndex = columnIndex(spec.header, spec.valueColumn);
+  for (const [id, [row]] of rowsByColumn(file, readCsv(file, spec.header), idIndex, false)) {
+    const z = row.fields[valueIndex].trim();
+    if (!DECIMAL.test(z)) throw new UserError(`${file} line ${row.line} (id ${id}): ${spec.valueColumn} "${row.fields[valueIndex]}" is not a number`);
     depths.set(id, Number(z));
   }
   return depths;
 }
 
-/**
- * Test ids in `sample_submission.csv` order (the order a submission must follow). Validates the
- * header and rejects empty or duplicate ids; does not look at the images.
- */
-export function readSampleSubmissionIds(dataDir: string): string[] {
-  const file = kaggleLayout(dataDir).sampleSubmission;
-  if (!isFile(file)) throw new UserError(`${file} is missing`);
-  return [...rowsById(file, readCsv(file, ['id', 'rle_mask'])).keys()];
+/** The sample submission's path in a folder of this layout (undefined when the layout has none). */
+export function sampleSubmissionPath(dataDir: string, layout?: LayoutDescriptor): string | undefined {
+  const spec = resolveLayout(dataDir, layout).sampleSubmission;
+  return spec && join(dataDir, spec.file);
 }
 
-function depthsFor(ids: string[], depths: Map<string, number>): Float32Array {
-  return Float32Array.from(ids, (id) => depths.get(id) ?? NaN);
+/**
+ * Test ids in sample submission order (the order a submission must follow), spelled as the
+ * sample spells them. Validates the header and rejects empty or duplicate ids; does not look at
+ * the images.
+ */
+export function readSampleSubmissionIds(dataDir: string, layout?: LayoutDescriptor): string[] {
+  const l = resolveLayout(dataDir, layout);
+  const spec = l.sampleSubmission;
+  if (!spec) throw new UserError(`the ${l.name} layout has no sample submission: its test ids are the test images' (see readTestIds)`);
+  const file = join(dataDir, spec.file);
+  if (!isFile(file)) throw new UserError(`${file} is missing`);
+  return [...rowsByColumn(file, readCsv(file, spec.header), columnIndex(spec.header, spec.idColumn), false).keys()];
+}
+
+/**
+ * The test ids a submission lists: the sample submission's when the layout has one, else every
+ * test image's id in code-unit order.
+ */
+export function readTestIds(dataDir: string, layout?: LayoutDescriptor): string[] {
+  const l = resolveLayout(dataDir, layout);
+  if (l.sampleSubmission) return readSampleSubmissionIds(dataDir, l);
+  return listFiles(dataDir, l.test.images).stems.map((s) => idOfStem(l.test.images, s));
 }
 
 function checkConcurrency(opts: LoadOptions): number {
   const c = opts.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(c) || c < 1) throw new UserError(`concurrency must be a positive integer, got ${c}`);
+  return c;
+}
+
+function checkChannels(opts: LoadOptions): 1 | 3 {
+  const c = opts.channels ?? 1;
+  if (c !== 1 && c !== 3) throw new UserError(`channels must be 1 or 3, got ${String(c)}`);
   return c;
 }
 
@@ -66,27 +115,27 @@ function checkSize(file: string, plane: DecodedPlane, height: number, width: num
 }
 
 /**
- * Decodes `files[i]` into slot i of a preallocated N·H·W array, the size taken from the first
+ * Decodes `files[i]` into slot i of a preallocated N·H·W·C array, the size taken from the first
  * file. Files are decoded with bounded concurrency; a file that fails is reported, and a size
  * mismatch names the file whose size differs from most of the others.
  */
 async function decodeAll(
   files: string[],
-  decode: (file: string) => Promise<DecodedPlane>,
+  channels: 1 | 3,
   concurrency: number,
   onDone: () => void,
 ): Promise<{ data: Uint8Array; height: number; width: number }> {
-  const first = await decode(files[0]);
+  const first = await decodeImage(files[0], channels);
   const { height, width } = first;
-  const pixels = height * width;
-  const data = new Uint8Array(files.length * pixels);
+  const values = height * width * channels;
+  const data = new Uint8Array(files.length * values);
   data.set(first.data, 0);
   onDone();
   await forEachBounded(files.length - 1, concurrency, async (k) => {
     const i = k + 1;
-    const plane = await decode(files[i]);
-    checkSize(files[i], plane, height, width, files[0], files);
-    data.set(plane.data, i * pixels);
+    const image = await decodeImage(files[i], channels);
+    checkSize(files[i], image, height, width, files[0], files);
+    data.set(image.data, i * values);
     onDone();
   });
   return { data, height, width };
@@ -105,12 +154,13 @@ async function withCache<T extends ImageSet>(
   dataDir: string,
   split: Split,
   sources: string[],
+  reading: string,
   opts: LoadOptions,
   totalOf: (set: T) => number,
   load: () => Promise<T>,
 ): Promise<T> {
   if (!opts.cacheDir) return load();
-  const fingerprint = fingerprintFiles(dataDir, split, sources);
+  const fingerprint = fingerprintFiles(dataDir, split, sources, reading);
   const file = cacheFileFor(opts.cacheDir, dataDir, split);
   const cached = readCache(file, split, fingerprint) as T | undefined;
   if (cached) {
@@ -123,122 +173,211 @@ async function withCache<T extends ImageSet>(
   return set;
 }
 
+/** How a template set reads in a message: `ID.png`, or `ID.png/ID.jpg`. */
+function spelled(templates: string[]): string {
+  return templates.map((t) => t.replace('{stem}', 'ID')).join('/');
+}
+
 /**
- * Loads the training split: images from `train/images/ID.png` (ids in code-unit order of the file
- * names), masks from `train/masks/ID.png` and/or `train.csv` (when both exist for an id they must
- * agree), depths from `depths.csv` (NaN without it). See the package README for every rule.
- * With a current cache only the directories are listed and the files stat'ed: the CSVs were
- * validated when the cache was built, and any change to them changes the fingerprint.
+ * Fast structural check of a competition folder (no file is decoded). `split` limits the check
+ * to what one loader needs; without it both splits are required. Throws a {@link UserError}
+ * naming what is missing:
+ * - train: the training images folder, and a mask folder or mask CSV (either may serve);
+ * - test: the test images folder (a sample submission is optional; it fixes the test id order).
+ * Optional extras (TGS `depths.csv`) are never required here.
+ */
+export function checkLayout(dataDir: string, split?: 'train' | 'test', layout?: LayoutDescriptor): LayoutDescriptor {
+  const l = resolveLayout(dataDir, layout);
+  if (!isDir(dataDir)) throw new UserError(`data directory ${dataDir} does not exist`);
+  if (split !== 'test') {
+    const images = join(dataDir, l.train.images.dir);
+    if (!isDir(images)) throw new UserError(`${images} is missing (the training images, one ${spelled(l.train.images.files)} each)`);
+    const m = l.train.masks;
+    const maskDir = m.files && join(dataDir, m.files.dir);
+    const csv = m.csv && join(dataDir, m.csv.file);
+    if (!(maskDir && isDir(maskDir)) && !(csv && isFile(csv))) {
+      if (maskDir && csv) throw new UserError(`${dataDir} has neither ${maskDir} nor ${csv}: one of them must provide the training masks`);
+      throw new UserError(`${maskDir ?? csv} is missing (the training masks)`);
+    }
+  }
+  if (split !== 'train') {
+    const images = join(dataDir, l.test.images.dir);
+    if (!isDir(images)) throw new UserError(`${images} is missing (the test images, one ${spelled(l.test.images.files)} each)`);
+  }
+  return l;
+}
+
+/** The path an id's image would have (for messages about an id without one). */
+function expectedImage(dataDir: string, images: LayoutDescriptor['train']['images'], stem: string): string {
+  return join(dataDir, images.dir, fillTemplate(images.files[0], stem));
+}
+
+/** The mask CSV read and checked against the images: its rows per image id. */
+function readMaskCsv(dataDir: string, l: LayoutDescriptor, csv: MaskCsv, imageStems: Set<string>): Map<string, CsvRow[]> {
+  const file = join(dataDir, csv.file);
+  const idIndex = columnIndex(csv.header, csv.idColumn);
+  const rows = rowsByColumn(file, readCsv(file, csv.header), idIndex, csv.rowsPerImage === 'many');
+  for (const [id, [row]] of rows) {
+    const stem = stemOfId(l.train.images, id);
+    if (stem === undefined) {
+      throw new UserError(`${file} line ${row.line}: id "${id}" is not spelled like this layout's ids (${l.train.images.id.replace('{stem}', 'ID')})`);
+    }
+    if (!imageStems.has(stem)) throw new UserError(`${file} line ${row.line}: id "${id}" has no image ${expectedImage(dataDir, l.train.images, stem)}`);
+  }
+  return rows;
+}
+
+/**
+ * Loads the training split of any layout: images from the layout's image folder (ids in code-unit
+ * order of the file stems, spelled as the layout's `id`), masks from its mask folder and/or CSV
+ * (when both exist for an id they must agree pixel for pixel; several rows of one id are united,
+ * and kept apart in `objects`), depths from the layout's depths file (NaN without it). An image
+ * without a mask is an error, an empty mask, or left out, as the CSV's `missingRow` says. See the
+ * package README for every rule. With a current cache only the folders are listed and the files
+ * stat'ed: the CSVs were validated when the cache was built, and any change to them changes the
+ * fingerprint.
  */
 export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Promise<TrainSet> {
-  checkLayout(dataDir, 'train');
+  const l = checkLayout(dataDir, 'train', opts.layout);
   const concurrency = checkConcurrency(opts);
-  const l = kaggleLayout(dataDir);
-  const ids = listPngIds(l.trainImages);
-  if (ids.length === 0) throw new UserError(`${l.trainImages} contains no .png images`);
-  const maskIds = isDir(l.trainMasks) ? listPngIds(l.trainMasks) : [];
-  const imageFiles = ids.map((id) => join(l.trainImages, `${id}.png`));
-  const maskFiles = maskIds.map((id) => join(l.trainMasks, `${id}.png`));
-  const sources = [...imageFiles, ...maskFiles, l.trainCsv, l.depthsCsv];
-  const total = ids.length + maskIds.length;
+  const channels = checkChannels(opts);
+  const imagesDir = join(dataDir, l.train.images.dir);
+  const images = listFiles(dataDir, l.train.images);
+  if (images.stems.length === 0) throw new UserError(`${imagesDir} contains no ${spelled(l.train.images.files)} images`);
+  const m = l.train.masks;
+  const masksDir = m.files && join(dataDir, m.files.dir);
+  const maskFiles: ListedFiles = m.files && masksDir && isDir(masksDir) ? listFiles(dataDir, m.files) : { stems: [], fileOf: new Map() };
+  const csvFile = m.csv && join(dataDir, m.csv.file);
+  const depthsFile = l.extras.depths && join(dataDir, l.extras.depths.file);
+  const imageFiles = images.stems.map((s) => images.fileOf.get(s) as string);
+  const maskPaths = maskFiles.stems.map((s) => maskFiles.fileOf.get(s) as string);
+  const sources = [...imageFiles, ...maskPaths, ...(csvFile ? [csvFile] : []), ...(depthsFile ? [depthsFile] : [])];
+  const reading = JSON.stringify({ layout: l, channels });
 
-  return withCache(dataDir, 'train', sources, opts, () => total, async () => {
-    const imageSet = new Set(ids);
-    const maskSet = new Set(maskIds);
-    for (const id of maskIds) {
-      if (!imageSet.has(id)) throw new UserError(`${join(l.trainMasks, `${id}.png`)} has no image ${join(l.trainImages, `${id}.png`)}`);
+  return withCache(dataDir, 'train', sources, reading, opts, (set) => set.ids.length + maskFiles.stems.length, async () => {
+    const imageStems = new Set(images.stems);
+    for (const stem of maskFiles.stems) {
+      if (!imageStems.has(stem)) throw new UserError(`${maskFiles.fileOf.get(stem)} has no image ${expectedImage(dataDir, l.train.images, stem)}`);
     }
-    let csvRows = new Map<string, CsvRow>();
-    if (isFile(l.trainCsv)) {
-      csvRows = rowsById(l.trainCsv, readCsv(l.trainCsv, ['id', 'rle_mask']));
-      for (const [id, row] of csvRows) {
-        if (!imageSet.has(id)) {
-          throw new UserError(`${l.trainCsv} line ${row.line}: id "${id}" has no image ${join(l.trainImages, `${id}.png`)}`);
-        }
+    const maskStems = new Set(maskFiles.stems);
+    const csvRows = m.csv && csvFile && isFile(csvFile) ? readMaskCsv(dataDir, l, m.csv, imageStems) : new Map<string, CsvRow[]>();
+    const keptStems: string[] = [];
+    for (const stem of images.stems) {
+      const id = idOfStem(l.train.images, stem);
+      if (maskStems.has(stem) || csvRows.has(id)) {
+        keptStems.push(stem);
+        continue;
+      }
+      const policy = m.csv && csvFile && isFile(csvFile) && !(masksDir && isDir(masksDir)) ? m.csv.missingRow : 'error';
+      if (policy === 'empty') keptStems.push(stem);
+      else if (policy === 'error') {
+        const where = [masksDir && isDir(masksDir) ? join(masksDir, fillTemplate(m.files!.files[0], stem)) : undefined, csvFile && isFile(csvFile) ? `a row in ${csvFile}` : undefined].filter(Boolean);
+        throw new UserError(`${images.fileOf.get(stem)} has no mask: ${where.length === 2 ? `neither ${where[0]} nor ${where[1]}` : `no ${where[0]}`}`);
       }
     }
-    for (const id of ids) {
-      if (!maskSet.has(id) && !csvRows.has(id)) {
-        throw new UserError(
-          `${join(l.trainImages, `${id}.png`)} has no mask: neither ${join(l.trainMasks, `${id}.png`)} nor a row in ${l.trainCsv}`,
-        );
-      }
-    }
-    const depths = depthsFor(ids, readDepths(dataDir));
-
-    const tick = progressCounter(total, opts.onProgress);
-    const { data: images, height, width } = await decodeAll(imageFiles, decodeLuminance, concurrency, tick);
+    if (keptStems.length === 0) throw new UserError(`${imagesDir}: no image has a mask`);
+    const ids = keptStems.map((s) => idOfStem(l.train.images, s));
+    const depthMap = readDepths(dataDir, l);
+    const depths = Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN);
+    const keptFiles = keptStems.map((s) => images.fileOf.get(s) as string);
+    const maskedStems = maskFiles.stems.filter((s) => imageStems.has(s));
+    const tick = progressCounter(keptStems.length + maskedStems.length, opts.onProgress);
+    const { data: imageData, height, width } = await decodeAll(keptFiles, channels, concurrency, tick);
     const pixels = height * width;
     const masks = new Uint8Array(ids.length * pixels);
-    const slotOf = new Map(ids.map((id, i) => [id, i]));
-    // Masks from PNG first, then from train.csv (checked against the PNG where both exist).
-    const fromPng = new Uint8Array(ids.length);
-    await forEachBounded(maskIds.length, concurrency, async (k) => {
-      const plane = await decodeMask(maskFiles[k]);
-      checkSize(maskFiles[k], plane, height, width, imageFiles[0], imageFiles);
-      const slot = slotOf.get(maskIds[k]) as number;
+    const slotOf = new Map(keptStems.map((s, i) => [s, i]));
+    // Masks from image files first, then from the CSV (checked against the file where both exist).
+    const fromFile = new Uint8Array(ids.length);
+    await forEachBounded(maskedStems.length, concurrency, async (k) => {
+      const stem = maskedStems[k];
+      const file = maskFiles.fileOf.get(stem) as string;
+      const plane = await decodeMask(file);
+      checkSize(file, plane, height, width, keptFiles[0], keptFiles);
+      const slot = slotOf.get(stem) as number;
       masks.set(plane.data, slot * pixels);
-      fromPng[slot] = 1;
+      fromFile[slot] = 1;
       tick();
     });
+    const keepObjects = m.csv?.rowsPerImage === 'many';
+    const objects: string[][] | undefined = keepObjects ? ids.map(() => []) : undefined;
     const scratch = new Uint8Array(pixels);
-    for (const [id, row] of csvRows) {
-      const slot = slotOf.get(id) as number;
-      const target = fromPng[slot] ? scratch : masks;
-      const offset = fromPng[slot] ? 0 : slot * pixels;
-      try {
-        decodeRleInto(row.fields[1], height, width, target, offset);
-      } catch (err) {
-        if (err instanceof RleError) {
-          throw new UserError(`${l.trainCsv} line ${row.line} (id ${id}): malformed rle_mask: ${err.message}`);
+    const rleName = m.csv?.rleColumn.trim() ?? '';
+    const rleIndex = m.csv ? columnIndex(m.csv.header, m.csv.rleColumn) : -1;
+    for (const [id, rows] of csvRows) {
+      const slot = slotOf.get(stemOfId(l.train.images, id) as string) as number;
+      const target = fromFile[slot] ? scratch : masks;
+      const offset = fromFile[slot] ? 0 : slot * pixels;
+      target.fill(0, offset, offset + pixels);
+      for (const row of rows) {
+        const field = row.fields[rleIndex];
+        try {
+          decodeRleAsInto(field, height, width, m.csv!.rle, target, offset, 'union');
+        } catch (err) {
+          if (err instanceof RleError) throw new UserError(`${csvFile} line ${row.line} (id ${id}): malformed ${rleName}: ${err.message}`);
+          throw err;
         }
-        throw err;
+        if (objects && !isEmptyRle(field, m.csv!.rle)) objects[slot].push(field.trim());
       }
-      if (fromPng[slot]) {
+      if (fromFile[slot]) {
         let differ = 0;
         for (let p = 0, q = slot * pixels; p < pixels; p++, q++) if (scratch[p] !== masks[q]) differ++;
         if (differ > 0) {
           throw new UserError(
-            `${l.trainCsv} line ${row.line} and ${join(l.trainMasks, `${id}.png`)} disagree for id ${id}: ${differ} of ${pixels} pixels differ`,
+            `${csvFile} line ${rows[0].line} and ${maskFiles.fileOf.get(stemOfId(l.train.images, id) as string)} disagree for id ${id}: ${differ} of ${pixels} pixels differ`,
           );
         }
       }
     }
-    return { ids, height, width, images, masks, depths };
+    const set: TrainSet = { ids, height, width, images: imageData, masks, depths };
+    if (channels === 3) set.channels = 3;
+    if (objects) set.objects = objects;
+    return set;
   });
 }
 
 /**
- * Loads the test split from `test/images/ID.png`: ids in `sample_submission.csv` order when that
- * file exists (every listed id must have an image; images it does not list are not loaded),
- * otherwise all images in code-unit order. Depths from `depths.csv` (NaN without it).
+ * Loads the test split from the layout's test folder: ids in sample submission order when the
+ * layout has one and the file exists (every listed id must have an image; images it does not
+ * list are not loaded), otherwise all images in code-unit order. Depths as for training.
  */
 export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Promise<ImageSet> {
-  checkLayout(dataDir, 'test');
+  const l = checkLayout(dataDir, 'test', opts.layout);
   const concurrency = checkConcurrency(opts);
-  const l = kaggleLayout(dataDir);
-  const listed = listPngIds(l.testImages);
-  // Every listed image is a source: the ids come from sample_submission.csv, itself a source.
-  const sources = [...listed.map((id) => join(l.testImages, `${id}.png`)), l.sampleSubmission, l.depthsCsv];
-  return withCache(dataDir, 'test', sources, opts, (set) => set.ids.length, async () => {
+  const channels = checkChannels(opts);
+  const testDir = join(dataDir, l.test.images.dir);
+  const listed = listFiles(dataDir, l.test.images);
+  const sample = l.sampleSubmission && join(dataDir, l.sampleSubmission.file);
+  const depthsFile = l.extras.depths && join(dataDir, l.extras.depths.file);
+  // Every listed image is a source: the ids come from the sample submission, itself a source.
+  const sources = [...listed.stems.map((s) => listed.fileOf.get(s) as string), ...(sample ? [sample] : []), ...(depthsFile ? [depthsFile] : [])];
+  const reading = JSON.stringify({ layout: l, channels });
+  return withCache(dataDir, 'test', sources, reading, opts, (set) => set.ids.length, async () => {
     let ids: string[];
-    if (isFile(l.sampleSubmission)) {
-      const rows = rowsById(l.sampleSubmission, readCsv(l.sampleSubmission, ['id', 'rle_mask']));
-      const present = new Set(listed);
-      for (const [id, row] of rows) {
-        if (!present.has(id)) {
-          throw new UserError(`${l.sampleSubmission} line ${row.line}: id "${id}" has no image ${join(l.testImages, `${id}.png`)}`);
+    const files: string[] = [];
+    if (sample && l.sampleSubmission && isFile(sample)) {
+      const spec = l.sampleSubmission;
+      const rows = rowsByColumn(sample, readCsv(sample, spec.header), columnIndex(spec.header, spec.idColumn), false);
+      for (const [id, [row]] of rows) {
+        const stem = stemOfId(l.test.images, id);
+        const file = stem === undefined ? undefined : listed.fileOf.get(stem);
+        if (!file) {
+          const expected = stem === undefined ? `(ids are spelled ${l.test.images.id.replace('{stem}', 'ID')})` : expectedImage(dataDir, l.test.images, stem);
+          throw new UserError(`${sample} line ${row.line}: id "${id}" has no image ${expected}`);
         }
+        files.push(file);
       }
       ids = [...rows.keys()];
     } else {
-      ids = listed;
+      ids = listed.stems.map((s) => idOfStem(l.test.images, s));
+      files.push(...listed.stems.map((s) => listed.fileOf.get(s) as string));
     }
-    if (ids.length === 0) throw new UserError(`${l.testImages} contains no .png images`);
-    const depths = depthsFor(ids, readDepths(dataDir));
-    const files = ids.map((id) => join(l.testImages, `${id}.png`));
+    if (ids.length === 0) throw new UserError(`${testDir} contains no ${spelled(l.test.images.files)} images`);
+    const depthMap = readDepths(dataDir, l);
+    const depths = Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN);
     const tick = progressCounter(ids.length, opts.onProgress);
-    const { data: images, height, width } = await decodeAll(files, decodeLuminance, concurrency, tick);
-    return { ids, height, width, images, depths };
+    const { data: images, height, width } = await decodeAll(files, channels, concurrency, tick);
+    const set: ImageSet = { ids, height, width, images, depths };
+    if (channels === 3) set.channels = 3;
+    return set;
   });
 }

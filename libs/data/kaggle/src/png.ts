@@ -2,12 +2,18 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { UserError } from '@tgs/io';
 import { luminanceFromSamples, pngHeader } from './pixels';
+import { decodeDicom } from './dicom';
 
 /** A decoded single-channel image, row-major (index y*W + x). */
 export interface DecodedPlane {
   data: Uint8Array;
   height: number;
   width: number;
+}
+
+/** A decoded image of 1 or 3 channels, row-major and interleaved (index (y*W + x)*C + c). */
+export interface DecodedImage extends DecodedPlane {
+  channels: 1 | 3;
 }
 
 interface RawPixels {
@@ -19,7 +25,8 @@ interface RawPixels {
 }
 
 /**
- * Decodes an image file to its native samples. sharp's default `raw()` converts to 8-bit sRGB,
+ * Decodes an image file to its native samples: DICOM (`.dcm`) through dicom-parser, everything
+ * else (PNG, JPEG, GIF, TIFF, WebP) through sharp. sharp's default `raw()` converts to 8-bit sRGB,
  * which maps 16-bit grey by v >> 8 — a 16-bit mask pixel of value 1..255 would read as 0 — so the
  * output colour space is pinned to the input's: `grey16`/`rgb16` for 16-bit, `b-w`/`srgb` for 8-bit.
  */
@@ -30,6 +37,7 @@ async function decodeRaw(file: string): Promise<RawPixels> {
   } catch (err) {
     throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  if (/\.dcm$/i.test(file)) return decodeDicom(bytes, file);
   try {
     let sixteen: boolean;
     let grey: boolean;
@@ -67,6 +75,30 @@ async function decodeRaw(file: string): Promise<RawPixels> {
 export async function decodeLuminance(file: string): Promise<DecodedPlane> {
   const { samples, channels, height, width } = await decodeRaw(file);
   return { data: luminanceFromSamples(samples, channels, height * width), height, width };
+}
+
+/**
+ * Decodes an image to 8-bit RGB, interleaved. Grey images give three equal channels; alpha is
+ * ignored; 16-bit samples are scaled by round(v / 257) like {@link decodeLuminance}.
+ */
+export async function decodeRgb(file: string): Promise<DecodedImage> {
+  const { samples, channels, height, width } = await decodeRaw(file);
+  const n = height * width;
+  const data = new Uint8Array(n * 3);
+  const sixteen = samples instanceof Uint16Array;
+  for (let i = 0, s = 0; i < n; i++, s += channels) {
+    for (let c = 0; c < 3; c++) {
+      const v = samples[channels >= 3 ? s + c : s];
+      data[3 * i + c] = sixteen ? Math.round(v / 257) : v;
+    }
+  }
+  return { data, height, width, channels: 3 };
+}
+
+/** Decodes an image with the channels a layout trains on: luminance (1) or RGB (3). */
+export async function decodeImage(file: string, channels: 1 | 3): Promise<DecodedImage> {
+  if (channels === 3) return decodeRgb(file);
+  return { ...(await decodeLuminance(file)), channels: 1 };
 }
 
 /**

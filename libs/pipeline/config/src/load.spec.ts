@@ -63,3 +63,18 @@ describe('loss terms follow the rules of @tgs/losses', () => {
     else expect(parse).toThrow(error);
   });
 });
+
+describe('data.layout', () => {
+  it("defaults to 'auto' and takes a built-in name", () => {
+    expect(parseConfig({}).data.layout).toBe('auto');
+    expect(parseConfig({ data: { layout: 'siim' } }).data.layout).toBe('siim');
+  });
+
+  it('names an unknown layout and the bad field of a descriptor', () => {
+    expect(() => parseConfig({ data: { layout: 'kvasir' } })).toThrow('data.layout: "kvasir" is not a layout (auto, tgs, airbus, carvana, siim, folders, or a descriptor object)');
+    const descriptor = { name: 'mine', train: { images: { dir: 'i', files: ['{stem}.png'] }, masks: { files: { dir: 'm', files: ['{stem}.png'] } } }, test: { images: { dir: 't', files: ['{stem}.png'] } }, submission: { header: ['id', 'rle'], idColumn: 'id', rleColumn: 'rle', rle: { order: 'row-major', starts: 'from-end', empty: '' } }, metric: 'dice' };
+    expect(() => parseConfig({ data: { layout: descriptor } })).toThrow(/data\.layout\.submission\.rle\.starts: /);
+    descriptor.submission.rle.starts = 'absolute';
+    expect(parseConfig({ data: { layout: descriptor } }).data.layout).toMatchObject({ name: 'mine' });
+  });
+});

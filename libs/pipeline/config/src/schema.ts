@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@tgs/losses/kinds';
 import { METRIC_NAMES } from '@tgs/metrics';
+import { LAYOUT_NAMES, layoutDescriptorSchema } from '@tgs/layouts';
 import { BACKEND_CHOICES } from '@tgs/run';
 
 /** One weighted term of a training loss; the kinds and rules are @tgs/losses' (see makeLoss). */
@@ -84,6 +85,28 @@ export const configSchema = z
     compute: z
       .object({
         threads: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
+      })
+      .strict()
+      .default({}),
+    data: z
+      .object({
+        /**
+         * How --data is read: 'auto' (recognised from its files), a built-in layout's name, or a
+         * full layout descriptor (see @tgs/layouts), checked field by field.
+         */
+        layout: z
+          .union([z.string(), z.record(z.unknown())])
+          .superRefine((v, ctx) => {
+            if (v === 'auto') return;
+            if (typeof v === 'string' && !LAYOUT_NAMES.includes(v)) {
+              ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a layout (auto, ${LAYOUT_NAMES.join(', ')}, or a descriptor object)` });
+              return;
+            }
+            if (typeof v === 'string') return;
+            const res = layoutDescriptorSchema.safeParse(v);
+            if (!res.success) for (const issue of res.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, path: issue.path, message: issue.message });
+          })
+          .default('auto'),
       })
       .strict()
       .default({}),
