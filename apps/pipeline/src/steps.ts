@@ -4,7 +4,7 @@ import { leaseNativeCores, parseBackendChoice, setupBackend } from '@tgs/backend
 import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@tgs/data';
 import type { LayoutDescriptor } from '@tgs/layouts';
 import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
-import { assignTrainFolds, foldSizes, readRunFolds, writeRunFolds } from '@tgs/folds';
+import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@tgs/folds';
 import { bundleRun, MANIFEST_JSON } from '@tgs/infer';
 import { log, Progress, UserError } from '@tgs/io';
 import { metricInfo } from '@tgs/metrics';
@@ -87,11 +87,12 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
       nTest: s.nTest,
       size: s.size,
       seed: s.seed,
+      layout: s.layout,
       onProgress: () => progress.tick(),
       log: (m) => log('data', m),
     });
     if (!generated) log('data', `synthetic data up to date in ${ctx.dataDir}`);
-    else log('data', `generated synthetic TGS-like data (${s.nTrain} train, ${s.nTest} test, ${s.size}×${s.size}, seed ${s.seed}) in ${ctx.dataDir}: empty masks ${(summary.emptyFraction * 100).toFixed(1)} %, mean coverage ${(summary.meanCoverage * 100).toFixed(1)} %`);
+    else log('data', `generated synthetic ${s.layout}-like data (${s.nTrain} train, ${s.nTest} test, ${s.size}×${s.size}, seed ${s.seed}) in ${ctx.dataDir}: empty masks ${(summary.emptyFraction * 100).toFixed(1)} %, mean coverage ${(summary.meanCoverage * 100).toFixed(1)} %`);
   }
   const layout = checkLayout(ctx.dataDir, undefined, layoutOf(ctx));
   const how = ctx.config.data.layout === 'auto' ? 'recognised from its files' : 'from data.layout';
@@ -109,9 +110,12 @@ export async function folds(ctx: StepContext): Promise<void> {
 
 async function foldsUntimed(ctx: StepContext): Promise<void> {
   const { k, seed, stratify } = ctx.config.folds;
-  const assignment = assignTrainFolds(await loadTrain(ctx), { k, seed, stratify }, ctx.dataDir);
+  const groupBy = ctx.config.folds.groupBy ?? layoutOf(ctx).groupBy;
+  const train = await loadTrain(ctx);
+  const assignment = assignTrainFolds(train, { k, seed, stratify, groupBy }, ctx.dataDir);
   const path = writeRunFolds(ctx.workDir, assignment);
-  log('folds', `${k} folds stratified by ${stratify} (seed ${seed}): ${foldSizes(assignment, k).join(' / ')} images → ${path}`);
+  const grouped = groupBy === undefined ? '' : `, ${new Set(groupsOf(train.ids, groupBy).values()).size} groups by ${groupBy} kept whole`;
+  log('folds', `${k} folds stratified by ${stratify}${grouped} (seed ${seed}): ${foldSizes(assignment, k).join(' / ')} images → ${path}`);
 }
 
 function readFolds(ctx: StepContext, train: TrainSet): Map<string, number> {

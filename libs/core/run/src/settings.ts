@@ -93,6 +93,8 @@ export interface SyntheticSettings {
   nTest: number;
   size: number;
   seed: number;
+  /** The competition layout it is written in (default `tgs`). */
+  layout?: string;
 }
 
 /**
@@ -103,7 +105,9 @@ export interface SyntheticSettings {
  * two of them running at once never write the same files.
  */
 export function syntheticPaths(s: SyntheticSettings): { dataDir: string; truth: string; stamp: string } {
-  const name = `${s.nTrain}-train-${s.nTest}-test-${s.size}px-seed-${s.seed}`;
+  // TGS keeps its folder names; another layout's folder starts with the layout (airbus-24-train-…).
+  const prefix = s.layout === undefined || s.layout === 'tgs' ? '' : `${s.layout}-`;
+  const name = `${prefix}${s.nTrain}-train-${s.nTest}-test-${s.size}px-seed-${s.seed}`;
   const dataDir = join(WORKSPACE_PATHS.synthetic, name);
   return { dataDir, truth: join(WORKSPACE_PATHS.synthetic, `${name}.test-truth.csv`), stamp: syntheticStampPath(dataDir) };
 }

@@ -23,6 +23,74 @@ export interface FoldOptions {
   k?: number;
   seed: number;
   stratify: Stratify;
+  /**
+   * A regular expression on the id: images whose ids give the same group (its first capture
+   * group, else the whole match) share a fold, e.g. `^(.+)_\d+\.jpg$` for Carvana's 16 views of
+   * one car. Only with `stratify: 'coverage'`.
+   */
+  groupBy?: string;
+}
+
+/** The group of every id under a `groupBy` pattern; an id the pattern does not match is an error naming both. */
+export function groupsOf(ids: readonly string[], pattern: string): Map<string, string> {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (err) {
+    throw new UserError(`folds.groupBy "${pattern}" is not a regular expression (${(err as Error).message})`);
+  }
+  const groups = new Map<string, string>();
+  for (const id of ids) {
+    const m = re.exec(id);
+    if (!m) throw new UserError(`folds.groupBy "${pattern}" does not match the id "${id}": every train id needs a group`);
+    groups.set(id, m[1] ?? m[0]);
+  }
+  return groups;
+}
+
+/**
+ * Coverage-stratified folds that keep each group in one fold. Groups are classed by the coverage
+ * class of their mean coverage; class by class, the groups are shuffled with the seed, ordered by
+ * size (largest first, a stable sort) and each given to the fold with the fewest images so far
+ * (ties: the first fold from the dealer on, the dealer moving past each fold it fills). So each
+ * class is spread over the folds, and fold sizes differ by at most the largest group.
+ */
+function groupedCoverageFolds(items: FoldItem[], k: number, rng: Rng, pattern: string): Map<string, number> {
+  const sorted = [...items].sort(byId);
+  const groupOf = groupsOf(sorted.map((it) => it.id), pattern);
+  const members = new Map<string, FoldItem[]>();
+  for (const item of sorted) {
+    const g = groupOf.get(item.id) as string;
+    const list = members.get(g);
+    if (list) list.push(item);
+    else members.set(g, [item]);
+  }
+  if (members.size < k) {
+    throw new UserError(`folds.groupBy "${pattern}" makes ${members.size} group(s) of the train ids, fewer than the ${k} folds`);
+  }
+  const classes: FoldItem[][][] = Array.from({ length: 11 }, () => []);
+  for (const group of members.values()) {
+    const mean = group.reduce((sum, it) => sum + it.coverage, 0) / group.length;
+    classes[coverageClass(mean)].push(group);
+  }
+  const sizes = new Array<number>(k).fill(0);
+  let dealer = rng.int(0, k - 1);
+  const folds = new Map<string, number>();
+  for (const groups of classes) {
+    const order = rng.shuffle(groups).map((g, i) => ({ g, i }));
+    order.sort((a, b) => b.g.length - a.g.length || a.i - b.i);
+    for (const { g } of order) {
+      let best = dealer;
+      for (let step = 1; step < k; step++) {
+        const f = (dealer + step) % k;
+        if (sizes[f] < sizes[best]) best = f;
+      }
+      for (const item of g) folds.set(item.id, best);
+      sizes[best] += g.length;
+      dealer = (best + 1) % k;
+    }
+  }
+  return folds;
 }
 
 /**
@@ -67,7 +135,7 @@ function validate(items: FoldItem[], k: number): void {
 }
 
 /**
- * Assigns every item a fold 0..k−1, deterministically from `seed` and independent of the input
+ * Assigns every item a fold 0..k−1 (with `groupBy`, see groupedCoverageFolds), deterministically from `seed` and independent of the input
  * order (items are first sorted by id).
  *
  * - coverage: items are grouped by {@link coverageClass}; each class is shuffled with the seed and
@@ -84,6 +152,10 @@ export function makeFolds(items: FoldItem[], opts: FoldOptions): Map<string, num
   validate(items, k);
   if (!Number.isSafeInteger(opts.seed)) throw new UserError(`seed must be an integer, got ${opts.seed}`);
   const rng = new Rng(mixSeed(opts.seed, opts.stratify === 'coverage' ? 1 : 2, k));
+  if (opts.groupBy !== undefined) {
+    if (opts.stratify !== 'coverage') throw new UserError(`folds.groupBy works with folds.stratify "coverage", got "${String(opts.stratify)}"`);
+    return groupedCoverageFolds(items, k, rng, opts.groupBy);
+  }
   const folds = new Map<string, number>();
   if (opts.stratify === 'coverage') {
     const classes: FoldItem[][] = Array.from({ length: 11 }, () => []);

@@ -1,3 +1,3 @@
-export { coverageClass, foldItems, makeFolds, assignTrainFolds, foldSizes, splitFold } from './folds';
+export { coverageClass, foldItems, makeFolds, assignTrainFolds, foldSizes, splitFold, groupsOf } from './folds';
 export type { FoldItem, FoldOptions, Stratify } from './folds';
 export { readFoldsCsv, writeFoldsCsv, readRunFolds, writeRunFolds } from './csv';

@@ -7,12 +7,13 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import { syntheticStampPath } from '@tgs/run';
-import { generateSynthetic, SyntheticOptions, SyntheticSummary } from './generate';
+import { SyntheticSummary } from './generate';
+import { generateLayoutSynthetic, type LayoutSyntheticOptions } from './layout-generate';
 
 const count = z.number().int().nonnegative();
 const stampSchema = z
   .object({
-    options: z.object({ nTrain: count, nTest: count, size: z.number().int().positive(), seed: z.number().int() }).strict(),
+    options: z.object({ nTrain: count, nTest: count, size: z.number().int().positive(), seed: z.number().int(), layout: z.string().optional() }).strict(),
     summary: z.object({ nTrain: count, nTest: count, emptyFraction: z.number().min(0).max(1), meanCoverage: z.number().min(0).max(1) }).strict(),
   })
   .strict();
@@ -26,7 +27,7 @@ export function readSyntheticStamp(outDir: string): SyntheticStamp | undefined {
   return existsSync(path) ? readJsonArtifact(path, stampSchema, 'data') : undefined;
 }
 
-export interface EnsureSyntheticOptions extends SyntheticOptions {
+export interface EnsureSyntheticOptions extends LayoutSyntheticOptions {
   size: number;
   /** Told why the competition is (re)generated. */
   log?: (message: string) => void;
@@ -39,7 +40,9 @@ export interface EnsureSyntheticOptions extends SyntheticOptions {
  * it was generated now.
  */
 export async function ensureSynthetic(opts: EnsureSyntheticOptions): Promise<{ summary: SyntheticSummary; generated: boolean }> {
-  const wanted = { nTrain: opts.nTrain, nTest: opts.nTest, size: opts.size, seed: opts.seed };
+  // A TGS stamp keeps its old shape (no layout), so folders generated before layouts stay current.
+  const layout = opts.layout === undefined || opts.layout === 'tgs' ? {} : { layout: opts.layout };
+  const wanted = { nTrain: opts.nTrain, nTest: opts.nTest, size: opts.size, seed: opts.seed, ...layout };
   let previous: SyntheticStamp | undefined;
   try {
     previous = readSyntheticStamp(opts.outDir);
@@ -48,7 +51,7 @@ export async function ensureSynthetic(opts: EnsureSyntheticOptions): Promise<{ s
     opts.log?.(`${err.message.split(';')[0]}: regenerating`);
   }
   if (previous && existsSync(opts.truthPath) && JSON.stringify(previous.options) === JSON.stringify(wanted)) return { summary: previous.summary, generated: false };
-  const summary = await generateSynthetic(opts);
+  const summary = await generateLayoutSynthetic(opts);
   writeJsonArtifact(syntheticStampPath(opts.outDir), stampSchema, { options: wanted, summary } satisfies SyntheticStamp, 'data');
   return { summary, generated: true };
 }

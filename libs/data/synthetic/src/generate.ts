@@ -61,7 +61,7 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /** Validates options; every message names the offending field. */
-function validate(opts: SyntheticOptions): { size: number; outDir: string; truthPath: string } {
+export function validateSyntheticOptions(opts: SyntheticOptions): { size: number; outDir: string; truthPath: string } {
   checkCount(opts.nTrain, 'nTrain');
   checkCount(opts.nTest, 'nTest');
   if (opts.nTrain + opts.nTest === 0) throw new UserError('synthetic: nTrain + nTest must be at least 1');
@@ -126,7 +126,7 @@ function shuffled<T>(items: readonly T[], rng: Rng): T[] {
  * (same options → byte-identical files). Bad options throw a `UserError` naming the field.
  */
 export async function generateSynthetic(opts: SyntheticOptions): Promise<SyntheticSummary> {
-  const { size, outDir, truthPath } = validate(opts);
+  const { size, outDir, truthPath } = validateSyntheticOptions(opts);
   const { nTrain, nTest, seed } = opts;
   const total = nTrain + nTest;
   const ids = sampleIds(seed, total);

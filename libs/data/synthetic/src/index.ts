@@ -6,3 +6,7 @@ export { ensureSynthetic, readSyntheticStamp, syntheticStampPath } from './ensur
 export type { EnsureSyntheticOptions, SyntheticStamp } from './ensure';
 export { encodeDicom } from './dicom';
 export type { DicomImage } from './dicom';
+export { generateLayoutSynthetic } from './layout-generate';
+export type { LayoutSyntheticOptions } from './layout-generate';
+export { renderLayoutSample } from './shapes';
+export type { LayoutSample } from './shapes';

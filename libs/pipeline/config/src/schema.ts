@@ -117,6 +117,8 @@ export const configSchema = z
         nTest: z.number().int().positive().default(1000),
         size: z.number().int().min(8).default(101),
         seed: z.number().int().default(2018),
+        /** The competition layout it is written in: its files, formats, CSVs and RLE flavour. */
+        layout: z.enum(LAYOUT_NAMES as [string, ...string[]]).default('tgs'),
       })
       .strict()
       .default({}),
@@ -125,6 +127,18 @@ export const configSchema = z
         k: z.number().int().min(2).max(20).default(5),
         seed: z.number().int().default(42),
         stratify: z.enum(['coverage', 'depth']).default('coverage'),
+        /** A regular expression on the id; ids of one group (first capture group) share a fold. Default: the layout's (Carvana's car). */
+        groupBy: z
+          .string()
+          .refine((p) => {
+            try {
+              new RegExp(p);
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'is not a valid regular expression')
+          .optional(),
       })
       .strict()
       .default({}),
