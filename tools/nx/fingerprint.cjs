@@ -26,6 +26,7 @@ if (!spec) {
 const { canonicalJson, configSliceHash, loadBlendConfig } = settings.config();
 const h = createHash('sha256');
 let synthetic;
+let layoutSetting; // the config's data.layout ('auto' when unset or unparsable)
 if (spec.project === 'blend') {
   let text;
   try {
@@ -46,6 +47,7 @@ if (spec.project === 'blend') {
     const path = resolve(value);
     h.update(`file:${key}:${existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'absent'}\n`);
   }
+  layoutSetting = parsed.config?.data?.layout;
 }
 
 const dataArg = runSettings.data;
@@ -56,7 +58,7 @@ if (!dataArg) {
   // The folder's files by part, as its layout (config data.layout, else recognised) names them.
   let parts;
   try {
-    parts = settings.load('data/kaggle/src/parts.ts').dataParts(dataDir, settings.parsedConfig().config?.data?.layout);
+    parts = settings.load('data/kaggle/src/parts.ts').dataParts(dataDir, layoutSetting);
   } catch (err) {
     h.update(`layout:invalid:${err.message}\n`); // the step fails and says why
     parts = { train: [dataDir], test: [], sample: [] };
