@@ -1,4 +1,5 @@
 export { defaultUnetConfig, defaultPadTo, padAmounts, resolveUnetConfig, encoderOverrides, UNET_ENCODERS, ENCODER_DEPTH } from './lib/config';
+export { UNET_DEFAULTS, UNET_BLOCKS, UNET_UPSAMPLES, UNET_ENCODER_CHOICES } from './lib/defaults';
 export type { UnetConfig, ResolvedUnetConfig, EncoderName } from './lib/config';
 export { buildUnet, countParams, getUnetConfig, loadUnetEncoderWeights } from './lib/unet';
 export type { EncoderWeightsRecord } from './lib/unet';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { presets, resolveConfigPath } from '@tgs/run';
+import { UNET_DEFAULTS } from '@tgs/models/defaults';
 import { loadConfig, parseConfig } from './load';
 
 
@@ -13,6 +14,12 @@ describe('config', () => {
     expect(cfg.stage1.loss).toEqual([{ kind: 'bce', weight: 1 }]);
     expect(cfg.stage2.loss[0].kind).toBe('lovasz');
     expect(cfg.tune.probSteps).toBe(31);
+  });
+
+  it("fills the model section with the U-Net's own defaults (one table, @tgs/models)", () => {
+    const model = parseConfig({}).model;
+    // padTo stays unset (derived from depth by the model), encoderWeights optional.
+    expect(Object.fromEntries(Object.entries(model).filter(([, v]) => v !== undefined))).toEqual({ ...UNET_DEFAULTS });
   });
 
   it.each(presets())('preset %s parses', (name) => {

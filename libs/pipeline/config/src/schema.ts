@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@tgs/losses/kinds';
+import { UNET_BLOCKS, UNET_DEFAULTS, UNET_ENCODER_CHOICES, UNET_UPSAMPLES } from '@tgs/models/defaults';
 import { METRIC_NAMES } from '@tgs/metrics';
 import { LAYOUT_NAMES, layoutDescriptorSchema } from '@tgs/layouts';
 import { BACKEND_CHOICES } from '@tgs/run';
@@ -144,20 +145,20 @@ export const configSchema = z
       .default({}),
     model: z
       .object({
-        depth: z.number().int().min(1).max(6).default(4),
-        baseFilters: z.number().int().positive().default(16),
-        block: z.enum(['plain', 'residual']).default('plain'),
-        batchNorm: z.boolean().default(true),
-        dropout: z.number().min(0).lt(1).default(0),
-        scse: z.boolean().default(false),
-        hypercolumn: z.boolean().default(false),
+        depth: z.number().int().min(1).max(6).default(UNET_DEFAULTS.depth),
+        baseFilters: z.number().int().positive().default(UNET_DEFAULTS.baseFilters),
+        block: z.enum(UNET_BLOCKS).default(UNET_DEFAULTS.block),
+        batchNorm: z.boolean().default(UNET_DEFAULTS.batchNorm),
+        dropout: z.number().min(0).lt(1).default(UNET_DEFAULTS.dropout),
+        scse: z.boolean().default(UNET_DEFAULTS.scse),
+        hypercolumn: z.boolean().default(UNET_DEFAULTS.hypercolumn),
         padTo: z.number().int().positive().optional(),
-        upsample: z.enum(['transpose', 'bilinear']).default('transpose'),
+        upsample: z.enum(UNET_UPSAMPLES).default(UNET_DEFAULTS.upsample),
         /**
          * 'plain': the U-Net's own encoder. 'resnet18' | 'resnet34' | 'resnet50': torchvision's ResNet
          * under the same decoder (it sets the taps: depth 5, padTo a multiple of 32).
          */
-        encoder: z.enum(['plain', 'resnet18', 'resnet34', 'resnet50']).default('plain'),
+        encoder: z.enum(UNET_ENCODER_CHOICES).default(UNET_DEFAULTS.encoder),
         /** A torchvision / smp `.pth` or timm `.safetensors` state dict for the encoder (path from where you run); never downloaded. */
         encoderWeights: z.string().min(1).optional(),
       })

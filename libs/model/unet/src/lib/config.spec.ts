@@ -1,5 +1,6 @@
 import { UserError } from '@tgs/io';
-import { defaultPadTo, defaultUnetConfig, padAmounts, resolveUnetConfig } from './config';
+import { defaultPadTo, defaultUnetConfig, padAmounts, resolveUnetConfig, UNET_ENCODERS } from './config';
+import { UNET_DEFAULTS, UNET_ENCODER_CHOICES } from './defaults';
 
 describe('defaultPadTo', () => {
   // Smallest multiple of max(32, 2^depth) that is >= max(h, w), worked out by hand.
@@ -67,5 +68,31 @@ describe('resolveUnetConfig', () => {
     const run = () => resolveUnetConfig({ inputHeight: 101, inputWidth: 101, ...patch });
     expect(run).toThrow(UserError);
     expect(run).toThrow(message);
+  });
+});
+
+describe('defaultUnetConfig', () => {
+  it('is the defaults table (which the config schema also reads) with the derived padTo', () => {
+    // Written out by hand: the architecture the README and the saved scores were produced with.
+    expect(defaultUnetConfig(101, 101)).toEqual({
+      inputHeight: 101,
+      inputWidth: 101,
+      depth: 4,
+      baseFilters: 16,
+      block: 'plain',
+      batchNorm: true,
+      dropout: 0,
+      scse: false,
+      hypercolumn: false,
+      padTo: 128,
+      upsample: 'transpose',
+    });
+    const { encoder, ...rest } = UNET_DEFAULTS;
+    expect(encoder).toBe('plain');
+    expect(defaultUnetConfig(101, 101)).toMatchObject(rest);
+  });
+
+  it("offers the encoders the config schema offers", () => {
+    expect([...UNET_ENCODERS]).toEqual([...UNET_ENCODER_CHOICES]);
   });
 });

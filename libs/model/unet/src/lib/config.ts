@@ -1,5 +1,6 @@
 import { ENCODER_NAMES, ENCODER_STRIDE, type ResnetName } from '@tgs/encoders';
 import { UserError } from '@tgs/io';
+import { UNET_DEFAULTS } from './defaults';
 
 /** `model.encoder`: today's U-Net encoder, or a torchvision ResNet under the same decoder. */
 export type EncoderName = 'plain' | ResnetName;
@@ -58,20 +59,20 @@ export function defaultPadTo(height: number, width: number, depth: number): numb
   return Math.ceil(Math.max(height, width) / unit) * unit;
 }
 
-/** The default (the config schema's model section): depth 4, 16 base filters, plain blocks with BN, ~1.9M parameters; the 'cpu' preset narrows it to 8 base filters. */
+/** The default (`UNET_DEFAULTS`, which the config schema's model section also reads): depth 4, 16 base filters, plain blocks with BN, ~1.9M parameters; the 'cpu' preset narrows it to 8 base filters. */
 export function defaultUnetConfig(h: number, w: number): UnetConfig {
   return {
     inputHeight: h,
     inputWidth: w,
-    depth: 4,
-    baseFilters: 16,
-    block: 'plain',
-    batchNorm: true,
-    dropout: 0,
-    scse: false,
-    hypercolumn: false,
-    padTo: defaultPadTo(h, w, 4),
-    upsample: 'transpose',
+    depth: UNET_DEFAULTS.depth,
+    baseFilters: UNET_DEFAULTS.baseFilters,
+    block: UNET_DEFAULTS.block,
+    batchNorm: UNET_DEFAULTS.batchNorm,
+    dropout: UNET_DEFAULTS.dropout,
+    scse: UNET_DEFAULTS.scse,
+    hypercolumn: UNET_DEFAULTS.hypercolumn,
+    padTo: defaultPadTo(h, w, UNET_DEFAULTS.depth),
+    upsample: UNET_DEFAULTS.upsample,
   };
 }
 
