@@ -69,6 +69,8 @@ describe('bundle', () => {
     ['a missing file', (d: string) => rmSync(join(d, 'config.json')), 'config.json: missing'],
     ['an extra file', (d: string) => writeFileSync(join(d, 'folds/extra.bin'), 'x'), 'folds/extra.bin: not listed in'],
     ['no manifest', (d: string) => rmSync(join(d, 'manifest.json')), 'manifest.json: missing'],
+    ['a damaged manifest', (d: string) => writeFileSync(join(d, 'manifest.json'), JSON.stringify({ format: 'tgs-bundle-manifest-1', files: [{ path: 'config.json', bytes: 'many' }] })), 'manifest.json: files.0.bytes: '],
+    ['a truncated manifest', (d: string) => writeFileSync(join(d, 'manifest.json'), '{"format": "tgs-'), 'manifest.json: not valid JSON'],
   ])('%s is an error naming the file', async (_what, damage, message) => {
     const input = fixture(root);
     await writeBundle(input);

@@ -3,7 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, type PipelineConfig } from '@tgs/config';
-import { atomicWriteDir, UserError, writeJsonArtifact } from '@tgs/io';
+import { atomicWriteDir, readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
 import type { InferenceSpec } from '@tgs/models';
 import { BUNDLE_JSON, bundleModelPath, bundleSchema, CONFIG_JSON, manifestSchema, MANIFEST_JSON, type BundleInfo } from './bundle-schema';
 
@@ -70,18 +70,10 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
   return info;
 }
 
-function readJson(path: string, what: string): unknown {
+/** A bundle file through its writer's schema; a missing one is reported as an incomplete bundle. */
+function readBundleFile<S extends z.ZodTypeAny>(path: string, schema: S, what: string): z.infer<S> {
   if (!existsSync(path)) throw new UserError(`${path}: missing (${what}); the bundle is incomplete`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
-function zodMessage(path: string, err: z.ZodError): string {
-  const issue = err.issues[0];
-  return `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+  return readJsonArtifact(path, schema, 'bundle');
 }
 
 export interface Bundle {
@@ -100,10 +92,9 @@ export interface Bundle {
 export function readBundle(dir: string): Bundle {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: bundle folder not found`);
   const manifestPath = join(dir, MANIFEST_JSON);
-  const manifest = manifestSchema.safeParse(readJson(manifestPath, 'the list of files and checksums'));
-  if (!manifest.success) throw new UserError(zodMessage(manifestPath, manifest.error));
+  const manifest = readBundleFile(manifestPath, manifestSchema, 'the list of files and checksums');
   const listed = new Set<string>();
-  for (const f of manifest.data.files) {
+  for (const f of manifest.files) {
     const p = join(dir, f.path);
     listed.add(f.path);
     if (!existsSync(p)) throw new UserError(`${p}: missing (listed in ${manifestPath}); the bundle is incomplete`);
@@ -118,12 +109,10 @@ export function readBundle(dir: string): Bundle {
     if (!listed.has(required)) throw new UserError(`${join(dir, required)}: missing; the bundle is incomplete`);
   }
   const infoPath = join(dir, BUNDLE_JSON);
-  const info = bundleSchema.safeParse(readJson(infoPath, 'the inference settings'));
-  if (!info.success) throw new UserError(zodMessage(infoPath, info.error));
+  const info = readBundleFile(infoPath, bundleSchema, 'the inference settings');
   const configPath = join(dir, CONFIG_JSON);
-  const config = configSchema.safeParse(readJson(configPath, 'the experiment config'));
-  if (!config.success) throw new UserError(zodMessage(configPath, config.error));
-  for (const f of info.data.folds) {
+  const config = readBundleFile(configPath, configSchema, 'the experiment config');
+  for (const f of info.folds) {
     for (const m of f.models) {
       for (const file of ['model.json', 'weights.bin']) {
         const rel = `${bundleModelPath(f.fold, m)}/${file}`;
@@ -131,5 +120,5 @@ export function readBundle(dir: string): Bundle {
       }
     }
   }
-  return { dir, info: info.data, config: config.data, modelDir: (fold, model) => join(dir, bundleModelPath(fold, model)) };
+  return { dir, info, config, modelDir: (fold, model) => join(dir, bundleModelPath(fold, model)) };
 }
