@@ -7,7 +7,10 @@ const nativeOnlyHere = [
   { name: '@tensorflow/tfjs-node-gpu', message: 'Only libs/compute/backend selects the native backend.' },
 ];
 // The kernels' float64 references are for tests: production code never loads them.
-const testOnly = [{ name: '@tgs/native/testing', message: 'Test helpers: import them from specs and test helpers only.' }];
+const testOnly = [
+  { name: '@tgs/native/testing', message: 'Test helpers: import them from specs and test helpers only.' },
+  { name: '@tgs/folds/testing', message: 'Test fixtures: import them from specs and test helpers only.' },
+];
 const testFiles = ['**/*.spec.ts', '**/testing/**/*.ts', '**/testing.ts', '**/test-*.ts'];
 
 const depConstraints = layers.map((layer, i) => ({

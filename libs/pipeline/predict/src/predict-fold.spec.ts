@@ -8,27 +8,16 @@ import { readNpy, UserError } from '@tgs/io';
 import { loadModel } from '@tgs/models';
 import { stageLayout } from '@tgs/run';
 import { splitFold } from '@tgs/folds';
+import { pairedFolds, saltSquares } from '@tgs/folds/testing';
 import { bestModelDir, trainFold } from '@tgs/train';
 import { predictionPaths, readPredictionMeta } from './artifacts';
 import { predictFold } from './predict-fold';
 
 /** Eight 16×16 images, a bright square on every other one; four test images. */
 function tinySets(): { train: TrainSet; test: ImageSet } {
-  const n = 8;
-  const h = 16;
-  const w = 16;
-  const images = new Uint8Array(n * h * w);
-  const masks = new Uint8Array(n * h * w);
-  for (let i = 0; i < n; i++) {
-    for (let p = 0; p < h * w; p++) {
-      const [y, x] = [Math.floor(p / w), p % w];
-      const salt = i % 2 === 0 && x >= 3 && x < 11 && y >= 5 && y < 12;
-      images[i * h * w + p] = salt ? 210 : 30 + ((x * 3 + y + i) % 7) * 9;
-      masks[i * h * w + p] = salt ? 1 : 0;
-    }
-  }
-  const train = { ids: Array.from({ length: n }, (_, i) => `id${i}`), height: h, width: w, images, masks, depths: new Float32Array(n).fill(NaN) };
-  const test = { ids: ['t0', 't1', 't2', 't3'], height: h, width: w, images: images.slice(0, 4 * h * w).reverse(), depths: new Float32Array(4).fill(NaN) };
+  const train = saltSquares({ n: 8, size: 16, square: { x0: 3, x1: 11, y0: 5, y1: 12 }, salt: 210, background: (x, y, i) => 30 + ((x * 3 + y + i) % 7) * 9 });
+  const { height: h, width: w } = train;
+  const test = { ids: ['t0', 't1', 't2', 't3'], height: h, width: w, images: train.images.slice(0, 4 * h * w).reverse(), depths: new Float32Array(4).fill(NaN) };
   return { train, test };
 }
 
@@ -54,7 +43,7 @@ function referenceLogits(model: tf.LayersModel, images: Uint8Array, n: number, h
 
 describe('predictFold', () => {
   const { train, test } = tinySets();
-  const folds = new Map(train.ids.map((id, i) => [id, i % 4 < 2 ? 0 : 1]));
+  const folds = pairedFolds(train.ids);
   let foldDir: string;
 
   beforeAll(async () => {

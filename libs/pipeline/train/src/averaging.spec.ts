@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
+import { pairedFolds, saltSquares } from '@tgs/folds/testing';
 import { stageLayout } from '@tgs/run';
 import { readStageDone } from './artifacts';
 import { emaDecay, emaStep, isSwaMember, recomputeBatchNorm, swaStep, WeightAverage } from './averaging';
@@ -141,26 +142,12 @@ describe('isSwaMember', () => {
 
 /** Eight 16×16 images: a bright square on half of them. */
 function tinyTrainSet(): TrainSet {
-  const n = 8;
-  const h = 16;
-  const w = 16;
-  const images = new Uint8Array(n * h * w);
-  const masks = new Uint8Array(n * h * w);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const salt = i % 2 === 0 && x >= 3 + (i % 3) && x < 11 && y >= 4 && y < 12;
-        images[i * h * w + y * w + x] = salt ? 190 : 40 + ((x * 3 + y + i) % 7) * 9;
-        masks[i * h * w + y * w + x] = salt ? 1 : 0;
-      }
-    }
-  }
-  return { ids: Array.from({ length: n }, (_, i) => `id${i}`), height: h, width: w, images, masks, depths: new Float32Array(n).fill(NaN) };
+  return saltSquares({ n: 8, size: 16, square: (i) => ({ x0: 3 + (i % 3), x1: 11, y0: 4, y1: 12 }), salt: 190, background: (x, y, i) => 40 + ((x * 3 + y + i) % 7) * 9 });
 }
 
 describe('a stage with averaged weights', () => {
   const train = tinyTrainSet();
-  const folds = new Map(train.ids.map((id, i) => [id, i % 4 < 2 ? 0 : 1]));
+  const folds = pairedFolds(train.ids);
   const raw = {
     seed: 5,
     folds: { k: 2 },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@tgs/config';
 import type { TrainSet } from '@tgs/data';
+import { pairedFolds, saltSquares } from '@tgs/folds/testing';
 import { UserError } from '@tgs/io';
 import { foldLayoutAt, stageLayout } from '@tgs/run';
 import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
@@ -13,21 +14,7 @@ import { bestModelDir, foldResultPath, trainFold } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
 function tinyTrainSet(): TrainSet {
-  const n = 8;
-  const h = 16;
-  const w = 16;
-  const images = new Uint8Array(n * h * w);
-  const masks = new Uint8Array(n * h * w);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const salt = i % 2 === 0 && x >= 4 && x < 12 && y >= 4 && y < 12;
-        images[i * h * w + y * w + x] = salt ? 200 : 40 + ((x + y + i) % 5) * 10;
-        masks[i * h * w + y * w + x] = salt ? 1 : 0;
-      }
-    }
-  }
-  return { ids: Array.from({ length: n }, (_, i) => `id${i}`), height: h, width: w, images, masks, depths: new Float32Array(n).fill(NaN) };
+  return saltSquares({ n: 8, size: 16, square: { x0: 4, x1: 12, y0: 4, y1: 12 }, salt: 200, background: (x, y, i) => 40 + ((x + y + i) % 5) * 10 });
 }
 
 const raw = {
@@ -41,7 +28,7 @@ const raw = {
 
 describe('trainFold', () => {
   const train = tinyTrainSet();
-  const folds = new Map(train.ids.map((id, i) => [id, i % 4 < 2 ? 0 : 1]));
+  const folds = pairedFolds(train.ids);
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
