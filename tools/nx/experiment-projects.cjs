@@ -10,16 +10,34 @@
 // input and output stays defined in one place (the step table of @tgs/run). A target hashes its
 // own config slice (tools/nx/fingerprint.cjs), never the config file, so renaming an experiment
 // or changing a later step's section reruns only the steps that read it.
+//
+// A blend is checked here, from the configs (its members exist, one weight per member, one fold
+// split): a faulty blend gets its own step alone, which reports the fault as one error line before
+// any member's step runs.
 const { readFileSync } = require('node:fs');
 const { basename, join, relative } = require('node:path');
 const pipeline = require('./pipeline-targets.cjs');
-const { run } = require('./run-settings.cjs');
+const settings = require('./run-settings.cjs');
+
+const { run } = settings;
 
 const root = run.WORKSPACE_ROOT;
 
 /** An experiment's work directory, relative to the workspace (Nx caches outputs inside it only). */
 function experimentWork(name) {
   return run.defaultWorkDir(`${name}.json`);
+}
+
+/** A blend config's targets: on their own when it fails its config check (its step then reports the fault). */
+function blendProjectTargets(file, name, raw) {
+  let invalid = false;
+  try {
+    settings.config().checkBlendConfig(join(root, file));
+  } catch {
+    invalid = true;
+  }
+  const members = raw.blend.members.filter((m) => typeof m === 'string');
+  return pipeline.blendTargets({ config: file, work: experimentWork(name) }, members, { invalid });
 }
 
 function readJson(file) {
@@ -49,7 +67,7 @@ const createNodesV2 = [
       const raw = readJson(file);
       const isBlend = raw && typeof raw === 'object' && raw.blend && Array.isArray(raw.blend.members);
       const targets = isBlend
-        ? pipeline.blendTargets({ config: file, work: experimentWork(name) }, raw.blend.members.filter((m) => typeof m === 'string'))
+        ? blendProjectTargets(file, name, raw)
         : experimentTargets(name, file, base);
       const projectRoot = `experiments/${name}`;
       out.push([

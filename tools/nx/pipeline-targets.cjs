@@ -39,7 +39,9 @@ function target(step, fold, k, layout, synthetic, { pinned, members } = {}) {
   const prefix = pinned ? run.shellAssignments(pinned) : '';
   const inputs = [...CODE_INPUTS, { runtime: `${prefix}node tools/nx/fingerprint.cjs ${step}` }, ...(pinned ? [] : [{ env: run.RUN_ENV.work }])];
   for (const { step: before, file } of spec.after) {
-    if (spec.project === 'blend') dependsOn.push({ projects: members, target: before });
+    if (spec.project === 'blend') {
+      if (members.length > 0) dependsOn.push({ projects: members, target: before });
+    }
     // A per-fold step reads its own fold's artifacts; any other step reads every fold's.
     else dependsOn.push(...(spec.perFold && run.STEPS[before].perFold ? [`${before}-fold-${fold}`] : targetNames(before, k)));
     inputs.push({ dependentTasksOutputFiles: run.layoutFileGlob(file, synthetic) });
@@ -80,14 +82,17 @@ function pipelineTargets(runSettings, pinned) {
 /**
  * A blend config's targets: its steps after its members' (`pinned`: its config and work
  * directory), and the steps each stands for, so `nx run-many -t report` reaches blends too.
+ * `invalid`: the blend failed its config check; its step runs first and alone, and reports it.
  */
-function blendTargets(pinned, members) {
+function blendTargets(pinned, members, { invalid = false } = {}) {
   const layout = run.runLayout(`${run.WORKSPACE_ROOT}/${settings.workRel(pinned)}`);
   const synthetic = settings.config().parseConfig({}).synthetic;
   const targets = {};
   for (const step of run.projectSteps('blend')) {
-    targets[step] = target(step, 0, 0, layout, synthetic, { pinned, members });
-    for (const alias of run.STEPS[step].standsFor ?? []) targets[alias] = { executor: 'nx:noop', dependsOn: [step], inputs: [] };
+    targets[step] = target(step, 0, 0, layout, synthetic, { pinned, members: invalid ? [] : members });
+    // A blend that fails its config check: every target is its step alone, which reports the fault
+    // (a task skipped after a failed one would make Nx exit 130, as if interrupted, not 1).
+    for (const alias of run.STEPS[step].standsFor ?? []) targets[alias] = invalid ? targets[step] : { executor: 'nx:noop', dependsOn: [step], inputs: [] };
   }
   return targets;
 }

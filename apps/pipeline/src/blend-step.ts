@@ -1,8 +1,8 @@
 import { blendExperiments } from '@tgs/blend';
-import { loadBlendConfig, loadConfig } from '@tgs/config';
+import { checkBlendConfig, loadConfig } from '@tgs/config';
 import { loadTrainSet, readTestIds } from '@tgs/data';
-import { log, UserError } from '@tgs/io';
-import { fromEnv, namedConfigPath, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { log } from '@tgs/io';
+import { fromEnv, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
 import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
 
 /**
@@ -13,12 +13,11 @@ import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir
 export async function blendStep(flags: { config?: string; data?: string; work?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const given = fromEnv(env);
   const configPath = resolveConfigPath(flags.config ?? given.config);
-  const config = loadBlendConfig(configPath);
-  const members = config.blend.members.map((name) => {
-    const memberPath = namedConfigPath(name);
-    if (memberPath === undefined) throw new UserError(`${configPath}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
+  // Members, weights and one fold split checked from the configs (Nx's plugin checked them too, before the members' steps).
+  const { memberPaths, ...config } = checkBlendConfig(configPath);
+  const members = config.blend.members.map((name, i) => {
     const workDir = experimentWorkDir(name);
-    return { name, workDir, foldsPath: runLayout(workDir).folds, configPath: memberPath };
+    return { name, workDir, foldsPath: runLayout(workDir).folds, configPath: memberPaths[i] };
   });
   // The members trained on one train set (the blend checks their fold splits agree): the first
   // member's, which for the built-in data is the synthetic competition of its settings.

@@ -84,8 +84,12 @@ describe('loadConfig with extends and overrides', () => {
     expect(cfg.stage1).toEqual({ ...smoke.stage1, epochs: 2 });
     expect(cfg.folds).toEqual(smoke.folds);
     const blend = join(dir, 'ab.json');
-    writeFileSync(blend, JSON.stringify({ blend: { members: ['a', 'b'] } }));
+    // configs/cpu.json and configs/quality.json share one fold split: a sound blend, not an experiment.
+    writeFileSync(blend, JSON.stringify({ blend: { members: ['cpu', 'quality'] } }));
     expect(() => loadConfig(blend)).toThrow(`${blend}: a blend of experiments, not an experiment; run it with npx nx run ab:report`);
+    // A faulty blend is named by its fault first.
+    writeFileSync(blend, JSON.stringify({ blend: { members: ['a', 'b'] } }));
+    expect(() => loadConfig(blend)).toThrow(`${blend}: blend member "a" is neither a preset in configs/ nor an experiment in experiments/`);
     expect(() => loadConfig(exp, { sets: ['stage1.lr=-1'] })).toThrow(/with --set stage1\.lr=-1: invalid config: stage1\.lr: [^\n]*$/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '@tgs/io';
 import { presets, resolveConfigPath } from '@tgs/run';
 import { UNET_DEFAULTS } from '@tgs/models/defaults';
-import { loadConfig, parseConfig } from './load';
+import { checkBlendConfig, loadConfig, parseConfig } from './load';
 
 
 describe('config', () => {
@@ -83,5 +83,50 @@ describe('data.layout', () => {
     expect(() => parseConfig({ data: { layout: descriptor } })).toThrow(/data\.layout\.submission\.rle\.starts: /);
     descriptor.submission.rle.starts = 'absolute';
     expect(parseConfig({ data: { layout: descriptor } }).data.layout).toMatchObject({ name: 'mine' });
+  });
+});
+
+describe('a blend is checked from its members\' configs, before any work', () => {
+  /** A folder of configs by name; the blend's members resolve in it. */
+  function configs(files: Record<string, unknown>): { path: (name: string) => string; resolve: (name: string) => string | undefined } {
+    const dir = mkdtempSync(join(tmpdir(), 'blend-'));
+    // Members extend the smoke preset (a whole config); blends are written as given.
+    for (const [name, raw] of Object.entries(files)) writeFileSync(join(dir, `${name}.json`), JSON.stringify('blend' in (raw as object) ? raw : { extends: 'smoke', ...(raw as object) }));
+    const path = (name: string) => join(dir, `${name}.json`);
+    return { path, resolve: (name) => (name in files ? path(name) : undefined) };
+  }
+
+  it('accepts members on one fold split and returns their config files', () => {
+    const c = configs({ a: { folds: { k: 3 } }, b: { folds: { k: 3 }, stage1: { epochs: 4 } }, mix: { blend: { members: ['a', 'b'], weights: [1, 2] } } });
+    const blend = checkBlendConfig(c.path('mix'), c.resolve);
+    expect(blend).toMatchObject({ name: 'mix', blend: { members: ['a', 'b'], weights: [1, 2] }, memberPaths: [c.path('a'), c.path('b')] });
+  });
+
+  it('refuses a missing member, naming the blend file and the member', () => {
+    const c = configs({ a: {}, mix: { blend: { members: ['a', 'gone'] } } });
+    expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(
+      new UserError(`${c.path('mix')}: blend member "gone" is neither a preset in configs/ nor an experiment in experiments/`),
+    );
+  });
+
+  it('refuses a weights list of another length than the members', () => {
+    const c = configs({ a: {}, b: {}, mix: { blend: { members: ['a', 'b'], weights: [1] } } });
+    expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(new UserError(`${c.path('mix')}: blend.weights needs one weight per member (2), not all zero, or "tune"`));
+  });
+
+  it.each([
+    [{ folds: { k: 3 } }, 'folds'],
+    [{ folds: { seed: 7 } }, 'folds'],
+    [{ synthetic: { seed: 1 } }, 'synthetic'],
+    [{ data: { layout: 'carvana' } }, 'data'],
+  ])('refuses members on different fold splits (%j differs in %s)', (other, section) => {
+    const c = configs({ a: {}, b: other, mix: { blend: { members: ['a', 'b'] } } });
+    expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(`${c.path('mix')}: blend members "a" and "b" use different fold splits (${section}: `);
+  });
+
+  it('names the member whose config is broken, and refuses a blend as a member (no endless loop)', () => {
+    const c = configs({ a: {}, bad: { folds: { k: 1 } }, mix: { blend: { members: ['a', 'bad'] } }, nest: { blend: { members: ['a', 'nest'] } } });
+    expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(`${c.path('mix')}: blend member "bad": ${c.path('bad')}: invalid config: folds.k`);
+    expect(() => checkBlendConfig(c.path('nest'), c.resolve)).toThrow(`${c.path('nest')}: blend member "nest" is a blend, not an experiment`);
   });
 });

@@ -46,6 +46,7 @@ export function loadConfig(path: string, opts: { sets?: readonly string[] } = {}
   const tree = readConfigTree(path, (name) => namedConfigPath(name));
   if ('blend' in tree) {
     const name = basename(path).replace(/\.json$/, '');
+    checkBlendConfig(path); // a faulty blend is named by its fault first
     throw new UserError(`${path}: a blend of experiments, not an experiment; run it with npx nx run ${name}:report`);
   }
   const sets = opts.sets ?? [];
@@ -76,4 +77,46 @@ export function loadBlendConfig(path: string): BlendConfig & { name: string } {
     throw new UserError(`${path}: blend.weights needs one weight per member (${members.length}), not all zero, or "tune"`);
   }
   return { ...cfg, name: cfg.name ?? basename(path).replace(/\.json$/, '') };
+}
+
+/** The config sections that decide an experiment's fold split (the folds step reads these and the data). */
+const SPLIT_SECTIONS = ['folds', 'data', 'synthetic'] as const;
+
+/**
+ * A blend config checked against its members' configs before any work: the blend itself (see
+ * loadBlendConfig: one weight per member), every member an existing experiment config (not a
+ * blend) that loads, and all members on one fold split (equal `folds`, `data` and `synthetic`
+ * sections, as their configs resolve). `resolve` maps a member name to its config file.
+ * Errors name the blend file and the fault.
+ */
+export function checkBlendConfig(
+  path: string,
+  resolve: (name: string) => string | undefined = namedConfigPath,
+): BlendConfig & { name: string; memberPaths: string[] } {
+  if (!existsSync(path)) throw new UserError(`${path}: config file not found (presets: ${presets().join(', ')})`);
+  const cfg = loadBlendConfig(path);
+  const memberPaths = cfg.blend.members.map((name) => {
+    const memberPath = resolve(name);
+    if (memberPath === undefined) throw new UserError(`${path}: blend member "${name}" is neither a preset in configs/ nor an experiment in experiments/`);
+    if (isBlendConfigFile(memberPath)) throw new UserError(`${path}: blend member "${name}" is a blend, not an experiment`);
+    return memberPath;
+  });
+  const configs = memberPaths.map((memberPath, i) => {
+    try {
+      return loadConfig(memberPath);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`${path}: blend member "${cfg.blend.members[i]}": ${err.message}`);
+      throw err;
+    }
+  });
+  for (let i = 1; i < configs.length; i++) {
+    const differing = SPLIT_SECTIONS.find((s) => JSON.stringify(configs[i][s]) !== JSON.stringify(configs[0][s]));
+    if (differing !== undefined) {
+      const [a, b] = [cfg.blend.members[0], cfg.blend.members[i]];
+      throw new UserError(
+        `${path}: blend members "${a}" and "${b}" use different fold splits (${differing}: ${JSON.stringify(configs[0][differing])} vs ${JSON.stringify(configs[i][differing])}); blend experiments with the same folds settings and data`,
+      );
+    }
+  }
+  return { ...cfg, memberPaths };
 }
