@@ -5,6 +5,8 @@ import { WORKSPACE_ROOT } from './context';
 
 // A faulty blend is refused from the configs, before any member's step: `nx run <blend>:report`
 // (the README's command) and `npm run pipeline -- --config <blend>` print one error line and exit 1.
+// An end-to-end suite, so its Nx runs in this workspace never overlap another suite's (the rerun
+// suite's Nx graph must come from its own settings).
 describe('a faulty blend', () => {
   const dir = join(WORKSPACE_ROOT, 'experiments');
   // An experiment no other test runs: its work directory appears only if one of its steps starts.
