@@ -1,6 +1,6 @@
 /**
  * Training-step and prediction speed of two U-Nets on the CPU paths, one table from one run:
- *   default    the pipeline's default model (@tgs/models defaultUnetConfig(101, 101): depth 4,
+ *   default    the pipeline's default model (@segkit/models defaultUnetConfig(101, 101): depth 4,
  *              16 base filters, BatchNorm, 101 -> 128 reflection padding), batch 16;
  *   reference  the backend's reference U-Net (16..256 filters, bias + ReLU, no BatchNorm,
  *              128x128x1), batch 8.
@@ -17,8 +17,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildReferenceUnet, nativeKernelStatus, setupBackend } from '@tgs/backend';
-import { buildUnet, defaultUnetConfig } from '@tgs/models';
+import { buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
+import { buildUnet, defaultUnetConfig } from '@segkit/models';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const WARMUP = 2;
@@ -68,7 +68,7 @@ function predictTta(model: tf.LayersModel, x: tf.Tensor4D): void {
 
 /** One tfjs row, in this (child) process. */
 async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile: boolean): Promise<Measured> {
-  const info = await setupBackend({ choice: backend, threads, env: { ...process.env, TGS_THREADS: '' }, log: () => undefined });
+  const info = await setupBackend({ choice: backend, threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
   const { batch, size, build } = MODELS[name];
   const model = build();
   const optimizer = tf.train.adam(1e-3);

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadTrainSet } from '@tgs/data';
-import { uniformSource } from '@tgs/random';
+import { loadTrainSet } from '@segkit/data';
+import { uniformSource } from '@segkit/random';
 
-const N = Number(process.env.TGS_BENCH_IMAGES ?? 2000);
+const N = Number(process.env.SEGKIT_BENCH_IMAGES ?? 2000);
 const H = 101;
 const W = 101;
 

@@ -7,6 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { adoptLegacyEnv } from '@segkit/io';
+
+adoptLegacyEnv();
 
 /** Sections too long for a plain `npm run bench`. */
 const ON_REQUEST = ['quality'];

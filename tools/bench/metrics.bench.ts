@@ -12,10 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { bceWithLogits, lovaszHinge, makeLoss, softDice } from '@tgs/losses';
-import { meanScoreFromStats, tgsImageScore, thresholdStats } from '@tgs/metrics';
+import { bceWithLogits, lovaszHinge, makeLoss, softDice } from '@segkit/losses';
+import { meanScoreFromStats, tgsImageScore, thresholdStats } from '@segkit/metrics';
 import * as path from 'node:path';
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 
 const H = 101;
 const W = 101;

@@ -1,5 +1,5 @@
 /**
- * Training-step cost of the `@tgs/models` U-Net variants on wasm (with the @tgs/backend training
+ * Training-step cost of the `@segkit/models` U-Net variants on wasm (with the @segkit/backend training
  * kernels), 8×101×101×1 batches (reflection-padded to 128 inside the model), Adam + BCE-with-logits.
  * Baseline: the backend's reference U-Net (same 16..256 filters, no BN, 128×128 input) measured in
  * the same process. Also: cost of the gradient-correct reflection pad (slice/reverse/concat) against
@@ -8,8 +8,8 @@
  * be shared; CPU time is less sensitive to contention).
  */
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm, buildReferenceUnet } from '@tgs/backend';
-import { buildUnet, countParams, reflectionPad2d, type UnetConfig } from '@tgs/models';
+import { activateWasm, buildReferenceUnet } from '@segkit/backend';
+import { buildUnet, countParams, reflectionPad2d, type UnetConfig } from '@segkit/models';
 
 const BATCH = 8;
 const SIZE = 101;

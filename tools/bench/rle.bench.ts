@@ -4,8 +4,8 @@
  * kernels port the numpy recipe: build the Kaggle-ordered pixel list, pad, collect change points,
  * join strings; decode by split/map(Number) and a per-pixel coordinate computation.
  */
-import { decodeRle, encodeRle } from '@tgs/rle';
-import { uniformSource } from '@tgs/random';
+import { decodeRle, encodeRle } from '@segkit/rle';
+import { uniformSource } from '@segkit/random';
 
 const H = 101;
 const W = 101;
@@ -95,7 +95,7 @@ const decNaive = rate(5, () => {
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(`${N} masks of ${H}x${W}, mean coverage ${(coverage * 100).toFixed(1)}% (checksum ${sink % 10})\n`);
-console.log('| operation | @tgs/rle masks/s | naive masks/s | speed-up |');
+console.log('| operation | @segkit/rle masks/s | naive masks/s | speed-up |');
 console.log('|---|---:|---:|---:|');
 console.log(`| encode | ${fmt(encFast)} | ${fmt(encNaive)} | ${(encFast / encNaive).toFixed(1)}x |`);
 console.log(`| decode | ${fmt(decFast)} | ${fmt(decNaive)} | ${(decFast / decNaive).toFixed(1)}x |`);

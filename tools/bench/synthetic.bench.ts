@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSynthetic, renderSample } from '@tgs/synthetic';
+import { generateSynthetic, renderSample } from '@segkit/synthetic';
 
-const N = Number(process.env.TGS_BENCH_IMAGES ?? 1000);
+const N = Number(process.env.SEGKIT_BENCH_IMAGES ?? 1000);
 const SIZE = 101;
 
 async function main(): Promise<void> {

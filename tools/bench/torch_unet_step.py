@@ -5,7 +5,7 @@ and hflip-TTA prediction:
   reference  libs/compute/backend/src/reference-unet.ts: 4 levels of two 3x3 conv(+bias)+ReLU
              (16..128 filters), a 256-filter bottleneck, 2x2 max-pool, 2x2 stride-2 transposed
              conv, skip concatenation, 1x1 head; 128x128x1 input.
-  default    the pipeline's default model (@tgs/models defaultUnetConfig(101, 101)): the same
+  default    the pipeline's default model (@segkit/models defaultUnetConfig(101, 101)): the same
              U-Net with conv(no bias) + BatchNorm(eps 1e-5, momentum 0.1 in PyTorch's convention)
              + ReLU blocks, the 101x101 input reflection-padded to 128 and the features cropped
              back before the 1x1 head.

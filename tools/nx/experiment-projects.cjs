@@ -7,7 +7,7 @@
 //
 // The targets are the `pipeline` project's (tools/nx/pipeline-targets.cjs), built with the
 // experiment's config and work directory as their run settings, so every step,
-// input and output stays defined in one place (the step table of @tgs/run). A target hashes its
+// input and output stays defined in one place (the step table of @segkit/run). A target hashes its
 // own config slice (tools/nx/fingerprint.cjs), never the config file, so renaming an experiment
 // or changing a later step's section reruns only the steps that read it.
 //

@@ -1,6 +1,6 @@
 // `node tools/nx/fingerprint.cjs <step>` prints a fingerprint of what one pipeline step reads
 // outside the code and the artifacts before it: the config sections it uses (the STEPS table of
-// @tgs/run; parsed by @tgs/config with "extends", the overrides and defaults, so writing a default
+// @segkit/run; parsed by @segkit/config with "extends", the overrides and defaults, so writing a default
 // out changes nothing) and the content of the data files it reads, for the run settings in the
 // environment. Nx hashes this output as a `runtime` input of the step's target. A blend's step
 // fingerprints the blend config.

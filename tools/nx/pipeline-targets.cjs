@@ -1,4 +1,4 @@
-// Nx plugin: infers the pipeline's targets from the step table of @tgs/run (libs/core/run/src/steps.ts)
+// Nx plugin: infers the pipeline's targets from the step table of @segkit/run (libs/core/run/src/steps.ts)
 // and the run's settings (its config: a preset or experiment name or a path): one `train-fold-<k>`
 // and `predict-fold-<k>` per fold, so each fold is its own cacheable task and folds run in
 // parallel. Every target's inputs are the code, the fingerprint of exactly the config sections
@@ -56,7 +56,7 @@ function target(step, fold, k, layout, synthetic, { pinned, members } = {}) {
 }
 
 /**
- * The pipeline's targets for a run's settings (a RunSettings of @tgs/run: its config, overrides and
+ * The pipeline's targets for a run's settings (a RunSettings of @segkit/run: its config, overrides and
  * work directory): one per step of an experiment, per fold for the per-fold steps; `pinned` as in
  * {@link target}.
  */

@@ -1,8 +1,8 @@
 // The run's layout, settings and step table for the Nx plugin and its fingerprint input: the
-// TypeScript modules of @tgs/run (libs/core/run/src) and @tgs/config, loaded as they are through
+// TypeScript modules of @segkit/run (libs/core/run/src) and @segkit/config, loaded as they are through
 // tsx, never a copy. Presets, the default work directory, config resolution ("extends" and the
 // overrides included) and every path come from there. Each function takes the run's settings (a
-// RunSettings of @tgs/run); only an entry point reads them from the environment (`run.fromEnv()`).
+// RunSettings of @segkit/run); only an entry point reads them from the environment (`run.fromEnv()`).
 const { join } = require('node:path');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
@@ -12,9 +12,11 @@ const libs = join(__dirname, '..', '..', 'libs');
 const inJest = typeof jest !== 'undefined';
 const load = (path) => (inJest ? require(join(libs, path)) : tsxRequire(join(libs, path), __filename));
 
+// Variables of the workspace's former name (TGS_…) are read as their SEGKIT_… names, with a notice.
+load('core/io/src/index.ts').adoptLegacyEnv(process.env);
 const run = load('core/run/src/index.ts');
 
-/** @tgs/config, loaded on first use (it pulls in zod and the schema). */
+/** @segkit/config, loaded on first use (it pulls in zod and the schema). */
 let configLib;
 function config() {
   configLib ??= load('pipeline/config/src/index.ts');

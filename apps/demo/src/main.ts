@@ -3,14 +3,14 @@
  *
  * A pipeline run's bundle as a web page that segments dropped images in the browser with
  * @tensorflow/tfjs: the same preprocessing, TTA, fold ensemble, threshold and minimum area as
- * `npm run infer` (the page runs @tgs/infer's inference, bundled for the browser). Serves it on
+ * `npm run infer` (the page runs @segkit/infer's inference, bundled for the browser). Serves it on
  * localhost, or writes it as static files with --export.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { defineFlags, formatHelp, HELP_FLAG, integerFlag, parseFlags } from '@tgs/cli';
-import { atomicWriteDir, log, runCli, UserError } from '@tgs/io';
+import { defineFlags, formatHelp, HELP_FLAG, integerFlag, parseFlags } from '@segkit/cli';
+import { atomicWriteDir, log, runCli, UserError } from '@segkit/io';
 import { siteFiles } from './site';
 
 export const COMMAND = 'npm run demo --';

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKSPACE_ROOT } from '@tgs/run';
+import { WORKSPACE_ROOT } from '@segkit/run';
 import { buildPageScript, bundleForBrowser } from './site';
 
 describe('the page script', () => {
@@ -12,15 +12,15 @@ describe('the page script', () => {
   it('bundles the page with the libs\' browser entries and no Node module', async () => {
     const js = await buildPageScript();
     expect(js.length).toBeGreaterThan(100_000); // tfjs is in it
-    // The inference of @tgs/infer, not a copy: its error texts come along.
+    // The inference of @segkit/infer, not a copy: its error texts come along.
     expect(js).toContain('is not a supported set');
     expect(js).not.toMatch(/require\(["']node:/);
   }, 60_000);
 
   it.each([
     ['a Node built-in', "import { readFileSync } from 'node:fs';\nconsole.log(readFileSync);", /node:fs \(imported by .*entry\.ts\) does not run in a browser/],
-    ['a lib without a browser entry whose index needs Node', "import { log } from '@tgs/io';\nlog('a', 'b');", /does not run in a browser/],
-    ['something that is not a lib', "import { x } from '@tgs/nothing';\nconsole.log(x);", /@tgs\/nothing: not a project lib/],
+    ['a lib without a browser entry whose index needs Node', "import { log } from '@segkit/io';\nlog('a', 'b');", /does not run in a browser/],
+    ['something that is not a lib', "import { x } from '@segkit/nothing';\nconsole.log(x);", /@segkit\/nothing: not a project lib/],
   ])('refuses %s', async (_what, source, message) => {
     const entry = join(dir, 'entry.ts');
     writeFileSync(entry, source);

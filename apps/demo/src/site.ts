@@ -6,29 +6,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { MANIFEST_JSON, readBundle, type BundleInfo } from '@tgs/infer';
-import { WORKSPACE_ROOT } from '@tgs/run';
+import { MANIFEST_JSON, readBundle, type BundleInfo } from '@segkit/infer';
+import { WORKSPACE_ROOT } from '@segkit/run';
 
 /** The folder of tfjs's wasm backend binaries, and the binaries the page may load. */
 const WASM_DIR = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
 /**
- * Resolves `@tgs/<lib>` to the lib's `src/browser.ts` (its exports that need no file system), and
+ * Resolves `@segkit/<lib>` to the lib's `src/browser.ts` (its exports that need no file system), and
  * refuses Node built-ins in the project's own code, so the page can only import what runs in a
  * browser: a lib without a browser entry, or a Node import on the way, fails the build naming it.
  */
 function browserEntries(): Plugin {
   const paths = (JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths;
   return {
-    name: 'tgs-browser-entries',
+    name: 'segkit-browser-entries',
     setup(b) {
-      b.onResolve({ filter: /^@tgs\// }, (args) => {
+      b.onResolve({ filter: /^@segkit\// }, (args) => {
         const index = paths[args.path]?.[0];
         if (!index) return { errors: [{ text: `${args.path}: not a project lib (tsconfig.base.json paths)` }] };
         const browser = join(WORKSPACE_ROOT, dirname(index), 'browser.ts');
         const indexPath = join(WORKSPACE_ROOT, index);
-        // A lib whose index needs nothing of Node (e.g. @tgs/rle) is its own browser entry.
+        // A lib whose index needs nothing of Node (e.g. @segkit/rle) is its own browser entry.
         return { path: existsSync(browser) ? browser : indexPath };
       });
       b.onResolve({ filter: /^(node:|fs$|path$|os$|crypto$|child_process$|sharp$|@tensorflow\/tfjs-node)/ }, (args) =>

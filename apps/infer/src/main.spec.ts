@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flagDescription, flagTableMismatches, listedFlags, markdownTable } from '@tgs/cli';
-import { UserError } from '@tgs/io';
+import { flagDescription, flagTableMismatches, listedFlags, markdownTable } from '@segkit/cli';
+import { UserError } from '@segkit/io';
 import { FLAGS, HELP, main } from './main';
 
 describe('npm run infer', () => {

@@ -7,11 +7,11 @@
  * other path becomes a folder of `<id>.png` masks.
  */
 import { resolve } from 'node:path';
-import { defineFlags, formatHelp, HELP_FLAG, parseFlags } from '@tgs/cli';
-import { BACKEND_CHOICES, parseBackendChoice, setupBackend } from '@tgs/backend';
-import { inferImages } from '@tgs/infer';
-import { log, runCli, UserError } from '@tgs/io';
-import { RUN_ENV } from '@tgs/run';
+import { defineFlags, formatHelp, HELP_FLAG, parseFlags } from '@segkit/cli';
+import { BACKEND_CHOICES, parseBackendChoice, setupBackend } from '@segkit/backend';
+import { inferImages } from '@segkit/infer';
+import { log, runCli, UserError } from '@segkit/io';
+import { RUN_ENV } from '@segkit/run';
 
 export const COMMAND = 'npm run infer --';
 

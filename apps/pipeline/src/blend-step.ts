@@ -1,8 +1,8 @@
-import { blendExperiments } from '@tgs/blend';
-import { checkBlendConfig, loadConfig } from '@tgs/config';
-import { loadTrainSet, readTestIds } from '@tgs/data';
-import { log } from '@tgs/io';
-import { fromEnv, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@tgs/run';
+import { blendExperiments } from '@segkit/blend';
+import { checkBlendConfig, loadConfig } from '@segkit/config';
+import { loadTrainSet, readTestIds } from '@segkit/data';
+import { log } from '@segkit/io';
+import { fromEnv, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@segkit/run';
 import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `npm run pipeline -- --slurm …` and `--emit k8s`: the run's settings turned into cluster jobs.
- * The jobs, their scripts and their states are @tgs/cluster's; this file only fills in the
+ * The jobs, their scripts and their states are @segkit/cluster's; this file only fills in the
  * workspace's paths, the run's settings and the user's flags.
  */
 import { mkdirSync } from 'node:fs';
@@ -15,9 +15,9 @@ import {
   SlurmRun,
   submitSlurm,
   SubmittedRun,
-} from '@tgs/cluster';
-import { atomicWriteFile, log, UserError } from '@tgs/io';
-import { outLayout, runLayout, RunSettings, slurmLayout } from '@tgs/run';
+} from '@segkit/cluster';
+import { atomicWriteFile, log, UserError } from '@segkit/io';
+import { outLayout, runLayout, RunSettings, slurmLayout } from '@segkit/run';
 import { StepContext, WORKSPACE_ROOT } from './context';
 import { K8S_DEFAULTS } from './flags';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configNameClashes, defaultWorkDir, RunSettings } from '@tgs/run';
+import { configNameClashes, defaultWorkDir, RunSettings } from '@segkit/run';
 import { experimentWorkDir, resolveContext, WORKSPACE_ROOT } from './context';
 
 describe('work directories', () => {
@@ -17,10 +17,10 @@ describe('work directories', () => {
     expect(defaultWorkDir(configPath)).toBe(rel);
   });
 
-  it('TGS_WORK, set by the pipeline for its steps, wins over the default; --work over both', () => {
-    expect(resolveContext({ config: 'smoke' }, { TGS_WORK: 'tmp/elsewhere' }).workDir).toBe(join(WORKSPACE_ROOT, 'tmp', 'elsewhere'));
+  it('SEGKIT_WORK, set by the pipeline for its steps, wins over the default; --work over both', () => {
+    expect(resolveContext({ config: 'smoke' }, { SEGKIT_WORK: 'tmp/elsewhere' }).workDir).toBe(join(WORKSPACE_ROOT, 'tmp', 'elsewhere'));
     expect(resolveContext({ config: 'smoke' }, {}).workDir).toBe(join(WORKSPACE_ROOT, 'runs', 'work', 'smoke'));
-    expect(resolveContext({ config: 'smoke', work: '/abs/work' }, { TGS_WORK: 'tmp/elsewhere' }).workDir).toBe('/abs/work');
+    expect(resolveContext({ config: 'smoke', work: '/abs/work' }, { SEGKIT_WORK: 'tmp/elsewhere' }).workDir).toBe('/abs/work');
   });
 
   it('a blend member works in the directory its own experiment defaults to', () => {
@@ -29,9 +29,9 @@ describe('work directories', () => {
 
   it("no data folder means the built-in synthetic competition of the config's setting", () => {
     // configs/smoke.json: 48 train and 24 test images of 101 px, the schema's seed 2018
-    expect(resolveContext({ config: 'smoke' }, {})).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'tgs-synthetic', '48-train-24-test-101px-seed-2018') });
-    expect(resolveContext({ config: 'smoke', set: ['synthetic.seed=3'] }, {}).dataDir).toBe(join(WORKSPACE_ROOT, 'data', 'tgs-synthetic', '48-train-24-test-101px-seed-3'));
-    expect(resolveContext({ config: 'smoke' }, { TGS_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
+    expect(resolveContext({ config: 'smoke' }, {})).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'segkit-synthetic', '48-train-24-test-101px-seed-2018') });
+    expect(resolveContext({ config: 'smoke', set: ['synthetic.seed=3'] }, {}).dataDir).toBe(join(WORKSPACE_ROOT, 'data', 'segkit-synthetic', '48-train-24-test-101px-seed-3'));
+    expect(resolveContext({ config: 'smoke' }, { SEGKIT_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
   });
 });
 
@@ -56,9 +56,9 @@ describe('a forced backend that cannot load', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'run.ts'), '--config', 'smoke', '--backend', 'wasm+native'], {
       cwd: WORKSPACE_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', TGS_NATIVE: 'off' },
+      env: { ...process.env, NX_DAEMON: 'false', SEGKIT_NATIVE: 'off' },
     });
-    expect(r.stderr).toBe('error: backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off\n');
+    expect(r.stderr).toBe('error: backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by SEGKIT_NATIVE=off\n');
     expect(r.status).toBe(1);
   }, 60_000);
 });

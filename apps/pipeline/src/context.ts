@@ -1,17 +1,17 @@
 import { relative, resolve } from 'node:path';
-import { loadConfig, PipelineConfig } from '@tgs/config';
-import { UserError } from '@tgs/io';
-import { chooseLayout } from '@tgs/data';
-import type { LayoutDescriptor } from '@tgs/layouts';
-import type { MetricName } from '@tgs/metrics';
-import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@tgs/run';
+import { loadConfig, PipelineConfig } from '@segkit/config';
+import { UserError } from '@segkit/io';
+import { chooseLayout } from '@segkit/data';
+import type { LayoutDescriptor } from '@segkit/layouts';
+import type { MetricName } from '@segkit/metrics';
+import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@segkit/run';
 
 export { WORKSPACE_ROOT };
 
 /**
  * What every step needs to know, from flags first, then the run settings the `npm run pipeline`
- * wrapper passes the Nx targets through the environment (@tgs/run's RunSettings), then the
- * defaults of @tgs/run's settings.
+ * wrapper passes the Nx targets through the environment (@segkit/run's RunSettings), then the
+ * defaults of @segkit/run's settings.
  */
 export interface StepContext {
   configPath: string;
@@ -43,7 +43,7 @@ export interface ContextFlags {
 /**
  * The work directory: `--work` (relative to the current directory), else the `work` setting
  * (relative to the workspace root, like the Nx targets' outputs), else the experiment's default
- * (`runs/work/<config file name>`, see @tgs/run's defaultWorkDir).
+ * (`runs/work/<config file name>`, see @segkit/run's defaultWorkDir).
  */
 export function resolveWorkDir(work: string | undefined, settings: RunSettings, configPath: string): string {
   if (work) return resolve(work);

@@ -1,11 +1,11 @@
 /**
  * `npm run doctor`: what this machine gives the pipeline (backends, native kernels, GPUs, CUDA,
  * threads) and what `npm run pipeline` would choose for the run's config (--config, else
- * TGS_CONFIG, else the default preset).
+ * SEGKIT_CONFIG, else the default preset).
  */
-import { parseFlags } from '@tgs/cli';
-import { defaultProbes, doctorLines } from '@tgs/cluster';
-import { runCli } from '@tgs/io';
+import { parseFlags } from '@segkit/cli';
+import { defaultProbes, doctorLines } from '@segkit/cluster';
+import { runCli } from '@segkit/io';
 import { resolveContext } from './context';
 import { COMMANDS, DOCTOR_FLAGS, doctorHelp } from './flags';
 

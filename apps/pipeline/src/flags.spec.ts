@@ -1,6 +1,6 @@
-import { FlagSpecs, flagDescription, listedFlags } from '@tgs/cli';
-import { UserError } from '@tgs/io';
-import { STEP_ORDER, STEPS } from '@tgs/run';
+import { FlagSpecs, flagDescription, listedFlags } from '@segkit/cli';
+import { UserError } from '@segkit/io';
+import { STEP_ORDER, STEPS } from '@segkit/run';
 import { doctor } from './doctor';
 import {
   ALL_STEP_FLAGS,

@@ -1,13 +1,13 @@
 /**
- * The flags and `--help` of the pipeline's entry points, each declared once (see @tgs/cli):
+ * The flags and `--help` of the pipeline's entry points, each declared once (see @segkit/cli):
  * `npm run pipeline` (run.ts), the steps (main.ts, what each Nx target runs), `npm run doctor`
  * (doctor.ts) and the cluster stages (stage.ts). The step help reads what each step reads and
- * writes from the step table of @tgs/run, the same table the Nx targets are built from.
+ * writes from the step table of @segkit/run, the same table the Nx targets are built from.
  */
 import { relative } from 'node:path';
-import { defineFlags, FlagSpecs, formatHelp, HELP_FLAG } from '@tgs/cli';
-import { BACKEND_CHOICES, CLUSTER_STAGES, clusterStages, DEFAULT_PRESET, DEFAULT_WORK_DIR, presets, projectSteps, RUN_ENV, runLayout, STEP_ORDER, StepName, STEPS, WORKSPACE_PATHS, WORKSPACE_ROOT } from '@tgs/run';
-import { parseConfig } from '@tgs/config';
+import { defineFlags, FlagSpecs, formatHelp, HELP_FLAG } from '@segkit/cli';
+import { BACKEND_CHOICES, CLUSTER_STAGES, clusterStages, DEFAULT_PRESET, DEFAULT_WORK_DIR, presets, projectSteps, RUN_ENV, runLayout, STEP_ORDER, StepName, STEPS, WORKSPACE_PATHS, WORKSPACE_ROOT } from '@segkit/run';
+import { parseConfig } from '@segkit/config';
 
 /** How a user runs each entry point (for usage lines and the pointer to `--help` in errors). */
 export const COMMANDS = {
@@ -36,7 +36,7 @@ const SHARED_FLAGS = defineFlags({
   set: {
     value: '<key.path=value>',
     repeatable: true,
-    description: 'override one config field (the value is JSON when it parses, else a string), applied after the file and $TGS_SET',
+    description: 'override one config field (the value is JSON when it parses, else a string), applied after the file and $SEGKIT_SET',
     default: `${env('set')}, several separated by ;`,
   },
   backend: {
@@ -93,7 +93,7 @@ export const PIPELINE_SLURM_FLAGS = defineFlags({
 });
 
 /** What --emit k8s writes without --image and --claim. */
-export const K8S_DEFAULTS = { image: 'node:20-bookworm', claim: 'tgs-workspace' } as const;
+export const K8S_DEFAULTS = { image: 'node:20-bookworm', claim: 'segkit-workspace' } as const;
 
 export const PIPELINE_K8S_FLAGS = defineFlags({
   emit: { value: 'k8s', description: 'write the steps as Kubernetes Jobs to <out>/k8s/pipeline.yaml instead of running them', default: 'run here' },

@@ -1,13 +1,13 @@
 /**
  * GPU placement through the real processes, without a GPU: a fake `nvidia-smi` on PATH for the
- * wrapper's checks, and a fold step given the wrapper's TGS_GPUS plan, whose GPU slot is held by
+ * wrapper's checks, and a fold step given the wrapper's SEGKIT_GPUS plan, whose GPU slot is held by
  * this test until it lets go.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { acquireGpuSlot } from '@tgs/cluster';
-import { generateSynthetic } from '@tgs/synthetic';
+import { acquireGpuSlot } from '@segkit/cluster';
+import { generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
 const rel = join('tmp', `gpus-e2e-${process.pid}`);
@@ -28,8 +28,8 @@ const config = {
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   PATH: `${binDir}${delimiter}${process.env.PATH}`,
-  TGS_WORK: join(rel, 'work'),
-  TGS_GPU_LOCK_DIR: lockDir,
+  SEGKIT_WORK: join(rel, 'work'),
+  SEGKIT_GPU_LOCK_DIR: lockDir,
   ...extra,
 });
 const step = (args: string[]) => [join(WORKSPACE_ROOT, 'apps/pipeline/src/main.ts'), ...args, '--config', configPath, '--data', dataDir, '--backend', 'wasm'];
@@ -62,9 +62,9 @@ describe('--gpus against nvidia-smi', () => {
 
 describe('a fold process given the wrapper GPU plan', () => {
   it('pins itself to GPU k mod n, waits while another fold trains there, and records the device', async () => {
-    // Fold 1 of TGS_GPUS=0,2 belongs on GPU 2; this test holds GPU 2's training slot first.
+    // Fold 1 of SEGKIT_GPUS=0,2 belongs on GPU 2; this test holds GPU 2's training slot first.
     const held = await acquireGpuSlot(2, 9, { dir: lockDir });
-    const child = spawn(process.execPath, ['--import', 'tsx', ...step(['train', '--fold', '1'])], { cwd: WORKSPACE_ROOT, env: env({ TGS_GPUS: '0,2' }) });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...step(['train', '--fold', '1'])], { cwd: WORKSPACE_ROOT, env: env({ SEGKIT_GPUS: '0,2' }) });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', r));

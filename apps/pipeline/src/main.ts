@@ -6,11 +6,11 @@
  * `main.ts --help` lists the steps and flags, `main.ts <step> --help` says what one step reads and
  * writes (see ./flags.ts).
  */
-import { integerFlag, parseFlags } from '@tgs/cli';
-import { errorLine, log, runCli, UserError } from '@tgs/io';
-import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@tgs/process';
+import { integerFlag, parseFlags } from '@segkit/cli';
+import { errorLine, log, runCli, UserError } from '@segkit/io';
+import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@segkit/process';
 import { blendStep } from './blend-step';
-import { runLayout, StepName } from '@tgs/run';
+import { runLayout, StepName } from '@segkit/run';
 import { resolveContext, StepContext } from './context';
 import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isStepCommand, PER_FOLD_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
 import * as steps from './steps';

@@ -6,10 +6,10 @@ import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeMask } from '@tgs/data';
-import { readNpy } from '@tgs/io';
-import { decodeRle } from '@tgs/rle';
-import { generateSynthetic } from '@tgs/synthetic';
+import { decodeMask } from '@segkit/data';
+import { readNpy } from '@segkit/io';
+import { decodeRle } from '@segkit/rle';
+import { generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
 const SIZE = 32;
@@ -35,7 +35,7 @@ function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Spawn
   return spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args], {
     cwd: WORKSPACE_ROOT,
     // The cache is part of what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', TGS_WORK: workRel, ...env },
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: workRel, ...env },
     encoding: 'utf8',
   });
 }
@@ -202,7 +202,7 @@ describe('pipeline end to end', () => {
       spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
     // Debian's chromium, driven by playwright-core (which downloads nothing); on CI a missing
     // browser is a failure, elsewhere the test is skipped saying why.
-    const chromiumPath = process.env.TGS_CHROMIUM ?? '/usr/bin/chromium';
+    const chromiumPath = process.env.SEGKIT_CHROMIUM ?? '/usr/bin/chromium';
     const haveChromium = existsSync(chromiumPath);
     if (!haveChromium && process.env.CI !== 'true') it(`skipped: no Chromium at ${chromiumPath} (apt-get install chromium)`, () => undefined);
 
@@ -329,7 +329,7 @@ describe('pipeline end to end', () => {
     const longerPath = join(root, 'longer.json');
     writeFileSync(longerPath, JSON.stringify(longer));
     const args = ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/main.ts'), 'train', '--fold', '0', '--config', longerPath, '--data', dataDir, '--backend', 'wasm'];
-    const envFor = (rel: string) => ({ ...process.env, TGS_WORK: rel });
+    const envFor = (rel: string) => ({ ...process.env, SEGKIT_WORK: rel });
 
     // Reference run of the longer config, uninterrupted.
     const refRel = join('tmp', `e2e-${process.pid}`, 'reference');
@@ -390,7 +390,7 @@ describe('experiments and a blend as Nx projects', () => {
     const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
     const res = spawnSync(nx, ['run-many', '-t', 'report', '-p', Object.values(names).join(','), '--output-style=stream', '--parallel=2'], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', TGS_DATA: dataDir, TGS_BACKEND: 'wasm' },
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
       encoding: 'utf8',
     });
     expect(res.stdout + res.stderr).not.toMatch(/error:/);

@@ -1,8 +1,8 @@
 import { cpSync } from 'node:fs';
-import { atomicCopyFile, atomicWriteDir, log, UserError } from '@tgs/io';
-import { metricInfo } from '@tgs/metrics';
-import { readSummary } from '@tgs/report';
-import { outLayout, runLayout } from '@tgs/run';
+import { atomicCopyFile, atomicWriteDir, log, UserError } from '@segkit/io';
+import { metricInfo } from '@segkit/metrics';
+import { readSummary } from '@segkit/report';
+import { outLayout, runLayout } from '@segkit/run';
 
 /**
  * Copies the run's submission.csv, report/ and bundle/ from the work directory into `outDir` and

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { exportedNames, flagTableMismatches, FlagSpecs, HELP_FLAG, markdownTable, plainCell, undocumentedExports } from '@tgs/cli';
-import { blendConfigSchema, configSchema } from '@tgs/config';
-import { STEP_ORDER, STEPS } from '@tgs/run';
+import { exportedNames, flagTableMismatches, FlagSpecs, HELP_FLAG, markdownTable, plainCell, undocumentedExports } from '@segkit/cli';
+import { blendConfigSchema, configSchema } from '@segkit/config';
+import { STEP_ORDER, STEPS } from '@segkit/run';
 import { WORKSPACE_ROOT } from './context';
 import { ALL_STEP_FLAGS, DOCTOR_FLAGS, PIPELINE_K8S_FLAGS, PIPELINE_RUN_FLAGS, PIPELINE_SLURM_FLAGS, stepTarget } from './flags';
 
@@ -100,7 +100,7 @@ describe("the README's config section", () => {
 
 describe('every project has a README', () => {
   const { compilerOptions } = JSON.parse(readFileSync(join(WORKSPACE_ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
-  // Each library's public entry points (index.ts, and entries such as @tgs/native/testing), by the project folder holding them.
+  // Each library's public entry points (index.ts, and entries such as @segkit/native/testing), by the project folder holding them.
   const libs = Object.entries(compilerOptions.paths).map(([alias, [entry]]) => ({ alias, entry, root: entry.slice(0, entry.indexOf('/src/')) }));
   const apps = readdirSync(join(WORKSPACE_ROOT, 'apps')).map((a) => `apps/${a}`);
 

@@ -6,14 +6,14 @@
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadTensors } from '@tgs/backend';
-import { parseTempName, readNpyInfo } from '@tgs/io';
-import { isRunning, readSteps } from '@tgs/process';
-import { Rng } from '@tgs/random';
-import { LAYOUTS } from '@tgs/layouts';
-import { validateSubmission } from '@tgs/submit';
-import { generateSynthetic } from '@tgs/synthetic';
-import { runLayout } from '@tgs/run';
+import { loadTensors } from '@segkit/backend';
+import { parseTempName, readNpyInfo } from '@segkit/io';
+import { isRunning, readSteps } from '@segkit/process';
+import { Rng } from '@segkit/random';
+import { LAYOUTS } from '@segkit/layouts';
+import { validateSubmission } from '@segkit/submit';
+import { generateSynthetic } from '@segkit/synthetic';
+import { runLayout } from '@segkit/run';
 import { WORKSPACE_ROOT } from './context';
 
 const SIZE = 32;
@@ -41,10 +41,10 @@ function tsxArgs(script: string, args: string[]): string[] {
   return ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args];
 }
 function runSync(args: string[], workRel: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, TGS_WORK: workRel, ...env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel, ...env }, encoding: 'utf8' });
 }
 function startRun(args: string[], workRel: string, detached = false): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, TGS_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const child = spawn(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -154,7 +154,7 @@ describe('a pipeline run', () => {
     const nx = () =>
       spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), 'run', 'pipeline:tune', '--exclude-task-dependencies', '--output-style=stream'], {
         cwd: WORKSPACE_ROOT,
-        env: { ...baseEnv, NX_SKIP_NX_CACHE: 'false', TGS_WORK: refWork, TGS_CONFIG: configPath, TGS_DATA: dataDir, TGS_BACKEND: 'wasm' },
+        env: { ...baseEnv, NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: refWork, SEGKIT_CONFIG: configPath, SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
         encoding: 'utf8',
       });
     const first = nx();
@@ -249,7 +249,7 @@ describe('a pipeline run', () => {
     const step = (args: string[], fault?: string) =>
       spawnSync(process.execPath, tsxArgs('main.ts', [...args, '--config', configPath, '--data', dataDir, '--work', work, '--backend', 'wasm']), {
         cwd: WORKSPACE_ROOT,
-        env: { ...baseEnv, ...(fault ? { TGS_FAULT_KILL_AFTER_BYTES: fault } : {}) },
+        env: { ...baseEnv, ...(fault ? { SEGKIT_FAULT_KILL_AFTER_BYTES: fault } : {}) },
         encoding: 'utf8',
       });
     let killedMidWrite = 0;

@@ -7,8 +7,8 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { runLayout, WORKSPACE_ROOT } from '@tgs/run';
-import { generateSynthetic } from '@tgs/synthetic';
+import { runLayout, WORKSPACE_ROOT } from '@segkit/run';
+import { generateSynthetic } from '@segkit/synthetic';
 
 const root = join(WORKSPACE_ROOT, 'tmp', `rerun-${process.pid}`);
 const dataDir = join(root, 'data');
@@ -33,7 +33,7 @@ function runPipeline(): { res: SpawnSyncReturns<string>; ran: string[]; out: str
   const res = spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--data', dataDir, '--out', join(root, 'out'), '--config', configPath, '--backend', 'wasm'], {
     cwd: WORKSPACE_ROOT,
     // The cache is what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', TGS_WORK: workRel },
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: workRel },
     encoding: 'utf8',
   });
   // Without colours (under an Nx task, as in `npm test`, Nx forces them on for its children).
@@ -115,7 +115,7 @@ describe('reruns through Nx', () => {
 describe('the Nx fingerprint of the data', () => {
   const copy = join(root, 'data-copy');
   const fingerprint = (step: string) =>
-    spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'tools/nx/fingerprint.cjs'), step], { cwd: WORKSPACE_ROOT, env: { ...process.env, TGS_CONFIG: configPath, TGS_DATA: copy }, encoding: 'utf8' }).stdout;
+    spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'tools/nx/fingerprint.cjs'), step], { cwd: WORKSPACE_ROOT, env: { ...process.env, SEGKIT_CONFIG: configPath, SEGKIT_DATA: copy }, encoding: 'utf8' }).stdout;
 
   it('follows the test images\' content, not their times, and only for the steps that read them', () => {
     cpSync(dataDir, copy, { recursive: true });

@@ -9,14 +9,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { integerFlag, parseFlags } from '@tgs/cli';
-import { checkImageSizes, checkLayout, chooseLayout, listFiles, readTestIds, sampleSubmissionPath } from '@tgs/data';
-import { checkOutputDir, log, runCli, UserError } from '@tgs/io';
-import { checkForcedBackend, parseBackendChoice, splitCores } from '@tgs/backend';
-import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@tgs/cluster';
-import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@tgs/process';
+import { integerFlag, parseFlags } from '@segkit/cli';
+import { checkImageSizes, checkLayout, chooseLayout, listFiles, readTestIds, sampleSubmissionPath } from '@segkit/data';
+import { checkOutputDir, log, runCli, UserError } from '@segkit/io';
+import { checkForcedBackend, parseBackendChoice, splitCores } from '@segkit/backend';
+import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@segkit/cluster';
+import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@segkit/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { configNameClashes, runLayout, withRunSettings, WORKSPACE_PATHS } from '@tgs/run';
+import { configNameClashes, runLayout, withRunSettings, WORKSPACE_PATHS } from '@segkit/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<void> {
   if (clash) throw new UserError(`rename ${relative(WORKSPACE_ROOT, clash.file)}: "${clash.name}" is the project name of ${clash.project} (every config is an Nx project named after its file)`);
   // Flags and the run settings already in the environment, validated together.
   const ctx = resolveContext({ config: values.config, data: values.data, set: values.set, backend: values.backend });
-  // A forced backend that cannot load fails now, as the flag's (its steps would blame TGS_BACKEND).
+  // A forced backend that cannot load fails now, as the flag's (its steps would blame SEGKIT_BACKEND).
   if (values.backend) checkForcedBackend(parseBackendChoice(values.backend, '--backend'), '--backend');
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
   const gpus = resolveGpus(values.gpus, { backend: values.backend, gpuBackendInstalled, detect: () => detectGpus() });
 
   // Every step reads the same settings: the overrides (the environment's, then --set, which Nx
-  // hashes), the backend (--backend over the environment's, over the config's: see @tgs/backend),
+  // hashes), the backend (--backend over the environment's, over the config's: see @segkit/backend),
   // the cores' split and the GPUs the fold steps pin themselves to (fold k on device k mod n).
   // The cores the split uses are leased: when a fold process ends and none waits, the others take its cores.
   const settings = { ...ctx.settings, threads: split.threads, cores: split.parallel * split.threads, gpus: gpus.devices.length > 0 ? gpus.devices : undefined };

@@ -9,10 +9,10 @@
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSubmittedRun, slurmAvailable } from '@tgs/cluster';
-import { slurmLayout } from '@tgs/run';
-import { decodeRle } from '@tgs/rle';
-import { generateSynthetic } from '@tgs/synthetic';
+import { readSubmittedRun, slurmAvailable } from '@segkit/cluster';
+import { slurmLayout } from '@segkit/run';
+import { decodeRle } from '@segkit/rle';
+import { generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
 const slurm = slurmAvailable();
@@ -40,7 +40,7 @@ function args(out: string, extra: string[] = []): string[] {
   return ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--slurm', '--data', dataDir, '--out', out, '--config', configPath, '--backend', 'wasm', ...extra];
 }
 function env(workRel: string): NodeJS.ProcessEnv {
-  return { ...process.env, TGS_WORK: workRel };
+  return { ...process.env, SEGKIT_WORK: workRel };
 }
 function pipeline(workRel: string, out: string, extra: string[] = []): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, args(out, extra), { cwd: WORKSPACE_ROOT, env: env(workRel), encoding: 'utf8' });

@@ -1,16 +1,16 @@
 /**
  * What a cluster job runs: one stage of the pipeline in the shared workspace, with the run's
- * settings from the environment the job script exports (TGS_CONFIG, TGS_DATA, TGS_WORK, TGS_BACKEND).
+ * settings from the environment the job script exports (SEGKIT_CONFIG, SEGKIT_DATA, SEGKIT_WORK, SEGKIT_BACKEND).
  *
  *   tsx apps/pipeline/src/stage.ts prepare             data + folds
  *   tsx apps/pipeline/src/stage.ts fold [--fold k]     train-fold-k + predict-fold-k (k from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
  *   tsx apps/pipeline/src/stage.ts final --out <dir>   check every fold, ensemble → tune → submit → report, copy the results to --out
  */
 import { resolve } from 'node:path';
-import { parseFlags } from '@tgs/cli';
-import { foldFromEnv, runFinalStage, runFoldStage, runPrepareStage, StageContext } from '@tgs/cluster';
-import { log, runCli, UserError } from '@tgs/io';
-import { CLUSTER_STAGES, ClusterStage } from '@tgs/run';
+import { parseFlags } from '@segkit/cli';
+import { foldFromEnv, runFinalStage, runFoldStage, runPrepareStage, StageContext } from '@segkit/cluster';
+import { log, runCli, UserError } from '@segkit/io';
+import { CLUSTER_STAGES, ClusterStage } from '@segkit/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, STAGE_FLAGS, stageHelp } from './flags';
 import { publishOutputs } from './publish';

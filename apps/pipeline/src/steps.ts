@@ -1,21 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { leaseNativeCores, parseBackendChoice, setupBackend } from '@tgs/backend';
-import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@tgs/data';
-import type { LayoutDescriptor } from '@tgs/layouts';
-import { ensembleFolds, readEnsembleOof } from '@tgs/ensemble';
-import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@tgs/folds';
-import { bundleRun, MANIFEST_JSON } from '@tgs/infer';
-import { log, Progress, UserError } from '@tgs/io';
-import { metricInfo } from '@tgs/metrics';
-import { predictFold } from '@tgs/predict';
-import { assembleReport, writeReport } from '@tgs/report';
-import { readFoldBackend, readStepSeconds, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@tgs/run';
-import { readSubmissionSummary, scoreSubmission, submitRun } from '@tgs/submit';
-import { ensureSynthetic } from '@tgs/synthetic';
-import { readFoldResult, trainFold } from '@tgs/train';
-import { readTuneRecord, tuneOof, writeTuneRecord } from '@tgs/tune';
-import { acquireGpuSlot, pinFoldToGpu } from '@tgs/cluster';
+import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/backend';
+import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@segkit/data';
+import type { LayoutDescriptor } from '@segkit/layouts';
+import { ensembleFolds, readEnsembleOof } from '@segkit/ensemble';
+import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@segkit/folds';
+import { bundleRun, MANIFEST_JSON } from '@segkit/infer';
+import { log, Progress, UserError } from '@segkit/io';
+import { metricInfo } from '@segkit/metrics';
+import { predictFold } from '@segkit/predict';
+import { assembleReport, writeReport } from '@segkit/report';
+import { readFoldBackend, readStepSeconds, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@segkit/run';
+import { readSubmissionSummary, scoreSubmission, submitRun } from '@segkit/submit';
+import { ensureSynthetic } from '@segkit/synthetic';
+import { readFoldResult, trainFold } from '@segkit/train';
+import { readTuneRecord, tuneOof, writeTuneRecord } from '@segkit/tune';
+import { acquireGpuSlot, pinFoldToGpu } from '@segkit/cluster';
 import { competitionLayout, competitionMetric, StepContext } from './context';
 
 function loadOptions(what: string) {

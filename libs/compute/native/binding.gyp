@@ -4,7 +4,7 @@
   },
   "targets": [
     {
-      "target_name": "tgs_onednn",
+      "target_name": "segkit_onednn",
       "sources": ["csrc/addon.cc", "csrc/conv.cc", "csrc/elementwise.cc", "csrc/pool.cc", "csrc/threads.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

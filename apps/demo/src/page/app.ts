@@ -2,15 +2,15 @@
 /**
  * The demo page (bundled for the browser by ../site.ts). It loads the bundle next to it, checks
  * every file against the manifest, builds the folds' models with stock @tensorflow/tfjs, and runs
- * @tgs/infer's own inference (`ensembleLogits`, `bundleMask`) on the images a user drops: the
+ * @segkit/infer's own inference (`ensembleLogits`, `bundleMask`) on the images a user drops: the
  * same preprocessing, TTA, fold ensemble, threshold and minimum area as `npm run infer`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { luminanceFromSamples, pngHeader } from '@tgs/data';
-import { BUNDLE_JSON, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@tgs/infer';
-import { sigmoid } from '@tgs/metrics';
-import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@tgs/models';
+import { luminanceFromSamples, pngHeader } from '@segkit/data';
+import { BUNDLE_JSON, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
+import { sigmoid } from '@segkit/metrics';
+import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@segkit/models';
 
 interface Loaded {
   info: BundleInfo;
@@ -146,7 +146,7 @@ async function loadBundle(): Promise<Loaded> {
 }
 
 /**
- * A dropped file as the luminance plane `npm run infer` reads from the same file (@tgs/data's
+ * A dropped file as the luminance plane `npm run infer` reads from the same file (@segkit/data's
  * rule on the decoded samples); anything else is an Error naming the file.
  */
 async function decodeImage(file: File, info: BundleInfo): Promise<Uint8Array> {

@@ -2,8 +2,8 @@ export { setupBackend, parseBackendChoice, resolveBackendChoice, checkForcedBack
 export type { BackendChoice, BackendInfo, SetupBackendOptions } from './select';
 export { activateWasm, wasmBinaryDir } from './wasm';
 export { registerWasmTrainingKernels, wasmTrainingKernelsRegistered, nativeKernelsRegistered, WASM_TRAINING_KERNELS } from './kernels/register';
-export { nativeKernelStatus, nativeKernelCalls, resolveThreads, splitCores, leaseNativeCores } from '@tgs/native';
-export type { NativeKernelStatus } from '@tgs/native';
+export { nativeKernelStatus, nativeKernelCalls, resolveThreads, splitCores, leaseNativeCores } from '@segkit/native';
+export type { NativeKernelStatus } from '@segkit/native';
 export { fileSystemIO, saveLayersModel, loadLayersModel, MODEL_JSON, WEIGHTS_BIN } from './model-io';
 export { saveTensors, loadTensors, checkTensorFile } from './tensor-file';
 export { buildReferenceUnet, referenceTrainStep } from './reference-unet';

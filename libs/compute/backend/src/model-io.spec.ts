@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { fileSystemIO, loadLayersModel, saveLayersModel } from './model-io';
 
 /** Runs `fn` and fails if it leaves tensors behind. */
@@ -26,7 +26,7 @@ describe('model files', () => {
     await tf.setBackend('cpu');
   });
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'tgs-model-io-'));
+    root = mkdtempSync(join(tmpdir(), 'segkit-model-io-'));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

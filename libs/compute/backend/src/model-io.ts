@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
+import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

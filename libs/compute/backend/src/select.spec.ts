@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '@tgs/io';
-import { nativeAddon, nativeKernelStatus, resolveThreads } from '@tgs/native';
+import { UserError } from '@segkit/io';
+import { nativeAddon, nativeKernelStatus, resolveThreads } from '@segkit/native';
 import { nativeKernelsRegistered } from './kernels/register';
 import { BackendChoice, checkForcedBackend, resolveBackendChoice, setupBackend } from './select';
 
 /** The environment of a machine without the oneDNN addon. */
-const NO_KERNELS = { TGS_NATIVE: 'off' };
+const NO_KERNELS = { SEGKIT_NATIVE: 'off' };
 
 /** A loader error shaped like Node's for a package that is not installed. */
 function missing(id: string): Error {
@@ -26,7 +26,7 @@ function workingNative(loaded: string[]): (id: string) => unknown {
   };
 }
 
-describe('resolveBackendChoice: flag > TGS_BACKEND > config > auto', () => {
+describe('resolveBackendChoice: flag > SEGKIT_BACKEND > config > auto', () => {
   it.each<[string, BackendChoice | undefined, string | undefined, BackendChoice | undefined, BackendChoice, string]>([
     ['nothing set', undefined, undefined, undefined, 'auto', 'default'],
     ['config only', undefined, undefined, 'cpu', 'cpu', 'config'],
@@ -34,12 +34,12 @@ describe('resolveBackendChoice: flag > TGS_BACKEND > config > auto', () => {
     ['flag beats env and config', 'tensorflow', 'wasm', 'cpu', 'tensorflow', 'flag'],
     ['empty env is unset', undefined, '  ', 'cpu', 'cpu', 'config'],
   ])('%s', (_name, flag, env, config, choice, source) => {
-    expect(resolveBackendChoice({ choice: flag, env: env === undefined ? {} : { TGS_BACKEND: env }, config })).toEqual({ choice, source });
+    expect(resolveBackendChoice({ choice: flag, env: env === undefined ? {} : { SEGKIT_BACKEND: env }, config })).toEqual({ choice, source });
   });
 
-  it('an unknown TGS_BACKEND value is a UserError naming the variable', () => {
-    expect(() => resolveBackendChoice({ env: { TGS_BACKEND: 'gpu' } })).toThrow(UserError);
-    expect(() => resolveBackendChoice({ env: { TGS_BACKEND: 'gpu' } })).toThrow(/TGS_BACKEND: unknown backend "gpu"/);
+  it('an unknown SEGKIT_BACKEND value is a UserError naming the variable', () => {
+    expect(() => resolveBackendChoice({ env: { SEGKIT_BACKEND: 'gpu' } })).toThrow(UserError);
+    expect(() => resolveBackendChoice({ env: { SEGKIT_BACKEND: 'gpu' } })).toThrow(/SEGKIT_BACKEND: unknown backend "gpu"/);
   });
 });
 
@@ -62,9 +62,9 @@ describe('setupBackend', () => {
     expect(info.skipped).toEqual([
       { candidate: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
       { candidate: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
-      { candidate: 'wasm+native', reason: 'native kernels unavailable: disabled by TGS_NATIVE=off' },
+      { candidate: 'wasm+native', reason: 'native kernels unavailable: disabled by SEGKIT_NATIVE=off' },
     ]);
-    expect(info.description).toBe('wasm (native kernels unavailable: disabled by TGS_NATIVE=off)');
+    expect(info.description).toBe('wasm (native kernels unavailable: disabled by SEGKIT_NATIVE=off)');
     expect(tf.getBackend()).toBe('wasm');
     expect(nativeKernelsRegistered()).toBe(false);
     expect(logs.join('\n')).toMatch(/using wasm \(native kernels unavailable: .*skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed; tensorflow: /);
@@ -83,14 +83,14 @@ describe('setupBackend', () => {
 
   it('a forced wasm+native that cannot load is an error, not a fallback', async () => {
     await expect(setupBackend({ choice: 'wasm+native', env: NO_KERNELS, loader: noNativePackages, log })).rejects.toThrow(
-      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off',
+      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by SEGKIT_NATIVE=off',
     );
   });
 
-  it('TGS_THREADS sets the thread count; a bad value is a UserError naming it', () => {
-    expect(resolveThreads(undefined, { TGS_THREADS: '3' })).toBe(3);
-    expect(resolveThreads(2, { TGS_THREADS: '3' })).toBe(2);
-    expect(() => resolveThreads(undefined, { TGS_THREADS: 'two' })).toThrow(/TGS_THREADS must be a positive integer/);
+  it('SEGKIT_THREADS sets the thread count; a bad value is a UserError naming it', () => {
+    expect(resolveThreads(undefined, { SEGKIT_THREADS: '3' })).toBe(3);
+    expect(resolveThreads(2, { SEGKIT_THREADS: '3' })).toBe(2);
+    expect(() => resolveThreads(undefined, { SEGKIT_THREADS: 'two' })).toThrow(/SEGKIT_THREADS must be a positive integer/);
     expect(() => resolveThreads(0, {})).toThrow(UserError);
   });
 
@@ -133,12 +133,12 @@ describe('setupBackend', () => {
     await expect(setupBackend({ choice: 'tensorflow-gpu', env: {}, loader: noNativePackages, log })).rejects.toThrow(
       'backend "tensorflow-gpu" (from --backend) cannot be used: @tensorflow/tfjs-node-gpu is not installed',
     );
-    await expect(setupBackend({ env: { TGS_BACKEND: 'tensorflow' }, loader: noNativePackages, log })).rejects.toThrow(/from TGS_BACKEND/);
+    await expect(setupBackend({ env: { SEGKIT_BACKEND: 'tensorflow' }, loader: noNativePackages, log })).rejects.toThrow(/from SEGKIT_BACKEND/);
   });
 
   it.each<[string, Parameters<typeof setupBackend>[0], string]>([
-    ['flag cpu', { choice: 'cpu', env: { TGS_BACKEND: 'wasm' } }, 'cpu'],
-    ['env cpu over config wasm', { env: { TGS_BACKEND: 'cpu' }, config: 'wasm' }, 'cpu'],
+    ['flag cpu', { choice: 'cpu', env: { SEGKIT_BACKEND: 'wasm' } }, 'cpu'],
+    ['env cpu over config wasm', { env: { SEGKIT_BACKEND: 'cpu' }, config: 'wasm' }, 'cpu'],
     ['config wasm', { env: {}, config: 'wasm' }, 'wasm'],
   ])('forced: %s', async (_name, opts, name) => {
     const info = await setupBackend({ ...opts, loader: noNativePackages, log });
@@ -157,13 +157,13 @@ describe('setupBackend', () => {
 
 describe('checkForcedBackend', () => {
   it('refuses a forced wasm+native without its addon, naming the setting it came from', () => {
-    expect(() => checkForcedBackend('wasm+native', '--backend', { TGS_NATIVE: 'off' })).toThrow(UserError);
-    expect(() => checkForcedBackend('wasm+native', '--backend', { TGS_NATIVE: 'off' })).toThrow(
-      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by TGS_NATIVE=off',
+    expect(() => checkForcedBackend('wasm+native', '--backend', { SEGKIT_NATIVE: 'off' })).toThrow(UserError);
+    expect(() => checkForcedBackend('wasm+native', '--backend', { SEGKIT_NATIVE: 'off' })).toThrow(
+      'backend "wasm+native" (from --backend) cannot be used: native kernels unavailable: disabled by SEGKIT_NATIVE=off',
     );
   });
 
   it('accepts backends that need nothing extra', () => {
-    for (const choice of ['auto', 'wasm', 'cpu'] as const) expect(() => checkForcedBackend(choice, '--backend', { TGS_NATIVE: 'off' })).not.toThrow();
+    for (const choice of ['auto', 'wasm', 'cpu'] as const) expect(() => checkForcedBackend(choice, '--backend', { SEGKIT_NATIVE: 'off' })).not.toThrow();
   });
 });

@@ -7,21 +7,21 @@
  * type-checking nor bundling needs them installed.
  *
  * Auto order: tensorflow-gpu (tfjs-node-gpu) -> tensorflow (tfjs-node) -> wasm+native (the wasm
- * backend with the oneDNN kernels of @tgs/native for convolutions and pooling) -> wasm (XNNPACK +
+ * backend with the oneDNN kernels of @segkit/native for convolutions and pooling) -> wasm (XNNPACK +
  * our training kernels) -> cpu (pure JS, hundreds of times slower for training).
  * The choice comes from, in precedence order: the explicit `choice` (a `--backend` flag), the
- * `TGS_BACKEND` environment variable, the `config` value, else 'auto'. A forced backend that cannot
+ * `SEGKIT_BACKEND` environment variable, the `config` value, else 'auto'. A forced backend that cannot
  * load is an error, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs';
-import { log as ioLog, UserError } from '@tgs/io';
-import { nativeAddon, resolveThreads } from '@tgs/native';
-import { BackendChoice, parseBackendChoice, readRunSetting, RUN_ENV } from '@tgs/run';
+import { log as ioLog, UserError } from '@segkit/io';
+import { nativeAddon, resolveThreads } from '@segkit/native';
+import { BackendChoice, parseBackendChoice, readRunSetting, RUN_ENV } from '@segkit/run';
 import { activateWasm } from './wasm';
 import { registerTrainingGradients } from './gradients/register';
 
-export { BACKEND_CHOICES, parseBackendChoice } from '@tgs/run';
-export type { BackendChoice } from '@tgs/run';
+export { BACKEND_CHOICES, parseBackendChoice } from '@segkit/run';
+export type { BackendChoice } from '@segkit/run';
 
 export interface BackendInfo {
   /** `tf.getBackend()` after setup: 'tensorflow', 'wasm' or 'cpu'. */
@@ -43,9 +43,9 @@ export interface BackendInfo {
 export interface SetupBackendOptions {
   /** Explicit choice (the `--backend` flag); wins over everything. */
   choice?: BackendChoice;
-  /** The config file's value; used when neither the flag nor TGS_BACKEND is set. */
+  /** The config file's value; used when neither the flag nor SEGKIT_BACKEND is set. */
   config?: BackendChoice;
-  /** Environment (default `process.env`), read for TGS_BACKEND. */
+  /** Environment (default `process.env`), read for SEGKIT_BACKEND. */
   env?: NodeJS.ProcessEnv;
   /** Module loader for the native packages (default: Node's `require`). */
   loader?: (id: string) => unknown;
@@ -53,7 +53,7 @@ export interface SetupBackendOptions {
   log?: (msg: string) => void;
   /** Threads for the native kernels (a step's `--threads`); see resolveThreads. */
   threads?: number | 'auto';
-  /** The config's `compute.threads`, used when neither `threads` nor TGS_THREADS is set. */
+  /** The config's `compute.threads`, used when neither `threads` nor SEGKIT_THREADS is set. */
   configThreads?: number | 'auto';
 }
 
@@ -90,7 +90,7 @@ export function checkForcedBackend(choice: BackendChoice, source: string, env: N
   if (reason !== undefined) throw new UserError(`backend "${choice}" (from ${source}) cannot be used: ${reason}`);
 }
 
-/** Applies the precedence flag > env TGS_BACKEND > config > auto. */
+/** Applies the precedence flag > env SEGKIT_BACKEND > config > auto. */
 export function resolveBackendChoice(opts: Pick<SetupBackendOptions, 'choice' | 'config' | 'env'>): { choice: BackendChoice; source: BackendInfo['source'] } {
   if (opts.choice !== undefined) return { choice: parseBackendChoice(opts.choice, '--backend'), source: 'flag' };
   const fromEnv = readRunSetting(opts.env ?? process.env, 'backend');
@@ -173,7 +173,7 @@ export async function setupBackend(opts: SetupBackendOptions = {}): Promise<Back
   const env = opts.env ?? process.env;
   const threads = resolveThreads(opts.threads, env, opts.configThreads);
   if (opts.loader === undefined) {
-    const key = `${choice}|${threads}|${env.TGS_NATIVE ?? ''}`;
+    const key = `${choice}|${threads}|${env.SEGKIT_NATIVE ?? ''}`;
     if (cached?.key === key) return cached.info;
     const info = select(choice, source, defaultLoader, log, env, threads);
     cached = { key, info };

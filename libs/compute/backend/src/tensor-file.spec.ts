@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { checkTensorFile, loadTensors, saveTensors } from './tensor-file';
 
 describe('tensor files', () => {
@@ -11,7 +11,7 @@ describe('tensor files', () => {
     await tf.setBackend('cpu');
   });
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'tgs-tensor-file-'));
+    root = mkdtempSync(join(tmpdir(), 'segkit-tensor-file-'));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

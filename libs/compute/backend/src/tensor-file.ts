@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { atomicWriteFile, UserError } from '@tgs/io';
+import { atomicWriteFile, UserError } from '@segkit/io';
 
 const MAGIC = 'TGSTNSR1';
 const SUPPORTED = ['float32', 'int32', 'bool'] as const;

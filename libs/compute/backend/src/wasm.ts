@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from '@tgs/native';
+import type { NativeAddon } from '@segkit/native';
 import { registerWasmTrainingKernels } from './kernels/register';
 
 /**

@@ -6,7 +6,7 @@
 #pragma once
 
 // Binary ops by the tfjs kernel they implement: out = a op b.
-#define TGS_ABI_BINARY_OPS(X) \
+#define SEGKIT_ABI_BINARY_OPS(X) \
   X(kAdd, "Add", 0)           \
   X(kSub, "Sub", 1)           \
   X(kMul, "Multiply", 2)      \
@@ -16,19 +16,19 @@
   X(kMinimum, "Minimum", 6)
 
 // How an operand of a binary op is laid out relative to the [n / c, c] output.
-#define TGS_ABI_BROADCAST(X) \
+#define SEGKIT_ABI_BROADCAST(X) \
   X(kFull, "full", 0)        \
   X(kPerChannel, "perChannel", 1) \
   X(kScalar, "scalar", 2)
 
 // Unary ops by the tfjs kernel they implement.
-#define TGS_ABI_UNARY_OPS(X) \
+#define SEGKIT_ABI_UNARY_OPS(X) \
   X(kSquare, "Square", 0)    \
   X(kRelu, "Relu", 1)        \
   X(kNeg, "Neg", 2)
 
 // Fused activations of tfjs's FusedConv2D that map to a oneDNN eltwise post-op, by tfjs's name.
-#define TGS_ABI_ACTIVATIONS(X) \
+#define SEGKIT_ABI_ACTIVATIONS(X) \
   X(kLinear, "linear", 0)      \
   X(kRelu, "relu", 1)          \
   X(kRelu6, "relu6", 2)        \
@@ -37,7 +37,7 @@
   X(kLeakyRelu, "leakyrelu", 5)
 
 // Positions in a convolution's geometry (Int32Array), in tfjs's Conv2DInfo terms (NHWC, HWIO).
-#define TGS_ABI_CONV_GEOMETRY(X) \
+#define SEGKIT_ABI_CONV_GEOMETRY(X) \
   X(kBatch, "batch", 0)          \
   X(kInHeight, "inHeight", 1)    \
   X(kInWidth, "inWidth", 2)      \
@@ -57,7 +57,7 @@
   X(kPadRight, "padRight", 16)
 
 // Positions in a max pooling's geometry (Int32Array), in tfjs's Pool2DInfo terms (NHWC).
-#define TGS_ABI_POOL_GEOMETRY(X) \
+#define SEGKIT_ABI_POOL_GEOMETRY(X) \
   X(kBatch, "batch", 0)          \
   X(kInHeight, "inHeight", 1)    \
   X(kInWidth, "inWidth", 2)      \
@@ -72,28 +72,28 @@
   X(kPadLeft, "padLeft", 11)
 
 // Every table, by the name `abi()` exports it under.
-#define TGS_ABI_TABLES(T)                   \
-  T(binary_op, "binaryOps", TGS_ABI_BINARY_OPS) \
-  T(broadcast, "broadcast", TGS_ABI_BROADCAST) \
-  T(unary_op, "unaryOps", TGS_ABI_UNARY_OPS) \
-  T(activation, "activations", TGS_ABI_ACTIVATIONS) \
-  T(conv_geom, "convGeometry", TGS_ABI_CONV_GEOMETRY) \
-  T(pool_geom, "poolGeometry", TGS_ABI_POOL_GEOMETRY)
+#define SEGKIT_ABI_TABLES(T)                   \
+  T(binary_op, "binaryOps", SEGKIT_ABI_BINARY_OPS) \
+  T(broadcast, "broadcast", SEGKIT_ABI_BROADCAST) \
+  T(unary_op, "unaryOps", SEGKIT_ABI_UNARY_OPS) \
+  T(activation, "activations", SEGKIT_ABI_ACTIVATIONS) \
+  T(conv_geom, "convGeometry", SEGKIT_ABI_CONV_GEOMETRY) \
+  T(pool_geom, "poolGeometry", SEGKIT_ABI_POOL_GEOMETRY)
 
 namespace tgs {
 
-#define TGS_ABI_ENUMERATOR(id, name, value) id = value,
-#define TGS_ABI_COUNT(id, name, value) +1
+#define SEGKIT_ABI_ENUMERATOR(id, name, value) id = value,
+#define SEGKIT_ABI_COUNT(id, name, value) +1
 // One namespace per table: tgs::binary_op::kAdd, tgs::conv_geom::kBatch, ...; kCount is the
 // number of entries (the length of a geometry array; one past the last code).
-#define TGS_ABI_NAMESPACE(ns, exported, LIST) \
+#define SEGKIT_ABI_NAMESPACE(ns, exported, LIST) \
   namespace ns {                              \
-  enum : int { LIST(TGS_ABI_ENUMERATOR) };    \
-  constexpr int kCount = 0 LIST(TGS_ABI_COUNT); \
+  enum : int { LIST(SEGKIT_ABI_ENUMERATOR) };    \
+  constexpr int kCount = 0 LIST(SEGKIT_ABI_COUNT); \
   }
-TGS_ABI_TABLES(TGS_ABI_NAMESPACE)
-#undef TGS_ABI_NAMESPACE
-#undef TGS_ABI_COUNT
-#undef TGS_ABI_ENUMERATOR
+SEGKIT_ABI_TABLES(SEGKIT_ABI_NAMESPACE)
+#undef SEGKIT_ABI_NAMESPACE
+#undef SEGKIT_ABI_COUNT
+#undef SEGKIT_ABI_ENUMERATOR
 
 }  // namespace tgs

@@ -1,4 +1,4 @@
-// tgs_onednn: the Node bindings of the kernels in conv.h, pool.h and elementwise.h, for tfjs's wasm
+// segkit_onednn: the Node bindings of the kernels in conv.h, pool.h and elementwise.h, for tfjs's wasm
 // backend. Every entry point takes the wasm heap's ArrayBuffer and an argument object whose tensor
 // fields are byte offsets into it, so no tensor is copied between wasm and native memory. This file
 // only reads and checks arguments and binds; the interface's constants live in abi.h.
@@ -318,16 +318,16 @@ Napi::Value ClearCache(const Napi::CallbackInfo& info) {
 Napi::Value Abi(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
-#define TGS_ABI_ENTRY(id, name, value) t.Set(name, value);
-#define TGS_ABI_TABLE(ns, exported, LIST) \
+#define SEGKIT_ABI_ENTRY(id, name, value) t.Set(name, value);
+#define SEGKIT_ABI_TABLE(ns, exported, LIST) \
   {                                       \
     auto t = Napi::Object::New(env);      \
-    LIST(TGS_ABI_ENTRY)                   \
+    LIST(SEGKIT_ABI_ENTRY)                   \
     o.Set(exported, t);                   \
   }
-  TGS_ABI_TABLES(TGS_ABI_TABLE)
-#undef TGS_ABI_TABLE
-#undef TGS_ABI_ENTRY
+  SEGKIT_ABI_TABLES(SEGKIT_ABI_TABLE)
+#undef SEGKIT_ABI_TABLE
+#undef SEGKIT_ABI_ENTRY
   return o;
 }
 
@@ -358,4 +358,4 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace tgs
 
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return tgs::Init(env, exports); }
-NODE_API_MODULE(tgs_onednn, InitModule)
+NODE_API_MODULE(segkit_onednn, InitModule)

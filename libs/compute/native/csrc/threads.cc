@@ -4,9 +4,9 @@
 
 #if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
 #include <omp.h>
-#define TGS_OMP 1
+#define SEGKIT_OMP 1
 #else
-#define TGS_OMP 0
+#define SEGKIT_OMP 0
 #endif
 
 namespace tgs {
@@ -15,7 +15,7 @@ int g_threads = 1;
 }
 
 int set_threads(int n) {
-#if TGS_OMP
+#if SEGKIT_OMP
   omp_set_num_threads(n);
   g_threads = n;
 #else
@@ -27,6 +27,6 @@ int set_threads(int n) {
 
 int threads() { return g_threads; }
 
-const char* threading_runtime() { return TGS_OMP ? "omp" : "sequential"; }
+const char* threading_runtime() { return SEGKIT_OMP ? "omp" : "sequential"; }
 
 }  // namespace tgs

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the oneDNN addon (build/Release/tgs_onednn.node) with node-gyp. Run by `npm ci` /
+// Builds the oneDNN addon (build/Release/segkit_onednn.node) with node-gyp. Run by `npm ci` /
 // `npm install` (postinstall) and by `npm run build:native`.
 //
 // At install time the addon is optional: without a C++ compiler or oneDNN's headers, or when the
@@ -13,7 +13,7 @@ const { join, dirname } = require('node:path');
 const root = join(__dirname, '..');
 const buildDir = join(root, 'build');
 const statusPath = join(buildDir, 'status.json');
-const addonPath = join(buildDir, 'Release', 'tgs_onednn.node');
+const addonPath = join(buildDir, 'Release', 'segkit_onednn.node');
 const logPath = join(buildDir, 'build.log');
 const required = process.argv.includes('--required');
 const HINT = 'install oneDNN (apt-get install libdnnl-dev, or brew install onednn) and a C++ compiler, then run npm run build:native';
@@ -59,7 +59,9 @@ function nodeGyp() {
 }
 
 function main() {
-  if (process.env.TGS_SKIP_NATIVE_BUILD === '1') return finish(false, 'skipped by TGS_SKIP_NATIVE_BUILD=1');
+  if (process.env.SEGKIT_SKIP_NATIVE_BUILD === '1') return finish(false, 'skipped by SEGKIT_SKIP_NATIVE_BUILD=1');
+  // The variable's former name still works, with a notice.
+  if (process.env.TGS_SKIP_NATIVE_BUILD === '1') return finish(false, 'skipped by TGS_SKIP_NATIVE_BUILD=1 (deprecated: use SEGKIT_SKIP_NATIVE_BUILD=1)');
   const cxx = process.env.CXX || which('c++') || which('g++') || which('clang++');
   if (!cxx) return finish(false, 'no C++ compiler found (c++, g++ or clang++)');
   const headers = onednnHeaders();

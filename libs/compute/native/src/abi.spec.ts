@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { ABI, abiMismatches, type AbiTables, CONV_GEOMETRY_LENGTH, POOL_GEOMETRY_LENGTH } from './abi';
 import { loadAddon } from './addon';
 import { addonForTests } from './testing';
@@ -10,14 +10,14 @@ import { addonForTests } from './testing';
 function headerTables(): AbiTables {
   const text = readFileSync(join(__dirname, '..', 'csrc', 'abi.h'), 'utf8').replace(/\\\n/g, ' ');
   const lists = new Map<string, Record<string, number>>();
-  for (const m of text.matchAll(/#define (TGS_ABI_\w+)\(X\)(.*)/g)) {
+  for (const m of text.matchAll(/#define (SEGKIT_ABI_\w+)\(X\)(.*)/g)) {
     const entries: Record<string, number> = {};
     for (const e of m[2].matchAll(/X\(\s*\w+\s*,\s*"(\w+)"\s*,\s*(\d+)\s*\)/g)) entries[e[1]] = Number(e[2]);
     lists.set(m[1], entries);
   }
   const tables: AbiTables = {};
-  const index = /#define TGS_ABI_TABLES\(T\)(.*)/.exec(text);
-  for (const t of index?.[1].matchAll(/T\(\s*\w+\s*,\s*"(\w+)"\s*,\s*(TGS_ABI_\w+)\s*\)/g) ?? []) tables[t[1]] = lists.get(t[2]) ?? {};
+  const index = /#define SEGKIT_ABI_TABLES\(T\)(.*)/.exec(text);
+  for (const t of index?.[1].matchAll(/T\(\s*\w+\s*,\s*"(\w+)"\s*,\s*(SEGKIT_ABI_\w+)\s*\)/g) ?? []) tables[t[1]] = lists.get(t[2]) ?? {};
   return tables;
 }
 
@@ -61,7 +61,7 @@ describe('the interface constants shared with the addon', () => {
 describe('loading an addon whose interface differs', () => {
   /** A module standing in for the addon, exporting `source`. */
   function fakeAddon(source: string): { path: string; done: () => void } {
-    const dir = mkdtempSync(join(tmpdir(), 'tgs-native-abi-'));
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-native-abi-'));
     const path = join(dir, 'fake-addon.js');
     writeFileSync(path, source);
     return { path, done: () => rmSync(dir, { recursive: true, force: true }) };

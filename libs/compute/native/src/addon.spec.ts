@@ -7,14 +7,14 @@ import { resolveThreads, splitCores, threadSpeedup } from './status';
 
 describe('loading the addon', () => {
   it('a missing addon is a reason with the install hint, never a throw', () => {
-    const s = loadAddon(join(tmpdir(), 'no-such-dir', 'tgs_onednn.node'));
+    const s = loadAddon(join(tmpdir(), 'no-such-dir', 'segkit_onednn.node'));
     expect(s.addon).toBeUndefined();
     expect(s.reason).toContain(INSTALL_HINT);
   });
 
   it('a file that is not an addon is reported as failing to load', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tgs-native-'));
-    const bogus = join(dir, 'tgs_onednn.node');
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-native-'));
+    const bogus = join(dir, 'segkit_onednn.node');
     writeFileSync(bogus, 'not an ELF file');
     try {
       expect(loadAddon(bogus).reason).toMatch(/^the addon failed to load: /);
@@ -23,13 +23,13 @@ describe('loading the addon', () => {
     }
   });
 
-  it('TGS_NATIVE=off disables it', () => {
-    expect(nativeAddon({ TGS_NATIVE: 'off' })).toEqual({ reason: 'disabled by TGS_NATIVE=off' });
+  it('SEGKIT_NATIVE=off disables it', () => {
+    expect(nativeAddon({ SEGKIT_NATIVE: 'off' })).toEqual({ reason: 'disabled by SEGKIT_NATIVE=off' });
   });
 
-  it('threads: explicit, then TGS_THREADS, then every core', () => {
+  it('threads: explicit, then SEGKIT_THREADS, then every core', () => {
     expect(resolveThreads(3, {})).toBe(3);
-    expect(resolveThreads('auto', { TGS_THREADS: '2' })).toBe(2);
+    expect(resolveThreads('auto', { SEGKIT_THREADS: '2' })).toBe(2);
     expect(resolveThreads(undefined, {})).toBeGreaterThanOrEqual(1);
   });
 });
@@ -57,16 +57,16 @@ describe('splitting the cores between fold processes and threads', () => {
     expect(threadSpeedup(4, 1)).toBeCloseTo(4, 12);
   });
 
-  it('config compute.threads is used below TGS_THREADS', () => {
+  it('config compute.threads is used below SEGKIT_THREADS', () => {
     expect(resolveThreads(undefined, {}, 3)).toBe(3);
-    expect(resolveThreads(undefined, { TGS_THREADS: '1' }, 3)).toBe(1);
+    expect(resolveThreads(undefined, { SEGKIT_THREADS: '1' }, 3)).toBe(1);
   });
 });
 
 describe('the install-time build', () => {
   /** Runs a copy of scripts/build.cjs in a scratch library folder, so the real build is untouched. */
   function runBuild(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string; status_json: { built: boolean; reason?: string } } {
-    const root = mkdtempSync(join(tmpdir(), 'tgs-native-build-'));
+    const root = mkdtempSync(join(tmpdir(), 'segkit-native-build-'));
     mkdirSync(join(root, 'scripts'));
     copyFileSync(join(__dirname, '..', 'scripts', 'build.cjs'), join(root, 'scripts', 'build.cjs'));
     try {

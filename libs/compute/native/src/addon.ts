@@ -1,5 +1,5 @@
 /**
- * Loading the oneDNN addon (`build/Release/tgs_onednn.node`, built at install time by
+ * Loading the oneDNN addon (`build/Release/segkit_onednn.node`, built at install time by
  * `scripts/build.cjs` when a C++ compiler and oneDNN's headers are present).
  *
  * The addon is optional: when it was not built, or cannot load (oneDNN's shared library missing,
@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { abiMismatches } from './abi';
 
 /** A byte offset of a tensor in the wasm heap. */
@@ -51,7 +51,7 @@ export interface NativeAddon {
 
 /** The library's root (this file is libs/compute/native/src/addon.ts). */
 export const NATIVE_ROOT = join(__dirname, '..');
-export const ADDON_PATH = join(NATIVE_ROOT, 'build', 'Release', 'tgs_onednn.node');
+export const ADDON_PATH = join(NATIVE_ROOT, 'build', 'Release', 'segkit_onednn.node');
 /** Written by the install-time build when it skipped or failed, with the reason. */
 export const BUILD_STATUS_PATH = join(NATIVE_ROOT, 'build', 'status.json');
 
@@ -97,11 +97,11 @@ export function checkAbi(addon: Partial<NativeAddon>, path: string = ADDON_PATH)
 let state: AddonState | undefined;
 
 /**
- * The process's addon, loaded once. `TGS_NATIVE=off` disables it (the pure-wasm path, for
+ * The process's addon, loaded once. `SEGKIT_NATIVE=off` disables it (the pure-wasm path, for
  * comparisons and for testing the fallback).
  */
 export function nativeAddon(env: NodeJS.ProcessEnv = process.env): AddonState {
-  if (env.TGS_NATIVE === 'off' || env.TGS_NATIVE === '0') return { reason: 'disabled by TGS_NATIVE=off' };
+  if (env.SEGKIT_NATIVE === 'off' || env.SEGKIT_NATIVE === '0') return { reason: 'disabled by SEGKIT_NATIVE=off' };
   state ??= loadAddon();
   return state;
 }

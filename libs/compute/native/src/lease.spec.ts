@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processStartTime } from '@tgs/process';
+import { processStartTime } from '@segkit/process';
 import * as tf from '@tensorflow/tfjs';
 import { setBeforeKernel } from './kernels';
 import { coreShare, leaseCores, leaseHolders } from './lease';
@@ -38,7 +38,7 @@ describe('coreShare', () => {
 describe('leasing cores', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tgs-lease-'));
+    dir = mkdtempSync(join(tmpdir(), 'segkit-lease-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -90,7 +90,7 @@ const addon = addonForTests();
   afterAll(() => useCpu());
 
   it('take the cores a finished holder gave back, between two kernel calls', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tgs-lease-'));
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-lease-'));
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     const pid = child.pid as number;
     writeFileSync(join(dir, `${pid}.json`), JSON.stringify({ pid, startTime: processStartTime(pid) }));

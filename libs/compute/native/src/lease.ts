@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning, processStartTime } from '@tgs/process';
+import { isRunning, processStartTime } from '@segkit/process';
 
 /** This process's share of `cores` among the `holders` (pids, this one included). */
 export function coreShare(cores: number, holders: readonly number[], pid: number): number {

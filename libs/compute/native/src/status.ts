@@ -2,8 +2,8 @@
  * The native kernels' state for logs and `doctor`, and the thread count they run with.
  */
 import { availableParallelism } from 'node:os';
-import { UserError } from '@tgs/io';
-import { readRunSetting } from '@tgs/run';
+import { UserError } from '@segkit/io';
+import { readRunSetting } from '@segkit/run';
 import { nativeAddon } from './addon';
 import { setBeforeKernel } from './kernels';
 import { type CoreLease, leaseCores } from './lease';
@@ -27,7 +27,7 @@ export function nativeKernelStatus(env: NodeJS.ProcessEnv = process.env): Native
 
 /**
  * The thread count for this process, in precedence order: the explicit value (a step's
- * `--threads`), the run's `threads` setting (TGS_THREADS, set by `npm run pipeline` to the cores divided between the fold
+ * `--threads`), the run's `threads` setting (SEGKIT_THREADS, set by `npm run pipeline` to the cores divided between the fold
  * processes it runs at once), the config's `compute.threads`, else every core.
  */
 export function resolveThreads(explicit: number | 'auto' | undefined, env: NodeJS.ProcessEnv = process.env, config?: number | 'auto'): number {

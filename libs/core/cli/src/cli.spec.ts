@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { exportedNames, flagTableMismatches, markdownTable, undocumentedExports } from './docs';
 import { defineFlags, HELP_FLAG, integerFlag, parseFlags } from './flags';
 import { flagLines, formatHelp, listedFlags, wrap } from './help';
@@ -212,9 +212,9 @@ describe('README flag tables', () => {
   it('names missing and unknown flags and wrong defaults', () => {
     const rows = markdownTable(md, '## Running it').filter((r) => !r[0].includes('--fold'));
     rows.push(['`--bogus <x>`', 'gone', ''], ['`--wait`', 'again', 'refuse']);
-    rows[0][2] = '`$TGS_DATA`';
+    rows[0][2] = '`$SEGKIT_DATA`';
     expect(flagTableMismatches(rows, FLAGS)).toEqual([
-      '--data: the default reads "$TGS_DATA", the code\'s is "the synthetic one"',
+      '--data: the default reads "$SEGKIT_DATA", the code\'s is "the synthetic one"',
       '--bogus is documented but not a flag',
       '--wait: the default reads "refuse", the code\'s is ""',
       '--fold is not documented',

@@ -8,7 +8,7 @@
  * error naming it, as is a value flag without a value, a value given to a switch, or a
  * non-repeatable flag given twice: a typo never silently changes a run.
  */
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 
 export interface FlagSpec {
   /** The value's placeholder in the help (`<dir>`); a flag without one is a switch (true when given). */

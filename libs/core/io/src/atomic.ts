@@ -113,12 +113,12 @@ export function freshTempPathFor(finalPath: string): string {
 }
 
 /**
- * Fault injection for tests of atomicity: with `TGS_FAULT_KILL_AFTER_BYTES=<n>` (optionally
+ * Fault injection for tests of atomicity: with `SEGKIT_FAULT_KILL_AFTER_BYTES=<n>` (optionally
  * `<n>:<substring>`, counting only files whose path contains it), the process kills itself with
  * SIGKILL once `n` bytes have gone through the atomic writers, in the middle of a write.
  */
 const fault = (() => {
-  const spec = process.env.TGS_FAULT_KILL_AFTER_BYTES;
+  const spec = process.env.SEGKIT_FAULT_KILL_AFTER_BYTES;
   if (!spec) return undefined;
   const [n, ...rest] = spec.split(':');
   return { budget: Number(n), filter: rest.join(':') };

@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { adoptLegacyEnv } from './legacy-env';
 
 /**
  * An error caused by the user's input (a file, a row, a field, a flag), as opposed to a bug.
@@ -63,8 +64,10 @@ export function errorLine(err: unknown): string {
 /**
  * Runs a CLI main function: user errors print a one-line `error: …` and exit 1 (or their
  * `exitCode`); bugs print the stack and exit 2. `onError` runs first (to record the failure).
+ * Variables of the workspace's former name (`TGS_…`) are adopted first (see adoptLegacyEnv).
  */
 export function runCli(main: () => Promise<void>, onError?: (err: unknown, exitCode: number) => void): void {
+  adoptLegacyEnv();
   main().then(
     () => process.exit(0),
     (raw: unknown) => {

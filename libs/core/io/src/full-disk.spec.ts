@@ -26,7 +26,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Runs a snippet under runCli in a child (tsx), as a CLI would, with @tgs/io as $IO. */
+/** Runs a snippet under runCli in a child (tsx), as a CLI would, with @segkit/io as $IO. */
 function cli(body: string): { status: number | null; stderr: string } {
   const file = join(root, `cli-${Math.random().toString(36).slice(2)}.ts`);
   writeFileSync(file, `import * as io from ${JSON.stringify(join(__dirname, 'index.ts'))};\nio.runCli(async () => {\n${body}\n});\n`);

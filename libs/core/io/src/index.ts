@@ -7,4 +7,5 @@ export type { ProgressOptions } from './progress';
 export { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
 export type { NpyInfo } from './npy';
 export { readJsonArtifact, parseArtifact, requireArtifact, writeJsonArtifact, InvalidArtifactError } from './artifact';
+export { adoptLegacyEnv, ENV_PREFIX, LEGACY_ENV_PREFIX } from './legacy-env';
 export { readIdsFile, writeIdsFile } from './ids';

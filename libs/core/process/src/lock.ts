@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { isRunning, processStartTime } from './proc';
 
 /** Who holds a lock, as written in the lock file (JSON). */

@@ -2,13 +2,13 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { acquireLock, isNpmCommand, isRunning, launcherChain, processStartTime, readLock, readSteps, registerStep, removeStaleTemps, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from './index';
 
 const WORKSPACE = resolve(__dirname, '../../../..');
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tgs-process-'));
+  dir = mkdtempSync(join(tmpdir(), 'segkit-process-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -159,7 +159,7 @@ describe('run watchdog', () => {
        startRunWatchdog(runFromEnv()!, 'train-fold-0', 50);
        process.stdout.write('busy\\n');
        for (;;) { /* a synchronous epoch */ }`,
-      { TGS_RUN_PID: String(run.pid), TGS_RUN_START: runStart ?? '' },
+      { SEGKIT_RUN_PID: String(run.pid), SEGKIT_RUN_START: runStart ?? '' },
       true, // a session of its own, like Nx tasks: no signal to the run's group reaches it
     );
     let stderr = '';
@@ -174,7 +174,7 @@ describe('run watchdog', () => {
   it('also when the whole process group died: stderr leads nowhere, the main thread is busy', async () => {
     const run = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
     const step = spawn(process.execPath, ['--require', WATCHDOG_PRELOAD, '-e', "process.stdout.write('busy\\n'); for (;;) { /* a synchronous epoch */ }"], {
-      env: { ...process.env, TGS_RUN_PID: String(run.pid), TGS_RUN_START: processStartTime(run.pid as number) ?? '', TGS_WATCHDOG_LABEL: 'train-fold-0' },
+      env: { ...process.env, SEGKIT_RUN_PID: String(run.pid), SEGKIT_RUN_START: processStartTime(run.pid as number) ?? '', SEGKIT_WATCHDOG_LABEL: 'train-fold-0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -191,7 +191,7 @@ describe('run watchdog', () => {
 
   it('a step started after its run is gone stops at once', async () => {
     const step = tsChild(`import { runFromEnv, startRunWatchdog } from $LIB; startRunWatchdog(runFromEnv()!, 'tune'); process.stdout.write('started work');`, {
-      TGS_RUN_PID: String(deadPid()),
+      SEGKIT_RUN_PID: String(deadPid()),
     });
     let out = '';
     step.stdout?.on('data', (d) => (out += d));

@@ -1,9 +1,9 @@
-import { removeStaleTempsIn, TempCleanup } from '@tgs/io';
+import { removeStaleTempsIn, TempCleanup } from '@segkit/io';
 
 export type { TempCleanup };
 
 /**
- * Removes what killed writers of this host left anywhere under `root` (see @tgs/io's
+ * Removes what killed writers of this host left anywhere under `root` (see @segkit/io's
  * removeStaleTempsIn, which every atomic writer also runs on its own target's folder): stale
  * `*.tmp-<host>@<pid>-<hex>` files and folders, and a folder's previous version moved back when
  * a kill fell between the two renames of atomicWriteDir.

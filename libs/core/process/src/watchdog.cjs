@@ -7,7 +7,7 @@
 // - from TypeScript: startRunWatchdog() / startLauncherWatchdog() start this file as a worker with
 //   the processes to watch;
 // - as a preload (`node --require watchdog.cjs nx ...`): on the main thread it reads the run's pid
-//   from TGS_RUN_PID / TGS_RUN_START and starts itself as a worker.
+//   from SEGKIT_RUN_PID / SEGKIT_RUN_START and starts itself as a worker.
 //
 // Nothing here may throw before the stop: when the whole process group was killed, stderr is a
 // pipe nobody reads any more and writing the farewell fails with EPIPE — which, uncaught, would
@@ -47,12 +47,12 @@ function stop(label, gone, killAfterMs) {
 }
 
 if (isMainThread) {
-  const pid = Number(process.env.TGS_RUN_PID);
+  const pid = Number(process.env.SEGKIT_RUN_PID);
   if (Number.isInteger(pid) && pid > 0) {
     const worker = new Worker(__filename, {
       workerData: {
-        targets: [{ pid, start: process.env.TGS_RUN_START || undefined, what: 'the pipeline run that started this process' }],
-        label: process.env.TGS_WATCHDOG_LABEL || 'nx',
+        targets: [{ pid, start: process.env.SEGKIT_RUN_START || undefined, what: 'the pipeline run that started this process' }],
+        label: process.env.SEGKIT_WATCHDOG_LABEL || 'nx',
         intervalMs: 500,
       },
     });

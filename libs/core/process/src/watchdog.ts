@@ -14,14 +14,14 @@ export interface RunIdentity {
 
 /** Environment variables that tell children which run started them (read by {@link runFromEnv} and the preload). */
 export function runEnv(run: RunIdentity = { pid: process.pid, startTime: processStartTime(process.pid) }): Record<string, string> {
-  return { TGS_RUN_PID: String(run.pid), TGS_RUN_START: run.startTime ?? '' };
+  return { SEGKIT_RUN_PID: String(run.pid), SEGKIT_RUN_START: run.startTime ?? '' };
 }
 
 /** The run that started this process, or undefined when it was started by hand. */
 export function runFromEnv(env: NodeJS.ProcessEnv = process.env): RunIdentity | undefined {
-  const pid = Number(env.TGS_RUN_PID);
+  const pid = Number(env.SEGKIT_RUN_PID);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return { pid, startTime: env.TGS_RUN_START || undefined };
+  return { pid, startTime: env.SEGKIT_RUN_START || undefined };
 }
 
 interface WatchTarget {

@@ -6,23 +6,23 @@
  * instead of spelling paths of its own.
  *
  * ```
- * <work>/folds.csv                  @tgs/folds     fold of every train id
- * <work>/fold-<k>/stage<s>/         @tgs/train     fingerprint.json, checkpoints/, best/, averaged/, snapshot-<e>/ (stage 2),
+ * <work>/folds.csv                  @segkit/folds     fold of every train id
+ * <work>/fold-<k>/stage<s>/         @segkit/train     fingerprint.json, checkpoints/, best/, averaged/, snapshot-<e>/ (stage 2),
  *                                                  log.jsonl, log.csv, done.json
- * <work>/fold-<k>/result.json       @tgs/train     both stages' outcome and history, backend and device, weights fingerprint
- * <work>/fold-<k>/predict/          @tgs/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy,
+ * <work>/fold-<k>/result.json       @segkit/train     both stages' outcome and history, backend and device, weights fingerprint
+ * <work>/fold-<k>/predict/          @segkit/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy,
  *                                                  models/<name>/ (exported stock-layer models), meta.json
- * <work>/ensemble/                  @tgs/ensemble  oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, meta.json
- * <work>/tune/tune.json             @tgs/tune      tuned threshold, curves and OOF scores
- * <work>/submission/                @tgs/submit    submission.csv, summary.json
- * <work>/bundle/                    @tgs/infer     bundle.json, config.json, folds/, manifest.json
- * <work>/report/                    @tgs/report    index.html, summary.json, curves.csv
- * <work>/blend/                     @tgs/blend     oof.npy, oof-ids.txt, test.npy, test-ids.txt, blend.json (a blend's
- *                                                  work directory; its submission/ and report/ are @tgs/blend's too)
- * <work>/timings/<step>.json        @tgs/run       seconds of work per step
- * <work>/run/                       @tgs/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
- * <work>/run/cores/                 @tgs/native    <pid>.json per process holding a share of the run's cores; never Nx outputs
- * <work>/slurm/                     @tgs/cluster   run.json (the submitted jobs), submit.lock, <stage>.sbatch, <stage>.log,
+ * <work>/ensemble/                  @segkit/ensemble  oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, meta.json
+ * <work>/tune/tune.json             @segkit/tune      tuned threshold, curves and OOF scores
+ * <work>/submission/                @segkit/submit    submission.csv, summary.json
+ * <work>/bundle/                    @segkit/infer     bundle.json, config.json, folds/, manifest.json
+ * <work>/report/                    @segkit/report    index.html, summary.json, curves.csv
+ * <work>/blend/                     @segkit/blend     oof.npy, oof-ids.txt, test.npy, test-ids.txt, blend.json (a blend's
+ *                                                  work directory; its submission/ and report/ are @segkit/blend's too)
+ * <work>/timings/<step>.json        @segkit/run       seconds of work per step
+ * <work>/run/                       @segkit/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
+ * <work>/run/cores/                 @segkit/native    <pid>.json per process holding a share of the run's cores; never Nx outputs
+ * <work>/slurm/                     @segkit/cluster   run.json (the submitted jobs), submit.lock, <stage>.sbatch, <stage>.log,
  *                                                  fold-<k>.log; never Nx outputs
  * ```
  *
@@ -43,11 +43,11 @@ export type Stage = 1 | 2;
  */
 export type FoldIndex = number | '*' | '<k>';
 
-/** The stages of a cluster run, in order (see @tgs/run's clusterStages: which steps each runs). */
+/** The stages of a cluster run, in order (see @segkit/run's clusterStages: which steps each runs). */
 export const CLUSTER_STAGES = ['prepare', 'fold', 'final'] as const;
 export type ClusterStage = (typeof CLUSTER_STAGES)[number];
 
-/** One training stage's folder (owner: @tgs/train). */
+/** One training stage's folder (owner: @segkit/train). */
 export function stageLayout(foldDir: string, stage: Stage) {
   const dir = join(foldDir, `stage${stage}`);
   return {
@@ -76,7 +76,7 @@ export function stageLayout(foldDir: string, stage: Stage) {
 }
 
 /**
- * One fold's predictions (owner: @tgs/predict): float32 logits as numpy `.npy` arrays of shape
+ * One fold's predictions (owner: @segkit/predict): float32 logits as numpy `.npy` arrays of shape
  * (N, H, W), each with its image ids, one per line in the array's order, in a sidecar text file.
  */
 export function predictLayout(foldDir: string) {
@@ -105,17 +105,17 @@ export function foldLayoutAt(dir: string) {
   return {
     dir,
     stage: (stage: Stage) => stageLayout(dir, stage),
-    /** Owner: @tgs/train. */
+    /** Owner: @segkit/train. */
     result: join(dir, 'result.json'),
-    /** What the fold's folder was trained from (owner: @tgs/train). */
+    /** What the fold's folder was trained from (owner: @segkit/train). */
     fingerprint: join(dir, 'fingerprint.json'),
-    /** The backend and device the fold trained on (owner: @tgs/run, timings.ts). */
+    /** The backend and device the fold trained on (owner: @segkit/run, timings.ts). */
     backend: join(dir, 'backend.json'),
     predict: predictLayout(dir),
   };
 }
 
-/** The file naming what a bundle holds, in any bundle folder (owner: @tgs/infer, which lays out the rest). */
+/** The file naming what a bundle holds, in any bundle folder (owner: @segkit/infer, which lays out the rest). */
 export const BUNDLE_RECORD = 'bundle.json';
 
 /** Every path under a run's work directory. */
@@ -129,10 +129,10 @@ export function runLayout(workDir: string) {
   const blendDir = join(workDir, 'blend');
   return {
     workDir,
-    /** Owner: @tgs/folds. */
+    /** Owner: @segkit/folds. */
     folds: join(workDir, 'folds.csv'),
     fold: (k: FoldIndex) => foldLayout(workDir, k),
-    /** Owner: @tgs/ensemble. */
+    /** Owner: @segkit/ensemble. */
     ensemble: {
       dir: ensembleDir,
       oofIds: join(ensembleDir, 'oof-ids.txt'),
@@ -142,17 +142,17 @@ export function runLayout(workDir: string) {
       test: join(ensembleDir, 'test.npy'),
       meta: join(ensembleDir, 'meta.json'),
     },
-    /** Owner: @tgs/tune. */
+    /** Owner: @segkit/tune. */
     tune: { dir: tuneDir, record: join(tuneDir, 'tune.json') },
-    /** Owner: @tgs/submit. */
+    /** Owner: @segkit/submit. */
     submission: { dir: submissionDir, csv: join(submissionDir, 'submission.csv'), summary: join(submissionDir, 'summary.json') },
-    /** Owner: @tgs/infer (the portable bundle `npm run infer` reads; its inside is the bundle's own layout). */
+    /** Owner: @segkit/infer (the portable bundle `npm run infer` reads; its inside is the bundle's own layout). */
     bundle: { dir: bundleDir, record: join(bundleDir, BUNDLE_RECORD) },
-    /** Owner: @tgs/report. */
+    /** Owner: @segkit/report. */
     report: { dir: reportDir, html: join(reportDir, 'index.html'), summary: join(reportDir, 'summary.json'), curves: join(reportDir, 'curves.csv') },
-    /** Owner: @tgs/process: the run lock `npm run pipeline` holds and the registry of its step processes; `cores`: @tgs/native's core lease. */
+    /** Owner: @segkit/process: the run lock `npm run pipeline` holds and the registry of its step processes; `cores`: @segkit/native's core lease. */
     run: { lock: join(workDir, 'run', 'lock.json'), steps: join(workDir, 'run', 'steps'), cores: join(workDir, 'run', 'cores') },
-    /** Owner: @tgs/blend, in a blend's work directory: the blended logits and the blend's record. */
+    /** Owner: @segkit/blend, in a blend's work directory: the blended logits and the blend's record. */
     blend: {
       dir: blendDir,
       oof: join(blendDir, 'oof.npy'),
@@ -161,15 +161,15 @@ export function runLayout(workDir: string) {
       testIds: join(blendDir, 'test-ids.txt'),
       record: join(blendDir, 'blend.json'),
     },
-    /** Owner: @tgs/run (timings.ts). */
+    /** Owner: @segkit/run (timings.ts). */
     timings: { dir: timingsDir, step: (step: string) => join(timingsDir, `${step}.json`) },
-    /** Owner: @tgs/cluster. */
+    /** Owner: @segkit/cluster. */
     slurm: slurmLayout(workDir),
   };
 }
 
 /**
- * The files a Slurm run keeps in the work directory's `slurm/` folder (owner: @tgs/cluster): the
+ * The files a Slurm run keeps in the work directory's `slurm/` folder (owner: @segkit/cluster): the
  * job scripts it submitted, one log per job (appended to when a job is requeued or resubmitted),
  * and the record of the submitted job ids that guards against a second submission while they run.
  */

@@ -9,7 +9,7 @@
  * To add a setting: add its field to {@link RunSettings} and its entry to {@link RUN_SETTINGS}
  * (variable name, encoding, validation); the round-trip test covers it.
  */
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { BACKEND_CHOICES, BackendChoice } from './settings';
 
 /** What a run's processes share. Every field is optional: unset means its default. */
@@ -22,7 +22,7 @@ export interface RunSettings {
   work?: string;
   /** Forces a backend (one of BACKEND_CHOICES); unset: the config's `backend`. */
   backend?: BackendChoice;
-  /** `key.path=value` config overrides, applied after the file's in this order (see @tgs/config). */
+  /** `key.path=value` config overrides, applied after the file's in this order (see @segkit/config). */
   set?: string[];
   /** Native CPU kernel threads per process (`npm run pipeline` divides the cores between fold processes). */
   threads?: number;
@@ -30,7 +30,7 @@ export interface RunSettings {
   gpus?: number[];
   /**
    * The cores the run's native-kernel processes share on this machine: each runs with its part of
-   * them among those running (a lease, see @tgs/native leaseNativeCores), so a finished fold's cores
+   * them among those running (a lease, see @segkit/native leaseNativeCores), so a finished fold's cores
    * go to the others. Unset: each process keeps `threads`.
    */
   cores?: number;
@@ -40,7 +40,7 @@ export type RunSettingName = keyof RunSettings;
 
 interface Codec<T> {
   /** The environment variable. */
-  env: `TGS_${string}`;
+  env: `SEGKIT_${string}`;
   encode: (value: T) => string;
   /** Parses a non-empty value; `name` is the variable, for the error. */
   decode: (text: string, name: string) => T;
@@ -69,24 +69,24 @@ function positiveInteger(v: string, name: string): number {
   return Number(v);
 }
 
-/** A config override's shape, `key.path=value` with no empty key part (applied by @tgs/config). */
+/** A config override's shape, `key.path=value` with no empty key part (applied by @segkit/config). */
 function isOverride(text: string): boolean {
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq).trim();
   return key !== '' && !key.split('.').some((p) => p === '');
 }
 
-/** Each setting's variable and encoding: the one place a `TGS_*` run variable is spelled. */
+/** Each setting's variable and encoding: the one place a `SEGKIT_*` run variable is spelled. */
 export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSettings[K]>> } = {
-  config: { env: 'TGS_CONFIG', ...text },
-  data: { env: 'TGS_DATA', ...text },
-  work: { env: 'TGS_WORK', ...text },
-  backend: { env: 'TGS_BACKEND', encode: (v) => v, decode: parseBackendChoice },
+  config: { env: 'SEGKIT_CONFIG', ...text },
+  data: { env: 'SEGKIT_DATA', ...text },
+  work: { env: 'SEGKIT_WORK', ...text },
+  backend: { env: 'SEGKIT_BACKEND', encode: (v) => v, decode: parseBackendChoice },
   set: {
-    env: 'TGS_SET',
+    env: 'SEGKIT_SET',
     encode: (sets) => {
       const bad = sets.find((s) => s.includes(';'));
-      if (bad !== undefined) throw new UserError(`--set "${bad}": an override cannot contain ";" (it separates overrides in TGS_SET)`);
+      if (bad !== undefined) throw new UserError(`--set "${bad}": an override cannot contain ";" (it separates overrides in SEGKIT_SET)`);
       return sets.join(';');
     },
     decode: (v, name) => {
@@ -100,9 +100,9 @@ export const RUN_SETTINGS: { [K in RunSettingName]-?: Codec<NonNullable<RunSetti
       return sets;
     },
   },
-  threads: { env: 'TGS_THREADS', encode: String, decode: positiveInteger },
-  gpus: { env: 'TGS_GPUS', encode: (d) => d.join(','), decode: parseDeviceList },
-  cores: { env: 'TGS_CORES', encode: String, decode: positiveInteger },
+  threads: { env: 'SEGKIT_THREADS', encode: String, decode: positiveInteger },
+  gpus: { env: 'SEGKIT_GPUS', encode: (d) => d.join(','), decode: parseDeviceList },
+  cores: { env: 'SEGKIT_CORES', encode: String, decode: positiveInteger },
 };
 
 const NAMES = Object.keys(RUN_SETTINGS) as RunSettingName[];

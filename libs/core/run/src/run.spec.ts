@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { outLayout, runLayout } from './layout';
 import { resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
 import { clusterStages, layoutFileGlob, projectSteps, STEP_ORDER, STEPS } from './steps';

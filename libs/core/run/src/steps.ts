@@ -104,7 +104,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     project: 'experiment',
     config: ['predict', 'data'],
     data: ['train', 'test'],
-    // The fold's fingerprint.json names what its final weights were trained from (see @tgs/train).
+    // The fold's fingerprint.json names what its final weights were trained from (see @segkit/train).
     after: [{ step: 'train', file: (l) => l.fold('*').fingerprint }],
     perFold: true,
     summary: 'exports one fold\'s stage-2 models and writes its OOF logits (after each stage) and test logits, with TTA',

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { foldLayout } from './layout';
 import { readFoldBackend, writeFoldBackend } from './timings';
 

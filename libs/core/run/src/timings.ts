@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
+import { readJsonArtifact, writeJsonArtifact } from '@segkit/io';
 import { foldLayout, runLayout } from './layout';
 
 const timingSchema = z.object({ step: z.string(), seconds: z.number().nonnegative() }).strict();

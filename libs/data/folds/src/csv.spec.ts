@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { makeFolds, readFoldsCsv, writeFoldsCsv, type FoldItem } from './index';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tgs-folds-'));
+  dir = mkdtempSync(join(tmpdir(), 'segkit-folds-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

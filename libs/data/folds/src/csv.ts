@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { atomicWriteFile, requireArtifact, UserError } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { atomicWriteFile, requireArtifact, UserError } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 
 const HEADER = 'id,fold';
 
@@ -75,7 +75,7 @@ export function readFoldsCsv(path: string, expectedIds?: readonly string[]): Map
   return folds;
 }
 
-/** Saves a run's folds to its `folds.csv` (path from @tgs/run's layout). */
+/** Saves a run's folds to its `folds.csv` (path from @segkit/run's layout). */
 export function writeRunFolds(workDir: string, folds: ReadonlyMap<string, number>): string {
   const path = runLayout(workDir).folds;
   writeFoldsCsv(path, folds as Map<string, number>);

@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { coverageClass, foldItems, makeFolds, splitFold, type FoldItem, type Stratify } from './index';
 
 describe('coverageClass', () => {

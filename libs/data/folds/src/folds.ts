@@ -1,6 +1,6 @@
-import { mixSeed, Rng } from '@tgs/random';
-import { UserError } from '@tgs/io';
-import { maskCoverage, TrainSet } from '@tgs/data';
+import { mixSeed, Rng } from '@segkit/random';
+import { UserError } from '@segkit/io';
+import { maskCoverage, TrainSet } from '@segkit/data';
 
 /**
  * How folds are balanced: `'coverage'` spreads each salt-coverage class evenly over the folds

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { UserError } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 import { readRunFolds, writeRunFolds } from './csv';
 import { assignTrainFolds, foldSizes } from './folds';
 

@@ -1,4 +1,4 @@
-import type { TrainSet } from '@tgs/data';
+import type { TrainSet } from '@segkit/data';
 
 /** A square's bounds, right and bottom excluded. */
 export interface Square {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 
 /** One data row of a CSV file with its 1-based line number in the file (the header is line 1). */
 export interface CsvRow {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { LAYOUT_NAMES, LAYOUTS, parseLayout, type LayoutDescriptor } from '@tgs/layouts';
+import { UserError } from '@segkit/io';
+import { LAYOUT_NAMES, LAYOUTS, parseLayout, type LayoutDescriptor } from '@segkit/layouts';
 
 function isDir(path: string): boolean {
   try {

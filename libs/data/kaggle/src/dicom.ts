@@ -1,5 +1,5 @@
 import * as dicomParser from 'dicom-parser';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 
 /** The uncompressed transfer syntaxes (DICOM PS3.5 §A.1–A.3); everything else is encapsulated. */
 const UNCOMPRESSED: Record<string, string> = {

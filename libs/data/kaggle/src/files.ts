@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { UserError } from '@tgs/io';
-import { fillTemplate, templateRegExp } from '@tgs/layouts';
+import { UserError } from '@segkit/io';
+import { fillTemplate, templateRegExp } from '@segkit/layouts';
 import { compareIds } from './layout';
 
 /** A folder of files named by `{stem}` templates (a layout's images or masks). */

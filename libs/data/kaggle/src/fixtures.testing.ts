@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 
 export type PngKind = 'grey8' | 'rgb8' | 'rgba8' | 'grey16';
 

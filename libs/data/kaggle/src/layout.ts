@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 
-/** Paths of the TGS Salt layout under one data directory (the `tgs` entry of @tgs/layouts, spelled out). */
+/** Paths of the TGS Salt layout under one data directory (the `tgs` entry of @segkit/layouts, spelled out). */
 export interface KaggleLayout {
   root: string;
   trainImages: string;

@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { LAYOUTS, parseLayout } from '@tgs/layouts';
-import { encodeDicom } from '@tgs/synthetic';
+import { LAYOUTS, parseLayout } from '@segkit/layouts';
+import { encodeDicom } from '@segkit/synthetic';
 import { tempDir, userError, writePng, writeText } from './fixtures.testing';
 import { checkImageSizes, checkLayout, decodeImage, detectLayout, imageSize, loadTestSet, loadTrainSet, readDepths, readTestIds } from './index';
 

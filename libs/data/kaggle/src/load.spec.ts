@@ -60,7 +60,7 @@ function expectedTrain() {
 let dir: string;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ dir, cleanup } = tempDir('tgs-load'));
+  ({ dir, cleanup } = tempDir('segkit-load'));
 });
 afterEach(() => cleanup());
 

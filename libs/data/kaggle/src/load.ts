@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { fillTemplate, stemOfId, idOfStem, type LayoutDescriptor, type MaskCsv } from '@tgs/layouts';
-import { decodeRleAsInto, isEmptyRle, RleError } from '@tgs/rle';
+import { UserError } from '@segkit/io';
+import { fillTemplate, stemOfId, idOfStem, type LayoutDescriptor, type MaskCsv } from '@segkit/layouts';
+import { decodeRleAsInto, isEmptyRle, RleError } from '@segkit/rle';
 import { cacheFileFor, fingerprintFiles, readCache, writeCache, type Split } from './cache';
 import { readCsv, type CsvRow } from './csv';
 import { resolveLayout } from './detect';

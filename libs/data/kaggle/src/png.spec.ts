@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { greyAsRgb, tempDir, writePng } from './fixtures.testing';
 import { decodeLuminance, decodeMask } from './png';
 
-const { dir, cleanup } = tempDir('tgs-png');
+const { dir, cleanup } = tempDir('segkit-png');
 afterAll(cleanup);
 
 // A 2x3 (H x W) image, so a transposed decode cannot pass.

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { luminanceFromSamples, pngHeader } from './pixels';
 import { decodeDicom } from './dicom';
 

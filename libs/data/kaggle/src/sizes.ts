@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import type { LayoutDescriptor } from '@tgs/layouts';
+import { UserError } from '@segkit/io';
+import type { LayoutDescriptor } from '@segkit/layouts';
 import { resolveLayout } from './detect';
 import { listFiles } from './files';
 import { isDir } from './layout';

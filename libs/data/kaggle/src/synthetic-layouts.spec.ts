@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAYOUTS } from '@tgs/layouts';
-import { decodeRleAs, encodeRleAs } from '@tgs/rle';
-import { generateLayoutSynthetic } from '@tgs/synthetic';
+import { LAYOUTS } from '@segkit/layouts';
+import { decodeRleAs, encodeRleAs } from '@segkit/rle';
+import { generateLayoutSynthetic } from '@segkit/synthetic';
 import { tempDir } from './fixtures.testing';
 import { detectLayout, loadTestSet, loadTrainSet, readTestIds } from './index';
 

@@ -1,4 +1,4 @@
-import type { LayoutDescriptor } from '@tgs/layouts';
+import type { LayoutDescriptor } from '@segkit/layouts';
 
 /**
  * N images of H×W in one typed array, row-major per image (index n*H*W + y*W + x), luminance

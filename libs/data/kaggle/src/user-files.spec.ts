@@ -15,7 +15,7 @@ const image = (seed: number) => greyAsRgb(Array.from({ length: H * W }, (_, i) =
 let dir: string;
 let cleanup: () => void;
 beforeEach(async () => {
-  ({ dir, cleanup } = tempDir('tgs-user-files'));
+  ({ dir, cleanup } = tempDir('segkit-user-files'));
   for (const [k, id] of ['a', 'b'].entries()) {
     await writePng(join(dir, 'train', 'images', `${id}.png`), 'rgb8', H, W, image(k));
     await writePng(join(dir, 'train', 'masks', `${id}.png`), 'grey16', H, W, new Array(H * W).fill(k * 65535));

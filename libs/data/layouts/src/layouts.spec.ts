@@ -1,4 +1,4 @@
-import { decodeRleAs, encodeRleAs, type RleFlavour } from '@tgs/rle';
+import { decodeRleAs, encodeRleAs, type RleFlavour } from '@segkit/rle';
 import {
   fillTemplate,
   idOfStem,

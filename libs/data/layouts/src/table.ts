@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { layoutDescriptorSchema, type LayoutDescriptor, type LayoutDescriptorInput } from './descriptor';
 
 const TGS_RLE = { order: 'column-major', starts: 'absolute', empty: '' } as const;

@@ -1,4 +1,4 @@
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 import { decodeRleAs, decodeRleAsInto, encodeRleAs, isEmptyRle, KAGGLE_RLE, RleError, type RleFlavour } from './index';
 
 const TGS: RleFlavour = KAGGLE_RLE;

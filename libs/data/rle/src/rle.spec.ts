@@ -1,7 +1,7 @@
 import { decodeRle, decodeRleInto, encodeRle, RleError, type PixelOrder } from './index';
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+/** Seeded uniform source (mulberry32 from @segkit/random) so random cases are reproducible. */
 const rng = uniformSource;
 
 /**

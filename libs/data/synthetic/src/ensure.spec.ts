@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { ensureSynthetic, readSyntheticStamp, syntheticStampPath } from './ensure';
 
 describe('ensureSynthetic', () => {

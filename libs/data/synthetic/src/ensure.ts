@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
-import { syntheticStampPath } from '@tgs/run';
+import { readJsonArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import { syntheticStampPath } from '@segkit/run';
 import { SyntheticSummary } from './generate';
 import { generateLayoutSynthetic, type LayoutSyntheticOptions } from './layout-generate';
 

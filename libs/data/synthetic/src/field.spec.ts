@@ -1,5 +1,5 @@
 import { boxBlur, fractalField, selectKth, standardize, topCountThreshold, ValueNoise } from './field';
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 
 /** Direct 2-D box mean over the clamped (2r+1)² window — the definition, no running sums. */
 function naiveBoxBlur(f: ArrayLike<number>, w: number, h: number, r: number): Float32Array {

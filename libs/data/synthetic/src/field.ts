@@ -2,7 +2,7 @@
  * Smooth random fields and small image filters on Float32Array grids (row-major, w × h).
  * They are the building blocks of the strata, salt texture and salt shapes.
  */
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 
 // Math members bound once: a global `Math.x` lookup per call is ~100x slower inside jest's vm
 // sandbox (where the pipeline's tests render datasets), and these run per pixel.

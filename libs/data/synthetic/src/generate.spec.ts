@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { generateSynthetic, SyntheticOptions } from './generate';
 import { sampleSeed } from './ids';
 import { renderSample } from './render';
@@ -40,7 +40,7 @@ function listFiles(dir: string, prefix = ''): string[] {
 describe('generateSynthetic', () => {
   let root: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'tgs-synthetic-'));
+    root = mkdtempSync(join(tmpdir(), 'segkit-synthetic-'));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

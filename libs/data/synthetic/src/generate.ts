@@ -15,9 +15,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
+import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
 import { sampleIds, sampleSeed } from './ids';
-import { mixSeed, Rng } from '@tgs/random';
+import { mixSeed, Rng } from '@segkit/random';
 import { renderSample } from './render';
 import { encodeRleKaggle } from './rle';
 

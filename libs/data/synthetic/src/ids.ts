@@ -1,4 +1,4 @@
-import { hash32, mixSeed } from '@tgs/random';
+import { hash32, mixSeed } from '@segkit/random';
 
 /** Stream tag for ids, distinct from the per-sample seeds. */
 const ID_STREAM = 0x1d5;

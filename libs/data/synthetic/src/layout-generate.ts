@@ -1,6 +1,6 @@
 /**
  * Synthetic competitions in each built-in layout, written as that competition's real files from
- * its descriptor (@tgs/layouts): the file names and folders (SIIM's `<study>/<series>/<uid>.dcm`),
+ * its descriptor (@segkit/layouts): the file names and folders (SIIM's `<study>/<series>/<uid>.dcm`),
  * the formats (PNG, JPEG, GIF masks, DICOM), the CSV headers (SIIM's leading space), the RLE
  * flavours (Carvana row-major, SIIM relative with `-1`), several rows per image (one per Airbus
  * ship or SIIM region), SIIM images without a row, and the sample submission. The test truth goes
@@ -10,9 +10,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@tgs/io';
-import { fillTemplate, idOfStem, LAYOUT_NAMES, layoutByName, type LayoutDescriptor } from '@tgs/layouts';
-import { encodeRleAs } from '@tgs/rle';
+import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
+import { fillTemplate, idOfStem, LAYOUT_NAMES, layoutByName, type LayoutDescriptor } from '@segkit/layouts';
+import { encodeRleAs } from '@segkit/rle';
 import { encodeDicom } from './dicom';
 import { generateSynthetic, validateSyntheticOptions, type SyntheticOptions, type SyntheticSummary } from './generate';
 import { sampleIds, sampleSeed } from './ids';

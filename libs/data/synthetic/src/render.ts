@@ -8,7 +8,7 @@
  * does not reshuffle the others.
  */
 import { boxBlur, fractalField, standardize, topCountThreshold, ValueNoise, whiteNoise } from './field';
-import { mixSeed, Rng } from '@tgs/random';
+import { mixSeed, Rng } from '@segkit/random';
 
 // Math members bound once: a global `Math.x` lookup per call is ~100x slower inside jest's vm
 // sandbox (where the pipeline's tests render datasets), and these run per pixel.

@@ -5,7 +5,7 @@
  * (about 78 % empty, else one or two dark regions inside a chest-like gradient). The TGS and
  * folder-pair competitions use the salt renderer of ./render.
  */
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 import { renderSample } from './render';
 
 export interface LayoutSample {

@@ -1,6 +1,6 @@
 /**
  * The loss terms a config may name, and the rules a list of them follows: the one table both
- * makeLoss and the config schema (@tgs/config) read. No tfjs here, so the schema (which the Nx
+ * makeLoss and the config schema (@segkit/config) read. No tfjs here, so the schema (which the Nx
  * plugin loads) stays light.
  */
 

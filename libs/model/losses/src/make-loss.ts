@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { bceWithLogits } from './bce';
 import { softDice } from './dice';
 import { lovaszHinge } from './lovasz';

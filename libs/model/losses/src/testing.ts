@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 
 let wasmPathsSet = false;
 
@@ -28,7 +28,7 @@ export function expectNoLeak(fn: () => void): void {
   expect(tf.memory().numTensors).toBe(before);
 }
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+/** Seeded uniform source (mulberry32 from @segkit/random) so random cases are reproducible. */
 export const rng = uniformSource;
 
 /** Standard normal sample (Box–Muller) from a uniform source. */

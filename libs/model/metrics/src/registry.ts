@@ -4,7 +4,7 @@
  * over images; area metrics score an image from three pixel counts, object metrics from its
  * labelled objects.
  */
-import type { MetricName as LayoutMetricName } from '@tgs/layouts';
+import type { MetricName as LayoutMetricName } from '@segkit/layouts';
 import { diceImageScore } from './dice';
 import { tgsImageScore } from './tgs-score';
 

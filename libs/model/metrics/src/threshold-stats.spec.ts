@@ -2,9 +2,9 @@ import { tgsImageScore } from './tgs-score';
 import { diceImageScore } from './dice';
 import { IOU_THRESHOLDS } from './tgs-score';
 import { allEmptyScoreFromStats, bestThresholdFromStats, meanScoreFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 
-/** Seeded uniform source (mulberry32 from @tgs/random) so random cases are reproducible. */
+/** Seeded uniform source (mulberry32 from @segkit/random) so random cases are reproducible. */
 const rng = uniformSource;
 
 /** Second method: recount every threshold separately, straight from the definition. */

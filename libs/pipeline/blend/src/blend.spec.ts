@@ -1,11 +1,11 @@
-import { LAYOUTS } from '@tgs/layouts';
+import { LAYOUTS } from '@segkit/layouts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@tgs/config';
-import { ensemblePaths, writeEnsembleMeta } from '@tgs/ensemble';
-import { writeFoldsCsv } from '@tgs/folds';
-import { readNpy, writeNpy } from '@tgs/io';
+import { parseConfig } from '@segkit/config';
+import { ensemblePaths, writeEnsembleMeta } from '@segkit/ensemble';
+import { writeFoldsCsv } from '@segkit/folds';
+import { readNpy, writeNpy } from '@segkit/io';
 import { blendExperiments, blendPaths } from './blend';
 
 // Four 1×2 train images: 0 and 2 full, 1 and 3 empty. Member a is confident and right on images

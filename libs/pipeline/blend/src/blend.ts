@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import type { BlendConfig } from '@tgs/config';
-import { ensemblePaths, readEnsembleOof, readEnsembleTest } from '@tgs/ensemble';
-import { readFoldsCsv } from '@tgs/folds';
-import { atomicWriteFile, log as ioLog, UserError, writeIdsFile, writeNpy } from '@tgs/io';
-import { escapeHtml } from '@tgs/report';
-import { runLayout } from '@tgs/run';
-import type { SubmissionFormat } from '@tgs/layouts';
-import { validateSubmission, writeSubmission } from '@tgs/submit';
-import { logit, type MetricName, metricInfo } from '@tgs/metrics';
-import { linspace, tuneThreshold, type TuneScoring } from '@tgs/tune';
+import type { BlendConfig } from '@segkit/config';
+import { ensemblePaths, readEnsembleOof, readEnsembleTest } from '@segkit/ensemble';
+import { readFoldsCsv } from '@segkit/folds';
+import { atomicWriteFile, log as ioLog, UserError, writeIdsFile, writeNpy } from '@segkit/io';
+import { escapeHtml } from '@segkit/report';
+import { runLayout } from '@segkit/run';
+import type { SubmissionFormat } from '@segkit/layouts';
+import { validateSubmission, writeSubmission } from '@segkit/submit';
+import { logit, type MetricName, metricInfo } from '@segkit/metrics';
+import { linspace, tuneThreshold, type TuneScoring } from '@segkit/tune';
 import { blendLogits, tuneBlendWeights } from './weights';
 
-/** A blend's files under its own work directory (from @tgs/run's layout): its logits and record, submission and report. */
+/** A blend's files under its own work directory (from @segkit/run's layout): its logits and record, submission and report. */
 export function blendPaths(workDir: string) {
   const layout = runLayout(workDir);
   return { ...layout.blend, submission: layout.submission.csv, report: layout.report.dir };

@@ -1,4 +1,4 @@
-import { bestThresholdFromStats, type StatsOptions, thresholdStats } from '@tgs/metrics';
+import { bestThresholdFromStats, type StatsOptions, thresholdStats } from '@segkit/metrics';
 
 /**
  * Weighted mean of the members' logits, element by element: out = Σ_m w_m·x_m / Σ_m w_m. Logit

@@ -84,15 +84,15 @@ describe('doctorLines', () => {
     expect(lines[5]).toBe('pipeline would choose: backend tensorflow-gpu (auto), --parallel 5 --threads 6, GPUs 0, 1 (all that nvidia-smi lists)');
   });
 
-  it('follows TGS_BACKEND, and says when the forced backend does not load', async () => {
-    expect((await doctorLines(probes({ env: { TGS_BACKEND: 'cpu' } }))).at(-1)).toBe('pipeline would choose: backend cpu (cpu from TGS_BACKEND), --parallel 2 --threads 1, no GPUs (backend cpu)');
-    expect((await doctorLines(probes({ env: { TGS_BACKEND: 'tensorflow' } }))).at(-1)).toMatch(/^pipeline would choose: no backend: tensorflow does not load/);
-    expect((await doctorLines(probes({ env: { TGS_BACKEND: 'gpu' } }))).at(-1)).toMatch(/^pipeline would choose: nothing — TGS_BACKEND: unknown backend "gpu"/);
+  it('follows SEGKIT_BACKEND, and says when the forced backend does not load', async () => {
+    expect((await doctorLines(probes({ env: { SEGKIT_BACKEND: 'cpu' } }))).at(-1)).toBe('pipeline would choose: backend cpu (cpu from SEGKIT_BACKEND), --parallel 2 --threads 1, no GPUs (backend cpu)');
+    expect((await doctorLines(probes({ env: { SEGKIT_BACKEND: 'tensorflow' } }))).at(-1)).toMatch(/^pipeline would choose: no backend: tensorflow does not load/);
+    expect((await doctorLines(probes({ env: { SEGKIT_BACKEND: 'gpu' } }))).at(-1)).toMatch(/^pipeline would choose: nothing — SEGKIT_BACKEND: unknown backend "gpu"/);
   });
 
-  it('follows TGS_THREADS and the config the way the pipeline splits the cores', async () => {
+  it('follows SEGKIT_THREADS and the config the way the pipeline splits the cores', async () => {
     // 8 cores, 4 threads asked: 2 fold processes of 4 threads.
-    expect((await doctorLines(probes({ cores: 8, env: { TGS_THREADS: '4' } }))).at(-1)).toMatch(/--parallel 2 --threads 4,/);
+    expect((await doctorLines(probes({ cores: 8, env: { SEGKIT_THREADS: '4' } }))).at(-1)).toMatch(/--parallel 2 --threads 4,/);
     expect((await doctorLines(probes({ cores: 8, configThreads: 8 }))).at(-1)).toMatch(/--parallel 1 --threads 8,/);
   });
 });

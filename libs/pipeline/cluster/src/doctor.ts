@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { BACKEND_CHOICES, BackendChoice, nativeKernelStatus, resolveBackendChoice, setupBackend, splitCores } from '@tgs/backend';
-import { readRunSetting, RUN_ENV } from '@tgs/run';
+import { BACKEND_CHOICES, BackendChoice, nativeKernelStatus, resolveBackendChoice, setupBackend, splitCores } from '@segkit/backend';
+import { readRunSetting, RUN_ENV } from '@segkit/run';
 import { defaultExec, Exec } from './exec';
 import { detectGpus, GpuDetection, gpuBackendInstalled, resolveGpus } from './gpus';
 
@@ -57,7 +57,7 @@ export interface DoctorProbes {
   gpuBackendInstalled: () => boolean;
   env: NodeJS.ProcessEnv;
   cores: number;
-  /** folds.k and compute.threads of the run's config (TGS_CONFIG, default preset). */
+  /** folds.k and compute.threads of the run's config (SEGKIT_CONFIG, default preset). */
   folds: number;
   configThreads?: number | 'auto';
 }

@@ -96,8 +96,8 @@ describe('the schedule and environment each fold process receives', () => {
     expect(foldGpuEnv(4, [])).toEqual({});
   });
 
-  it('pins a fold from the list the wrapper passes in TGS_GPUS', () => {
-    const env: NodeJS.ProcessEnv = { TGS_GPUS: '0,2,3' };
+  it('pins a fold from the list the wrapper passes in SEGKIT_GPUS', () => {
+    const env: NodeJS.ProcessEnv = { SEGKIT_GPUS: '0,2,3' };
     expect(pinFoldToGpu(3, env)).toEqual({ gpu: 0, device: 'GPU 0' });
     expect(env.CUDA_VISIBLE_DEVICES).toBe('0');
     expect(env.TF_FORCE_GPU_ALLOW_GROWTH).toBe('true');
@@ -112,8 +112,8 @@ describe('the schedule and environment each fold process receives', () => {
     expect(plain).toEqual({});
   });
 
-  it('rejects a malformed TGS_GPUS', () => {
-    expect(() => devicesFromEnv({ TGS_GPUS: 'gpu0' })).toThrow(/TGS_GPUS/);
+  it('rejects a malformed SEGKIT_GPUS', () => {
+    expect(() => devicesFromEnv({ SEGKIT_GPUS: 'gpu0' })).toThrow(/SEGKIT_GPUS/);
   });
 });
 

@@ -3,16 +3,16 @@
  *
  * TensorFlow maps nearly all memory of every GPU it can see, so fold processes started side by side
  * either fail to allocate or all land on GPU 0. The `npm run pipeline` wrapper resolves `--gpus` to a
- * device list and passes it to every step as the run's `gpus` setting (see @tgs/run's RunSettings); a fold step then pins itself to one device
+ * device list and passes it to every step as the run's `gpus` setting (see @segkit/run's RunSettings); a fold step then pins itself to one device
  * (fold k on device k mod n) through `CUDA_VISIBLE_DEVICES`, with `TF_FORCE_GPU_ALLOW_GROWTH=true`,
  * before the backend loads libtensorflow. CPU-only steps ignore the list.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { defaultExec, Exec, execFailure } from './exec';
-import { acquireLock, Lock } from '@tgs/process';
-import { parseDeviceList, readRunSetting } from '@tgs/run';
+import { acquireLock, Lock } from '@segkit/process';
+import { parseDeviceList, readRunSetting } from '@segkit/run';
 
 export interface Gpu {
   index: number;
@@ -144,12 +144,12 @@ export function pinFoldToGpu(fold: number, env: NodeJS.ProcessEnv = process.env)
 
 /** Where the per-GPU slot locks live: one machine's GPUs, shared by every run on it. */
 export function gpuLockDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TGS_GPU_LOCK_DIR ?? join(tmpdir(), 'tgs-gpu-locks');
+  return env.SEGKIT_GPU_LOCK_DIR ?? join(tmpdir(), 'segkit-gpu-locks');
 }
 
 /**
  * Waits until no other training fold holds `gpu` on this machine, then holds it until release()
- * (or process exit; a killed holder's lock is stale and taken over: @tgs/process's lock). This
+ * (or process exit; a killed holder's lock is stale and taken over: @segkit/process's lock). This
  * keeps at most one training fold per GPU when there are more folds than GPUs and Nx starts them
  * side by side.
  */

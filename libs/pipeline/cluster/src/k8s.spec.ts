@@ -5,7 +5,7 @@ const opts: K8sOptions = {
   name: 'Smoke_Run',
   k: 3,
   image: 'node:20-bookworm',
-  claim: 'tgs-workspace',
+  claim: 'segkit-workspace',
   mountPath: '/workspace',
   settings: { config: '/workspace/configs/smoke.json', work: 'runs/work', backend: 'tensorflow-gpu', threads: 2 },
   outDir: '/workspace/runs/output',
@@ -32,14 +32,14 @@ describe('k8s manifests', () => {
     // No --fold: stage.ts reads JOB_COMPLETION_INDEX, which Kubernetes sets in each indexed pod.
     expect(c.command).toEqual(['node', '--import', 'tsx', 'apps/pipeline/src/stage.ts', 'fold']);
     expect(c.resources).toEqual({ limits: { 'nvidia.com/gpu': 1 } });
-    expect(c.env).toEqual(expect.arrayContaining([{ name: 'TGS_WORK', value: 'runs/work' }, { name: 'TGS_THREADS', value: '2' }, { name: 'TF_FORCE_GPU_ALLOW_GROWTH', value: 'true' }]));
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'SEGKIT_WORK', value: 'runs/work' }, { name: 'SEGKIT_THREADS', value: '2' }, { name: 'TF_FORCE_GPU_ALLOW_GROWTH', value: 'true' }]));
     expect(folds.spec.template.spec.restartPolicy).toBe('OnFailure');
   });
 
   it('mounts the shared workspace volume in every pod and runs there', () => {
     for (const d of docs) {
       const pod = d.spec.template.spec;
-      expect(pod.volumes).toEqual([{ name: 'workspace', persistentVolumeClaim: { claimName: 'tgs-workspace' } }]);
+      expect(pod.volumes).toEqual([{ name: 'workspace', persistentVolumeClaim: { claimName: 'segkit-workspace' } }]);
       expect(pod.containers[0].volumeMounts).toEqual([{ name: 'workspace', mountPath: '/workspace' }]);
       expect(pod.containers[0].workingDir).toBe('/workspace');
     }

@@ -11,7 +11,7 @@
  * for each (`kubectl wait --for=condition=complete`); the commands are in the file's header.
  * Written from the Job API (batch/v1) documentation; not run on a real cluster here.
  */
-import { ClusterStage, RunSettings, toEnv } from '@tgs/run';
+import { ClusterStage, RunSettings, toEnv } from '@segkit/run';
 
 export interface K8sOptions {
   /** Job name prefix part, e.g. the config's name (lower-cased, made DNS-safe). */
@@ -63,11 +63,11 @@ function job(opts: K8sOptions, stage: ClusterStage, spec: Record<string, Yaml>, 
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, labels: { app: 'tgs-pipeline', 'tgs-run': dnsName(opts.name), 'tgs-stage': stage } },
+    metadata: { name, labels: { app: 'tgs-pipeline', 'tgs-run': dnsName(opts.name), 'segkit-stage': stage } },
     spec: {
       ...spec,
       template: {
-        metadata: { labels: { app: 'tgs-pipeline', 'tgs-run': dnsName(opts.name), 'tgs-stage': stage } },
+        metadata: { labels: { app: 'tgs-pipeline', 'tgs-run': dnsName(opts.name), 'segkit-stage': stage } },
         spec: {
           // OnFailure restarts a preempted or crashed pod in place; training resumes from its last epoch.
           restartPolicy: 'OnFailure',
@@ -133,9 +133,9 @@ export function k8sManifest(opts: K8sOptions): string {
     `# Needs a ReadWriteMany PersistentVolumeClaim "${opts.claim}" holding this workspace (after \`npm ci\`),`,
     `# mounted at ${opts.mountPath}. Untested on a real cluster. Apply in order:`,
     '#',
-    `#   kubectl apply -f pipeline.yaml -l tgs-stage=prepare && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.prepare)}`,
-    `#   kubectl apply -f pipeline.yaml -l tgs-stage=fold    && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.folds)}`,
-    `#   kubectl apply -f pipeline.yaml -l tgs-stage=final   && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.final)}`,
+    `#   kubectl apply -f pipeline.yaml -l segkit-stage=prepare && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.prepare)}`,
+    `#   kubectl apply -f pipeline.yaml -l segkit-stage=fold    && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.folds)}`,
+    `#   kubectl apply -f pipeline.yaml -l segkit-stage=final   && kubectl wait --for=condition=complete --timeout=-1s job/${name(jobs.final)}`,
     '#',
     `# Fold i's log: kubectl logs -l job-name=${name(jobs.folds)},batch.kubernetes.io/job-completion-index=i`,
   ].join('\n');

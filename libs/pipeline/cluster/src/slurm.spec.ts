@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecResult } from './exec';
-import { slurmLayout } from '@tgs/run';
+import { slurmLayout } from '@segkit/run';
 import {
   activeJobs,
   detachMessage,
@@ -104,7 +104,7 @@ describe('job scripts and sbatch arguments', () => {
   it('writes a script per stage that exports the run settings and runs that stage', () => {
     const script = jobScript(runIn('/ws/tgs/runs/work'), 'fold');
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(script).toContain("export TGS_WORK='runs/it'\\''s here'");
+    expect(script).toContain("export SEGKIT_WORK='runs/it'\\''s here'");
     expect(script).toContain('cd /ws/tgs\n');
     expect(script.trimEnd().split('\n').at(-1)).toBe('exec /usr/bin/node --import tsx /ws/tgs/apps/pipeline/src/stage.ts fold');
     expect(jobScript(runIn('/w'), 'final')).toContain('stage.ts final --out /ws/out\n');
@@ -112,12 +112,12 @@ describe('job scripts and sbatch arguments', () => {
     // The script is valid bash.
     expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
     // Native threads: the task's CPUs, else the job's CPUs on the node; a run's own setting wins.
-    const threadsLine = script.split('\n').find((l) => l.includes('TGS_THREADS')) ?? '';
-    const threads = (env: Record<string, string>) => spawnSync('bash', ['-c', `${threadsLine}\nprintf %s "$TGS_THREADS"`], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).stdout;
+    const threadsLine = script.split('\n').find((l) => l.includes('SEGKIT_THREADS')) ?? '';
+    const threads = (env: Record<string, string>) => spawnSync('bash', ['-c', `${threadsLine}\nprintf %s "$SEGKIT_THREADS"`], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).stdout;
     expect(threads({ SLURM_CPUS_PER_TASK: '4', SLURM_CPUS_ON_NODE: '8' })).toBe('4');
     expect(threads({ SLURM_CPUS_ON_NODE: '2' })).toBe('2');
     expect(threads({})).toBe('1');
-    expect(threads({ TGS_THREADS: '3', SLURM_CPUS_ON_NODE: '2' })).toBe('3');
+    expect(threads({ SEGKIT_THREADS: '3', SLURM_CPUS_ON_NODE: '2' })).toBe('3');
   });
 
   it('submits an array of k tasks after the data job and a final job after every task', () => {

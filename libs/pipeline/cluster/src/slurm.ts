@@ -14,10 +14,10 @@
  * All jobs share the work directory and the workspace (a shared filesystem on a real cluster).
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { atomicWriteFile, UserError, writeJsonArtifact } from '@tgs/io';
+import { atomicWriteFile, UserError, writeJsonArtifact } from '@segkit/io';
 import { defaultExec, Exec, execFailure } from './exec';
-import { acquireLock } from '@tgs/process';
-import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, RunSettings, shellQuote, slurmLayout, toEnv } from '@tgs/run';
+import { acquireLock } from '@segkit/process';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, RunSettings, shellQuote, slurmLayout, toEnv } from '@segkit/run';
 import { z } from 'zod';
 
 /** What a Slurm user passes per submission (all optional; the cluster's defaults otherwise). */

@@ -51,7 +51,7 @@ describe('checkFoldsFinished', () => {
 });
 
 describe('stages', () => {
-  const ctx = (nx: ReturnType<typeof recorder>['nx']) => ({ workspaceRoot: '/ws', workDir: work, k: 2, nx, env: { SLURM_JOB_ID: '55', TGS_GPUS: '0,1', TGS_CONFIG: 'smoke' }, log: () => undefined });
+  const ctx = (nx: ReturnType<typeof recorder>['nx']) => ({ workspaceRoot: '/ws', workDir: work, k: 2, nx, env: { SLURM_JOB_ID: '55', SEGKIT_GPUS: '0,1', SEGKIT_CONFIG: 'smoke' }, log: () => undefined });
 
   it('prepare runs the data and folds targets', () => {
     const r = recorder();
@@ -65,9 +65,9 @@ describe('stages', () => {
     runFoldStage(ctx(r.nx), 1);
     expect(r.runs.map((x) => x.args)).toEqual([['run-many', '--projects=pipeline', '--targets=train-fold-1,predict-fold-1', '--excludeTaskDependencies', '--output-style=stream']]);
     const env = r.runs[0].env;
-    expect(env).toMatchObject({ NX_DAEMON: 'false', NX_SKIP_NX_CACHE: 'true', TGS_CONFIG: 'smoke' });
+    expect(env).toMatchObject({ NX_DAEMON: 'false', NX_SKIP_NX_CACHE: 'true', SEGKIT_CONFIG: 'smoke' });
     expect(env.NX_WORKSPACE_DATA_DIRECTORY).toMatch(/tgs-nx-55-\d+$/);
-    expect(env.TGS_GPUS).toBeUndefined();
+    expect(env.SEGKIT_GPUS).toBeUndefined();
   });
 
   it('a fold task refuses to start before the folds exist', () => {
@@ -90,6 +90,6 @@ describe('stages', () => {
   });
 
   it('nxJobEnv keeps the run settings', () => {
-    expect(nxJobEnv({ TGS_WORK: 'runs/x', PATH: '/bin' }, 'a')).toMatchObject({ TGS_WORK: 'runs/x', PATH: '/bin', NX_NO_CLOUD: 'true' });
+    expect(nxJobEnv({ SEGKIT_WORK: 'runs/x', PATH: '/bin' }, 'a')).toMatchObject({ SEGKIT_WORK: 'runs/x', PATH: '/bin', NX_NO_CLOUD: 'true' });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The three stages a cluster runs, each an entry point of `apps/pipeline/src/stage.ts`, with the
- * steps @tgs/run's clusterStages() derives from the step table:
+ * steps @segkit/run's clusterStages() derives from the step table:
  *
  *   prepare  the steps before the per-fold ones (data, folds)
  *   fold     one fold's per-fold steps (train-fold-k, predict-fold-k), the fold from `--fold`,
@@ -16,8 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, runLayout, slurmLayout } from '@tgs/run';
+import { UserError } from '@segkit/io';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, runLayout, slurmLayout } from '@segkit/run';
 
 export type Stage = ClusterStage;
 export const STAGES = CLUSTER_STAGES;

@@ -65,8 +65,8 @@ describe('applyOverrides', () => {
     expect(() => applyOverrides({ stage1: { epochs: 1 } }, [set])).toThrow(message);
   });
 
-  it('reads TGS_SET, separated by ";"', () => {
-    expect(overridesFromEnv({ TGS_SET: 'stage1.epochs=5; model.depth=3;' })).toEqual(['stage1.epochs=5', 'model.depth=3']);
+  it('reads SEGKIT_SET, separated by ";"', () => {
+    expect(overridesFromEnv({ SEGKIT_SET: 'stage1.epochs=5; model.depth=3;' })).toEqual(['stage1.epochs=5', 'model.depth=3']);
     expect(overridesFromEnv({})).toEqual([]);
   });
 });

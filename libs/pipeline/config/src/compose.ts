@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { UserError } from '@tgs/io';
-import { readRunSetting } from '@tgs/run';
+import { UserError } from '@segkit/io';
+import { readRunSetting } from '@segkit/run';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type RawConfig = { [key: string]: Json };
@@ -92,7 +92,7 @@ export function applyOverrides(raw: RawConfig, sets: readonly string[]): RawConf
   return out;
 }
 
-/** Overrides from the environment: the run's `set` setting (`TGS_SET="stage1.epochs=5;model.depth=3"`, separated by ";"). */
+/** Overrides from the environment: the run's `set` setting (`SEGKIT_SET="stage1.epochs=5;model.depth=3"`, separated by ";"). */
 export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   return readRunSetting(env, 'set') ?? [];
 }

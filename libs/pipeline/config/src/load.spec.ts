@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@tgs/io';
-import { presets, resolveConfigPath } from '@tgs/run';
-import { UNET_DEFAULTS } from '@tgs/models/defaults';
+import { UserError } from '@segkit/io';
+import { presets, resolveConfigPath } from '@segkit/run';
+import { UNET_DEFAULTS } from '@segkit/models/defaults';
 import { checkBlendConfig, loadConfig, parseConfig } from './load';
 
 
@@ -16,7 +16,7 @@ describe('config', () => {
     expect(cfg.tune.probSteps).toBe(31);
   });
 
-  it("fills the model section with the U-Net's own defaults (one table, @tgs/models)", () => {
+  it("fills the model section with the U-Net's own defaults (one table, @segkit/models)", () => {
     const model = parseConfig({}).model;
     // padTo stays unset (derived from depth by the model), encoderWeights optional.
     expect(Object.fromEntries(Object.entries(model).filter(([, v]) => v !== undefined))).toEqual({ ...UNET_DEFAULTS });
@@ -58,7 +58,7 @@ describe('config', () => {
   });
 });
 
-describe('loss terms follow the rules of @tgs/losses', () => {
+describe('loss terms follow the rules of @segkit/losses', () => {
   it.each([
     [[{ kind: 'bce', weight: 0 }, { kind: 'lovasz', weight: 1 }], undefined],
     [[{ kind: 'bce', weight: 0 }], 'stage1.loss: every weight is 0; at least one must be positive'],

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { z } from 'zod';
-import { UserError } from '@tgs/io';
-import { namedConfigPath, presets } from '@tgs/run';
+import { UserError } from '@segkit/io';
+import { namedConfigPath, presets } from '@segkit/run';
 import { applyOverrides, readConfigJson, readConfigTree } from './compose';
 import { BlendConfig, blendConfigSchema, configSchema, PipelineConfig } from './schema';
 

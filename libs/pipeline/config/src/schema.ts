@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@tgs/losses/kinds';
-import { UNET_BLOCKS, UNET_DEFAULTS, UNET_ENCODER_CHOICES, UNET_UPSAMPLES } from '@tgs/models/defaults';
-import { METRIC_NAMES } from '@tgs/metrics';
-import { LAYOUT_NAMES, layoutDescriptorSchema } from '@tgs/layouts';
-import { BACKEND_CHOICES } from '@tgs/run';
+import { LOSS_KINDS, LOVASZ_ACTIVATIONS, lossTermsProblem } from '@segkit/losses/kinds';
+import { UNET_BLOCKS, UNET_DEFAULTS, UNET_ENCODER_CHOICES, UNET_UPSAMPLES } from '@segkit/models/defaults';
+import { METRIC_NAMES } from '@segkit/metrics';
+import { LAYOUT_NAMES, layoutDescriptorSchema } from '@segkit/layouts';
+import { BACKEND_CHOICES } from '@segkit/run';
 
-/** One weighted term of a training loss; the kinds and rules are @tgs/losses' (see makeLoss). */
+/** One weighted term of a training loss; the kinds and rules are @segkit/losses' (see makeLoss). */
 const lossTerm = z
   .object({
     kind: z.enum(LOSS_KINDS),
@@ -81,7 +81,7 @@ export const configSchema = z
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     /**
      * Threads of the native CPU kernels per process. 'auto': the cores divided between the fold
-     * processes that run at once (`npm run pipeline` sets TGS_THREADS), else every core.
+     * processes that run at once (`npm run pipeline` sets SEGKIT_THREADS), else every core.
      */
     compute: z
       .object({
@@ -93,7 +93,7 @@ export const configSchema = z
       .object({
         /**
          * How --data is read: 'auto' (recognised from its files), a built-in layout's name, or a
-         * full layout descriptor (see @tgs/layouts), checked field by field.
+         * full layout descriptor (see @segkit/layouts), checked field by field.
          */
         layout: z
           .union([z.string(), z.record(z.unknown())])
@@ -209,7 +209,7 @@ export const configSchema = z
       .default({}),
     tune: z
       .object({
-        /** The metric tuned and reported (one of @tgs/metrics' METRICS); default: the data layout's. */
+        /** The metric tuned and reported (one of @segkit/metrics' METRICS); default: the data layout's. */
         metric: z.enum(METRIC_NAMES).optional(),
         /** Coarse grid of probability thresholds, mapped to logits by log(p/(1−p)). */
         probFrom: z.number().gt(0).lt(1).default(0.3),

@@ -1,4 +1,4 @@
-import { projectSteps, STEPS, TRAIN_STAGE_CONFIG } from '@tgs/run';
+import { projectSteps, STEPS, TRAIN_STAGE_CONFIG } from '@segkit/run';
 import { canonicalJson, configSlice, configSliceHash } from './slice';
 import { parseConfig } from './load';
 

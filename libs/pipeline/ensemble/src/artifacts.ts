@@ -1,13 +1,13 @@
 /**
- * The files @tgs/ensemble owns under `<work>/ensemble/` (paths from @tgs/run's layout): float32
+ * The files @segkit/ensemble owns under `<work>/ensemble/` (paths from @segkit/run's layout): float32
  * logits as numpy `.npy` arrays of shape (N, H, W) — OOF in train order, test in the sample
  * submission's order — their ids, one per line, in sidecar files, and `meta.json`, written last.
  * Nobody else parses them: later steps read them through these readers, which check every array
  * against the metadata, so a damaged, truncated or foreign file is a UserError naming the file.
  */
 import { z } from 'zod';
-import { readIdsFile, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { readIdsFile, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 
 /** The ensemble's paths under a work directory. */
 export function ensemblePaths(workDir: string) {

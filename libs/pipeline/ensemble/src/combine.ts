@@ -1,8 +1,8 @@
 /**
  * Combining fold logits. Everything stays in logit space downstream, so the probability mean is
- * mapped back through the logit function (the clamped pair of @tgs/metrics).
+ * mapped back through the logit function (the clamped pair of @segkit/metrics).
  */
-import { logit, sigmoid } from '@tgs/metrics';
+import { logit, sigmoid } from '@segkit/metrics';
 
 export type EnsembleMode = 'logit-mean' | 'prob-mean';
 

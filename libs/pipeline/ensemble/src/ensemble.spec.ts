@@ -1,9 +1,9 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atomicWriteFile, readNpy, writeNpy } from '@tgs/io';
-import { UserError } from '@tgs/io';
-import { foldLayout } from '@tgs/run';
+import { atomicWriteFile, readNpy, writeNpy } from '@segkit/io';
+import { UserError } from '@segkit/io';
+import { foldLayout } from '@segkit/run';
 import { ensemblePaths, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from './artifacts';
 import { ensembleFolds } from './ensemble';
 

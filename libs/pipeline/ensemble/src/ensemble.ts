@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { NpyReader, NpyWriter, Progress, writeIdsFile, writeNpy } from '@tgs/io';
-import { openFoldTest, readFoldOof, readPredictionMeta } from '@tgs/predict';
-import { runLayout } from '@tgs/run';
+import { NpyReader, NpyWriter, Progress, writeIdsFile, writeNpy } from '@segkit/io';
+import { openFoldTest, readFoldOof, readPredictionMeta } from '@segkit/predict';
+import { runLayout } from '@segkit/run';
 import { EnsembleMeta, ensemblePaths, writeEnsembleMeta } from './artifacts';
 import { combineLogits, EnsembleMode } from './combine';
 

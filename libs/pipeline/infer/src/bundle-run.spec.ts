@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@tgs/config';
-import { atomicWriteFile, UserError } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { parseConfig } from '@segkit/config';
+import { atomicWriteFile, UserError } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 import { readBundle } from './bundle';
 import { bundleRun } from './bundle-run';
 

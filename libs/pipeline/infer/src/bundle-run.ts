@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { PipelineConfig } from '@tgs/config';
-import { UserError } from '@tgs/io';
-import { readInferenceSpec } from '@tgs/models';
-import { readPredictionMeta } from '@tgs/predict';
-import { runLayout } from '@tgs/run';
+import type { PipelineConfig } from '@segkit/config';
+import { UserError } from '@segkit/io';
+import { readInferenceSpec } from '@segkit/models';
+import { readPredictionMeta } from '@segkit/predict';
+import { runLayout } from '@segkit/run';
 import { writeBundle } from './bundle';
 import { bundleSchema, type BundleInfo } from './bundle-schema';
 

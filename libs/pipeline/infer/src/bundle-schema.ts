@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inferenceSpecSchema } from '@tgs/models';
+import { inferenceSpecSchema } from '@segkit/models';
 
 // The bundle's files and their schemas (zod only, no file system), shared by the Node reader and
 // writer (./bundle.ts) and the browser demo.
@@ -11,10 +11,10 @@ import { inferenceSpecSchema } from '@tgs/models';
  *   bundle.json            what to do: image size and padding, TTA, batch size, folds and their
  *                          models, the ensemble mode, the tuned logit threshold and min area
  *   config.json            the experiment config the models were trained with
- *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @tgs/models)
+ *   folds/fold-<k>/<model>/model.json + weights.bin    stock tfjs layers models (see @segkit/models)
  *   manifest.json          every other file with its size and sha-256
  */
-// @tgs/run's BUNDLE_RECORD, spelled here because the run layout module needs node:path and this
+// @segkit/run's BUNDLE_RECORD, spelled here because the run layout module needs node:path and this
 // file runs in a browser too; bundle.spec.ts checks that the two agree.
 export const BUNDLE_JSON = 'bundle.json';
 export const MANIFEST_JSON = 'manifest.json';
@@ -38,7 +38,7 @@ export const bundleSchema = z
     logitThreshold: z.number(),
     probThreshold: z.number(),
     minArea: z.number().int().nonnegative(),
-    /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @tgs/submit's binarize). */
+    /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @segkit/submit's binarize). */
     topLogitThreshold: z.number().optional(),
   })
   .strict();

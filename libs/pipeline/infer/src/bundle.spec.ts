@@ -1,10 +1,10 @@
-import { BUNDLE_RECORD } from '@tgs/run';
+import { BUNDLE_RECORD } from '@segkit/run';
 import { BUNDLE_JSON } from './bundle-schema';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@tgs/config';
+import { parseConfig } from '@segkit/config';
 import { readBundle, writeBundle, type WriteBundleInput } from './bundle';
 import { inferImages } from './infer';
 

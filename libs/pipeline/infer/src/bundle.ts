@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
-import { configSchema, type PipelineConfig } from '@tgs/config';
-import { atomicWriteDir, readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
-import type { InferenceSpec } from '@tgs/models';
+import { configSchema, type PipelineConfig } from '@segkit/config';
+import { atomicWriteDir, readJsonArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import type { InferenceSpec } from '@segkit/models';
 import { BUNDLE_JSON, bundleModelPath, bundleSchema, CONFIG_JSON, manifestSchema, MANIFEST_JSON, type BundleInfo } from './bundle-schema';
 
 function sha256(path: string): string {

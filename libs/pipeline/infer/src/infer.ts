@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeLuminance } from '@tgs/data';
-import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
-import type { InferenceModel, TtaPair } from '@tgs/models';
-import { loadFoldModels } from '@tgs/predict';
+import { decodeLuminance } from '@segkit/data';
+import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
+import type { InferenceModel, TtaPair } from '@segkit/models';
+import { loadFoldModels } from '@segkit/predict';
 import { readBundle, type Bundle } from './bundle';
 import { BUNDLE_JSON } from './bundle-schema';
 import { bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';

@@ -1,6 +1,6 @@
-import { combineLogits } from '@tgs/ensemble';
-import { forwardLogits, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@tgs/models';
-import { maskRow } from '@tgs/submit';
+import { combineLogits } from '@segkit/ensemble';
+import { forwardLogits, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@segkit/models';
+import { maskRow } from '@segkit/submit';
 import type { BundleInfo } from './bundle-schema';
 
 // Inference with a bundle on decoded images, without files: what `npm run infer` (./infer.ts) and

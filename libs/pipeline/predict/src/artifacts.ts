@@ -1,13 +1,13 @@
 /**
- * The files @tgs/predict owns in a fold's `predict/` folder (paths from @tgs/run's predictLayout):
+ * The files @segkit/predict owns in a fold's `predict/` folder (paths from @segkit/run's predictLayout):
  * OOF ids, OOF logits after each stage, test ids and logits (numpy `.npy`, (N, H, W) float32), the
  * exported stage-2 models and `meta.json`, written last. `meta.json` has a validating reader; a
  * damaged, truncated or foreign file is a UserError naming the file and the field.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact } from '@tgs/io';
-import { foldLayoutAt, predictLayout, Stage } from '@tgs/run';
+import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import { foldLayoutAt, predictLayout, Stage } from '@segkit/run';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
 
@@ -22,7 +22,7 @@ export const predictionMetaSchema = z
     tta: z.array(z.string()).min(1),
     /** The exported stage-2 models under `predict/models/` whose mean gives oof-stage2 and test. */
     models: z.array(z.string()).min(1),
-    /** The fingerprint of the fold's trained weights the logits come from (see @tgs/train's readWeightsFingerprint). */
+    /** The fingerprint of the fold's trained weights the logits come from (see @segkit/train's readWeightsFingerprint). */
     weights: sha256,
     /** What the logits were computed from: the weights, the predict section, the OOF and test images (see predictionFingerprint). */
     fingerprint: sha256,

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { configSliceHash, PipelineConfig } from '@tgs/config';
-import type { ImageSet, TrainSet } from '@tgs/data';
-import { NpyWriter, Progress, UserError, writeIdsFile } from '@tgs/io';
-import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@tgs/models';
-import { predictLayout, stageLayout, STEPS } from '@tgs/run';
-import { splitFold } from '@tgs/folds';
-import { readStageDone, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@tgs/train';
+import { configSliceHash, PipelineConfig } from '@segkit/config';
+import type { ImageSet, TrainSet } from '@segkit/data';
+import { NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
+import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
+import { predictLayout, stageLayout, STEPS } from '@segkit/run';
+import { splitFold } from '@segkit/folds';
+import { readStageDone, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
 import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */

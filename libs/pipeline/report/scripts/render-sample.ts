@@ -2,7 +2,7 @@
  * Renders the sample report to a directory for a visual check:
  *   npx tsx libs/pipeline/report/scripts/render-sample.ts <outDir>
  */
-import { runCli, UserError } from '@tgs/io';
+import { runCli, UserError } from '@segkit/io';
 import { writeReport } from '../src';
 import { sampleReportInput } from '../fixtures/sample';
 

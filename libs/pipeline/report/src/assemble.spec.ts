@@ -1,5 +1,5 @@
-import type { FoldTrainResult } from '@tgs/train';
-import type { TuneRecord } from '@tgs/tune';
+import type { FoldTrainResult } from '@segkit/train';
+import type { TuneRecord } from '@segkit/tune';
 import { assembleReport, foldRow, stepTimings, worstImages } from './assemble';
 
 // Four 1×2 train images. Truth: a [1,1], b [1,0], c [0,0], d [1,0].

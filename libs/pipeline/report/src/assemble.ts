@@ -1,14 +1,14 @@
 /**
  * The report's input, assembled from what the run's owners hand over (each already read and
- * validated by its owner's reader): the folds' training results (@tgs/train), the tune record
- * (@tgs/tune), the ensembled OOF logits (@tgs/ensemble), the submission summary (@tgs/submit) and
- * the step timings and devices (@tgs/run).
+ * validated by its owner's reader): the folds' training results (@segkit/train), the tune record
+ * (@segkit/tune), the ensembled OOF logits (@segkit/ensemble), the submission summary (@segkit/submit) and
+ * the step timings and devices (@segkit/run).
  */
-import type { TrainSet } from '@tgs/data';
-import { iou, thresholdStats } from '@tgs/metrics';
-import { binarize, SubmissionSummary } from '@tgs/submit';
-import type { FoldTrainResult } from '@tgs/train';
-import type { TuneRecord } from '@tgs/tune';
+import type { TrainSet } from '@segkit/data';
+import { iou, thresholdStats } from '@segkit/metrics';
+import { binarize, SubmissionSummary } from '@segkit/submit';
+import type { FoldTrainResult } from '@segkit/train';
+import type { TuneRecord } from '@segkit/tune';
 import type { FoldResult, ReportInput, WorstImage } from './types';
 
 /** Where a fold trained: the backend description and, on a multi-GPU machine, its device. */

@@ -1,5 +1,5 @@
 /** Number formatting for the report: one place decides how many digits each kind of number gets. */
-import { formatDuration } from '@tgs/io';
+import { formatDuration } from '@segkit/io';
 
 /** The typographic minus, so negative deltas line up with "+" in proportional fonts. */
 const MINUS = '\u2212';

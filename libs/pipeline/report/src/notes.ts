@@ -1,4 +1,4 @@
-import { metricInfo, sigmoid } from '@tgs/metrics';
+import { metricInfo, sigmoid } from '@segkit/metrics';
 import type { ReportInput } from './types';
 
 /**

@@ -2,9 +2,9 @@
  * The report's sections, each a pure function from the (validated) input to an HTML fragment.
  * Every piece of text from the input goes through `escapeHtml`.
  */
-import { sigmoid } from '@tgs/metrics';
+import { sigmoid } from '@segkit/metrics';
 import { escapeHtml as esc } from './escape';
-import { metricInfo } from '@tgs/metrics';
+import { metricInfo } from '@segkit/metrics';
 import { fmtDelta, fmtInt, fmtLogit, fmtMap, fmtPct, fmtProb, fmtSeconds, meanStd } from './format';
 import type { WorstImagePictures } from './images';
 import { OVERLAY, OVERLAY_SCALE } from './images';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { METRIC_NAMES } from '@tgs/metrics';
-import { readJsonArtifact } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { METRIC_NAMES } from '@segkit/metrics';
+import { readJsonArtifact } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 import type { ReportInput } from './types';
 
 const score = z.number().min(0).max(1);

@@ -3,10 +3,10 @@
  * the libs that own each part (train, tune, metrics, submit). `assembleReport` fills it in from
  * the owners' validated artifacts; this lib summarises and renders it.
  */
-import type { CoverageBin, EmptyConfusion, MetricName } from '@tgs/metrics';
-import type { SubmissionSummary } from '@tgs/submit';
-import type { EpochRow, FoldTrainResult, StageResult } from '@tgs/train';
-import type { HealthWarning, ThresholdPoint, TuneResult } from '@tgs/tune';
+import type { CoverageBin, EmptyConfusion, MetricName } from '@segkit/metrics';
+import type { SubmissionSummary } from '@segkit/submit';
+import type { EpochRow, FoldTrainResult, StageResult } from '@segkit/train';
+import type { HealthWarning, ThresholdPoint, TuneResult } from '@segkit/tune';
 
 export type { CoverageBin, EmptyConfusion, EpochRow, SubmissionSummary, ThresholdPoint };
 
@@ -58,7 +58,7 @@ export interface ReportInput {
   /** Seconds per step: train, predict, ensemble, tune, submit, ... */
   timings: Record<string, number>;
   folds: FoldResult[];
-  /** The competition metric every OOF and test score here is in (see @tgs/metrics' METRICS). */
+  /** The competition metric every OOF and test score here is in (see @segkit/metrics' METRICS). */
   metric: MetricName;
   /** Overall OOF score (all folds' validation images) at logit 0 after stage 1. */
   oofScoreStage1: number;

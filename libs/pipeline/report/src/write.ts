@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { atomicWriteFile, writeJsonArtifact } from '@tgs/io';
-import { curvesCsv } from '@tgs/train';
+import { atomicWriteFile, writeJsonArtifact } from '@segkit/io';
+import { curvesCsv } from '@segkit/train';
 import { renderHtml, renderPictures } from './render';
 import { buildSummary, summarySchema } from './summary';
 import type { ReportInput } from './types';

@@ -1,11 +1,11 @@
 /**
- * The files @tgs/submit owns under `<work>/submission/` (paths from @tgs/run's layout):
+ * The files @segkit/submit owns under `<work>/submission/` (paths from @segkit/run's layout):
  * `submission.csv` (see writeSubmission / readRleRows) and `summary.json`, what the submit step
  * made. Nobody else parses them; a damaged or foreign summary is a UserError naming the field.
  */
 import { z } from 'zod';
-import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
-import { runLayout } from '@tgs/run';
+import { readJsonArtifact, writeJsonArtifact } from '@segkit/io';
+import { runLayout } from '@segkit/run';
 
 /** The submission's paths under a work directory. */
 export function submissionPaths(workDir: string) {

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError, writeNpy } from '@tgs/io';
-import { LAYOUTS, type SubmissionFormat } from '@tgs/layouts';
+import { UserError, writeNpy } from '@segkit/io';
+import { LAYOUTS, type SubmissionFormat } from '@segkit/layouts';
 import { csvField, maskFields, submissionHeader, submissionLine } from './format';
 import { scoreSubmission, validateSubmission, writeSubmission } from './submission';
 

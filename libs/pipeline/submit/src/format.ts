@@ -4,9 +4,9 @@
  * Airbus counts objects, so there a mask becomes one row per 8-connected component: the rows
  * never overlap, and an image without objects is one row with the empty marker.
  */
-import type { SubmissionFormat } from '@tgs/layouts';
-import { labelComponents } from '@tgs/metrics';
-import { decodeRleAsInto, encodeRleAs, isEmptyRle } from '@tgs/rle';
+import type { SubmissionFormat } from '@segkit/layouts';
+import { labelComponents } from '@segkit/metrics';
+import { decodeRleAsInto, encodeRleAs, isEmptyRle } from '@segkit/rle';
 
 /** A CSV field as RFC 4180 writes it: quoted (quotes doubled) only when it holds a comma, a quote or a line break. */
 export function csvField(value: string): string {

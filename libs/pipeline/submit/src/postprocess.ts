@@ -1,9 +1,9 @@
-import { decodeRle, encodeRle } from '@tgs/rle';
+import { decodeRle, encodeRle } from '@segkit/rle';
 
 /**
  * Binarises one image's logits: foreground where logit > logitThreshold; a mask with fewer than
  * `minArea` foreground pixels becomes empty (small blobs on empty images cost a whole point in the
- * TGS metric). With a threshold triplet's `topLogitThreshold` (see @tgs/tune), the image keeps a
+ * TGS metric). With a threshold triplet's `topLogitThreshold` (see @segkit/tune), the image keeps a
  * mask only when at least max(1, minArea) of its logits are above the top threshold, and the mask is
  * then its pixels above `logitThreshold` (the bottom one); top = bottom is the rule above. Writes
  * into `out` and returns its foreground area.

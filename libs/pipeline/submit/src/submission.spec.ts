@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError, writeNpy } from '@tgs/io';
+import { UserError, writeNpy } from '@segkit/io';
 import { readSubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
 import { binarize } from './postprocess';
 import { readRleRows, scoreSubmission, validateSubmission, writeSubmission } from './submission';
 import { checkSampleIds } from './submit';
-import { LAYOUTS } from '@tgs/layouts';
+import { LAYOUTS } from '@segkit/layouts';
 
 const TGS = LAYOUTS.tgs.submission;
 

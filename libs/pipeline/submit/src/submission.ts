@@ -1,8 +1,8 @@
-import { readCsv } from '@tgs/data';
-import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@tgs/io';
-import type { SubmissionFormat } from '@tgs/layouts';
-import { type MetricName, scoreMasks } from '@tgs/metrics';
-import { decodeRleAsInto, isEmptyRle } from '@tgs/rle';
+import { readCsv } from '@segkit/data';
+import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@segkit/io';
+import type { SubmissionFormat } from '@segkit/layouts';
+import { type MetricName, scoreMasks } from '@segkit/metrics';
+import { decodeRleAsInto, isEmptyRle } from '@segkit/rle';
 import type { SubmissionSummary } from './artifacts';
 import { maskFields, rleArea, submissionHeader, submissionLine } from './format';
 import { binarize } from './postprocess';
@@ -164,7 +164,7 @@ export function validateSubmission(
 /**
  * The competition's score (`metric`) of a submission against known test masks in the same format
  * (a synthetic competition keeps them outside its data folder), over the truth's ids; an id
- * missing from the submission counts as an empty prediction. Scored by @tgs/metrics' scoreMasks,
+ * missing from the submission counts as an empty prediction. Scored by @segkit/metrics' scoreMasks,
  * the per-image code of the OOF statistics; where the format has one row per object, each side's
  * rows are its objects.
  */

@@ -2,10 +2,10 @@
  * The submit step: the ensembled test logits binarised at the tuned point into a submission in
  * the sample submission's order, validated row by row, and its summary recorded.
  */
-import { ensembleTestPath, readEnsembleMeta } from '@tgs/ensemble';
-import { UserError } from '@tgs/io';
-import type { SubmissionFormat } from '@tgs/layouts';
-import { readTuneRecord } from '@tgs/tune';
+import { ensembleTestPath, readEnsembleMeta } from '@segkit/ensemble';
+import { UserError } from '@segkit/io';
+import type { SubmissionFormat } from '@segkit/layouts';
+import { readTuneRecord } from '@segkit/tune';
 import { SubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
 import { validateSubmission, writeSubmission } from './submission';
 

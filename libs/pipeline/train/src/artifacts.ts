@@ -1,5 +1,5 @@
 /**
- * The files @tgs/train owns under a fold folder (paths from @tgs/run's layout), their writers and
+ * The files @segkit/train owns under a fold folder (paths from @segkit/run's layout), their writers and
  * their validating readers: each stage's fingerprint and result (`done.json`), its training curve,
  * and the fold's `result.json` and `fingerprint.json`. Nobody else parses them; a damaged,
  * truncated or foreign file is a UserError naming the file and the field.
@@ -7,8 +7,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { atomicWriteFile, readJsonArtifact, writeJsonArtifact } from '@tgs/io';
-import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
+import { atomicWriteFile, readJsonArtifact, writeJsonArtifact } from '@segkit/io';
+import { foldLayoutAt, Stage, stageLayout } from '@segkit/run';
 
 const stageNumber = z.union([z.literal(1), z.literal(2)]);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');

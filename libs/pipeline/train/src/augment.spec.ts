@@ -1,4 +1,4 @@
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 import { augmentSample, brightnessContrast, hflip, reflectIndex, shiftScale } from './augment';
 
 describe('hflip', () => {

@@ -1,4 +1,4 @@
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 
 /**
  * Training-time augmentation on one H×W sample in float32 (image in [0,1], mask 0/1), row-major.

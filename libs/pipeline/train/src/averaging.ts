@@ -14,7 +14,7 @@
  * same weights to the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StageConfig } from '@tgs/config';
+import type { StageConfig } from '@segkit/config';
 
 export type AveragingKind = 'ema' | 'swa';
 

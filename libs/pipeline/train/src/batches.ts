@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@tgs/random';
+import { Rng } from '@segkit/random';
 import { augmentSample, AugmentConfig } from './augment';
 
 /** One augmented training batch: x in [0,1] and y in {0,1}, both [b, H, W, 1]. */

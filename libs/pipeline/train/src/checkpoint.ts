@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { checkTensorFile, loadTensors, saveTensors } from '@tgs/backend';
-import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
+import { checkTensorFile, loadTensors, saveTensors } from '@segkit/backend';
+import { readJsonArtifact, UserError, writeJsonArtifact } from '@segkit/io';
 
 /*
  * Per-epoch training checkpoints: `ckpt-<epoch>.bin` (model weights, including BatchNorm moving
@@ -12,7 +12,7 @@ import { readJsonArtifact, UserError, writeJsonArtifact } from '@tgs/io';
  * process killed at any instant resumes from the last complete epoch. The two newest are kept, so
  * a checkpoint damaged anyway (a crash of the machine before the data reached the disk, a disk
  * that filled up, a copy cut short) costs one epoch: resuming falls back to the newest whole one.
- * The folder is a stage's `checkpoints/` (see @tgs/run's stageLayout).
+ * The folder is a stage's `checkpoints/` (see @segkit/run's stageLayout).
  */
 
 /** Committed checkpoints kept per stage: the newest, and one to fall back on. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { configSchema } from '@tgs/config';
+import { configSchema } from '@segkit/config';
 import { EncoderSplitAdam } from './encoder-optimizer';
 import { encoderFrozen } from './stage';
 

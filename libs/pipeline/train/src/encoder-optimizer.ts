@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor, NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types';
-import { isEncoderVariable } from '@tgs/encoders';
+import { isEncoderVariable } from '@segkit/encoders';
 
 /** Adam's running powers β₁ᵗ, β₂ᵗ (not among its getWeights; saved so a resumed step is bit-identical). */
 interface AdamInternals {

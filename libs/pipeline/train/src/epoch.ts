@@ -3,14 +3,14 @@
  * with a message naming fold, stage, epoch, step and lr), then the validation loss and TGS mAP.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PipelineConfig } from '@tgs/config';
-import type { TrainSet } from '@tgs/data';
-import { Progress, UserError } from '@tgs/io';
-import type { LossFn } from '@tgs/losses';
-import { meanScoreFromStats, thresholdStats } from '@tgs/metrics';
-import { forwardLogits } from '@tgs/models';
-import { mixSeed, permutation, Rng } from '@tgs/random';
-import type { Stage } from '@tgs/run';
+import type { PipelineConfig } from '@segkit/config';
+import type { TrainSet } from '@segkit/data';
+import { Progress, UserError } from '@segkit/io';
+import type { LossFn } from '@segkit/losses';
+import { meanScoreFromStats, thresholdStats } from '@segkit/metrics';
+import { forwardLogits } from '@segkit/models';
+import { mixSeed, permutation, Rng } from '@segkit/random';
+import type { Stage } from '@segkit/run';
 import { trainingBatch } from './batches';
 
 /** What an epoch reads: the config, the images and the fold's split. */

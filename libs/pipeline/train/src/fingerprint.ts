@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { fileSha256 } from '@tgs/encoders';
-import { configSliceHash, PipelineConfig } from '@tgs/config';
-import type { TrainSet } from '@tgs/data';
-import { Stage, TRAIN_STAGE_CONFIG } from '@tgs/run';
+import { fileSha256 } from '@segkit/encoders';
+import { configSliceHash, PipelineConfig } from '@segkit/config';
+import type { TrainSet } from '@segkit/data';
+import { Stage, TRAIN_STAGE_CONFIG } from '@segkit/run';
 
 /** sha-256 of the train ids, images and masks: what training reads of the data. */
 export function trainDataHash(train: TrainSet): string {
@@ -30,7 +30,7 @@ function encoderWeightsSha256(path: string): string {
 
 /**
  * What a stage's weights are trained from. Stage 1: the config sections it reads
- * (TRAIN_STAGE_CONFIG of @tgs/run — seed, folds, model, train, stage1 — with defaults filled in),
+ * (TRAIN_STAGE_CONFIG of @segkit/run — seed, folds, model, train, stage1 — with defaults filled in),
  * the fold, its validation ids, the train pixels (`dataHash`, see {@link trainDataHash}) and the
  * content of `model.encoderWeights` when set.
  * Stage 2: its own section and stage 1's fingerprint, since it starts from stage 1's best weights.

@@ -1,5 +1,5 @@
-import { parseConfig } from '@tgs/config';
-import type { StageConfig } from '@tgs/config';
+import { parseConfig } from '@segkit/config';
+import type { StageConfig } from '@segkit/config';
 import type { EpochRow } from './artifacts';
 import { afterEpoch, epochLine, freshStageState, learningRate, StageState, stageStateSchema, startFromStage1Best } from './stage-state';
 

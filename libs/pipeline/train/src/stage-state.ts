@@ -5,8 +5,8 @@
  * snapshots and early stopping. runStage (stage.ts) does the training and the writing around them.
  */
 import { z } from 'zod';
-import type { StageConfig } from '@tgs/config';
-import type { Stage } from '@tgs/run';
+import type { StageConfig } from '@segkit/config';
+import type { Stage } from '@segkit/run';
 import { EpochRow, epochRowSchema } from './artifacts';
 import { cosineLr, isCycleEnd, plateauStep } from './schedule';
 

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import type { PipelineConfig } from '@tgs/config';
-import type { TrainSet } from '@tgs/data';
-import { splitFold } from '@tgs/folds';
-import { mixSeed, permutation } from '@tgs/random';
-import { foldLayoutAt, Stage, stageLayout } from '@tgs/run';
+import type { PipelineConfig } from '@segkit/config';
+import type { TrainSet } from '@segkit/data';
+import { splitFold } from '@segkit/folds';
+import { mixSeed, permutation } from '@segkit/random';
+import { foldLayoutAt, Stage, stageLayout } from '@segkit/run';
 import { FoldTrainResult, readFoldResult, readStageFingerprint, writeFoldResult, writeStageFingerprint } from './artifacts';
 import { stageFingerprint, trainDataHash } from './fingerprint';
 import { runStage } from './stage';
@@ -31,7 +31,7 @@ export function foldResultPath(foldDir: string): string {
 /**
  * Makes a stage folder belong to `fingerprint`: a folder trained from anything else is cleared,
  * with the fold's result and, for stage 1, stage 2 (which continues from it). Only this lib's own
- * files are touched; the fold's predictions belong to @tgs/predict, which checks them against
+ * files are touched; the fold's predictions belong to @segkit/predict, which checks them against
  * the weights' fingerprint itself.
  */
 function claimStage(foldDir: string, fold: number, stage: Stage, fingerprint: string, log: (msg: string) => void): void {

@@ -1,4 +1,4 @@
-import { KAGGLE_RLE } from '@tgs/rle';
+import { KAGGLE_RLE } from '@segkit/rle';
 import { truthObjectsFromRows } from './objects';
 import { tuneThreshold } from './tune';
 

@@ -3,7 +3,7 @@
  * regions), for an object metric: rows that touch stay separate objects, which the truth mask's
  * 8-connected components would merge.
  */
-import { decodeRleAsInto, type RleFlavour } from '@tgs/rle';
+import { decodeRleAsInto, type RleFlavour } from '@segkit/rle';
 
 /**
  * One label per pixel, n·H·W in train order: row k of image i (its non-empty RLE fields, in the

@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArtifactError, UserError } from '@tgs/io';
-import { Rng } from '@tgs/random';
+import { InvalidArtifactError, UserError } from '@segkit/io';
+import { Rng } from '@segkit/random';
 import { readTuneRecord, tuneOof, tuneRecordPath, tuneRecordSchema, writeTuneRecord } from './record';
 
 // Four 1×2 images, folds [0, 0, 1, 1]. Truth: [1,1], [0,0], [1,0], [0,0] (images 1 and 3 empty).

@@ -1,12 +1,12 @@
 /**
- * The tune step's record, `<work>/tune/tune.json` (owner: this lib; path from @tgs/run's layout):
+ * The tune step's record, `<work>/tune/tune.json` (owner: this lib; path from @segkit/run's layout):
  * the tuned point with its curves, plus the OOF scores the report shows (overall and per fold,
  * after each stage, and the all-empty baseline) and the health warnings. Nobody else parses it.
  */
 import { z } from 'zod';
-import { readJsonArtifact, writeJsonArtifact } from '@tgs/io';
-import { METRIC_NAMES, metricInfo, perImageScoresFromStats, thresholdStats } from '@tgs/metrics';
-import { runLayout } from '@tgs/run';
+import { readJsonArtifact, writeJsonArtifact } from '@segkit/io';
+import { METRIC_NAMES, metricInfo, perImageScoresFromStats, thresholdStats } from '@segkit/metrics';
+import { runLayout } from '@segkit/run';
 import { assessHealth } from './health';
 import { TuneOptions, TuneScoring, tuneThreshold } from './tune';
 
@@ -15,7 +15,7 @@ const count = z.number().int().nonnegative();
 
 export const tuneRecordSchema = z
   .object({
-    /** The competition metric every score of the record is in (see @tgs/metrics' METRICS). */
+    /** The competition metric every score of the record is in (see @segkit/metrics' METRICS). */
     metric: z.enum(METRIC_NAMES),
     logitThreshold: z.number(),
     probThreshold: z.number().gt(0).lt(1),

@@ -1,4 +1,4 @@
-import { thresholdStats, tgsImageScore } from '@tgs/metrics';
+import { thresholdStats, tgsImageScore } from '@segkit/metrics';
 import { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
 import { tuneThreshold } from './tune';
 

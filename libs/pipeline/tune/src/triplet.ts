@@ -4,11 +4,11 @@
  * threshold draws the mask of the images kept:
  *   kept(i) ⇔ |{p : logit_p > top}| ≥ max(1, minArea),   mask(i) = kept(i) ? {p : logit_p > bottom} : ∅.
  * With top = bottom this is the usual (threshold, min area) rule: a mask of fewer than minArea
- * pixels becomes empty. Everything here reads only the statistics of @tgs/metrics' thresholdStats
+ * pixels becomes empty. Everything here reads only the statistics of @segkit/metrics' thresholdStats
  * (the predicted area at every threshold and each image's score there), so the search over
  * (top, min area, bottom) never touches the pixels again.
  */
-import { perImageScoresFromStats, ThresholdStats } from '@tgs/metrics';
+import { perImageScoresFromStats, ThresholdStats } from '@segkit/metrics';
 
 /** A point of the triplet search: indices into the statistics' thresholds. */
 export interface TripletPoint {

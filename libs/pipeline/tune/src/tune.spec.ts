@@ -1,4 +1,4 @@
-import { logit } from '@tgs/metrics';
+import { logit } from '@segkit/metrics';
 import { linspace, thresholdGrid, tuneThreshold, TuneScoring } from './tune';
 
 const TGS: TuneScoring = { metric: 'tgs-map' };

@@ -13,7 +13,7 @@ import {
   StatsOptions,
   thresholdStats,
   ThresholdStats,
-} from '@tgs/metrics';
+} from '@segkit/metrics';
 import { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
 
 /** n evenly spaced values from a to b inclusive (numpy.linspace). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { nativeAddon, nativeKernelCalls, BATCH_NORM_GRAD } from '@tgs/native';
+import { nativeAddon, nativeKernelCalls, BATCH_NORM_GRAD } from '@segkit/native';
 import { activateWasm } from '../wasm';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 

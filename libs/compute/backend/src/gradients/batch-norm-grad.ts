@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedBatchNormGrad } from '@tgs/native';
+import { fusedBatchNormGrad } from '@segkit/native';
 
 /** Sums a broadcast gradient back down to the shape of the input it was broadcast from. */
 function sumToShape(t: tf.Tensor, shape: number[]): tf.Tensor {

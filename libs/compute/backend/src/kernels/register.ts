@@ -6,7 +6,7 @@
  * Idempotent: calling it again with the same addon (or none) changes nothing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelFuncs, NATIVE_KERNEL_NAMES, NativeAddon } from '@tgs/native';
+import { nativeKernelFuncs, NATIVE_KERNEL_NAMES, NativeAddon } from '@segkit/native';
 import { castConfig, identityConfig, tileConfig } from './broadcast-reduce';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-grads';
 import { concatConfig, sliceConfig, splitVConfig, stockKernels } from './copy';

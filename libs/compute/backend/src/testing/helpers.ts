@@ -1,9 +1,9 @@
-/** Test helpers (not exported from the library); the float64 references are shared with @tgs/native's tests. */
+/** Test helpers (not exported from the library); the float64 references are shared with @segkit/native's tests. */
 import * as tf from '@tensorflow/tfjs';
 import { activateWasm } from '../wasm';
 
-export { convGradsByFiniteDifference, naiveConv2d, randomValues, relativeError, useCpu } from '@tgs/native/testing';
-export type { ConvCase } from '@tgs/native/testing';
+export { convGradsByFiniteDifference, naiveConv2d, randomValues, relativeError, useCpu } from '@segkit/native/testing';
+export type { ConvCase } from '@segkit/native/testing';
 
 /** Runs `fn` and asserts that it leaves no tensors behind on the current backend. */
 export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 /**
- * The gradient of FusedBatchNorm in one kernel (tfjs has none of its own; @tgs/backend's gradient
+ * The gradient of FusedBatchNorm in one kernel (tfjs has none of its own; @segkit/backend's gradient
  * calls {@link fusedBatchNormGrad}). With y = (x - mean) * s * scale + offset, s = (variance + eps)^-1/2,
  * per channel:
  *   dx = dy * s * scale, dmean = -s * scale * sum(dy), dvariance = -1/2 * scale * s^3 * sum(dy * (x - mean)),

@@ -1,6 +1,6 @@
 /**
  * The native kernels, one file each, and the list that registers them: adding a kernel is its
- * file, a line here, and its entry point in csrc/addon.cc. @tgs/backend registers the functions
+ * file, a line here, and its entry point in csrc/addon.cc. @segkit/backend registers the functions
  * {@link nativeKernelFuncs} returns over its own wasm kernels.
  */
 import type * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 /**
- * Test helpers for the compute kernels: `@tgs/native/testing`, imported by specs only (here and in
- * @tgs/backend), never by production code.
+ * Test helpers for the compute kernels: `@segkit/native/testing`, imported by specs only (here and in
+ * @segkit/backend), never by production code.
  */
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

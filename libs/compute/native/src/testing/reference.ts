@@ -1,9 +1,9 @@
 /**
  * Float64 references for kernel tests, written from the definitions and independent of tfjs: the
  * convolution, central finite differences, seeded inputs and the error measure the tests compare
- * with. Shared by the native kernels' and @tgs/backend's wasm kernels' tests (not production code).
+ * with. Shared by the native kernels' and @segkit/backend's wasm kernels' tests (not production code).
  */
-import { uniformSource } from '@tgs/random';
+import { uniformSource } from '@segkit/random';
 
 /** Deterministic values in [-1, 1) from the shared seeded source. */
 export function randomValues(n: number, seed: number): Float64Array {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpy } from '@tgs/io';
+import { readNpy } from '@segkit/io';
 import { setEncoderWeights } from './encoder-weights';
 import { ENCODER_NAMES, imagenetInput, resnetEncoder, type ResnetName } from './resnet';
 import type { StateDict } from './tensor-data';

@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { PickleError, PyTuple, unpickle, type PyGlobal } from './pickle';
 import { DTYPE_BYTES, decodeElements, type StateDict, type WeightDtype, type WeightTensor } from './tensor-data';
 import { readZipDirectory, readZipEntry, ZipFormatError, type ZipEntry } from './zip';

@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { contiguousStrides, decodeElements, DTYPE_BYTES, type StateDict, type WeightDtype } from './tensor-data';
 
 const HEADER_LIMIT = 100 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm } from '@tgs/backend';
-import { nativeAddon } from '@tgs/native';
+import { activateWasm } from '@segkit/backend';
+import { nativeAddon } from '@segkit/native';
 
 export type TestBackend = 'cpu' | 'wasm' | 'wasm+native';
 

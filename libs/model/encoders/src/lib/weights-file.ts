@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { parsePth } from './pth';
 import { parseSafetensors } from './safetensors';
 import type { StateDict, WeightTensor } from './tensor-data';

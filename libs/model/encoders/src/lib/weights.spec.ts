@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { parsePth } from './pth';
 import { parseSafetensors } from './safetensors';
 import { bfloat16ToFloat, halfToFloat, type StateDict } from './tensor-data';

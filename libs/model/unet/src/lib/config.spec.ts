@@ -1,4 +1,4 @@
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { defaultPadTo, defaultUnetConfig, padAmounts, resolveUnetConfig, UNET_ENCODERS } from './config';
 import { UNET_DEFAULTS, UNET_ENCODER_CHOICES } from './defaults';
 

@@ -1,5 +1,5 @@
-import { ENCODER_NAMES, ENCODER_STRIDE, type ResnetName } from '@tgs/encoders';
-import { UserError } from '@tgs/io';
+import { ENCODER_NAMES, ENCODER_STRIDE, type ResnetName } from '@segkit/encoders';
+import { UserError } from '@segkit/io';
 import { UNET_DEFAULTS } from './defaults';
 
 /** `model.encoder`: today's U-Net encoder, or a torchvision ResNet under the same decoder. */

@@ -1,6 +1,6 @@
 /**
  * The U-Net's default architecture and the choices of its enumerated fields: the one table both
- * `defaultUnetConfig` and the config schema's `model` section (@tgs/config) read. No tfjs here, so
+ * `defaultUnetConfig` and the config schema's `model` section (@segkit/config) read. No tfjs here, so
  * the schema (which the Nx plugin loads) stays light.
  */
 
@@ -8,7 +8,7 @@
 export const UNET_BLOCKS = ['plain', 'residual'] as const;
 /** Decoder upsampling kinds (see `UnetConfig.upsample`). */
 export const UNET_UPSAMPLES = ['transpose', 'bilinear'] as const;
-/** `model.encoder`: the U-Net's own encoder, or a torchvision ResNet (@tgs/encoders' names). */
+/** `model.encoder`: the U-Net's own encoder, or a torchvision ResNet (@segkit/encoders' names). */
 export const UNET_ENCODER_CHOICES = ['plain', 'resnet18', 'resnet34', 'resnet50'] as const;
 
 /** Depth 4, 16 base filters, plain blocks with BN, no dropout / scSE / hypercolumn, transposed-conv upsampling, own encoder (~1.9M parameters). */

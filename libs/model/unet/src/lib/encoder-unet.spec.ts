@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encoderTensorNames } from '@tgs/encoders';
+import { encoderTensorNames } from '@segkit/encoders';
 import { encoderOverrides, resolveUnetConfig } from './config';
 import { exportInferenceModel, inferenceModel } from './inference-model';
 import { buildUnet, getUnetConfig, loadUnetEncoderWeights } from './unet';

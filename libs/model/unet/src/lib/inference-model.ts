@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileSystemIO, MODEL_JSON } from '@tgs/backend';
-import { UserError } from '@tgs/io';
+import { fileSystemIO, MODEL_JSON } from '@segkit/backend';
+import { UserError } from '@segkit/io';
 import type { Padding2D } from './reflection-pad';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type InferenceSpec } from './inference-spec';
 

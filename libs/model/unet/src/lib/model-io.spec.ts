@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '@tgs/io';
+import { UserError } from '@segkit/io';
 import { loadModel, saveModel } from './model-io';
 import { buildUnet, getUnetConfig } from './unet';
 import { expectNoTensorLeak, randomImages } from './test-helpers';

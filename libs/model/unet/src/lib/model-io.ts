@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadLayersModel, saveLayersModel } from '@tgs/backend';
+import { loadLayersModel, saveLayersModel } from '@segkit/backend';
 // Side-effect imports: the custom layers must be registered before any model.json is deserialised.
 import './bilinear-upsample';
 import './reflection-pad';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { basename } from 'node:path';
-import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@tgs/encoders';
+import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@segkit/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
 import { ReflectionPad2D } from './reflection-pad';
@@ -212,7 +212,7 @@ class UnetBuilder {
  * as Lovász hinge and BCE-with-logits need them, and averaging logits is the better TTA/ensemble).
  * Inside: reflection-pad to padTo × padTo → encoder (block, max-pool) × depth → [dropout] → bottleneck
  * block (or, with `encoder: 'resnet…'`, ImageNet mapping → torchvision ResNet, its layer4 as the
- * bottleneck, see @tgs/encoders) → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
+ * bottleneck, see @segkit/encoders) → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
  * exact crop to H × W → linear 1×1 conv named 'logits'.
  */
 export function buildUnet(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): tf.LayersModel {
@@ -245,7 +245,7 @@ export interface EncoderWeightsRecord {
 /**
  * Loads a torchvision / timm / segmentation_models.pytorch ResNet state dict (`.pth` or
  * `.safetensors`) into the encoder of a model built with `encoder: 'resnet…'`, strictly (see
- * @tgs/encoders), and records the file's name and sha-256 in the model's metadata
+ * @segkit/encoders), and records the file's name and sha-256 in the model's metadata
  * (`encoderWeights`, kept by saveModel and the exported model).
  */
 export function loadUnetEncoderWeights(model: tf.LayersModel, path: string): EncoderWeightsRecord {
