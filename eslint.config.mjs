@@ -9,6 +9,7 @@ const nativeOnlyHere = [
 // The kernels' float64 references are for tests: production code never loads them.
 const testOnly = [
   { name: '@segkit/native/testing', message: 'Test helpers: import them from specs and test helpers only.' },
+  { name: '@segkit/backend/testing', message: 'Test helpers: import them from specs and test helpers only.' },
   { name: '@segkit/folds/testing', message: 'Test fixtures: import them from specs and test helpers only.' },
 ];
 const testFiles = ['**/*.spec.ts', '**/testing/**/*.ts', '**/testing.ts', '**/test-*.ts'];

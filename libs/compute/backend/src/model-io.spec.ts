@@ -117,9 +117,10 @@ describe('model files', () => {
       await saveLayersModel(smallConvNet(), dir);
     });
     it.each<[string, () => void, RegExp]>([
-      ['missing model.json', () => rmSync(join(dir, 'model.json')), /model\.json: model file not found/],
+      ['missing model.json', () => rmSync(join(dir, 'model.json')), /model\.json is missing: run the train step first/],
       ['corrupt model.json', () => writeFileSync(join(dir, 'model.json'), '{"modelTopology": '), /model\.json: not valid JSON/],
-      ['model.json without topology', () => writeFileSync(join(dir, 'model.json'), '{"weightsManifest": []}'), /model\.json: field "modelTopology"/],
+      ['model.json without topology', () => writeFileSync(join(dir, 'model.json'), '{"weightsManifest": []}'), /model\.json: modelTopology: Required/],
+      ['model.json with a malformed weight group', () => writeFileSync(join(dir, 'model.json'), '{"modelTopology": {}, "weightsManifest": [{"paths": ["weights.bin"]}]}'), /model\.json: weightsManifest\.0\.weights: Required/],
       ['missing weights.bin', () => rmSync(join(dir, 'weights.bin')), /weights\.bin: weights file .* not found/],
       ['truncated weights.bin', () => truncateSync(join(dir, 'weights.bin'), 17), /weights\.bin: weights are 17 bytes but .* describes 244 bytes/],
     ])('%s', async (_name, damage, message) => {

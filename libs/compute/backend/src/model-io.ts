@@ -13,7 +13,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
+import { z } from 'zod';
+import { atomicWriteDir, atomicWriteFile, readJsonArtifact, UserError } from '@segkit/io';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -62,29 +63,16 @@ function specByteLength(spec: tf.io.WeightsManifestEntry): number | undefined {
   return bytes === undefined ? undefined : size * bytes;
 }
 
-function readJsonFile(path: string): tf.io.ModelJSON {
-  if (!existsSync(path)) throw new UserError(`${path}: model file not found`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  if (parsed === null || typeof parsed !== 'object') throw new UserError(`${path}: expected a JSON object`);
-  const json = parsed as Partial<tf.io.ModelJSON>;
-  if (json.modelTopology == null || typeof json.modelTopology !== 'object') {
-    throw new UserError(`${path}: field "modelTopology" is missing (not a tfjs layers model.json)`);
-  }
-  if (json.weightsManifest != null) {
-    if (!Array.isArray(json.weightsManifest)) throw new UserError(`${path}: field "weightsManifest" must be an array`);
-    json.weightsManifest.forEach((group, i) => {
-      if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
-        throw new UserError(`${path}: weightsManifest[${i}] needs "paths" and "weights" arrays`);
-      }
-    });
-  }
-  return json as tf.io.ModelJSON;
-}
+/**
+ * What loading needs of a `model.json`: a topology object and, when present, weight groups with
+ * `paths` and `weights` arrays; every other field passes through untouched.
+ */
+const modelJsonSchema = z
+  .object({
+    modelTopology: z.record(z.unknown()),
+    weightsManifest: z.array(z.object({ paths: z.array(z.string()), weights: z.array(z.unknown()) }).passthrough()).optional(),
+  })
+  .passthrough();
 
 /**
  * Reads a manifest's weight shards (relative to `dir`) and checks each group's total byte length
@@ -123,10 +111,11 @@ function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig): [tf.io
  * A `tf.io.IOHandler` reading and writing `<dir>/model.json` + `<dir>/weights.bin`.
  * Use with `model.save(fileSystemIO(dir))` and `tf.loadLayersModel(fileSystemIO(dir))`.
  *
- * `save` replaces `dir` atomically. It refuses (UserError) when `dir` holds files other than a
+ * `load` validates `model.json` (a UserError naming the file and field; `producedBy`, the step
+ * that writes the model, for the "missing" message). `save` replaces `dir` atomically. It refuses (UserError) when `dir` holds files other than a
  * previous model's (`model.json`, `*.bin`), so it never deletes unrelated work.
  */
-export function fileSystemIO(dir: string): tf.io.IOHandler {
+export function fileSystemIO(dir: string, producedBy = 'train'): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -162,7 +151,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
 
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonPath = join(dir, MODEL_JSON);
-      const json = readJsonFile(jsonPath);
+      const json = readJsonArtifact(jsonPath, modelJsonSchema, producedBy) as unknown as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(json, async (manifest) => readWeights(dir, manifest));
     },
   };
@@ -177,9 +166,9 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string, opts: 
  * Loads a layers model saved by {@link saveLayersModel} or by tfjs-node. Custom layers must be
  * registered (`tf.serialization.registerClass`) by their owners before calling.
  */
-export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
+export async function loadLayersModel(dir: string, producedBy = 'train'): Promise<tf.LayersModel> {
   try {
-    return await tf.loadLayersModel(fileSystemIO(dir));
+    return await tf.loadLayersModel(fileSystemIO(dir, producedBy));
   } catch (err) {
     if (err instanceof UserError) throw err;
     // Errors from deserialising the topology (unknown layer class, bad config) point at model.json.

@@ -9,3 +9,4 @@ export type { NpyInfo } from './npy';
 export { readJsonArtifact, parseArtifact, requireArtifact, writeJsonArtifact, InvalidArtifactError } from './artifact';
 export { adoptLegacyEnv, ENV_PREFIX, LEGACY_ENV_PREFIX } from './legacy-env';
 export { readIdsFile, writeIdsFile } from './ids';
+export { crc32 } from './crc32';

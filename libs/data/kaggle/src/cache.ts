@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { atomicWriteFile, UserError } from '@segkit/io';
-import { crc32 } from './crc32';
+import { atomicWriteFile, crc32, UserError } from '@segkit/io';
 import type { ImageSet, TrainSet } from './types';
 
 /**

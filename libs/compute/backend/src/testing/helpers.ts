@@ -1,6 +1,6 @@
 /** Test helpers (not exported from the library); the float64 references are shared with @segkit/native's tests. */
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm } from '../wasm';
+import { useBackend } from './backends';
 
 export { convGradsByFiniteDifference, naiveConv2d, randomValues, relativeError, useCpu } from '@segkit/native/testing';
 export type { ConvCase } from '@segkit/native/testing';
@@ -14,5 +14,5 @@ export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
 }
 
 export async function useWasm(): Promise<void> {
-  if (!(await activateWasm()) || tf.getBackend() !== 'wasm') throw new Error('wasm backend did not initialise');
+  await useBackend('wasm');
 }

@@ -7,7 +7,7 @@ import { readNpy } from '@segkit/io';
 import { setEncoderWeights } from './encoder-weights';
 import { ENCODER_NAMES, imagenetInput, resnetEncoder, type ResnetName } from './resnet';
 import type { StateDict } from './tensor-data';
-import { useBackend, WASM_VARIANTS } from './test-backends';
+import { useBackend, WASM_VARIANTS } from '@segkit/backend/testing';
 import { readWeightsFile } from './weights-file';
 
 /**

@@ -1,4 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
+import { crc32 } from '@segkit/io';
 
 /** One member of a zip archive, as its central directory describes it. */
 export interface ZipEntry {
@@ -101,23 +102,6 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zip stores it. */
-export function crc32(bytes: Uint8Array): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** The bytes of one entry: stored entries are sliced (no copy), deflated ones inflated; size and CRC are checked. */

@@ -96,7 +96,7 @@ describe('exportInferenceModel', () => {
 
   it('a model.json without the inference metadata is a clear error naming the file', async () => {
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, userDefinedMetadata: {} }));
-    await expect(loadInferenceModel(dir)).rejects.toThrow(`${join(dir, 'model.json')}: not an exported inference model`);
+    await expect(loadInferenceModel(dir)).rejects.toThrow(`${join(dir, 'model.json')}: userDefinedMetadata.tgsInference: Required`);
   });
 
   it.each(CONFIGS)('%s: loads with stock tf.loadLayersModel in a fresh process that imports only @tensorflow/tfjs', async (_label, patch) => {

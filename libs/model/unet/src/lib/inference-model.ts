@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSystemIO, MODEL_JSON } from '@segkit/backend';
-import { UserError } from '@segkit/io';
+import { z } from 'zod';
+import { readJsonArtifact, UserError } from '@segkit/io';
 import type { Padding2D } from './reflection-pad';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type InferenceSpec } from './inference-spec';
 
@@ -164,22 +164,15 @@ export async function saveInferenceModel(exported: tf.LayersModel, dir: string):
   await exported.save(fileSystemIO(dir));
 }
 
-/** The `tgsInference` metadata of a saved exported model, validated, without building the model. */
+/** The part of an exported model's `model.json` that {@link readInferenceSpec} reads. */
+const exportedModelJsonSchema = z.object({ userDefinedMetadata: z.object({ tgsInference: inferenceSpecSchema }) });
+
+/**
+ * The `tgsInference` metadata of a saved exported model (written by the predict step), validated,
+ * without building the model; a UserError names the file and the first bad field.
+ */
 export function readInferenceSpec(dir: string): InferenceSpec {
-  const path = join(dir, MODEL_JSON);
-  if (!existsSync(path)) throw new UserError(`${path}: model file not found`);
-  let meta: unknown;
-  try {
-    meta = (JSON.parse(readFileSync(path, 'utf8')) as { userDefinedMetadata?: { tgsInference?: unknown } }).userDefinedMetadata?.tgsInference;
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = inferenceSpecSchema.safeParse(meta);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${path}: not an exported inference model (userDefinedMetadata.tgsInference.${issue.path.join('.')}: ${issue.message})`);
-  }
-  return parsed.data;
+  return readJsonArtifact(join(dir, MODEL_JSON), exportedModelJsonSchema, 'predict').userDefinedMetadata.tgsInference;
 }
 
 /**
@@ -191,7 +184,7 @@ export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
   const spec = readInferenceSpec(dir);
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(fileSystemIO(dir));
+    model = await tf.loadLayersModel(fileSystemIO(dir, 'predict'));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${path}: cannot build the model (${(err as Error).message})`);

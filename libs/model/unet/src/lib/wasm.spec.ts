@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { UnetConfig } from './config';
 import { reflectionPad2d, type Padding2D } from './reflection-pad';
 import { buildUnet } from './unet';
-import { useBackend, WASM_VARIANTS } from './test-backends';
+import { useBackend, WASM_VARIANTS } from '@segkit/backend/testing';
 import { expectNoTensorLeak, randomImages } from './test-helpers';
 
 beforeAll(async () => {

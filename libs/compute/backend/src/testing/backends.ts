@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm } from '@segkit/backend';
+import { activateWasm } from '../wasm';
 import { nativeAddon } from '@segkit/native';
 
 export type TestBackend = 'cpu' | 'wasm' | 'wasm+native';
