@@ -282,11 +282,11 @@ describe('pipeline end to end', () => {
           expect(await page.$$eval('.card canvas', (cs) => cs.length)).toBe(picked.length);
           expect(await page.$$eval('.card svg', (cs) => cs.length)).toBe(picked.length);
 
-          // A non-PNG and an image of another size: one error line each, naming the file; the others stay.
+          // A file that is no image and an image of another size: one error line each, naming the file; the others stay.
           await page.setInputFiles('#files', [join(broken, 'notes.png'), join(broken, 'zzsmall.png')]);
           await page.waitForFunction((n) => Number(document.body.dataset.processed ?? 0) >= n, picked.length + 2, { timeout: 60_000 });
           expect(await page.$$eval('#errors div', (ds) => ds.map((d) => d.textContent))).toEqual([
-            'notes.png: not a .png image',
+            'notes.png: not a PNG, JPEG or DICOM image',
             `zzsmall.png: image is 16×16, the bundle's models take ${SIZE}×${SIZE}`,
           ]);
           expect(await page.$$eval('.card', (cs) => cs.length)).toBe(picked.length);

@@ -7,10 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { luminanceFromSamples, pngHeader } from '@segkit/data';
+import { luminanceFromSamples } from '@segkit/data';
 import { BUNDLE_JSON, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
 import { sigmoid } from '@segkit/metrics';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@segkit/models';
+import { decodeSamples, IMAGE_FILES } from './decode';
 
 interface Loaded {
   info: BundleInfo;
@@ -146,31 +147,16 @@ async function loadBundle(): Promise<Loaded> {
 }
 
 /**
- * A dropped file as the luminance plane `npm run infer` reads from the same file (@segkit/data's
- * rule on the decoded samples); anything else is an Error naming the file.
+ * A dropped file as the luminance plane `npm run infer` reads from the same file: decoded by
+ * ./decode (@segkit/data's decoders), then @segkit/data's luminance rule; anything else is an Error
+ * naming the file.
  */
 async function decodeImage(file: File, info: BundleInfo): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const header = pngHeader(bytes);
-  if (!header) throw new Error(`${file.name}: not a .png image`);
-  if (header.bitDepth === 16) throw new Error(`${file.name}: a 16-bit PNG, which browsers decode to 8 bits their own way; predict it with npm run infer`);
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  } catch {
-    throw new Error(`${file.name}: cannot decode image`);
+  const { samples, channels, height, width } = await decodeSamples(new Uint8Array(await file.arrayBuffer()), file.name);
+  if (height !== info.height || width !== info.width) {
+    throw new Error(`${file.name}: image is ${height}×${width}, the bundle's models take ${info.height}×${info.width}`);
   }
-  if (bitmap.height !== info.height || bitmap.width !== info.width) {
-    throw new Error(`${file.name}: image is ${bitmap.height}×${bitmap.width}, the bundle's models take ${info.height}×${info.width}`);
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error(`${file.name}: the browser gave no 2D canvas to decode it`);
-  ctx.drawImage(bitmap, 0, 0);
-  const rgba = ctx.getImageData(0, 0, bitmap.width, bitmap.height, { colorSpace: 'srgb' }).data;
-  return luminanceFromSamples(rgba, 4, bitmap.width * bitmap.height);
+  return luminanceFromSamples(samples, channels, height * width);
 }
 
 /** Predicts the dropped files that decode; the others are errors on the page. */
@@ -181,7 +167,7 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
   const ok: { id: string; plane: Uint8Array }[] = [];
   for (const file of Array.from(fileList)) {
     try {
-      ok.push({ id: file.name.replace(/\.png$/i, ''), plane: await decodeImage(file, info) });
+      ok.push({ id: file.name.replace(IMAGE_FILES, ''), plane: await decodeImage(file, info) });
     } catch (err) {
       showError((err as Error).message);
     }

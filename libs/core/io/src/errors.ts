@@ -1,19 +1,8 @@
 import { basename, dirname } from 'node:path';
 import { adoptLegacyEnv } from './legacy-env';
+import { UserError } from './user-error';
 
-/**
- * An error caused by the user's input (a file, a row, a field, a flag), as opposed to a bug.
- * CLIs print only its message, without a stack trace, and exit with `exitCode` (1 unless set:
- * a wrapper reporting a child's failure passes the child's status on).
- */
-export class UserError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, options: { exitCode?: number } = {}) {
-    super(message);
-    this.name = 'UserError';
-    this.exitCode = options.exitCode ?? 1;
-  }
-}
+export { UserError } from './user-error';
 
 /**
  * File-system failures that come from the machine, not from a bug: what the user fixes (space,

@@ -1,5 +1,6 @@
 import * as dicomParser from 'dicom-parser';
 import { UserError } from '@segkit/io';
+import type { ImageSamples } from './png-decoder';
 
 /** The uncompressed transfer syntaxes (DICOM PS3.5 §A.1–A.3); everything else is encapsulated. */
 const UNCOMPRESSED: Record<string, string> = {
@@ -23,12 +24,7 @@ const COMPRESSED: Record<string, string> = {
 };
 
 /** Pixels of one DICOM frame, as the image decoders take them. */
-export interface DicomPixels {
-  samples: Uint8Array | Uint16Array;
-  channels: number;
-  height: number;
-  width: number;
-}
+export type DicomPixels = ImageSamples;
 
 /**
  * Decodes the first frame of an uncompressed DICOM file (parsed by dicom-parser). 8-bit samples

@@ -39,3 +39,21 @@ export function luminanceFromSamples(samples: Uint8Array | Uint8ClampedArray | U
   }
   return data;
 }
+
+/**
+ * 8-bit RGB, interleaved, from `count` pixels of interleaved samples (`channels` per pixel, 8-bit
+ * or 16-bit): grey pixels give three equal channels, a fourth (alpha) channel is ignored, 16-bit
+ * samples are scaled by round(v / 257) like {@link luminanceFromSamples}.
+ */
+export function rgbFromSamples(samples: Uint8Array | Uint8ClampedArray | Uint16Array, channels: number, count: number): Uint8Array {
+  if (samples.length < count * channels) throw new Error(`rgbFromSamples: ${samples.length} samples are fewer than ${count} pixels × ${channels} channels`);
+  const data = new Uint8Array(count * 3);
+  const sixteen = samples instanceof Uint16Array;
+  for (let i = 0, s = 0; i < count; i++, s += channels) {
+    for (let c = 0; c < 3; c++) {
+      const v = samples[channels >= 3 ? s + c : s];
+      data[3 * i + c] = sixteen ? Math.round(v / 257) : v;
+    }
+  }
+  return data;
+}

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { UserError } from '@segkit/io';
-import { luminanceFromSamples, pngHeader } from './pixels';
+import { luminanceFromSamples, pngHeader, rgbFromSamples } from './pixels';
 import { decodeDicom } from './dicom';
+import { decodePng, type ImageSamples } from './png-decoder';
 
 /** A decoded single-channel image, row-major (index y*W + x). */
 export interface DecodedPlane {
@@ -16,21 +18,14 @@ export interface DecodedImage extends DecodedPlane {
   channels: 1 | 3;
 }
 
-interface RawPixels {
-  /** Interleaved samples, 8-bit or 16-bit. */
-  samples: Uint8Array | Uint16Array;
-  channels: number;
-  height: number;
-  width: number;
-}
-
 /**
- * Decodes an image file to its native samples: DICOM (`.dcm`) through dicom-parser, everything
- * else (PNG, JPEG, GIF, TIFF, WebP) through sharp. sharp's default `raw()` converts to 8-bit sRGB,
+ * Decodes an image file to its native samples: DICOM (`.dcm`) through dicom-parser and PNG through
+ * ./png-decoder (the decoders the browser demo runs too), everything else (JPEG, GIF, TIFF, WebP)
+ * through sharp. sharp's default `raw()` converts to 8-bit sRGB,
  * which maps 16-bit grey by v >> 8 — a 16-bit mask pixel of value 1..255 would read as 0 — so the
  * output colour space is pinned to the input's: `grey16`/`rgb16` for 16-bit, `b-w`/`srgb` for 8-bit.
  */
-async function decodeRaw(file: string): Promise<RawPixels> {
+async function decodeRaw(file: string): Promise<ImageSamples> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -38,18 +33,11 @@ async function decodeRaw(file: string): Promise<RawPixels> {
     throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   if (/\.dcm$/i.test(file)) return decodeDicom(bytes, file);
+  if (pngHeader(bytes)) return decodePng(bytes, inflateSync, file);
   try {
-    let sixteen: boolean;
-    let grey: boolean;
-    const ihdr = pngHeader(bytes);
-    if (ihdr) {
-      sixteen = ihdr.bitDepth === 16;
-      grey = ihdr.colourType === 0 || ihdr.colourType === 4;
-    } else {
-      const meta = await sharp(bytes).metadata();
-      sixteen = meta.depth === 'ushort';
-      grey = (meta.channels ?? 3) <= 2;
-    }
+    const meta = await sharp(bytes).metadata();
+    const sixteen = meta.depth === 'ushort';
+    const grey = (meta.channels ?? 3) <= 2;
     const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
     const { data, info } = await sharp(bytes, { failOn: 'error' })
       .toColourspace(space)
@@ -83,16 +71,7 @@ export async function decodeLuminance(file: string): Promise<DecodedPlane> {
  */
 export async function decodeRgb(file: string): Promise<DecodedImage> {
   const { samples, channels, height, width } = await decodeRaw(file);
-  const n = height * width;
-  const data = new Uint8Array(n * 3);
-  const sixteen = samples instanceof Uint16Array;
-  for (let i = 0, s = 0; i < n; i++, s += channels) {
-    for (let c = 0; c < 3; c++) {
-      const v = samples[channels >= 3 ? s + c : s];
-      data[3 * i + c] = sixteen ? Math.round(v / 257) : v;
-    }
-  }
-  return { data, height, width, channels: 3 };
+  return { data: rgbFromSamples(samples, channels, height * width), height, width, channels: 3 };
 }
 
 /** Decodes an image with the channels a layout trains on: luminance (1) or RGB (3). */
