@@ -2,7 +2,7 @@ import { blendExperiments } from '@segkit/blend';
 import { checkBlendConfig, loadConfig } from '@segkit/config';
 import { loadTrainSet, readTestIds } from '@segkit/data';
 import { log } from '@segkit/io';
-import { fromEnv, resolveConfigPath, resolveDataDir, runLayout, WORKSPACE_PATHS } from '@segkit/run';
+import { fromEnv, resolveConfigPath, resolveDataDir, roundWorkDir, runLayout, WORKSPACE_PATHS } from '@segkit/run';
 import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
 
 /**
@@ -17,7 +17,9 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
   const { memberPaths, ...config } = checkBlendConfig(configPath);
   const members = config.blend.members.map((name, i) => {
     const workDir = experimentWorkDir(name);
-    return { name, workDir, foldsPath: runLayout(workDir).folds, configPath: memberPaths[i] };
+    // A member with pseudo-label rounds is blended from its last round's ensemble.
+    const ensembleDir = roundWorkDir(workDir, loadConfig(memberPaths[i]).pseudo.rounds);
+    return { name, workDir, ensembleDir, foldsPath: runLayout(workDir).folds, configPath: memberPaths[i] };
   });
   // The members trained on one train set (the blend checks their fold splits agree): the first
   // member's, which for the built-in data is the synthetic competition of its settings.

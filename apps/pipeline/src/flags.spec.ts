@@ -47,9 +47,10 @@ describe('--help', () => {
     const config = STEPS[step].config;
     if (config === '*') expect(reads).toMatch(/^ {2}(the blend )?config: all of it$/m);
     else for (const section of config) expect(reads).toContain(section);
-    for (const { step: before } of STEPS[step].after) expect(reads).toMatch(new RegExp(`^  (each member's )?${before}(-fold-\\*)?: `, 'm'));
+    for (const { step: before } of STEPS[step].after) expect(reads).toMatch(new RegExp(`^  (each member's )?${before}(-round-\\*)?(-fold-\\*)?( \\((the previous|every) round\\))?: `, 'm'));
     expect(text.slice(text.indexOf('writes:'))).toMatch(/^ {2}<work>\/|^ {2}data\//m);
     expect(text.includes('--fold <k>')).toBe(STEPS[step].perFold);
+    expect(text.includes('--round <r>')).toBe(STEPS[step].rounds !== undefined);
   });
 
   it('of the steps lists every step with its summary', () => {
@@ -68,6 +69,8 @@ describe('bad flags are one-line user errors before any work', () => {
     ['a step, --fold on a step without folds', () => main(['tune', '--fold', '1']), /^tune takes no --fold \(train and predict do\)/],
     ['a step, a negative fold', () => main(['train', '--fold', '-1']), /^--fold must be a non-negative integer, got "-1"$/],
     ['a step, an unknown flag', () => main(['tune', '--out', 'x']), /^unknown flag --out/],
+    ['a step, --round on a step that runs once', () => main(['tune', '--round', '1']), /^tune takes no --round \(pseudo, train, predict and ensemble do\)/],
+    ['a step, pseudo without --round', () => main(['pseudo', '--config', 'smoke']), /^pseudo needs --round <r> \(1 … pseudo\.rounds\)/],
     ['npm run doctor, a positional', () => doctor(['cpu']), /^unexpected argument "cpu"/],
     ['a cluster stage, an unknown stage', () => stage(['train']), /^unknown stage "train"/],
   ])('%s', async (_, call, message) => {

@@ -144,31 +144,50 @@ export const STEP_FLAGS = defineFlags({
 /** What the per-fold steps add. */
 export const FOLD_FLAG = defineFlags({ fold: { value: '<k>', description: 'the fold, 0 … folds.k − 1; required' } });
 
+/** What the steps of the pseudo-label rounds add. */
+export const ROUND_FLAG = defineFlags({
+  round: { value: '<r>', description: 'the pseudo-label round, 1 … pseudo.rounds, in its own work directory round-<r>/ (train, predict, ensemble, pseudo only; pseudo needs it)', default: '0, the run without pseudo-labels' },
+});
+
 export type StepCommand = StepName;
 
 export function isStepCommand(name: string): name is StepCommand {
   return (STEP_ORDER as readonly string[]).includes(name);
 }
 
-/** Every flag a step may take; --fold only a per-fold step. */
-export const ALL_STEP_FLAGS = defineFlags({ ...FOLD_FLAG, ...STEP_FLAGS });
+/** Every flag a step may take; --fold only a per-fold step, --round only a step of the pseudo-label rounds. */
+export const ALL_STEP_FLAGS = defineFlags({ ...FOLD_FLAG, ...ROUND_FLAG, ...STEP_FLAGS });
 
 /** True for a step run once per fold (train-fold-<k>, predict-fold-<k>). */
 export function isPerFold(step: StepCommand): boolean {
   return STEPS[step].perFold;
 }
 
-/** A step's Nx target: `pipeline:<step>` (per fold `pipeline:<step>-fold-<k>`), a blend's `<blend>:<step>`. */
+/** True for a step of the pseudo-label rounds (it takes --round). */
+export function isPerRound(step: StepCommand): boolean {
+  return STEPS[step].rounds !== undefined;
+}
+
+/**
+ * A step's Nx target: `pipeline:<step>` (per fold `pipeline:<step>-fold-<k>`, only in later
+ * pseudo-label rounds `pipeline:<step>-round-<r>`), a blend's `<blend>:<step>`.
+ */
 export function stepTarget(step: StepName): string {
   const project = STEPS[step].project === 'blend' ? '<blend>' : 'pipeline';
-  return `${project}:${step}${STEPS[step].perFold ? '-fold-<k>' : ''}`;
+  return `${project}:${step}${STEPS[step].rounds === 'later' ? '-round-<r>' : ''}${STEPS[step].perFold ? '-fold-<k>' : ''}`;
+}
+
+/** A step as a command line shows it: `train --fold <k>`, `pseudo --round <r>`. */
+export function stepCommandLine(step: StepName): string {
+  return `${step}${STEPS[step].perFold ? ' --fold <k>' : ''}${STEPS[step].rounds === 'later' ? ' --round <r>' : ''}`;
 }
 
 export const PER_FOLD_STEPS: readonly StepName[] = STEP_ORDER.filter((s) => STEPS[s].perFold);
+export const PER_ROUND_STEPS: readonly StepName[] = STEP_ORDER.filter((s) => STEPS[s].rounds !== undefined);
 
-/** The flags one step accepts: the shared ones, and --fold for a per-fold step. */
+/** The flags one step accepts: the shared ones, --fold for a per-fold step, --round for a step of the rounds. */
 export function stepFlags(step: StepCommand): FlagSpecs {
-  return isPerFold(step) ? ALL_STEP_FLAGS : STEP_FLAGS;
+  return defineFlags({ ...(isPerFold(step) ? FOLD_FLAG : {}), ...(isPerRound(step) ? ROUND_FLAG : {}), ...STEP_FLAGS });
 }
 
 const DATA_PARTS = {
@@ -200,19 +219,19 @@ export function stepIo(step: StepName): { reads: string[]; writes: string[] } {
   const config = spec.project === 'blend' ? 'the blend config' : 'config';
   reads.push(spec.config === '*' ? `${config}: all of it` : spec.config.length > 0 ? `${config}: ${spec.config.join(', ')}` : `${config}: nothing`);
   if (spec.data.length > 0) reads.push(`data: ${spec.data.map((d) => DATA_PARTS[d]).join('; ')}`);
-  for (const { step: before } of spec.after) {
-    const target = STEPS[before].perFold ? `${before}-fold-*` : before;
+  for (const { step: before, round } of spec.after) {
+    const target = `${before}${STEPS[before].rounds === 'later' || round === 'previous' ? '-round-*' : ''}${STEPS[before].perFold ? '-fold-*' : ''}${round === 'previous' ? ' (the previous round)' : round === 'all' ? ' (every round)' : ''}`;
     reads.push(`${spec.project === 'blend' ? "each member's " : ''}${target}: ${outputsOf(before).join(', ')}`);
   }
   return { reads, writes: outputsOf(step) };
 }
 
 function stepUsage(step: StepCommand): string {
-  return `${COMMANDS.step} ${step}${isPerFold(step) ? ' --fold <k>' : ''} [flags]`;
+  return `${COMMANDS.step} ${stepCommandLine(step)} [flags]`;
 }
 
 export function stepsHelp(): string {
-  const lines = STEP_ORDER.map((s) => [`${s}${isPerFold(s) ? ' --fold <k>' : ''}`, STEPS[s].summary] as const);
+  const lines = STEP_ORDER.map((s) => [stepCommandLine(s), STEPS[s].summary] as const);
   const width = Math.max(...lines.map(([s]) => s.length));
   return formatHelp({
     usage: [`${COMMANDS.step} <step> [flags]`, `${COMMANDS.step} <step> --help`],
@@ -221,7 +240,10 @@ export function stepsHelp(): string {
       'per fold pipeline:<step>-fold-<k>), which runs this command with the run\'s settings in the environment and after the steps it reads.',
     sections: [{ title: 'steps, in order', lines: lines.map(([s, summary]) => `${s.padEnd(width)}  ${summary}`) }],
     flags: ALL_STEP_FLAGS,
-    footer: [`--fold is for ${PER_FOLD_STEPS.join(' and ')} only. ${COMMANDS.step} <step> --help says what a step reads and writes.`],
+    footer: [
+      `--fold is for ${PER_FOLD_STEPS.join(' and ')} only, --round for ${PER_ROUND_STEPS.join(', ')} (pseudo-label rounds, pseudo.rounds). ` +
+        `${COMMANDS.step} <step> --help says what a step reads and writes.`,
+    ],
   });
 }
 

@@ -10,17 +10,21 @@ import { integerFlag, parseFlags } from '@segkit/cli';
 import { errorLine, log, runCli, UserError } from '@segkit/io';
 import { describeHolder, holderAlive, readLock, registerStep, removeStaleTemps, runFromEnv, startRunWatchdog, StepRegistration } from '@segkit/process';
 import { blendStep } from './blend-step';
-import { runLayout, StepName } from '@segkit/run';
+import { runLayout, StepName, STEPS, stepTargetName } from '@segkit/run';
 import { resolveContext, StepContext } from './context';
-import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isStepCommand, PER_FOLD_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
+import { ALL_STEP_FLAGS, COMMANDS, isPerFold, isPerRound, isStepCommand, PER_FOLD_STEPS, PER_ROUND_STEPS, StepCommand, stepHelp, stepsHelp } from './flags';
 import * as steps from './steps';
 
 let registration: StepRegistration | undefined;
 
-/** What each experiment step of the table runs (a per-fold step gets its fold); a missing one does not compile. */
-const RUNNERS: Record<Exclude<StepName, 'blend'>, (ctx: StepContext, fold: number) => Promise<void>> = {
+/**
+ * What each experiment step of the table runs (a per-fold step gets its fold, a step of the
+ * pseudo-label rounds its round); a missing one does not compile.
+ */
+const RUNNERS: Record<Exclude<StepName, 'blend'>, (ctx: StepContext, fold: number, round: number) => Promise<void>> = {
   data: steps.prepareData,
   folds: steps.folds,
+  pseudo: steps.pseudo,
   train: steps.train,
   predict: steps.predict,
   ensemble: steps.ensemble,
@@ -61,14 +65,17 @@ export async function main(argv: string[]): Promise<void> {
   }
   const step = name as StepCommand;
   if (!isPerFold(step) && values.fold !== undefined) throw new UserError(`${step} takes no --fold (${PER_FOLD_STEPS.join(' and ')} do); see ${COMMANDS.step} ${step} --help`);
+  if (!isPerRound(step) && values.round !== undefined) throw new UserError(`${step} takes no --round (${PER_ROUND_STEPS.join(', ').replace(/, ([^,]*)$/, ' and $1')} do); see ${COMMANDS.step} ${step} --help`);
   const fold = integerFlag('fold', values.fold, 0);
+  const round = integerFlag('round', values.round, 0) ?? 0;
+  if (STEPS[step].rounds === 'later' && round < 1) throw new UserError(`${step} needs --round <r> (1 … pseudo.rounds); see ${COMMANDS.step} ${step} --help`);
   // A blend's config is not an experiment's: its step resolves its own members and folders.
   if (step === 'blend') return blendStep(values);
   const ctx = resolveContext(values);
   if (isPerFold(step) && fold === undefined) throw new UserError(`${step} needs --fold <k>; see ${COMMANDS.step} ${step} --help`);
-  // The Nx target's name: train-fold-1, predict-fold-0, tune...
-  attach(ctx, fold !== undefined ? `${step}-fold-${fold}` : step);
-  return RUNNERS[step](ctx, fold as number);
+  // The Nx target's name: train-fold-1, predict-fold-0, tune, train-round-1-fold-0...
+  attach(ctx, stepTargetName(step, round, fold));
+  return RUNNERS[step](ctx, fold as number, round);
 }
 
 if (require.main === module) runCli(() => main(process.argv.slice(2)), (err, code) => registration?.fail(code, errorLine(err)));

@@ -5,7 +5,7 @@ import { exportedNames, flagTableMismatches, FlagSpecs, HELP_FLAG, markdownTable
 import { blendConfigSchema, configSchema } from '@segkit/config';
 import { STEP_ORDER, STEPS } from '@segkit/run';
 import { WORKSPACE_ROOT } from './context';
-import { ALL_STEP_FLAGS, DOCTOR_FLAGS, PIPELINE_K8S_FLAGS, PIPELINE_RUN_FLAGS, PIPELINE_SLURM_FLAGS, stepTarget } from './flags';
+import { ALL_STEP_FLAGS, DOCTOR_FLAGS, PIPELINE_K8S_FLAGS, PIPELINE_RUN_FLAGS, PIPELINE_SLURM_FLAGS, stepCommandLine, stepTarget } from './flags';
 
 const README = readFileSync(join(WORKSPACE_ROOT, 'README.md'), 'utf8');
 
@@ -22,7 +22,7 @@ describe('the README', () => {
 
   it('lists every step with its summary and Nx target', () => {
     const rows = markdownTable(README, 'The steps (`tsx apps/pipeline/src/main.ts --help`');
-    const expected = STEP_ORDER.map((s) => [STEPS[s].perFold ? `${s} --fold <k>` : s, stepTarget(s), STEPS[s].summary]);
+    const expected = STEP_ORDER.map((s) => [stepCommandLine(s), stepTarget(s), STEPS[s].summary]);
     expect(rows.map((r) => r.map(plainCell))).toEqual(expected);
   });
 });

@@ -22,7 +22,7 @@ export async function stage(argv: string[]): Promise<void> {
     return;
   }
   const ctx = resolveContext({});
-  const sctx: StageContext = { workspaceRoot: WORKSPACE_ROOT, workDir: ctx.workDir, k: ctx.config.folds.k, log: (m) => log('stage', m) };
+  const sctx: StageContext = { workspaceRoot: WORKSPACE_ROOT, workDir: ctx.workDir, k: ctx.config.folds.k, rounds: ctx.config.pseudo.rounds, log: (m) => log('stage', m) };
   const stages: Record<ClusterStage, () => void | Promise<void>> = {
     prepare: () => runPrepareStage(sctx),
     fold: () => {

@@ -3,18 +3,20 @@ import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/backend';
 import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@segkit/data';
 import type { LayoutDescriptor } from '@segkit/layouts';
-import { ensembleFolds, readEnsembleOof } from '@segkit/ensemble';
+import { ensembleFolds, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
 import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@segkit/folds';
 import { bundleRun, MANIFEST_JSON } from '@segkit/infer';
 import { log, Progress, UserError } from '@segkit/io';
 import { metricInfo } from '@segkit/metrics';
 import { predictFold } from '@segkit/predict';
+import { CONFIDENT_ABOVE, CONFIDENT_BELOW, PseudoLabels, readPseudoLabels, readPseudoRecord, selectConfidentFromNpy, writePseudoLabels } from '@segkit/pseudo';
 import { assembleReport, writeReport } from '@segkit/report';
-import { readFoldBackend, readStepSeconds, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@segkit/run';
+import { readFoldBackend, readStepSeconds, roundWorkDir, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@segkit/run';
 import { readSubmissionSummary, scoreSubmission, submitRun } from '@segkit/submit';
 import { ensureSynthetic } from '@segkit/synthetic';
 import { readFoldResult, trainFold } from '@segkit/train';
-import { readTuneRecord, tuneOof, writeTuneRecord } from '@segkit/tune';
+import { readTuneRecord, tuneOof, tuneThreshold, writeTuneRecord } from '@segkit/tune';
+import type { PseudoRound } from '@segkit/report';
 import { acquireGpuSlot, pinFoldToGpu } from '@segkit/cluster';
 import { competitionLayout, competitionMetric, StepContext } from './context';
 
@@ -46,8 +48,27 @@ async function loadTest(ctx: StepContext): Promise<ImageSet> {
   return loadTestSet(ctx.dataDir, { ...loadOptions('test'), layout: layoutOf(ctx) });
 }
 
-function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>): Promise<T> {
-  return timedStep(ctx.workDir, step, fn);
+function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>, round = 0): Promise<T> {
+  return timedStep(roundDir(ctx, round), step, fn);
+}
+
+/**
+ * The work directory of a pseudo-label round (@segkit/run's roundWorkDir): the run's own for round
+ * 0, `round-<r>/` for a later one, checked against the config's `pseudo.rounds`.
+ */
+function roundDir(ctx: StepContext, round: number): string {
+  if (round > ctx.config.pseudo.rounds) throw new UserError(`--round ${round}: the config has pseudo.rounds = ${ctx.config.pseudo.rounds} (rounds 1 … ${ctx.config.pseudo.rounds} after the plain run)`);
+  return roundWorkDir(ctx.workDir, round);
+}
+
+/** The work directory of the last pseudo-label round, whose predictions the steps after the rounds read. */
+function lastRoundDir(ctx: StepContext): string {
+  return roundWorkDir(ctx.workDir, ctx.config.pseudo.rounds);
+}
+
+/** ` (round r)` in a log line of a later round, nothing in round 0. */
+function inRound(round: number): string {
+  return round > 0 ? ` (pseudo-label round ${round})` : '';
 }
 
 /** Folds 0..k-1. */
@@ -135,45 +156,109 @@ function pinFold(fold: number, step: string): { gpu?: number; device?: string } 
   return pinned;
 }
 
-export async function train(ctx: StepContext, fold: number): Promise<void> {
+export async function train(ctx: StepContext, fold: number, round = 0): Promise<void> {
   checkFold(ctx, fold);
+  const dir = roundDir(ctx, round);
   const pinned = pinFold(fold, 'train');
   // At most one training fold per GPU at a time: more folds than GPUs wait for their device.
   const slot = pinned.gpu === undefined ? undefined : await acquireGpuSlot(pinned.gpu, fold, { log: (m) => log('train', m) });
   try {
     const backend = await backendFor(ctx);
     const data = await loadTrain(ctx);
+    const pseudo = round > 0 ? readPseudoLabels(dir) : undefined;
     const result = await trainFold({
       config: ctx.config,
       train: data,
       folds: readFolds(ctx, data),
       fold,
-      foldDir: runLayout(ctx.workDir).fold(fold).dir,
+      foldDir: runLayout(dir).fold(fold).dir,
+      ...(pseudo ? { pseudo: { labels: pseudo.labels, fingerprint: pseudo.record.fingerprint } } : {}),
       log: (m) => log('train', m),
     });
-    writeFoldBackend(ctx.workDir, fold, { backend, ...(pinned.device ? { device: pinned.device } : {}) });
-    log('train', `fold ${fold}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
+    writeFoldBackend(dir, fold, { backend, ...(pinned.device ? { device: pinned.device } : {}) });
+    log('train', `fold ${fold}${inRound(round)}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
   } finally {
     slot?.release();
   }
 }
 
-export async function predict(ctx: StepContext, fold: number): Promise<void> {
+export async function predict(ctx: StepContext, fold: number, round = 0): Promise<void> {
   checkFold(ctx, fold);
+  const dir = roundDir(ctx, round);
   pinFold(fold, 'predict');
-  await timed(ctx, `predict-fold-${fold}`, async () => {
-    await backendFor(ctx);
-    const data = await loadTrain(ctx);
-    const test = await loadTest(ctx);
-    await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: runLayout(ctx.workDir).fold(fold).dir, log: (m) => log('predict', m) });
-  });
+  await timed(
+    ctx,
+    `predict-fold-${fold}`,
+    async () => {
+      await backendFor(ctx);
+      const data = await loadTrain(ctx);
+      const test = await loadTest(ctx);
+      await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: runLayout(dir).fold(fold).dir, log: (m) => log('predict', m) });
+    },
+    round,
+  );
 }
 
-export async function ensemble(ctx: StepContext): Promise<void> {
-  await timed(ctx, 'ensemble', async () => {
-    const data = await loadTrain(ctx);
-    ensembleFolds({ workDir: ctx.workDir, k: ctx.config.folds.k, trainIds: data.ids, mode: ctx.config.ensemble.mode, log: (m) => log('ensemble', m) });
-  });
+export async function ensemble(ctx: StepContext, _fold?: number, round = 0): Promise<void> {
+  const dir = roundDir(ctx, round);
+  await timed(
+    ctx,
+    'ensemble',
+    async () => {
+      const data = await loadTrain(ctx);
+      ensembleFolds({ workDir: dir, k: ctx.config.folds.k, trainIds: data.ids, mode: ctx.config.ensemble.mode, log: (m) => log('ensemble', `${m}${inRound(round)}`) });
+    },
+    round,
+  );
+}
+
+/**
+ * A pseudo-label round's extra training images: the test images the previous round's ensemble is
+ * confident on (pseudo.minConfidence of their pixels with p < 0.2 or p > 0.8), with its masks
+ * p > 0.5, written to the round's `pseudo/` (@segkit/pseudo).
+ */
+export async function pseudo(ctx: StepContext, _fold: number | undefined, round: number): Promise<void> {
+  const dir = roundDir(ctx, round);
+  await timed(
+    ctx,
+    'pseudo',
+    async () => {
+      const previous = roundWorkDir(ctx.workDir, round - 1);
+      const meta = readEnsembleMeta(previous);
+      const { minConfidence } = ctx.config.pseudo;
+      const pixels = meta.height * meta.width;
+      const selection = selectConfidentFromNpy(ensembleTestPath(previous, meta), pixels, minConfidence);
+      const test = await loadTest(ctx);
+      if (test.height !== meta.height || test.width !== meta.width) throw new UserError(`${runLayout(previous).ensemble.meta}: test logits of ${meta.height}×${meta.width}, the test images are ${test.height}×${test.width}; rerun the ensemble step`);
+      const position = new Map(test.ids.map((id, i) => [id, i]));
+      const channels = test.channels ?? 1;
+      const size = pixels * channels;
+      const ids = selection.indices.map((i) => meta.testIds[i]);
+      const images = new Uint8Array(ids.length * size);
+      ids.forEach((id, j) => {
+        const i = position.get(id);
+        if (i === undefined) throw new UserError(`${runLayout(previous).ensemble.testIds}: id ${id} is not a test image of ${ctx.dataDir}; rerun the predict and ensemble steps`);
+        images.set(test.images.subarray(i * size, (i + 1) * size), j * size);
+      });
+      const labels: PseudoLabels = { ids, height: meta.height, width: meta.width, channels, images, masks: selection.masks };
+      const meanShare = selection.shares.reduce((a, b) => a + b, 0) / Math.max(1, selection.shares.length);
+      const record = writePseudoLabels(dir, labels, {
+        round,
+        minConfidence,
+        confidentBelow: CONFIDENT_BELOW,
+        confidentAbove: CONFIDENT_ABOVE,
+        nTest: meta.testIds.length,
+        meanShare,
+        source: meta.fingerprint,
+      });
+      log(
+        'pseudo',
+        `round ${round}: ${record.nSelected} of ${record.nTest} test images have ≥ ${(minConfidence * 100).toFixed(0)} % of their pixels at p < ${CONFIDENT_BELOW} or p > ${CONFIDENT_ABOVE} ` +
+          `in round ${round - 1}'s ensemble (${record.nEmpty} of them empty; mean share ${meanShare.toFixed(3)}) → ${runLayout(dir).pseudo.dir}`,
+      );
+    },
+    round,
+  );
 }
 
 export async function tune(ctx: StepContext): Promise<void> {
@@ -181,8 +266,8 @@ export async function tune(ctx: StepContext): Promise<void> {
     const data = await loadTrain(ctx);
     const assignment = readFolds(ctx, data);
     const record = tuneOof({
-      oofStage1: readEnsembleOof(ctx.workDir, 1, data.ids).logits,
-      oofStage2: readEnsembleOof(ctx.workDir, 2, data.ids).logits,
+      oofStage1: readEnsembleOof(lastRoundDir(ctx), 1, data.ids).logits,
+      oofStage2: readEnsembleOof(lastRoundDir(ctx), 2, data.ids).logits,
       truths: data.masks,
       pixels: data.height * data.width,
       foldOf: data.ids.map((id) => assignment.get(id)),
@@ -205,7 +290,7 @@ export async function submit(ctx: StepContext): Promise<void> {
   await timed(ctx, 'submit', async () => {
     const layout = layoutOf(ctx);
     const samplePath = sampleSubmissionPath(ctx.dataDir, layout) ?? join(ctx.dataDir, layout.test.images.dir);
-    const summary = submitRun({ workDir: ctx.workDir, sampleIds: readTestIds(ctx.dataDir, layout), samplePath, format: layout.submission });
+    const summary = submitRun({ workDir: ctx.workDir, ensembleDir: lastRoundDir(ctx), sampleIds: readTestIds(ctx.dataDir, layout), samplePath, format: layout.submission });
     log('submit', `${summary.rows} rows for ${summary.images} images (${summary.nonEmpty} non-empty) → ${summary.path}`);
   });
 }
@@ -213,16 +298,34 @@ export async function submit(ctx: StepContext): Promise<void> {
 /** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
 export async function bundle(ctx: StepContext): Promise<void> {
   await timed(ctx, 'bundle', async () => {
-    const info = await bundleRun({ workDir: ctx.workDir, config: ctx.config, tuned: readTuneRecord(ctx.workDir) });
+    const info = await bundleRun({ workDir: ctx.workDir, predictionsDir: lastRoundDir(ctx), config: ctx.config, tuned: readTuneRecord(ctx.workDir) });
     const layout = runLayout(ctx.workDir);
     log('bundle', `${info.folds.length} folds × ${info.folds[0].models.length} model(s), logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea} → ${layout.bundle.dir}`);
+  });
+}
+
+/**
+ * Every pseudo-label round's ensembled OOF score, tuned as the tune step tunes the last round's
+ * (whose record gives it), with its number of pseudo-labels; none without rounds.
+ */
+function pseudoRounds(ctx: StepContext, data: TrainSet, tuned: ReturnType<typeof readTuneRecord>): PseudoRound[] {
+  const rounds = ctx.config.pseudo.rounds;
+  if (rounds === 0) return [];
+  return Array.from({ length: rounds + 1 }, (_, round) => {
+    const pseudoLabels = round === 0 ? 0 : readPseudoRecord(roundWorkDir(ctx.workDir, round)).nSelected;
+    if (round === rounds) return { round, pseudoLabels, oofScore: tuned.score, oofScoreAtZero: tuned.oofScoreStage2 };
+    const oof = readEnsembleOof(roundWorkDir(ctx.workDir, round), 2, data.ids).logits;
+    const r = tuneThreshold(oof, data.masks, data.height * data.width, ctx.config.tune, { metric: tuned.metric, width: data.width });
+    return { round, pseudoLabels, oofScore: r.score, oofScoreAtZero: r.scoreAtZero };
   });
 }
 
 export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const layout = runLayout(ctx.workDir);
+  const last = runLayout(lastRoundDir(ctx));
   const tuned = readTuneRecord(ctx.workDir);
+  const rounds = pseudoRounds(ctx, data, tuned);
   const competition = layoutOf(ctx);
   const truth = syntheticPaths(ctx.config.synthetic).truth;
   const input = assembleReport({
@@ -230,11 +333,12 @@ export async function report(ctx: StepContext): Promise<void> {
     config: ctx.config,
     train: data,
     tuned,
-    oofLogits: readEnsembleOof(ctx.workDir, 2, data.ids).logits,
-    folds: foldNumbers(ctx).map((k) => readFoldResult(layout.fold(k).dir)),
-    devices: foldNumbers(ctx).map((k) => readFoldBackend(ctx.workDir, k)),
+    oofLogits: readEnsembleOof(last.workDir, 2, data.ids).logits,
+    folds: foldNumbers(ctx).map((k) => readFoldResult(last.fold(k).dir)),
+    devices: foldNumbers(ctx).map((k) => readFoldBackend(last.workDir, k)),
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
     submission: readSubmissionSummary(ctx.workDir),
+    rounds,
     testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission) : undefined,
     // report/ and bundle/ are siblings in the work directory and in --out.
     demoBundle: existsSync(join(layout.bundle.dir, MANIFEST_JSON)) ? relative(layout.report.dir, layout.bundle.dir) : undefined,
@@ -242,6 +346,7 @@ export async function report(ctx: StepContext): Promise<void> {
   await writeReport(layout.report.dir, input);
   const label = metricInfo(tuned.metric).label;
   log('report', `OOF ${label} stage 1 ${tuned.oofScoreStage1.toFixed(4)} → stage 2 ${tuned.oofScoreStage2.toFixed(4)} → tuned ${tuned.score.toFixed(4)} (all-empty ${tuned.allEmptyBaseline.toFixed(4)})`);
+  for (const r of rounds) log('report', `pseudo-label round ${r.round}: ${r.pseudoLabels} pseudo-labels, OOF ${label} ${r.oofScoreAtZero.toFixed(4)} at p=0.5, tuned ${r.oofScore.toFixed(4)}`);
   if (input.testScore !== undefined) log('report', `test ${label} against the synthetic hidden truth: ${input.testScore.toFixed(4)}`);
   log('report', `→ ${layout.report.html}`);
 }

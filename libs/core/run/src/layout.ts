@@ -19,6 +19,10 @@
  * <work>/report/                    @segkit/report    index.html, summary.json, curves.csv
  * <work>/blend/                     @segkit/blend     oof.npy, oof-ids.txt, test.npy, test-ids.txt, blend.json (a blend's
  *                                                  work directory; its submission/ and report/ are @segkit/blend's too)
+ * <work>/round-<r>/                 (owners above)  pseudo-label round r ≥ 1: its own fold-<k>/, ensemble/ and timings/,
+ *                                                  laid out as in the work directory (round 0 is the work directory)
+ * <work>/round-<r>/pseudo/          @segkit/pseudo  ids.txt, images.npy, masks.npy, pseudo.json: the test images round r
+ *                                                  trains on besides the train images, with round r − 1's masks
  * <work>/timings/<step>.json        @segkit/run       seconds of work per step
  * <work>/run/                       @segkit/process   lock.json (the run lock), steps/ (the run's step processes); never Nx outputs
  * <work>/run/cores/                 @segkit/native    <pid>.json per process holding a share of the run's cores; never Nx outputs
@@ -118,6 +122,18 @@ export function foldLayoutAt(dir: string) {
 /** The file naming what a bundle holds, in any bundle folder (owner: @segkit/infer, which lays out the rest). */
 export const BUNDLE_RECORD = 'bundle.json';
 
+/**
+ * The work directory of pseudo-label round `round` (see @segkit/pseudo): the run's work directory
+ * for round 0, the plain run, so a run without pseudo-labels keeps its paths; `<work>/round-<r>`
+ * for a later round, holding that round's fold folders, ensemble, pseudo-labels and step timings
+ * in the layout of {@link runLayout}. Everything else (folds.csv, tune/, submission/, bundle/,
+ * report/, run/, slurm/) stays in the run's work directory.
+ */
+export function roundWorkDir(workDir: string, round: number): string {
+  if (!Number.isInteger(round) || round < 0) throw new Error(`a pseudo-label round is an integer ≥ 0, got ${round}`);
+  return round === 0 ? workDir : join(workDir, `round-${round}`);
+}
+
 /** Every path under a run's work directory. */
 export function runLayout(workDir: string) {
   const ensembleDir = join(workDir, 'ensemble');
@@ -127,6 +143,7 @@ export function runLayout(workDir: string) {
   const bundleDir = join(workDir, 'bundle');
   const timingsDir = join(workDir, 'timings');
   const blendDir = join(workDir, 'blend');
+  const pseudoDir = join(workDir, 'pseudo');
   return {
     workDir,
     /** Owner: @segkit/folds. */
@@ -160,6 +177,18 @@ export function runLayout(workDir: string) {
       test: join(blendDir, 'test.npy'),
       testIds: join(blendDir, 'test-ids.txt'),
       record: join(blendDir, 'blend.json'),
+    },
+    /**
+     * Owner: @segkit/pseudo, in a later round's work directory ({@link roundWorkDir}): the selected
+     * test images (`images.npy`, float32 0..255, (N, H, W) or (N, H, W, C)), their masks
+     * (`masks.npy`, 0/1, (N, H, W)) and ids, and `pseudo.json`, written last.
+     */
+    pseudo: {
+      dir: pseudoDir,
+      ids: join(pseudoDir, 'ids.txt'),
+      images: join(pseudoDir, 'images.npy'),
+      masks: join(pseudoDir, 'masks.npy'),
+      record: join(pseudoDir, 'pseudo.json'),
     },
     /** Owner: @segkit/run (timings.ts). */
     timings: { dir: timingsDir, step: (step: string) => join(timingsDir, `${step}.json`) },

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
-import { outLayout, runLayout } from './layout';
+import { outLayout, roundWorkDir, runLayout } from './layout';
 import { resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
-import { clusterStages, layoutFileGlob, projectSteps, STEP_ORDER, STEPS } from './steps';
+import { clusterStages, experimentTargets, layoutFileGlob, projectSteps, STEP_ORDER, STEPS, stepTargetName } from './steps';
 import { readStepSeconds, writeStepTiming } from './timings';
 
 describe('run layout', () => {
@@ -39,10 +39,18 @@ describe('run layout', () => {
     for (const p of all) expect(p.startsWith('/w/') || p.startsWith(join(WORKSPACE_ROOT, 'data'))).toBe(true);
   });
 
-  it('orders steps so each reads only steps before it', () => {
+  it("orders steps so each reads only steps before it, or the previous round's", () => {
     STEP_ORDER.forEach((s, i) => {
-      for (const { step } of STEPS[s].after) expect(STEP_ORDER.indexOf(step)).toBeLessThan(i);
+      for (const { step, round } of STEPS[s].after) if (round !== 'previous') expect(STEP_ORDER.indexOf(step)).toBeLessThan(i);
     });
+  });
+
+  it("gives a later pseudo-label round its own folder with the work directory's layout; round 0 is the work directory", () => {
+    expect(roundWorkDir('/w', 0)).toBe('/w');
+    expect(roundWorkDir('/w', 2)).toBe('/w/round-2');
+    expect(runLayout(roundWorkDir('/w', 1)).fold(3).predict.meta).toBe('/w/round-1/fold-3/predict/meta.json');
+    expect(runLayout(roundWorkDir('/w', 1)).pseudo.record).toBe('/w/round-1/pseudo/pseudo.json');
+    expect(() => roundWorkDir('/w', -1)).toThrow('round');
   });
 });
 
@@ -107,6 +115,62 @@ describe('the step table', () => {
   ] as const)("matches %s's file that %s reads by its place in the layout", (before, step, glob) => {
     const entry = STEPS[step].after.find((a) => a.step === before);
     expect(entry && layoutFileGlob(entry.file, synthetic)).toBe(glob);
+  });
+
+  it('without pseudo-label rounds, has the targets and dependencies of the plain pipeline', () => {
+    const targets = experimentTargets(2, 0);
+    expect(targets.map((t) => t.name)).toEqual(['data', 'folds', 'train-fold-0', 'train-fold-1', 'predict-fold-0', 'predict-fold-1', 'ensemble', 'tune', 'submit', 'bundle', 'report']);
+    const after = Object.fromEntries(targets.map((t) => [t.name, t.after.map((a) => a.target)]));
+    expect(after['train-fold-1']).toEqual(['folds']);
+    expect(after['predict-fold-1']).toEqual(['train-fold-1']);
+    expect(after.ensemble).toEqual(['predict-fold-0', 'predict-fold-1']);
+    expect(after.tune).toEqual(['folds', 'ensemble']);
+    expect(after.report).toEqual(['train-fold-0', 'train-fold-1', 'ensemble', 'tune', 'submit', 'bundle']);
+    expect(targets.every((t) => t.round === 0)).toBe(true);
+  });
+
+  it("runs each later round's pseudo-labels after the previous round's ensemble, its folds after them, and the steps after the rounds on the last one", () => {
+    const targets = experimentTargets(2, 2);
+    const names = targets.map((t) => t.name);
+    expect(names).toEqual([
+      'data', 'folds',
+      'train-fold-0', 'train-fold-1', 'predict-fold-0', 'predict-fold-1', 'ensemble',
+      'pseudo-round-1', 'train-round-1-fold-0', 'train-round-1-fold-1', 'predict-round-1-fold-0', 'predict-round-1-fold-1', 'ensemble-round-1',
+      'pseudo-round-2', 'train-round-2-fold-0', 'train-round-2-fold-1', 'predict-round-2-fold-0', 'predict-round-2-fold-1', 'ensemble-round-2',
+      'tune', 'submit', 'bundle', 'report',
+    ]);
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
+    const after = (name: string) => byName[name].after.map((a) => a.target);
+    expect(after('pseudo-round-1')).toEqual(['ensemble']);
+    expect(after('pseudo-round-2')).toEqual(['ensemble-round-1']);
+    expect(after('train-fold-0')).toEqual(['folds']);
+    expect(after('train-round-2-fold-1')).toEqual(['folds', 'pseudo-round-2']);
+    expect(after('predict-round-2-fold-1')).toEqual(['train-round-2-fold-1']);
+    expect(after('ensemble-round-1')).toEqual(['predict-round-1-fold-0', 'predict-round-1-fold-1']);
+    expect(after('tune')).toEqual(['folds', 'ensemble-round-2']);
+    expect(after('submit')).toEqual(['ensemble-round-2', 'tune']);
+    expect(after('bundle')).toEqual(['predict-round-2-fold-0', 'predict-round-2-fold-1', 'tune']);
+    expect(after('report')).toEqual(['train-round-2-fold-0', 'train-round-2-fold-1', 'ensemble', 'ensemble-round-1', 'ensemble-round-2', 'pseudo-round-1', 'pseudo-round-2', 'tune', 'submit', 'bundle']);
+    // Each target after every target it reads; each writes into its round's work directory.
+    names.forEach((n, i) => after(n).forEach((a) => expect([n, names.indexOf(a) < i]).toEqual([n, true])));
+    expect([byName['train-round-2-fold-1'].round, byName['pseudo-round-1'].round, byName.ensemble.round, byName.tune.round]).toEqual([2, 1, 0, 0]);
+    // The training of a round reads its pseudo-labels by their record, fingerprinting the ids and masks.
+    const pseudoInput = byName['train-round-1-fold-0'].after.find((a) => a.step === 'pseudo');
+    expect(pseudoInput && layoutFileGlob(pseudoInput.file, synthetic)).toBe('**/pseudo/pseudo.json');
+    // Round 0's targets are the plain pipeline's: adding rounds leaves them (and their cache) alone.
+    const plain = Object.fromEntries(experimentTargets(2, 0).map((t) => [t.name, t]));
+    for (const name of ['train-fold-0', 'predict-fold-1', 'ensemble']) expect(byName[name]).toEqual(plain[name]);
+  });
+
+  it('names the targets of a round', () => {
+    expect([stepTargetName('train', 0, 1), stepTargetName('train', 3, 1), stepTargetName('pseudo', 2), stepTargetName('tune', 2), stepTargetName('ensemble', 1)]).toEqual([
+      'train-fold-1',
+      'train-round-3-fold-1',
+      'pseudo-round-2',
+      'tune',
+      'ensemble-round-1',
+    ]);
+    expect(() => experimentTargets(2, -1)).toThrow('pseudo.rounds');
   });
 
   it("names every step's inputs from steps of its own kind of project, before it", () => {

@@ -13,7 +13,16 @@ import { SyntheticSettings, syntheticPaths } from './settings';
 /** Parts of a Kaggle competition folder: train images, masks and depths; test images; the sample submission. */
 export type DataPart = 'train' | 'test' | 'sample';
 
-export type StepName = 'data' | 'folds' | 'train' | 'predict' | 'ensemble' | 'tune' | 'submit' | 'bundle' | 'report' | 'blend';
+export type StepName = 'data' | 'folds' | 'train' | 'predict' | 'ensemble' | 'pseudo' | 'tune' | 'submit' | 'bundle' | 'report' | 'blend';
+
+/**
+ * How a step takes part in the pseudo-label rounds (`pseudo.rounds`, see @segkit/pseudo). `each`:
+ * once per round, round 0 being the plain run (targets `train-fold-<k>`, `ensemble`, artifacts in
+ * the work directory) and round r ≥ 1 in its own work directory (@segkit/run's roundWorkDir;
+ * targets `train-round-<r>-fold-<k>`, `ensemble-round-<r>`). `later`: in rounds r ≥ 1 only
+ * (`pseudo-round-<r>`). A step without it runs once and reads the last round's artifacts.
+ */
+export type StepRounds = 'each' | 'later';
 
 /**
  * Which configs a step runs for: every experiment (a preset, an experiment file; the `pipeline`
@@ -41,7 +50,18 @@ export interface StepSpec {
    * Steps whose artifacts it reads (for a blend: its members'), with the output file that
    * fingerprints them (a small metadata file that changes whenever the artifact does).
    */
-  after: readonly { step: StepName; file: LayoutFile }[];
+  after: readonly {
+    step: StepName;
+    file: LayoutFile;
+    /**
+     * Which round of a per-round step it reads: a per-round step the same round by default (and
+     * nothing where that step has no target: round 0 has no pseudo-labels), `previous` round r − 1;
+     * a step that runs once the last round by default, `all` every round.
+     */
+    round?: 'previous' | 'all';
+  }[];
+  /** Its part in the pseudo-label rounds; absent: it runs once (see {@link StepRounds}). */
+  rounds?: StepRounds;
   /**
    * Config keys (dotted) whose value is a path to a file the step reads, hashed by content in its
    * Nx inputs (e.g. a pretrained encoder's weights).
@@ -90,13 +110,29 @@ export const STEPS: Record<StepName, StepSpec> = {
     summary: 'assigns every train image to one of folds.k stratified folds, saved to folds.csv',
     outputs: (l) => [l.folds, l.timings.step('folds')],
   },
+  pseudo: {
+    project: 'experiment',
+    // `pseudo`: minConfidence (the selection); `data`: the layout the test images are read with.
+    config: ['pseudo', 'data'],
+    data: ['test'],
+    after: [{ step: 'ensemble', file: (l) => l.ensemble.meta, round: 'previous' }],
+    perFold: false,
+    rounds: 'later',
+    summary: "selects the test images the previous round's ensemble is confident on, with their masks, as the round's extra training images",
+    outputs: (l) => [l.pseudo.dir, l.timings.step('pseudo')],
+  },
   train: {
     project: 'experiment',
     config: [...TRAIN_STAGE_CONFIG[1], ...TRAIN_STAGE_CONFIG[2]],
     files: ['model.encoderWeights'],
     data: ['train'],
-    after: [{ step: 'folds', file: (l) => l.folds }],
+    // In round r ≥ 1, also the round's pseudo-labels (added to the fold's training images).
+    after: [
+      { step: 'folds', file: (l) => l.folds },
+      { step: 'pseudo', file: (l) => l.pseudo.record },
+    ],
     perFold: true,
+    rounds: 'each',
     summary: 'trains one fold: stage 1 (BCE) from scratch, stage 2 (Lovász) from stage 1\'s best weights; resumes after a kill',
     outputs: (l, k) => [l.fold(k).stage(1).dir, l.fold(k).stage(2).dir, l.fold(k).result, l.fold(k).backend, l.fold(k).fingerprint],
   },
@@ -107,6 +143,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     // The fold's fingerprint.json names what its final weights were trained from (see @segkit/train).
     after: [{ step: 'train', file: (l) => l.fold('*').fingerprint }],
     perFold: true,
+    rounds: 'each',
     summary: 'exports one fold\'s stage-2 models and writes its OOF logits (after each stage) and test logits, with TTA',
     outputs: (l, k) => [l.fold(k).predict.dir, l.timings.step(`predict-fold-${k}`)],
   },
@@ -117,6 +154,7 @@ export const STEPS: Record<StepName, StepSpec> = {
     data: ['train'],
     after: [{ step: 'predict', file: (l) => l.fold('*').predict.meta }],
     perFold: false,
+    rounds: 'each',
     summary: 'combines the folds\' test logits and places each fold\'s OOF logits in train order',
     outputs: (l) => [l.ensemble.dir, l.timings.step('ensemble')],
   },
@@ -164,9 +202,11 @@ export const STEPS: Record<StepName, StepSpec> = {
     // The report shows the whole config, name included.
     config: '*',
     data: ['train'],
+    // Every round's ensemble and pseudo-labels: the report scores each round's OOF.
     after: [
       { step: 'train', file: (l) => l.fold('*').result },
-      { step: 'ensemble', file: (l) => l.ensemble.meta },
+      { step: 'ensemble', file: (l) => l.ensemble.meta, round: 'all' },
+      { step: 'pseudo', file: (l) => l.pseudo.record, round: 'all' },
       { step: 'tune', file: (l) => l.tune.record },
       { step: 'submit', file: (l) => l.submission.summary },
       { step: 'bundle', file: (l) => l.bundle.record },
@@ -192,8 +232,12 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
 };
 
-/** Steps in pipeline order (a blend's step after the experiments' steps it reads). */
-export const STEP_ORDER: readonly StepName[] = ['data', 'folds', 'train', 'predict', 'ensemble', 'tune', 'submit', 'bundle', 'report', 'blend'];
+/**
+ * Steps in pipeline order (a blend's step after the experiments' steps it reads). A step reads
+ * only steps before it, except the previous round's (`round: 'previous'`): a pseudo-label round
+ * starts with its pseudo-labels, read from the ensemble of the round before.
+ */
+export const STEP_ORDER: readonly StepName[] = ['data', 'folds', 'pseudo', 'train', 'predict', 'ensemble', 'tune', 'submit', 'bundle', 'report', 'blend'];
 
 /** The steps one kind of project runs, in order. */
 export function projectSteps(project: StepProject): StepName[] {
@@ -213,11 +257,87 @@ export function layoutFileGlob(file: LayoutFile, synthetic: SyntheticSettings): 
 }
 
 /**
+ * The rounds a step has a target in, for `rounds` pseudo-label rounds after the plain run (round
+ * 0); [0] for a step that runs once.
+ */
+export function stepRounds(step: StepName, rounds: number): number[] {
+  const all = Array.from({ length: rounds + 1 }, (_, r) => r);
+  const how = STEPS[step].rounds;
+  return how === 'each' ? all : how === 'later' ? all.slice(1) : [0];
+}
+
+/**
+ * The Nx target of a step in a round (and fold, for a per-fold step): `train-fold-1`, `ensemble`
+ * in round 0 or for a step that runs once; `train-round-2-fold-1`, `pseudo-round-1` in later rounds.
+ */
+export function stepTargetName(step: StepName, round: number, fold?: number): string {
+  const inRound = STEPS[step].rounds !== undefined && round > 0 ? `-round-${round}` : '';
+  return `${step}${inRound}${STEPS[step].perFold ? `-fold-${fold}` : ''}`;
+}
+
+/** One target of an experiment: a step in a round, for one fold when per fold. */
+export interface StepTarget {
+  name: string;
+  step: StepName;
+  /**
+   * The pseudo-label round whose work directory it writes (@segkit/run's roundWorkDir): 0, the
+   * run's work directory, for a step that runs once (it reads the last round's artifacts).
+   */
+  round: number;
+  fold?: number;
+  /** The targets it runs after, each with the file of the layout that fingerprints what it reads of them. */
+  after: { target: string; step: StepName; round: number; file: LayoutFile }[];
+}
+
+/** The rounds of `before` that `step` in round `round` reads (see StepSpec's `after`). */
+function roundsRead(step: StepName, round: number, before: StepName, how: 'previous' | 'all' | undefined, rounds: number): number[] {
+  const available = stepRounds(before, rounds);
+  if (STEPS[before].rounds === undefined) return available;
+  const wanted = STEPS[step].rounds === undefined ? (how === 'all' ? available : [rounds]) : [how === 'previous' ? round - 1 : round];
+  return wanted.filter((r) => available.includes(r));
+}
+
+/**
+ * Every target of an experiment with `k` folds and `rounds` pseudo-label rounds, in an order that
+ * runs each after what it reads: round 0 as without pseudo-labels, then per later round its
+ * pseudo-labels (from the previous round's ensemble), training, prediction and ensemble, then the
+ * steps that run once on the last round. A per-fold step reads its own fold of a per-fold step,
+ * every fold of any other.
+ */
+export function experimentTargets(k: number, rounds: number): StepTarget[] {
+  if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`pseudo.rounds must be an integer ≥ 0, got ${rounds}`);
+  const folds = Array.from({ length: k }, (_, f) => f);
+  const make = (step: StepName, round: number, fold?: number): StepTarget => {
+    const after = STEPS[step].after.flatMap(({ step: before, file, round: how }) =>
+      roundsRead(step, round, before, how, rounds).flatMap((r) => {
+        const beforeFolds = !STEPS[before].perFold ? [undefined] : STEPS[step].perFold ? [fold] : folds;
+        return beforeFolds.map((f) => ({ target: stepTargetName(before, r, f), step: before, round: r, file }));
+      }),
+    );
+    return { name: stepTargetName(step, round, fold), step, round, ...(fold === undefined ? {} : { fold }), after };
+  };
+  const out: StepTarget[] = [];
+  const add = (step: StepName, round: number) => {
+    if (STEPS[step].perFold) for (const f of folds) out.push(make(step, round, f));
+    else out.push(make(step, round));
+  };
+  const steps = projectSteps('experiment');
+  const first = steps.findIndex((s) => STEPS[s].rounds !== undefined);
+  const last = steps.length - [...steps].reverse().findIndex((s) => STEPS[s].rounds !== undefined);
+  for (const step of steps.slice(0, first)) add(step, 0);
+  for (let round = 0; round <= rounds; round++) for (const step of steps.slice(first, last)) if (stepRounds(step, rounds).includes(round)) add(step, round);
+  for (const step of steps.slice(last)) add(step, 0);
+  return out;
+}
+
+/**
  * The experiment's steps each cluster stage runs: the steps before the per-fold ones (one job),
- * the per-fold ones (one job per fold), the rest (one job, after every fold).
+ * the per-fold ones (one job per fold), the rest (one job, after every fold). Pseudo-label rounds
+ * after the first (`pseudo.rounds`) run in the final job, before the steps that run once (see
+ * {@link experimentTargets}).
  */
 export function clusterStages(): Record<ClusterStage, StepName[]> {
-  const steps = projectSteps('experiment');
+  const steps = projectSteps('experiment').filter((s) => STEPS[s].rounds !== 'later');
   const first = steps.findIndex((s) => STEPS[s].perFold);
   const end = steps.length - [...steps].reverse().findIndex((s) => STEPS[s].perFold);
   const byStage = [steps.slice(0, first), steps.slice(first, end), steps.slice(end)];

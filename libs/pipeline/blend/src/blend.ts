@@ -21,6 +21,8 @@ export interface BlendMemberInput {
   name: string;
   /** The member's work directory (its ensemble/ folder is read). */
   workDir: string;
+  /** Where its ensemble/ is instead: its last pseudo-label round's work directory (@segkit/run's roundWorkDir); default `workDir`. */
+  ensembleDir?: string;
   /** The member's folds.csv. */
   foldsPath: string;
 }
@@ -93,14 +95,15 @@ export async function blendExperiments(input: BlendInput): Promise<BlendRecord> 
   const tests: Float32Array[] = [];
   let testIds: string[] | undefined;
   for (const m of members) {
-    const metaPath = ensemblePaths(m.workDir).meta;
-    if (!existsSync(metaPath)) throw new UserError(`${metaPath} is missing: run experiment "${m.name}" first (nx run ${m.name}:ensemble)`);
-    const { logits, meta } = readEnsembleOof(m.workDir, 2, trainIds);
+    const ensembleDir = m.ensembleDir ?? m.workDir;
+    const metaPath = ensemblePaths(ensembleDir).meta;
+    if (!existsSync(metaPath)) throw new UserError(`${metaPath} is missing: run experiment "${m.name}" first (nx run ${m.name}:tune)`);
+    const { logits, meta } = readEnsembleOof(ensembleDir, 2, trainIds);
     if (meta.height !== height || meta.width !== width) throw new UserError(`${metaPath}: images of ${meta.height}×${meta.width}, the data's are ${height}×${width}`);
-    if (testIds && !sameIds(meta.testIds, testIds)) throw new UserError(`${ensemblePaths(m.workDir).testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
+    if (testIds && !sameIds(meta.testIds, testIds)) throw new UserError(`${ensemblePaths(ensembleDir).testIds}: "${m.name}" predicted other test images than ${members[0].name}`);
     testIds = meta.testIds;
     oofs.push(logits);
-    tests.push(readEnsembleTest(m.workDir, meta));
+    tests.push(readEnsembleTest(ensembleDir, meta));
   }
   if (!testIds || !sameIds(testIds, input.sampleIds)) throw new UserError(`the members' test ids differ from the sample submission's; rerun their predict step`);
 

@@ -89,6 +89,17 @@ describe('stages', () => {
     expect(() => runFinalStage(ctx(failing.nx))).toThrow('pipeline:ensemble, pipeline:tune, pipeline:submit, pipeline:bundle, pipeline:report failed (nx exit code 1)');
   });
 
+  it('the final stage runs the later pseudo-label rounds between the ensemble and tune', () => {
+    writeFileSync(join(work, 'folds.csv'), 'id,fold\n');
+    finishFold(0);
+    finishFold(1);
+    const r = recorder();
+    runFinalStage({ ...ctx(r.nx), rounds: 1 });
+    expect(r.runs.map((x) => x.args[2])).toEqual([
+      '--targets=ensemble,pseudo-round-1,train-round-1-fold-0,train-round-1-fold-1,predict-round-1-fold-0,predict-round-1-fold-1,ensemble-round-1,tune,submit,bundle,report',
+    ]);
+  });
+
   it('nxJobEnv keeps the run settings', () => {
     expect(nxJobEnv({ SEGKIT_WORK: 'runs/x', PATH: '/bin' }, 'a')).toMatchObject({ SEGKIT_WORK: 'runs/x', PATH: '/bin', NX_NO_CLOUD: 'true' });
   });

@@ -5,7 +5,8 @@
  *   prepare  the steps before the per-fold ones (data, folds)
  *   fold     one fold's per-fold steps (train-fold-k, predict-fold-k), the fold from `--fold`,
  *            Slurm's SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX
- *   final    checks every fold finished, then the rest (ensemble → tune → submit, bundle → report)
+ *   final    checks every fold finished, then the rest (ensemble → tune → submit, bundle → report),
+ *            with the later pseudo-label rounds (pseudo.rounds) between the ensemble and tune
  *
  * Each stage runs its targets in one Nx invocation with `--excludeTaskDependencies`: Nx still
  * orders the targets it is given (predict after train), but does not re-run the stages before
@@ -17,7 +18,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
-import { CLUSTER_STAGES, ClusterStage, clusterStages, RUN_ENV, runLayout, slurmLayout } from '@segkit/run';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, experimentTargets, RUN_ENV, runLayout, slurmLayout } from '@segkit/run';
 
 export type Stage = ClusterStage;
 export const STAGES = CLUSTER_STAGES;
@@ -27,6 +28,8 @@ export interface StageContext {
   workDir: string;
   /** folds.k of the run's config. */
   k: number;
+  /** pseudo.rounds of the run's config (default 0): later rounds run in the final stage. */
+  rounds?: number;
   /** Runs `nx <args>` in the workspace; returns its exit code (injectable for tests). */
   nx?: (args: string[], env: NodeJS.ProcessEnv) => number | null;
   env?: NodeJS.ProcessEnv;
@@ -127,8 +130,18 @@ export function runFoldStage(ctx: StageContext, fold: number): void {
   );
 }
 
-/** Every fold finished → the steps after the per-fold ones: ensemble, tune, submit and bundle, report. */
+/**
+ * Every fold finished → the steps after the per-fold ones: ensemble, the later pseudo-label rounds
+ * (each round's folds one after another, in this job), tune, submit and bundle, report.
+ */
 export function runFinalStage(ctx: StageContext): void {
   checkFoldsFinished(ctx.workDir, ctx.k);
-  runTargets(ctx, clusterStages().final, true);
+  const { prepare, fold } = clusterStages();
+  const earlier = new Set([...prepare, ...fold]);
+  const targets = experimentTargets(ctx.k, ctx.rounds ?? 0).filter((t) => !(t.round === 0 && earlier.has(t.step)));
+  runTargets(
+    ctx,
+    targets.map((t) => t.name),
+    true,
+  );
 }

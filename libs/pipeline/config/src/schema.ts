@@ -207,6 +207,19 @@ export const configSchema = z
       .object({ mode: z.enum(['logit-mean', 'prob-mean']).default('logit-mean') })
       .strict()
       .default({}),
+    pseudo: z
+      .object({
+        /**
+         * Pseudo-label rounds after the plain run: each retrains every fold from scratch with the
+         * test images the previous round's ensemble is confident on added, with its masks, to the
+         * fold's training images (validation images never change). 0: none.
+         */
+        rounds: z.number().int().min(0).max(5).default(0),
+        /** The share of an image's pixels with p < 0.2 or p > 0.8 that makes it a pseudo-label. */
+        minConfidence: z.number().gt(0).max(1).default(0.9),
+      })
+      .strict()
+      .default({}),
     tune: z
       .object({
         /** The metric tuned and reported (one of @segkit/metrics' METRICS); default: the data layout's. */

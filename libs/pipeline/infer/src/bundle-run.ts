@@ -9,6 +9,8 @@ import { bundleSchema, type BundleInfo } from './bundle-schema';
 
 export interface BundleRunInput {
   workDir: string;
+  /** The work directory whose fold predictions (and exported models) are bundled (a pseudo-label round's, see @segkit/run's roundWorkDir); default `workDir`. */
+  predictionsDir?: string;
   config: PipelineConfig;
   /** The tuned point (from the tune record): the bundle binarizes exactly as the submission did. */
   tuned: { logitThreshold: number; probThreshold: number; minArea: number; topLogitThreshold?: number };
@@ -22,9 +24,10 @@ export interface BundleRunInput {
 export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
   const { workDir, config, tuned } = input;
   const layout = runLayout(workDir);
+  const predictions = runLayout(input.predictionsDir ?? workDir);
   const folds = Array.from({ length: config.folds.k }, (_, k) => {
-    const meta = readPredictionMeta(layout.fold(k).dir, k);
-    return { fold: k, modelsDir: layout.fold(k).predict.models, models: meta.models, tta: meta.tta, meta: layout.fold(k).predict.meta };
+    const meta = readPredictionMeta(predictions.fold(k).dir, k);
+    return { fold: k, modelsDir: predictions.fold(k).predict.models, models: meta.models, tta: meta.tta, meta: predictions.fold(k).predict.meta };
   });
   const tta = folds[0].tta;
   const odd = folds.find((f) => f.tta.join(',') !== tta.join(','));

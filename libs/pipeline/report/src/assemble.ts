@@ -9,7 +9,7 @@ import { iou, thresholdStats } from '@segkit/metrics';
 import { binarize, SubmissionSummary } from '@segkit/submit';
 import type { FoldTrainResult } from '@segkit/train';
 import type { TuneRecord } from '@segkit/tune';
-import type { FoldResult, ReportInput, WorstImage } from './types';
+import type { FoldResult, PseudoRound, ReportInput, WorstImage } from './types';
 
 /** Where a fold trained: the backend description and, on a multi-GPU machine, its device. */
 export interface FoldDevice {
@@ -34,6 +34,8 @@ export interface AssembleInput {
   /** Seconds of work a step recorded (`data`, `predict-fold-0`, ...); 0 for none. */
   stepSeconds: (step: string) => number;
   submission: SubmissionSummary;
+  /** Every pseudo-label round, round 0 first, when the run had any. */
+  rounds?: PseudoRound[];
   /** The submission scored against known test masks, when there are any. */
   testScore?: number;
   /** The run's bundle relative to the report's folder (`../bundle`) when it is beside the report. */
@@ -134,6 +136,7 @@ export function assembleReport(input: AssembleInput): ReportInput {
     confusion: tuned.confusion,
     worst: worstImages(input.oofLogits, input.train, tuned, input.worstCount ?? 12),
     submission: input.submission,
+    ...(input.rounds && input.rounds.length > 0 ? { rounds: input.rounds } : {}),
     testScore: input.testScore,
   };
 }

@@ -1,4 +1,4 @@
-import { averagingSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection } from './sections';
+import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection } from './sections';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
 
@@ -105,6 +105,26 @@ describe('averagingSection', () => {
     expect(rows).toEqual([
       [String(input.folds[0].fold), '2', 'SWA, 3 epochs', '0.5000', '0.5625', 'good', '+0.0625', '0.5300'],
       [String(input.folds[1].fold), '1', 'EMA, 120 steps', '0.7500', '0.6875', 'bad', '\u22120.0625', '–'],
+    ]);
+  });
+});
+
+describe('pseudoSection', () => {
+  it('is absent without pseudo-label rounds', () => {
+    expect(pseudoSection(handInput())).toBe('');
+  });
+
+  it('shows each round with its pseudo-labels, its OOF scores and the change from the round before', () => {
+    const input = { ...handInput(), rounds: [
+      { round: 0, pseudoLabels: 0, oofScore: 0.5, oofScoreAtZero: 0.25 },
+      { round: 1, pseudoLabels: 120, oofScore: 0.5625, oofScoreAtZero: 0.5 },
+      { round: 2, pseudoLabels: 130, oofScore: 0.5, oofScoreAtZero: 0.5 },
+    ] };
+    const rows = [...pseudoSection(input).matchAll(/<tr><td>(\d)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td class="(\w*)">([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    expect(rows).toEqual([
+      ['0', '–', '0.2500', '0.5000', '', '–'],
+      ['1', '120', '0.5000', '0.5625', 'good', '+0.0625'],
+      ['2', '130', '0.5000', '0.5000', 'bad', '\u22120.0625'],
     ]);
   });
 });

@@ -158,6 +158,30 @@ export function averagingSection(input: ReportInput): string {
   );
 }
 
+/**
+ * Pseudo-label rounds: per round the test images added to every fold's training images and the
+ * ensembled OOF score it reached (the validation images are the same in every round). Empty
+ * without rounds.
+ */
+export function pseudoSection(input: ReportInput): string {
+  const rounds = input.rounds ?? [];
+  if (rounds.length === 0) return '';
+  const label = metricLabel(input);
+  const rows = rounds.map((r, i) => {
+    const d = i === 0 ? undefined : r.oofScore - rounds[i - 1].oofScore;
+    const delta = d === undefined ? '–' : fmtDelta(d);
+    return `<tr><td>${r.round}</td><td>${r.round === 0 ? '–' : fmtInt(r.pseudoLabels)}</td><td>${fmtMap(r.oofScoreAtZero)}</td><td>${fmtMap(r.oofScore)}</td><td class="${d === undefined ? '' : d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${delta}</td></tr>`;
+  });
+  return section(
+    'pseudo',
+    'Pseudo-label rounds',
+    `<table class="num"><thead><tr><th>round</th><th>pseudo-labels</th><th>OOF ${label} at p = 0.5</th><th>OOF ${label} tuned</th><th>Δ tuned</th></tr></thead>` +
+      `<tbody>${rows.join('')}</tbody></table>` +
+      `<p class="note">Each round retrains every fold from scratch on its training images plus the test images the previous round's ensemble was confident on, with its masks; ` +
+      `validation images never change, so every round's OOF score is honest. The last round is the one submitted.</p>`,
+  );
+}
+
 /** Logit ticks for the secondary axis of the threshold chart, positioned at sigmoid(logit). */
 export function logitAxisTicks(probMin: number, probMax: number): { x: number; label: string }[] {
   const clamp = (p: number): number => Math.min(1 - 1e-6, Math.max(1e-6, p));

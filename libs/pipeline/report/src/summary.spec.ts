@@ -30,6 +30,18 @@ describe('buildSummary', () => {
 
   it('names the metric of its scores', () => expect(summary.metric).toBe('tgs-map'));
 
+  it('lists the pseudo-label rounds only when the run had any', () => {
+    expect(summary).not.toHaveProperty('pseudo_rounds');
+    const rounds = [
+      { round: 0, pseudoLabels: 0, oofScore: 0.5, oofScoreAtZero: 0.25 },
+      { round: 1, pseudoLabels: 7, oofScore: 0.75, oofScoreAtZero: 0.5 },
+    ];
+    expect(buildSummary({ ...handInput(), rounds }).pseudo_rounds).toEqual([
+      { round: 0, pseudo_labels: 0, oof_score: 0.5, oof_score_at_zero: 0.25 },
+      { round: 1, pseudo_labels: 7, oof_score: 0.75, oof_score_at_zero: 0.5 },
+    ]);
+  });
+
   it('copies the headline numbers as numbers', () => {
     expect(summary).toMatchObject({
       oof_score_stage1: 0.5,

@@ -75,6 +75,8 @@ export const summarySchema = z
     confusion: z.object({ truth_empty_pred_empty: count, truth_empty_pred_non_empty: count, truth_non_empty_pred_empty: count, truth_non_empty_pred_non_empty: count }).strict(),
     worst: z.array(z.object({ id: z.string(), score, iou: score }).strict()),
     submission: z.object({ path: z.string(), rows: count, images: count, non_empty: count }).strict(),
+    /** Every pseudo-label round (round 0 first), when the run had any: the test images it added and its ensembled OOF scores. */
+    pseudo_rounds: z.array(z.object({ round: count, pseudo_labels: count, oof_score: score, oof_score_at_zero: score }).strict()).optional(),
   })
   .strict();
 export type Summary = z.infer<typeof summarySchema>;
@@ -136,5 +138,8 @@ export function buildSummary(input: ReportInput): Summary {
     },
     worst: input.worst.map((w) => ({ id: w.id, score: w.score, iou: w.iou })),
     submission: { path: input.submission.path, rows: input.submission.rows, images: input.submission.images, non_empty: input.submission.nonEmpty },
+    ...(input.rounds && input.rounds.length > 0
+      ? { pseudo_rounds: input.rounds.map((r) => ({ round: r.round, pseudo_labels: r.pseudoLabels, oof_score: r.oofScore, oof_score_at_zero: r.oofScoreAtZero })) }
+      : {}),
   };
 }

@@ -46,6 +46,18 @@ export interface WorstImage {
   pred: Uint8Array;
 }
 
+/** One pseudo-label round (@segkit/pseudo): how many test images it added and the OOF score its ensemble reached. */
+export interface PseudoRound {
+  /** 0: the run without pseudo-labels. */
+  round: number;
+  /** Pseudo-labelled test images its folds trained on besides the train images (0 in round 0). */
+  pseudoLabels: number;
+  /** Its ensembled stage-2 OOF score, tuned as the tune step tunes (threshold and min area on the same OOF). */
+  oofScore: number;
+  /** The same at logit 0 (p = 0.5) without a minimum area. */
+  oofScoreAtZero: number;
+}
+
 export interface ReportInput {
   /** e.g. the experiment name. */
   title: string;
@@ -90,6 +102,8 @@ export interface ReportInput {
   /** e.g. the 12 worst OOF images at the chosen threshold. */
   worst: WorstImage[];
   submission: SubmissionSummary;
+  /** Every pseudo-label round, round 0 first, when the run had any (`pseudo.rounds` > 0); the last is the one submitted. */
+  rounds?: PseudoRound[];
   /**
    * The submission scored against known test masks, when there are any (the built-in synthetic
    * competition keeps them outside the data folder); absent for a real competition.

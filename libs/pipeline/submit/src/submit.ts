@@ -20,6 +20,8 @@ export function checkSampleIds(samplePath: string, sampleIds: readonly string[],
 
 export interface SubmitRunInput {
   workDir: string;
+  /** The work directory whose ensemble is submitted (a pseudo-label round's, see @segkit/run's roundWorkDir); default `workDir`. */
+  ensembleDir?: string;
   /** The sample submission's ids, in its order, and its path (for messages). */
   sampleIds: readonly string[];
   samplePath: string;
@@ -30,13 +32,14 @@ export interface SubmitRunInput {
 /** Reads the tune record and the ensemble, writes `submission.csv` and `summary.json`, returns the summary. */
 export function submitRun(input: SubmitRunInput): SubmissionSummary {
   const { workDir } = input;
+  const ensembleDir = input.ensembleDir ?? workDir;
   const tuned = readTuneRecord(workDir);
-  const meta = readEnsembleMeta(workDir);
+  const meta = readEnsembleMeta(ensembleDir);
   checkSampleIds(input.samplePath, input.sampleIds, meta.testIds);
   const paths = submissionPaths(workDir);
   const summary = writeSubmission({
     testIds: meta.testIds,
-    testLogitsPath: ensembleTestPath(workDir, meta),
+    testLogitsPath: ensembleTestPath(ensembleDir, meta),
     height: meta.height,
     width: meta.width,
     logitThreshold: tuned.logitThreshold,

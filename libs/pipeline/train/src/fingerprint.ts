@@ -15,6 +15,15 @@ export function trainDataHash(train: TrainSet): string {
     .digest('hex');
 }
 
+/**
+ * What training reads of the data in a pseudo-label round: the train data's hash and the
+ * pseudo-labels' fingerprint (@segkit/pseudo); without pseudo-labels the train data's hash alone,
+ * so a run without them keeps its fingerprints.
+ */
+export function pseudoDataHash(trainHash: string, pseudoFingerprint: string | undefined): string {
+  return pseudoFingerprint === undefined ? trainHash : createHash('sha256').update(`train ${trainHash}\npseudo ${pseudoFingerprint}\n`).digest('hex');
+}
+
 const shaMemo = new Map<string, string>();
 
 /** sha-256 of the encoder weights file (resolved from the working directory), once per process. */

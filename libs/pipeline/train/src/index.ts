@@ -3,7 +3,7 @@ export { stageOutputDir } from './stage';
 export { emaDecay, emaStep, swaStep, recomputeBatchNorm, averagingKind, isSwaMember, WeightAverage } from './averaging';
 export type { AveragingKind } from './averaging';
 export type { TrainFoldInput } from './train-fold';
-export { stageFingerprint, trainDataHash } from './fingerprint';
+export { stageFingerprint, trainDataHash, pseudoDataHash } from './fingerprint';
 export {
   readFoldResult,
   readWeightsFingerprint,

@@ -8,7 +8,7 @@ import { pairedFolds, saltSquares } from '@segkit/folds/testing';
 import { UserError } from '@segkit/io';
 import { foldLayoutAt, stageLayout } from '@segkit/run';
 import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
-import { stageFingerprint } from './fingerprint';
+import { pseudoDataHash, stageFingerprint, trainDataHash } from './fingerprint';
 import { weightsFinite } from './epoch';
 import { bestModelDir, foldResultPath, trainFold } from './train-fold';
 
@@ -32,6 +32,25 @@ describe('trainFold', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it('trains a pseudo-label round on the fold\'s training images plus the pseudo-labels, validates on the same images, and keys both stages by them', async () => {
+    const before = tf.memory().numTensors;
+    const config = parseConfig({ ...raw, stage1: { ...raw.stage1, epochs: 1 } });
+    // Three images of another set: their ids, pixels and masks become extra training images.
+    const extra = tinyTrainSet();
+    const labels = { ids: ['p0', 'p1', 'p2'], height: 16, width: 16, channels: 1 as const, images: extra.images.slice(0, 3 * 256), masks: extra.masks.slice(0, 3 * 256) };
+    const foldDir = mkdtempSync(join(tmpdir(), 'fold-'));
+    const logs: string[] = [];
+    const r = await trainFold({ config, train, folds, fold: 0, foldDir, pseudo: { labels, fingerprint: 'a'.repeat(64) }, log: (m) => logs.push(m) });
+    expect([r.nTrain, r.nVal]).toEqual([4 + 3, 4]);
+    expect(logs).toContain('fold 0: 4 train + 3 pseudo-labelled test / 4 validation images');
+    // Keyed by the pseudo-labels: not the plain fold's fingerprint, another one for other labels.
+    const keyed = (pseudo?: string) => stageFingerprint(config, train, folds, 0, 2, pseudoDataHash(trainDataHash(train), pseudo));
+    expect(r.fingerprint).toBe(keyed('a'.repeat(64)));
+    expect(new Set([keyed(), keyed('a'.repeat(64)), keyed('b'.repeat(64))]).size).toBe(3);
+    expect(keyed()).toBe(stageFingerprint(config, train, folds, 0, 2));
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('trains both stages, keeps stage 2 no worse than stage 1 on validation, and leaks no tensors', async () => {

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { PipelineConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
 import { splitFold } from '@segkit/folds';
+import { PseudoLabels, withPseudoLabels } from '@segkit/pseudo';
 import { mixSeed, permutation } from '@segkit/random';
 import { foldLayoutAt, Stage, stageLayout } from '@segkit/run';
 import { FoldTrainResult, readFoldResult, readStageFingerprint, writeFoldResult, writeStageFingerprint } from './artifacts';
-import { stageFingerprint, trainDataHash } from './fingerprint';
+import { pseudoDataHash, stageFingerprint, trainDataHash } from './fingerprint';
 import { runStage } from './stage';
 
 export interface TrainFoldInput {
@@ -15,6 +16,11 @@ export interface TrainFoldInput {
   fold: number;
   /** This fold's artifact folder: stage checkpoints, best models, logs, `result.json`. */
   foldDir: string;
+  /**
+   * A pseudo-label round's extra training images (@segkit/pseudo) with their fingerprint: added
+   * to the fold's training images, never to its validation images; part of both stages' fingerprints.
+   */
+  pseudo?: { labels: PseudoLabels; fingerprint: string };
   log?: (msg: string) => void;
 }
 
@@ -67,7 +73,7 @@ export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult>
   const { config, train, folds, fold, foldDir } = input;
   const log = input.log ?? (() => undefined);
   const layout = foldLayoutAt(foldDir);
-  const dataHash = trainDataHash(train);
+  const dataHash = pseudoDataHash(trainDataHash(train), input.pseudo?.fingerprint);
   const fingerprints = { 1: stageFingerprint(config, train, folds, fold, 1, dataHash), 2: stageFingerprint(config, train, folds, fold, 2, dataHash) };
   mkdirSync(foldDir, { recursive: true });
   claimStage(foldDir, fold, 1, fingerprints[1], log);
@@ -80,11 +86,18 @@ export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult>
     }
   }
   const { trainIdx: allTrainIdx, valIdx } = splitFold(train, folds, fold);
-  const trainIdx = cappedTrainIdx(config, allTrainIdx, fold);
-  log(`fold ${fold}: ${trainIdx.length} train / ${valIdx.length} validation images`);
+  let trainIdx = cappedTrainIdx(config, allTrainIdx, fold);
+  let data = train;
+  if (input.pseudo) {
+    // Appended after the train images, which keep their indices (and so valIdx its meaning).
+    const added = withPseudoLabels(train, input.pseudo.labels);
+    data = added.set;
+    trainIdx = [...trainIdx, ...added.pseudoIdx];
+    log(`fold ${fold}: ${trainIdx.length - added.pseudoIdx.length} train + ${added.pseudoIdx.length} pseudo-labelled test / ${valIdx.length} validation images`);
+  } else log(`fold ${fold}: ${trainIdx.length} train / ${valIdx.length} validation images`);
 
-  const stage1 = await runStage(1, config.stage1, { ...input, trainIdx, valIdx, log });
-  const stage2 = await runStage(2, config.stage2, { ...input, trainIdx, valIdx, log });
+  const stage1 = await runStage(1, config.stage1, { ...input, train: data, trainIdx, valIdx, log });
+  const stage2 = await runStage(2, config.stage2, { ...input, train: data, trainIdx, valIdx, log });
   const result: FoldTrainResult = {
     fold,
     nTrain: trainIdx.length,
