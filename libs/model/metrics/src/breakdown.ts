@@ -33,15 +33,18 @@ export interface CoverageBin {
   meanScore: number;
 }
 
-/** Mean of per-image scores grouped by the coverage class of each image's truth (always 11 bins). */
-export function scoresByCoverage(perImage: ArrayLike<number>, truthArea: ArrayLike<number>, pixels: number): CoverageBin[] {
+/**
+ * Mean of per-image scores grouped by the coverage class of each image's truth (always 11 bins);
+ * `pixels` is every image's pixel count, or each image's own (images of different sizes).
+ */
+export function scoresByCoverage(perImage: ArrayLike<number>, truthArea: ArrayLike<number>, pixels: number | ArrayLike<number>): CoverageBin[] {
   if (perImage.length !== truthArea.length) {
     throw new Error(`perImage: length ${perImage.length} differs from truthArea length ${truthArea.length}`);
   }
   const sums = new Float64Array(COVERAGE_CLASSES);
   const counts = new Int32Array(COVERAGE_CLASSES);
   for (let i = 0; i < perImage.length; i++) {
-    const c = coverageClass(truthArea[i], pixels);
+    const c = coverageClass(truthArea[i], typeof pixels === 'number' ? pixels : pixels[i]);
     sums[c] += perImage[i];
     counts[c]++;
   }
@@ -55,7 +58,7 @@ export function scoresByCoverage(perImage: ArrayLike<number>, truthArea: ArrayLi
 
 /** Coverage breakdown at one threshold of a ThresholdStats (minArea applied as in meanScoreFromStats). */
 export function coverageBreakdownFromStats(stats: ThresholdStats, thresholdIndex: number, minArea = 0): CoverageBin[] {
-  return scoresByCoverage(perImageScoresFromStats(stats, thresholdIndex, minArea), stats.truthArea, stats.pixels);
+  return scoresByCoverage(perImageScoresFromStats(stats, thresholdIndex, minArea), stats.truthArea, stats.imagePixels ?? stats.pixels);
 }
 
 /** Counts of the empty/non-empty decision; "positive" = the image contains salt. */

@@ -7,6 +7,7 @@ export { scoreMasks } from './score-masks';
 export type { MaskScoreOptions } from './score-masks';
 export {
   thresholdStats,
+  concatThresholdStats,
   meanScoreFromStats,
   perImageScoresFromStats,
   bestThresholdFromStats,

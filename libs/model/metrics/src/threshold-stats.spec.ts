@@ -1,7 +1,8 @@
 import { tgsImageScore } from './tgs-score';
 import { diceImageScore } from './dice';
 import { IOU_THRESHOLDS } from './tgs-score';
-import { allEmptyScoreFromStats, bestThresholdFromStats, meanScoreFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
+import { allEmptyScoreFromStats, bestThresholdFromStats, concatThresholdStats, meanScoreFromStats, perImageScoresFromStats, rankFinder, thresholdStats } from './threshold-stats';
+import { scoresByCoverage } from './breakdown';
 import { uniformSource } from '@segkit/random';
 
 /** Seeded uniform source (mulberry32 from @segkit/random) so random cases are reproducible. */
@@ -342,5 +343,30 @@ describe('rankFinder', () => {
       const expected = list.filter((t) => t < v).length;
       expect([v, rank(v)]).toEqual([v, expected]);
     }
+  });
+});
+
+describe('concatThresholdStats', () => {
+  it('is the statistics of the whole set when its parts are its images', () => {
+    // two 2×2 images, dice: per-image parts concatenated equal the two-image statistics
+    const logits = Float32Array.from([2, -1, 0.5, -3, 1, 1, -2, 4]);
+    const truths = Uint8Array.from([1, 0, 1, 0, 0, 1, 0, 1]);
+    const thresholds = [-1.5, 0, 1.5];
+    const whole = thresholdStats(logits, truths, 4, thresholds, { metric: 'dice' });
+    const parts = [0, 1].map((i) => thresholdStats(logits.subarray(i * 4, i * 4 + 4), truths.subarray(i * 4, i * 4 + 4), 4, thresholds, { metric: 'dice' }));
+    expect(concatThresholdStats(parts)).toEqual(whole);
+  });
+
+  it('keeps each image\'s pixel count when sizes differ, for coverage and the empty rule', () => {
+    // a 1×2 image whose truth covers 1 of 2 pixels, and a 2×3 one whose truth covers 1 of 6
+    const a = thresholdStats(Float32Array.from([1, -1]), Uint8Array.from([1, 0]), 2, [0], { metric: 'dice' });
+    const b = thresholdStats(Float32Array.from([1, -1, -1, -1, -1, -1]), Uint8Array.from([1, 0, 0, 0, 0, 0]), 6, [0], { metric: 'dice' });
+    const both = concatThresholdStats([a, b]);
+    expect(Array.from(both.imagePixels!)).toEqual([2, 6]);
+    expect(both.pixels).toBe(4);
+    expect(Array.from(both.truthArea)).toEqual([1, 1]);
+    // 50 % is class 5, 1/6 = 16.7 % is class 2
+    expect(scoresByCoverage([1, 1], both.truthArea, both.imagePixels!).filter((b) => b.count > 0).map((b) => b.coverageClass)).toEqual([2, 5]);
+    expect(() => concatThresholdStats([a, thresholdStats(Float32Array.from([1]), Uint8Array.from([1]), 1, [0.5], { metric: 'dice' })])).toThrow('part 1 has other thresholds');
   });
 });

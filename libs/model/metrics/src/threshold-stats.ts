@@ -17,6 +17,8 @@ export interface ThresholdStats {
   n: number;
   /** Pixels per image (101·101 for TGS). */
   pixels: number;
+  /** Images of different sizes (see concatThresholdStats): each image's own pixel count, length n; `pixels` is then their mean. */
+  imagePixels?: Int32Array;
   /** The candidate thresholds, strictly increasing; a pixel is foreground at threshold t iff logit > t. */
   logitThresholds: Float64Array;
   /** Truth foreground pixels per image, length n. */
@@ -114,6 +116,54 @@ export function thresholdStats(
     }
   }
   return { metric, n, pixels, logitThresholds: thresholds, truthArea, predArea, intersection, ...(objects && { objects: objects.stats }) };
+}
+
+/**
+ * The statistics of several image sets (or single images) at the same thresholds and metric, as
+ * one set in the given order: the per-image arrays concatenated. Images of different sizes (a set
+ * scored at each image's own size) keep their pixel counts in `imagePixels`.
+ */
+export function concatThresholdStats(parts: readonly ThresholdStats[]): ThresholdStats {
+  if (parts.length === 0) throw new Error('concatThresholdStats: no statistics');
+  const { metric, logitThresholds } = parts[0];
+  const T = logitThresholds.length;
+  for (const [k, p] of parts.entries()) {
+    if (p.metric !== metric) throw new Error(`concatThresholdStats: part ${k} is ${p.metric}, part 0 ${metric}`);
+    if (p.logitThresholds.length !== T || p.logitThresholds.some((t, j) => t !== logitThresholds[j])) throw new Error(`concatThresholdStats: part ${k} has other thresholds`);
+    if ((p.objects === undefined) !== (parts[0].objects === undefined)) throw new Error(`concatThresholdStats: part ${k} ${p.objects ? 'has' : 'lacks'} object statistics`);
+  }
+  const n = parts.reduce((sum, p) => sum + p.n, 0);
+  const cat = <A extends Int32Array | Float64Array>(make: (len: number) => A, pick: (p: ThresholdStats) => A, per: number): A => {
+    const out = make(n * per);
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p), at);
+      at += p.n * per;
+    }
+    return out;
+  };
+  const imagePixels = new Int32Array(n);
+  let at = 0;
+  for (const p of parts) for (let i = 0; i < p.n; i++) imagePixels[at++] = p.imagePixels ? p.imagePixels[i] : p.pixels;
+  const uniform = imagePixels.every((v) => v === imagePixels[0]);
+  const objects = parts[0].objects
+    ? {
+        truthCount: cat((l) => new Int32Array(l), (p) => (p.objects as ObjectStats).truthCount, 1),
+        predCount: cat((l) => new Int32Array(l), (p) => (p.objects as ObjectStats).predCount, T),
+        score: cat((l) => new Float64Array(l), (p) => (p.objects as ObjectStats).score, T),
+      }
+    : undefined;
+  return {
+    metric,
+    n,
+    pixels: uniform ? imagePixels[0] : imagePixels.reduce((a, b) => a + b, 0) / n,
+    ...(uniform ? {} : { imagePixels }),
+    logitThresholds: Float64Array.from(logitThresholds),
+    truthArea: cat((l) => new Int32Array(l), (p) => p.truthArea, 1),
+    predArea: cat((l) => new Int32Array(l), (p) => p.predArea, T),
+    intersection: cat((l) => new Int32Array(l), (p) => p.intersection, T),
+    ...(objects && { objects }),
+  };
 }
 
 /**

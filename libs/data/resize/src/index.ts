@@ -1,0 +1,6 @@
+export { axisWeights, resizePlane, resizeImageBytes, resizeMask, resizeLogits } from './resize';
+export type { AxisWeights } from './resize';
+export { appendMaskRuns, MaskRunsBuilder, unpackMaskRuns, maskRunsBytes } from './mask-runs';
+export type { MaskRuns } from './mask-runs';
+export { describeInput, modelSize, resolveInput, INPUT_MODES } from './input';
+export type { InputSettings, InputMode, InputSection } from './input';

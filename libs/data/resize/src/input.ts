@@ -1,0 +1,36 @@
+/**
+ * How images reach the model (the config's `input` section, resolved): `pad` keeps each image at
+ * its own size, reflection-padded inside the model (TGS 101 → 128); `resize` resamples every image
+ * to one size for training and prediction and brings the logits back to each image's own size
+ * where a full-size mask is needed.
+ */
+export type InputSettings = { mode: 'pad' } | { mode: 'resize'; height: number; width: number };
+
+/** The input settings' one-line description for logs. */
+export function describeInput(input: InputSettings): string {
+  return input.mode === 'pad' ? 'each image at its own size, padded' : `resized to ${input.height}×${input.width}`;
+}
+
+/** The model's input size for an image of `height`×`width` under these settings. */
+export function modelSize(input: InputSettings, height: number, width: number): { height: number; width: number } {
+  return input.mode === 'pad' ? { height, width } : { height: input.height, width: input.width };
+}
+
+/** The config's `input.mode` values (registry: the schema's enum and the docs read it). */
+export const INPUT_MODES = ['pad', 'resize'] as const;
+export type InputMode = (typeof INPUT_MODES)[number];
+
+/** The config's `input` section as written: a mode and, for `resize`, a side or [height, width]. */
+export interface InputSection {
+  mode: InputMode;
+  size?: number | readonly [number, number];
+}
+
+/** The config's `input` section resolved to settings (`size` 64 → 64×64). */
+export function resolveInput(section: InputSection): InputSettings {
+  if (section.mode === 'pad') return { mode: 'pad' };
+  const size = section.size;
+  if (size === undefined) throw new Error('input.mode "resize" needs input.size');
+  const [height, width] = typeof size === 'number' ? [size, size] : size;
+  return { mode: 'resize', height, width };
+}
