@@ -22,7 +22,7 @@ import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
-function preflight(dataDir: string, layoutSetting: unknown): void {
+function preflight(dataDir: string, layoutSetting: unknown, resized: boolean): void {
   const layout = checkLayout(dataDir, undefined, chooseLayout(dataDir, layoutSetting));
   log('pipeline', `${dataDir}: the ${layout.name} layout${layoutSetting === 'auto' ? ', recognised from its files' : ', from data.layout'}`);
   listFiles(dataDir, layout.train.images);
@@ -33,7 +33,8 @@ function preflight(dataDir: string, layoutSetting: unknown): void {
   if (missing.length > 0) {
     throw new UserError(`${sampleSubmissionPath(dataDir, layout)}: ${missing.length} id(s) have no image in ${join(dataDir, layout.test.images.dir)} (first: ${missing[0]})`);
   }
-  checkImageSizes(dataDir, layout);
+  // Resized images may have any size, also different sizes in one split.
+  if (!resized) checkImageSizes(dataDir, layout);
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) checkForcedBackend(parseBackendChoice(values.backend, '--backend'), '--backend');
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
-  if (!ctx.synthetic) preflight(ctx.dataDir, ctx.config.data.layout);
+  if (!ctx.synthetic) preflight(ctx.dataDir, ctx.config.data.layout, ctx.config.input.mode !== 'pad');
   const parallelFlag = integerFlag('parallel', values.parallel);
   const threadsFlag = integerFlag('threads', values.threads);
   const cpusPerTask = integerFlag('cpus-per-task', values['cpus-per-task']);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/backend';
-import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, readTestIds, sampleSubmissionPath, TrainSet } from '@segkit/data';
+import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, LoadOptions, readTestIds, sampleSubmissionPath, TrainSet } from '@segkit/data';
+import { describeInput, InputSettings, maskRunsBytes, resolveInput } from '@segkit/resize';
 import type { LayoutDescriptor } from '@segkit/layouts';
 import { ensembleFolds, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
 import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@segkit/folds';
@@ -15,16 +16,25 @@ import { readFoldBackend, readStepSeconds, roundWorkDir, runLayout, syntheticPat
 import { readSubmissionSummary, scoreSubmission, submitRun } from '@segkit/submit';
 import { ensureSynthetic } from '@segkit/synthetic';
 import { readFoldResult, trainFold } from '@segkit/train';
-import { readTuneRecord, tuneOof, tuneThreshold, writeTuneRecord } from '@segkit/tune';
+import { FullSizeTruths, fullSizeThresholdStats, readTuneRecord, tuneOof, tuneThreshold, writeTuneRecord } from '@segkit/tune';
 import type { PseudoRound } from '@segkit/report';
 import { acquireGpuSlot, pinFoldToGpu } from '@segkit/cluster';
 import { competitionLayout, competitionMetric, StepContext } from './context';
 
-function loadOptions(what: string) {
+/** The config's input settings (once per context). */
+function inputOf(ctx: StepContext): InputSettings {
+  return resolveInput(ctx.config.input);
+}
+
+function loadOptions(ctx: StepContext, what: string, onCache?: LoadOptions['onCache']): LoadOptions {
   let progress: Progress | undefined;
   let shown = 0;
+  const input = inputOf(ctx);
   return {
     cacheDir: WORKSPACE_PATHS.cache,
+    layout: layoutOf(ctx),
+    ...(input.mode === 'resize' ? { resize: { height: input.height, width: input.width } } : {}),
+    ...(onCache ? { onCache } : {}),
     onProgress: (done: number, total: number) => {
       progress ??= new Progress(`load ${what}`, total);
       progress.tick(done - shown);
@@ -41,11 +51,31 @@ function layoutOf(ctx: StepContext): LayoutDescriptor {
   return layout;
 }
 
-async function loadTrain(ctx: StepContext): Promise<TrainSet> {
-  return loadTrainSet(ctx.dataDir, { ...loadOptions('train'), layout: layoutOf(ctx) });
+async function loadTrain(ctx: StepContext, onCache?: LoadOptions['onCache']): Promise<TrainSet> {
+  return loadTrainSet(ctx.dataDir, loadOptions(ctx, 'train', onCache));
 }
-async function loadTest(ctx: StepContext): Promise<ImageSet> {
-  return loadTestSet(ctx.dataDir, { ...loadOptions('test'), layout: layoutOf(ctx) });
+async function loadTest(ctx: StepContext, onCache?: LoadOptions['onCache']): Promise<ImageSet> {
+  return loadTestSet(ctx.dataDir, loadOptions(ctx, 'test', onCache));
+}
+
+/** A resized train set's full-size truths, for scoring at each image's own size (undefined when not resized). */
+function fullSizeOf(data: TrainSet): FullSizeTruths | undefined {
+  return data.sizes && data.fullMasks ? { height: data.height, width: data.width, sizes: data.sizes, masks: data.fullMasks } : undefined;
+}
+
+/** Bytes in kB below 1 MB, else MB, with one decimal. */
+const mb = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+
+/** The smallest and largest own size of a resized set's images, e.g. `1280×1918` or `80×120 … 1280×1918`. */
+function sizeRange(sizes: Uint32Array): string {
+  let min = [Infinity, Infinity];
+  let max = [0, 0];
+  for (let i = 0; i < sizes.length; i += 2) {
+    const [h, w] = [sizes[i], sizes[i + 1]];
+    if (h * w < min[0] * min[1]) min = [h, w];
+    if (h * w > max[0] * max[1]) max = [h, w];
+  }
+  return min[0] === max[0] && min[1] === max[1] ? `${min[0]}×${min[1]}` : `${min[0]}×${min[1]} … ${max[0]}×${max[1]}`;
 }
 
 function timed<T>(ctx: StepContext, step: string, fn: () => Promise<T>, round = 0): Promise<T> {
@@ -118,10 +148,17 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
   const layout = checkLayout(ctx.dataDir, undefined, layoutOf(ctx));
   const how = ctx.config.data.layout === 'auto' ? 'recognised from its files' : 'from data.layout';
   log('data', `${ctx.dataDir}: the ${layout.name} layout${layout.title ? ` (${layout.title})` : ''}, ${how}`);
-  checkImageSizes(ctx.dataDir, layout);
-  const train = await loadTrain(ctx);
-  const test = await loadTest(ctx);
-  log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
+  const input = inputOf(ctx);
+  if (input.mode === 'pad') checkImageSizes(ctx.dataDir, layout);
+  const caches: string[] = [];
+  const onCache: LoadOptions['onCache'] = (c) => caches.push(`${mb(c.bytes)} ${c.hit ? 'read from' : 'written to'} ${c.file}`);
+  const train = await loadTrain(ctx, onCache);
+  const test = await loadTest(ctx, onCache);
+  if (train.sizes && test.sizes) {
+    const full = train.fullMasks ? ` (full-size masks as runs: ${mb(maskRunsBytes(train.fullMasks))})` : '';
+    log('data', `${train.ids.length} train images of ${sizeRange(train.sizes)} and ${test.ids.length} test images of ${sizeRange(test.sizes)} from ${ctx.dataDir}, ${describeInput(input)}${full}`);
+  } else log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
+  log('data', `decoded cache: train ${caches[0]}; test ${caches[1]}`);
 }
 
 /** K folds from the seed, stratified as configured, saved once to folds.csv. */
@@ -274,6 +311,8 @@ export async function tune(ctx: StepContext): Promise<void> {
       k: ctx.config.folds.k,
       options: ctx.config.tune,
       scoring: { metric: competitionMetric(ctx.config, ctx.dataDir), width: data.width },
+      // Resized: every score at each image's own size, against its full-size true mask.
+      ...(fullSizeOf(data) ? { fullSize: fullSizeOf(data) } : {}),
     });
     writeTuneRecord(ctx.workDir, record);
     for (const w of record.warnings) log('tune', `WARNING: ${w.message}`);
@@ -315,9 +354,23 @@ function pseudoRounds(ctx: StepContext, data: TrainSet, tuned: ReturnType<typeof
     const pseudoLabels = round === 0 ? 0 : readPseudoRecord(roundWorkDir(ctx.workDir, round)).nSelected;
     if (round === rounds) return { round, pseudoLabels, oofScore: tuned.score, oofScoreAtZero: tuned.oofScoreStage2 };
     const oof = readEnsembleOof(roundWorkDir(ctx.workDir, round), 2, data.ids).logits;
-    const r = tuneThreshold(oof, data.masks, data.height * data.width, ctx.config.tune, { metric: tuned.metric, width: data.width });
+    const scoring = { metric: tuned.metric, width: data.width };
+    const full = fullSizeOf(data);
+    const r = tuneThreshold(oof, data.masks, data.height * data.width, ctx.config.tune, scoring, full && ((l, t) => fullSizeThresholdStats(l, full, t, scoring)));
     return { round, pseudoLabels, oofScore: r.score, oofScoreAtZero: r.scoreAtZero };
   });
+}
+
+/** Resized test images: each id's own size, from the ensemble's record (undefined when the images were not resized). */
+function testSizeOf(ctx: StepContext): ((id: string) => readonly [number, number]) | undefined {
+  const meta = readEnsembleMeta(lastRoundDir(ctx));
+  if (!meta.testSizes) return undefined;
+  const byId = new Map(meta.testIds.map((id, i) => [id, meta.testSizes![i]]));
+  return (id) => {
+    const size = byId.get(id);
+    if (!size) throw new UserError(`the synthetic test truth names ${id}, which is not a predicted test id`);
+    return size;
+  };
 }
 
 export async function report(ctx: StepContext): Promise<void> {
@@ -339,7 +392,7 @@ export async function report(ctx: StepContext): Promise<void> {
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
     submission: readSubmissionSummary(ctx.workDir),
     rounds,
-    testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission) : undefined,
+    testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission, testSizeOf(ctx)) : undefined,
     // report/ and bundle/ are siblings in the work directory and in --out.
     demoBundle: existsSync(join(layout.bundle.dir, MANIFEST_JSON)) ? relative(layout.report.dir, layout.bundle.dir) : undefined,
   });

@@ -84,14 +84,14 @@ export interface StepSpec {
  * stage 2 from the kept stage 1.
  */
 export const TRAIN_STAGE_CONFIG: Record<Stage, readonly string[]> = {
-  1: ['seed', 'folds', 'model', 'train', 'stage1'],
+  1: ['seed', 'folds', 'input', 'model', 'train', 'stage1'],
   2: ['stage2'],
 };
 
 export const STEPS: Record<StepName, StepSpec> = {
   data: {
     project: 'experiment',
-    config: ['synthetic', 'data'],
+    config: ['synthetic', 'data', 'input'],
     data: ['train', 'test', 'sample'],
     after: [],
     perFold: false,
@@ -103,7 +103,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   folds: {
     project: 'experiment',
-    config: ['folds', 'data'],
+    config: ['folds', 'data', 'input'],
     data: ['train'],
     after: [{ step: 'data', file: (_l, s) => syntheticPaths(s).stamp }],
     perFold: false,
@@ -113,7 +113,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   pseudo: {
     project: 'experiment',
     // `pseudo`: minConfidence (the selection); `data`: the layout the test images are read with.
-    config: ['pseudo', 'data'],
+    config: ['pseudo', 'data', 'input'],
     data: ['test'],
     after: [{ step: 'ensemble', file: (l) => l.ensemble.meta, round: 'previous' }],
     perFold: false,
@@ -138,7 +138,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   predict: {
     project: 'experiment',
-    config: ['predict', 'data'],
+    config: ['predict', 'data', 'input'],
     data: ['train', 'test'],
     // The fold's fingerprint.json names what its final weights were trained from (see @segkit/train).
     after: [{ step: 'train', file: (l) => l.fold('*').fingerprint }],
@@ -150,7 +150,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   ensemble: {
     project: 'experiment',
     // `folds`: folds.k, the number of folds it combines.
-    config: ['ensemble', 'folds', 'data'],
+    config: ['ensemble', 'folds', 'data', 'input'],
     data: ['train'],
     after: [{ step: 'predict', file: (l) => l.fold('*').predict.meta }],
     perFold: false,
@@ -161,7 +161,7 @@ export const STEPS: Record<StepName, StepSpec> = {
   tune: {
     project: 'experiment',
     // `folds`: folds.k, for the per-fold OOF scores.
-    config: ['tune', 'folds', 'data'],
+    config: ['tune', 'folds', 'data', 'input'],
     data: ['train'],
     after: [
       { step: 'folds', file: (l) => l.folds },
@@ -173,8 +173,8 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   submit: {
     project: 'experiment',
-    // `data`: the layout, whose submission format it writes.
-    config: ['data'],
+    // `data`: the layout, whose submission format it writes; `input`: whether masks are brought back to each image's size.
+    config: ['data', 'input'],
     data: ['sample'],
     after: [
       { step: 'ensemble', file: (l) => l.ensemble.meta },

@@ -18,6 +18,8 @@ import type { ImageSet, TrainSet } from './types';
  *       masks   (count·H·W bytes, train only)
  *   ..  zero padding to a multiple of 4
  *       depths  (count float32)
+ *       sizes   (count·2 u32: each image's own height and width; resized sets only)
+ *       full-mask offsets (count+1 u32) and runs (2·R u32), @segkit/resize's MaskRuns (resized train sets only)
  *   end-4   CRC-32 of every byte before it (u32)
  * A file that fails any check (size, magic, version, checksum, header, fingerprint) is ignored.
  */
@@ -38,12 +40,15 @@ interface CacheHeader {
   ids: string[];
   /** The RLE rows of each image where a layout keeps objects (several rows per image). */
   objects?: string[][];
+  /** A resized set: it stores each image's own size (and, for train, the full-size mask runs, this many pairs). */
+  resized?: boolean;
+  fullMaskRuns?: number;
 }
 
 /** One cache file per split and data directory (different directories may share a cacheDir). */
-export function cacheFileFor(cacheDir: string, dataDir: string, split: Split): string {
+export function cacheFileFor(cacheDir: string, dataDir: string, split: Split, variant?: string): string {
   const dirKey = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
-  return join(cacheDir, `${split}-${dirKey}.tgscache`);
+  return join(cacheDir, `${split}-${dirKey}${variant ? `-${variant}` : ''}.tgscache`);
 }
 
 /**
@@ -68,13 +73,18 @@ export function fingerprintFiles(dataDir: string, split: Split, files: string[],
 
 const align = (n: number, k: number) => Math.ceil(n / k) * k;
 
-function layout(headerBytes: number, count: number, pixels: number, channels: number, hasMasks: boolean) {
+function layout(headerBytes: number, count: number, pixels: number, channels: number, hasMasks: boolean, resized = false, runs = 0) {
   const imagesAt = align(16 + headerBytes, 8);
   const masksAt = imagesAt + count * pixels * channels;
   const depthsAt = align(masksAt + (hasMasks ? count * pixels : 0), 4);
-  const checksumAt = depthsAt + count * 4;
-  return { imagesAt, masksAt, depthsAt, checksumAt, size: checksumAt + CHECKSUM_BYTES };
+  const sizesAt = depthsAt + count * 4;
+  const offsetsAt = sizesAt + (resized ? count * 8 : 0);
+  const runsAt = offsetsAt + (resized && hasMasks ? (count + 1) * 4 : 0);
+  const checksumAt = runsAt + (resized && hasMasks ? runs * 8 : 0);
+  return { imagesAt, masksAt, depthsAt, sizesAt, offsetsAt, runsAt, checksumAt, size: checksumAt + CHECKSUM_BYTES };
 }
+
+const bytesOf = (a: Uint32Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Writes a decoded split atomically (a reader never sees a half-written cache). */
 export function writeCache(file: string, split: Split, fingerprint: string, set: ImageSet | TrainSet): void {
@@ -91,9 +101,13 @@ export function writeCache(file: string, split: Split, fingerprint: string, set:
     hasMasks,
     ids: set.ids,
     ...(hasMasks && (set as TrainSet).objects ? { objects: (set as TrainSet).objects } : {}),
+    ...(set.sizes ? { resized: true } : {}),
   };
+  const full = hasMasks ? (set as TrainSet).fullMasks : undefined;
+  if (set.sizes && hasMasks && !full) throw new Error('writeCache: a resized train set needs its full-size masks');
+  if (full) header.fullMaskRuns = full.runs.length / 2;
   const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
-  const at = layout(headerBuf.length, count, pixels, header.channels, hasMasks);
+  const at = layout(headerBuf.length, count, pixels, header.channels, hasMasks, header.resized, header.fullMaskRuns);
   const buf = Buffer.alloc(at.size);
   buf.write(MAGIC, 0, 'latin1');
   buf.writeUInt32LE(FORMAT_VERSION, 8);
@@ -101,7 +115,12 @@ export function writeCache(file: string, split: Split, fingerprint: string, set:
   headerBuf.copy(buf, 16);
   buf.set(set.images, at.imagesAt);
   if (hasMasks) buf.set((set as TrainSet).masks, at.masksAt);
-  buf.set(new Uint8Array(set.depths.buffer, set.depths.byteOffset, count * 4), at.depthsAt);
+  buf.set(bytesOf(set.depths), at.depthsAt);
+  if (set.sizes) buf.set(bytesOf(set.sizes), at.sizesAt);
+  if (full) {
+    buf.set(bytesOf(full.offsets), at.offsetsAt);
+    buf.set(bytesOf(full.runs), at.runsAt);
+  }
   buf.writeUInt32LE(crc32(buf.subarray(0, at.checksumAt)), at.checksumAt);
   try {
     atomicWriteFile(file, buf);
@@ -161,10 +180,13 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
   if (header === null || typeof header !== 'object') return undefined;
   if (header.split !== split || header.fingerprint !== fingerprint) return undefined;
   const { count, height, width, channels, hasMasks, ids, objects } = header;
+  const resized = header.resized === true;
+  const runs = header.fullMaskRuns ?? 0;
+  if (!Number.isInteger(runs) || runs < 0) return undefined;
   if (!Array.isArray(ids) || ids.length !== count || !Number.isInteger(height) || !Number.isInteger(width)) return undefined;
   if (height <= 0 || width <= 0 || hasMasks !== (split === 'train') || (channels !== 1 && channels !== 3)) return undefined;
   if (objects !== undefined && (!Array.isArray(objects) || objects.length !== count)) return undefined;
-  const at = layout(headerBytes, count, height * width, channels, hasMasks);
+  const at = layout(headerBytes, count, height * width, channels, hasMasks, resized, runs);
   if (at.size !== size) return undefined;
   // One buffer with its own ArrayBuffer at offset 0, so the typed views below are aligned.
   const buf = Buffer.allocUnsafeSlow(size);
@@ -179,6 +201,8 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
     ...(channels === 3 ? { channels } : {}),
     images: new Uint8Array(ab, at.imagesAt, pixels * channels),
     depths: new Float32Array(ab, at.depthsAt, count),
+    ...(resized ? { sizes: new Uint32Array(ab, at.sizesAt, count * 2) } : {}),
   };
-  return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels), ...(objects ? { objects } : {}) } : set;
+  const fullMasks = resized ? { offsets: new Uint32Array(ab, at.offsetsAt, count + 1), runs: new Uint32Array(ab, at.runsAt, runs * 2) } : undefined;
+  return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels), ...(objects ? { objects } : {}), ...(fullMasks ? { fullMasks } : {}) } : set;
 }

@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
 import { fillTemplate, stemOfId, idOfStem, type LayoutDescriptor, type MaskCsv } from '@segkit/layouts';
 import { decodeRleAsInto, isEmptyRle, RleError } from '@segkit/rle';
+import { appendMaskRuns, resizeImageBytes, resizeMask, type MaskRuns } from '@segkit/resize';
 import { cacheFileFor, fingerprintFiles, readCache, writeCache, type Split } from './cache';
 import { readCsv, type CsvRow } from './csv';
 import { resolveLayout } from './detect';
@@ -114,17 +116,37 @@ function checkSize(file: string, plane: DecodedPlane, height: number, width: num
   }
 }
 
+/** The size every image of a split is brought to, when the model reads resized images. */
+type Resize = { height: number; width: number } | undefined;
+
 /**
  * Decodes `files[i]` into slot i of a preallocated N·H·W·C array, the size taken from the first
  * file. Files are decoded with bounded concurrency; a file that fails is reported, and a size
- * mismatch names the file whose size differs from most of the others.
+ * mismatch names the file whose size differs from most of the others. With `resize`, every image
+ * is resampled to that size instead (@segkit/resize: area when shrinking, bilinear when growing),
+ * any size is allowed, and `sizes` holds each image's own size (height, width per image).
  */
 async function decodeAll(
   files: string[],
   channels: 1 | 3,
   concurrency: number,
   onDone: () => void,
-): Promise<{ data: Uint8Array; height: number; width: number }> {
+  resize?: Resize,
+): Promise<{ data: Uint8Array; height: number; width: number; sizes?: Uint32Array }> {
+  if (resize) {
+    const { height, width } = resize;
+    const values = height * width * channels;
+    const data = new Uint8Array(files.length * values);
+    const sizes = new Uint32Array(files.length * 2);
+    await forEachBounded(files.length, concurrency, async (i) => {
+      const image = await decodeImage(files[i], channels);
+      sizes[2 * i] = image.height;
+      sizes[2 * i + 1] = image.width;
+      resizeImageBytes(image.data, image.height, image.width, channels, height, width, data.subarray(i * values, (i + 1) * values));
+      onDone();
+    });
+    return { data, height, width, sizes };
+  }
   const first = await decodeImage(files[0], channels);
   const { height, width } = first;
   const values = height * width * channels;
@@ -161,15 +183,18 @@ async function withCache<T extends ImageSet>(
 ): Promise<T> {
   if (!opts.cacheDir) return load();
   const fingerprint = fingerprintFiles(dataDir, split, sources, reading);
-  const file = cacheFileFor(opts.cacheDir, dataDir, split);
+  // A resized split has a file of its own per size, so experiments at different sizes do not rebuild each other's.
+  const file = cacheFileFor(opts.cacheDir, dataDir, split, opts.resize && `${opts.resize.height}x${opts.resize.width}`);
   const cached = readCache(file, split, fingerprint) as T | undefined;
   if (cached) {
     const total = totalOf(cached);
     opts.onProgress?.(total, total);
+    opts.onCache?.({ file, bytes: statSync(file).size, hit: true });
     return cached;
   }
   const set = await load();
   writeCache(file, split, fingerprint, set);
+  opts.onCache?.({ file, bytes: statSync(file).size, hit: false });
   return set;
 }
 
@@ -252,7 +277,7 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
   const imageFiles = images.stems.map((s) => images.fileOf.get(s) as string);
   const maskPaths = maskFiles.stems.map((s) => maskFiles.fileOf.get(s) as string);
   const sources = [...imageFiles, ...maskPaths, ...(csvFile ? [csvFile] : []), ...(depthsFile ? [depthsFile] : [])];
-  const reading = JSON.stringify({ layout: l, channels });
+  const reading = JSON.stringify({ layout: l, channels, ...(opts.resize ? { resize: opts.resize } : {}) });
 
   return withCache(dataDir, 'train', sources, reading, opts, (set) => set.ids.length + maskFiles.stems.length, async () => {
     const imageStems = new Set(images.stems);
@@ -282,10 +307,70 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
     const keptFiles = keptStems.map((s) => images.fileOf.get(s) as string);
     const maskedStems = maskFiles.stems.filter((s) => imageStems.has(s));
     const tick = progressCounter(keptStems.length + maskedStems.length, opts.onProgress);
-    const { data: imageData, height, width } = await decodeAll(keptFiles, channels, concurrency, tick);
+    const { data: imageData, height, width, sizes } = await decodeAll(keptFiles, channels, concurrency, tick, opts.resize);
     const pixels = height * width;
     const masks = new Uint8Array(ids.length * pixels);
     const slotOf = new Map(keptStems.map((s, i) => [s, i]));
+    const keepObjects = m.csv?.rowsPerImage === 'many';
+    const objects: string[][] | undefined = keepObjects ? ids.map(() => []) : undefined;
+    const rleName = m.csv?.rleColumn.trim() ?? '';
+    const rleIndex = m.csv ? columnIndex(m.csv.header, m.csv.rleColumn) : -1;
+    /** One image's CSV rows united into `target` (at `offset`, an h×w plane), its objects kept. */
+    const decodeRows = (id: string, rows: CsvRow[], h: number, w: number, target: Uint8Array, offset: number, slot: number): void => {
+      target.fill(0, offset, offset + h * w);
+      for (const row of rows) {
+        const field = row.fields[rleIndex];
+        try {
+          decodeRleAsInto(field, h, w, m.csv!.rle, target, offset, 'union');
+        } catch (err) {
+          if (err instanceof RleError) throw new UserError(`${csvFile} line ${row.line} (id ${id}): malformed ${rleName}: ${err.message}`);
+          throw err;
+        }
+        if (objects && !isEmptyRle(field, m.csv!.rle)) objects[slot].push(field.trim());
+      }
+    };
+    if (sizes) {
+      // Resized: each mask at its image's own size (file and/or rows, checked against each other),
+      // kept as runs for full-size scoring, and resampled to the model's size for training.
+      const runsOf: number[][] = ids.map(() => []);
+      await forEachBounded(ids.length, concurrency, async (slot) => {
+        const stem = keptStems[slot];
+        const id = ids[slot];
+        const h = sizes[2 * slot];
+        const w = sizes[2 * slot + 1];
+        const full = new Uint8Array(h * w);
+        const file = maskStems.has(stem) ? (maskFiles.fileOf.get(stem) as string) : undefined;
+        if (file) {
+          const plane = await decodeMask(file);
+          if (plane.height !== h || plane.width !== w) throw new UserError(`${file} is ${plane.height}x${plane.width} (HxW) but its image ${keptFiles[slot]} is ${h}x${w}`);
+          full.set(plane.data);
+          tick();
+        }
+        const rows = csvRows.get(id);
+        if (rows) {
+          const fromRows = file ? new Uint8Array(h * w) : full;
+          decodeRows(id, rows, h, w, fromRows, 0, slot);
+          if (file) {
+            let differ = 0;
+            for (let p = 0; p < h * w; p++) if (fromRows[p] !== full[p]) differ++;
+            if (differ > 0) throw new UserError(`${csvFile} line ${rows[0].line} and ${file} disagree for id ${id}: ${differ} of ${h * w} pixels differ`);
+          }
+        }
+        appendMaskRuns(full, runsOf[slot]);
+        resizeMask(full, h, w, height, width, masks.subarray(slot * pixels, (slot + 1) * pixels));
+      });
+      const fullMasks: MaskRuns = { offsets: new Uint32Array(ids.length + 1), runs: new Uint32Array(runsOf.reduce((n, r) => n + r.length, 0)) };
+      let at = 0;
+      runsOf.forEach((r, i) => {
+        fullMasks.runs.set(r, at);
+        at += r.length;
+        fullMasks.offsets[i + 1] = at / 2;
+      });
+      const set: TrainSet = { ids, height, width, images: imageData, masks, depths, sizes, fullMasks };
+      if (channels === 3) set.channels = 3;
+      if (objects) set.objects = objects;
+      return set;
+    }
     // Masks from image files first, then from the CSV (checked against the file where both exist).
     const fromFile = new Uint8Array(ids.length);
     await forEachBounded(maskedStems.length, concurrency, async (k) => {
@@ -298,26 +383,12 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
       fromFile[slot] = 1;
       tick();
     });
-    const keepObjects = m.csv?.rowsPerImage === 'many';
-    const objects: string[][] | undefined = keepObjects ? ids.map(() => []) : undefined;
     const scratch = new Uint8Array(pixels);
-    const rleName = m.csv?.rleColumn.trim() ?? '';
-    const rleIndex = m.csv ? columnIndex(m.csv.header, m.csv.rleColumn) : -1;
     for (const [id, rows] of csvRows) {
       const slot = slotOf.get(stemOfId(l.train.images, id) as string) as number;
       const target = fromFile[slot] ? scratch : masks;
       const offset = fromFile[slot] ? 0 : slot * pixels;
-      target.fill(0, offset, offset + pixels);
-      for (const row of rows) {
-        const field = row.fields[rleIndex];
-        try {
-          decodeRleAsInto(field, height, width, m.csv!.rle, target, offset, 'union');
-        } catch (err) {
-          if (err instanceof RleError) throw new UserError(`${csvFile} line ${row.line} (id ${id}): malformed ${rleName}: ${err.message}`);
-          throw err;
-        }
-        if (objects && !isEmptyRle(field, m.csv!.rle)) objects[slot].push(field.trim());
-      }
+      decodeRows(id, rows, height, width, target, offset, slot);
       if (fromFile[slot]) {
         let differ = 0;
         for (let p = 0, q = slot * pixels; p < pixels; p++, q++) if (scratch[p] !== masks[q]) differ++;
@@ -350,7 +421,7 @@ export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Prom
   const depthsFile = l.extras.depths && join(dataDir, l.extras.depths.file);
   // Every listed image is a source: the ids come from the sample submission, itself a source.
   const sources = [...listed.stems.map((s) => listed.fileOf.get(s) as string), ...(sample ? [sample] : []), ...(depthsFile ? [depthsFile] : [])];
-  const reading = JSON.stringify({ layout: l, channels });
+  const reading = JSON.stringify({ layout: l, channels, ...(opts.resize ? { resize: opts.resize } : {}) });
   return withCache(dataDir, 'test', sources, reading, opts, (set) => set.ids.length, async () => {
     let ids: string[];
     const files: string[] = [];
@@ -375,8 +446,8 @@ export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Prom
     const depthMap = readDepths(dataDir, l);
     const depths = Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN);
     const tick = progressCounter(ids.length, opts.onProgress);
-    const { data: images, height, width } = await decodeAll(files, channels, concurrency, tick);
-    const set: ImageSet = { ids, height, width, images, depths };
+    const { data: images, height, width, sizes } = await decodeAll(files, channels, concurrency, tick, opts.resize);
+    const set: ImageSet = { ids, height, width, images, depths, ...(sizes ? { sizes } : {}) };
     if (channels === 3) set.channels = 3;
     return set;
   });

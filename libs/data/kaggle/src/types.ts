@@ -1,4 +1,5 @@
 import type { LayoutDescriptor } from '@segkit/layouts';
+import type { MaskRuns } from '@segkit/resize';
 
 /**
  * N images of H×W in one typed array, row-major per image (index n*H*W + y*W + x), luminance
@@ -15,6 +16,12 @@ export interface ImageSet {
   channels?: 1 | 3;
   images: Uint8Array;
   depths: Float32Array;
+  /**
+   * Only where the images were resized to the model's input (`LoadOptions.resize`): each image's
+   * own size as decoded, `sizes[2n]` its height and `sizes[2n + 1]` its width; `height`×`width`
+   * is then the resized size every image has in `images`.
+   */
+  sizes?: Uint32Array;
 }
 
 /** An {@link ImageSet} with its masks, one plane per image, values 0/1. */
@@ -26,6 +33,12 @@ export interface TrainSet extends ImageSet {
    * objects can tell them apart; `masks` holds their union.
    */
   objects?: string[][];
+  /**
+   * Only where the set was resized: each mask at its image's own size (see `sizes`) as row-major
+   * runs (@segkit/resize's MaskRuns), for scoring against the true masks; `masks` holds them
+   * resized to the model's size for training.
+   */
+  fullMasks?: MaskRuns;
 }
 
 export interface LoadOptions {
@@ -38,6 +51,15 @@ export interface LoadOptions {
    * the source files (names, sizes, modification times). Omit to always decode.
    */
   cacheDir?: string;
+  /**
+   * Resample every image to this size as it is decoded (@segkit/resize: area when shrinking,
+   * bilinear when growing; masks by the same weights thresholded at ½), so images of any size,
+   * also different sizes within a split, load; the set then records each image's own size and the
+   * full-size masks as runs. The cache stores the resized set.
+   */
+  resize?: { height: number; width: number };
+  /** Called once the split is loaded, with its cache file's path and size in bytes and whether it was read from it. */
+  onCache?: (info: { file: string; bytes: number; hit: boolean }) => void;
   /** Called after each decoded image (or once with done = total on a cache hit). */
   onProgress?: (done: number, total: number) => void;
   /** Images decoded at once (default 8); sharp decodes on the libuv thread pool. */

@@ -4,6 +4,7 @@ import { UNET_BLOCKS, UNET_DEFAULTS, UNET_ENCODER_CHOICES, UNET_UPSAMPLES } from
 import { METRIC_NAMES } from '@segkit/metrics';
 import { LAYOUT_NAMES, layoutDescriptorSchema } from '@segkit/layouts';
 import { BACKEND_CHOICES } from '@segkit/run';
+import { INPUT_MODES } from '@segkit/resize';
 
 /** One weighted term of a training loss; the kinds and rules are @segkit/losses' (see makeLoss). */
 const lossTerm = z
@@ -110,6 +111,22 @@ export const configSchema = z
           .default('auto'),
       })
       .strict()
+      .default({}),
+    /**
+     * How images reach the model: 'pad' trains and predicts each image at its own size (padded in
+     * the model, model.padTo); 'resize' resamples every image to `size` (a side, or [height, width])
+     * and brings the logits back to each image's own size wherever a full-size mask is needed.
+     */
+    input: z
+      .object({
+        mode: z.enum(INPUT_MODES).default('pad'),
+        size: z.union([z.number().int().min(8), z.tuple([z.number().int().min(8), z.number().int().min(8)])]).optional(),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.mode === 'resize' && v.size === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.mode "resize" needs input.size (a side, or [height, width])' });
+        if (v.mode === 'pad' && v.size !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.size applies to input.mode "resize" only (pad keeps each image\'s own size)' });
+      })
       .default({}),
     /** Used only when no data folder is given: the built-in TGS-like synthetic competition. */
     synthetic: z

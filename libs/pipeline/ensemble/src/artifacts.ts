@@ -25,6 +25,8 @@ export const ensembleMetaSchema = z
     trainIds: z.array(z.string().min(1)),
     /** The test array's image order (the sample submission's). */
     testIds: z.array(z.string().min(1)),
+    /** Resized test images (input.mode "resize"): each image's own [height, width] in testIds order, the size its submission mask has. */
+    testSizes: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])).optional(),
     /** What the ensemble was computed from: the mode and every fold's prediction fingerprint, in fold order. */
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex'),
   })

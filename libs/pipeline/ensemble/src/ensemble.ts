@@ -86,7 +86,8 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   }
   writeIdsFile(out.testIds, testIds);
   const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
-  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, fingerprint };
+  const testSizes = metas[0].testSizes;
+  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, ...(testSizes ? { testSizes } : {}), fingerprint };
   writeEnsembleMeta(workDir, meta);
   log(`ensembled ${input.k} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
   return meta;

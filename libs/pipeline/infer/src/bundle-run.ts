@@ -47,5 +47,6 @@ export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
     probThreshold: tuned.probThreshold,
     minArea: tuned.minArea,
     topLogitThreshold: tuned.topLogitThreshold,
+    resized: config.input.mode === 'resize',
   });
 }

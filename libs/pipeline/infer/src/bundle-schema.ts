@@ -40,6 +40,13 @@ export const bundleSchema = z
     minArea: z.number().int().nonnegative(),
     /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @segkit/submit's binarize). */
     topLogitThreshold: z.number().optional(),
+    /**
+     * Present when the models read resized images (the config's input.mode "resize"): every image,
+     * of any size, is resized to `height`×`width` above (@segkit/resize's resizeImageBytes), and
+     * its logits brought back to its own size (resizeLogits) before the threshold. Absent: each
+     * image must be `height`×`width` itself.
+     */
+    input: z.object({ mode: z.literal('resize') }).strict().optional(),
   })
   .strict();
 export type BundleInfo = z.infer<typeof bundleSchema>;

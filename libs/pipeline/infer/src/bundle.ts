@@ -34,6 +34,8 @@ export interface WriteBundleInput {
   probThreshold: number;
   minArea: number;
   topLogitThreshold?: number;
+  /** The models read resized images (see BundleInfo.input). */
+  resized?: boolean;
 }
 
 /** Builds the bundle under a temporary sibling and renames it into place (a reader never sees half a bundle). */
@@ -53,6 +55,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     probThreshold: input.probThreshold,
     minArea: input.minArea,
     ...(input.topLogitThreshold === undefined ? {} : { topLogitThreshold: input.topLogitThreshold }),
+    ...(input.resized ? { input: { mode: 'resize' as const } } : {}),
   };
   await atomicWriteDir(input.outDir, (tmp) => {
     for (const f of input.folds) {

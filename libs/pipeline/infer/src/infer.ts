@@ -5,6 +5,7 @@ import { decodeLuminance } from '@segkit/data';
 import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
 import type { InferenceModel, TtaPair } from '@segkit/models';
 import { loadFoldModels } from '@segkit/predict';
+import { resizeImageBytes } from '@segkit/resize';
 import { readBundle, type Bundle } from './bundle';
 import { BUNDLE_JSON } from './bundle-schema';
 import { bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
@@ -31,9 +32,10 @@ export interface InferResult {
 
 /**
  * The images of a folder, ids in code-unit order of their file names: every entry must be a PNG
- * (`<id>.png`) of the bundle's image size; anything else is a UserError naming the file.
+ * (`<id>.png`) of the bundle's image size, or of any size when `resized` (each is then resized to
+ * the bundle's size and its own size kept in `sizes`); anything else is a UserError naming the file.
  */
-export async function loadImageFolder(dir: string, height: number, width: number): Promise<{ ids: string[]; images: Uint8Array }> {
+export async function loadImageFolder(dir: string, height: number, width: number, resized = false): Promise<{ ids: string[]; images: Uint8Array; sizes: Array<[number, number]> }> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: images folder not found`);
   const names = readdirSync(dir)
     .filter((n) => !n.startsWith('.'))
@@ -46,17 +48,19 @@ export async function loadImageFolder(dir: string, height: number, width: number
   if (names.length === 0) throw new UserError(`${dir}: no .png images`);
   const pixels = height * width;
   const images = new Uint8Array(names.length * pixels);
+  const sizes: Array<[number, number]> = [];
   const progress = new Progress('load images', names.length);
   for (let i = 0; i < names.length; i++) {
     const p = join(dir, names[i]);
     const plane = await decodeLuminance(p);
-    if (plane.height !== height || plane.width !== width) {
+    if (!resized && (plane.height !== height || plane.width !== width)) {
       throw new UserError(`${p}: image is ${plane.height}×${plane.width}, the bundle's models take ${height}×${width}`);
     }
-    images.set(plane.data, i * pixels);
+    images.set(resized ? resizeImageBytes(plane.data, plane.height, plane.width, 1, height, width) : plane.data, i * pixels);
+    sizes.push([plane.height, plane.width]);
     progress.tick();
   }
-  return { ids: names.map((n) => n.slice(0, -'.png'.length)), images };
+  return { ids: names.map((n) => n.slice(0, -'.png'.length)), images, sizes };
 }
 
 async function loadAllFolds(bundle: Bundle): Promise<InferenceModel[][]> {
@@ -102,8 +106,9 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     const foreign = readdirSync(input.out).filter((n) => !n.toLowerCase().endsWith('.png'));
     if (foreign.length > 0) throw new UserError(`${input.out}: holds files other than .png masks (${foreign[0]}); choose an empty or new folder`);
   }
-  const { ids, images } = await loadImageFolder(input.imagesDir, height, width);
-  log(`${ids.length} images of ${height}×${width} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
+  const resized = info.input?.mode === 'resize';
+  const { ids, images, sizes } = await loadImageFolder(input.imagesDir, height, width, resized);
+  log(`${ids.length} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
 
   const pixels = height * width;
   const folds = await loadAllFolds(bundle);
@@ -115,13 +120,16 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const npy = asNpy ? new NpyWriter(input.out, [ids.length, height, width]) : undefined;
   try {
     const progress = new Progress('infer', ids.length);
-    const mask = new Uint8Array(pixels);
+    let mask = new Uint8Array(pixels);
     for (let start = 0; start < ids.length; start += chunk) {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
       const combined = ensembleLogits(folds, images, idx, info, ttas);
       npy?.write(combined);
       idx.forEach((i, k) => {
-        const { rle, area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask);
+        // A resizing bundle's masks have each image's own size; its .npy logits stay at the models' size, as the pipeline's.
+        const [h, w] = sizes[i];
+        if (mask.length !== h * w) mask = new Uint8Array(h * w);
+        const { rle, area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask, {}, resized ? sizes[i] : undefined);
         if (area > 0) nonEmpty++;
         if (asCsv) rows.push(`${ids[i]},${rle}`);
         else if (!asNpy) masks.push(mask.slice());
@@ -144,7 +152,8 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     await atomicWriteDir(input.out, async (tmp) => {
       for (let i = 0; i < ids.length; i++) {
         const png = Buffer.from(masks[i].map((v) => v * 255));
-        await sharp(png, { raw: { width, height, channels: 1 } }).png().toFile(join(tmp, `${ids[i]}.png`));
+        const [h, w] = sizes[i];
+        await sharp(png, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(tmp, `${ids[i]}.png`));
       }
     });
   }

@@ -1,5 +1,6 @@
 import { combineLogits } from '@segkit/ensemble';
 import { forwardLogits, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@segkit/models';
+import { resizeImageBytes, resizeLogits } from '@segkit/resize';
 import { maskRow } from '@segkit/submit';
 import type { BundleInfo } from './bundle-schema';
 
@@ -33,8 +34,21 @@ export function ensembleLogits(folds: LogitsModel[][], images: Uint8Array, indic
 }
 
 /**
- * One image's mask (into `mask`) and its Kaggle RLE from its ensembled logits: above the logit
- * threshold, emptied below the minimum area — the bundle's tuned values unless given.
+ * A decoded image (8-bit, `channels` per pixel) as the bundle's models read it: itself when it has
+ * the bundle's size, resized to it when the bundle resizes (`info.input`); any other size is an
+ * Error naming both sizes.
+ */
+export function bundleImage(info: BundleInfo, image: Uint8Array, height: number, width: number, channels = 1): Uint8Array {
+  if (height === info.height && width === info.width) return image;
+  if (!info.input) throw new Error(`image is ${height}×${width}, the bundle's models take ${info.height}×${info.width}`);
+  return resizeImageBytes(image, height, width, channels, info.height, info.width);
+}
+
+/**
+ * One image's mask (into `mask`, of the image's own size) and its Kaggle RLE from its ensembled
+ * logits: above the logit threshold, emptied below the minimum area — the bundle's tuned values
+ * unless given. With `size` (the image's own [height, width], for a bundle that resizes) the
+ * logits are first brought back to it (@segkit/resize's resizeLogits), as the submission does.
  */
 export function bundleMask(
   logits: Float32Array,
@@ -42,9 +56,12 @@ export function bundleMask(
   info: BundleInfo,
   mask: Uint8Array,
   post: { logitThreshold?: number; minArea?: number } = {},
+  size?: readonly [number, number],
 ): { rle: string; area: number } {
   const logitThreshold = post.logitThreshold ?? info.logitThreshold;
   // A threshold triplet's top threshold moves with the threshold a user picks.
   const top = info.topLogitThreshold === undefined ? logitThreshold : info.topLogitThreshold + (logitThreshold - info.logitThreshold);
-  return maskRow(logits, id, info.height, info.width, logitThreshold, post.minArea ?? info.minArea, mask, top);
+  const [h, w] = size ?? [info.height, info.width];
+  const full = h === info.height && w === info.width ? logits : resizeLogits(logits, info.height, info.width, h, w);
+  return maskRow(full, id, h, w, logitThreshold, post.minArea ?? info.minArea, mask, top);
 }

@@ -19,6 +19,8 @@ export const predictionMetaSchema = z
     nOof: z.number().int().positive(),
     nTest: z.number().int().nonnegative(),
     testIds: z.array(z.string()),
+    /** Resized test images (input.mode "resize"): each image's own [height, width], in testIds order; the logits are at height × width above. */
+    testSizes: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])).optional(),
     tta: z.array(z.string()).min(1),
     /** The exported stage-2 models under `predict/models/` whose mean gives oof-stage2 and test. */
     models: z.array(z.string()).min(1),
@@ -28,7 +30,8 @@ export const predictionMetaSchema = z
     fingerprint: sha256,
   })
   .strict()
-  .refine((m) => m.testIds.length === m.nTest, { message: 'testIds must list nTest ids', path: ['testIds'] });
+  .refine((m) => m.testIds.length === m.nTest, { message: 'testIds must list nTest ids', path: ['testIds'] })
+  .refine((m) => m.testSizes === undefined || m.testSizes.length === m.nTest, { message: 'testSizes must give nTest sizes', path: ['testSizes'] });
 export type PredictionMeta = z.infer<typeof predictionMetaSchema>;
 
 /** The files of one fold's predictions (the layout's, under the name this lib has always exported). */

@@ -98,6 +98,11 @@ export function predictionFingerprint(config: PipelineConfig, weightsFingerprint
     .digest('hex');
 }
 
+/** A set's own image sizes (2 per image) as [height, width] pairs. */
+function imageSizes(sizes: Uint32Array): Array<[number, number]> {
+  return Array.from({ length: sizes.length / 2 }, (_, i) => [sizes[2 * i], sizes[2 * i + 1]]);
+}
+
 /** The pixels of the images at `indices`, in that order. */
 function gather(images: Uint8Array, indices: readonly number[], pixels: number): Uint8Array {
   const out = new Uint8Array(indices.length * pixels);
@@ -134,7 +139,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     config,
     weights,
     imagesHash(valIdx.map((i) => train.ids[i]), height, width, gather(train.images, valIdx, height * width)),
-    imagesHash(test.ids, height, width, test.images),
+    imagesHash(test.ids, height, width, test.images) + (test.sizes ? ` sizes ${createHash('sha256').update(test.sizes).digest('hex')}` : ''),
   );
   let previous: PredictionMeta | undefined;
   try {
@@ -171,7 +176,19 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   }
   writeIdsFile(paths.oofIds, valIdx.map((i) => train.ids[i]));
   writeIdsFile(paths.testIds, test.ids);
-  const meta: PredictionMeta = { fold, height, width, nOof: valIdx.length, nTest: test.ids.length, testIds: test.ids, tta: ttas.map((t) => t.name), models: names, weights, fingerprint };
+  const meta: PredictionMeta = {
+    fold,
+    height,
+    width,
+    nOof: valIdx.length,
+    nTest: test.ids.length,
+    testIds: test.ids,
+    ...(test.sizes ? { testSizes: imageSizes(test.sizes) } : {}),
+    tta: ttas.map((t) => t.name),
+    models: names,
+    weights,
+    fingerprint,
+  };
   writePredictionMeta(foldDir, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')}; stage 2 model${names.length > 1 ? 's' : ''}: ${names.join(', ')})`);
   return meta;

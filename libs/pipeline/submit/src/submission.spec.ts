@@ -41,6 +41,21 @@ describe('writeSubmission', () => {
     expect(validateSubmission(out, ['a', 'b'], 2, 3, TGS)).toEqual({ rows: 2, images: 2, nonEmpty: 1 });
   });
 
+  it('brings resized logits back to each image\'s own size before the threshold (by hand)', () => {
+    // model-size 1×2 logits: a = [−2, 2] → 1×4 row [−2, −1, 1, 2]: pixels 3–4 (column-major = row-major on one row);
+    // b = [−2, 2] → 2×2 [[−2, 2], [−2, 2]]: the right column, column-major pixels 3–4
+    const path = join(dir, 'resized.npy');
+    writeNpy(path, Float32Array.from([-2, 2, -2, 2]), [2, 1, 2]);
+    const out = join(dir, 'resized.csv');
+    const sizes = [[1, 4], [2, 2]] as const;
+    writeSubmission({ testIds: ['a', 'b'], testLogitsPath: path, height: 1, width: 2, logitThreshold: 0, minArea: 0, outPath: out, format: TGS, sizes });
+    expect(readFileSync(out, 'utf8')).toBe('id,rle_mask\na,3 2\nb,3 2\n');
+    expect(validateSubmission(out, ['a', 'b'], 1, 2, TGS, sizes)).toEqual({ rows: 2, images: 2, nonEmpty: 2 });
+    // the area a minimum area counts is the full-size one: a's 2 pixels at its own size
+    writeSubmission({ testIds: ['a', 'b'], testLogitsPath: path, height: 1, width: 2, logitThreshold: 0, minArea: 3, outPath: out, format: TGS, sizes });
+    expect(readFileSync(out, 'utf8')).toBe('id,rle_mask\na,\nb,\n');
+  });
+
   it('fails without writing when logits and ids disagree', () => {
     const out = join(dir, 'bad.csv');
     expect(() =>

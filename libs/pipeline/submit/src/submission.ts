@@ -2,6 +2,7 @@ import { readCsv } from '@segkit/data';
 import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@segkit/io';
 import type { SubmissionFormat } from '@segkit/layouts';
 import { type MetricName, scoreMasks } from '@segkit/metrics';
+import { resizeLogits } from '@segkit/resize';
 import { decodeRleAsInto, isEmptyRle } from '@segkit/rle';
 import type { SubmissionSummary } from './artifacts';
 import { maskFields, rleArea, submissionHeader, submissionLine } from './format';
@@ -20,6 +21,12 @@ export interface SubmissionInput {
   outPath: string;
   /** The competition's submission format (the layout descriptor's `submission`). */
   format: SubmissionFormat;
+  /**
+   * Resized test images (input.mode "resize"): each image's own [height, width] in testIds order.
+   * Its logits (height × width above) are brought back to that size (@segkit/resize's
+   * resizeLogits) one image at a time before they are thresholded, so its mask has its own size.
+   */
+  sizes?: ReadonlyArray<readonly [number, number]>;
 }
 
 /**
@@ -36,17 +43,26 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   if (shape.length !== 3 || shape[0] !== testIds.length || shape[1] !== height || shape[2] !== width) {
     throw new Error(`${input.testLogitsPath}: logits of shape (${shape.join(', ')}) for ${testIds.length} test ids of ${height}×${width}`);
   }
+  const { sizes } = input;
+  if (sizes && sizes.length !== testIds.length) throw new Error(`writeSubmission: ${sizes.length} image sizes for ${testIds.length} test ids`);
   const lines = [submissionHeader(format)];
-  const mask = new Uint8Array(pixels);
-  const scratch = new Uint8Array(pixels);
+  let mask = new Uint8Array(pixels);
+  let scratch = new Uint8Array(pixels);
   let nonEmpty = 0;
   const progress = new Progress('submission', testIds.length);
   readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
     for (let k = 0; k * pixels < chunk.length; k++) {
       const id = testIds[first + k];
-      const area = binarize(chunk.subarray(k * pixels, (k + 1) * pixels), logitThreshold, minArea, mask, input.topLogitThreshold);
+      let logits = chunk.subarray(k * pixels, (k + 1) * pixels);
+      let [h, w] = [height, width];
+      if (sizes) {
+        [h, w] = sizes[first + k];
+        logits = resizeLogits(logits, height, width, h, w);
+        if (mask.length !== h * w) [mask, scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
+      }
+      const area = binarize(logits, logitThreshold, minArea, mask, input.topLogitThreshold);
       if (area > 0) nonEmpty++;
-      for (const rle of maskFields(mask, height, width, format, id, scratch)) lines.push(submissionLine(format, id, rle));
+      for (const rle of maskFields(mask, h, w, format, id, scratch)) lines.push(submissionLine(format, id, rle));
     }
     progress.tick(chunk.length / pixels);
   });
@@ -142,18 +158,21 @@ export function validateSubmission(
   height: number,
   width: number,
   format: SubmissionFormat,
+  sizes?: ReadonlyArray<readonly [number, number]>,
 ): { rows: number; images: number; nonEmpty: number } {
   const rows = readRleRows(path, format);
   const images = groupRows(path, rows);
   if (format.rowsPerImage !== 'many' && rows.length !== sampleIds.length) {
     throw new UserError(`${path}: ${rows.length} rows, the sample submission has ${sampleIds.length}`);
   }
-  const scratch = new Uint8Array(height * width);
+  let scratch = new Uint8Array(height * width);
   let nonEmpty = 0;
   images.forEach((image, k) => {
     if (k >= sampleIds.length) throw new UserError(`${path} line ${image.rows[0].line}: id ${image.id} is not in the sample submission (it has ${sampleIds.length} images)`);
     if (image.id !== sampleIds[k]) throw new UserError(`${path} line ${image.rows[0].line}: id ${image.id}, expected ${sampleIds[k]} (sample submission order)`);
-    if (decodeImageRows(path, image, height, width, format, scratch) > 0) nonEmpty++;
+    const [h, w] = sizes ? sizes[k] : [height, width];
+    if (scratch.length !== h * w) scratch = new Uint8Array(h * w);
+    if (decodeImageRows(path, image, h, w, format, scratch) > 0) nonEmpty++;
   });
   if (images.length !== sampleIds.length) {
     throw new UserError(`${path}: ${images.length} images, the sample submission has ${sampleIds.length} (first missing: ${sampleIds[images.length]})`);
@@ -166,7 +185,8 @@ export function validateSubmission(
  * (a synthetic competition keeps them outside its data folder), over the truth's ids; an id
  * missing from the submission counts as an empty prediction. Scored by @segkit/metrics' scoreMasks,
  * the per-image code of the OOF statistics; where the format has one row per object, each side's
- * rows are its objects.
+ * rows are its objects. With `sizeOf` (images of their own sizes) each image is decoded at its
+ * size and scored alone, the mean taken over the images.
  */
 export function scoreSubmission(
   submissionPath: string,
@@ -175,9 +195,32 @@ export function scoreSubmission(
   width: number,
   metric: MetricName,
   format: SubmissionFormat,
+  sizeOf?: (id: string) => readonly [number, number],
 ): number {
   const predicted = new Map(groupRows(submissionPath, readRleRows(submissionPath, format)).map((g) => [g.id, g]));
   const truth = groupRows(truthPath, readRleRows(truthPath, format));
+  if (sizeOf) {
+    let sum = 0;
+    for (const image of truth) {
+      const [h, w] = sizeOf(image.id);
+      sum += scoreImages(submissionPath, truthPath, [image], predicted, h, w, metric, format);
+    }
+    return sum / truth.length;
+  }
+  return scoreImages(submissionPath, truthPath, truth, predicted, height, width, metric, format);
+}
+
+/** The mean score of the truth images (all `height`×`width`) against their predicted rows. */
+function scoreImages(
+  submissionPath: string,
+  truthPath: string,
+  truth: ImageRows[],
+  predicted: Map<string, ImageRows>,
+  height: number,
+  width: number,
+  metric: MetricName,
+  format: SubmissionFormat,
+): number {
   const pixels = height * width;
   const truths = new Uint8Array(truth.length * pixels);
   const preds = new Uint8Array(truth.length * pixels);

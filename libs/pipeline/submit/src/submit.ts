@@ -47,8 +47,9 @@ export function submitRun(input: SubmitRunInput): SubmissionSummary {
     topLogitThreshold: tuned.topLogitThreshold,
     outPath: paths.csv,
     format: input.format,
+    ...(meta.testSizes ? { sizes: meta.testSizes } : {}),
   });
-  validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width, input.format);
+  validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width, input.format, meta.testSizes);
   writeSubmissionSummary(workDir, summary);
   return summary;
 }

@@ -7,3 +7,6 @@ export type { HealthInput, HealthWarning } from './health';
 export { tuneOof, tuneRecordSchema, tuneRecordPath, readTuneRecord, writeTuneRecord } from './record';
 export type { TuneOofInput, TuneRecord } from './record';
 export { truthObjectsFromRows } from './objects';
+export { fullSizeThresholdStats } from './full-size';
+export type { FullSizeTruths } from './full-size';
+export type { OofStats } from './tune';

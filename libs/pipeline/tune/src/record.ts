@@ -8,7 +8,8 @@ import { readJsonArtifact, writeJsonArtifact } from '@segkit/io';
 import { METRIC_NAMES, metricInfo, perImageScoresFromStats, thresholdStats } from '@segkit/metrics';
 import { runLayout } from '@segkit/run';
 import { assessHealth } from './health';
-import { TuneOptions, TuneScoring, tuneThreshold } from './tune';
+import { FullSizeTruths, fullSizeThresholdStats } from './full-size';
+import { OofStats, TuneOptions, TuneScoring, tuneThreshold } from './tune';
 
 const score = z.number().min(0).max(1);
 const count = z.number().int().nonnegative();
@@ -77,11 +78,16 @@ export interface TuneOofInput {
   options: TuneOptions;
   /** The competition's metric and what it needs (see TuneScoring). */
   scoring: TuneScoring;
+  /**
+   * A resized train set (input.mode "resize"): the logits and `truths` are at the model's size,
+   * and every score is computed at each image's own size against these full-size truths instead.
+   */
+  fullSize?: FullSizeTruths;
 }
 
 /** Per-image scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold below. */
-function scoresAtZero(logits: Float32Array, truths: Uint8Array, pixels: number, scoring: TuneScoring): Float64Array {
-  return perImageScoresFromStats(thresholdStats(logits, truths, pixels, [0], scoring), 0);
+function scoresAtZero(logits: Float32Array, statsOf: OofStats): Float64Array {
+  return perImageScoresFromStats(statsOf(logits, [0]), 0);
 }
 
 function mean(values: ArrayLike<number>, pick: (i: number) => boolean = () => true): number {
@@ -107,10 +113,11 @@ export function tuneOof(input: TuneOofInput): TuneRecord {
     throw new Error(`OOF logits cover ${oofStage1.length / pixels} and ${oofStage2.length / pixels} images, the train set has ${n}`);
   }
   if (foldOf.length !== n) throw new Error(`foldOf has ${foldOf.length} entries for ${n} images`);
-  const { scoring } = input;
-  const result = tuneThreshold(oofStage2, truths, pixels, input.options, scoring);
-  const stage1 = scoresAtZero(oofStage1, truths, pixels, scoring);
-  const stage2 = scoresAtZero(oofStage2, truths, pixels, scoring);
+  const { scoring, fullSize } = input;
+  const statsOf: OofStats = fullSize ? (l, t) => fullSizeThresholdStats(l, fullSize, t, scoring) : (l, t) => thresholdStats(l, truths, pixels, t, scoring);
+  const result = tuneThreshold(oofStage2, truths, pixels, input.options, scoring, statsOf);
+  const stage1 = scoresAtZero(oofStage1, statsOf);
+  const stage2 = scoresAtZero(oofStage2, statsOf);
   const perFold = Array.from({ length: k }, (_, fold) => {
     const inFold = (i: number) => foldOf[i] === fold;
     if (!stage1.some((_, i) => inFold(i))) throw new Error(`fold ${fold} has no OOF images`);

@@ -26,7 +26,8 @@ function kept(stats: ThresholdStats, i: number, topIndex: number, minArea: numbe
 
 /** Per-image scores of predicting an empty mask: every prediction erased by a min area above the image. */
 function emptyScores(stats: ThresholdStats): Float64Array {
-  return perImageScoresFromStats(stats, 0, stats.pixels + 1);
+  const largest = stats.imagePixels ? stats.imagePixels.reduce((a, b) => Math.max(a, b), 0) : stats.pixels;
+  return perImageScoresFromStats(stats, 0, largest + 1);
 }
 
 /** Per-image scores and the empty/non-empty decision at one triplet. */

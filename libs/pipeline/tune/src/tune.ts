@@ -16,6 +16,12 @@ import {
 } from '@segkit/metrics';
 import { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
 
+/**
+ * The OOF statistics at some logit thresholds: thresholdStats of the logits against the truths, or
+ * another way to the same numbers (fullSizeThresholdStats scores resized logits at full size).
+ */
+export type OofStats = (logits: Float32Array, logitThresholds: number[]) => ThresholdStats;
+
 /** n evenly spaced values from a to b inclusive (numpy.linspace). */
 export function linspace(a: number, b: number, n: number): number[] {
   if (n === 1) return [a];
@@ -86,16 +92,23 @@ const SAME_PROB = 1e-12;
  * the tuned score is never below `scoreAtZero`. Ties keep the smaller minimum area, then the lower
  * threshold. Every score is `scoring.metric`'s.
  */
-export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixels: number, opts: TuneOptions, scoring: TuneScoring): TuneResult {
+export function tuneThreshold(
+  oofLogits: Float32Array,
+  truths: Uint8Array,
+  pixels: number,
+  opts: TuneOptions,
+  scoring: TuneScoring,
+  statsOf: OofStats = (l, t) => thresholdStats(l, truths, pixels, t, scoring),
+): TuneResult {
   const coarse = linspace(opts.probFrom, opts.probTo, opts.probSteps);
   const minAreas = [...new Set([0, ...opts.minAreas])].sort((a, b) => a - b);
-  const coarseStats = thresholdStats(oofLogits, truths, pixels, thresholdGrid(coarse).map(logit), scoring);
+  const coarseStats = statsOf(oofLogits, thresholdGrid(coarse).map(logit));
   const coarseBest = bestThresholdFromStats(coarseStats, minAreas);
   const pBest = sigmoid(coarseBest.logitThreshold);
   const step = opts.probSteps > 1 ? (opts.probTo - opts.probFrom) / (opts.probSteps - 1) : 0.05;
   const fine = opts.refineSteps > 1 ? linspace(Math.max(1e-4, pBest - step), Math.min(1 - 1e-4, pBest + step), opts.refineSteps) : [];
   const probs = thresholdGrid([...coarse, ...fine]);
-  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit), scoring);
+  const stats = statsOf(oofLogits, probs.map(logit));
   const atHalf = probs.indexOf(0.5);
   const best = bestOver(stats, minAreas);
   const j = best.index;
@@ -114,7 +127,7 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
     perImage: perImageScoresFromStats(stats, j, best.minArea),
   };
   if (!opts.topProbs || opts.topProbs.length === 0) return pair;
-  return tuneTriplet(oofLogits, truths, pixels, probs, opts.topProbs, minAreas, pair, scoring);
+  return tuneTriplet(oofLogits, probs, opts.topProbs, minAreas, pair, statsOf);
 }
 
 /**
@@ -123,18 +136,9 @@ export function tuneThreshold(oofLogits: Float32Array, truths: Uint8Array, pixel
  * unless a triplet with top ≠ bottom scores strictly higher; the curves then sweep the bottom
  * threshold and the min area around the chosen triplet.
  */
-function tuneTriplet(
-  oofLogits: Float32Array,
-  truths: Uint8Array,
-  pixels: number,
-  candidates: number[],
-  topProbs: number[],
-  minAreas: number[],
-  pair: TuneResult,
-  scoring: TuneScoring,
-): TuneResult {
+function tuneTriplet(oofLogits: Float32Array, candidates: number[], topProbs: number[], minAreas: number[], pair: TuneResult, statsOf: OofStats): TuneResult {
   const probs = thresholdGrid([...candidates, ...topProbs]);
-  const stats = thresholdStats(oofLogits, truths, pixels, probs.map(logit), scoring);
+  const stats = statsOf(oofLogits, probs.map(logit));
   const index = (p: number) => probs.findIndex((q) => Math.abs(q - p) <= SAME_PROB);
   const t = bestTriplet(stats, probs.map((_, k) => k), candidates.map(index), minAreas);
   if (t.topIndex === t.bottomIndex || !(t.score > pair.score)) return pair;
@@ -154,7 +158,7 @@ function tuneTriplet(
     score: t.score,
     curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: curveScores[k] })),
     minAreaCurve: minAreas.map((a) => ({ minArea: a, score: tripletMeanScores(stats, t.topIndex, a)[t.bottomIndex] })),
-    coverageBins: scoresByCoverage(scores, stats.truthArea, pixels),
+    coverageBins: scoresByCoverage(scores, stats.truthArea, stats.imagePixels ?? stats.pixels),
     confusion,
     perImage: scores,
     topLogitThreshold: stats.logitThresholds[t.topIndex],
