@@ -26,7 +26,7 @@ function values(n: number, channels: number, max: number): number[] {
   });
 }
 const raw8 = (channels: 1 | 3) => sharp(Buffer.from(values(W * H, channels, 255)), { raw: { width: W, height: H, channels } });
-const raw16 = (channels: 1 | 3) => sharp(Buffer.from(new Uint16Array(values(W * H, channels, 65535)).buffer), { raw: { width: W, height: H, channels } });
+const raw16 = (channels: 1 | 3) => sharp(new Uint16Array(values(W * H, channels, 65535)), { raw: { width: W, height: H, channels } });
 
 const FILES: [string, () => Promise<Buffer>][] = [
   ['grey8.png', () => raw8(1).toColourspace('b-w').png().toBuffer()],
