@@ -17,7 +17,7 @@ export const COMMAND = 'npm run infer --';
 
 export const FLAGS = defineFlags({
   bundle: { value: '<dir>', description: 'a pipeline run\'s bundle folder (<out>/bundle of npm run pipeline); required' },
-  images: { value: '<dir>', description: 'the folder of .png images to predict, all of the bundle\'s image size; required' },
+  images: { value: '<dir>', description: 'the folder of images to predict (.png, .jpg, .tif, .dcm), all of the bundle\'s image size; required' },
   out: {
     value: '<path>',
     description: '.csv: RLE masks in the submission format; .npy: the ensembled logits (ids in <name>-ids.txt); else a folder of <id>.png masks',

@@ -3,7 +3,7 @@ import { checkBlendConfig, loadConfig } from '@segkit/config';
 import { loadTrainSet, readTestIds } from '@segkit/data';
 import { log } from '@segkit/io';
 import { fromEnv, resolveConfigPath, resolveDataDir, roundWorkDir, runLayout, WORKSPACE_PATHS } from '@segkit/run';
-import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir } from './context';
+import { competitionLayout, competitionMetric, experimentWorkDir, resolveWorkDir, trainChannels } from './context';
 
 /**
  * The `blend` step of a blend config (a file with a top-level `blend`): reads its members' work
@@ -26,7 +26,7 @@ export async function blendStep(flags: { config?: string; data?: string; work?: 
   const { dataDir } = resolveDataDir(flags.data ?? given.data, loadConfig(members[0].configPath).synthetic);
   const workDir = flags.work || given.work ? resolveWorkDir(flags.work, given, configPath) : experimentWorkDir(config.name);
   const layout = competitionLayout(dataDir, loadConfig(members[0].configPath).data.layout);
-  const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache, layout });
+  const train = await loadTrainSet(dataDir, { cacheDir: WORKSPACE_PATHS.cache, layout, channels: trainChannels(layout) });
   await blendExperiments({
     config,
     members,

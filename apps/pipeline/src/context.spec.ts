@@ -33,6 +33,20 @@ describe('work directories', () => {
     expect(resolveContext({ config: 'smoke', set: ['synthetic.seed=3'] }, {}).dataDir).toBe(join(WORKSPACE_ROOT, 'data', 'segkit-synthetic', '48-train-24-test-101px-seed-3'));
     expect(resolveContext({ config: 'smoke' }, { SEGKIT_DATA: '/data/tgs' })).toMatchObject({ synthetic: false, dataDir: '/data/tgs' });
   });
+
+  it('--data <layout>-synthetic is the built-in competition in that layout, passed on to the steps as the override synthetic.layout', () => {
+    const ctx = resolveContext({ config: 'smoke', data: 'airbus-synthetic' }, {});
+    expect(ctx).toMatchObject({ synthetic: true, dataDir: join(WORKSPACE_ROOT, 'data', 'segkit-synthetic', 'airbus-48-train-24-test-101px-seed-2018') });
+    expect(ctx.config.synthetic.layout).toBe('airbus');
+    expect(ctx.settings).toMatchObject({ data: undefined, set: ['synthetic.layout=airbus'] });
+    // A step started with those settings reads the same competition.
+    const step = resolveContext({ config: 'smoke' }, { SEGKIT_SET: 'synthetic.layout=airbus' });
+    expect(step.dataDir).toBe(ctx.dataDir);
+    expect(resolveContext({ config: 'smoke' }, { SEGKIT_DATA: 'carvana-synthetic' }).config.synthetic.layout).toBe('carvana');
+    expect(() => resolveContext({ config: 'smoke', data: 'kvasir-synthetic' }, {})).toThrow(
+      '--data kvasir-synthetic: no folder of that name, and "kvasir" is not a built-in layout for its synthetic competition (tgs-synthetic, airbus-synthetic, carvana-synthetic, siim-synthetic, folders-synthetic)',
+    );
+  });
 });
 
 describe('a config named like a library', () => {

@@ -2,9 +2,9 @@ import { relative, resolve } from 'node:path';
 import { loadConfig, PipelineConfig } from '@segkit/config';
 import { UserError } from '@segkit/io';
 import { chooseLayout } from '@segkit/data';
-import type { LayoutDescriptor } from '@segkit/layouts';
+import { LAYOUT_NAMES, type LayoutDescriptor } from '@segkit/layouts';
 import type { MetricName } from '@segkit/metrics';
-import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, WORKSPACE_ROOT } from '@segkit/run';
+import { defaultWorkDir, fromEnv, parseBackendChoice, resolveConfigPath, resolveDataDir, RunSettings, syntheticDataShortcut, WORKSPACE_ROOT } from '@segkit/run';
 
 export { WORKSPACE_ROOT };
 
@@ -63,6 +63,16 @@ export function competitionLayout(dataDir: string, setting: unknown = 'auto'): L
   return chooseLayout(dataDir, setting);
 }
 
+/**
+ * The channels the training images are loaded with (see @segkit/data's LoadOptions): a colour
+ * layout's (`channels` 3) are RGB unless every one of them is grey (R = G = B), then luminance, so
+ * grey data stored as colour trains the one-channel model it is; a grey layout's are luminance.
+ * Every step reading the training split asks the same, so they share its decoded cache.
+ */
+export function trainChannels(layout: LayoutDescriptor): 1 | 'auto' {
+  return layout.channels === 3 ? 'auto' : 1;
+}
+
 /** The metric tuned and reported: the config's `tune.metric`, else the data layout's. */
 export function competitionMetric(config: Pick<PipelineConfig, 'tune'>, dataDir: string): MetricName {
   return config.tune.metric ?? competitionLayout(dataDir).metric;
@@ -71,9 +81,15 @@ export function competitionMetric(config: Pick<PipelineConfig, 'tune'>, dataDir:
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {
   const given = fromEnv(env);
   const configPath = resolveConfigPath(flags.config ?? given.config);
-  const sets = [...(given.set ?? []), ...(flags.set ?? [])];
+  const data = flags.data ?? given.data;
+  // `--data airbus-synthetic`: the built-in competition in that layout, as the override every step then reads.
+  const shortcut = syntheticDataShortcut(data);
+  if (shortcut !== undefined && !LAYOUT_NAMES.includes(shortcut)) {
+    throw new UserError(`--data ${data}: no folder of that name, and "${shortcut}" is not a built-in layout for its synthetic competition (${LAYOUT_NAMES.map((l) => `${l}-synthetic`).join(', ')})`);
+  }
+  const sets = [...(given.set ?? []), ...(flags.set ?? []), ...(shortcut === undefined ? [] : [`synthetic.layout=${shortcut}`])];
   const config = loadConfig(configPath, { sets });
-  const { dataDir, synthetic } = resolveDataDir(flags.data ?? given.data, config.synthetic);
+  const { dataDir, synthetic } = resolveDataDir(shortcut === undefined ? data : undefined, config.synthetic);
   const workDir = resolveWorkDir(flags.work, given, configPath);
   if (flags.threads !== undefined && !/^[1-9]\d*$/.test(flags.threads)) throw new UserError(`--threads must be a positive integer, got "${flags.threads}"`);
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);

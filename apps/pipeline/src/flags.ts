@@ -30,7 +30,7 @@ const SHARED_FLAGS = defineFlags({
   config: CONFIG_FLAG,
   data: {
     value: '<dir>',
-    description: 'the competition folder in the Kaggle layout',
+    description: 'the competition folder in the Kaggle layout, or <layout>-synthetic (tgs, airbus, carvana, siim, folders): the built-in synthetic competition in that layout',
     default: `${env('data')}, else the built-in synthetic competition`,
   },
   set: {

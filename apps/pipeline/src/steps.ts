@@ -19,7 +19,7 @@ import { readFoldResult, trainFold } from '@segkit/train';
 import { FullSizeTruths, fullSizeThresholdStats, readTuneRecord, tuneOof, tuneThreshold, writeTuneRecord } from '@segkit/tune';
 import type { PseudoRound } from '@segkit/report';
 import { acquireGpuSlot, pinFoldToGpu } from '@segkit/cluster';
-import { competitionLayout, competitionMetric, StepContext } from './context';
+import { competitionLayout, competitionMetric, StepContext, trainChannels } from './context';
 
 /** The config's input settings (once per context). */
 function inputOf(ctx: StepContext): InputSettings {
@@ -51,11 +51,19 @@ function layoutOf(ctx: StepContext): LayoutDescriptor {
   return layout;
 }
 
+/** The training images, with the layout's channels (see trainChannels). */
 async function loadTrain(ctx: StepContext, onCache?: LoadOptions['onCache']): Promise<TrainSet> {
-  return loadTrainSet(ctx.dataDir, loadOptions(ctx, 'train', onCache));
+  return loadTrainSet(ctx.dataDir, { ...loadOptions(ctx, 'train', onCache), channels: trainChannels(layoutOf(ctx)) });
 }
-async function loadTest(ctx: StepContext, onCache?: LoadOptions['onCache']): Promise<ImageSet> {
-  return loadTestSet(ctx.dataDir, loadOptions(ctx, 'test', onCache));
+/** The test images with the channels the model trained on (the training images'). */
+async function loadTest(ctx: StepContext, train: TrainSet, onCache?: LoadOptions['onCache']): Promise<ImageSet> {
+  return loadTestSet(ctx.dataDir, { ...loadOptions(ctx, 'test', onCache), channels: train.channels ?? 1 });
+}
+
+/** How a split's channels read in the log: `RGB`, `grey`, or `grey (colour files, every pixel R = G = B)`. */
+function channelsWord(ctx: StepContext, set: ImageSet): string {
+  if (set.channels === 3) return 'RGB';
+  return layoutOf(ctx).channels === 3 ? 'grey (colour files, every pixel R = G = B)' : 'grey';
 }
 
 /** A resized train set's full-size truths, for scoring at each image's own size (undefined when not resized). */
@@ -153,11 +161,11 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
   const caches: string[] = [];
   const onCache: LoadOptions['onCache'] = (c) => caches.push(`${mb(c.bytes)} ${c.hit ? 'read from' : 'written to'} ${c.file}`);
   const train = await loadTrain(ctx, onCache);
-  const test = await loadTest(ctx, onCache);
+  const test = await loadTest(ctx, train, onCache);
   if (train.sizes && test.sizes) {
     const full = train.fullMasks ? ` (full-size masks as runs: ${mb(maskRunsBytes(train.fullMasks))})` : '';
-    log('data', `${train.ids.length} train images of ${sizeRange(train.sizes)} and ${test.ids.length} test images of ${sizeRange(test.sizes)} from ${ctx.dataDir}, ${describeInput(input)}${full}`);
-  } else log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width} from ${ctx.dataDir}`);
+    log('data', `${train.ids.length} train images of ${sizeRange(train.sizes)} and ${test.ids.length} test images of ${sizeRange(test.sizes)}, ${channelsWord(ctx, train)}, from ${ctx.dataDir}, ${describeInput(input)}${full}`);
+  } else log('data', `${train.ids.length} train and ${test.ids.length} test images of ${train.height}×${train.width}, ${channelsWord(ctx, train)}, from ${ctx.dataDir}`);
   log('data', `decoded cache: train ${caches[0]}; test ${caches[1]}`);
 }
 
@@ -229,7 +237,7 @@ export async function predict(ctx: StepContext, fold: number, round = 0): Promis
     async () => {
       await backendFor(ctx);
       const data = await loadTrain(ctx);
-      const test = await loadTest(ctx);
+      const test = await loadTest(ctx, data);
       await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: runLayout(dir).fold(fold).dir, log: (m) => log('predict', m) });
     },
     round,
@@ -265,7 +273,7 @@ export async function pseudo(ctx: StepContext, _fold: number | undefined, round:
       const { minConfidence } = ctx.config.pseudo;
       const pixels = meta.height * meta.width;
       const selection = selectConfidentFromNpy(ensembleTestPath(previous, meta), pixels, minConfidence);
-      const test = await loadTest(ctx);
+      const test = await loadTest(ctx, await loadTrain(ctx));
       if (test.height !== meta.height || test.width !== meta.width) throw new UserError(`${runLayout(previous).ensemble.meta}: test logits of ${meta.height}×${meta.width}, the test images are ${test.height}×${test.width}; rerun the ensemble step`);
       const position = new Map(test.ids.map((id, i) => [id, i]));
       const channels = test.channels ?? 1;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { luminanceFromSamples } from '@segkit/data';
+import { luminanceFromSamples, rgbFromSamples } from '@segkit/data';
 import { BUNDLE_JSON, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
 import { sigmoid } from '@segkit/metrics';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@segkit/models';
@@ -147,16 +147,17 @@ async function loadBundle(): Promise<Loaded> {
 }
 
 /**
- * A dropped file as the luminance plane `npm run infer` reads from the same file: decoded by
- * ./decode (@segkit/data's decoders), then @segkit/data's luminance rule; anything else is an Error
- * naming the file.
+ * A dropped file as `npm run infer` reads it from the same file, decoded by ./decode (@segkit/data's
+ * decoders): the model's input (@segkit/data's luminance rule, or its RGB rule for a colour bundle)
+ * and the luminance plane shown on the page; anything else is an Error naming the file.
  */
-async function decodeImage(file: File, info: BundleInfo): Promise<Uint8Array> {
+async function decodeImage(file: File, info: BundleInfo): Promise<{ input: Uint8Array; grey: Uint8Array }> {
   const { samples, channels, height, width } = await decodeSamples(new Uint8Array(await file.arrayBuffer()), file.name);
   if (height !== info.height || width !== info.width) {
     throw new Error(`${file.name}: image is ${height}×${width}, the bundle's models take ${info.height}×${info.width}`);
   }
-  return luminanceFromSamples(samples, channels, height * width);
+  const grey = luminanceFromSamples(samples, channels, height * width);
+  return { input: (info.channels ?? 1) === 3 ? rgbFromSamples(samples, channels, height * width) : grey, grey };
 }
 
 /** Predicts the dropped files that decode; the others are errors on the page. */
@@ -164,7 +165,7 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
   if (!loaded) return;
   const { info, folds, ttas } = loaded;
   const pixels = info.height * info.width;
-  const ok: { id: string; plane: Uint8Array }[] = [];
+  const ok: { id: string; plane: { input: Uint8Array; grey: Uint8Array } }[] = [];
   for (const file of Array.from(fileList)) {
     try {
       ok.push({ id: file.name.replace(IMAGE_FILES, ''), plane: await decodeImage(file, info) });
@@ -175,12 +176,13 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
   if (ok.length > 0) {
     setStatus(`${statusLine()} — predicting ${ok.length} image(s)…`, 'busy');
     await new Promise((r) => setTimeout(r, 0));
-    const images = new Uint8Array(ok.length * pixels);
-    ok.forEach((o, i) => images.set(o.plane, i * pixels));
+    const values = pixels * (info.channels ?? 1);
+    const images = new Uint8Array(ok.length * values);
+    ok.forEach((o, i) => images.set(o.plane.input, i * values));
     try {
       const logits = ensembleLogits(folds, images, ok.map((_, i) => i), info, ttas);
       ok.forEach((o, i) => {
-        results.set(o.id, { id: o.id, pixels: o.plane, logits: logits.slice(i * pixels, (i + 1) * pixels), mask: new Uint8Array(pixels), rle: '', area: 0 });
+        results.set(o.id, { id: o.id, pixels: o.plane.grey, logits: logits.slice(i * pixels, (i + 1) * pixels), mask: new Uint8Array(pixels), rle: '', area: 0 });
       });
     } catch (err) {
       showError(`prediction failed on the ${backend} backend: ${(err as Error).message}`);

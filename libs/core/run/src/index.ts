@@ -14,6 +14,7 @@ export {
   configNameClashes,
   workDirRelative,
   resolveDataDir,
+  syntheticDataShortcut,
   syntheticPaths,
   syntheticStampPath,
 } from './settings';

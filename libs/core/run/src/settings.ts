@@ -117,6 +117,19 @@ export function syntheticStampPath(dataDir: string): string {
   return join(dataDir, 'synthetic.json');
 }
 
+/** `--data <layout>-synthetic`: the built-in synthetic competition written in that layout. */
+const SYNTHETIC_SHORTCUT = /^([a-z0-9][a-z0-9-]*)-synthetic$/;
+
+/**
+ * The layout a `--data` value names as a shortcut for the built-in synthetic competition
+ * (`airbus-synthetic` → `airbus`: the run then adds the override `synthetic.layout=airbus` and
+ * reads no folder), or undefined for a folder. A folder of that name that exists is a folder.
+ */
+export function syntheticDataShortcut(value: string | undefined): string | undefined {
+  if (value === undefined || existsSync(value)) return undefined;
+  return SYNTHETIC_SHORTCUT.exec(value)?.[1];
+}
+
 /** The data folder a run reads: the given one, else the built-in synthetic competition of the config's setting. */
 export function resolveDataDir(value: string | undefined, synthetic: SyntheticSettings): { dataDir: string; synthetic: boolean } {
   return value === undefined || value === '' ? { dataDir: syntheticPaths(synthetic).dataDir, synthetic: true } : { dataDir: resolve(value), synthetic: false };

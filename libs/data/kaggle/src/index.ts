@@ -13,7 +13,7 @@ export { decodeLuminance, decodeMask, decodeRgb, decodeImage } from './png';
 export type { DecodedPlane, DecodedImage } from './png';
 export { decodeDicom } from './dicom';
 export type { DicomPixels } from './dicom';
-export { luminanceFromSamples, pngHeader, rgbFromSamples } from './pixels';
+export { luminanceFromSamples, pngHeader, rgbFromSamples, greyPlane } from './pixels';
 export { decodePng } from './png-decoder';
 export type { ImageSamples, Inflate } from './png-decoder';
 export { maskCoverage } from './coverage';

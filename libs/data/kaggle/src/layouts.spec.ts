@@ -226,6 +226,26 @@ describe('a folder pair: images/ and masks/, no CSV, no sample submission', () =
     expect(readDepths(dir).size).toBe(0);
   });
 
+  it("channels 'auto': grey images (even one stored as RGB with equal channels) load as their luminance plane", async () => {
+    await writePng(join(dir, 'images', 'p2.png'), 'rgb8', H, W, grey(2).flatMap((v) => [v, v, v]));
+    const train = await loadTrainSet(dir, { channels: 'auto' });
+    expect(train.channels).toBeUndefined();
+    expect(Array.from(train.images)).toEqual([...grey(1), ...grey(2)]);
+  });
+
+  it("channels 'auto': one colour pixel in one image makes the whole set RGB, the grey images repeated to three channels", async () => {
+    const colour = grey(2).flatMap((v) => [v, v, v]);
+    colour[3 * 5 + 2] = (colour[3 * 5 + 2] + 1) % 256; // pixel 5's blue differs by one level
+    await writePng(join(dir, 'images', 'p2.png'), 'rgb8', H, W, colour);
+    const train = await loadTrainSet(dir, { channels: 'auto' });
+    expect(train.channels).toBe(3);
+    expect(Array.from(train.images)).toEqual([...grey(1).flatMap((v) => [v, v, v]), ...colour]);
+    // The test split is read with the channels training settled on, even though its images are grey.
+    const test = await loadTestSet(dir, { channels: train.channels });
+    expect(test.channels).toBe(3);
+    expect(Array.from(test.images.subarray(0, 3))).toEqual([grey(4)[0], grey(4)[0], grey(4)[0]]);
+  });
+
   it('an image without its mask names both paths it looked for', async () => {
     await writePng(join(dir, 'images', 'p3.png'), 'grey8', H, W, grey(5));
     expect(await userError(() => loadTrainSet(dir))).toBe(`${join(dir, 'images', 'p3.png')} has no mask: no ${join(dir, 'masks', 'p3.png')}`);

@@ -10,6 +10,7 @@ import { resolveLayout } from './detect';
 import { listFiles, type ListedFiles } from './files';
 import { isDir, isFile } from './layout';
 import { decodeImage, decodeMask, type DecodedPlane } from './png';
+import { greyPlane } from './pixels';
 import { forEachBounded } from './pool';
 import { oddSizedFile, oddSizeError } from './sizes';
 import type { ImageSet, LoadOptions, TrainSet } from './types';
@@ -95,10 +96,17 @@ function checkConcurrency(opts: LoadOptions): number {
   return c;
 }
 
-function checkChannels(opts: LoadOptions): 1 | 3 {
+function checkChannels(opts: LoadOptions): 1 | 3 | 'auto' {
   const c = opts.channels ?? 1;
-  if (c !== 1 && c !== 3) throw new UserError(`channels must be 1 or 3, got ${String(c)}`);
+  if (c !== 1 && c !== 3 && c !== 'auto') throw new UserError(`channels must be 1, 3 or 'auto', got ${String(c)}`);
   return c;
+}
+
+/** Decoded RGB kept as RGB, or, for `'auto'` when every image is grey, its one plane (see greyPlane). */
+function settleChannels(data: Uint8Array, channels: 1 | 3 | 'auto'): { data: Uint8Array; channels: 1 | 3 } {
+  if (channels !== 'auto') return { data, channels };
+  const grey = greyPlane(data);
+  return grey ? { data: grey, channels: 1 } : { data, channels: 3 };
 }
 
 /**
@@ -307,7 +315,9 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
     const keptFiles = keptStems.map((s) => images.fileOf.get(s) as string);
     const maskedStems = maskFiles.stems.filter((s) => imageStems.has(s));
     const tick = progressCounter(keptStems.length + maskedStems.length, opts.onProgress);
-    const { data: imageData, height, width, sizes } = await decodeAll(keptFiles, channels, concurrency, tick, opts.resize);
+    const decoded = await decodeAll(keptFiles, channels === 1 ? 1 : 3, concurrency, tick, opts.resize);
+    const { height, width, sizes } = decoded;
+    const { data: imageData, channels: decodedChannels } = settleChannels(decoded.data, channels);
     const pixels = height * width;
     const masks = new Uint8Array(ids.length * pixels);
     const slotOf = new Map(keptStems.map((s, i) => [s, i]));
@@ -367,7 +377,7 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
         fullMasks.offsets[i + 1] = at / 2;
       });
       const set: TrainSet = { ids, height, width, images: imageData, masks, depths, sizes, fullMasks };
-      if (channels === 3) set.channels = 3;
+      if (decodedChannels === 3) set.channels = 3;
       if (objects) set.objects = objects;
       return set;
     }
@@ -400,7 +410,7 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
       }
     }
     const set: TrainSet = { ids, height, width, images: imageData, masks, depths };
-    if (channels === 3) set.channels = 3;
+    if (decodedChannels === 3) set.channels = 3;
     if (objects) set.objects = objects;
     return set;
   });
@@ -446,9 +456,11 @@ export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Prom
     const depthMap = readDepths(dataDir, l);
     const depths = Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN);
     const tick = progressCounter(ids.length, opts.onProgress);
-    const { data: images, height, width, sizes } = await decodeAll(files, channels, concurrency, tick, opts.resize);
+    const decoded = await decodeAll(files, channels === 1 ? 1 : 3, concurrency, tick, opts.resize);
+    const { height, width, sizes } = decoded;
+    const { data: images, channels: decodedChannels } = settleChannels(decoded.data, channels);
     const set: ImageSet = { ids, height, width, images, depths, ...(sizes ? { sizes } : {}) };
-    if (channels === 3) set.channels = 3;
+    if (decodedChannels === 3) set.channels = 3;
     return set;
   });
 }

@@ -57,3 +57,17 @@ export function rgbFromSamples(samples: Uint8Array | Uint8ClampedArray | Uint16A
   }
   return data;
 }
+
+/**
+ * The one plane of interleaved 8-bit RGB whose every pixel has R = G = B (a grey image stored as
+ * colour, as TGS's PNGs are): that value per pixel, the bytes {@link luminanceFromSamples} gives
+ * for it; undefined as soon as one pixel has two different channels.
+ */
+export function greyPlane(rgb: Uint8Array): Uint8Array | undefined {
+  if (rgb.length % 3 !== 0) throw new Error(`greyPlane: ${rgb.length} bytes are not whole RGB pixels`);
+  const n = rgb.length / 3;
+  for (let i = 0, s = 0; i < n; i++, s += 3) if (rgb[s] !== rgb[s + 1] || rgb[s] !== rgb[s + 2]) return undefined;
+  const grey = new Uint8Array(n);
+  for (let i = 0; i < n; i++) grey[i] = rgb[3 * i];
+  return grey;
+}

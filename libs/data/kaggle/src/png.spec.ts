@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '@segkit/io';
 import { greyAsRgb, tempDir, writePng } from './fixtures.testing';
 import { decodeLuminance, decodeMask } from './png';
+import { greyPlane } from './pixels';
 
 const { dir, cleanup } = tempDir('segkit-png');
 afterAll(cleanup);
@@ -82,5 +83,21 @@ describe('unreadable files are user errors naming the file', () => {
   it('a missing file', async () => {
     const file = join(dir, 'absent.png');
     await expect(decodeLuminance(file)).rejects.toThrow(`${file}: cannot read (ENOENT)`);
+  });
+});
+
+describe('greyPlane', () => {
+  it('gives the one plane of RGB whose pixels all have R = G = B', () => {
+    expect(Array.from(greyPlane(Uint8Array.from([7, 7, 7, 0, 0, 0, 255, 255, 255])) ?? [])).toEqual([7, 0, 255]);
+  });
+  it.each([
+    ['red differs', [7, 7, 7, 1, 0, 0]],
+    ['green differs', [7, 8, 7, 0, 0, 0]],
+    ['blue differs', [7, 7, 7, 0, 0, 1]],
+  ])('is undefined as soon as one pixel is colour (%s)', (_label, rgb) => {
+    expect(greyPlane(Uint8Array.from(rgb))).toBeUndefined();
+  });
+  it('refuses bytes that are not whole RGB pixels', () => {
+    expect(() => greyPlane(new Uint8Array(4))).toThrow('4 bytes are not whole RGB pixels');
   });
 });

@@ -44,8 +44,13 @@ export interface TrainSet extends ImageSet {
 export interface LoadOptions {
   /** The layout to read the folder with (a config's `data.layout`); detected from the files without it. */
   layout?: LayoutDescriptor;
-  /** Channels to decode: 1 (luminance) or 3 (RGB); default 1 (a model reading RGB asks for 3). */
-  channels?: 1 | 3;
+  /**
+   * Channels to decode: 1 (luminance), 3 (RGB), or `'auto'`: RGB unless every image of the split is
+   * grey (R = G = B in every pixel, like TGS's PNGs stored as RGB), then luminance — the set's
+   * `channels` says which. Default 1. A pipeline reads the training split with its layout's
+   * `channels` (3 → `'auto'`) and the test split with the training split's channels.
+   */
+  channels?: 1 | 3 | 'auto';
   /**
    * Directory for one binary cache file per split and data directory, keyed by a fingerprint of
    * the source files (names, sizes, modification times). Omit to always decode.

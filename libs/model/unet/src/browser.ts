@@ -2,5 +2,5 @@
 // bundler resolves @segkit/models here instead of ./index.ts.
 export { toModelInput, forwardLogits, identityTta, hflipTta, ttaPairs } from './lib/inference';
 export type { TtaPair, LogitsModel, ForwardOptions } from './lib/inference';
-export { inferenceModel, inferenceSpecSchema } from './lib/inference-spec';
+export { inferenceModel, inferenceSpecSchema, specChannels } from './lib/inference-spec';
 export type { InferenceModel, InferenceSpec } from './lib/inference-spec';

@@ -13,5 +13,5 @@ export { saveModel, loadModel } from './lib/model-io';
 export { toModelInput, forwardLogits, identityTta, hflipTta, ttaPairs } from './lib/inference';
 export type { TtaPair, LogitsModel, ForwardOptions } from './lib/inference';
 export { exportInferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix } from './lib/inference-model';
-export { inferenceModel, inferenceSpecSchema } from './lib/inference-spec';
+export { inferenceModel, inferenceSpecSchema, specChannels } from './lib/inference-spec';
 export type { InferenceModel, InferenceSpec } from './lib/inference-spec';

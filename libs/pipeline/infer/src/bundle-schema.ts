@@ -28,6 +28,8 @@ export const bundleSchema = z
     height: z.number().int().positive(),
     width: z.number().int().positive(),
     padding: inferenceSpecSchema.shape.padding,
+    /** Image channels the models read: 1 (luminance) or 3 (RGB); absent in bundles from before colour models, which read 1. */
+    channels: inferenceSpecSchema.shape.channels,
     /** Test-time augmentations averaged in logit space, in order ('identity', 'hflip'). */
     tta: z.array(z.enum(['identity', 'hflip'])).min(1),
     /** Images per forward pass (the pipeline's predict.batchSize; batches match its own). */

@@ -47,6 +47,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     height: input.spec.height,
     width: input.spec.width,
     padding: input.spec.padding,
+    ...(input.spec.channels === 3 ? { channels: 3 as const } : {}),
     tta: input.tta,
     batchSize: input.batchSize,
     ensemble: { mode: input.ensembleMode },

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeLuminance } from '@segkit/data';
+import { decodeImage } from '@segkit/data';
 import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
 import type { InferenceModel, TtaPair } from '@segkit/models';
 import { loadFoldModels } from '@segkit/predict';
@@ -30,37 +30,49 @@ export interface InferResult {
   nonEmpty: number;
 }
 
+/** The image files infer reads, by extension (what @segkit/data's decoders read). */
+const IMAGE_EXTENSION = /\.(png|jpe?g|tiff?|dcm)$/i;
+
 /**
- * The images of a folder, ids in code-unit order of their file names: every entry must be a PNG
- * (`<id>.png`) of the bundle's image size, or of any size when `resized` (each is then resized to
- * the bundle's size and its own size kept in `sizes`); anything else is a UserError naming the file.
+ * The images of a folder, ids (file names without their extension) in code-unit order of their
+ * file names, decoded with the bundle's channels (1: luminance, 3: RGB interleaved): every entry
+ * must be a PNG, JPEG, TIFF or DICOM image of the bundle's image size, or of any size when
+ * `resized` (each is then resized to the bundle's size and its own size kept in `sizes`); anything
+ * else is a UserError naming the file.
  */
-export async function loadImageFolder(dir: string, height: number, width: number, resized = false): Promise<{ ids: string[]; images: Uint8Array; sizes: Array<[number, number]> }> {
+export async function loadImageFolder(dir: string, height: number, width: number, resized = false, channels: 1 | 3 = 1): Promise<{ ids: string[]; images: Uint8Array; sizes: Array<[number, number]> }> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: images folder not found`);
   const names = readdirSync(dir)
     .filter((n) => !n.startsWith('.'))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const n of names) {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) throw new UserError(`${p}: is a folder; the images folder must hold only .png images`);
-    if (!n.toLowerCase().endsWith('.png')) throw new UserError(`${p}: not a .png image; the images folder must hold only .png images`);
+    if (statSync(p).isDirectory()) throw new UserError(`${p}: is a folder; the images folder must hold only images (.png, .jpg, .tif, .dcm)`);
+    if (!IMAGE_EXTENSION.test(n)) throw new UserError(`${p}: not an image (.png, .jpg, .tif, .dcm); the images folder must hold only images`);
   }
-  if (names.length === 0) throw new UserError(`${dir}: no .png images`);
-  const pixels = height * width;
-  const images = new Uint8Array(names.length * pixels);
+  if (names.length === 0) throw new UserError(`${dir}: no images (.png, .jpg, .tif, .dcm)`);
+  const ids = names.map((n) => n.replace(IMAGE_EXTENSION, ''));
+  const seen = new Map<string, string>();
+  ids.forEach((id, i) => {
+    const other = seen.get(id);
+    if (other !== undefined) throw new UserError(`${join(dir, names[i])}: same id "${id}" as ${join(dir, other)}`);
+    seen.set(id, names[i]);
+  });
+  const values = height * width * channels;
+  const images = new Uint8Array(names.length * values);
   const sizes: Array<[number, number]> = [];
   const progress = new Progress('load images', names.length);
   for (let i = 0; i < names.length; i++) {
     const p = join(dir, names[i]);
-    const plane = await decodeLuminance(p);
-    if (!resized && (plane.height !== height || plane.width !== width)) {
-      throw new UserError(`${p}: image is ${plane.height}×${plane.width}, the bundle's models take ${height}×${width}`);
+    const image = await decodeImage(p, channels);
+    if (!resized && (image.height !== height || image.width !== width)) {
+      throw new UserError(`${p}: image is ${image.height}×${image.width}, the bundle's models take ${height}×${width}`);
     }
-    images.set(resized ? resizeImageBytes(plane.data, plane.height, plane.width, 1, height, width) : plane.data, i * pixels);
-    sizes.push([plane.height, plane.width]);
+    images.set(resized ? resizeImageBytes(image.data, image.height, image.width, channels, height, width) : image.data, i * values);
+    sizes.push([image.height, image.width]);
     progress.tick();
   }
-  return { ids: names.map((n) => n.slice(0, -'.png'.length)), images, sizes };
+  return { ids, images, sizes };
 }
 
 async function loadAllFolds(bundle: Bundle): Promise<InferenceModel[][]> {
@@ -107,8 +119,9 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     if (foreign.length > 0) throw new UserError(`${input.out}: holds files other than .png masks (${foreign[0]}); choose an empty or new folder`);
   }
   const resized = info.input?.mode === 'resize';
-  const { ids, images, sizes } = await loadImageFolder(input.imagesDir, height, width, resized);
-  log(`${ids.length} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
+  const channels = info.channels ?? 1;
+  const { ids, images, sizes } = await loadImageFolder(input.imagesDir, height, width, resized, channels);
+  log(`${ids.length} ${channels === 3 ? 'RGB' : 'grey'} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
 
   const pixels = height * width;
   const folds = await loadAllFolds(bundle);

@@ -1,5 +1,5 @@
 import { combineLogits } from '@segkit/ensemble';
-import { forwardLogits, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@segkit/models';
+import { forwardLogits, specChannels, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@segkit/models';
 import { resizeImageBytes, resizeLogits } from '@segkit/resize';
 import { maskRow } from '@segkit/submit';
 import type { BundleInfo } from './bundle-schema';
@@ -14,22 +14,23 @@ export function bundleTtas(info: BundleInfo): TtaPair[] {
   return ttas;
 }
 
-/** Why an exported model does not fit the bundle (its image size or padding differs from bundle.json's), or undefined when it fits. */
+/** Why an exported model does not fit the bundle (its image size, channels or padding differs from bundle.json's), or undefined when it fits. */
 export function modelMismatch(info: BundleInfo, spec: InferenceSpec): string | undefined {
   if (spec.height !== info.height || spec.width !== info.width) return `the model takes ${spec.height}×${spec.width} images, bundle.json says ${info.height}×${info.width}`;
+  if (specChannels(spec) !== (info.channels ?? 1)) return `the model reads ${specChannels(spec)} channel(s), bundle.json says ${info.channels ?? 1}`;
   if (JSON.stringify(spec.padding) !== JSON.stringify(info.padding)) return `the model's padding ${JSON.stringify(spec.padding)} differs from bundle.json's ${JSON.stringify(info.padding)}`;
   return undefined;
 }
 
 /**
- * The bundle's ensembled logits for the images at `indices` (8-bit luminance planes of the
- * bundle's size, row-major): per fold the mean over its models of the TTA-mean logits, in batches
+ * The bundle's ensembled logits for the images at `indices` (8-bit images of the bundle's size and
+ * channels, row-major: luminance planes, or RGB interleaved when bundle.json's `channels` is 3): per fold the mean over its models of the TTA-mean logits, in batches
  * of the bundle's batch size (the pipeline's own batches), then the folds combined by the
  * bundle's ensemble mode. Returns [indices.length · H · W] in the order of `indices`.
  */
 export function ensembleLogits(folds: LogitsModel[][], images: Uint8Array, indices: ArrayLike<number>, info: BundleInfo, ttas: TtaPair[] = bundleTtas(info)): Float32Array {
   if (folds.length !== info.folds.length) throw new Error(`ensembleLogits: ${folds.length} folds of models, bundle.json lists ${info.folds.length}`);
-  const parts = folds.map((models) => forwardLogits(models, images, indices, info.height, info.width, { batchSize: info.batchSize, ttas }));
+  const parts = folds.map((models) => forwardLogits(models, images, indices, info.height, info.width, { batchSize: info.batchSize, ttas, channels: info.channels ?? 1 }));
   return combineLogits(parts, info.ensemble.mode);
 }
 

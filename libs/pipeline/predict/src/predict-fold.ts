@@ -19,7 +19,7 @@ function streamLogits(
   indices: number[],
   height: number,
   width: number,
-  opts: { batchSize: number; ttas: TtaPair[] },
+  opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 },
 ): void {
   const writer = new NpyWriter(path, [indices.length, height, width]);
   try {
@@ -81,9 +81,9 @@ export async function loadFoldModels(modelsDir: string, names: string[]): Promis
   return out;
 }
 
-/** sha-256 of an image set's size, ids and pixels, in its order. */
-export function imagesHash(ids: readonly string[], height: number, width: number, images: Uint8Array): string {
-  return createHash('sha256').update(`${height}x${width}\n`).update(ids.join('\n')).update('\n').update(images).digest('hex');
+/** sha-256 of an image set's size (and channels, when 3), ids and pixels, in its order. */
+export function imagesHash(ids: readonly string[], height: number, width: number, images: Uint8Array, channels: 1 | 3 = 1): string {
+  return createHash('sha256').update(`${height}x${width}${channels === 3 ? 'x3' : ''}\n`).update(ids.join('\n')).update('\n').update(images).digest('hex');
 }
 
 /**
@@ -103,7 +103,7 @@ function imageSizes(sizes: Uint32Array): Array<[number, number]> {
   return Array.from({ length: sizes.length / 2 }, (_, i) => [sizes[2 * i], sizes[2 * i + 1]]);
 }
 
-/** The pixels of the images at `indices`, in that order. */
+/** The bytes of the images at `indices` (`pixels` = bytes per image), in that order. */
 function gather(images: Uint8Array, indices: readonly number[], pixels: number): Uint8Array {
   const out = new Uint8Array(indices.length * pixels);
   indices.forEach((i, k) => out.set(images.subarray(i * pixels, (i + 1) * pixels), k * pixels));
@@ -132,14 +132,16 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   if (test.height !== train.height || test.width !== train.width) {
     throw new UserError(`test images are ${test.height}×${test.width}, train images ${train.height}×${train.width}`);
   }
+  const channels = train.channels ?? 1;
+  if ((test.channels ?? 1) !== channels) throw new UserError(`test images have ${test.channels ?? 1} channel(s), train images ${channels}`);
   const { valIdx } = splitFold(train, folds, fold);
   const { height, width } = train;
   const weights = readWeightsFingerprint(foldDir);
   const fingerprint = predictionFingerprint(
     config,
     weights,
-    imagesHash(valIdx.map((i) => train.ids[i]), height, width, gather(train.images, valIdx, height * width)),
-    imagesHash(test.ids, height, width, test.images) + (test.sizes ? ` sizes ${createHash('sha256').update(test.sizes).digest('hex')}` : ''),
+    imagesHash(valIdx.map((i) => train.ids[i]), height, width, gather(train.images, valIdx, height * width * channels), channels),
+    imagesHash(test.ids, height, width, test.images, channels) + (test.sizes ? ` sizes ${createHash('sha256').update(test.sizes).digest('hex')}` : ''),
   );
   let previous: PredictionMeta | undefined;
   try {
@@ -157,7 +159,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   // meta.json commits the folder: without it nothing reads the logits being replaced.
   rmSync(paths.meta, { force: true });
   const ttas = ttaPairs(config.predict.hflipTta);
-  const opts = { batchSize: config.predict.batchSize, ttas };
+  const opts = { batchSize: config.predict.batchSize, ttas, channels };
 
   const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
   const stage1 = await loadModel(stageOutputDir(foldDir, 1));

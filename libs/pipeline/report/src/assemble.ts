@@ -23,7 +23,7 @@ export interface AssembleInput {
   /** The full parsed config, shown as JSON. */
   config: unknown;
   /** The train set the folds were trained on, in the order of the OOF logits. */
-  train: Pick<TrainSet, 'ids' | 'images' | 'masks' | 'height' | 'width'>;
+  train: Pick<TrainSet, 'ids' | 'images' | 'masks' | 'height' | 'width' | 'channels'>;
   tuned: TuneRecord;
   /** Stage 2's ensembled OOF logits, N·H·W in train order (what the record was tuned on). */
   oofLogits: Float32Array;
@@ -52,6 +52,7 @@ export interface AssembleInput {
  */
 export function worstImages(oofLogits: Float32Array, train: AssembleInput['train'], tuned: Pick<TuneRecord, 'perImage' | 'logitThreshold' | 'minArea' | 'topLogitThreshold'>, count: number): WorstImage[] {
   const pixels = train.height * train.width;
+  const channels = train.channels ?? 1;
   const order = tuned.perImage.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return order.slice(0, count).map(([score, i]) => {
     const logits = oofLogits.subarray(i * pixels, (i + 1) * pixels);
@@ -67,7 +68,8 @@ export function worstImages(oofLogits: Float32Array, train: AssembleInput['train
       iou: iou(intersection, predArea, stats.truthArea[0]),
       height: train.height,
       width: train.width,
-      image: train.images.slice(i * pixels, (i + 1) * pixels),
+      image: train.images.slice(i * pixels * channels, (i + 1) * pixels * channels),
+      ...(channels === 3 ? { channels } : {}),
       truth,
       pred,
     };

@@ -1,5 +1,5 @@
 /**
- * Mask overlays for the worst-images grid: the seismic image in grey, the true mask as a green
+ * Mask overlays for the worst-images grid: the image (grey, or in colour), the true mask as a green
  * fill with a green outline, the predicted mask as a magenta outline, upscaled with nearest
  * neighbour so single pixels stay visible. Encoded as PNG data URIs with sharp.
  */
@@ -78,8 +78,25 @@ export function blend(base: number, over: number, alpha: number): number {
   return ((1 - alpha) * base + alpha * over + 0.5) | 0;
 }
 
-/** Grey luminance to RGB, upscaled `scale`x with nearest neighbour. */
-export function grayRgb(image: Uint8Array, height: number, width: number, scale: number): Uint8Array {
+/**
+ * An image as RGB, upscaled `scale`x with nearest neighbour: grey luminance (`channels` 1) repeated
+ * to its three channels, or an RGB image (`channels` 3, interleaved) as it is.
+ */
+export function grayRgb(image: Uint8Array, height: number, width: number, scale: number, channels: 1 | 3 = 1): Uint8Array {
+  if (channels === 3) {
+    const out = new Uint8Array(height * scale * width * scale * 3);
+    const cols = sourceIndex(width, scale);
+    for (let Y = 0, o = 0; Y < height * scale; Y++) {
+      const row = ((Y / scale) | 0) * width;
+      for (let X = 0; X < width * scale; X++, o += 3) {
+        const s = (row + cols[X]) * 3;
+        out[o] = image[s];
+        out[o + 1] = image[s + 1];
+        out[o + 2] = image[s + 2];
+      }
+    }
+    return out;
+  }
   const big = upscale(image, height, width, scale);
   const out = new Uint8Array(big.length * 3);
   for (let i = 0; i < big.length; i++) {
@@ -97,7 +114,7 @@ export function grayRgb(image: Uint8Array, height: number, width: number, scale:
  */
 export function overlayRgb(w: WorstImage, scale = OVERLAY_SCALE): Uint8Array {
   const { height, width } = w;
-  const out = grayRgb(w.image, height, width, scale);
+  const out = grayRgb(w.image, height, width, scale, w.channels ?? 1);
   const truth = upscale(w.truth, height, width, scale);
   const truthEdge = maskEdge(w.truth, height, width, scale, 1);
   // The prediction is drawn only as an outline, so it gets the bolder line.
@@ -137,7 +154,7 @@ export interface WorstImagePictures {
 export async function renderWorstImage(w: WorstImage, scale = OVERLAY_SCALE): Promise<WorstImagePictures> {
   const [image, overlay] = await Promise.all([
     // The plain image stays at native size; CSS upscales it with `image-rendering: pixelated`.
-    pngDataUri(grayRgb(w.image, w.height, w.width, 1), w.width, w.height),
+    pngDataUri(grayRgb(w.image, w.height, w.width, 1, w.channels ?? 1), w.width, w.height),
     pngDataUri(overlayRgb(w, scale), w.width * scale, w.height * scale),
   ]);
   return { image, overlay };

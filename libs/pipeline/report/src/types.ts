@@ -41,7 +41,9 @@ export interface WorstImage {
   iou: number;
   height: number;
   width: number;
+  /** The image's bytes, H·W·channels: luminance, or RGB interleaved when `channels` is 3. */
   image: Uint8Array;
+  channels?: 1 | 3;
   truth: Uint8Array;
   pred: Uint8Array;
 }

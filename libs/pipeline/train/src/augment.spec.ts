@@ -12,6 +12,13 @@ describe('hflip', () => {
   });
 });
 
+describe('hflip of an RGB image', () => {
+  it('mirrors pixels, keeping each pixel\'s three channels in order (1×3 image, by hand)', () => {
+    const img = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...hflip(img, 1, 3, undefined, 3)]).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3]);
+  });
+});
+
 describe('reflectIndex', () => {
   // numpy.pad(arange(4), 3, mode='reflect') = [3 2 1 0 1 2 3 2 1 0]
   it.each([
@@ -35,6 +42,16 @@ describe('brightnessContrast', () => {
     brightnessContrast(img, 2, 0.1);
     expect(img[0]).toBeCloseTo(0.1, 6);
     expect(img[1]).toBe(1);
+  });
+});
+
+describe('brightnessContrast of an RGB image', () => {
+  it('uses one mean over every channel and the same factor and shift for all of them (by hand)', () => {
+    // One pixel (0.2, 0.4, 0.6) and one (0.4, 0.6, 0.8): mean 0.5 over all six values; contrast 2,
+    // brightness 0: 2·(v − 0.5) + 0.5 = 2v − 0.5 → −0.1→0, 0.3, 0.7, 0.3, 0.7, 1.1→1.
+    const img = Float32Array.from([0.2, 0.4, 0.6, 0.4, 0.6, 0.8]);
+    brightnessContrast(img, 2, 0);
+    [0, 0.3, 0.7, 0.3, 0.7, 1].forEach((v, i) => expect(img[i]).toBeCloseTo(v, 6));
   });
 });
 
@@ -80,5 +97,23 @@ describe('augmentSample', () => {
     const b = augmentSample(img, mask, h, w, cfg, new Rng(9));
     expect([...a.image]).toEqual([...b.image]);
     expect(img[1]).toBeCloseTo(1 / 12, 7);
+  });
+});
+
+describe('augmentSample of an RGB image', () => {
+  const h = 3;
+  const w = 4;
+  // Each channel is its own plane scaled: G = R / 2, B = R / 4, so a channel mixed into another shows.
+  const red = Float32Array.from({ length: h * w }, (_, i) => i / 12);
+  const rgb = Float32Array.from({ length: h * w * 3 }, (_, q) => red[Math.floor(q / 3)] / 2 ** (q % 3));
+  const mask = Float32Array.from({ length: h * w }, (_, i) => (i < 5 ? 1 : 0));
+  it('moves every channel as the grey plane of the same draws moves (flip and shift-scale), the mask alike', () => {
+    const cfg = { hflip: true, brightness: 0, contrast: 0, shiftScale: 0.3 };
+    for (let s = 0; s < 10; s++) {
+      const grey = augmentSample(red, mask, h, w, cfg, new Rng(s));
+      const colour = augmentSample(rgb, mask, h, w, cfg, new Rng(s), 3);
+      expect([...colour.mask]).toEqual([...grey.mask]);
+      for (let p = 0; p < h * w; p++) for (let c = 0; c < 3; c++) expect(colour.image[3 * p + c]).toBeCloseTo(grey.image[p] / 2 ** c, 6);
+    }
   });
 });

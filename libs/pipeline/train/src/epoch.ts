@@ -54,7 +54,7 @@ export function trainEpoch(
   for (let b = 0; b < nBatches; b++) {
     const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
     const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
-    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng);
+    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1);
     const cost = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, varList);
     const value = cost ? cost.dataSync()[0] : NaN;
     cost?.dispose();
@@ -91,7 +91,7 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
   const bs = config.train.batchSize;
-  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs });
+  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs, channels: train.channels ?? 1 });
   const truths = new Uint8Array(valIdx.length * pixels);
   valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
   let lossSum = 0;
@@ -116,7 +116,7 @@ export function* batchNormBatches(data: EpochData, stage: Stage): Generator<tf.T
   const bs = config.train.batchSize;
   for (let start = 0, b = 0; start < trainIdx.length; start += bs, b++) {
     const rng = new Rng(mixSeed(config.seed, fold, stage, -1, b));
-    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng);
+    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng, train.channels ?? 1);
     y.dispose();
     yield x;
   }

@@ -5,10 +5,10 @@ import { configSliceHash, PipelineConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
 import { Stage, TRAIN_STAGE_CONFIG } from '@segkit/run';
 
-/** sha-256 of the train ids, images and masks: what training reads of the data. */
+/** sha-256 of the train ids, images (and their channels, when 3) and masks: what training reads of the data. */
 export function trainDataHash(train: TrainSet): string {
   return createHash('sha256')
-    .update(`${train.height}x${train.width}\n`)
+    .update(`${train.height}x${train.width}${train.channels === 3 ? 'x3' : ''}\n`)
     .update(train.ids.join('\n'))
     .update(train.images)
     .update(train.masks)

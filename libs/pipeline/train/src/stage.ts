@@ -81,7 +81,7 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   if (stage === 2 && s1Score === undefined) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
   const model =
     stage === 1
-      ? buildUnet({ ...unetConfig, inputHeight: train.height, inputWidth: train.width, seed: mixSeed(config.seed, fold) })
+      ? buildUnet({ ...unetConfig, inputHeight: train.height, inputWidth: train.width, inChannels: train.channels ?? 1, seed: mixSeed(config.seed, fold) })
       : await loadModel(stageOutputDir(foldDir, 1));
   const pretrained = getUnetConfig(model)?.encoder !== undefined;
   // A pretrained encoder gets its own Adam (own rate, own moments); see EncoderSplitAdam.

@@ -10,10 +10,15 @@ export const ENCODER_DEPTH = Math.log2(ENCODER_STRIDE);
 
 /** Architecture of a U-Net (Ronneberger et al. 2015) as used by the TGS Salt kernels. */
 export interface UnetConfig {
-  /** Data height, e.g. 101 for TGS Salt. Input is [n, H, W, 1] with values in [0, 1]. */
+  /** Data height, e.g. 101 for TGS Salt. Input is [n, H, W, inChannels] with values in [0, 1]. */
   inputHeight: number;
   /** Data width, e.g. 101 for TGS Salt. */
   inputWidth: number;
+  /**
+   * Image channels the model reads: 1 (luminance, the default) or 3 (RGB, as a colour layout's
+   * images are decoded). A pretrained encoder maps either to its ImageNet-normalised RGB.
+   */
+  inChannels?: 1 | 3;
   /** Number of down-sampling levels (max-pool by 2 each); the bottleneck sits at level `depth`. */
   depth: number;
   /** Filters at level 0; doubles per level (level l has baseFilters·2^l). */
@@ -47,8 +52,11 @@ export interface UnetConfig {
   encoder?: EncoderName;
 }
 
-/** A configuration with every optional field resolved (`encoder` only when it is not 'plain', so a plain model's metadata is as before). */
-export type ResolvedUnetConfig = Required<Omit<UnetConfig, 'encoder'>> & { encoder?: ResnetName };
+/**
+ * A configuration with every optional field resolved (`encoder` only when it is not 'plain' and
+ * `inChannels` only when it is 3, so a plain one-channel model's metadata is as before).
+ */
+export type ResolvedUnetConfig = Required<Omit<UnetConfig, 'encoder' | 'inChannels'>> & { encoder?: ResnetName; inChannels?: 3 };
 
 /**
  * The default padded side: the smallest multiple of max(32, 2^depth) that is ≥ max(H, W)
@@ -121,6 +129,8 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
   if (padTo < Math.max(merged.inputHeight, merged.inputWidth)) {
     throw new UserError(`unet config: padTo ${padTo} is smaller than the input ${merged.inputHeight}×${merged.inputWidth}`);
   }
+  const inChannels = cfg.inChannels ?? 1;
+  if (inChannels !== 1 && inChannels !== 3) throw new UserError(`unet config: inChannels must be 1 or 3, got ${String(inChannels)}`);
   const seed = cfg.seed ?? Math.floor(Math.random() * 2 ** 31);
   positiveOrZeroInt(seed, 'seed');
   return {
@@ -137,6 +147,7 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
     upsample,
     seed,
     ...(encoder === 'plain' ? {} : { encoder }),
+    ...(inChannels === 3 ? { inChannels } : {}),
   };
 }
 

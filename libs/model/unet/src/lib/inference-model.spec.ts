@@ -78,6 +78,23 @@ describe('exportInferenceModel', () => {
     });
   });
 
+  it('an RGB model (inChannels 3): the spec says channels 3, the export takes [n, H, W, 3] and gives the same logits; a grey input is refused', async () => {
+    await expectNoTensorLeak(async () => {
+      const model = trainedLike({ inChannels: 3 });
+      const { model: exported, spec } = await exportInferenceModel(model);
+      expect(spec.channels).toBe(3);
+      expect(exported.inputs[0].shape).toEqual([null, 16, 16, 3]);
+      const x = randomImages([2, 13, 10, 3], 5);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, inferenceModel(exported, spec).predict(x)))).dataSync()[0]);
+      expect(diff).toBeLessThan(1e-5);
+      const grey = randomImages([1, 13, 10, 1], 5);
+      expect(() => inferenceModel(exported, spec).predict(grey)).toThrow(/input has 1 channel\(s\), the model takes 3/);
+      tf.dispose([x, grey]);
+      model.dispose();
+      exported.dispose();
+    });
+  });
+
   it('round-trips through saveInferenceModel / loadInferenceModel', async () => {
     await expectNoTensorLeak(async () => {
       const model = trainedLike(CONFIGS[1][1]);

@@ -92,6 +92,7 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
     throw new Error(`exportInferenceModel: crop ${JSON.stringify(cropping)} does not undo the padding ${JSON.stringify(pads[0].config['padding'])}`);
   }
   const [, height, width, channels] = input.config['batch_input_shape'] as [null, number, number, number];
+  if (channels !== 1 && channels !== 3) throw new Error(`exportInferenceModel: the model reads ${channels} channels (1 or 3 expected)`);
   input.config['batch_input_shape'] = [null, height + top + bottom, width + left + right, channels];
 
   // Rewire every reference to a dropped layer to that layer's own input.
@@ -149,6 +150,7 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
     format: 'tgs-inference-1',
     height,
     width,
+    ...(channels === 3 ? { channels: 3 as const } : {}),
     inputScale: 255,
     padding: { mode: 'reflect', top, bottom, left, right },
     output: 'logits',

@@ -9,7 +9,7 @@ import { reflectionPad2d } from './reflection-pad';
  * What a consumer of an exported model must do outside the graph, written into its model.json as
  * `userDefinedMetadata.tgsInference`:
  *
- *   x = image / 255 as [n, height, width, 1] → reflect-pad by `padding` (numpy 'reflect', i.e.
+ *   x = image / 255 as [n, height, width, channels] → reflect-pad by `padding` (numpy 'reflect', i.e.
  *   tf.mirrorPad(x, [[0,0],[top,bottom],[left,right],[0,0]], 'reflect')) → model.predict →
  *   crop the same amounts → raw logits [n, height, width, 1] (sigmoid for probabilities).
  */
@@ -18,6 +18,8 @@ export const inferenceSpecSchema = z
     format: z.literal('tgs-inference-1'),
     height: z.number().int().positive(),
     width: z.number().int().positive(),
+    /** Image channels the model reads: 1 (luminance) or 3 (RGB, interleaved); absent in models exported before colour, which read 1. */
+    channels: z.union([z.literal(1), z.literal(3)]).optional(),
     /** Pixel values are divided by this before padding. */
     inputScale: z.literal(255),
     padding: z
@@ -38,9 +40,14 @@ export type InferenceSpec = z.infer<typeof inferenceSpecSchema>;
 export interface InferenceModel {
   model: tf.LayersModel;
   spec: InferenceSpec;
-  /** [n, H, W, 1] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop). */
+  /** [n, H, W, channels] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop). */
   predict(x: tf.Tensor4D): tf.Tensor4D;
   dispose(): void;
+}
+
+/** The channels an exported model reads (1 when its metadata predates colour models). */
+export function specChannels(spec: InferenceSpec): 1 | 3 {
+  return spec.channels ?? 1;
 }
 
 export function inferenceModel(model: tf.LayersModel, spec: InferenceSpec): InferenceModel {
@@ -50,8 +57,9 @@ export function inferenceModel(model: tf.LayersModel, spec: InferenceSpec): Infe
     spec,
     predict: (x) =>
       tf.tidy(() => {
-        const [n, h, w] = x.shape;
+        const [n, h, w, c] = x.shape;
         if (h !== spec.height || w !== spec.width) throw new Error(`inference model: input is ${h}×${w}, the model takes ${spec.height}×${spec.width}`);
+        if (c !== specChannels(spec)) throw new Error(`inference model: input has ${c} channel(s), the model takes ${specChannels(spec)}`);
         const y = model.predict(reflectionPad2d(x, [[top, bottom], [left, right]])) as tf.Tensor4D;
         return tf.slice(y, [0, top, left, 0], [n, h, w, -1]);
       }),

@@ -33,8 +33,20 @@ describe('toModelInput', () => {
       x.dispose();
     }));
 
+  it('RGB: interleaved bytes become [n, h, w, 3], each byte / 255 in place', () =>
+    expectNoTensorLeak(() => {
+      // Two 1×2 RGB images: (0,51,102),(153,204,255) and (255,0,51),(102,0,0).
+      const images = Uint8Array.from([0, 51, 102, 153, 204, 255, 255, 0, 51, 102, 0, 0]);
+      const x = toModelInput(images, [1], 1, 2, 3);
+      expect(x.shape).toEqual([1, 1, 2, 3]);
+      const expected = [1, 0, 0.2, 0.4, 0, 0];
+      Array.from(x.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+      x.dispose();
+      expect(() => toModelInput(images, [0], 1, 3, 3)).toThrow(/12 bytes are not whole 1×3×3 images/);
+    }));
+
   it.each([
-    [new Uint8Array(11), [0], 2, 3, /11 bytes are not whole 2×3 images/],
+    [new Uint8Array(11), [0], 2, 3, /11 bytes are not whole 2×3×1 images/],
     [new Uint8Array(12), [2], 2, 3, /index 2 is outside the 2 images/],
     [new Uint8Array(12), [0.5], 2, 3, /index 0.5 is outside/],
     [new Uint8Array(6), [0], 2.5, 3, /height must be a positive integer/],
@@ -170,6 +182,16 @@ describe('forwardLogits', () => {
   it.each([0, 1.5])('rejects batchSize %s', (batchSize) => {
     expect(() => forwardLogits(columnRamp(w), images, order, h, w, { batchSize })).toThrow(/batchSize must be a positive integer/);
   });
+
+  it('RGB (channels 3): the model sees the three channels of each image (a model summing them, with hflip TTA)', () =>
+    expectNoTensorLeak(() => {
+      // Three 2×3 RGB images; the model's logit at a pixel is R + G + B (in [0, 3]), flip-invariant per pixel.
+      const rgb = Uint8Array.from({ length: 3 * h * w * 3 }, (_, q) => (29 * q + 7) % 256);
+      const sum: LogitsModel = { predict: (x) => tf.sum(x, -1, true) };
+      const got = forwardLogits(sum, rgb, [2, 0], h, w, { batchSize: 1, ttas: ttaPairs(true), channels: 3 });
+      const want = [2, 0].flatMap((k) => Array.from({ length: h * w }, (_, p) => (rgb[(k * h * w + p) * 3] + rgb[(k * h * w + p) * 3 + 1] + rgb[(k * h * w + p) * 3 + 2]) / 255));
+      expectClose(got, want);
+    }));
 
   it('rejects an empty model list', () => {
     expect(() => forwardLogits([], images, order, h, w, { batchSize: 2 })).toThrow(/no models/);

@@ -1,25 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Images as the models see them: the 8-bit luminance planes at `indices` (row-major, each
- * height·width bytes) divided by 255, as [indices.length, height, width, 1] float32. The float
- * buffer is filled directly, so no intermediate tensors are created.
+ * Images as the models see them: the 8-bit images at `indices` (row-major, each
+ * height·width·channels bytes, channels interleaved: 1 = luminance, 3 = RGB) divided by 255, as
+ * [indices.length, height, width, channels] float32. The float buffer is filled directly, so no
+ * intermediate tensors are created.
  */
-export function toModelInput(images: Uint8Array, indices: ArrayLike<number>, height: number, width: number): tf.Tensor4D {
+export function toModelInput(images: Uint8Array, indices: ArrayLike<number>, height: number, width: number, channels: 1 | 3 = 1): tf.Tensor4D {
   for (const [field, v] of [['height', height], ['width', width]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`toModelInput: ${field} must be a positive integer, got ${v}`);
   }
-  const pixels = height * width;
-  if (images.length % pixels !== 0) throw new Error(`toModelInput: ${images.length} bytes are not whole ${height}×${width} images`);
-  const count = images.length / pixels;
-  const out = new Float32Array(indices.length * pixels);
+  if (channels !== 1 && channels !== 3) throw new Error(`toModelInput: channels must be 1 or 3, got ${String(channels)}`);
+  const values = height * width * channels;
+  if (images.length % values !== 0) throw new Error(`toModelInput: ${images.length} bytes are not whole ${height}×${width}×${channels} images`);
+  const count = images.length / values;
+  const out = new Float32Array(indices.length * values);
   for (let b = 0; b < indices.length; b++) {
     const i = indices[b];
     if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`toModelInput: index ${i} is outside the ${count} images`);
-    const src = i * pixels;
-    for (let p = 0; p < pixels; p++) out[b * pixels + p] = images[src + p] / 255;
+    const src = i * values;
+    for (let p = 0; p < values; p++) out[b * values + p] = images[src + p] / 255;
   }
-  return tf.tensor4d(out, [indices.length, height, width, 1]);
+  return tf.tensor4d(out, [indices.length, height, width, channels]);
 }
 
 /**
@@ -47,7 +49,7 @@ export function ttaPairs(hflip: boolean): TtaPair[] {
   return hflip ? [identityTta, hflipTta] : [identityTta];
 }
 
-/** Anything mapping images [n, H, W, 1] in [0, 1] to logits of the same shape: a LayersModel, or an exported model with its padding. */
+/** Anything mapping images [n, H, W, C] in [0, 1] to logits [n, H, W, 1]: a LayersModel, or an exported model with its padding. */
 export interface LogitsModel {
   predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
 }
@@ -57,6 +59,8 @@ export interface ForwardOptions {
   batchSize: number;
   /** TTA pairs averaged in logit space; none (or empty) is the plain pass. */
   ttas?: TtaPair[];
+  /** Channels per pixel of `images` and of the model's input: 1 (luminance, the default) or 3 (RGB). */
+  channels?: 1 | 3;
 }
 
 /**
@@ -86,7 +90,7 @@ export function forwardLogits(
   for (let start = 0; start < indices.length; start += opts.batchSize) {
     const idx = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + opts.batchSize)) as number[];
     const logits = tf.tidy(() => {
-      const x = toModelInput(images, idx, height, width);
+      const x = toModelInput(images, idx, height, width, opts.channels ?? 1);
       const one = (m: LogitsModel): tf.Tensor4D => {
         if (!opts.ttas || opts.ttas.length === 0) return m.predict(x) as tf.Tensor4D;
         if (opts.ttas.length === 1) return opts.ttas[0].deaugment(m.predict(opts.ttas[0].augment(x)) as tf.Tensor4D);

@@ -49,6 +49,28 @@ describe('buildUnet', () => {
     });
   });
 
+  it('inChannels 3 takes [n, H, W, 3]: its first conv has 2·9·f0 more weights than the grey one, and records inChannels; 1 leaves the metadata as before', async () => {
+    await expectNoTensorLeak(() => {
+      const grey = buildUnet(tiny);
+      const rgb = buildUnet({ ...tiny, inChannels: 3 });
+      expect(rgb.inputs[0].shape).toEqual([null, 6, 6, 3]);
+      expect(rgb.outputs[0].shape).toEqual([null, 6, 6, 1]);
+      // Only enc1's first 3×3 conv sees the input: 3 input channels instead of 1, 4 filters each.
+      expect(countParams(rgb) - countParams(grey)).toBe(2 * 9 * tiny.baseFilters);
+      expect(getUnetConfig(rgb)?.inChannels).toBe(3);
+      expect(getUnetConfig(grey)).not.toHaveProperty('inChannels');
+      const one = buildUnet({ ...tiny, inChannels: 1 });
+      expect(getUnetConfig(one)).toEqual(getUnetConfig(grey));
+      one.dispose();
+      const x = randomImages([2, 6, 6, 3], 4);
+      const y = rgb.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([2, 6, 6, 1]);
+      tf.dispose([x, y]);
+      grey.dispose();
+      rgb.dispose();
+    });
+  });
+
   it('ends in a linear 1×1 conv named "logits" after an exact crop', () => {
     const model = buildUnet(tiny);
     const last = model.layers[model.layers.length - 1];

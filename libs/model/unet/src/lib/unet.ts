@@ -143,7 +143,7 @@ class UnetBuilder {
   build(): tf.LayersModel {
     const { inputHeight: h, inputWidth: w, depth, baseFilters, padTo, dropout } = this.cfg;
     const filtersAt = (level: number) => baseFilters * 2 ** level;
-    const input = tf.input({ shape: [h, w, 1], name: 'image' });
+    const input = tf.input({ shape: [h, w, this.cfg.inChannels ?? 1], name: 'image' });
     const padH = padAmounts(h, padTo);
     const padW = padAmounts(w, padTo);
     let x = apply(new ReflectionPad2D({ padding: [padH, padW], name: 'pad' }), input);
@@ -208,7 +208,7 @@ class UnetBuilder {
 }
 
 /**
- * A U-Net mapping images [n, H, W, 1] in [0, 1] to RAW LOGITS [n, H, W, 1] (no sigmoid: losses such
+ * A U-Net mapping images [n, H, W, inChannels] (1: luminance, 3: RGB) in [0, 1] to RAW LOGITS [n, H, W, 1] (no sigmoid: losses such
  * as Lovász hinge and BCE-with-logits need them, and averaging logits is the better TTA/ensemble).
  * Inside: reflection-pad to padTo × padTo → encoder (block, max-pool) × depth → [dropout] → bottleneck
  * block (or, with `encoder: 'resnet…'`, ImageNet mapping → torchvision ResNet, its layer4 as the
