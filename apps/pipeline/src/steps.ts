@@ -9,7 +9,7 @@ import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } fr
 import { bundleRun, MANIFEST_JSON } from '@segkit/infer';
 import { log, Progress, UserError } from '@segkit/io';
 import { metricInfo } from '@segkit/metrics';
-import { predictFold } from '@segkit/predict';
+import { predictFold, PredictionMeta, readPredictionMeta } from '@segkit/predict';
 import { CONFIDENT_ABOVE, CONFIDENT_BELOW, PseudoLabels, readPseudoLabels, readPseudoRecord, selectConfidentFromNpy, writePseudoLabels } from '@segkit/pseudo';
 import { assembleReport, writeReport } from '@segkit/report';
 import { readFoldBackend, readStepSeconds, roundWorkDir, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@segkit/run';
@@ -381,6 +381,12 @@ function testSizeOf(ctx: StepContext): ((id: string) => readonly [number, number
   };
 }
 
+/** The TTA pairs behind each stage's OOF logits, over every fold (a pair any fold used, in first-seen order). */
+function oofTta(metas: readonly PredictionMeta[]): { stage1: string[]; stage2: string[] } {
+  const union = (lists: string[][]) => [...new Set(lists.flat())];
+  return { stage1: union(metas.map((m) => m.oofStage1Tta)), stage2: union(metas.map((m) => m.tta)) };
+}
+
 export async function report(ctx: StepContext): Promise<void> {
   const data = await loadTrain(ctx);
   const layout = runLayout(ctx.workDir);
@@ -398,6 +404,7 @@ export async function report(ctx: StepContext): Promise<void> {
     folds: foldNumbers(ctx).map((k) => readFoldResult(last.fold(k).dir)),
     devices: foldNumbers(ctx).map((k) => readFoldBackend(last.workDir, k)),
     stepSeconds: (step) => readStepSeconds(ctx.workDir, step),
+    oofTta: oofTta(foldNumbers(ctx).map((k) => readPredictionMeta(last.fold(k).dir, k))),
     submission: readSubmissionSummary(ctx.workDir),
     rounds,
     testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission, testSizeOf(ctx)) : undefined,

@@ -62,6 +62,12 @@ export function stageLayout(foldDir: string, stage: Stage) {
     checkpoints: join(dir, 'checkpoints'),
     /** The best epoch's model in the tfjs layers format. */
     best: join(dir, 'best'),
+    /**
+     * The validation logits of the stage's output model (its best epoch's, or its averaged model's),
+     * from training's own validation pass (no TTA): float32 `.npy` (nVal, H, W) in the fold's
+     * validation order, rewritten with the model; `done.json` records its sha-256.
+     */
+    valLogits: join(dir, 'val-logits.npy'),
     /** The stage's averaged model (SWA or EMA of its weights, tfjs layers format), when its settings ask for one. */
     averaged: join(dir, 'averaged'),
     /** Stage 2's weights at the end of the cosine cycle that ended with `epoch` (1-based), tfjs layers format. */

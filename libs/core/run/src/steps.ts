@@ -205,6 +205,8 @@ export const STEPS: Record<StepName, StepSpec> = {
     // Every round's ensemble and pseudo-labels: the report scores each round's OOF.
     after: [
       { step: 'train', file: (l) => l.fold('*').result },
+      // Which TTA each stage's OOF logits had.
+      { step: 'predict', file: (l) => l.fold('*').predict.meta },
       { step: 'ensemble', file: (l) => l.ensemble.meta, round: 'all' },
       { step: 'pseudo', file: (l) => l.pseudo.record, round: 'all' },
       { step: 'tune', file: (l) => l.tune.record },

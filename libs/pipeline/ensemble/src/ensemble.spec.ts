@@ -21,7 +21,7 @@ function fixture(): { work: string; k: number } {
     writeNpy(p.oofStage1, Float32Array.from(s.s1), [s.ids.length, 1, 2]);
     writeNpy(p.oofStage2, Float32Array.from(s.s2), [s.ids.length, 1, 2]);
     writeNpy(p.test, Float32Array.from(s.test), [3, 1, 2]);
-    atomicWriteFile(p.meta, JSON.stringify({ fold, height: 1, width: 2, nOof: s.ids.length, nTest: 3, testIds: ['t1', 't2', 't3'], tta: ['identity'], models: ['best'], weights: `${fold}`.repeat(64), fingerprint: `${fold + 5}`.repeat(64) }));
+    atomicWriteFile(p.meta, JSON.stringify({ fold, height: 1, width: 2, nOof: s.ids.length, nTest: 3, testIds: ['t1', 't2', 't3'], tta: ['identity'], oofStage1Tta: ['identity'], models: ['best'], weights: `${fold}`.repeat(64), fingerprint: `${fold + 5}`.repeat(64) }));
   });
   return { work, k: spec.length };
 }

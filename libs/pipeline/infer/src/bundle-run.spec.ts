@@ -16,7 +16,7 @@ function predictedRun(work: string, tta: string[][]): void {
     mkdirSync(join(p.models, 'best'), { recursive: true });
     writeFileSync(join(p.models, 'best', 'model.json'), JSON.stringify({ fold, userDefinedMetadata: { tgsInference: spec } }));
     writeFileSync(join(p.models, 'best', 'weights.bin'), Buffer.from([fold]));
-    atomicWriteFile(p.meta, JSON.stringify({ fold, height: 5, width: 4, nOof: 3, nTest: 2, testIds: ['t1', 't2'], tta: t, models: ['best'], weights: 'a'.repeat(64), fingerprint: 'b'.repeat(64) }));
+    atomicWriteFile(p.meta, JSON.stringify({ fold, height: 5, width: 4, nOof: 3, nTest: 2, testIds: ['t1', 't2'], tta: t, oofStage1Tta: ['identity'], models: ['best'], weights: 'a'.repeat(64), fingerprint: 'b'.repeat(64) }));
   });
 }
 

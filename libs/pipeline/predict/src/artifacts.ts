@@ -21,7 +21,10 @@ export const predictionMetaSchema = z
     testIds: z.array(z.string()),
     /** Resized test images (input.mode "resize"): each image's own [height, width], in testIds order; the logits are at height × width above. */
     testSizes: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])).optional(),
+    /** The TTA pairs of oof-stage2 and test. */
     tta: z.array(z.string()).min(1),
+    /** The TTA pairs of oof-stage1: `identity` alone when it comes from training's validation pass. */
+    oofStage1Tta: z.array(z.string()).min(1),
     /** The exported stage-2 models under `predict/models/` whose mean gives oof-stage2 and test. */
     models: z.array(z.string()).min(1),
     /** The fingerprint of the fold's trained weights the logits come from (see @segkit/train's readWeightsFingerprint). */

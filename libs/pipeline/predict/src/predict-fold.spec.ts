@@ -97,6 +97,41 @@ describe('predictFold', () => {
     }
   }, 60_000);
 
+  it("stage 1's OOF logits are training's own validation logits (no TTA); without them, predicted with TTA", async () => {
+    const config = parseConfig(raw);
+    await trainFold({ config, train, folds, fold: 0, foldDir });
+    const { h, w } = { h: train.height, w: train.width };
+    const { valIdx } = splitFold(train, folds, 0);
+    const valImages = new Uint8Array(valIdx.length * h * w);
+    valIdx.forEach((i, k) => valImages.set(train.images.subarray(i * h * w, (i + 1) * h * w), k * h * w));
+    // Independently: stage 1's best model, one plain forward pass of the validation images.
+    const stage1 = await loadModel(bestModelDir(foldDir, 1));
+    const plain = tf.tidy(() => (stage1.predict(tf.tensor4d(Float32Array.from(valImages, (v) => v / 255), [valIdx.length, h, w, 1])) as tf.Tensor).dataSync() as Float32Array);
+    const withTta = referenceLogits(stage1, valImages, valIdx.length, h, w);
+    stage1.dispose();
+    const logs: string[] = [];
+    const before = tf.memory().numTensors;
+    const meta = await predictFold({ config, train, test, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(meta.oofStage1Tta).toEqual(['identity']);
+    expect(meta.tta).toEqual(['identity', 'hflip']);
+    expect(logs.join('\n')).toMatch(/OOF stage 1 from training's validation pass \(no TTA\)/);
+    const paths = predictionPaths(foldDir);
+    readNpy(paths.oofStage1).data.forEach((v, i) => expect(Math.abs(v - plain[i])).toBeLessThan(1e-4));
+
+    // A damaged copy (its sha-256 no longer the one done.json records): predicted here, with TTA.
+    const valLogits = stageLayout(foldDir, 1).valLogits;
+    const bytes = readFileSync(valLogits);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(valLogits, bytes);
+    rmSync(paths.meta);
+    logs.length = 0;
+    const again = await predictFold({ config, train, test, folds, fold: 0, foldDir, log: (m) => logs.push(m) });
+    expect(again.oofStage1Tta).toEqual(['identity', 'hflip']);
+    expect(logs.join('\n')).toMatch(new RegExp(`${valLogits}: its sha-256 differs`));
+    readNpy(paths.oofStage1).data.forEach((v, i) => expect(Math.abs(v - withTta[i])).toBeLessThan(1e-4));
+  }, 60_000);
+
   it('reuses predictions only when weights, predict settings and images are the same', async () => {
     const config = parseConfig(raw);
     await trainFold({ config, train, folds, fold: 1, foldDir });

@@ -3,11 +3,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSliceHash, PipelineConfig } from '@segkit/config';
 import type { ImageSet, TrainSet } from '@segkit/data';
-import { NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
-import { exportInferenceModel, forwardLogits, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
+import { NpyWriter, Progress, UserError, writeIdsFile, writeNpy } from '@segkit/io';
+import { exportInferenceModel, forwardLogits, identityTta, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
 import { predictLayout, stageLayout, STEPS } from '@segkit/run';
 import { splitFold } from '@segkit/folds';
-import { readStageDone, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
+import { readStageDone, readStageValLogits, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
 import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
 
 /** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
@@ -110,6 +110,35 @@ function gather(images: Uint8Array, indices: readonly number[], pixels: number):
   return out;
 }
 
+/**
+ * Stage 1's OOF logits: the ones training's validation pass computed for stage 1's output model
+ * (@segkit/train's readStageValLogits; no TTA), else — a fold trained before they were kept, or
+ * a damaged file — predicted here with the TTA pairs. Returns the TTA they were computed with.
+ */
+async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: { batchSize: number; ttas: TtaPair[] }, log: (msg: string) => void): Promise<string[]> {
+  const { train, fold, foldDir } = input;
+  const { height, width } = train;
+  const path = predictLayout(foldDir).oofStage1;
+  try {
+    const logits = readStageValLogits(foldDir, 1, { n: valIdx.length, height, width });
+    if (logits) {
+      writeNpy(path, logits, [valIdx.length, height, width]);
+      log(`fold ${fold}: OOF stage 1 from training's validation pass (no TTA)`);
+      return [identityTta.name];
+    }
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    log(`fold ${fold}: ${err.message}; predicting stage 1's OOF logits instead`);
+  }
+  const stage1 = await loadModel(stageOutputDir(foldDir, 1));
+  try {
+    streamLogits(path, `fold ${fold} OOF stage 1`, stage1, train.images, valIdx, height, width, opts);
+  } finally {
+    stage1.dispose();
+  }
+  return opts.ttas.map((t) => t.name);
+}
+
 export interface PredictFoldInput {
   config: PipelineConfig;
   train: TrainSet;
@@ -162,12 +191,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const opts = { batchSize: config.predict.batchSize, ttas, channels };
 
   const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
-  const stage1 = await loadModel(stageOutputDir(foldDir, 1));
-  try {
-    streamLogits(paths.oofStage1, `fold ${fold} OOF stage 1`, stage1, train.images, valIdx, height, width, opts);
-  } finally {
-    stage1.dispose();
-  }
+  const oofStage1Tta = await writeOofStage1(input, valIdx, opts, log);
   const names = await exportFoldModels(config, foldDir);
   const models = await loadFoldModels(paths.models, names);
   try {
@@ -187,6 +211,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     testIds: test.ids,
     ...(test.sizes ? { testSizes: imageSizes(test.sizes) } : {}),
     tta: ttas.map((t) => t.name),
+    oofStage1Tta,
     models: names,
     weights,
     fingerprint,

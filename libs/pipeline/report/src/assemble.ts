@@ -38,6 +38,8 @@ export interface AssembleInput {
   rounds?: PseudoRound[];
   /** The submission scored against known test masks, when there are any. */
   testScore?: number;
+  /** The TTA pairs behind each stage's OOF logits (the folds' prediction metadata), when known. */
+  oofTta?: { stage1: string[]; stage2: string[] };
   /** The run's bundle relative to the report's folder (`../bundle`) when it is beside the report. */
   demoBundle?: string;
   /** How many of the worst OOF images to show (default 12). */
@@ -123,6 +125,7 @@ export function assembleReport(input: AssembleInput): ReportInput {
     timings: stepTimings(input.folds, input.stepSeconds),
     folds: input.folds.map((f) => foldRow(f, tuned, input.devices[f.fold])),
     metric: tuned.metric,
+    ...(input.oofTta === undefined ? {} : { oofTta: input.oofTta }),
     oofScoreStage1: tuned.oofScoreStage1,
     oofScoreStage2: tuned.oofScoreStage2,
     oofScoreTuned: tuned.score,

@@ -1,4 +1,5 @@
-import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection } from './sections';
+import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection, ttaLabel } from './sections';
+import { buildSummary, summarySchema } from './summary';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
 
@@ -126,5 +127,30 @@ describe('pseudoSection', () => {
       ['1', '120', '0.5000', '0.5625', 'good', '+0.0625'],
       ['2', '130', '0.5000', '0.5000', 'bad', '\u22120.0625'],
     ]);
+  });
+});
+
+describe('which OOF numbers are with and without TTA', () => {
+  it.each([
+    [undefined, ''],
+    [['identity'], ', no TTA'],
+    [['identity', 'hflip'], ', TTA identity + hflip'],
+  ] as const)('ttaLabel(%j) is %j', (ttas, label) => {
+    expect(ttaLabel(ttas)).toBe(label);
+  });
+
+  it('labels stage 1 without TTA and stage 2 and the tuned score with it, in the page and summary.json', () => {
+    const input = { ...handInput(), oofTta: { stage1: ['identity'], stage2: ['identity', 'hflip'] } };
+    const html = headlineSection(input);
+    expect(html).toContain('at logit 0, no TTA');
+    expect(html).toContain('vs stage 1, TTA identity + hflip');
+    expect(html).toContain('from threshold + min area, TTA identity + hflip');
+    expect(html).toContain("Stage 1's OOF logits are training's own validation pass of its kept model (no TTA)");
+    const summary = buildSummary(input);
+    expect(summary.oof_tta).toEqual({ stage1: ['identity'], stage2: ['identity', 'hflip'] });
+    expect(summarySchema.parse(JSON.parse(JSON.stringify(summary)))).toEqual(summary);
+    // Without it (a report from before it was recorded) nothing is claimed.
+    expect(headlineSection(handInput())).not.toContain('TTA');
+    expect(buildSummary(handInput())).not.toHaveProperty('oof_tta');
   });
 });

@@ -53,6 +53,12 @@ export function headerSection(input: ReportInput): string {
   );
 }
 
+/** How a stage's OOF logits were averaged over TTA: ', no TTA' for the plain pass alone, else ', TTA identity + hflip'; '' when unknown. */
+export function ttaLabel(ttas: readonly string[] | undefined): string {
+  if (ttas === undefined) return '';
+  return ttas.length === 1 && ttas[0] === 'identity' ? ', no TTA' : `, TTA ${ttas.join(' + ')}`;
+}
+
 function card(label: string, value: string, sub: string, cls = ''): string {
   return `<div class="card${cls ? ' ' + cls : ''}"><div class="label">${esc(label)}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`;
 }
@@ -61,9 +67,9 @@ export function headlineSection(input: ReportInput): string {
   const verdict = stage2Verdict(input);
   const tuneGain = input.oofScoreTuned - input.oofScoreStage2;
   const cards =
-    card(`OOF ${metricLabel(input)} stage 1`, fmtMap(input.oofScoreStage1), 'at logit 0') +
-    card(`OOF ${metricLabel(input)} stage 2`, fmtMap(input.oofScoreStage2), `${fmtDelta(input.oofScoreStage2 - input.oofScoreStage1)} vs stage 1`, verdict.tone) +
-    card(`OOF ${metricLabel(input)} tuned`, fmtMap(input.oofScoreTuned), `${fmtDelta(tuneGain)} from threshold + min area`) +
+    card(`OOF ${metricLabel(input)} stage 1`, fmtMap(input.oofScoreStage1), `at logit 0${ttaLabel(input.oofTta?.stage1)}`) +
+    card(`OOF ${metricLabel(input)} stage 2`, fmtMap(input.oofScoreStage2), `${fmtDelta(input.oofScoreStage2 - input.oofScoreStage1)} vs stage 1${ttaLabel(input.oofTta?.stage2)}`, verdict.tone) +
+    card(`OOF ${metricLabel(input)} tuned`, fmtMap(input.oofScoreTuned), `${fmtDelta(tuneGain)} from threshold + min area${ttaLabel(input.oofTta?.stage2)}`) +
     card('All-empty baseline', fmtMap(input.allEmptyBaseline), `model is ${fmtDelta(input.oofScoreTuned - input.allEmptyBaseline)} above it`) +
     (input.topProbThreshold === undefined
       ? card('Threshold', `p ${fmtProb(input.probThreshold)}`, `logit ${fmtLogit(input.logitThreshold)}`)
@@ -77,8 +83,19 @@ export function headlineSection(input: ReportInput): string {
     warnings +
       `<div class="cards">${cards}</div>` +
       `<p class="verdict ${verdict.tone}">${esc(verdict.text)}</p>` +
+      ttaNote(input) +
       `<p class="note">The tuned ${metricLabel(input)} picks its threshold and min area on the same out-of-fold predictions it is measured on, so it is slightly optimistic; the gap to the stage-2 number is the most tuning can be trusted to add.</p>` +
       demoNote(input),
+  );
+}
+
+/** Which OOF numbers are with and without TTA, when the two stages differ. */
+function ttaNote(input: ReportInput): string {
+  const t = input.oofTta;
+  if (t === undefined || t.stage1.join() === t.stage2.join()) return '';
+  return (
+    `<p class="note">Stage 1's OOF logits are training's own validation pass of its kept model (${esc(ttaLabel(t.stage1).slice(2))}); ` +
+    `stage 2's and the tuned ${metricLabel(input)} come from the predict step (${esc(ttaLabel(t.stage2).slice(2))}), so the stage-1 → stage-2 difference includes the TTA's share.</p>`
   );
 }
 

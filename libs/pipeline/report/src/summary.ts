@@ -57,6 +57,8 @@ export const summarySchema = z
     /** Number of folds whose validation score rose in stage 2. */
     folds_improved_by_stage2: count,
     oof_score_tuned: score,
+    /** The TTA pairs behind oof_score_stage1 and behind oof_score_stage2 / oof_score_tuned (`identity` alone: no TTA). */
+    oof_tta: z.object({ stage1: z.array(z.string()), stage2: z.array(z.string()) }).strict().optional(),
     all_empty_baseline: score,
     /** Signs that training failed (see the tune record's warnings); empty for a healthy run. */
     warnings: z.array(z.string()),
@@ -104,6 +106,7 @@ export function buildSummary(input: ReportInput): Summary {
     stage2_delta: input.oofScoreStage2 - input.oofScoreStage1,
     folds_improved_by_stage2: input.folds.filter((f) => f.oofScoreStage2 > f.oofScoreStage1).length,
     oof_score_tuned: input.oofScoreTuned,
+    ...(input.oofTta ? { oof_tta: { stage1: [...input.oofTta.stage1], stage2: [...input.oofTta.stage2] } } : {}),
     all_empty_baseline: input.allEmptyBaseline,
     warnings: (input.warnings ?? []).map((w) => w.message),
     worthless: (input.warnings ?? []).some((w) => w.fatal),

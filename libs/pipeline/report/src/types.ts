@@ -74,6 +74,12 @@ export interface ReportInput {
   folds: FoldResult[];
   /** The competition metric every OOF and test score here is in (see @segkit/metrics' METRICS). */
   metric: MetricName;
+  /**
+   * The TTA pairs behind each stage's OOF logits (the predict step's metadata, every fold's):
+   * stage 1's are training's own validation logits (`identity`, no TTA), stage 2's and the tuned
+   * score's come from predict (`identity`, `hflip` with predict.hflipTta). Absent when not known.
+   */
+  oofTta?: { stage1: string[]; stage2: string[] };
   /** Overall OOF score (all folds' validation images) at logit 0 after stage 1. */
   oofScoreStage1: number;
   /** Same after stage 2 (at logit 0). */

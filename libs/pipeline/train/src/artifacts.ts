@@ -4,10 +4,11 @@
  * and the fold's `result.json` and `fingerprint.json`. Nobody else parses them; a damaged,
  * truncated or foreign file is a UserError naming the file and the field.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { atomicWriteFile, readJsonArtifact, writeJsonArtifact } from '@segkit/io';
+import { atomicWriteFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact, writeNpy } from '@segkit/io';
 import { foldLayoutAt, Stage, stageLayout } from '@segkit/run';
 
 const stageNumber = z.union([z.literal(1), z.literal(2)]);
@@ -56,6 +57,12 @@ export const stageResultSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The stage's output model's validation logits from training's own validation pass (no TTA),
+     * `val-logits.npy`: its number of images and the file's sha-256. Absent in stages that kept no
+     * model of their own (stage 2 when no epoch beat stage 1) and in folds trained before it was kept.
+     */
+    valLogits: z.object({ n: z.number().int().positive(), sha256 }).strict().optional(),
   })
   .strict();
 export type StageResult = z.infer<typeof stageResultSchema>;
@@ -116,6 +123,40 @@ export function readStageDone(foldDir: string, stage: Stage): StageResult | unde
 
 export function writeStageDone(foldDir: string, result: StageResult): void {
   writeJsonArtifact(stageLayout(foldDir, result.stage).done, stageResultSchema, result, producer(foldDir));
+}
+
+/**
+ * Writes the validation logits of the model the stage keeps (see stageLayout's `valLogits`),
+ * (n, H, W) float32, atomically; called right after that model is saved.
+ */
+export function writeStageValLogits(foldDir: string, stage: Stage, logits: Float32Array, height: number, width: number): void {
+  writeNpy(stageLayout(foldDir, stage).valLogits, logits, [logits.length / (height * width), height, width]);
+}
+
+/** The record `done.json` keeps of the stage's validation logits, or undefined when it kept none. */
+export function stageValLogitsRecord(foldDir: string, stage: Stage, n: number): StageResult['valLogits'] {
+  const path = stageLayout(foldDir, stage).valLogits;
+  return existsSync(path) ? { n, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') } : undefined;
+}
+
+/**
+ * A finished stage's validation logits (no TTA), (n, H, W) in the fold's validation order, checked
+ * against `done.json` (sha-256) and the expected shape; undefined when the stage kept none (not
+ * finished, trained before they were kept, or stage 2 without an epoch of its own). A file that
+ * does not match is a UserError naming it.
+ */
+export function readStageValLogits(foldDir: string, stage: Stage, expected: { n: number; height: number; width: number }): Float32Array | undefined {
+  const record = readStageDone(foldDir, stage)?.valLogits;
+  if (!record) return undefined;
+  const path = requireArtifact(stageLayout(foldDir, stage).valLogits, producer(foldDir));
+  const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
+  if (sha !== record.sha256) throw new UserError(`${path}: its sha-256 differs from the one ${stageLayout(foldDir, stage).done} records; rerun the ${producer(foldDir)}`);
+  const { shape, data } = readNpy(path);
+  const want = [expected.n, expected.height, expected.width];
+  if (shape.length !== 3 || shape.some((d, i) => d !== want[i])) {
+    throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${want.join(', ')}) for the fold's validation images; rerun the ${producer(foldDir)}`);
+  }
+  return data;
 }
 
 /** The columns of a training-curve CSV, in {@link EpochRow}'s order. */

@@ -85,8 +85,11 @@ export function divergence(where: string, what: string, stage: Stage, lr: number
   return new UserError(`${where}: training diverged (${what}); lower stage${stage}.lr (now ${lr}) in the config and rerun`);
 }
 
-/** Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5, of a model or of the logit mean of several. */
-export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number } {
+/**
+ * Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5, of a model or of the
+ * logit mean of several, with the logits themselves ((nVal, H, W) in `valIdx` order, no TTA).
+ */
+export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number; logits: Float32Array } {
   const { config, train, valIdx } = data;
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
@@ -107,7 +110,7 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
     batchLoss.dispose();
   }
   const stats = thresholdStats(logits, truths, pixels, [0]);
-  return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0] };
+  return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0], logits };
 }
 
 /** Batches of the fold's training images, in order, with training's augmentations from a seed of their own: what a BatchNorm recomputation sees. */

@@ -9,6 +9,7 @@ export {
   readWeightsFingerprint,
   readStageDone,
   readStageFingerprint,
+  readStageValLogits,
   snapshotDirs,
   curvesCsv,
   CURVE_COLUMNS,

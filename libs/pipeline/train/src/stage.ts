@@ -18,7 +18,7 @@ import { makeLoss } from '@segkit/losses';
 import { buildUnet, encoderOverrides, getUnetConfig, loadModel, loadUnetEncoderWeights, saveModel } from '@segkit/models';
 import { mixSeed } from '@segkit/random';
 import { Stage, stageLayout } from '@segkit/run';
-import { EpochRow, readStageDone, snapshotDirs, StageResult, writeStageDone, writeStageLog } from './artifacts';
+import { EpochRow, readStageDone, snapshotDirs, StageResult, stageValLogitsRecord, writeStageDone, writeStageLog, writeStageValLogits } from './artifacts';
 import { averagingKind, isSwaMember, recomputeBatchNorm, WeightAverage } from './averaging';
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
 import { batchNormBatches, divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
@@ -139,7 +139,7 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr, afterStep);
-      const { val_loss, val_mAP } = validate(model, lossFn, ctx);
+      const { val_loss, val_mAP, logits: valLogits } = validate(model, lossFn, ctx);
       // Finite training losses with non-finite validation logits (lr 1e6: loss 1e11) diverged too.
       if (!Number.isFinite(val_loss)) throw divergence(`${epochLabel(fold, stage, epoch, cfg.epochs)} validation`, `the validation loss became ${val_loss}`, stage, lr);
       const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
@@ -147,7 +147,12 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       const cycleEnd = cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles);
       if (average?.kind === 'swa' && isSwaMember(cfg, epoch, cycleEnd)) average.addMember(model);
       state = { ...outcome.state, averageMembers: average?.members ?? 0 };
-      if (outcome.improved) await saveModel(model, layout.best);
+      if (outcome.improved) {
+        await saveModel(model, layout.best);
+        // The kept model's OOF logits, so predict need not compute them again. A kill before the
+        // checkpoint below reruns this epoch, which rewrites both to the same bits.
+        writeStageValLogits(foldDir, stage, valLogits, ctx.train.height, ctx.train.width);
+      }
       if (outcome.snapshot) await saveModel(model, layout.snapshot(row.epoch));
       log(epochLine(fold, cfg.epochs, row, outcome.improved));
       writeStageLog(foldDir, stage, state.history);
@@ -167,6 +172,8 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       seconds: state.seconds,
       ...(averaged ? { averaged } : {}),
     };
+    const valLogits = stageValLogitsRecord(foldDir, stage, ctx.valIdx.length);
+    if (valLogits) result.valLogits = valLogits;
     writeStageDone(foldDir, result);
     return result;
   } finally {
@@ -192,7 +199,7 @@ async function finishAverage(stage: Stage, model: tf.LayersModel, average: Weigh
   }
   model.setWeights(average.tensors());
   if (average.kind === 'swa') recomputeBatchNorm(model, batchNormBatches(ctx, stage));
-  const valMap = validate(model, lossFn, ctx).val_mAP;
+  const { val_mAP: valMap, logits } = validate(model, lossFn, ctx);
   let snapshotsValMap: number | undefined;
   const snapshots = stage === 2 ? snapshotDirs(foldDir) : [];
   if (snapshots.length > 0) {
@@ -205,6 +212,7 @@ async function finishAverage(stage: Stage, model: tf.LayersModel, average: Weigh
     }
   }
   await saveModel(model, layout.averaged);
+  writeStageValLogits(foldDir, stage, logits, ctx.train.height, ctx.train.width);
   const what = average.kind === 'ema' ? `EMA over ${average.members} steps` : `SWA of ${average.members} epochs`;
   const snap = snapshotsValMap === undefined ? '' : `, snapshot ensemble ${snapshotsValMap.toFixed(4)}`;
   log(`fold ${fold} stage ${stage}: ${what}: val_mAP ${valMap.toFixed(4)} (best epoch ${bestValMap.toFixed(4)}${snap})`);

@@ -147,6 +147,9 @@ describe('trainFold', () => {
     expect(text).not.toMatch(/stage 1 epoch 1\/2/);
     // Resuming is bit-identical: the same stage 1, so stage 2 is kept.
     expect(again.stage1.history.map((h) => [h.loss, h.val_mAP])).toEqual(r.stage1.history.map((h) => [h.loss, h.val_mAP]));
+    // …and so are the kept model's validation logits (done.json records their sha-256).
+    expect(r.stage1.valLogits?.n).toBe(4);
+    expect(again.stage1.valLogits).toEqual(r.stage1.valLogits);
     expect(text).toMatch(/fold 0 stage 2: already done/);
 
     // Both checkpoints damaged (an empty state, an empty tensor file): stage 1 starts over.
