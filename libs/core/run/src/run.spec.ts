@@ -125,7 +125,7 @@ describe('the step table', () => {
     expect(after['predict-fold-1']).toEqual(['train-fold-1']);
     expect(after.ensemble).toEqual(['predict-fold-0', 'predict-fold-1']);
     expect(after.tune).toEqual(['folds', 'ensemble']);
-    expect(after.report).toEqual(['train-fold-0', 'train-fold-1', 'ensemble', 'tune', 'submit', 'bundle']);
+    expect(after.report).toEqual(['train-fold-0', 'train-fold-1', 'predict-fold-0', 'predict-fold-1', 'ensemble', 'tune', 'submit', 'bundle']);
     expect(targets.every((t) => t.round === 0)).toBe(true);
   });
 
@@ -150,7 +150,7 @@ describe('the step table', () => {
     expect(after('tune')).toEqual(['folds', 'ensemble-round-2']);
     expect(after('submit')).toEqual(['ensemble-round-2', 'tune']);
     expect(after('bundle')).toEqual(['predict-round-2-fold-0', 'predict-round-2-fold-1', 'tune']);
-    expect(after('report')).toEqual(['train-round-2-fold-0', 'train-round-2-fold-1', 'ensemble', 'ensemble-round-1', 'ensemble-round-2', 'pseudo-round-1', 'pseudo-round-2', 'tune', 'submit', 'bundle']);
+    expect(after('report')).toEqual(['train-round-2-fold-0', 'train-round-2-fold-1', 'predict-round-2-fold-0', 'predict-round-2-fold-1', 'ensemble', 'ensemble-round-1', 'ensemble-round-2', 'pseudo-round-1', 'pseudo-round-2', 'tune', 'submit', 'bundle']);
     // Each target after every target it reads; each writes into its round's work directory.
     names.forEach((n, i) => after(n).forEach((a) => expect([n, names.indexOf(a) < i]).toEqual([n, true])));
     expect([byName['train-round-2-fold-1'].round, byName['pseudo-round-1'].round, byName.ensemble.round, byName.tune.round]).toEqual([2, 1, 0, 0]);
