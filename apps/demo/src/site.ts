@@ -95,7 +95,7 @@ h1 { font-size: 1.3em; margin: 0 0 .2em; }
 <h1>${esc(info.name)}</h1>
 <div id="status">loading…</div>
 <div id="errors" role="alert"></div>
-<div id="drop">Drop PNG, JPEG or DICOM images of ${info.height}×${info.width} here, or <input id="files" type="file" accept="image/png,image/jpeg,application/dicom,.png,.jpg,.jpeg,.dcm" multiple></div>
+<div id="drop">Drop PNG, JPEG or DICOM images ${info.input ? `(any size: resized to ${info.height}×${info.width} as in training)` : `of ${info.height}×${info.width}`} here, or <input id="files" type="file" accept="image/png,image/jpeg,application/dicom,.png,.jpg,.jpeg,.dcm" multiple></div>
 <div class="controls">
 <label>logit threshold <input id="threshold" type="range"> <output id="threshold-value"></output></label>
 <label>min area <input id="min-area" type="range" min="0" step="1"> <output id="min-area-value"></output></label>

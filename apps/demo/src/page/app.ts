@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { luminanceFromSamples, rgbFromSamples } from '@segkit/data';
-import { BUNDLE_JSON, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
+import { BUNDLE_JSON, bundleImage, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
 import { sigmoid } from '@segkit/metrics';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@segkit/models';
 import { decodeSamples, IMAGE_FILES } from './decode';
@@ -21,7 +21,12 @@ interface Loaded {
 
 interface ImageResult {
   id: string;
+  /** The image's own size (a resizing bundle takes any). */
+  height: number;
+  width: number;
+  /** The luminance plane at its own size, as shown. */
   pixels: Uint8Array;
+  /** The ensembled logits at the models' size, as `npm run infer --out x.npy` writes them. */
   logits: Float32Array;
   mask: Uint8Array;
   rle: string;
@@ -146,18 +151,35 @@ async function loadBundle(): Promise<Loaded> {
   return { info, folds, ttas };
 }
 
+interface DecodedFile {
+  id: string;
+  /** The luminance plane at the image's own size, as shown. */
+  plane: Uint8Array;
+  height: number;
+  width: number;
+  /**
+   * The image as the models read it: the luminance plane, or RGB for a colour bundle, through
+   * @segkit/infer's bundleImage (resized when the bundle resizes).
+   */
+  input: Uint8Array;
+}
+
 /**
- * A dropped file as `npm run infer` reads it from the same file, decoded by ./decode (@segkit/data's
- * decoders): the model's input (@segkit/data's luminance rule, or its RGB rule for a colour bundle)
- * and the luminance plane shown on the page; anything else is an Error naming the file.
+ * A dropped file as `npm run infer` reads it from the same file: decoded by ./decode (@segkit/data's
+ * decoders), then @segkit/data's luminance rule (or its RGB rule for a colour bundle), then brought
+ * to the models' size by @segkit/infer's `bundleImage`; anything else is an Error naming the file.
  */
-async function decodeImage(file: File, info: BundleInfo): Promise<{ input: Uint8Array; grey: Uint8Array }> {
+async function decodeImage(file: File, info: BundleInfo): Promise<DecodedFile> {
   const { samples, channels, height, width } = await decodeSamples(new Uint8Array(await file.arrayBuffer()), file.name);
-  if (height !== info.height || width !== info.width) {
-    throw new Error(`${file.name}: image is ${height}×${width}, the bundle's models take ${info.height}×${info.width}`);
+  const plane = luminanceFromSamples(samples, channels, height * width);
+  const colour = (info.channels ?? 1) === 3;
+  let input: Uint8Array;
+  try {
+    input = bundleImage(info, colour ? rgbFromSamples(samples, channels, height * width) : plane, height, width, colour ? 3 : 1);
+  } catch (err) {
+    throw new Error(`${file.name}: ${(err as Error).message}`);
   }
-  const grey = luminanceFromSamples(samples, channels, height * width);
-  return { input: (info.channels ?? 1) === 3 ? rgbFromSamples(samples, channels, height * width) : grey, grey };
+  return { id: file.name.replace(IMAGE_FILES, ''), plane, height, width, input };
 }
 
 /** Predicts the dropped files that decode; the others are errors on the page. */
@@ -165,10 +187,10 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
   if (!loaded) return;
   const { info, folds, ttas } = loaded;
   const pixels = info.height * info.width;
-  const ok: { id: string; plane: { input: Uint8Array; grey: Uint8Array } }[] = [];
+  const ok: DecodedFile[] = [];
   for (const file of Array.from(fileList)) {
     try {
-      ok.push({ id: file.name.replace(IMAGE_FILES, ''), plane: await decodeImage(file, info) });
+      ok.push(await decodeImage(file, info));
     } catch (err) {
       showError((err as Error).message);
     }
@@ -178,11 +200,12 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 0));
     const values = pixels * (info.channels ?? 1);
     const images = new Uint8Array(ok.length * values);
-    ok.forEach((o, i) => images.set(o.plane.input, i * values));
+    ok.forEach((o, i) => images.set(o.input, i * values));
     try {
       const logits = ensembleLogits(folds, images, ok.map((_, i) => i), info, ttas);
       ok.forEach((o, i) => {
-        results.set(o.id, { id: o.id, pixels: o.plane.grey, logits: logits.slice(i * pixels, (i + 1) * pixels), mask: new Uint8Array(pixels), rle: '', area: 0 });
+        const { id, height, width, plane } = o;
+        results.set(id, { id, height, width, pixels: plane, logits: logits.slice(i * pixels, (i + 1) * pixels), mask: new Uint8Array(height * width), rle: '', area: 0 });
       });
     } catch (err) {
       showError(`prediction failed on the ${backend} backend: ${(err as Error).message}`);
@@ -197,7 +220,7 @@ function statusLine(): string {
   if (!loaded) return '';
   const { info } = loaded;
   const models = info.folds.reduce((n, f) => n + f.models.length, 0);
-  return `backend: ${backend} · ${info.folds.length} fold(s), ${models} model(s) · ${info.height}×${info.width} · TTA ${info.tta.join(' + ')} · ${info.ensemble.mode} · ${results.size} image(s)`;
+  return `backend: ${backend} · ${info.folds.length} fold(s), ${models} model(s) · ${info.input ? `any size, resized to ${info.height}×${info.width}` : `${info.height}×${info.width}`} · TTA ${info.tta.join(' + ')} · ${info.ensemble.mode} · ${results.size} image(s)`;
 }
 
 /** The logits' histogram as an SVG: 40 bins over the image's own range, the threshold as a line. */
@@ -244,11 +267,12 @@ function histogram(logits: Float32Array, threshold: number): SVGSVGElement {
 function render(): void {
   if (!loaded) return;
   const { info } = loaded;
-  const { height, width } = info;
   const container = $('results');
   container.replaceChildren();
   for (const r of [...results.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const decided = bundleMask(r.logits, r.id, info, r.mask, post);
+    const { height, width } = r;
+    // At the image's own size: a resizing bundle's logits are brought back to it first, as npm run infer does.
+    const decided = bundleMask(r.logits, r.id, info, r.mask, post, [height, width]);
     r.rle = decided.rle;
     r.area = decided.area;
     const card = document.createElement('div');

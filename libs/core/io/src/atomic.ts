@@ -26,8 +26,13 @@ export function parseTempName(name: string): { finalName: string; host?: string;
   return m ? { finalName: m[1], host: m[2], pid: Number(m[3]), old: m[4] !== undefined } : undefined;
 }
 
-/** True unless `pid` is certainly gone (or a zombie): a writer's temporary file is stale only then. */
-function writerAlive(pid: number): boolean {
+/**
+ * True unless `pid` is certainly gone: no such process, or a zombie (exited, not yet reaped, per
+ * the state field of `/proc/<pid>/stat`); a process of another user counts as alive (EPERM), and
+ * without `/proc` the signal test is all there is. A writer's temporary file is stale only when
+ * this is false; @segkit/process's `isRunning` builds on it.
+ */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -35,6 +40,7 @@ function writerAlive(pid: number): boolean {
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
     return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return true;
@@ -78,7 +84,7 @@ export function removeStaleTempsIn(dir: string, finalName?: string): TempCleanup
     // Another machine's writer (a work directory shared by cluster nodes): its pid says nothing
     // here, so its temp files are left for that machine's own runs to clean.
     if (t.host !== undefined && t.host !== TEMP_HOST) continue;
-    if (writerAlive(t.pid)) continue;
+    if (pidAlive(t.pid)) continue;
     const finalPath = join(dir, t.finalName);
     if (t.old && !existsSync(finalPath)) {
       renameSync(path, finalPath);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pidAlive } from '@segkit/io';
 
 /**
  * A process's start time as the kernel records it (field 22 of `/proc/<pid>/stat`, clock ticks
@@ -22,18 +23,7 @@ export function processStartTime(pid: number): string | undefined {
  * process that recorded it. A zombie (exited, not yet reaped) counts as gone.
  */
 export function isRunning(pid: number, startTime?: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-  } catch {
-    // no /proc: the signal test above is all there is
-  }
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return false;
   if (startTime === undefined) return true;
   const now = processStartTime(pid);
   return now === undefined || now === startTime;
