@@ -5,11 +5,13 @@
  * with the Nx cache skipped, so every wall time includes its training. Prints the tuned OOF mAP,
  * the test mAP (the synthetic test masks are known) and the wall time, with ratios against the
  * baseline measured in the same run. `key.path=value` arguments are applied to every variant
- * (e.g. `synthetic.nTrain=300 folds.k=2` for a quicker look). Not part of a plain `npm run bench`.
+ * (e.g. `synthetic.nTrain=300 folds.k=2` for a quicker look), except `variants=a,b`, which runs
+ * only those variants (and the baseline). Not part of a plain `npm run bench`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSummary } from '@segkit/report';
 
 const ROOT = join(__dirname, '..', '..');
 const BASE = 'cpu';
@@ -20,6 +22,7 @@ const VARIANTS: Array<{ name: string; what: string; config: Record<string, unkno
   { name: 'ema', what: 'EMA of weights, decay 0.95, both stages', config: { stage1: { ema: { decay: 0.95 } }, stage2: { ema: { decay: 0.95 } } } },
   { name: 'swa', what: "SWA of stage 2's last 2 epochs", config: { stage2: { swa: { epochs: 2 } } } },
   { name: 'triplet', what: 'threshold triplet, top p ∈ {0.6, 0.7, 0.8, 0.9}', config: { tune: { topProbs: [0.6, 0.7, 0.8, 0.9] } } },
+  { name: 'pseudo', what: 'one pseudo-label round (test images ≥ 90 % confident pixels), folds retrained', config: { pseudo: { rounds: 1 } } },
   {
     name: 'together',
     what: 'EMA in stage 1, SWA in stage 2, triplet',
@@ -35,11 +38,18 @@ function variantConfig(name: string, config: Record<string, unknown>): Record<st
   return merged;
 }
 
-const overrides = process.argv.slice(2).filter((a) => a.includes('='));
+const args = process.argv.slice(2).filter((a) => a.includes('='));
+const chosen = args.find((a) => a.startsWith('variants='))?.slice('variants='.length).split(',');
+const unknown = (chosen ?? []).filter((n) => !VARIANTS.some((v) => v.name === n));
+if (unknown.length > 0) {
+  process.stdout.write(`unknown variant(s) ${unknown.join(', ')}; the variants are ${VARIANTS.map((v) => v.name).join(', ')}\n`);
+  process.exit(2);
+}
+const overrides = args.filter((a) => !a.startsWith('variants='));
 const dir = join(ROOT, 'runs', 'bench', 'quality');
 mkdirSync(dir, { recursive: true });
-const rows: Array<{ name: string; what: string; oof: number; test: number | null; seconds: number }> = [];
-for (const v of VARIANTS) {
+const rows: Array<{ name: string; what: string; oof: number; test: number | null; seconds: number; pseudoLabels?: number }> = [];
+for (const v of VARIANTS.filter((v) => v.name === 'baseline' || !chosen || chosen.includes(v.name))) {
   const file = join(dir, `bench-quality-${v.name}.json`);
   writeFileSync(file, JSON.stringify(variantConfig(v.name, v.config), null, 2) + '\n');
   const work = join(ROOT, 'runs', 'work', `bench-quality-${v.name}`);
@@ -59,9 +69,11 @@ for (const v of VARIANTS) {
     process.stdout.write(`${v.name}: the pipeline failed (exit ${res.status})\n${(res.stdout + res.stderr).split('\n').slice(-30).join('\n')}\n`);
     process.exit(1);
   }
-  const summary = JSON.parse(readFileSync(join(out, 'report', 'summary.json'), 'utf8')) as { oof_mAP_tuned: number; test_mAP: number | null };
-  rows.push({ name: v.name, what: v.what, oof: summary.oof_mAP_tuned, test: summary.test_mAP, seconds });
-  process.stdout.write(`${v.name}: OOF ${summary.oof_mAP_tuned.toFixed(4)}, test ${summary.test_mAP?.toFixed(4) ?? '–'}, ${seconds.toFixed(0)} s\n`);
+  const summary = readSummary(join(out, 'report', 'summary.json'));
+  const pseudoLabels = summary.pseudo_rounds?.at(-1)?.pseudo_labels;
+  rows.push({ name: v.name, what: v.what, oof: summary.oof_score_tuned, test: summary.test_score, seconds, ...(pseudoLabels === undefined ? {} : { pseudoLabels }) });
+  const rounds = (summary.pseudo_rounds ?? []).map((r) => `round ${r.round}: ${r.pseudo_labels} pseudo-labels, OOF ${r.oof_score.toFixed(4)}`).join('; ');
+  process.stdout.write(`${v.name}: OOF ${summary.oof_score_tuned.toFixed(4)}, test ${summary.test_score?.toFixed(4) ?? '–'}, ${seconds.toFixed(0)} s${rounds ? ` (${rounds})` : ''}\n`);
 }
 
 const base = rows[0];
@@ -71,5 +83,6 @@ process.stdout.write(`\nablation on the synthetic competition (${BASE} preset${o
 process.stdout.write('| variant | what | OOF mAP (tuned) | test mAP | Δ test vs baseline | wall time | × baseline |\n| --- | --- | --- | --- | --- | --- | --- |\n');
 for (const r of rows) {
   const dTest = r.test !== null && base.test !== null ? sign(r.test - base.test) : '–';
-  process.stdout.write(`| ${r.name} | ${r.what} | ${fmt(r.oof)} | ${fmt(r.test)} | ${dTest} | ${r.seconds.toFixed(0)} s | ${(r.seconds / base.seconds).toFixed(2)} |\n`);
+  const what = r.pseudoLabels === undefined ? r.what : `${r.what}: ${r.pseudoLabels} pseudo-labels`;
+  process.stdout.write(`| ${r.name} | ${what} | ${fmt(r.oof)} | ${fmt(r.test)} | ${dTest} | ${r.seconds.toFixed(0)} s | ${(r.seconds / base.seconds).toFixed(2)} |\n`);
 }

@@ -3,7 +3,7 @@ import type { PseudoLabels } from './artifacts';
 
 /**
  * The train set with pseudo-labels appended after its own images (depth unknown, no separate
- * objects): the train images keep their indices, so a fold's validation indices still point at
+ * objects; with resized images, their size the model's; `fullMasks` stays the train images'): the train images keep their indices, so a fold's validation indices still point at
  * them; `pseudoIdx` are the appended images' indices, to add to a fold's training indices only.
  */
 export function withPseudoLabels(train: TrainSet, labels: PseudoLabels): { set: TrainSet; pseudoIdx: number[] } {
@@ -28,6 +28,8 @@ export function withPseudoLabels(train: TrainSet, labels: PseudoLabels): { set: 
     masks,
     depths,
     ...(train.objects ? { objects: [...train.objects, ...labels.ids.map(() => [])] } : {}),
+    // Resized train images keep their own sizes; a pseudo-label is already at the model's size.
+    ...(train.sizes ? { sizes: Uint32Array.from([...train.sizes, ...labels.ids.flatMap(() => [labels.height, labels.width])]) } : {}),
   };
   return { set, pseudoIdx: Array.from({ length: m }, (_, i) => n + i) };
 }
