@@ -99,10 +99,21 @@ export async function decodePng(bytes: Uint8Array, inflate: Inflate, file: strin
     let prev = new Uint8Array(stride);
     for (let r = 0; r < h; r++) {
       const filter = raw[offset];
-      const line = raw.slice(offset + 1, offset + 1 + stride);
+      // Unfiltered in place: `raw` is the inflated copy, no one else's.
+      const line = raw.subarray(offset + 1, offset + 1 + stride);
       offset += stride + 1;
       unfilter(filter, line, prev, bytesPerPixel, () => bad(`row ${r}: unknown filter type ${filter}`));
+      prev = line;
       const y = y0 + r * dy;
+      const rowStart = (y * width + x0) * outChannels;
+      if (dx === 1 && colourType !== 3 && bitDepth === 8) {
+        out.set(line, rowStart);
+        continue;
+      }
+      if (dx === 1 && sixteen) {
+        for (let k = 0, n = w * channels; k < n; k++) out[rowStart + k] = (line[2 * k] << 8) | line[2 * k + 1];
+        continue;
+      }
       for (let c = 0; c < w; c++) {
         const o = (y * width + x0 + c * dx) * outChannels;
         if (colourType === 3) {
@@ -115,7 +126,6 @@ export async function decodePng(bytes: Uint8Array, inflate: Inflate, file: strin
           for (let k = 0; k < channels; k++) out[o + k] = Math.round(sampleAt(line, c * channels + k, bitDepth) * scale);
         }
       }
-      prev = line;
     }
   }
   return { samples: out, channels: outChannels, height, width };
@@ -149,14 +159,19 @@ function unfilter(filter: number, line: Uint8Array, prev: Uint8Array, bpp: numbe
       for (let i = 0; i < n; i++) line[i] = (line[i] + (((i >= bpp ? line[i - bpp] : 0) + prev[i]) >> 1)) & 0xff;
       return;
     case 4:
-      for (let i = 0; i < n; i++) {
-        const a = i >= bpp ? line[i - bpp] : 0;
+      // The first pixel has no left neighbours (a = c = 0): Paeth picks b.
+      for (let i = 0; i < Math.min(bpp, n); i++) line[i] = (line[i] + prev[i]) & 0xff;
+      for (let i = bpp; i < n; i++) {
+        const a = line[i - bpp];
         const b = prev[i];
-        const c = i >= bpp ? prev[i - bpp] : 0;
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
+        const c = prev[i - bpp];
+        // |p − a| = |b − c|, |p − b| = |a − c|, |p − c| = |a + b − 2c| with p = a + b − c.
+        let pa = b - c;
+        let pb = a - c;
+        let pc = pa + pb;
+        if (pa < 0) pa = -pa;
+        if (pb < 0) pb = -pb;
+        if (pc < 0) pc = -pc;
         line[i] = (line[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
       }
       return;
