@@ -115,7 +115,7 @@ function gather(images: Uint8Array, indices: readonly number[], pixels: number):
  * (@segkit/train's readStageValLogits; no TTA), else — a fold trained before they were kept, or
  * a damaged file — predicted here with the TTA pairs. Returns the TTA they were computed with.
  */
-async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: { batchSize: number; ttas: TtaPair[] }, log: (msg: string) => void): Promise<string[]> {
+async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }, log: (msg: string) => void): Promise<string[]> {
   const { train, fold, foldDir } = input;
   const { height, width } = train;
   const path = predictLayout(foldDir).oofStage1;
