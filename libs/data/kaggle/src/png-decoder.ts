@@ -73,6 +73,7 @@ export async function decodePng(bytes: Uint8Array, inflate: Inflate, file: strin
   if (channels === undefined || !DEPTHS[colourType].includes(bitDepth)) throw bad(`colour type ${colourType} at ${bitDepth} bits is not a valid PNG`);
   if (width === 0 || height === 0) throw bad(`${width}×${height} pixels`);
   if (colourType === 3 && !palette) throw bad('palette image without a PLTE chunk');
+  const pal = palette ?? new Uint8Array(0);
   if (idat.length === 0) throw bad('no image data');
   const zlib = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
   idat.reduce((o, c) => (zlib.set(c, o), o + c.length), 0);
@@ -96,7 +97,7 @@ export async function decodePng(bytes: Uint8Array, inflate: Inflate, file: strin
     if (w <= 0 || h <= 0) continue;
     const stride = Math.ceil((w * channels * bitDepth) / 8);
     if (offset + h * (stride + 1) > raw.length) throw bad(`image data ends early (${raw.length} bytes)`);
-    let prev = new Uint8Array(stride);
+    let prev: Uint8Array = new Uint8Array(stride);
     for (let r = 0; r < h; r++) {
       const filter = raw[offset];
       // Unfiltered in place: `raw` is the inflated copy, no one else's.
@@ -118,10 +119,10 @@ export async function decodePng(bytes: Uint8Array, inflate: Inflate, file: strin
         const o = (y * width + x0 + c * dx) * outChannels;
         if (colourType === 3) {
           const index = sampleAt(line, c, bitDepth);
-          if (3 * index + 2 >= palette!.length) throw bad(`row ${y}: palette index ${index} past the palette's end`);
-          out[o] = palette![3 * index];
-          out[o + 1] = palette![3 * index + 1];
-          out[o + 2] = palette![3 * index + 2];
+          if (3 * index + 2 >= pal.length) throw bad(`row ${y}: palette index ${index} past the palette's end`);
+          out[o] = pal[3 * index];
+          out[o + 1] = pal[3 * index + 1];
+          out[o + 2] = pal[3 * index + 2];
         } else {
           for (let k = 0; k < channels; k++) out[o + k] = Math.round(sampleAt(line, c * channels + k, bitDepth) * scale);
         }
