@@ -8,3 +8,5 @@ export type { LossFn, LossTerm } from './make-loss';
 export { permute, descendingOrder, inversePermutation } from './permute';
 export { LOSS_KINDS, LOVASZ_ACTIVATIONS, LOVASZ_ONLY, lossTermsProblem } from './kinds';
 export type { LossKind } from './kinds';
+export { headsLoss } from './heads';
+export type { HeadOutputs, HeadsLossOptions, HeadsLossFn } from './heads';

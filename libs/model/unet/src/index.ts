@@ -1,8 +1,8 @@
 export { defaultUnetConfig, defaultPadTo, padAmounts, resolveUnetConfig, encoderOverrides, UNET_ENCODERS, ENCODER_DEPTH } from './lib/config';
 export { UNET_DEFAULTS, UNET_BLOCKS, UNET_UPSAMPLES, UNET_ENCODER_CHOICES } from './lib/defaults';
 export type { UnetConfig, ResolvedUnetConfig, EncoderName } from './lib/config';
-export { buildUnet, countParams, getUnetConfig, loadUnetEncoderWeights } from './lib/unet';
-export type { EncoderWeightsRecord } from './lib/unet';
+export { buildUnet, countParams, getUnetConfig, loadUnetEncoderWeights, unetOutputs } from './lib/unet';
+export type { EncoderWeightsRecord, UnetOutputs } from './lib/unet';
 export { ReflectionPad2D, reflectionPad2d } from './lib/reflection-pad';
 export type { Padding2D, ReflectionPad2DArgs } from './lib/reflection-pad';
 export { BilinearUpsample2D, upsampleBilinear2d } from './lib/bilinear-upsample';

@@ -72,6 +72,19 @@ const stage = z
       .object({ decay: z.number().min(0).lt(1).default(0) })
       .strict()
       .default({}),
+    /**
+     * The empty-mask gate's loss (with model.gate): + weight · BCE(gate logit, image has a mask); with
+     * `nonEmptyOnly`, the segmentation terms see only the images whose truth has a mask (TGS 1st place).
+     */
+    gate: z
+      .object({ weight: z.number().nonnegative().default(0.1), nonEmptyOnly: z.boolean().default(true) })
+      .strict()
+      .default({}),
+    /** Deep supervision's loss (with model.deepSupervision): + weight · the mean of the stage's loss over the auxiliary outputs. */
+    deepSupervision: z
+      .object({ weight: z.number().nonnegative().default(0.1) })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -178,6 +191,10 @@ export const configSchema = z
         encoder: z.enum(UNET_ENCODER_CHOICES).default(UNET_DEFAULTS.encoder),
         /** A torchvision / smp `.pth` or timm `.safetensors` state dict for the encoder (path from where you run); never downloaded. */
         encoderWeights: z.string().min(1).optional(),
+        /** An image-level empty-mask head (pooled bottleneck → one logit); predict writes its logits, tune its threshold. */
+        gate: z.boolean().default(UNET_DEFAULTS.gate),
+        /** Auxiliary logit heads at every decoder scale, upsampled to full size, for training's loss only. */
+        deepSupervision: z.boolean().default(UNET_DEFAULTS.deepSupervision),
       })
       .strict()
       .default({}),

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { PipelineConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
 import { Progress, UserError } from '@segkit/io';
-import type { LossFn } from '@segkit/losses';
+import type { HeadsLossFn, LossFn } from '@segkit/losses';
 import { meanScoreFromStats, thresholdStats } from '@segkit/metrics';
-import { forwardLogits } from '@segkit/models';
+import { forwardLogits, getUnetConfig, unetOutputs } from '@segkit/models';
 import { mixSeed, permutation, Rng } from '@segkit/random';
 import type { Stage } from '@segkit/run';
 import { trainingBatch } from './batches';
@@ -29,13 +29,14 @@ export function epochLabel(fold: number, stage: Stage, epoch: number, epochs: nu
 
 /**
  * One pass over the fold's training images in an order and with augmentations fixed by (seed,
- * fold, stage, epoch); returns the mean training loss. A non-finite loss or weight stops it.
+ * fold, stage, epoch); returns the mean training loss. A non-finite loss or weight stops it. The
+ * loss sees every output of the model by role (logits, gate, deep-supervision outputs; see headsLoss).
  */
 export function trainEpoch(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   varList: tf.Variable[],
-  lossFn: LossFn,
+  lossFn: HeadsLossFn,
   data: EpochData,
   stage: Stage,
   epoch: number,
@@ -49,13 +50,14 @@ export function trainEpoch(
   const order = permutation(trainIdx.length, mixSeed(config.seed, fold, stage, epoch));
   const nBatches = Math.ceil(trainIdx.length / bs);
   const progress = new Progress(epochLabel(fold, stage, epoch, epochs), nBatches);
+  const heads = getUnetConfig(model);
   let sum = 0;
   let count = 0;
   for (let b = 0; b < nBatches; b++) {
     const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
     const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
     const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1);
-    const cost = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, varList);
+    const cost = optimizer.minimize(() => lossFn(y, unetOutputs(heads, model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[])), true, varList);
     const value = cost ? cost.dataSync()[0] : NaN;
     cost?.dispose();
     x.dispose();
@@ -86,15 +88,26 @@ export function divergence(where: string, what: string, stage: Stage, lr: number
 }
 
 /**
- * Validation loss (the stage's loss) and TGS mAP at logit 0, i.e. p = 0.5, of a model or of the
- * logit mean of several, with the logits themselves ((nVal, H, W) in `valIdx` order, no TTA).
+ * Validation loss (the stage's segmentation loss on the main logits) and TGS mAP at logit 0, i.e.
+ * p = 0.5, of a model or of the logit mean of several, with the logits themselves ((nVal, H, W) in
+ * `valIdx` order, no TTA). A model with an empty-mask gate is scored with its gate at logit 0 too:
+ * an image whose gate logit is ≤ 0 counts as predicted empty.
  */
 export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number; logits: Float32Array } {
   const { config, train, valIdx } = data;
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
   const bs = config.train.batchSize;
-  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, { batchSize: bs, channels: train.channels ?? 1 });
+  const gate = new Float32Array(valIdx.length);
+  let gated = false;
+  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, {
+    batchSize: bs,
+    channels: train.channels ?? 1,
+    onGate: (g, start) => {
+      gate.set(g, start);
+      gated = true;
+    },
+  });
   const truths = new Uint8Array(valIdx.length * pixels);
   valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
   let lossSum = 0;
@@ -109,7 +122,9 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
     lossSum += batchLoss.dataSync()[0] * n;
     batchLoss.dispose();
   }
-  const stats = thresholdStats(logits, truths, pixels, [0]);
+  const scored = gated ? logits.slice() : logits;
+  if (gated) gate.forEach((g, k) => (g > 0 ? undefined : scored.fill(-1, k * pixels, (k + 1) * pixels)));
+  const stats = thresholdStats(scored, truths, pixels, [0]);
   return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0], logits };
 }
 

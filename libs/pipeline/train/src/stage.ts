@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import type { PipelineConfig, StageConfig } from '@segkit/config';
 import { setEncoderFrozen } from '@segkit/encoders';
 import { UserError } from '@segkit/io';
-import { makeLoss } from '@segkit/losses';
+import { headsLoss, makeLoss } from '@segkit/losses';
 import { buildUnet, encoderOverrides, getUnetConfig, loadModel, loadUnetEncoderWeights, saveModel } from '@segkit/models';
 import { mixSeed } from '@segkit/random';
 import { Stage, stageLayout } from '@segkit/run';
@@ -129,6 +129,8 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
   const { model, optimizer, average } = opened;
   let state = opened.state;
   const lossFn = makeLoss(cfg.loss);
+  // With a gate or deep supervision, their terms join the stage's loss (the segmentation loss alone otherwise).
+  const trainLoss = headsLoss(lossFn, { gateWeight: cfg.gate.weight, auxWeight: cfg.deepSupervision.weight, nonEmptyOnly: cfg.gate.nonEmptyOnly });
   const afterStep = average?.kind === 'ema' ? () => average.afterStep(model, cfg.ema.decay) : undefined;
   const pretrained = getUnetConfig(model)?.encoder !== undefined;
   try {
@@ -138,7 +140,7 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       const varList = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const loss = trainEpoch(model, optimizer, varList, lossFn, ctx, stage, epoch, cfg.epochs, lr, afterStep);
+      const loss = trainEpoch(model, optimizer, varList, trainLoss, ctx, stage, epoch, cfg.epochs, lr, afterStep);
       const { val_loss, val_mAP, logits: valLogits } = validate(model, lossFn, ctx);
       // Finite training losses with non-finite validation logits (lr 1e6: loss 1e11) diverged too.
       if (!Number.isFinite(val_loss)) throw divergence(`${epochLabel(fold, stage, epoch, cfg.epochs)} validation`, `the validation loss became ${val_loss}`, stage, lr);

@@ -50,13 +50,24 @@ export interface UnetConfig {
    * hypercolumn, dropout, upsample, baseFilters) is as configured.
    */
   encoder?: EncoderName;
+  /**
+   * An image-level empty-mask gate (TGS Salt 1st place): the bottleneck, global-average-pooled,
+   * → a dense layer → one raw logit per image ("has a mask"), the output named 'gate' [n, 1].
+   */
+  gate?: boolean;
+  /**
+   * Deep supervision: a 1×1 conv logit head on every decoder level but the last, bilinearly
+   * upsampled to full size and cropped ('aux<l>_logits', [n, H, W, 1]): outputs for training's loss only.
+   */
+  deepSupervision?: boolean;
 }
 
 /**
- * A configuration with every optional field resolved (`encoder` only when it is not 'plain' and
- * `inChannels` only when it is 3, so a plain one-channel model's metadata is as before).
+ * A configuration with every optional field resolved (`encoder` only when it is not 'plain',
+ * `inChannels` only when it is 3, `gate` and `deepSupervision` only when on, so a plain one-channel
+ * model's metadata is as before).
  */
-export type ResolvedUnetConfig = Required<Omit<UnetConfig, 'encoder' | 'inChannels'>> & { encoder?: ResnetName; inChannels?: 3 };
+export type ResolvedUnetConfig = Required<Omit<UnetConfig, 'encoder' | 'inChannels' | 'gate' | 'deepSupervision'>> & { encoder?: ResnetName; inChannels?: 3; gate?: true; deepSupervision?: true };
 
 /**
  * The default padded side: the smallest multiple of max(32, 2^depth) that is ≥ max(H, W)
@@ -81,6 +92,8 @@ export function defaultUnetConfig(h: number, w: number): UnetConfig {
     hypercolumn: UNET_DEFAULTS.hypercolumn,
     padTo: defaultPadTo(h, w, UNET_DEFAULTS.depth),
     upsample: UNET_DEFAULTS.upsample,
+    gate: UNET_DEFAULTS.gate,
+    deepSupervision: UNET_DEFAULTS.deepSupervision,
   };
 }
 
@@ -148,6 +161,8 @@ export function resolveUnetConfig(cfg: Partial<UnetConfig> & { inputHeight: numb
     seed,
     ...(encoder === 'plain' ? {} : { encoder }),
     ...(inChannels === 3 ? { inChannels } : {}),
+    ...(cfg.gate ? { gate: true as const } : {}),
+    ...(cfg.deepSupervision ? { deepSupervision: true as const } : {}),
   };
 }
 

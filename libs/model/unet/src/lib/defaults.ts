@@ -11,7 +11,7 @@ export const UNET_UPSAMPLES = ['transpose', 'bilinear'] as const;
 /** `model.encoder`: the U-Net's own encoder, or a torchvision ResNet (@segkit/encoders' names). */
 export const UNET_ENCODER_CHOICES = ['plain', 'resnet18', 'resnet34', 'resnet50'] as const;
 
-/** Depth 4, 16 base filters, plain blocks with BN, no dropout / scSE / hypercolumn, transposed-conv upsampling, own encoder (~1.9M parameters). */
+/** Depth 4, 16 base filters, plain blocks with BN, no dropout / scSE / hypercolumn, transposed-conv upsampling, own encoder, no empty-mask gate or deep supervision (~1.9M parameters). */
 export const UNET_DEFAULTS = {
   depth: 4,
   baseFilters: 16,
@@ -22,6 +22,8 @@ export const UNET_DEFAULTS = {
   hypercolumn: false,
   upsample: 'transpose',
   encoder: 'plain',
+  gate: false,
+  deepSupervision: false,
 } as const satisfies {
   depth: number;
   baseFilters: number;
@@ -32,4 +34,6 @@ export const UNET_DEFAULTS = {
   hypercolumn: boolean;
   upsample: (typeof UNET_UPSAMPLES)[number];
   encoder: (typeof UNET_ENCODER_CHOICES)[number];
+  gate: boolean;
+  deepSupervision: boolean;
 };

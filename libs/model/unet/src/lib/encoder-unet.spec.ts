@@ -28,21 +28,25 @@ describe('a U-Net on a ResNet encoder', () => {
     expect(() => resolveUnetConfig({ inputHeight: 8, inputWidth: 8, encoder: 'vgg16' as never })).toThrow(/encoder must be one of 'plain', 'resnet18', 'resnet34', 'resnet50'/);
   });
 
-  it('maps [n, H, W, 1] images to [n, H, W, 1] logits with scSE, hypercolumn and dropout, and exports to stock layers with the same logits', async () => {
-    const model = buildUnet({ inputHeight: 37, inputWidth: 45, encoder: 'resnet18', baseFilters: 4, scse: true, hypercolumn: true, dropout: 0.2, upsample: 'bilinear', seed: 5 });
+  it('maps [n, H, W, 1] images to [n, H, W, 1] logits with scSE, hypercolumn, dropout, a gate and deep supervision, and exports to stock layers with the same logits and gate', async () => {
+    const model = buildUnet({ inputHeight: 37, inputWidth: 45, encoder: 'resnet18', baseFilters: 4, scse: true, hypercolumn: true, dropout: 0.2, upsample: 'bilinear', seed: 5, gate: true, deepSupervision: true });
     const x = randomImages([2, 37, 45, 1], 3);
     await expectNoTensorLeak(async () => {
-      const logits = tf.tidy(() => model.predict(x) as tf.Tensor);
-      expect(logits.shape).toEqual([2, 37, 45, 1]);
+      const outputs = tf.tidy(() => model.predict(x) as tf.Tensor[]);
+      // [logits, gate, aux at decoder levels 2 … 5]; the gate pools layer4 (after its dropout).
+      expect(outputs.map((t) => t.shape)).toEqual([[2, 37, 45, 1], [2, 1], ...[2, 3, 4, 5].map(() => [2, 37, 45, 1])]);
+      expect(model.getLayer('gate_pool').inboundNodes[0].inboundLayers[0].name).toBe('bottleneck_dropout');
+      const [logits, gate] = outputs;
       expect(model.getLayer('encoder.layer4.1.bn2').getClassName()).toBe('BatchNormalization');
       // Decoder levels 5 … 1 at strides 16 … 1; the stride-1 level has no skip.
       expect(model.layers.filter((l) => /^dec\d_concat$/.test(l.name)).map((l) => l.name)).toEqual(['dec5_concat', 'dec4_concat', 'dec3_concat', 'dec2_concat']);
       expect(getUnetConfig(model)).toMatchObject({ encoder: 'resnet18', depth: 5, padTo: 64 });
       const { model: exported, spec } = await exportInferenceModel(model);
-      const again = tf.tidy(() => inferenceModel(exported, spec).predict(x as tf.Tensor4D));
-      const [a, b] = [logits.dataSync(), again.dataSync()];
+      const again = tf.tidy(() => inferenceModel(exported, spec).predict(x as tf.Tensor4D) as tf.Tensor[]);
+      const [a, b] = [logits.dataSync(), again[0].dataSync()];
       a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 4));
-      tf.dispose([logits, again]);
+      gate.dataSync().forEach((v, i) => expect(again[1].dataSync()[i]).toBeCloseTo(v, 4));
+      tf.dispose([...outputs, ...again]);
       exported.dispose();
     });
     x.dispose();

@@ -70,7 +70,7 @@ describe('exportInferenceModel', () => {
       expect(exported.inputs[0].shape).toEqual([null, 16, 16, 1]);
       expect(exported.outputs[0].shape).toEqual([null, 16, 16, 1]);
       const x = randomImages([3, 13, 10, 1], 8);
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, inferenceModel(exported, spec).predict(x)))).dataSync()[0]);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, inferenceModel(exported, spec).predict(x) as tf.Tensor4D))).dataSync()[0]);
       expect(diff).toBeLessThan(1e-5);
       x.dispose();
       model.dispose();
@@ -85,7 +85,7 @@ describe('exportInferenceModel', () => {
       expect(spec.channels).toBe(3);
       expect(exported.inputs[0].shape).toEqual([null, 16, 16, 3]);
       const x = randomImages([2, 13, 10, 3], 5);
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, inferenceModel(exported, spec).predict(x)))).dataSync()[0]);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, inferenceModel(exported, spec).predict(x) as tf.Tensor4D))).dataSync()[0]);
       expect(diff).toBeLessThan(1e-5);
       const grey = randomImages([1, 13, 10, 1], 5);
       expect(() => inferenceModel(exported, spec).predict(grey)).toThrow(/input has 1 channel\(s\), the model takes 3/);
@@ -102,7 +102,7 @@ describe('exportInferenceModel', () => {
       await saveInferenceModel(exported, join(dir, 'm'));
       const loaded = await loadInferenceModel(join(dir, 'm'));
       const x = randomImages([2, 13, 10, 1], 3);
-      const [a, b] = tf.tidy(() => [(model.predict(x) as tf.Tensor).dataSync(), loaded.predict(x).dataSync()]);
+      const [a, b] = tf.tidy(() => [(model.predict(x) as tf.Tensor).dataSync(), (loaded.predict(x) as tf.Tensor4D).dataSync()]);
       a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
       x.dispose();
       model.dispose();

@@ -55,6 +55,31 @@ export function bilinearMatrix(n: number, factor: number): Float32Array {
   return m;
 }
 
+/** The outputs an exported model keeps: the main logits and the empty-mask gate (deep-supervision outputs are for training only). */
+const INFERENCE_OUTPUTS = ['logits', 'gate'];
+
+/**
+ * Keeps only the model's `logits` and `gate` outputs and the layers they depend on (a U-Net with
+ * deep supervision loses its auxiliary heads); returns whether a gate output remains.
+ */
+function pruneToInferenceOutputs(topology: ModelJson): boolean {
+  const outputs = topology.config.output_layers.filter((ref) => INFERENCE_OUTPUTS.includes(ref[0]));
+  if (outputs.length === 0 || outputs[0][0] !== 'logits') throw new Error("exportInferenceModel: the model's first output must be the layer 'logits' (a buildUnet model)");
+  if (outputs.length === topology.config.output_layers.length) return outputs.length > 1;
+  const byName = new Map(topology.config.layers.map((l) => [l.name, l]));
+  const needed = new Set<string>();
+  const stack = outputs.map((ref) => ref[0]);
+  while (stack.length > 0) {
+    const name = stack.pop() as string;
+    if (needed.has(name)) continue;
+    needed.add(name);
+    for (const node of byName.get(name)?.inbound_nodes ?? []) for (const ref of node) stack.push(ref[0]);
+  }
+  topology.config.layers = topology.config.layers.filter((l) => needed.has(l.name));
+  topology.config.output_layers = outputs;
+  return outputs.length > 1;
+}
+
 function inputOf(layer: LayerJson): InboundRef {
   if (layer.inbound_nodes.length !== 1 || layer.inbound_nodes[0].length !== 1) {
     throw new Error(`exportInferenceModel: layer '${layer.name}' must have exactly one input`);
@@ -73,11 +98,15 @@ function inputOf(layer: LayerJson): InboundRef {
  * - every BilinearUpsample2D(f) becomes Permute → Dense (the fixed n × n·f interpolation matrix of
  *   {@link bilinearMatrix}, no bias) → Permute along the height, then the same along the width.
  *
+ * - a model with an empty-mask gate keeps it as a second output ([n, 1] logits, `spec.gate`); the
+ *   deep-supervision outputs, for training only, are dropped with the layers only they use.
+ *
  * Weights are copied by layer name. The padding and crop go into the metadata (see
  * {@link InferenceSpec}). The source model is left untouched.
  */
 export async function exportInferenceModel(model: tf.LayersModel): Promise<{ model: tf.LayersModel; spec: InferenceSpec }> {
   const topology = JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
+  const gate = pruneToInferenceOutputs(topology);
   const layers = topology.config.layers;
   const pads = layers.filter((l) => l.class_name === 'ReflectionPad2D');
   const crops = layers.filter((l) => l.class_name === 'Cropping2D');
@@ -154,6 +183,7 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
     inputScale: 255,
     padding: { mode: 'reflect', top, bottom, left, right },
     output: 'logits',
+    ...(gate ? { gate: true as const } : {}),
   };
   // The pretrained weights the encoder started from (see loadUnetEncoderWeights) travel with the export.
   const encoderWeights = (model.getUserDefinedMetadata() as { encoderWeights?: unknown } | undefined)?.encoderWeights;

@@ -11,7 +11,8 @@ import { reflectionPad2d } from './reflection-pad';
  *
  *   x = image / 255 as [n, height, width, channels] → reflect-pad by `padding` (numpy 'reflect', i.e.
  *   tf.mirrorPad(x, [[0,0],[top,bottom],[left,right],[0,0]], 'reflect')) → model.predict →
- *   crop the same amounts → raw logits [n, height, width, 1] (sigmoid for probabilities).
+ *   crop the same amounts → raw logits [n, height, width, 1] (sigmoid for probabilities); with
+ *   `gate`, the model's second output is one raw logit per image [n, 1] of "the image has a mask".
  */
 export const inferenceSpecSchema = z
   .object({
@@ -32,6 +33,8 @@ export const inferenceSpecSchema = z
       })
       .strict(),
     output: z.literal('logits'),
+    /** The model has a second output: the image-level empty-mask gate, one raw logit per image [n, 1] (> the tuned gate threshold: has a mask). */
+    gate: z.literal(true).optional(),
   })
   .strict();
 export type InferenceSpec = z.infer<typeof inferenceSpecSchema>;
@@ -40,8 +43,11 @@ export type InferenceSpec = z.infer<typeof inferenceSpecSchema>;
 export interface InferenceModel {
   model: tf.LayersModel;
   spec: InferenceSpec;
-  /** [n, H, W, channels] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop). */
-  predict(x: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * [n, H, W, channels] in [0, 1] → logits [n, H, W, 1] (reflect-pad, model, crop); with `spec.gate`,
+   * [logits, gate logits [n, 1]].
+   */
+  predict(x: tf.Tensor4D): tf.Tensor4D | [tf.Tensor4D, tf.Tensor2D];
   dispose(): void;
 }
 
@@ -60,8 +66,10 @@ export function inferenceModel(model: tf.LayersModel, spec: InferenceSpec): Infe
         const [n, h, w, c] = x.shape;
         if (h !== spec.height || w !== spec.width) throw new Error(`inference model: input is ${h}×${w}, the model takes ${spec.height}×${spec.width}`);
         if (c !== specChannels(spec)) throw new Error(`inference model: input has ${c} channel(s), the model takes ${specChannels(spec)}`);
-        const y = model.predict(reflectionPad2d(x, [[top, bottom], [left, right]])) as tf.Tensor4D;
-        return tf.slice(y, [0, top, left, 0], [n, h, w, -1]);
+        const out = model.predict(reflectionPad2d(x, [[top, bottom], [left, right]]));
+        const [y, gate] = Array.isArray(out) ? (out as [tf.Tensor4D, tf.Tensor2D]) : [out as tf.Tensor4D];
+        const logits = tf.slice(y, [0, top, left, 0], [n, h, w, -1]);
+        return gate === undefined ? logits : ([logits, gate] as [tf.Tensor4D, tf.Tensor2D]);
       }),
     dispose: () => model.dispose(),
   };

@@ -49,7 +49,11 @@ export function ttaPairs(hflip: boolean): TtaPair[] {
   return hflip ? [identityTta, hflipTta] : [identityTta];
 }
 
-/** Anything mapping images [n, H, W, C] in [0, 1] to logits [n, H, W, 1]: a LayersModel, or an exported model with its padding. */
+/**
+ * Anything mapping images [n, H, W, C] in [0, 1] to logits [n, H, W, 1]: a LayersModel, or an
+ * exported model with its padding. Several outputs are [logits, …]; one of rank 2, [n, 1], is the
+ * empty-mask gate's logit (a U-Net's deep-supervision outputs, rank 4, are ignored).
+ */
 export interface LogitsModel {
   predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
 }
@@ -63,6 +67,13 @@ export interface ForwardOptions {
   channels?: 1 | 3;
 }
 
+/** A model's output split into the logits and, when it has one, the gate logits [n, 1]. */
+function logitsAndGate(out: tf.Tensor | tf.Tensor[]): { logits: tf.Tensor4D; gate?: tf.Tensor2D } {
+  if (!Array.isArray(out)) return { logits: out as tf.Tensor4D };
+  const gate = out.slice(1).find((t) => t.rank === 2) as tf.Tensor2D | undefined;
+  return { logits: out[0] as tf.Tensor4D, ...(gate ? { gate } : {}) };
+}
+
 /**
  * Raw logits of `model` for the images at `indices`, in batches of `batchSize`, in inference mode:
  *
@@ -72,7 +83,9 @@ export interface ForwardOptions {
  * each model as one batch of views · images. Several models are a fold's
  * snapshots. Returns all logits as one array [indices.length · H · W], in the order of `indices`;
  * with `onBatch` they are streamed instead (a view valid until it returns, and the position in
- * `indices` of its first image) and the returned array is empty.
+ * `indices` of its first image) and the returned array is empty. Models with an empty-mask gate
+ * also give `onGate` each batch's gate logits [batch], averaged the same way (a flip leaves an
+ * image's gate where it is, so de-augmenting is the identity); models without one never call it.
  */
 export function forwardLogits(
   model: LogitsModel | LogitsModel[],
@@ -80,31 +93,44 @@ export function forwardLogits(
   indices: ArrayLike<number>,
   height: number,
   width: number,
-  opts: ForwardOptions & { onBatch?: (logits: Float32Array, start: number) => void },
+  opts: ForwardOptions & { onBatch?: (logits: Float32Array, start: number) => void; onGate?: (gate: Float32Array, start: number) => void },
 ): Float32Array {
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`forwardLogits: batchSize must be a positive integer, got ${opts.batchSize}`);
   const models = Array.isArray(model) ? model : [model];
   if (models.length === 0) throw new Error('forwardLogits: no models');
   const pixels = height * width;
   const all = new Float32Array(opts.onBatch ? 0 : indices.length * pixels);
+  const mean = <T extends tf.Tensor>(ts: T[]): T => (ts.length === 1 ? ts[0] : (tf.div(tf.addN(ts), ts.length) as T));
   for (let start = 0; start < indices.length; start += opts.batchSize) {
     const idx = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + opts.batchSize)) as number[];
-    const logits = tf.tidy(() => {
+    const { logits, gate } = tf.tidy(() => {
       const x = toModelInput(images, idx, height, width, opts.channels ?? 1);
-      const one = (m: LogitsModel): tf.Tensor4D => {
-        if (!opts.ttas || opts.ttas.length === 0) return m.predict(x) as tf.Tensor4D;
-        if (opts.ttas.length === 1) return opts.ttas[0].deaugment(m.predict(opts.ttas[0].augment(x)) as tf.Tensor4D);
+      const one = (m: LogitsModel): { logits: tf.Tensor4D; gate?: tf.Tensor2D } => {
+        if (!opts.ttas || opts.ttas.length === 0) return logitsAndGate(m.predict(x));
+        if (opts.ttas.length === 1) {
+          const out = logitsAndGate(m.predict(opts.ttas[0].augment(x)));
+          return { ...out, logits: opts.ttas[0].deaugment(out.logits) };
+        }
         // Every view in one forward pass (a batch of views · images): fewer, larger kernel calls.
         const n = x.shape[0];
-        const views = m.predict(tf.concat(opts.ttas.map((t) => t.augment(x)), 0) as tf.Tensor4D) as tf.Tensor4D;
-        const outs = opts.ttas.map((t, v) => t.deaugment(tf.slice(views, [v * n, 0, 0, 0], [n, -1, -1, -1])));
-        return tf.div(tf.addN(outs), outs.length) as tf.Tensor4D;
+        const views = logitsAndGate(m.predict(tf.concat(opts.ttas.map((t) => t.augment(x)), 0) as tf.Tensor4D));
+        const outs = opts.ttas.map((t, v) => t.deaugment(tf.slice(views.logits, [v * n, 0, 0, 0], [n, -1, -1, -1])));
+        const g = views.gate;
+        const gates = g === undefined ? [] : opts.ttas.map((_, v) => tf.slice(g, [v * n, 0], [n, -1]));
+        return { logits: mean(outs), ...(g === undefined ? {} : { gate: mean(gates) }) };
       };
-      if (models.length === 1) return one(models[0]);
-      return tf.div(tf.addN(models.map(one)), models.length) as tf.Tensor4D;
+      const per = models.map(one);
+      const gated = per.filter((p) => p.gate !== undefined).length;
+      if (gated !== 0 && gated !== per.length) throw new Error(`forwardLogits: ${gated} of ${per.length} models have an empty-mask gate; all or none must`);
+      return { logits: mean(per.map((p) => p.logits)), ...(gated === 0 ? {} : { gate: mean(per.map((p) => p.gate as tf.Tensor2D)) }) };
     });
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
+    if (gate) {
+      const g = gate.dataSync() as Float32Array;
+      gate.dispose();
+      opts.onGate?.(g, start);
+    }
     if (opts.onBatch) opts.onBatch(values, start);
     else all.set(values, start * pixels);
   }

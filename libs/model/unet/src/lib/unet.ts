@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@segkit/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
-import { ReflectionPad2D } from './reflection-pad';
+import { ReflectionPad2D, type Padding2D } from './reflection-pad';
 
 type Sym = tf.SymbolicTensor;
 
@@ -140,6 +140,19 @@ class UnetBuilder {
     return apply(tf.layers.dropout({ rate, seed: this.seeds.take(), name }), x);
   }
 
+  /** The empty-mask gate: global average pool of the bottleneck → dense → one raw logit per image, [n, 1]. */
+  gateHead(bottleneck: Sym): Sym {
+    const pooled = apply(tf.layers.globalAveragePooling2d({ name: 'gate_pool' }), bottleneck);
+    return apply(tf.layers.dense({ units: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'gate' }), pooled);
+  }
+
+  /** A deep-supervision head: 1×1 conv logits at decoder level `level`, bilinear ×2^level to the padded size, cropped like the main head. */
+  auxHead(x: Sym, level: number, crop: Padding2D): Sym {
+    let y = apply(tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: `aux${level + 1}_head` }), x);
+    y = apply(new BilinearUpsample2D({ factor: 2 ** level, name: `aux${level + 1}_up` }), y);
+    return apply(tf.layers.cropping2D({ cropping: crop, name: `aux${level + 1}_logits` }), y);
+  }
+
   build(): tf.LayersModel {
     const { inputHeight: h, inputWidth: w, depth, baseFilters, padTo, dropout } = this.cfg;
     const filtersAt = (level: number) => baseFilters * 2 ** level;
@@ -165,6 +178,7 @@ class UnetBuilder {
       x = this.dropout(x, dropout, 'bottleneck_dropout');
       x = this.block(x, filtersAt(depth), 'bottleneck');
     }
+    const bottleneck = x;
 
     const decoderOutputs: Sym[] = [];
     for (let level = depth - 1; level >= 0; level--) {
@@ -199,8 +213,14 @@ class UnetBuilder {
       tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
       x,
     );
+    // The extra heads come after the main head, so their initialisers' seeds leave the main model's unchanged.
+    const outputs = [logits];
+    if (this.cfg.gate) outputs.push(this.gateHead(bottleneck));
+    if (this.cfg.deepSupervision) {
+      for (let level = 1; level < depth; level++) outputs.push(this.auxHead(decoderOutputs[level], level, [padH, padW]));
+    }
     const arch = this.cfg.encoder ?? `${this.cfg.block}_d${depth}`;
-    const model = tf.model({ inputs: input, outputs: logits, name: `unet_${arch}_f${baseFilters}` });
+    const model = tf.model({ inputs: input, outputs: outputs.length === 1 ? logits : outputs, name: `unet_${arch}_f${baseFilters}` });
     // Saved in model.json, so a loaded model still knows its architecture and the seed it started from.
     model.setUserDefinedMetadata({ unetConfig: { ...this.cfg } });
     return model;
@@ -214,6 +234,10 @@ class UnetBuilder {
  * block (or, with `encoder: 'resnet…'`, ImageNet mapping → torchvision ResNet, its layer4 as the
  * bottleneck, see @segkit/encoders) → decoder (upsample, concat skip, [dropout/2], block, [scSE]) × depth → [hypercolumn fuse] →
  * exact crop to H × W → linear 1×1 conv named 'logits'.
+ *
+ * With `gate` and/or `deepSupervision` the model has several outputs, in this order (see
+ * {@link unetOutputs}): the logits, the gate logit [n, 1] ('gate': dense on the pooled bottleneck),
+ * then one auxiliary logit map [n, H, W, 1] per decoder level 2..depth ('aux<l>_logits').
  */
 export function buildUnet(cfg: Partial<UnetConfig> & { inputHeight: number; inputWidth: number }): tf.LayersModel {
   return new UnetBuilder(resolveUnetConfig(cfg)).build();
@@ -255,4 +279,25 @@ export function loadUnetEncoderWeights(model: tf.LayersModel, path: string): Enc
   const record: EncoderWeightsRecord = { file: basename(path), sha256 };
   model.setUserDefinedMetadata({ ...(model.getUserDefinedMetadata() as object), encoderWeights: record });
   return record;
+}
+
+/** A U-Net's outputs by role: the main logits [n, H, W, 1], the gate logit [n, 1] and the deep-supervision logits [n, H, W, 1] each. */
+export interface UnetOutputs<T extends tf.Tensor | tf.SymbolicTensor = tf.Tensor> {
+  logits: T;
+  gate?: T;
+  aux: T[];
+}
+
+/**
+ * Names the outputs of a {@link buildUnet} model (of `model.apply`/`predict`) by role, from its
+ * resolved config: [logits, gate?, aux…]. A single tensor is the logits.
+ */
+export function unetOutputs<T extends tf.Tensor | tf.SymbolicTensor>(cfg: Pick<ResolvedUnetConfig, 'gate' | 'deepSupervision'> | undefined, outputs: T | T[]): UnetOutputs<T> {
+  const list = Array.isArray(outputs) ? outputs : [outputs];
+  const gate = cfg?.gate === true;
+  const expected = 1 + (gate ? 1 : 0);
+  if (list.length < expected || (!cfg?.deepSupervision && list.length !== expected)) {
+    throw new Error(`unetOutputs: ${list.length} outputs for a model with${gate ? '' : 'out'} a gate and with${cfg?.deepSupervision ? '' : 'out'} deep supervision`);
+  }
+  return { logits: list[0], ...(gate ? { gate: list[1] } : {}), aux: list.slice(expected) };
 }
