@@ -5,10 +5,9 @@ import { decodeImage } from '@segkit/data';
 import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
 import type { InferenceModel, TtaPair } from '@segkit/models';
 import { loadFoldModels } from '@segkit/predict';
-import { resizeImageBytes } from '@segkit/resize';
 import { readBundle, type Bundle } from './bundle';
 import { BUNDLE_JSON } from './bundle-schema';
-import { bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
+import { bundleImage, bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
 
 export interface InferInput {
   bundleDir: string;
@@ -58,6 +57,8 @@ export async function loadImageFolder(dir: string, height: number, width: number
     if (other !== undefined) throw new UserError(`${join(dir, names[i])}: same id "${id}" as ${join(dir, other)}`);
     seen.set(id, names[i]);
   });
+  // What the models take, in the terms of @segkit/infer's bundleImage (the page brings its images to them with it too).
+  const models = { height, width, ...(resized ? { input: { mode: 'resize' as const } } : {}) };
   const values = height * width * channels;
   const images = new Uint8Array(names.length * values);
   const sizes: Array<[number, number]> = [];
@@ -65,10 +66,13 @@ export async function loadImageFolder(dir: string, height: number, width: number
   for (let i = 0; i < names.length; i++) {
     const p = join(dir, names[i]);
     const image = await decodeImage(p, channels);
-    if (!resized && (image.height !== height || image.width !== width)) {
-      throw new UserError(`${p}: image is ${image.height}×${image.width}, the bundle's models take ${height}×${width}`);
+    let input: Uint8Array;
+    try {
+      input = bundleImage(models, image.data, image.height, image.width, channels);
+    } catch (err) {
+      throw new UserError(`${p}: ${(err as Error).message}`);
     }
-    images.set(resized ? resizeImageBytes(image.data, image.height, image.width, channels, height, width) : image.data, i * values);
+    images.set(input, i * values);
     sizes.push([image.height, image.width]);
     progress.tick();
   }

@@ -39,7 +39,7 @@ export function ensembleLogits(folds: LogitsModel[][], images: Uint8Array, indic
  * the bundle's size, resized to it when the bundle resizes (`info.input`); any other size is an
  * Error naming both sizes.
  */
-export function bundleImage(info: BundleInfo, image: Uint8Array, height: number, width: number, channels = 1): Uint8Array {
+export function bundleImage(info: Pick<BundleInfo, 'height' | 'width' | 'input'>, image: Uint8Array, height: number, width: number, channels = 1): Uint8Array {
   if (height === info.height && width === info.width) return image;
   if (!info.input) throw new Error(`image is ${height}×${width}, the bundle's models take ${info.height}×${info.width}`);
   return resizeImageBytes(image, height, width, channels, info.height, info.width);
