@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/backend';
-import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, LoadOptions, readTestIds, sampleSubmissionPath, TrainSet } from '@segkit/data';
+import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, LoadOptions, openTestSet, readTestIds, sampleSubmissionPath, TestImages, TrainSet } from '@segkit/data';
 import { describeInput, InputSettings, maskRunsBytes, resolveInput } from '@segkit/resize';
 import type { LayoutDescriptor } from '@segkit/layouts';
 import { ensembleFolds, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
@@ -64,6 +64,10 @@ async function loadTest(ctx: StepContext, train: TrainSet, onCache?: LoadOptions
 function channelsWord(ctx: StepContext, set: ImageSet): string {
   if (set.channels === 3) return 'RGB';
   return layoutOf(ctx).channels === 3 ? 'grey (colour files, every pixel R = G = B)' : 'grey';
+}
+/** The test set for streaming: its cache, built a chunk at a time if needed, opened for chunked reads (close it). */
+async function openTest(ctx: StepContext, train: TrainSet, onCache?: LoadOptions['onCache']): Promise<TestImages> {
+  return openTestSet(ctx.dataDir, { ...loadOptions(ctx, 'test', onCache), channels: train.channels ?? 1 });
 }
 
 /** A resized train set's full-size truths, for scoring at each image's own size (undefined when not resized). */
@@ -161,7 +165,8 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
   const caches: string[] = [];
   const onCache: LoadOptions['onCache'] = (c) => caches.push(`${mb(c.bytes)} ${c.hit ? 'read from' : 'written to'} ${c.file}`);
   const train = await loadTrain(ctx, onCache);
-  const test = await loadTest(ctx, train, onCache);
+  const test = await openTest(ctx, train, onCache);
+  test.close();
   if (train.sizes && test.sizes) {
     const full = train.fullMasks ? ` (full-size masks as runs: ${mb(maskRunsBytes(train.fullMasks))})` : '';
     log('data', `${train.ids.length} train images of ${sizeRange(train.sizes)} and ${test.ids.length} test images of ${sizeRange(test.sizes)}, ${channelsWord(ctx, train)}, from ${ctx.dataDir}, ${describeInput(input)}${full}`);
@@ -237,8 +242,12 @@ export async function predict(ctx: StepContext, fold: number, round = 0): Promis
     async () => {
       await backendFor(ctx);
       const data = await loadTrain(ctx);
-      const test = await loadTest(ctx, data);
-      await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: runLayout(dir).fold(fold).dir, log: (m) => log('predict', m) });
+      const test = await openTest(ctx, data);
+      try {
+        await predictFold({ config: ctx.config, train: data, test, folds: readFolds(ctx, data), fold, foldDir: runLayout(dir).fold(fold).dir, log: (m) => log('predict', m) });
+      } finally {
+        test.close();
+      }
     },
     round,
   );

@@ -16,4 +16,11 @@ describe('crc32', () => {
     const bytes = Uint8Array.from({ length: 4099 }, (_, i) => (i * 2654435761) >>> 24);
     expect(crc32(bytes)).toBe(crc32Table(bytes));
   });
+
+  it('continues a checksum over chunks: crc32("56789", crc32("1234")) is the check value', () => {
+    const a = Buffer.from('1234', 'latin1');
+    const b = Buffer.from('56789', 'latin1');
+    expect(crc32(b, crc32(a))).toBe(0xcbf43926);
+    expect(crc32Table(b, crc32Table(a))).toBe(0xcbf43926);
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { atomicWriteFile, crc32, UserError } from '@segkit/io';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { atomicWriteFile, crc32, tempPathFor, UserError } from '@segkit/io';
 import type { ImageSet, TrainSet } from './types';
 
 /**
@@ -203,6 +203,203 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
     depths: new Float32Array(ab, at.depthsAt, count),
     ...(resized ? { sizes: new Uint32Array(ab, at.sizesAt, count * 2) } : {}),
   };
-  const fullMasks = resized ? { offsets: new Uint32Array(ab, at.offsetsAt, count + 1), runs: new Uint32Array(ab, at.runsAt, runs * 2) } : undefined;
+  const fullMasks = resized && hasMasks ? { offsets: new Uint32Array(ab, at.offsetsAt, count + 1), runs: new Uint32Array(ab, at.runsAt, runs * 2) } : undefined;
   return hasMasks ? { ...set, masks: new Uint8Array(ab, at.masksAt, pixels), ...(objects ? { objects } : {}), ...(fullMasks ? { fullMasks } : {}) } : set;
+}
+
+/** A test split's cache opened for reading its images a chunk at a time (see openTestCache). */
+export interface TestImages {
+  ids: string[];
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  depths: Float32Array;
+  /** Each image's own size (2 per image), where the split was resized. */
+  sizes?: Uint32Array;
+  /** The cache file and its size in bytes. */
+  file: string;
+  bytes: number;
+  /** Images start … start + n − 1 (n·H·W·C bytes, row-major per image); a view valid until the next read. */
+  read(start: number, n: number): Uint8Array;
+  close(): void;
+}
+
+/** Bytes read at a time when a cache is checked or its images streamed. */
+const STREAM_BYTES = 32 << 20;
+
+/**
+ * Opens a test split's cache for chunked reads, or undefined when it is absent, damaged (size,
+ * magic, version, header, checksum) or from other source files. The checksum is verified in
+ * chunks of 32 MB, so memory stays flat whatever the number of images.
+ */
+export function openTestCache(file: string, fingerprint: string): TestImages | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  let open = false;
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 16 + CHECKSUM_BYTES) return undefined;
+    const head = Buffer.alloc(16);
+    if (!readExactly(fd, head, 0)) return undefined;
+    if (head.toString('latin1', 0, 8) !== MAGIC || head.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
+    const headerBytes = head.readUInt32LE(12);
+    if (16 + headerBytes > size - CHECKSUM_BYTES) return undefined;
+    const headerBuf = Buffer.alloc(headerBytes);
+    if (!readExactly(fd, headerBuf, 16)) return undefined;
+    const header = JSON.parse(headerBuf.toString('utf8')) as CacheHeader;
+    if (header === null || typeof header !== 'object' || header.split !== 'test' || header.fingerprint !== fingerprint || header.hasMasks) return undefined;
+    const { count, height, width, channels, ids } = header;
+    if (!Array.isArray(ids) || ids.length !== count || !Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) return undefined;
+    if (channels !== 1 && channels !== 3) return undefined;
+    const resized = header.resized === true;
+    const at = layout(headerBytes, count, height * width, channels, false, resized, 0);
+    if (at.size !== size) return undefined;
+    let crc = 0;
+    const scratch = Buffer.allocUnsafe(Math.min(STREAM_BYTES, at.checksumAt));
+    for (let pos = 0; pos < at.checksumAt; pos += scratch.length) {
+      const part = scratch.subarray(0, Math.min(scratch.length, at.checksumAt - pos));
+      if (!readExactly(fd, part, pos)) return undefined;
+      crc = crc32(part, crc);
+    }
+    const tail = Buffer.alloc(size - at.depthsAt);
+    if (!readExactly(fd, tail, at.depthsAt)) return undefined;
+    if (crc !== tail.readUInt32LE(at.checksumAt - at.depthsAt)) return undefined;
+    const copy = (from: number, bytes: number) => tail.buffer.slice(tail.byteOffset + from - at.depthsAt, tail.byteOffset + from - at.depthsAt + bytes);
+    const depths = new Float32Array(copy(at.depthsAt, count * 4));
+    const sizes = resized ? new Uint32Array(copy(at.sizesAt, count * 8)) : undefined;
+    const imageBytes = height * width * channels;
+    let buffer = Buffer.alloc(0);
+    open = true;
+    return {
+      ids,
+      height,
+      width,
+      channels,
+      depths,
+      ...(sizes ? { sizes } : {}),
+      file,
+      bytes: size,
+      read(start: number, n: number): Uint8Array {
+        if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > count) throw new Error(`${file}: images ${start}…${start + n - 1} are outside its ${count}`);
+        if (buffer.length < n * imageBytes) buffer = Buffer.alloc(n * imageBytes);
+        const view = buffer.subarray(0, n * imageBytes);
+        if (!readExactly(fd, view, at.imagesAt + start * imageBytes)) throw new UserError(`${file}: truncated while reading; delete it to rebuild`);
+        return view;
+      },
+      close() {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  } catch {
+    return undefined;
+  } finally {
+    if (!open) closeSync(fd);
+  }
+}
+
+/**
+ * Writes a test split's cache image chunk by image chunk (the same file format as writeCache), so
+ * building it never holds the split in memory: `append` the images in order, then `commit` with
+ * the depths (and each image's own size when resized) — the file is renamed into place only then.
+ */
+export class TestCacheWriter {
+  private readonly tmp: string;
+  private fd: number | undefined;
+  private crc = 0;
+  private written = 0;
+  private readonly at: ReturnType<typeof layout>;
+  private readonly count: number;
+  private readonly imageBytes: number;
+
+  constructor(
+    private readonly file: string,
+    fingerprint: string,
+    set: { ids: string[]; height: number; width: number; channels: 1 | 3; resized: boolean },
+  ) {
+    const header: CacheHeader = {
+      split: 'test',
+      fingerprint,
+      count: set.ids.length,
+      height: set.height,
+      width: set.width,
+      channels: set.channels,
+      hasMasks: false,
+      ids: set.ids,
+      ...(set.resized ? { resized: true } : {}),
+    };
+    const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
+    this.count = set.ids.length;
+    this.imageBytes = set.height * set.width * set.channels;
+    this.at = layout(headerBuf.length, this.count, set.height * set.width, set.channels, false, set.resized, 0);
+    const head = Buffer.alloc(this.at.imagesAt);
+    head.write(MAGIC, 0, 'latin1');
+    head.writeUInt32LE(FORMAT_VERSION, 8);
+    head.writeUInt32LE(headerBuf.length, 12);
+    headerBuf.copy(head, 16);
+    mkdirSync(dirname(file), { recursive: true });
+    this.tmp = tempPathFor(file);
+    try {
+      this.fd = openSync(this.tmp, 'w');
+      this.put(head);
+    } catch (err) {
+      this.abort();
+      throw new UserError(`cannot write the data cache ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+
+  private put(bytes: Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`${this.file}: writer already closed`);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    this.crc = crc32(bytes, this.crc);
+  }
+
+  /** The next images, in order (whole images only). */
+  append(images: Uint8Array): void {
+    if (images.length % this.imageBytes !== 0 || this.written + images.length / this.imageBytes > this.count) {
+      throw new Error(`${this.file}: ${images.length} bytes are not whole images within the ${this.count}`);
+    }
+    this.put(images);
+    this.written += images.length / this.imageBytes;
+  }
+
+  /** Writes the depths, the sizes and the checksum, and renames the file into place. */
+  commit(depths: Float32Array, sizes?: Uint32Array): void {
+    try {
+      if (this.written !== this.count) throw new Error(`${this.file}: ${this.written} of ${this.count} images written`);
+      if (depths.length !== this.count || (this.at.offsetsAt !== this.at.sizesAt) !== (sizes !== undefined)) throw new Error(`${this.file}: depths or sizes do not fit the header`);
+      const rest = Buffer.alloc(this.at.checksumAt - this.at.imagesAt - this.count * this.imageBytes);
+      rest.set(bytesOf(depths), this.at.depthsAt - this.at.imagesAt - this.count * this.imageBytes);
+      if (sizes) rest.set(bytesOf(sizes), this.at.sizesAt - this.at.imagesAt - this.count * this.imageBytes);
+      this.put(rest);
+      const sum = Buffer.alloc(CHECKSUM_BYTES);
+      sum.writeUInt32LE(this.crc >>> 0, 0);
+      this.put(sum);
+      fsyncSync(this.fd as number);
+      closeSync(this.fd as number);
+      this.fd = undefined;
+      renameSync(this.tmp, this.file);
+    } catch (err) {
+      this.abort();
+      if (err instanceof Error && !('code' in err)) throw err;
+      throw new UserError(`cannot write the data cache ${this.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+
+  /** Discards the partial file; safe to call more than once. */
+  abort(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(this.tmp, { force: true });
+  }
 }

@@ -1,5 +1,5 @@
 export type { ImageSet, TrainSet, LoadOptions } from './types';
-export { loadTrainSet, loadTestSet, readSampleSubmissionIds, readTestIds, readDepths, sampleSubmissionPath, checkLayout } from './load';
+export { loadTrainSet, loadTestSet, openTestSet, readSampleSubmissionIds, readTestIds, readDepths, sampleSubmissionPath, checkLayout } from './load';
 export { kaggleLayout, listPngIds } from './layout';
 export type { KaggleLayout } from './layout';
 export { detectLayout, resolveLayout, chooseLayout, describeTrainFiles } from './detect';
@@ -19,3 +19,4 @@ export type { ImageSamples, Inflate } from './png-decoder';
 export { maskCoverage } from './coverage';
 export { checkImageSizes, pngSize, imageSize } from './sizes';
 export type { ImageSize } from './sizes';
+export type { TestImages } from './cache';

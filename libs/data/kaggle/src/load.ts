@@ -4,12 +4,12 @@ import { UserError } from '@segkit/io';
 import { fillTemplate, stemOfId, idOfStem, type LayoutDescriptor, type MaskCsv } from '@segkit/layouts';
 import { decodeRleAsInto, isEmptyRle, RleError } from '@segkit/rle';
 import { appendMaskRuns, resizeImageBytes, resizeMask, type MaskRuns } from '@segkit/resize';
-import { cacheFileFor, fingerprintFiles, readCache, writeCache, type Split } from './cache';
+import { cacheFileFor, fingerprintFiles, openTestCache, readCache, TestCacheWriter, writeCache, type Split, type TestImages } from './cache';
 import { readCsv, type CsvRow } from './csv';
 import { resolveLayout } from './detect';
 import { listFiles, type ListedFiles } from './files';
 import { isDir, isFile } from './layout';
-import { decodeImage, decodeMask, type DecodedPlane } from './png';
+import { decodeImage, decodeMask, type DecodedImage, type DecodedPlane } from './png';
 import { greyPlane } from './pixels';
 import { forEachBounded } from './pool';
 import { oddSizedFile, oddSizeError } from './sizes';
@@ -416,51 +416,125 @@ export async function loadTrainSet(dataDir: string, opts: LoadOptions = {}): Pro
   });
 }
 
-/**
- * Loads the test split from the layout's test folder: ids in sample submission order when the
- * layout has one and the file exists (every listed id must have an image; images it does not
- * list are not loaded), otherwise all images in code-unit order. Depths as for training.
- */
-export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Promise<ImageSet> {
+/** What the test split is read from: its layout, listed images, sources and how it is read. */
+function testSources(dataDir: string, opts: LoadOptions) {
   const l = checkLayout(dataDir, 'test', opts.layout);
-  const concurrency = checkConcurrency(opts);
   const channels = checkChannels(opts);
-  const testDir = join(dataDir, l.test.images.dir);
   const listed = listFiles(dataDir, l.test.images);
   const sample = l.sampleSubmission && join(dataDir, l.sampleSubmission.file);
   const depthsFile = l.extras.depths && join(dataDir, l.extras.depths.file);
   // Every listed image is a source: the ids come from the sample submission, itself a source.
   const sources = [...listed.stems.map((s) => listed.fileOf.get(s) as string), ...(sample ? [sample] : []), ...(depthsFile ? [depthsFile] : [])];
   const reading = JSON.stringify({ layout: l, channels, ...(opts.resize ? { resize: opts.resize } : {}) });
-  return withCache(dataDir, 'test', sources, reading, opts, (set) => set.ids.length, async () => {
-    let ids: string[];
-    const files: string[] = [];
-    if (sample && l.sampleSubmission && isFile(sample)) {
-      const spec = l.sampleSubmission;
-      const rows = rowsByColumn(sample, readCsv(sample, spec.header), columnIndex(spec.header, spec.idColumn), false);
-      for (const [id, [row]] of rows) {
-        const stem = stemOfId(l.test.images, id);
-        const file = stem === undefined ? undefined : listed.fileOf.get(stem);
-        if (!file) {
-          const expected = stem === undefined ? `(ids are spelled ${l.test.images.id.replace('{stem}', 'ID')})` : expectedImage(dataDir, l.test.images, stem);
-          throw new UserError(`${sample} line ${row.line}: id "${id}" has no image ${expected}`);
-        }
-        files.push(file);
+  return { l, channels, listed, sample, sources, reading };
+}
+
+/** The test ids (sample submission order, else sorted) with their image files and depths; errors name the file and line. */
+function testImageFiles(dataDir: string, src: ReturnType<typeof testSources>): { ids: string[]; files: string[]; depths: Float32Array } {
+  const { l, listed, sample } = src;
+  let ids: string[];
+  const files: string[] = [];
+  if (sample && l.sampleSubmission && isFile(sample)) {
+    const spec = l.sampleSubmission;
+    const rows = rowsByColumn(sample, readCsv(sample, spec.header), columnIndex(spec.header, spec.idColumn), false);
+    for (const [id, [row]] of rows) {
+      const stem = stemOfId(l.test.images, id);
+      const file = stem === undefined ? undefined : listed.fileOf.get(stem);
+      if (!file) {
+        const expected = stem === undefined ? `(ids are spelled ${l.test.images.id.replace('{stem}', 'ID')})` : expectedImage(dataDir, l.test.images, stem);
+        throw new UserError(`${sample} line ${row.line}: id "${id}" has no image ${expected}`);
       }
-      ids = [...rows.keys()];
-    } else {
-      ids = listed.stems.map((s) => idOfStem(l.test.images, s));
-      files.push(...listed.stems.map((s) => listed.fileOf.get(s) as string));
+      files.push(file);
     }
-    if (ids.length === 0) throw new UserError(`${testDir} contains no ${spelled(l.test.images.files)} images`);
-    const depthMap = readDepths(dataDir, l);
-    const depths = Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN);
+    ids = [...rows.keys()];
+  } else {
+    ids = listed.stems.map((s) => idOfStem(l.test.images, s));
+    files.push(...listed.stems.map((s) => listed.fileOf.get(s) as string));
+  }
+  if (ids.length === 0) throw new UserError(`${join(dataDir, l.test.images.dir)} contains no ${spelled(l.test.images.files)} images`);
+  const depthMap = readDepths(dataDir, l);
+  return { ids, files, depths: Float32Array.from(ids, (id) => depthMap.get(id) ?? NaN) };
+}
+
+/**
+ * Loads the test split from the layout's test folder: ids in sample submission order when the
+ * layout has one and the file exists (every listed id must have an image; images it does not
+ * list are not loaded), otherwise all images in code-unit order. Depths as for training.
+ */
+export async function loadTestSet(dataDir: string, opts: LoadOptions = {}): Promise<ImageSet> {
+  const concurrency = checkConcurrency(opts);
+  const src = testSources(dataDir, opts);
+  return withCache(dataDir, 'test', src.sources, src.reading, opts, (set) => set.ids.length, async () => {
+    const { ids, files, depths } = testImageFiles(dataDir, src);
     const tick = progressCounter(ids.length, opts.onProgress);
-    const decoded = await decodeAll(files, channels === 1 ? 1 : 3, concurrency, tick, opts.resize);
+    const decoded = await decodeAll(files, src.channels === 1 ? 1 : 3, concurrency, tick, opts.resize);
     const { height, width, sizes } = decoded;
-    const { data: images, channels: decodedChannels } = settleChannels(decoded.data, channels);
+    const { data: images, channels: decodedChannels } = settleChannels(decoded.data, src.channels);
     const set: ImageSet = { ids, height, width, images, depths, ...(sizes ? { sizes } : {}) };
     if (decodedChannels === 3) set.channels = 3;
     return set;
   });
+}
+
+/**
+ * The test split for streaming: its cache (`opts.cacheDir`, required) opened for reading images a
+ * chunk at a time (@segkit/data's TestImages), built first when absent or stale by decoding
+ * `chunkImages` images at a time and appending them to the file, so neither building nor reading
+ * holds the split in memory — a 100,000-image test set costs one chunk. Same ids, order, checks,
+ * resizing and file format as loadTestSet (which reads the same cache whole). Close it after use.
+ */
+export async function openTestSet(dataDir: string, opts: LoadOptions & { chunkImages?: number } = {}): Promise<TestImages> {
+  if (!opts.cacheDir) throw new Error('openTestSet needs a cacheDir');
+  const concurrency = checkConcurrency(opts);
+  const src = testSources(dataDir, opts);
+  const fingerprint = fingerprintFiles(dataDir, 'test', src.sources, src.reading);
+  const file = cacheFileFor(opts.cacheDir, dataDir, 'test', opts.resize && `${opts.resize.height}x${opts.resize.width}`);
+  const cached = openTestCache(file, fingerprint);
+  if (cached) {
+    opts.onProgress?.(cached.ids.length, cached.ids.length);
+    opts.onCache?.({ file, bytes: cached.bytes, hit: true });
+    return cached;
+  }
+  const { ids, files, depths } = testImageFiles(dataDir, src);
+  const tick = progressCounter(ids.length, opts.onProgress);
+  const chunk = Math.max(1, opts.chunkImages ?? 256);
+  const { channels } = src;
+  // Streaming writes as it decodes, so the channels are decided beforehand (the pipeline passes training's).
+  if (channels === 'auto') throw new Error("openTestSet: channels must be 1 or 3, not 'auto'");
+  // The first image fixes the size unless the images are resized.
+  const first = opts.resize ? undefined : await decodeImage(files[0], channels);
+  const height = opts.resize?.height ?? (first as DecodedImage).height;
+  const width = opts.resize?.width ?? (first as DecodedImage).width;
+  const values = height * width * channels;
+  const writer = new TestCacheWriter(file, fingerprint, { ids, height, width, channels, resized: opts.resize !== undefined });
+  try {
+    const sizes = opts.resize ? new Uint32Array(ids.length * 2) : undefined;
+    const buffer = new Uint8Array(Math.min(chunk, ids.length) * values);
+    for (let start = 0; start < ids.length; start += chunk) {
+      const n = Math.min(chunk, ids.length - start);
+      await forEachBounded(n, concurrency, async (k) => {
+        const i = start + k;
+        const image = i === 0 && first ? first : await decodeImage(files[i], channels);
+        const slot = buffer.subarray(k * values, (k + 1) * values);
+        if (sizes && opts.resize) {
+          sizes[2 * i] = image.height;
+          sizes[2 * i + 1] = image.width;
+          resizeImageBytes(image.data, image.height, image.width, channels, height, width, slot);
+        } else {
+          checkSize(files[i], image, height, width, files[0], files);
+          slot.set(image.data);
+        }
+        tick();
+      });
+      writer.append(buffer.subarray(0, n * values));
+    }
+    writer.commit(depths, sizes);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+  const opened = openTestCache(file, fingerprint);
+  if (!opened) throw new UserError(`${file}: the data cache just written cannot be read back; check the disk`);
+  opts.onCache?.({ file, bytes: opened.bytes, hit: false });
+  return opened;
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { LAYOUTS } from '@segkit/layouts';
 import { unpackMaskRuns } from '@segkit/resize';
 import { tempDir, userError, writePng, writeText } from './fixtures.testing';
-import { loadTestSet, loadTrainSet } from './index';
+import { loadTestSet, loadTrainSet, openTestSet } from './index';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 let dir: string;
 let cleanup: () => void;
@@ -72,5 +73,51 @@ describe('loadTrainSet / loadTestSet with resize', () => {
     const fullB = new Uint8Array(12);
     unpackMaskRuns(train.fullMasks!, 1, fullB);
     expect(fullB[11]).toBe(1);
+  });
+});
+
+describe('openTestSet', () => {
+  it.each([
+    ['at their own size', undefined],
+    ['resized', { height: 2, width: 2 }],
+  ])('streams the test images %s from a cache built chunk by chunk, the same file loadTestSet reads', async (_, resize) => {
+    for (const [k, id] of ['x', 'y', 'z'].entries()) await writePng(join(dir, 'test', `${id}.png`), 'grey8', 3, 5, Array.from({ length: 15 }, (_, p) => (k * 50 + p * 3) % 256));
+    const cacheDir = join(dir, 'cache');
+    const opts = { layout: LAYOUTS.folders, cacheDir, ...(resize ? { resize } : {}) };
+    const whole = await loadTestSet(dir, { layout: LAYOUTS.folders, ...(resize ? { resize } : {}) });
+    const hits: boolean[] = [];
+    for (const pass of [0, 1]) {
+      const test = await openTestSet(dir, { ...opts, chunkImages: 2, onCache: (c) => hits.push(c.hit) });
+      try {
+        expect(test.ids).toEqual(whole.ids);
+        expect([test.height, test.width]).toEqual([whole.height, whole.width]);
+        expect(test.sizes && Array.from(test.sizes)).toEqual(whole.sizes && Array.from(whole.sizes));
+        const values = whole.height * whole.width;
+        expect(Array.from(test.read(1, 2))).toEqual(Array.from(whole.images.subarray(values, 3 * values)));
+        expect(Array.from(test.read(0, 1))).toEqual(Array.from(whole.images.subarray(0, values)));
+        expect(() => test.read(2, 2)).toThrow('outside its 3');
+      } finally {
+        test.close();
+      }
+      expect(hits[pass]).toBe(pass === 1);
+    }
+    // loadTestSet reads the streamed file as its own cache
+    const cachedHits: boolean[] = [];
+    const read = await loadTestSet(dir, { ...opts, onCache: (c) => cachedHits.push(c.hit) });
+    expect(cachedHits).toEqual([true]);
+    expect(Array.from(read.images)).toEqual(Array.from(whole.images));
+  });
+
+  it('rebuilds a damaged cache', async () => {
+    const cacheDir = join(dir, 'cache');
+    const first = await openTestSet(dir, { layout: LAYOUTS.folders, cacheDir });
+    first.close();
+    const bytes = readFileSync(first.file);
+    bytes[bytes.length - 20] ^= 0xff;
+    writeFileSync(first.file, bytes);
+    const hits: boolean[] = [];
+    const again = await openTestSet(dir, { layout: LAYOUTS.folders, cacheDir, onCache: (c) => hits.push(c.hit) });
+    again.close();
+    expect(hits).toEqual([false]);
   });
 });

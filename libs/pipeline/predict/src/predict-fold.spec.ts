@@ -88,6 +88,16 @@ describe('predictFold', () => {
     expect(testLogits.shape).toEqual([4, h, w]);
     testLogits.data.forEach((v, i) => expect(Math.abs(v - expectedTest[i])).toBeLessThan(1e-4));
     expect(readFileSync(paths.testIds, 'utf8')).toBe('t0\nt1\nt2\nt3\n');
+    // Streamed a chunk at a time from a reader (as from the data cache): the same bits, the same fingerprint.
+    rmSync(paths.meta);
+    const reads: number[][] = [];
+    const reader = { ...test, file: '', bytes: 0, channels: 1 as const, close: () => undefined, images: undefined, read: (start: number, n: number) => (reads.push([start, n]), test.images.slice(start * h * w, (start + n) * h * w)) };
+    const { images: _omit, ...streamed } = reader;
+    const again = await predictFold({ config, train, test: streamed, folds, fold: 0, foldDir, chunkImages: 1 });
+    expect(again.fingerprint).toBe(meta.fingerprint);
+    // chunks of one prediction batch (3 images): once for the fingerprint, once for the logits
+    expect(reads).toEqual([[0, 3], [3, 1], [0, 3], [3, 1]]);
+    expect(Buffer.from(readNpy(paths.test).data.buffer).equals(Buffer.from(testLogits.data.buffer))).toBe(true);
     if (snapshots) {
       // Two different snapshots: their mean is not either one alone.
       const first = await loadModel(sources[0]);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSliceHash, PipelineConfig } from '@segkit/config';
-import type { ImageSet, TrainSet } from '@segkit/data';
+import type { ImageSet, TestImages, TrainSet } from '@segkit/data';
 import { NpyWriter, Progress, UserError, writeIdsFile, writeNpy } from '@segkit/io';
 import { exportInferenceModel, forwardLogits, identityTta, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
 import { predictLayout, stageLayout, STEPS } from '@segkit/run';
@@ -31,6 +31,31 @@ function streamLogits(
         progress.tick(v.length / (height * width));
       },
     });
+    writer.commit();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+}
+
+/** Test images read, predicted and written per chunk (rounded up to whole prediction batches). */
+const TEST_CHUNK_IMAGES = 256;
+
+/** The test set's logits streamed to a `.npy` (N, H, W) committed by rename, its images read a chunk at a time. */
+function streamTestLogits(path: string, label: string, model: LogitsModel[], test: TestSource, chunk: number, opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }): void {
+  const { height, width } = test;
+  const writer = new NpyWriter(path, [test.ids.length, height, width]);
+  try {
+    const progress = new Progress(label, test.ids.length);
+    for (const { n, images } of testChunks(test, chunk)) {
+      forwardLogits(model, images, Array.from({ length: n }, (_, k) => k), height, width, {
+        ...opts,
+        onBatch: (v) => {
+          writer.write(v);
+          progress.tick(v.length / (height * width));
+        },
+      });
+    }
     writer.commit();
   } catch (err) {
     writer.abort();
@@ -81,9 +106,30 @@ export async function loadFoldModels(modelsDir: string, names: string[]): Promis
   return out;
 }
 
-/** sha-256 of an image set's size (and channels, when 3), ids and pixels, in its order. */
-export function imagesHash(ids: readonly string[], height: number, width: number, images: Uint8Array, channels: 1 | 3 = 1): string {
-  return createHash('sha256').update(`${height}x${width}${channels === 3 ? 'x3' : ''}\n`).update(ids.join('\n')).update('\n').update(images).digest('hex');
+/**
+ * sha-256 of an image set's size (and channels, when 3), ids and pixels, in its order (the pixels
+ * whole, or as the chunks `images` yields in order: the same digest).
+ */
+export function imagesHash(ids: readonly string[], height: number, width: number, images: Uint8Array | Iterable<Uint8Array>, channels: 1 | 3 = 1): string {
+  const h = createHash('sha256').update(`${height}x${width}${channels === 3 ? 'x3' : ''}\n`).update(ids.join('\n')).update('\n');
+  for (const chunk of images instanceof Uint8Array ? [images] : images) h.update(chunk);
+  return h.digest('hex');
+}
+
+/** The test images as chunks to stream: an in-memory set wrapped, or the cache opened by @segkit/data's openTestSet. */
+type TestSource = Pick<TestImages, 'ids' | 'height' | 'width' | 'sizes' | 'read'> & { channels?: 1 | 3 };
+function testSource(test: ImageSet | TestImages): TestSource {
+  if (!('images' in test)) return test;
+  const values = test.height * test.width * (test.channels ?? 1);
+  return { ids: test.ids, height: test.height, width: test.width, channels: test.channels, sizes: test.sizes, read: (start, n) => test.images.subarray(start * values, (start + n) * values) };
+}
+
+/** The test images chunk by chunk: (start, n, pixels), `chunk` images at a time. */
+function* testChunks(test: TestSource, chunk: number): Generator<{ start: number; n: number; images: Uint8Array }> {
+  for (let start = 0; start < test.ids.length; start += chunk) {
+    const n = Math.min(chunk, test.ids.length - start);
+    yield { start, n, images: test.read(start, n) };
+  }
 }
 
 /**
@@ -142,11 +188,14 @@ async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: {
 export interface PredictFoldInput {
   config: PipelineConfig;
   train: TrainSet;
-  test: ImageSet;
+  /** In memory, or streamed chunk by chunk from the data cache (@segkit/data's openTestSet): memory then holds one chunk of images and logits. */
+  test: ImageSet | TestImages;
   folds: Map<string, number>;
   fold: number;
   foldDir: string;
   log?: (msg: string) => void;
+  /** Test images per chunk (default 256, rounded up to whole prediction batches); bounds memory, not results. */
+  chunkImages?: number;
 }
 
 /**
@@ -155,7 +204,10 @@ export interface PredictFoldInput {
  * pairs in logit space. Test logits stream to disk batch by batch.
  */
 export async function predictFold(input: PredictFoldInput): Promise<PredictionMeta> {
-  const { config, train, test, folds, fold, foldDir } = input;
+  const { config, train, folds, fold, foldDir } = input;
+  const test = testSource(input.test);
+  // Whole prediction batches per chunk, so the batches are the ones an in-memory test set gets.
+  const chunk = config.predict.batchSize * Math.max(1, Math.ceil((input.chunkImages ?? TEST_CHUNK_IMAGES) / config.predict.batchSize));
   const log = input.log ?? (() => undefined);
   const paths = predictLayout(foldDir);
   if (test.height !== train.height || test.width !== train.width) {
@@ -170,7 +222,15 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     config,
     weights,
     imagesHash(valIdx.map((i) => train.ids[i]), height, width, gather(train.images, valIdx, height * width * channels), channels),
-    imagesHash(test.ids, height, width, test.images, channels) + (test.sizes ? ` sizes ${createHash('sha256').update(test.sizes).digest('hex')}` : ''),
+    imagesHash(
+      test.ids,
+      height,
+      width,
+      (function* () {
+        for (const c of testChunks(test, chunk)) yield c.images;
+      })(),
+      channels,
+    ) + (test.sizes ? ` sizes ${createHash('sha256').update(test.sizes).digest('hex')}` : ''),
   );
   let previous: PredictionMeta | undefined;
   try {
@@ -190,13 +250,12 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const ttas = ttaPairs(config.predict.hflipTta);
   const opts = { batchSize: config.predict.batchSize, ttas, channels };
 
-  const allTest = Array.from({ length: test.ids.length }, (_, i) => i);
   const oofStage1Tta = await writeOofStage1(input, valIdx, opts, log);
   const names = await exportFoldModels(config, foldDir);
   const models = await loadFoldModels(paths.models, names);
   try {
     streamLogits(paths.oofStage2, `fold ${fold} OOF stage 2`, models, train.images, valIdx, height, width, opts);
-    streamLogits(paths.test, `fold ${fold} test`, models, test.images, allTest, height, width, opts);
+    streamTestLogits(paths.test, `fold ${fold} test`, models, test, chunk, opts);
   } finally {
     models.forEach((m) => m.dispose());
   }
