@@ -2,7 +2,8 @@
  * Kaggle-layout loading throughput: writes N synthetic 101x101 RGB images (three equal channels,
  * smooth bands plus noise, like seismic sections) and 16-bit 0/65535 masks into a temporary
  * folder, then times `loadTrainSet` decoding every PNG with sharp (uncached) against reading the
- * binary split cache it wrote (cached).
+ * binary split cache it wrote (cached). Then the large test set of ./large-test.ts: decoded-cache
+ * size at full size and resized, and peak memory of the streaming test-time path.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadTrainSet } from '@segkit/data';
 import { uniformSource } from '@segkit/random';
+import { benchLargeTestSet } from './large-test';
 
 const N = Number(process.env.SEGKIT_BENCH_IMAGES ?? 2000);
 const H = 101;
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+  await benchLargeTestSet();
 }
 
 main().catch((err) => {

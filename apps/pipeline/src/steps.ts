@@ -397,7 +397,10 @@ function oofTta(metas: readonly PredictionMeta[]): { stage1: string[]; stage2: s
 }
 
 export async function report(ctx: StepContext): Promise<void> {
-  const data = await loadTrain(ctx);
+  const cacheBytes: number[] = [];
+  const data = await loadTrain(ctx, (c) => cacheBytes.push(c.bytes));
+  const test = await openTest(ctx, data, (c) => cacheBytes.push(c.bytes));
+  test.close();
   const layout = runLayout(ctx.workDir);
   const last = runLayout(lastRoundDir(ctx));
   const tuned = readTuneRecord(ctx.workDir);
@@ -418,6 +421,7 @@ export async function report(ctx: StepContext): Promise<void> {
     rounds,
     testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission, testSizeOf(ctx)) : undefined,
     // report/ and bundle/ are siblings in the work directory and in --out.
+    dataCache: { input: describeInput(inputOf(ctx)), trainBytes: cacheBytes[0], testBytes: cacheBytes[1] },
     demoBundle: existsSync(join(layout.bundle.dir, MANIFEST_JSON)) ? relative(layout.report.dir, layout.bundle.dir) : undefined,
   });
   await writeReport(layout.report.dir, input);

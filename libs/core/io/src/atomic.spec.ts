@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { writeNpy } from './npy';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { atomicCopyFile, atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
+import { AtomicFileWriter, atomicCopyFile, atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'io-'));
@@ -76,6 +76,26 @@ describe('stale temporary files', () => {
     atomicWriteFile(join(dir, 'a.csv'), 'id\n');
     await atomicWriteDir(join(dir, 'masks'), (tmp) => writeFileSync(join(tmp, 'm.png'), ''));
     expect(readdirSync(dir).sort()).toEqual(['a.csv', foreign, 'masks', stale('other.csv'), 'x.npy', live].sort());
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('AtomicFileWriter', () => {
+  it('shows the old file until commit, and leaves it after abort', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'afw-'));
+    const path = join(dir, 'out.csv');
+    writeFileSync(path, 'old\n');
+    const w = new AtomicFileWriter(path);
+    w.write('a,1\n');
+    w.write(Buffer.from('b,2\n'));
+    expect(readFileSync(path, 'utf8')).toBe('old\n');
+    w.commit();
+    expect(readFileSync(path, 'utf8')).toBe('a,1\nb,2\n');
+    const aborted = new AtomicFileWriter(path);
+    aborted.write('partial');
+    aborted.abort();
+    expect(readFileSync(path, 'utf8')).toBe('a,1\nb,2\n');
+    expect(readdirSync(dir)).toEqual(['out.csv']);
     rmSync(dir, { recursive: true, force: true });
   });
 });

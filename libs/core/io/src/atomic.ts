@@ -212,3 +212,57 @@ export async function atomicWriteDir(finalDir: string, build: (tmpDir: string) =
     throw blameFinalPath(err, tmp, finalDir);
   }
 }
+
+/**
+ * A file written piece by piece and committed as atomicWriteFile's (temporary sibling, fsync,
+ * rename), so a long output (a 100,000-row submission) never needs to be held in memory whole:
+ * `write` appends, `commit` renames into place, `abort` (also after a failed write) removes it.
+ */
+export class AtomicFileWriter {
+  private readonly tmp: string;
+  private fd: number | undefined;
+
+  constructor(private readonly finalPath: string) {
+    mkdirSync(dirname(finalPath), { recursive: true });
+    this.tmp = freshTempPathFor(finalPath);
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (err) {
+      throw blameFinalPath(err, this.tmp, finalPath);
+    }
+  }
+
+  write(data: string | Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
+    try {
+      writeAllSync(this.fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, this.finalPath);
+    } catch (err) {
+      this.abort();
+      throw blameFinalPath(err, this.tmp, this.finalPath);
+    }
+  }
+
+  commit(): void {
+    if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(this.tmp, this.finalPath);
+    } catch (err) {
+      this.abort();
+      throw blameFinalPath(err, this.tmp, this.finalPath);
+    }
+  }
+
+  abort(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // already closed by a failed commit
+    }
+    rmSync(this.tmp, { force: true });
+  }
+}

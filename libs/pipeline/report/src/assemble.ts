@@ -40,6 +40,8 @@ export interface AssembleInput {
   testScore?: number;
   /** The TTA pairs behind each stage's OOF logits (the folds' prediction metadata), when known. */
   oofTta?: { stage1: string[]; stage2: string[] };
+  /** How the model read the images and the decoded cache's size per split (see ReportInput.dataCache). */
+  dataCache?: { input: string; trainBytes: number; testBytes: number };
   /** The run's bundle relative to the report's folder (`../bundle`) when it is beside the report. */
   demoBundle?: string;
   /** How many of the worst OOF images to show (default 12). */
@@ -143,5 +145,6 @@ export function assembleReport(input: AssembleInput): ReportInput {
     submission: input.submission,
     ...(input.rounds && input.rounds.length > 0 ? { rounds: input.rounds } : {}),
     testScore: input.testScore,
+    ...(input.dataCache ? { dataCache: input.dataCache } : {}),
   };
 }

@@ -44,12 +44,19 @@ export function stage2Verdict(input: ReportInput): { text: string; tone: 'good' 
   return { text: `Stage 2 (Lovász fine-tuning) ${verb}: ${fmtDelta(delta)} OOF ${metricLabel(input)} at logit 0${folds}.`, tone };
 }
 
+/** Bytes as kB or MB with one decimal. */
+function fmtBytes(bytes: number): string {
+  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 export function headerSection(input: ReportInput): string {
   const s = input.submission;
   return (
     `<header><h1>${esc(input.title)}</h1>` +
     `<p class="meta">${esc(input.createdAt)} · backend: ${esc(input.backend)} · submission: <code>${esc(s.path)}</code> ` +
-    `(${fmtInt(s.rows)} rows${s.rows === s.images ? '' : ` for ${fmtInt(s.images)} images`}, ${fmtInt(s.nonEmpty)} non-empty = ${fmtPct(s.images > 0 ? s.nonEmpty / s.images : NaN)})</p></header>`
+    `(${fmtInt(s.rows)} rows${s.rows === s.images ? '' : ` for ${fmtInt(s.images)} images`}, ${fmtInt(s.nonEmpty)} non-empty = ${fmtPct(s.images > 0 ? s.nonEmpty / s.images : NaN)})` +
+    (input.dataCache ? ` · images ${esc(input.dataCache.input)}; decoded cache: train ${fmtBytes(input.dataCache.trainBytes)}, test ${fmtBytes(input.dataCache.testBytes)}` : '') +
+    `</p></header>`
   );
 }
 

@@ -78,6 +78,8 @@ export const summarySchema = z
     worst: z.array(z.object({ id: z.string(), score, iou: score }).strict()),
     submission: z.object({ path: z.string(), rows: count, images: count, non_empty: count }).strict(),
     /** Every pseudo-label round (round 0 first), when the run had any: the test images it added and its ensembled OOF scores. */
+    /** The model's input (e.g. "resized to 64×64") and the decoded cache's size in bytes per split, when recorded. */
+    data_cache: z.object({ input: z.string(), train_bytes: count, test_bytes: count }).strict().optional(),
     pseudo_rounds: z.array(z.object({ round: count, pseudo_labels: count, oof_score: score, oof_score_at_zero: score }).strict()).optional(),
   })
   .strict();
@@ -141,6 +143,7 @@ export function buildSummary(input: ReportInput): Summary {
     },
     worst: input.worst.map((w) => ({ id: w.id, score: w.score, iou: w.iou })),
     submission: { path: input.submission.path, rows: input.submission.rows, images: input.submission.images, non_empty: input.submission.nonEmpty },
+    ...(input.dataCache ? { data_cache: { input: input.dataCache.input, train_bytes: input.dataCache.trainBytes, test_bytes: input.dataCache.testBytes } } : {}),
     ...(input.rounds && input.rounds.length > 0
       ? { pseudo_rounds: input.rounds.map((r) => ({ round: r.round, pseudo_labels: r.pseudoLabels, oof_score: r.oofScore, oof_score_at_zero: r.oofScoreAtZero })) }
       : {}),

@@ -117,4 +117,6 @@ export interface ReportInput {
    * competition keeps them outside the data folder); absent for a real competition.
    */
   testScore?: number;
+  /** How the model read the images (`input` settings, e.g. "resized to 64×64") and the decoded cache's size in bytes, per split. */
+  dataCache?: { input: string; trainBytes: number; testBytes: number };
 }

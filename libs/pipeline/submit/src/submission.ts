@@ -1,5 +1,5 @@
 import { readCsv } from '@segkit/data';
-import { atomicWriteFile, Progress, readNpyChunks, readNpyInfo, UserError } from '@segkit/io';
+import { AtomicFileWriter, Progress, readNpyChunks, readNpyInfo, UserError } from '@segkit/io';
 import type { SubmissionFormat } from '@segkit/layouts';
 import { type MetricName, scoreMasks } from '@segkit/metrics';
 import { resizeLogits } from '@segkit/resize';
@@ -45,29 +45,40 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   }
   const { sizes } = input;
   if (sizes && sizes.length !== testIds.length) throw new Error(`writeSubmission: ${sizes.length} image sizes for ${testIds.length} test ids`);
-  const lines = [submissionHeader(format)];
+  // Rows go to the file a chunk at a time: a 100,000-image submission is never held whole.
+  const out = new AtomicFileWriter(input.outPath);
+  out.write(submissionHeader(format) + '\n');
+  let rows = 0;
   let mask = new Uint8Array(pixels);
   let scratch = new Uint8Array(pixels);
   let nonEmpty = 0;
   const progress = new Progress('submission', testIds.length);
-  readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
-    for (let k = 0; k * pixels < chunk.length; k++) {
-      const id = testIds[first + k];
-      let logits = chunk.subarray(k * pixels, (k + 1) * pixels);
-      let [h, w] = [height, width];
-      if (sizes) {
-        [h, w] = sizes[first + k];
-        logits = resizeLogits(logits, height, width, h, w);
-        if (mask.length !== h * w) [mask, scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
+  try {
+    readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
+      const lines: string[] = [];
+      for (let k = 0; k * pixels < chunk.length; k++) {
+        const id = testIds[first + k];
+        let logits = chunk.subarray(k * pixels, (k + 1) * pixels);
+        let [h, w] = [height, width];
+        if (sizes) {
+          [h, w] = sizes[first + k];
+          logits = resizeLogits(logits, height, width, h, w);
+          if (mask.length !== h * w) [mask, scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
+        }
+        const area = binarize(logits, logitThreshold, minArea, mask, input.topLogitThreshold);
+        if (area > 0) nonEmpty++;
+        for (const rle of maskFields(mask, h, w, format, id, scratch)) lines.push(submissionLine(format, id, rle) + '\n');
       }
-      const area = binarize(logits, logitThreshold, minArea, mask, input.topLogitThreshold);
-      if (area > 0) nonEmpty++;
-      for (const rle of maskFields(mask, h, w, format, id, scratch)) lines.push(submissionLine(format, id, rle));
-    }
-    progress.tick(chunk.length / pixels);
-  });
-  atomicWriteFile(input.outPath, lines.join('\n') + '\n');
-  return { path: input.outPath, rows: lines.length - 1, images: testIds.length, nonEmpty };
+      out.write(lines.join(''));
+      rows += lines.length;
+      progress.tick(chunk.length / pixels);
+    });
+    out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
+  return { path: input.outPath, rows, images: testIds.length, nonEmpty };
 }
 
 /** One row of a file in the submission format, with its 1-based line in the file. */
