@@ -4,3 +4,4 @@ export { appendMaskRuns, MaskRunsBuilder, unpackMaskRuns, maskRunsBytes } from '
 export type { MaskRuns } from './mask-runs';
 export { describeInput, modelSize, resolveInput, INPUT_MODES } from './input';
 export type { InputSettings, InputMode, InputSection } from './input';
+export { tileStarts, tileOrigins, blendWindow, cropTile, TileBlender, cropOrigin } from './tiles';
