@@ -306,6 +306,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("primitives", static_cast<double>(s.primitives));
   o.Set("scratchBytes", static_cast<double>(s.scratch_bytes));
   o.Set("scratchBytesEverAllocated", static_cast<double>(s.scratch_bytes_ever_allocated));
+  o.Set("creations", static_cast<double>(s.creations));
+  o.Set("createSeconds", s.create_seconds);
   return o;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 #include <algorithm>
+#include <chrono>
 
 #include "onednn_compat.h"
 #include "threads.h"
@@ -27,6 +28,18 @@ dnnl::stream& cpu_stream() {
 }
 
 size_t g_scratch_bytes = 0;
+// Time spent creating primitives (descriptors, JIT code, scratch), and how many: a run's fixed cost.
+double g_create_seconds = 0;
+size_t g_creations = 0;
+
+// Adds the lifetime of the scope to the creation counters: put it after a cache miss.
+struct CreationTimer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~CreationTimer() {
+    g_create_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    g_creations++;
+  }
+};
 
 memory::desc nhwc(int n, int c, int h, int w) { return {{n, c, h, w}, dt::f32, tag::nhwc}; }
 // Activations in the layout oneDNN prefers (8-channel blocks with AVX2), reordered from and to
@@ -63,6 +76,23 @@ struct Operand {
     if (own_scratchpad) {
       scratchpad = memory(pd.scratchpad_desc(), cpu_engine());
       g_scratch_bytes += pd.scratchpad_desc().get_size();
+    }
+  }
+  // The same operand for another chunk: its own tensors and scratchpad, `like`'s reorder primitive
+  // (a primitive in user scratchpad mode runs on several threads at once), nothing created.
+  void init_like(const Operand& like) {
+    user = memory(like.user.get_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    if (!like.reordered) {
+      inner = user;
+      return;
+    }
+    reordered = true;
+    inner = memory(like.inner.get_desc(), cpu_engine());
+    g_scratch_bytes += inner.get_desc().get_size();
+    reorder = like.reorder;
+    if (like.scratchpad) {
+      scratchpad = memory(like.scratchpad.get_desc(), cpu_engine());
+      g_scratch_bytes += scratchpad.get_desc().get_size();
     }
   }
   size_t bytes() const { return reordered ? inner.get_desc().get_size() + (scratchpad ? scratchpad.get_desc().get_size() : 0) : 0; }
@@ -142,6 +172,7 @@ ConvFwd& conv_fwd_entry(const ConvGeom& g, bool has_bias, int act, float alpha) 
   std::string key = key_of("fwd", g, act * 2 + (has_bias ? 1 : 0), alpha);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvFwd&>(*it->second);
+  CreationTimer timer;
   primitive_attr attr;
   if (act != activation::kLinear) {
     dnnl::post_ops ops;
@@ -173,6 +204,7 @@ ConvBwdData& conv_bwd_data_entry(const ConvGeom& g) {
   std::string key = key_of("bwd_data", g);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvBwdData&>(*it->second);
+  CreationTimer timer;
   auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
   auto pd = conv_bwd_data_pd(cpu_engine(), any4(g.B, g.C, g.H, g.W), weights_any(g), any4(g.B, g.CO, g.OH, g.OW),
                              strides(g), dilates(g), pad_l(g), pad_r(g), hint);
@@ -193,11 +225,39 @@ struct SingleThreadedPlan {
   ~SingleThreadedPlan() { set_threads(saved); }
 };
 
+// Backward weights sums over the batch; oneDNN splits that sum between its threads, so its
+// rounding would depend on the thread count (and the kill -9 resume and cache keys on the core
+// split). Instead the batch is cut into at most this many fixed chunks, each chunk's gradient is
+// computed on one thread by a primitive planned for one thread, and the partial gradients are
+// added in chunk order: the same bits at any thread count, up to this many threads busy.
+constexpr int kWeightGradChunks = 8;
+
 ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
   auto& c = cache();
   std::string key = key_of("bwd_weights_chunk", g, slot, 0.f, 1);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvBwdWeightsChunk&>(*it->second);
+  CreationTimer timer;
+  // A chunk of the same geometry in another slot already has the primitives: share them (the
+  // weight gradient creates up to kWeightGradChunks slots per geometry; creating each slot's own
+  // convolution and reorders was most of a fold's first-epoch set-up).
+  for (int other = 0; other < kWeightGradChunks; other++) {
+    auto like_it = other == slot ? c.end() : c.find(key_of("bwd_weights_chunk", g, other, 0.f, 1));
+    if (like_it == c.end()) continue;
+    const auto& like = static_cast<const ConvBwdWeightsChunk&>(*like_it->second);
+    auto e = std::make_unique<ConvBwdWeightsChunk>();
+    e->prim = like.prim;
+    e->src.init_like(like.src);
+    e->diff_dst.init_like(like.diff_dst);
+    e->diff_weights.init_like(like.diff_weights);
+    e->scratchpad = memory(like.scratchpad.get_desc(), cpu_engine());
+    e->stream = dnnl::stream(cpu_engine());
+    e->partial.resize(conv_filter_size(g));
+    g_scratch_bytes += like.scratchpad.get_desc().get_size() + e->partial.size() * sizeof(float);
+    auto& ref = *e;
+    c.emplace(key, std::move(e));
+    return ref;
+  }
   SingleThreadedPlan plan;
   auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
   primitive_attr attr;
@@ -221,12 +281,6 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
 
 void* mutable_ptr(const float* p) { return const_cast<float*>(p); }
 
-// Backward weights sums over the batch; oneDNN splits that sum between its threads, so its
-// rounding would depend on the thread count (and the kill -9 resume and cache keys on the core
-// split). Instead the batch is cut into at most this many fixed chunks, each chunk's gradient is
-// computed on one thread by a primitive planned for one thread, and the partial gradients are
-// added in chunk order: the same bits at any thread count, up to this many threads busy.
-constexpr int kWeightGradChunks = 8;
 
 }  // namespace
 
@@ -306,7 +360,7 @@ void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, f
 ConvCacheStats conv_cache_stats() {
   size_t bytes = 0;
   for (auto& [k, e] : cache()) bytes += e->bytes();
-  return {cache().size(), bytes, g_scratch_bytes};
+  return {cache().size(), bytes, g_scratch_bytes, g_creations, g_create_seconds};
 }
 
 void conv_cache_clear() { cache().clear(); }

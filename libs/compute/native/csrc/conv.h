@@ -36,6 +36,9 @@ struct ConvCacheStats {
   // Scratch bytes held now, and ever allocated (a growth check over many steps).
   size_t scratch_bytes;
   size_t scratch_bytes_ever_allocated;
+  // Primitives ever created (a thread-count change creates them again) and the seconds it took.
+  size_t creations;
+  double create_seconds;
 };
 ConvCacheStats conv_cache_stats();
 void conv_cache_clear();

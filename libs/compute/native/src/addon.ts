@@ -45,7 +45,8 @@ export interface NativeAddon {
   setThreads(n: number): number;
   threads(): number;
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };
-  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number };
+  /** The convolution primitive cache: primitives held, scratch bytes held and ever allocated, primitives ever created and the seconds creating them took. */
+  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number };
   clearCache(): void;
 }
 
