@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every `*.bench.ts` beside this file in its own process (each sets up its
  * own tfjs backend) and prints their tables. `npm run bench -- rle data` runs only those sections.
- * Sections that run whole pipelines (`quality`) run only when named; `key.path=value` arguments
+ * Sections that run whole pipelines (`quality`, `pipeline`) run only when named; `key.path=value` arguments
  * are handed to the sections.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { adoptLegacyEnv } from '@segkit/io';
 adoptLegacyEnv();
 
 /** Sections too long for a plain `npm run bench`. */
-const ON_REQUEST = ['quality'];
+const ON_REQUEST = ['quality', 'pipeline'];
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.includes('='));
 const passed = args.filter((a) => a.includes('='));

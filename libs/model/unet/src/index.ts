@@ -3,6 +3,7 @@ export { UNET_DEFAULTS, UNET_BLOCKS, UNET_UPSAMPLES, UNET_ENCODER_CHOICES } from
 export type { UnetConfig, ResolvedUnetConfig, EncoderName } from './lib/config';
 export { buildUnet, countParams, getUnetConfig, loadUnetEncoderWeights, unetOutputs } from './lib/unet';
 export type { EncoderWeightsRecord, UnetOutputs } from './lib/unet';
+export { forwardConvFlops } from './lib/flops';
 export { ReflectionPad2D, reflectionPad2d } from './lib/reflection-pad';
 export type { Padding2D, ReflectionPad2DArgs } from './lib/reflection-pad';
 export { BilinearUpsample2D, upsampleBilinear2d } from './lib/bilinear-upsample';
