@@ -21,9 +21,17 @@ import type { PseudoRound } from '@segkit/report';
 import { acquireGpuSlot, pinFoldToGpu } from '@segkit/cluster';
 import { competitionLayout, competitionMetric, StepContext, trainChannels } from './context';
 
-/** The config's input settings (once per context). */
+const inputs = new WeakMap<StepContext, InputSettings>();
+/** The config's input settings (once per context); `input.scale` reads the size the images share from their headers. */
 function inputOf(ctx: StepContext): InputSettings {
-  return resolveInput(ctx.config.input);
+  let input = inputs.get(ctx);
+  if (!input) {
+    const section = ctx.config.input;
+    const shared = section.scale === undefined ? undefined : checkImageSizes(ctx.dataDir, layoutOf(ctx));
+    if (section.scale !== undefined && !shared) throw new UserError(`input.scale: the size of the images in ${ctx.dataDir} cannot be read from their headers (PNG, JPEG, GIF); use input.size`);
+    inputs.set(ctx, (input = resolveInput(section, shared)));
+  }
+  return input;
 }
 
 function loadOptions(ctx: StepContext, what: string, onCache?: LoadOptions['onCache']): LoadOptions {

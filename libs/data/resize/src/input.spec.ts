@@ -6,6 +6,10 @@ describe('input settings', () => {
     expect(resolveInput({ mode: 'resize', size: 64 })).toEqual({ mode: 'resize', height: 64, width: 64 });
     expect(resolveInput({ mode: 'resize', size: [80, 120] })).toEqual({ mode: 'resize', height: 80, width: 120 });
     expect(() => resolveInput({ mode: 'resize' })).toThrow('needs input.size');
+    // a factor of the data's own size: TGS 101 × 2 → 202, 101 × 1.5 → 151.5 rounded to 152
+    expect(resolveInput({ mode: 'resize', scale: 2 }, { height: 101, width: 101 })).toEqual({ mode: 'resize', height: 202, width: 202 });
+    expect(resolveInput({ mode: 'resize', scale: 1.5 }, { height: 101, width: 80 })).toEqual({ mode: 'resize', height: 152, width: 120 });
+    expect(() => resolveInput({ mode: 'resize', scale: 2 })).toThrow('input.scale needs the size the images share');
   });
 
   it('give the model size of an image', () => {

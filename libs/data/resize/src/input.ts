@@ -20,17 +20,28 @@ export function modelSize(input: InputSettings, height: number, width: number): 
 export const INPUT_MODES = ['pad', 'resize'] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
 
-/** The config's `input` section as written: a mode and, for `resize`, a side or [height, width]. */
+/**
+ * The config's `input` section as written: a mode and, for `resize`, a side or [height, width], or
+ * a `scale` factor of the data's own size (TGS 101 × 2 → 202, then padded in the model).
+ */
 export interface InputSection {
   mode: InputMode;
   size?: number | readonly [number, number];
+  scale?: number;
 }
 
-/** The config's `input` section resolved to settings (`size` 64 → 64×64). */
-export function resolveInput(section: InputSection): InputSettings {
+/**
+ * The config's `input` section resolved to settings (`size` 64 → 64×64; `scale` s of data whose
+ * images are all h×w → round(s·h)×round(s·w), so `dataSize` is needed then).
+ */
+export function resolveInput(section: InputSection, dataSize?: { height: number; width: number }): InputSettings {
   if (section.mode === 'pad') return { mode: 'pad' };
+  if (section.scale !== undefined) {
+    if (!dataSize) throw new Error('input.scale needs the size the images share');
+    return { mode: 'resize', height: Math.max(1, Math.round(section.scale * dataSize.height)), width: Math.max(1, Math.round(section.scale * dataSize.width)) };
+  }
   const size = section.size;
-  if (size === undefined) throw new Error('input.mode "resize" needs input.size');
+  if (size === undefined) throw new Error('input.mode "resize" needs input.size or input.scale');
   const [height, width] = typeof size === 'number' ? [size, size] : size;
   return { mode: 'resize', height, width };
 }

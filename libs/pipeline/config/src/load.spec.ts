@@ -22,6 +22,12 @@ describe('config', () => {
     expect(Object.fromEntries(Object.entries(model).filter(([, v]) => v !== undefined))).toEqual({ ...UNET_DEFAULTS });
   });
 
+  it('reads the input section: pad by default, resize to a size or by a factor', () => {
+    expect(parseConfig({}).input).toEqual({ mode: 'pad' });
+    expect(parseConfig({ input: { mode: 'resize', size: [64, 96] } }).input).toEqual({ mode: 'resize', size: [64, 96] });
+    expect(parseConfig({ input: { mode: 'resize', scale: 2 } }).input).toEqual({ mode: 'resize', scale: 2 });
+  });
+
   it.each(presets())('preset %s parses', (name) => {
     const cfg = loadConfig(resolveConfigPath(name));
     expect(cfg.stage1.epochs).toBeGreaterThan(0);
@@ -36,6 +42,10 @@ describe('config', () => {
     [{ modle: {} }, '(root)'],
     [{ tune: { probFrom: 0.8, probTo: 0.2 } }, 'tune.probFrom'],
     [{ predict: { snapshots: true } }, 'predict.snapshots needs stage2.schedule.kind "cosine"'],
+    [{ input: { mode: 'resize' } }, 'input.size: input.mode "resize" needs one of input.size'],
+    [{ input: { mode: 'resize', size: 64, scale: 2 } }, 'input.size: input.mode "resize" needs one of input.size'],
+    [{ input: { size: 64 } }, 'input.size applies to input.mode "resize" only'],
+    [{ input: { mode: 'crop', size: 64 } }, 'input.mode'],
   ])('rejects %j naming %s', (raw, field) => {
     expect(() => parseConfig(raw, 'x.json')).toThrow(UserError);
     expect(() => parseConfig(raw, 'x.json')).toThrow(field);

@@ -134,11 +134,17 @@ export const configSchema = z
       .object({
         mode: z.enum(INPUT_MODES).default('pad'),
         size: z.union([z.number().int().min(8), z.tuple([z.number().int().min(8), z.number().int().min(8)])]).optional(),
+        /** 'resize' by a factor of the images' shared size instead of to a size (TGS 101 × 2 → 202). */
+        scale: z.number().positive().max(16).optional(),
       })
       .strict()
       .superRefine((v, ctx) => {
-        if (v.mode === 'resize' && v.size === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.mode "resize" needs input.size (a side, or [height, width])' });
-        if (v.mode === 'pad' && v.size !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.size applies to input.mode "resize" only (pad keeps each image\'s own size)' });
+        if (v.mode === 'resize' && (v.size === undefined) === (v.scale === undefined)) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.mode "resize" needs one of input.size (a side, or [height, width]) and input.scale (a factor)' });
+        }
+        for (const key of ['size', 'scale'] as const) {
+          if (v.mode === 'pad' && v[key] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `input.${key} applies to input.mode "resize" only (pad keeps each image's own size)` });
+        }
       })
       .default({}),
     /** Used only when no data folder is given: the built-in TGS-like synthetic competition. */
