@@ -73,9 +73,13 @@ export function trainChannels(layout: LayoutDescriptor): 1 | 'auto' {
   return layout.channels === 3 ? 'auto' : 1;
 }
 
-/** The metric tuned and reported: the config's `tune.metric`, else the data layout's. */
-export function competitionMetric(config: Pick<PipelineConfig, 'tune'>, dataDir: string): MetricName {
-  return config.tune.metric ?? competitionLayout(dataDir).metric;
+/**
+ * The run's metric: the config's `tune.metric`, else the data layout's (`data.layout`, else
+ * recognised from the files). Training picks each stage's best epoch by it; tune, the report and
+ * the blend optimise and show it.
+ */
+export function competitionMetric(config: Pick<PipelineConfig, 'tune'> & Partial<Pick<PipelineConfig, 'data'>>, dataDir: string): MetricName {
+  return config.tune.metric ?? competitionLayout(dataDir, config.data?.layout).metric;
 }
 
 export function resolveContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): StepContext {

@@ -77,7 +77,7 @@ describe('pipeline end to end', () => {
     expect(summary.logit_threshold).toBeCloseTo(Math.log(summary.prob_threshold / (1 - summary.prob_threshold)), 6);
     expect(summary.folds).toHaveLength(2);
     const curves = csvRows(join(outDir, 'report', 'curves.csv'));
-    expect(curves[0]).toEqual(['fold', 'epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds']);
+    expect(curves[0]).toEqual(['fold', 'epoch', 'stage', 'loss', 'val_loss', 'val_score', 'lr', 'seconds']);
     expect(curves.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual([['0', '1', '1'], ['0', '1', '2'], ['1', '1', '1'], ['1', '1', '2']]);
     const html = readFileSync(join(outDir, 'report', 'index.html'), 'utf8');
     expect(html).toContain('<svg');

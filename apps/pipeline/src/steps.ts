@@ -11,7 +11,7 @@ import { log, Progress, UserError } from '@segkit/io';
 import { metricInfo } from '@segkit/metrics';
 import { predictFold, PredictionMeta, readPredictionMeta } from '@segkit/predict';
 import { CONFIDENT_ABOVE, CONFIDENT_BELOW, PseudoLabels, readPseudoLabels, readPseudoRecord, selectConfidentFromNpy, writePseudoLabels } from '@segkit/pseudo';
-import { assembleReport, writeReport } from '@segkit/report';
+import { assembleReport, type FoldSplit, writeReport } from '@segkit/report';
 import { readFoldBackend, readStepSeconds, roundWorkDir, runLayout, syntheticPaths, timedStep, WORKSPACE_PATHS, writeFoldBackend } from '@segkit/run';
 import { readSubmissionSummary, scoreSubmission, submitRun } from '@segkit/submit';
 import { ensureSynthetic } from '@segkit/synthetic';
@@ -224,8 +224,10 @@ export async function train(ctx: StepContext, fold: number, round = 0): Promise<
     const backend = await backendFor(ctx);
     const data = await loadTrain(ctx);
     const pseudo = round > 0 ? readPseudoLabels(dir) : undefined;
+    const metric = competitionMetric(ctx.config, ctx.dataDir);
     const result = await trainFold({
       config: ctx.config,
+      metric,
       train: data,
       folds: readFolds(ctx, data),
       fold,
@@ -234,7 +236,7 @@ export async function train(ctx: StepContext, fold: number, round = 0): Promise<
       log: (m) => log('train', m),
     });
     writeFoldBackend(dir, fold, { backend, ...(pinned.device ? { device: pinned.device } : {}) });
-    log('train', `fold ${fold}${inRound(round)}: best val mAP stage 1 ${result.stage1.bestValMap.toFixed(4)}, stage 2 ${result.stage2.bestValMap.toFixed(4)}`);
+    log('train', `fold ${fold}${inRound(round)}: best validation ${metricInfo(metric).label} stage 1 ${result.stage1.bestValScore.toFixed(4)}, stage 2 ${result.stage2.bestValScore.toFixed(4)}`);
   } finally {
     slot?.release();
   }
@@ -362,7 +364,14 @@ export async function submit(ctx: StepContext): Promise<void> {
 /** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
 export async function bundle(ctx: StepContext): Promise<void> {
   await timed(ctx, 'bundle', async () => {
-    const info = await bundleRun({ workDir: ctx.workDir, predictionsDir: lastRoundDir(ctx), config: ctx.config, tuned: readTuneRecord(ctx.workDir) });
+    const competition = layoutOf(ctx);
+    const info = await bundleRun({
+      workDir: ctx.workDir,
+      predictionsDir: lastRoundDir(ctx),
+      config: ctx.config,
+      tuned: readTuneRecord(ctx.workDir),
+      submission: { format: competition.submission, id: competition.test.images.id },
+    });
     const layout = runLayout(ctx.workDir);
     log('bundle', `${info.folds.length} folds × ${info.folds[0].models.length} model(s), logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea} → ${layout.bundle.dir}`);
   });
@@ -404,6 +413,13 @@ function oofTta(metas: readonly PredictionMeta[]): { stage1: string[]; stage2: s
   return { stage1: union(metas.map((m) => m.oofStage1Tta)), stage2: union(metas.map((m) => m.tta)) };
 }
 
+/** How the folds step split the train images (its settings, and the groups its pattern found), for the report. */
+function foldSplit(ctx: StepContext, train: TrainSet): FoldSplit {
+  const { k, seed, stratify } = ctx.config.folds;
+  const groupBy = ctx.config.folds.groupBy ?? layoutOf(ctx).groupBy;
+  return { k, seed, stratify, ...(groupBy === undefined ? {} : { groupBy, groups: new Set(groupsOf(train.ids, groupBy).values()).size }) };
+}
+
 export async function report(ctx: StepContext): Promise<void> {
   const cacheBytes: number[] = [];
   const data = await loadTrain(ctx, (c) => cacheBytes.push(c.bytes));
@@ -427,6 +443,7 @@ export async function report(ctx: StepContext): Promise<void> {
     oofTta: oofTta(foldNumbers(ctx).map((k) => readPredictionMeta(last.fold(k).dir, k))),
     submission: readSubmissionSummary(ctx.workDir),
     rounds,
+    split: foldSplit(ctx, data),
     testScore: ctx.synthetic && existsSync(truth) ? scoreSubmission(layout.submission.csv, truth, data.height, data.width, tuned.metric, competition.submission, testSizeOf(ctx)) : undefined,
     // report/ and bundle/ are siblings in the work directory and in --out.
     dataCache: { input: describeInput(inputOf(ctx)), trainBytes: cacheBytes[0], testBytes: cacheBytes[1] },

@@ -5,7 +5,7 @@ import { UserError } from './errors';
 
 /**
  * Reads and validates a JSON artifact. Every failure is a {@link UserError} naming the file and,
- * for a value of the wrong shape, the first offending field (`stage1.bestValMap: expected number`),
+ * for a value of the wrong shape, the first offending field (`stage1.bestValScore: expected number`),
  * so a damaged, truncated or foreign file stops the step that reads it with one clear line.
  * `producedBy` names the step that writes the file, for the "missing" message.
  */

@@ -123,7 +123,8 @@ export const STEPS: Record<StepName, StepSpec> = {
   },
   train: {
     project: 'experiment',
-    config: [...TRAIN_STAGE_CONFIG[1], ...TRAIN_STAGE_CONFIG[2]],
+    // With the metric that picks each stage's best epoch: tune.metric, else the layout's (data).
+    config: [...TRAIN_STAGE_CONFIG[1], ...TRAIN_STAGE_CONFIG[2], 'data', 'tune.metric'],
     files: ['model.encoderWeights'],
     data: ['train'],
     // In round r ≥ 1, also the round's pseudo-labels (added to the fold's training images).

@@ -3,15 +3,17 @@ import type { PipelineConfig } from './schema';
 
 /**
  * The part of a parsed config (defaults filled in) that a step reads: the named top-level
- * sections, or everything for `'*'`. Because the schema fills in defaults first, writing a
- * default out explicitly gives the same slice.
+ * sections, one field of a section (`tune.metric`), or everything for `'*'`. Because the schema
+ * fills in defaults first, writing a default out explicitly gives the same slice.
  */
 export function configSlice(config: PipelineConfig, sections: readonly string[] | '*'): Record<string, unknown> {
   if (sections === '*') return { ...config };
   const out: Record<string, unknown> = {};
   for (const key of [...sections].sort()) {
-    if (!(key in config)) throw new Error(`config has no section "${key}"`);
-    out[key] = (config as Record<string, unknown>)[key];
+    const [section, field] = key.split('.', 2);
+    if (!(section in config)) throw new Error(`config has no section "${section}"`);
+    const value = (config as Record<string, unknown>)[section];
+    out[key] = field === undefined ? value : (value as Record<string, unknown>)[field];
   }
   return out;
 }

@@ -14,6 +14,8 @@ export interface BundleRunInput {
   config: PipelineConfig;
   /** The tuned point (from the tune record): the bundle binarizes exactly as the submission did. */
   tuned: { logitThreshold: number; probThreshold: number; minArea: number; topLogitThreshold?: number };
+  /** The competition's submission format and test-id spelling (its layout's `submission` and `test.images.id`), for `npm run infer`'s CSV. */
+  submission?: BundleInfo['submission'];
 }
 
 /**
@@ -48,5 +50,6 @@ export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
     minArea: tuned.minArea,
     topLogitThreshold: tuned.topLogitThreshold,
     resized: config.input.mode === 'resize',
+    submission: input.submission,
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { submissionFormatSchema } from '@segkit/layouts';
 import { inferenceSpecSchema } from '@segkit/models';
 
 // The bundle's files and their schemas (zod only, no file system), shared by the Node reader and
@@ -43,6 +44,14 @@ export const bundleSchema = z
     /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @segkit/submit's binarize). */
     topLogitThreshold: z.number().optional(),
     /**
+     * The competition's submission format (its layout's `submission`: header, RLE order, starts and
+     * empty marker, one row per image or per object) and how its ids are spelled from an image
+     * file's stem (`id`: `{stem}`, Airbus' and Carvana's `{stem}.jpg`), so `npm run infer` writes
+     * its CSV as the run's submission is written. Absent in bundles from before it was recorded:
+     * TGS's format (SUBMISSION_FALLBACK).
+     */
+    submission: z.object({ format: submissionFormatSchema, id: z.string().refine((t) => t.split('{stem}').length === 2, { message: 'must contain {stem} exactly once' }) }).strict().optional(),
+    /**
      * Present when the models read resized images (the config's input.mode "resize"): every image,
      * of any size, is resized to `height`×`width` above (@segkit/resize's resizeImageBytes), and
      * its logits brought back to its own size (resizeLogits) before the threshold. Absent: each
@@ -52,6 +61,12 @@ export const bundleSchema = z
   })
   .strict();
 export type BundleInfo = z.infer<typeof bundleSchema>;
+
+/** The submission format of a bundle without one (written before bundles recorded it): TGS's `id,rle_mask`, column-major, 1-based, `""` for empty, ids the file stems. */
+export const SUBMISSION_FALLBACK: NonNullable<BundleInfo['submission']> = {
+  format: { header: ['id', 'rle_mask'], idColumn: 'id', rleColumn: 'rle_mask', rle: { order: 'column-major', starts: 'absolute', empty: '' }, rowsPerImage: 'one' },
+  id: '{stem}',
+};
 
 /** manifest.json: every other file of the bundle with its size and sha-256. */
 export const manifestSchema = z

@@ -1,5 +1,6 @@
 import { BUNDLE_RECORD } from '@segkit/run';
-import { BUNDLE_JSON } from './bundle-schema';
+import { LAYOUTS } from '@segkit/layouts';
+import { BUNDLE_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,20 @@ describe('bundle', () => {
     await writeBundle(input);
     damage(input.outDir);
     expect(() => readBundle(input.outDir)).toThrow(join(input.outDir, message));
+  });
+
+  it("records the competition's submission format and id spelling; a bundle without them falls back to TGS's", async () => {
+    const input = { ...fixture(root), submission: { format: LAYOUTS.airbus.submission, id: LAYOUTS.airbus.test.images.id } };
+    await writeBundle(input);
+    expect(readBundle(input.outDir).info.submission).toEqual({
+      format: { header: ['ImageId', 'EncodedPixels'], idColumn: 'ImageId', rleColumn: 'EncodedPixels', rle: { order: 'column-major', starts: 'absolute', empty: '' }, rowsPerImage: 'many' },
+      id: '{stem}.jpg',
+    });
+    // The fallback is what a TGS run records.
+    expect(SUBMISSION_FALLBACK).toEqual({ format: LAYOUTS.tgs.submission, id: LAYOUTS.tgs.test.images.id });
+    rmSync(input.outDir, { recursive: true });
+    await writeBundle(fixture(root));
+    expect(readBundle(join(root, 'bundle')).info.submission).toBeUndefined();
   });
 
   it('a fold without its exported model writes nothing', async () => {

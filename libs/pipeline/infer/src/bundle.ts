@@ -34,6 +34,8 @@ export interface WriteBundleInput {
   probThreshold: number;
   minArea: number;
   topLogitThreshold?: number;
+  /** The competition's submission format and id spelling (bundle.json's `submission`). */
+  submission?: BundleInfo['submission'];
   /** The models read resized images (see BundleInfo.input). */
   resized?: boolean;
 }
@@ -56,6 +58,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     probThreshold: input.probThreshold,
     minArea: input.minArea,
     ...(input.topLogitThreshold === undefined ? {} : { topLogitThreshold: input.topLogitThreshold }),
+    ...(input.submission === undefined ? {} : { submission: input.submission }),
     ...(input.resized ? { input: { mode: 'resize' as const } } : {}),
   };
   await atomicWriteDir(input.outDir, (tmp) => {

@@ -1,6 +1,6 @@
 export { writeBundle, readBundle } from './bundle';
 export type { Bundle, WriteBundleInput } from './bundle';
-export { bundleSchema, manifestSchema, bundleModelPath, BUNDLE_JSON, MANIFEST_JSON, CONFIG_JSON } from './bundle-schema';
+export { bundleSchema, manifestSchema, bundleModelPath, BUNDLE_JSON, MANIFEST_JSON, CONFIG_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
 export type { BundleInfo, BundleManifest } from './bundle-schema';
 export { bundleTtas, modelMismatch, ensembleLogits, bundleMask, bundleImage } from './predict';
 export { inferImages, loadImageFolder } from './infer';

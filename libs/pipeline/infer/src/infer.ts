@@ -2,11 +2,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '@segkit/data';
-import { atomicWriteDir, atomicWriteFile, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
+import { AtomicFileWriter, atomicWriteDir, NpyWriter, Progress, UserError, writeIdsFile } from '@segkit/io';
 import type { InferenceModel, TtaPair } from '@segkit/models';
+import { fillTemplate } from '@segkit/layouts';
 import { loadFoldModels } from '@segkit/predict';
+import { SubmissionLines } from '@segkit/submit';
 import { readBundle, type Bundle } from './bundle';
-import { BUNDLE_JSON } from './bundle-schema';
+import { BUNDLE_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
 import { bundleImage, bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
 
 export interface InferInput {
@@ -100,8 +102,9 @@ async function loadAllFolds(bundle: Bundle): Promise<InferenceModel[][]> {
 /**
  * Predicts every image of a folder the way the pipeline predicted the test set: per fold the mean
  * over its models of the TTA-mean logits (same batches, same code), the folds combined by the
- * bundle's ensemble mode, then the tuned logit threshold and minimum area. Writes an RLE CSV
- * (`id,rle_mask`, ids in file-name order) or one mask PNG per image, atomically.
+ * bundle's ensemble mode, then the tuned logit threshold and minimum area. Writes an RLE CSV in the
+ * competition's submission format (bundle.json's `submission`, else TGS's; rows in file-name order),
+ * the ensembled logits, or one mask PNG per image, atomically.
  */
 export async function inferImages(input: InferInput): Promise<InferResult> {
   const log = input.log ?? (() => undefined);
@@ -128,10 +131,16 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   log(`${ids.length} ${channels === 3 ? 'RGB' : 'grey'} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
 
   const pixels = height * width;
+  // The CSV in the run's submission format, written by @segkit/submit's writer, ids spelled as the competition spells them.
+  const submission = info.submission ?? SUBMISSION_FALLBACK;
+  if (asCsv && !info.submission) log(`${join(input.bundleDir, BUNDLE_JSON)} records no submission format (a bundle written before it did): writing TGS's (id,rle_mask, column-major RLE, ids the file names without extension); run the pipeline's bundle step again for the competition's`);
+  const csv = asCsv ? new SubmissionLines(submission.format, height, width, { logitThreshold: info.logitThreshold, minArea: info.minArea, topLogitThreshold: info.topLogitThreshold }) : undefined;
+  // Rows go to the file a chunk at a time, renamed into place only when every image is written.
+  const csvFile = csv ? new AtomicFileWriter(input.out) : undefined;
+  csvFile?.write(`${csv?.header}\n`);
   const folds = await loadAllFolds(bundle);
   const bs = info.batchSize;
   const chunk = Math.max(1, Math.ceil((input.chunkImages ?? 256) / bs)) * bs;
-  const rows: string[] = ['id,rle_mask'];
   const masks: Uint8Array[] = [];
   let nonEmpty = 0;
   const npy = asNpy ? new NpyWriter(input.out, [ids.length, height, width]) : undefined;
@@ -142,20 +151,27 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
       const combined = ensembleLogits(folds, images, idx, info, ttas);
       npy?.write(combined);
+      const lines: string[] = [];
       idx.forEach((i, k) => {
+        if (csv) {
+          lines.push(...csv.add(fillTemplate(submission.id, ids[i]), combined.subarray(k * pixels, (k + 1) * pixels), resized ? sizes[i] : undefined));
+          return;
+        }
         // A resizing bundle's masks have each image's own size; its .npy logits stay at the models' size, as the pipeline's.
         const [h, w] = sizes[i];
         if (mask.length !== h * w) mask = new Uint8Array(h * w);
-        const { rle, area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask, {}, resized ? sizes[i] : undefined);
+        const { area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask, {}, resized ? sizes[i] : undefined);
         if (area > 0) nonEmpty++;
-        if (asCsv) rows.push(`${ids[i]},${rle}`);
-        else if (!asNpy) masks.push(mask.slice());
+        if (!asNpy) masks.push(mask.slice());
       });
+      csvFile?.write(lines.map((l) => `${l}\n`).join(''));
       progress.tick(idx.length);
     }
     npy?.commit();
+    csvFile?.commit();
   } catch (err) {
     npy?.abort();
+    csvFile?.abort();
     throw err;
   } finally {
     folds.flat().forEach((m) => m.dispose());
@@ -163,8 +179,8 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
 
   if (asNpy) {
     writeIdsFile(`${input.out.slice(0, -'.npy'.length)}-ids.txt`, ids);
-  } else if (asCsv) {
-    atomicWriteFile(input.out, rows.join('\n') + '\n');
+  } else if (csv) {
+    nonEmpty = csv.nonEmpty;
   } else {
     await atomicWriteDir(input.out, async (tmp) => {
       for (let i = 0; i < ids.length; i++) {
@@ -174,6 +190,6 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
       }
     });
   }
-  log(`${ids.length} images (${nonEmpty} with salt) → ${input.out}`);
+  log(`${ids.length} images (${nonEmpty} with a non-empty mask)${csv ? `, ${csv.rows} rows as ${submission.format.header.join(',')}` : ''} → ${input.out}`);
   return { out: input.out, images: ids.length, nonEmpty };
 }

@@ -31,12 +31,12 @@ describe('worstImages', () => {
   });
 });
 
-const stage = (s: 1 | 2, bestValMap: number, seconds: number) => ({
+const stage = (s: 1 | 2, bestValScore: number, seconds: number) => ({
   stage: s,
   bestEpoch: 1,
-  bestValMap,
+  bestValScore,
   epochs: 1,
-  history: [{ epoch: 1, stage: s, loss: 0.5, val_loss: 0.6, val_mAP: bestValMap, lr: 0.001, seconds }],
+  history: [{ epoch: 1, stage: s, loss: 0.5, val_loss: 0.6, val_score: bestValScore, lr: 0.001, seconds }],
   seconds,
 });
 const fold = (k: number, seconds: number): FoldTrainResult => ({ fold: k, nTrain: 2, nVal: 2, stage1: stage(1, 0.5, 3), stage2: stage(2, 0.75, 4), seconds, fingerprint: 'f'.repeat(64) }) as FoldTrainResult;
@@ -53,7 +53,7 @@ describe('foldRow', () => {
   it("puts a fold's training result next to its OOF scores, the device before the backend", () => {
     const row = foldRow(fold(1, 20), { perFold }, { backend: 'wasm', device: 'GPU 1' });
     expect(row).toMatchObject({ fold: 1, nTrain: 2, nVal: 2, oofScoreStage1: 0.25, oofScoreStage2: 0.5, seconds: 20, device: 'GPU 1' });
-    expect(row.stage2).toEqual({ bestEpoch: 1, bestValMap: 0.75, epochs: 1 });
+    expect(row.stage2).toEqual({ bestEpoch: 1, bestValScore: 0.75, epochs: 1 });
     expect(row.history.map((r) => r.stage)).toEqual([1, 2]);
     expect(foldRow(fold(1, 20), { perFold }, { backend: 'wasm' }).device).toBe('wasm');
     expect(foldRow(fold(1, 20), { perFold }, undefined).device).toBeUndefined();

@@ -9,7 +9,7 @@ import { iou, thresholdStats } from '@segkit/metrics';
 import { binarize, SubmissionSummary } from '@segkit/submit';
 import type { FoldTrainResult } from '@segkit/train';
 import type { TuneRecord } from '@segkit/tune';
-import type { FoldResult, PseudoRound, ReportInput, WorstImage } from './types';
+import type { FoldResult, FoldSplit, PseudoRound, ReportInput, WorstImage } from './types';
 
 /** Where a fold trained: the backend description and, on a multi-GPU machine, its device. */
 export interface FoldDevice {
@@ -36,6 +36,8 @@ export interface AssembleInput {
   submission: SubmissionSummary;
   /** Every pseudo-label round, round 0 first, when the run had any. */
   rounds?: PseudoRound[];
+  /** How the folds were split (shown under the folds table). */
+  split?: FoldSplit;
   /** The submission scored against known test masks, when there are any. */
   testScore?: number;
   /** The TTA pairs behind each stage's OOF logits (the folds' prediction metadata), when known. */
@@ -100,7 +102,7 @@ export function stepTimings(folds: readonly Pick<FoldTrainResult, 'fold' | 'seco
 export function foldRow(f: FoldTrainResult, tuned: Pick<TuneRecord, 'perFold'>, device: FoldDevice | undefined): FoldResult {
   const pf = tuned.perFold.find((p) => p.fold === f.fold);
   if (!pf) throw new Error(`the tune record has no OOF scores for fold ${f.fold}: it was tuned with other folds`);
-  const stage = (s: FoldTrainResult['stage1']) => ({ bestEpoch: s.bestEpoch, bestValMap: s.bestValMap, epochs: s.epochs, ...(s.averaged ? { averaged: s.averaged } : {}) });
+  const stage = (s: FoldTrainResult['stage1']) => ({ bestEpoch: s.bestEpoch, bestValScore: s.bestValScore, epochs: s.epochs, ...(s.averaged ? { averaged: s.averaged } : {}) });
   return {
     fold: f.fold,
     nTrain: f.nTrain,
@@ -144,6 +146,7 @@ export function assembleReport(input: AssembleInput): ReportInput {
     worst: worstImages(input.oofLogits, input.train, tuned, input.worstCount ?? 12),
     submission: input.submission,
     ...(input.rounds && input.rounds.length > 0 ? { rounds: input.rounds } : {}),
+    ...(input.split ? { split: input.split } : {}),
     testScore: input.testScore,
     ...(input.dataCache ? { dataCache: input.dataCache } : {}),
   };

@@ -1,4 +1,4 @@
-export type { FoldResult, MinAreaPoint, PseudoRound, ReportInput, StageSummary, WorstImage } from './types';
+export type { FoldResult, FoldSplit, MinAreaPoint, PseudoRound, ReportInput, StageSummary, WorstImage } from './types';
 export type { FoldSummary, Summary } from './summary';
 export { buildSummary, readSummary, summarySchema, reportPaths } from './summary';
 export { assembleReport, worstImages, stepTimings, foldRow } from './assemble';

@@ -1,4 +1,4 @@
-import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, stage2Verdict, thresholdSection, ttaLabel } from './sections';
+import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, splitLine, stage2Verdict, thresholdSection, trainingSection, ttaLabel } from './sections';
 import { buildSummary, summarySchema } from './summary';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
@@ -19,7 +19,7 @@ describe('stage2Verdict', () => {
 
   it('says so when no fold trained a stage 2', () => {
     const input = handInput();
-    for (const f of input.folds) f.stage2 = { bestEpoch: 0, bestValMap: f.stage1.bestValMap, epochs: 0 };
+    for (const f of input.folds) f.stage2 = { bestEpoch: 0, bestValScore: f.stage1.bestValScore, epochs: 0 };
     expect(stage2Verdict(input)).toEqual({ text: 'Stage 2 (Lovász fine-tuning) was not run: the stage-2 numbers repeat stage 1.', tone: 'neutral' });
   });
 
@@ -82,7 +82,7 @@ describe('logitAxisTicks', () => {
 });
 
 describe('epochAxis', () => {
-  const row = (stage: 1 | 2, epoch: number): EpochRow => ({ stage, epoch, loss: 1, val_loss: 1, val_mAP: 0.5, lr: 0.001, seconds: 1 });
+  const row = (stage: 1 | 2, epoch: number): EpochRow => ({ stage, epoch, loss: 1, val_loss: 1, val_score: 0.5, lr: 0.001, seconds: 1 });
 
   it('numbers epochs 1.. through both stages whatever order and numbering the trainer used', () => {
     const { rows, x, stage1Epochs } = epochAxis([row(2, 0), row(1, 1), row(2, 1), row(1, 0), row(1, 2)]);
@@ -99,8 +99,8 @@ describe('averagingSection', () => {
 
   it('compares each averaged stage with its best epoch and its snapshot ensemble', () => {
     const input = handInput();
-    input.folds[0].stage2 = { ...input.folds[0].stage2, bestValMap: 0.5, averaged: { kind: 'swa', members: 3, valMap: 0.5625, snapshotsValMap: 0.53 } };
-    input.folds[1].stage1 = { ...input.folds[1].stage1, bestValMap: 0.75, averaged: { kind: 'ema', members: 120, valMap: 0.6875 } };
+    input.folds[0].stage2 = { ...input.folds[0].stage2, bestValScore: 0.5, averaged: { kind: 'swa', members: 3, valScore: 0.5625, snapshotsValScore: 0.53 } };
+    input.folds[1].stage1 = { ...input.folds[1].stage1, bestValScore: 0.75, averaged: { kind: 'ema', members: 120, valScore: 0.6875 } };
     const html = averagingSection(input);
     const rows = [...html.matchAll(/<tr><td>(\d)<\/td><td>(\d)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td class="(\w*)">([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
     expect(rows).toEqual([
@@ -152,5 +152,33 @@ describe('which OOF numbers are with and without TTA', () => {
     // Without it (a report from before it was recorded) nothing is claimed.
     expect(headlineSection(handInput())).not.toContain('TTA');
     expect(buildSummary(handInput())).not.toHaveProperty('oof_tta');
+  });
+});
+
+describe('how the folds were split', () => {
+  it.each([
+    [{ k: 5, seed: 42, stratify: 'coverage' as const }, 'Split: 5 folds stratified by coverage class (seed 42); no grouping (each image on its own).'],
+    [
+      { k: 3, seed: 7, stratify: 'depth' as const, groupBy: '^(.+)_\\d+\\.jpg$', groups: 12 },
+      'Split: 3 folds stratified by depth quantile (seed 7); ids grouped by ^(.+)_\\d+\\.jpg$: 12 groups, each kept whole in one fold.',
+    ],
+  ])('%j reads as one sentence under the folds table and in summary.json', (split, sentence) => {
+    expect(splitLine(split)).toBe(sentence);
+    const input = { ...handInput(), split };
+    expect(foldsSection(input)).toContain(sentence.replace(/</g, '&lt;'));
+    expect(buildSummary(input).folds_split).toEqual({ k: split.k, seed: split.seed, stratify: split.stratify, group_by: 'groupBy' in split ? split.groupBy : null, groups: 'groups' in split ? split.groups : null });
+  });
+
+  it('is left out when the input does not say', () => {
+    expect(foldsSection(handInput())).not.toContain('Split:');
+    expect(buildSummary(handInput())).not.toHaveProperty('folds_split');
+  });
+});
+
+describe('training curves in the run\'s metric', () => {
+  it('labels the validation score with the metric, never mAP for another', () => {
+    const html = trainingSection({ ...handInput(), metric: 'dice' });
+    expect(html).toContain('val Dice');
+    expect(html).not.toContain('mAP');
   });
 });

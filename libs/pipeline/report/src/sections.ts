@@ -11,7 +11,7 @@ import { OVERLAY, OVERLAY_SCALE } from './images';
 import { barChart, lineChart } from './svg/plot';
 import type { Marker, Point, RefLine } from './svg/plot';
 import { formatTick, niceTicks } from './svg/scale';
-import type { EpochRow, FoldResult, ReportInput, WorstImage } from './types';
+import type { EpochRow, FoldResult, FoldSplit, ReportInput, WorstImage } from './types';
 
 const COLORS = { train: '#4c78a8', val: '#f58518', score: '#54a24b', chosen: '#d62728', ref: '#888', empty: '#9d755d', bar: '#4c78a8' };
 
@@ -149,12 +149,26 @@ export function foldsSection(input: ReportInput): string {
     `<table class="num"><thead><tr><th>fold</th><th>train</th><th>val</th><th>stage 1 best epoch</th><th>val ${metricLabel(input)} stage 1</th>` +
       `<th>stage 2 best epoch</th><th>val ${metricLabel(input)} stage 2</th><th>Δ</th><th>s / epoch</th><th>time</th><th>device</th></tr></thead>` +
       `<tbody>${rows}</tbody><tfoot>${foot}</tfoot></table>` +
-      `<p class="note">Validation ${metricLabel(input)} at logit 0 and min area 0 on each fold's held-out images; the overall OOF ${metricLabel(input)} pools all of them.</p>`,
+      `<p class="note">Validation ${metricLabel(input)} at logit 0 and min area 0 on each fold's held-out images; the overall OOF ${metricLabel(input)} pools all of them.</p>` +
+      (input.split ? `<p class="note">${esc(splitLine(input.split))}</p>` : ''),
   );
 }
 
 /**
- * Weight averaging (a stage's `swa` / `ema`): per fold and averaged stage, the validation mAP at
+ * How the folds were split, as one sentence: `5 folds stratified by coverage class (seed 42); ids
+ * grouped by ^(.+)_\d+\.jpg$: 318 groups, each kept whole in one fold.`
+ */
+export function splitLine(split: FoldSplit): string {
+  const by = split.stratify === 'coverage' ? 'coverage class' : 'depth quantile';
+  const groups =
+    split.groupBy === undefined
+      ? 'no grouping (each image on its own).'
+      : `ids grouped by ${split.groupBy}: ${split.groups === undefined ? 'its' : split.groups} groups, each kept whole in one fold.`;
+  return `Split: ${split.k} folds stratified by ${by} (seed ${split.seed}); ${groups}`;
+}
+
+/**
+ * Weight averaging (a stage's `swa` / `ema`): per fold and averaged stage, the validation score (the run's metric) at
  * logit 0 of the averaged model (what the stage handed on) beside its best epoch's and, where the
  * stage kept cosine snapshots, their logit-mean ensemble's. Empty when no stage averaged.
  */
@@ -164,11 +178,11 @@ export function averagingSection(input: ReportInput): string {
       const st = stage === 1 ? f.stage1 : f.stage2;
       const a = st.averaged;
       if (!a) return [];
-      const d = a.valMap - st.bestValMap;
+      const d = a.valScore - st.bestValScore;
       const what = a.kind === 'ema' ? `EMA, ${fmtInt(a.members)} steps` : `SWA, ${fmtInt(a.members)} epochs`;
       return [
-        `<tr><td>${f.fold}</td><td>${stage}</td><td>${esc(what)}</td><td>${fmtMap(st.bestValMap)}</td><td>${fmtMap(a.valMap)}</td>` +
-          `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td><td>${a.snapshotsValMap === undefined ? '–' : fmtMap(a.snapshotsValMap)}</td></tr>`,
+        `<tr><td>${f.fold}</td><td>${stage}</td><td>${esc(what)}</td><td>${fmtMap(st.bestValScore)}</td><td>${fmtMap(a.valScore)}</td>` +
+          `<td class="${d > 0 ? 'good' : d < 0 ? 'bad' : ''}">${fmtDelta(d)}</td><td>${a.snapshotsValScore === undefined ? '–' : fmtMap(a.snapshotsValScore)}</td></tr>`,
       ];
     }),
   );
@@ -176,9 +190,9 @@ export function averagingSection(input: ReportInput): string {
   return section(
     'averaging',
     'Weight averaging',
-    `<table class="num"><thead><tr><th>fold</th><th>stage</th><th>averaging</th><th>val mAP best epoch</th><th>val mAP averaged</th><th>Δ</th><th>val mAP snapshot ensemble</th></tr></thead>` +
+    `<table class="num"><thead><tr><th>fold</th><th>stage</th><th>averaging</th><th>val ${metricLabel(input)} best epoch</th><th>val ${metricLabel(input)} averaged</th><th>Δ</th><th>val ${metricLabel(input)} snapshot ensemble</th></tr></thead>` +
       `<tbody>${rows.join('')}</tbody></table>` +
-      `<p class="note">Validation mAP at logit 0 on each fold's held-out images. The averaged model is what the stage handed on (stage 2 starts from stage 1's; predict uses stage 2's).</p>`,
+      `<p class="note">Validation ${esc(metricLabel(input))} at logit 0 on each fold's held-out images. The averaged model is what the stage handed on (stage 2 starts from stage 1's; predict uses stage 2's).</p>`,
   );
 }
 
@@ -323,7 +337,7 @@ export function epochAxis(history: readonly EpochRow[]): { rows: EpochRow[]; x: 
   return { rows, x: rows.map((_, i) => i + 1), stage1Epochs: rows.filter((r) => r.stage === 1).length };
 }
 
-function foldCharts(f: FoldResult): string {
+function foldCharts(f: FoldResult, label: string): string {
   const { rows, x, stage1Epochs } = epochAxis(f.history);
   if (rows.length === 0) return `<div class="fold"><h3>Fold ${f.fold}</h3><p>No history.</p></div>`;
   const refLines: RefLine[] =
@@ -333,7 +347,7 @@ function foldCharts(f: FoldResult): string {
     const best = stage === 1 ? f.stage1 : f.stage2;
     const i = rows.findIndex((r) => r.stage === stage && r.epoch === best.bestEpoch);
     // Unlabelled: the caption carries the numbers, labels would collide with the stage line.
-    if (i >= 0) markers.push({ x: x[i], y: rows[i].val_mAP, label: '', color: COLORS.chosen });
+    if (i >= 0) markers.push({ x: x[i], y: rows[i].val_score, label: '', color: COLORS.chosen });
   }
   const loss = lineChart({
     width: 540,
@@ -351,13 +365,13 @@ function foldCharts(f: FoldResult): string {
     width: 540,
     height: 240,
     xLabel: 'epoch',
-    yLabel: 'val mAP',
+    yLabel: `val ${label}`,
     xIntegers: true,
-    series: [{ label: 'val mAP', color: COLORS.score, points: rows.map((r, i) => [x[i], r.val_mAP] as Point), dots: rows.length <= 60 }],
+    series: [{ label: `val ${label}`, color: COLORS.score, points: rows.map((r, i) => [x[i], r.val_score] as Point), dots: rows.length <= 60 }],
     refLines,
     markers,
   });
-  const kept = (name: string, st: FoldResult['stage1']): string => `${name}: epoch ${st.bestEpoch} of ${st.epochs}, val mAP ${fmtMap(st.bestValMap)}`;
+  const kept = (name: string, st: FoldResult['stage1']): string => `${name}: epoch ${st.bestEpoch} of ${st.epochs}, val ${label} ${fmtMap(st.bestValScore)}`;
   return (
     `<div class="fold"><h3>Fold ${f.fold}</h3><div class="pair">${loss}${map}</div>` +
     `<p class="note">Kept ${kept('stage 1', f.stage1)}; ${kept('stage 2', f.stage2)}.</p></div>`
@@ -367,8 +381,8 @@ function foldCharts(f: FoldResult): string {
 /** Tableau 10: distinguishable fold colours. */
 const FOLD_COLORS = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 
-/** Every fold's val mAP on one chart, to spot a fold that trains differently from the rest. */
-function foldsOverlay(folds: readonly FoldResult[]): string {
+/** Every fold's validation score (the run's metric, `label`) on one chart, to spot a fold that trains differently from the rest. */
+function foldsOverlay(folds: readonly FoldResult[], label: string): string {
   const axes = folds.map((f) => epochAxis(f.history));
   const stage1 = new Set(axes.map((a) => a.stage1Epochs));
   const [s1] = [...stage1];
@@ -379,12 +393,12 @@ function foldsOverlay(folds: readonly FoldResult[]): string {
     width: 1080,
     height: 280,
     xLabel: 'epoch',
-    yLabel: 'val mAP',
+    yLabel: `val ${label}`,
     xIntegers: true,
     series: folds.map((f, k) => ({
       label: `fold ${f.fold}`,
       color: FOLD_COLORS[k % FOLD_COLORS.length],
-      points: axes[k].rows.map((r, i) => [axes[k].x[i], r.val_mAP] as Point),
+      points: axes[k].rows.map((r, i) => [axes[k].x[i], r.val_score] as Point),
     })),
     refLines,
   });
@@ -393,13 +407,13 @@ function foldsOverlay(folds: readonly FoldResult[]): string {
 export function trainingSection(input: ReportInput): string {
   if (input.folds.length === 0) return section('training', 'Training curves', '<p>No folds.</p>');
   const withHistory = input.folds.filter((f) => f.history.length > 0);
-  const overlay = withHistory.length > 1 ? `<figure>${foldsOverlay(withHistory)}<figcaption>Validation mAP of every fold.</figcaption></figure>` : '';
+  const overlay = withHistory.length > 1 ? `<figure>${foldsOverlay(withHistory, metricLabel(input))}<figcaption>Validation ${esc(metricLabel(input))} (at p = 0.5; each stage keeps its best epoch by it) of every fold.</figcaption></figure>` : '';
   return section(
     'training',
     'Training curves',
     overlay +
       `<p class="note">Per fold: stage 1 then stage 2 on one epoch axis; the dashed line marks the switch. The loss scale changes between stages (stage 2 optimises a different loss). Circled: the epoch each stage kept.</p>` +
-      input.folds.map(foldCharts).join(''),
+      input.folds.map((f) => foldCharts(f, metricLabel(input))).join(''),
   );
 }
 

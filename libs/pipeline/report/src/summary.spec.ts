@@ -66,8 +66,8 @@ describe('buildSummary', () => {
 
   it('lists folds with their best epochs and training curves', () => {
     expect(summary.folds[1].curve).toEqual([
-      { epoch: 1, stage: 1, loss: 0.7, val_loss: 0.8, val_mAP: 0.5, lr: 0.001, seconds: 10 },
-      { epoch: 1, stage: 2, loss: 0.6, val_loss: 0.7, val_mAP: 0.25, lr: 0.0001, seconds: 12 },
+      { epoch: 1, stage: 1, loss: 0.7, val_loss: 0.8, val_score: 0.5, lr: 0.001, seconds: 10 },
+      { epoch: 1, stage: 2, loss: 0.6, val_loss: 0.7, val_score: 0.25, lr: 0.0001, seconds: 12 },
     ]);
     expect(summary.folds.map(({ curve: _c, ...rest }) => rest)).toEqual([
       {
@@ -78,8 +78,8 @@ describe('buildSummary', () => {
         oof_score_stage2: 0.75,
         best_epoch_stage1: 2,
         best_epoch_stage2: 1,
-        best_val_mAP_stage1: 0.5,
-        best_val_mAP_stage2: 0.75,
+        best_val_score_stage1: 0.5,
+        best_val_score_stage2: 0.75,
         epochs_stage1: 2,
         epochs_stage2: 1,
         seconds: 40,
@@ -93,8 +93,8 @@ describe('buildSummary', () => {
         oof_score_stage2: 0.25,
         best_epoch_stage1: 1,
         best_epoch_stage2: 1,
-        best_val_mAP_stage1: 0.5,
-        best_val_mAP_stage2: 0.25,
+        best_val_score_stage1: 0.5,
+        best_val_score_stage2: 0.25,
         epochs_stage1: 1,
         epochs_stage2: 1,
         seconds: 50,

@@ -11,7 +11,7 @@ const numberOrNull = z.number().nullable();
 
 /** One epoch of a fold's curve, as in the trainer's log.jsonl (a diverged loss is null). */
 const curveRowSchema = z
-  .object({ epoch: z.number().int().positive(), stage: z.union([z.literal(1), z.literal(2)]), loss: numberOrNull, val_loss: numberOrNull, val_mAP: score, lr: z.number().nonnegative(), seconds: z.number().nonnegative() })
+  .object({ epoch: z.number().int().positive(), stage: z.union([z.literal(1), z.literal(2)]), loss: numberOrNull, val_loss: numberOrNull, val_score: score, lr: z.number().nonnegative(), seconds: z.number().nonnegative() })
   .strict();
 
 /** One fold in `summary.json`. */
@@ -24,8 +24,8 @@ const foldSummarySchema = z
     oof_score_stage2: score,
     best_epoch_stage1: count,
     best_epoch_stage2: count,
-    best_val_mAP_stage1: score,
-    best_val_mAP_stage2: score,
+    best_val_score_stage1: score,
+    best_val_score_stage2: score,
     epochs_stage1: count,
     epochs_stage2: count,
     seconds: z.number().nonnegative(),
@@ -38,10 +38,10 @@ const foldSummarySchema = z
 export type FoldSummary = z.infer<typeof foldSummarySchema>;
 
 /**
- * The machine-readable result of a run (`report/summary.json`): snake_case keys (training's own
- * validation mAP written mAP, as in the training logs), numbers as numbers, no images. Meant to be
- * diffed and compared across runs; `metric` names what `oof_score_*`, `test_score` and the
- * coverage bins' `score` measure, and scripts read these keys, so they keep their names.
+ * The machine-readable result of a run (`report/summary.json`): snake_case keys (the training
+ * curves' own names, `val_score`, as in the training logs), numbers as numbers, no images. Meant to
+ * be diffed and compared across runs; `metric` names what `oof_score_*`, `test_score`, the folds'
+ * `best_val_score_stage*` and curves' `val_score`, and the coverage bins' `score` measure.
  */
 export const summarySchema = z
   .object({
@@ -80,6 +80,11 @@ export const summarySchema = z
     /** Every pseudo-label round (round 0 first), when the run had any: the test images it added and its ensembled OOF scores. */
     /** The model's input (e.g. "resized to 64×64") and the decoded cache's size in bytes per split, when recorded. */
     data_cache: z.object({ input: z.string(), train_bytes: count, test_bytes: count }).strict().optional(),
+    /** How the folds were split: folds.k, folds.seed, folds.stratify, the id pattern kept whole (null: none) and its groups. */
+    folds_split: z
+      .object({ k: count, seed: z.number().int(), stratify: z.enum(['coverage', 'depth']), group_by: z.string().nullable(), groups: count.nullable() })
+      .strict()
+      .optional(),
     pseudo_rounds: z.array(z.object({ round: count, pseudo_labels: count, oof_score: score, oof_score_at_zero: score }).strict()).optional(),
   })
   .strict();
@@ -126,8 +131,8 @@ export function buildSummary(input: ReportInput): Summary {
       oof_score_stage2: f.oofScoreStage2,
       best_epoch_stage1: f.stage1.bestEpoch,
       best_epoch_stage2: f.stage2.bestEpoch,
-      best_val_mAP_stage1: f.stage1.bestValMap,
-      best_val_mAP_stage2: f.stage2.bestValMap,
+      best_val_score_stage1: f.stage1.bestValScore,
+      best_val_score_stage2: f.stage2.bestValScore,
       epochs_stage1: f.stage1.epochs,
       epochs_stage2: f.stage2.epochs,
       seconds: f.seconds,
@@ -144,6 +149,9 @@ export function buildSummary(input: ReportInput): Summary {
     worst: input.worst.map((w) => ({ id: w.id, score: w.score, iou: w.iou })),
     submission: { path: input.submission.path, rows: input.submission.rows, images: input.submission.images, non_empty: input.submission.nonEmpty },
     ...(input.dataCache ? { data_cache: { input: input.dataCache.input, train_bytes: input.dataCache.trainBytes, test_bytes: input.dataCache.testBytes } } : {}),
+    ...(input.split
+      ? { folds_split: { k: input.split.k, seed: input.split.seed, stratify: input.split.stratify, group_by: input.split.groupBy ?? null, groups: input.split.groups ?? null } }
+      : {}),
     ...(input.rounds && input.rounds.length > 0
       ? { pseudo_rounds: input.rounds.map((r) => ({ round: r.round, pseudo_labels: r.pseudoLabels, oof_score: r.oofScore, oof_score_at_zero: r.oofScoreAtZero })) }
       : {}),

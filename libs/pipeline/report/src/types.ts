@@ -11,7 +11,7 @@ import type { HealthWarning, ThresholdPoint, TuneResult } from '@segkit/tune';
 export type { CoverageBin, EmptyConfusion, EpochRow, SubmissionSummary, ThresholdPoint };
 
 /** What the report shows of one stage of one fold. */
-export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValMap' | 'epochs' | 'averaged'>;
+export type StageSummary = Pick<StageResult, 'bestEpoch' | 'bestValScore' | 'epochs' | 'averaged'>;
 
 /** One fold of cross-validation: its training result and its OOF scores from the tune record. */
 export interface FoldResult extends Pick<FoldTrainResult, 'fold' | 'nTrain' | 'nVal' | 'seconds'> {
@@ -58,6 +58,18 @@ export interface PseudoRound {
   oofScore: number;
   /** The same at logit 0 (p = 0.5) without a minimum area. */
   oofScoreAtZero: number;
+}
+
+/** How the folds were split: the folds step's settings and, when ids were grouped, the groups found. */
+export interface FoldSplit {
+  k: number;
+  seed: number;
+  /** What each fold is balanced on: `coverage` (mask-coverage classes) or `depth` (depth quantiles). */
+  stratify: 'coverage' | 'depth';
+  /** The id pattern (folds.groupBy, else the layout's) whose groups stay in one fold; absent: every image on its own. */
+  groupBy?: string;
+  /** The number of groups it found among the train ids. */
+  groups?: number;
 }
 
 export interface ReportInput {
@@ -112,6 +124,8 @@ export interface ReportInput {
   submission: SubmissionSummary;
   /** Every pseudo-label round, round 0 first, when the run had any (`pseudo.rounds` > 0); the last is the one submitted. */
   rounds?: PseudoRound[];
+  /** How the train images were split into folds, shown under the folds table and in summary.json's `folds_split`. */
+  split?: FoldSplit;
   /**
    * The submission scored against known test masks, when there are any (the built-in synthetic
    * competition keeps them outside the data folder); absent for a real competition.

@@ -30,7 +30,7 @@ describe('writeReport', () => {
     expect(readdirSync(out).sort()).toEqual(['curves.csv', 'index.html', 'summary.json']);
     expect(readdirSync(join(root, 'run'))).toEqual(['report']);
     // fold 0 has three epochs, fold 1 two (see testing.ts)
-    expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n').slice(0, 2)).toEqual(['fold,epoch,stage,loss,val_loss,val_mAP,lr,seconds', '0,1,1,0.9,1,0.25,0.001,10']);
+    expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n').slice(0, 2)).toEqual(['fold,epoch,stage,loss,val_loss,val_score,lr,seconds', '0,1,1,0.9,1,0.25,0.001,10']);
     expect(readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n')).toHaveLength(6);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toEqual(JSON.parse(JSON.stringify(buildSummary(handInput()))));

@@ -1,4 +1,4 @@
-export { writeSubmission, validateSubmission, readRleRows, scoreSubmission } from './submission';
+export { writeSubmission, validateSubmission, readRleRows, scoreSubmission, SubmissionLines } from './submission';
 export type { SubmissionInput, RleRow } from './submission';
 export { submissionPaths, submissionSummarySchema, readSubmissionSummary, writeSubmissionSummary } from './artifacts';
 export type { SubmissionSummary } from './artifacts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError, writeNpy } from '@segkit/io';
 import { readSubmissionSummary, submissionPaths, writeSubmissionSummary } from './artifacts';
 import { binarize } from './postprocess';
-import { readRleRows, scoreSubmission, validateSubmission, writeSubmission } from './submission';
+import { readRleRows, scoreSubmission, SubmissionLines, validateSubmission, writeSubmission } from './submission';
 import { checkSampleIds } from './submit';
 import { LAYOUTS } from '@segkit/layouts';
 
@@ -165,5 +165,35 @@ describe('binarize with a top threshold (the threshold triplet)', () => {
     const out = new Uint8Array(4);
     expect(binarize(Float32Array.from(logits), bottom, minArea, out, top)).toBe(mask.reduce((s, v) => s + v, 0));
     expect(Array.from(out)).toEqual(mask);
+  });
+});
+
+describe('SubmissionLines', () => {
+  // 3×3 logits (row-major): two separate objects above the threshold 0 — pixels (0,0),(1,0) and (2,2).
+  // Column-major 1-based pixel numbers: (y, x) → x·3 + y + 1: (0,0) → 1, (1,0) → 2, (2,2) → 9.
+  const logits = Float32Array.from([1, -1, -1, /**/ 1, -1, -1, /**/ -1, -1, 1]);
+  const empty = new Float32Array(9).fill(-1);
+  const post = { logitThreshold: 0, minArea: 0 };
+
+  it("Airbus' format: one row per object, in the raster order of its first pixel; an image without objects one empty row", () => {
+    const rows = new SubmissionLines(LAYOUTS.airbus.submission, 3, 3, post);
+    expect(rows.header).toBe('ImageId,EncodedPixels');
+    expect(rows.add('a.jpg', logits)).toEqual(['a.jpg,1 2', 'a.jpg,9 1']);
+    expect(rows.add('b.jpg', empty)).toEqual(['b.jpg,']);
+    expect([rows.rows, rows.images, rows.nonEmpty]).toEqual([3, 2, 1]);
+  });
+
+  it("Carvana's: one row-major row per image (row-major numbers y·3 + x + 1: 1, 4, 9)", () => {
+    const rows = new SubmissionLines(LAYOUTS.carvana.submission, 3, 3, post);
+    expect(rows.header).toBe('img,rle_mask');
+    expect(rows.add('c_01.jpg', logits)).toEqual(['c_01.jpg,1 1 4 1 9 1']);
+  });
+
+  it("SIIM's: relative starts and -1 for an empty mask", () => {
+    const rows = new SubmissionLines(LAYOUTS.siim.submission, 3, 3, post);
+    // Column-major 0-based runs at 0 (length 2, ending before 2) and 8 (length 1): the first start
+    // 0-based, the second the pixels skipped since the end of the first, 8 − 2 = 6.
+    expect(rows.add('u', logits)).toEqual(['u,0 2 6 1']);
+    expect(rows.add('v', empty)).toEqual(['v,-1']);
   });
 });

@@ -30,6 +30,54 @@ export interface SubmissionInput {
 }
 
 /**
+ * The rows of a submission in the competition's format, image by image: its `header`, then each
+ * image's rows from its logits (thresholded as tuned, brought back to the image's own size first
+ * when it was resized; one row per image, or one per 8-connected object where the metric counts
+ * objects, each decoded back and checked against its mask). What {@link writeSubmission} writes
+ * for the pipeline and `npm run infer` writes for a folder of images, a chunk at a time.
+ */
+export class SubmissionLines {
+  /** The header line, as the competition spells it. */
+  readonly header: string;
+  /** Rows so far (without the header). */
+  rows = 0;
+  /** Images with a non-empty mask so far. */
+  nonEmpty = 0;
+  /** Images added so far. */
+  images = 0;
+  private mask: Uint8Array<ArrayBuffer>;
+  private scratch: Uint8Array<ArrayBuffer>;
+
+  constructor(
+    private readonly format: SubmissionFormat,
+    /** The logits' size. */
+    private readonly height: number,
+    private readonly width: number,
+    private readonly post: { logitThreshold: number; minArea: number; topLogitThreshold?: number },
+  ) {
+    this.header = submissionHeader(format);
+    this.mask = new Uint8Array(height * width);
+    this.scratch = new Uint8Array(height * width);
+  }
+
+  /** One image's rows (CSV lines without their newline) from its logits (H·W); `size`: the image's own [height, width] when its logits were resized. */
+  add(id: string, logits: Float32Array, size?: readonly [number, number]): string[] {
+    let [h, w] = [this.height, this.width];
+    if (size) {
+      [h, w] = size;
+      logits = resizeLogits(logits, this.height, this.width, h, w);
+      if (this.mask.length !== h * w) [this.mask, this.scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
+    }
+    const area = binarize(logits, this.post.logitThreshold, this.post.minArea, this.mask, this.post.topLogitThreshold);
+    if (area > 0) this.nonEmpty++;
+    this.images++;
+    const lines = maskFields(this.mask, h, w, this.format, id, this.scratch).map((rle) => submissionLine(this.format, id, rle));
+    this.rows += lines.length;
+    return lines;
+  }
+}
+
+/**
  * Writes the submission in the competition's format (header, columns, RLE flavour and empty
  * marker; one row per image, or one per 8-connected object where the metric counts objects) in
  * the sample submission's order. Every image's rows are decoded back and compared with the mask
@@ -47,30 +95,14 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   if (sizes && sizes.length !== testIds.length) throw new Error(`writeSubmission: ${sizes.length} image sizes for ${testIds.length} test ids`);
   // Rows go to the file a chunk at a time: a 100,000-image submission is never held whole.
   const out = new AtomicFileWriter(input.outPath);
-  out.write(submissionHeader(format) + '\n');
-  let rows = 0;
-  let mask = new Uint8Array(pixels);
-  let scratch = new Uint8Array(pixels);
-  let nonEmpty = 0;
+  const rows = new SubmissionLines(format, height, width, { logitThreshold, minArea, topLogitThreshold: input.topLogitThreshold });
+  out.write(rows.header + '\n');
   const progress = new Progress('submission', testIds.length);
   try {
     readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
       const lines: string[] = [];
-      for (let k = 0; k * pixels < chunk.length; k++) {
-        const id = testIds[first + k];
-        let logits = chunk.subarray(k * pixels, (k + 1) * pixels);
-        let [h, w] = [height, width];
-        if (sizes) {
-          [h, w] = sizes[first + k];
-          logits = resizeLogits(logits, height, width, h, w);
-          if (mask.length !== h * w) [mask, scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
-        }
-        const area = binarize(logits, logitThreshold, minArea, mask, input.topLogitThreshold);
-        if (area > 0) nonEmpty++;
-        for (const rle of maskFields(mask, h, w, format, id, scratch)) lines.push(submissionLine(format, id, rle) + '\n');
-      }
-      out.write(lines.join(''));
-      rows += lines.length;
+      for (let k = 0; k * pixels < chunk.length; k++) lines.push(...rows.add(testIds[first + k], chunk.subarray(k * pixels, (k + 1) * pixels), sizes?.[first + k]));
+      out.write(lines.map((l) => l + '\n').join(''));
       progress.tick(chunk.length / pixels);
     });
     out.commit();
@@ -78,7 +110,7 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
     out.abort();
     throw err;
   }
-  return { path: input.outPath, rows, images: testIds.length, nonEmpty };
+  return { path: input.outPath, rows: rows.rows, images: testIds.length, nonEmpty: rows.nonEmpty };
 }
 
 /** One row of a file in the submission format, with its 1-based line in the file. */

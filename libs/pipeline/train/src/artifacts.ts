@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { atomicWriteFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact, writeNpy } from '@segkit/io';
+import { METRIC_NAMES } from '@segkit/metrics';
 import { foldLayoutAt, Stage, stageLayout } from '@segkit/run';
 
 const stageNumber = z.union([z.literal(1), z.literal(2)]);
@@ -25,7 +26,7 @@ export const epochRowSchema = z
     stage: stageNumber,
     loss: z.number(),
     val_loss: z.number(),
-    val_mAP: z.number().min(0).max(1),
+    val_score: z.number().min(0).max(1),
     lr: z.number().nonnegative(),
     seconds: z.number().nonnegative(),
   })
@@ -35,16 +36,18 @@ export type EpochRow = z.infer<typeof epochRowSchema>;
 export const stageResultSchema = z
   .object({
     stage: stageNumber,
+    /** The competition metric every validation score of the stage is in (`val_score`, `bestValScore`); absent in results from before it was recorded, which scored TGS mAP. */
+    metric: z.enum(METRIC_NAMES).optional(),
     /** 1-based epoch of the kept weights; 0 in stage 2 when no epoch beat stage 1's best (its weights are kept). */
     bestEpoch: z.number().int().nonnegative(),
-    bestValMap: z.number().min(0).max(1),
+    bestValScore: z.number().min(0).max(1),
     epochs: z.number().int().nonnegative(),
     history: z.array(epochRowSchema),
     seconds: z.number().nonnegative(),
     /**
      * The stage's averaged model (`averaged/`), when its settings ask for one: it is the stage's
-     * output (stage 2 starts from stage 1's, predict uses stage 2's). Validation mAP at p = 0.5 of
-     * it, beside the best epoch's (`bestValMap`) and, when the stage kept cosine snapshots, of their
+     * output (stage 2 starts from stage 1's, predict uses stage 2's). Validation score at p = 0.5 of
+     * it, beside the best epoch's (`bestValScore`) and, when the stage kept cosine snapshots, of their
      * logit-mean ensemble.
      */
     averaged: z
@@ -52,8 +55,8 @@ export const stageResultSchema = z
         kind: z.enum(['ema', 'swa']),
         /** SWA: the epochs averaged; EMA: the optimizer steps folded in. */
         members: z.number().int().positive(),
-        valMap: z.number().min(0).max(1),
-        snapshotsValMap: z.number().min(0).max(1).optional(),
+        valScore: z.number().min(0).max(1),
+        snapshotsValScore: z.number().min(0).max(1).optional(),
       })
       .strict()
       .optional(),
@@ -160,7 +163,7 @@ export function readStageValLogits(foldDir: string, stage: Stage, expected: { n:
 }
 
 /** The columns of a training-curve CSV, in {@link EpochRow}'s order. */
-export const CURVE_COLUMNS = ['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds'] as const;
+export const CURVE_COLUMNS = ['epoch', 'stage', 'loss', 'val_loss', 'val_score', 'lr', 'seconds'] as const;
 
 /**
  * Training curves as CSV: a header of `leading` column names then {@link CURVE_COLUMNS}, one row per

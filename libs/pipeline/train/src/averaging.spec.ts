@@ -166,14 +166,14 @@ describe('a stage with averaged weights', () => {
     // EMA over 2 epochs of 2 steps; SWA of stage 2's last 2 epochs.
     expect(r.stage1.averaged).toMatchObject({ kind: 'ema', members: 4 });
     expect(r.stage2.averaged).toMatchObject({ kind: 'swa', members: 2 });
-    expect(r.stage2.averaged?.snapshotsValMap).toBeUndefined();
+    expect(r.stage2.averaged?.snapshotsValScore).toBeUndefined();
     expect(stageOutputDir(whole, 1)).toBe(stageLayout(whole, 1).averaged);
     expect(stageOutputDir(whole, 2)).toBe(stageLayout(whole, 2).averaged);
     expect(existsSync(join(stageLayout(whole, 2).averaged, 'model.json'))).toBe(true);
-    expect(logs.join('\n')).toMatch(/fold 0 stage 1: EMA over 4 steps: val_mAP [\d.]+ \(best epoch [\d.]+\)/);
-    expect(logs.join('\n')).toMatch(/fold 0 stage 2: SWA of 2 epochs: val_mAP [\d.]+ \(best epoch [\d.]+\)/);
+    expect(logs.join('\n')).toMatch(/fold 0 stage 1: EMA over 4 steps: val_score [\d.]+ \(mAP; best epoch [\d.]+\)/);
+    expect(logs.join('\n')).toMatch(/fold 0 stage 2: SWA of 2 epochs: val_score [\d.]+ \(mAP; best epoch [\d.]+\)/);
     // Stage 2's epoch-0 candidate is stage 1's averaged model, with its score.
-    expect(r.stage2.bestValMap).toBeGreaterThanOrEqual(r.stage1.averaged?.valMap ?? 1);
+    expect(r.stage2.bestValScore).toBeGreaterThanOrEqual(r.stage1.averaged?.valScore ?? 1);
 
     // The same fold interrupted after stage 2's first epoch (the process dies before its checkpoint
     // of epoch 2), then run again: the averages come back from the checkpoints.

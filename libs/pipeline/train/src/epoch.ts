@@ -1,21 +1,24 @@
 /**
  * One epoch's work on the model: a pass over the fold's training images (stopping on divergence
- * with a message naming fold, stage, epoch, step and lr), then the validation loss and TGS mAP.
+ * with a message naming fold, stage, epoch, step and lr), then the validation loss and score in the
+ * run's competition metric.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PipelineConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
 import { Progress, UserError } from '@segkit/io';
 import type { HeadsLossFn, LossFn } from '@segkit/losses';
-import { meanScoreFromStats, thresholdStats } from '@segkit/metrics';
+import { meanScoreFromStats, thresholdStats, type MetricName } from '@segkit/metrics';
 import { forwardLogits, getUnetConfig, unetOutputs } from '@segkit/models';
 import { mixSeed, permutation, Rng } from '@segkit/random';
 import type { Stage } from '@segkit/run';
 import { trainingBatch } from './batches';
 
-/** What an epoch reads: the config, the images and the fold's split. */
+/** What an epoch reads: the config, the images, the fold's split and the metric validation scores. */
 export interface EpochData {
   config: PipelineConfig;
+  /** The competition metric of `val_score` (tune.metric, else the layout's): it picks each stage's best epoch, drives the plateau schedule and early stopping. */
+  metric: MetricName;
   train: TrainSet;
   fold: number;
   trainIdx: number[];
@@ -88,13 +91,15 @@ export function divergence(where: string, what: string, stage: Stage, lr: number
 }
 
 /**
- * Validation loss (the stage's segmentation loss on the main logits) and TGS mAP at logit 0, i.e.
- * p = 0.5, of a model or of the logit mean of several, with the logits themselves ((nVal, H, W) in
- * `valIdx` order, no TTA). A model with an empty-mask gate is scored with its gate at logit 0 too:
- * an image whose gate logit is ≤ 0 counts as predicted empty.
+ * Validation loss (the stage's segmentation loss on the main logits) and score in the run's metric
+ * (`data.metric`: the mean over the validation images of the metric's per-image score,
+ * @segkit/metrics' thresholdStats and meanScoreFromStats) at logit 0, i.e. p = 0.5, of a model or
+ * of the logit mean of several, with the logits themselves ((nVal, H, W) in `valIdx` order, no
+ * TTA). A model with an empty-mask gate is scored with its gate at logit 0 too: an image whose gate
+ * logit is ≤ 0 counts as predicted empty.
  */
-export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_mAP: number; logits: Float32Array } {
-  const { config, train, valIdx } = data;
+export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_score: number; logits: Float32Array } {
+  const { config, train, valIdx, metric } = data;
   const pixels = train.height * train.width;
   // The train section's batch size: training's outcome depends on no other step's settings.
   const bs = config.train.batchSize;
@@ -124,8 +129,8 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
   }
   const scored = gated ? logits.slice() : logits;
   if (gated) gate.forEach((g, k) => (g > 0 ? undefined : scored.fill(-1, k * pixels, (k + 1) * pixels)));
-  const stats = thresholdStats(scored, truths, pixels, [0]);
-  return { val_loss: lossSum / valIdx.length, val_mAP: meanScoreFromStats(stats)[0], logits };
+  const stats = thresholdStats(scored, truths, pixels, [0], { metric, width: train.width });
+  return { val_loss: lossSum / valIdx.length, val_score: meanScoreFromStats(stats)[0], logits };
 }
 
 /** Batches of the fold's training images, in order, with training's augmentations from a seed of their own: what a BatchNorm recomputation sees. */

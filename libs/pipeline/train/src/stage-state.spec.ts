@@ -8,7 +8,7 @@ function stageConfig(over: Record<string, unknown>): StageConfig {
   return parseConfig({ stage1: { epochs: 6, lr: 0.01, loss: [{ kind: 'bce', weight: 1 }], ...over } }).stage1;
 }
 
-const row = (epoch: number, val_mAP: number, stage: 1 | 2 = 1): EpochRow => ({ epoch, stage, loss: 0.5, val_loss: 0.4, val_mAP, lr: 0.01, seconds: 2 });
+const row = (epoch: number, val_score: number, stage: 1 | 2 = 1): EpochRow => ({ epoch, stage, loss: 0.5, val_loss: 0.4, val_score, lr: 0.01, seconds: 2 });
 
 /** Runs afterEpoch over a curve of val mAPs (epochs 1, 2, …) and returns every outcome. */
 function run(cfg: StageConfig, maps: number[], stage: 1 | 2 = 1, start: StageState = freshStageState(cfg)) {
@@ -26,7 +26,7 @@ describe('stage bookkeeping', () => {
     const out = run(cfg, [0.2, 0.5, 0.5, 0.4, 0.6]);
     expect(out.map((o) => o.improved)).toEqual([true, true, false, false, true]);
     expect(out.map((o) => o.state.bestEpoch)).toEqual([1, 2, 2, 2, 5]);
-    expect(out.map((o) => o.state.bestValMap)).toEqual([0.2, 0.5, 0.5, 0.5, 0.6]);
+    expect(out.map((o) => o.state.bestValScore)).toEqual([0.2, 0.5, 0.5, 0.5, 0.6]);
     expect(out.map((o) => o.state.epochsWithoutImprovement)).toEqual([0, 0, 1, 2, 0]);
     const last = out[4].state;
     expect(last.epoch).toBe(4);
@@ -92,8 +92,9 @@ describe('stage bookkeeping', () => {
   });
 
   it('writes the console line with the curve names', () => {
-    const r: EpochRow = { epoch: 3, stage: 2, loss: 0.123456, val_loss: 0.5, val_mAP: 0.71234, lr: 0.00025, seconds: 12.345 };
-    expect(epochLine(4, 10, r, true)).toBe('fold 4 stage 2 epoch 3/10: loss 0.1235 val_loss 0.5000 val_mAP 0.7123 lr 2.50e-4 seconds 12.3 (best)');
+    const r: EpochRow = { epoch: 3, stage: 2, loss: 0.123456, val_loss: 0.5, val_score: 0.71234, lr: 0.00025, seconds: 12.345 };
+    expect(epochLine(4, 10, r, true)).toBe('fold 4 stage 2 epoch 3/10: loss 0.1235 val_loss 0.5000 val_score 0.7123 (mAP) lr 2.50e-4 seconds 12.3 (best)');
+    expect(epochLine(4, 10, r, false, 'dice')).toBe('fold 4 stage 2 epoch 3/10: loss 0.1235 val_loss 0.5000 val_score 0.7123 (Dice) lr 2.50e-4 seconds 12.3');
     expect(epochLine(4, 10, r, false)).not.toMatch(/best/);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { StageConfig } from '@segkit/config';
+import { metricInfo, type MetricName } from '@segkit/metrics';
 import type { Stage } from '@segkit/run';
 import { EpochRow, epochRowSchema } from './artifacts';
 import { cosineLr, isCycleEnd, plateauStep } from './schedule';
@@ -15,7 +16,7 @@ export const stageStateSchema = z
   .object({
     /** 0-based index of the last finished epoch; -1 before the first. */
     epoch: z.number().int().min(-1),
-    bestValMap: z.number().nullable().transform((v) => v ?? -Infinity),
+    bestValScore: z.number().nullable().transform((v) => v ?? -Infinity),
     bestEpoch: z.number().int().nonnegative(),
     plateau: z.object({ lr: z.number(), best: z.number().nullable().transform((v) => v ?? -Infinity), badEpochs: z.number().int().nonnegative() }).strict(),
     epochsWithoutImprovement: z.number().int().nonnegative(),
@@ -31,7 +32,7 @@ export type StageState = z.infer<typeof stageStateSchema>;
 export function freshStageState(cfg: StageConfig): StageState {
   return {
     epoch: -1,
-    bestValMap: -Infinity,
+    bestValScore: -Infinity,
     bestEpoch: 0,
     plateau: { lr: cfg.lr, best: -Infinity, badEpochs: 0 },
     epochsWithoutImprovement: 0,
@@ -46,8 +47,8 @@ export function freshStageState(cfg: StageConfig): StageState {
  * validation score): fine-tuning keeps them unless an epoch scores strictly higher, and the plateau
  * schedule counts from that score.
  */
-export function startFromStage1Best(state: StageState, stage1BestValMap: number): StageState {
-  return { ...state, bestValMap: stage1BestValMap, plateau: { ...state.plateau, best: stage1BestValMap } };
+export function startFromStage1Best(state: StageState, stage1BestValScore: number): StageState {
+  return { ...state, bestValScore: stage1BestValScore, plateau: { ...state.plateau, best: stage1BestValScore } };
 }
 
 /** The learning rate of 0-based `epoch`: the plateau schedule's current lr, SGDR's cosine, or constant. */
@@ -68,19 +69,19 @@ export interface EpochOutcome {
   improved: boolean;
   /** The epoch ends a cosine cycle of stage 2: its weights are a snapshot (Huang et al. 2017). */
   snapshot: boolean;
-  /** Early stopping: `earlyStoppingPatience` (> 0) epochs in a row without a better val mAP. */
+  /** Early stopping: `earlyStoppingPatience` (> 0) epochs in a row without a better validation score. */
   stop: boolean;
 }
 
 /** Folds one finished epoch (its row of the curve) into the state, and says what to keep. */
 export function afterEpoch(state: StageState, row: EpochRow, stage: Stage, cfg: StageConfig): EpochOutcome {
   const epoch = row.epoch - 1;
-  const improved = row.val_mAP > state.bestValMap;
+  const improved = row.val_score > state.bestValScore;
   const next: StageState = {
     epoch,
-    bestValMap: improved ? row.val_mAP : state.bestValMap,
+    bestValScore: improved ? row.val_score : state.bestValScore,
     bestEpoch: improved ? row.epoch : state.bestEpoch,
-    plateau: cfg.schedule.kind === 'plateau' ? plateauStep(state.plateau, row.val_mAP, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr) : state.plateau,
+    plateau: cfg.schedule.kind === 'plateau' ? plateauStep(state.plateau, row.val_score, cfg.schedule.factor, cfg.schedule.patience, cfg.schedule.minLr) : state.plateau,
     epochsWithoutImprovement: improved ? 0 : state.epochsWithoutImprovement + 1,
     history: [...state.history, row],
     seconds: state.seconds + row.seconds,
@@ -91,10 +92,13 @@ export function afterEpoch(state: StageState, row: EpochRow, stage: Stage, cfg: 
   return { state: next, improved, snapshot, stop };
 }
 
-/** The console line of an epoch: the curve's names and values, `(best)` when its weights were kept. */
-export function epochLine(fold: number, epochs: number, row: EpochRow, best: boolean): string {
+/**
+ * The console line of an epoch: the curve's names and values, the validation score followed by its
+ * metric's label (`val_score 0.8123 (mAP)`), `(best)` when its weights were kept.
+ */
+export function epochLine(fold: number, epochs: number, row: EpochRow, best: boolean, metric: MetricName = 'tgs-map'): string {
   return (
     `fold ${fold} stage ${row.stage} epoch ${row.epoch}/${epochs}: loss ${row.loss.toFixed(4)} val_loss ${row.val_loss.toFixed(4)} ` +
-    `val_mAP ${row.val_mAP.toFixed(4)} lr ${row.lr.toExponential(2)} seconds ${row.seconds.toFixed(1)}${best ? ' (best)' : ''}`
+    `val_score ${row.val_score.toFixed(4)} (${metricInfo(metric).label}) lr ${row.lr.toExponential(2)} seconds ${row.seconds.toFixed(1)}${best ? ' (best)' : ''}`
   );
 }

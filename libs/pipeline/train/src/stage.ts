@@ -15,6 +15,7 @@ import type { PipelineConfig, StageConfig } from '@segkit/config';
 import { setEncoderFrozen } from '@segkit/encoders';
 import { UserError } from '@segkit/io';
 import { headsLoss, makeLoss } from '@segkit/losses';
+import { metricInfo } from '@segkit/metrics';
 import { buildUnet, encoderOverrides, getUnetConfig, loadModel, loadUnetEncoderWeights, saveModel } from '@segkit/models';
 import { mixSeed } from '@segkit/random';
 import { Stage, stageLayout } from '@segkit/run';
@@ -77,7 +78,7 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   }
   const s1 = stage === 2 ? readStageDone(foldDir, 1) : undefined;
   // Stage 2's epoch-0 candidate is stage 1's output, scored as stage 1 scored it.
-  const s1Score = s1 ? (s1.averaged?.valMap ?? s1.bestValMap) : undefined;
+  const s1Score = s1 ? (s1.averaged?.valScore ?? s1.bestValScore) : undefined;
   if (stage === 2 && s1Score === undefined) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
   const model =
     stage === 1
@@ -141,10 +142,10 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
       const lr = learningRate(cfg, state, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const loss = trainEpoch(model, optimizer, varList, trainLoss, ctx, stage, epoch, cfg.epochs, lr, afterStep);
-      const { val_loss, val_mAP, logits: valLogits } = validate(model, lossFn, ctx);
+      const { val_loss, val_score, logits: valLogits } = validate(model, lossFn, ctx);
       // Finite training losses with non-finite validation logits (lr 1e6: loss 1e11) diverged too.
       if (!Number.isFinite(val_loss)) throw divergence(`${epochLabel(fold, stage, epoch, cfg.epochs)} validation`, `the validation loss became ${val_loss}`, stage, lr);
-      const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_mAP, lr, seconds: (Date.now() - epochStart) / 1000 };
+      const row: EpochRow = { epoch: epoch + 1, stage, loss, val_loss, val_score, lr, seconds: (Date.now() - epochStart) / 1000 };
       const outcome = afterEpoch(state, row, stage, cfg);
       const cycleEnd = cfg.schedule.kind === 'cosine' && isCycleEnd(epoch, cfg.epochs, cfg.schedule.cycles);
       if (average?.kind === 'swa' && isSwaMember(cfg, epoch, cycleEnd)) average.addMember(model);
@@ -156,19 +157,20 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
         writeStageValLogits(foldDir, stage, valLogits, ctx.train.height, ctx.train.width);
       }
       if (outcome.snapshot) await saveModel(model, layout.snapshot(row.epoch));
-      log(epochLine(fold, cfg.epochs, row, outcome.improved));
+      log(epochLine(fold, cfg.epochs, row, outcome.improved, ctx.metric));
       writeStageLog(foldDir, stage, state.history);
       await saveCheckpoint(layout.checkpoints, model, optimizer, state, stageStateSchema, average?.tensors());
       if (outcome.stop) {
-        log(`fold ${fold} stage ${stage}: early stop after ${row.epoch} epochs (no better val mAP for ${cfg.earlyStoppingPatience})`);
+        log(`fold ${fold} stage ${stage}: early stop after ${row.epoch} epochs (no better validation ${metricInfo(ctx.metric).label} for ${cfg.earlyStoppingPatience})`);
         break;
       }
     }
-    const averaged = average ? await finishAverage(stage, model, average, lossFn, ctx, state.bestValMap) : undefined;
+    const averaged = average ? await finishAverage(stage, model, average, lossFn, ctx, state.bestValScore) : undefined;
     const result: StageResult = {
       stage,
+      metric: ctx.metric,
       bestEpoch: state.bestEpoch,
-      bestValMap: state.bestValMap,
+      bestValScore: state.bestValScore,
       epochs: state.history.length,
       history: state.history,
       seconds: state.seconds,
@@ -191,7 +193,7 @@ export async function runStage(stage: Stage, cfg: StageConfig, ctx: StageContext
  * logit mean of the stage's cosine snapshots, if any, for the report's comparison. Undefined (no
  * averaged model) when no epoch was averaged, e.g. an early stop before SWA's last epochs.
  */
-async function finishAverage(stage: Stage, model: tf.LayersModel, average: WeightAverage, lossFn: ReturnType<typeof makeLoss>, ctx: StageContext, bestValMap: number): Promise<StageResult['averaged']> {
+async function finishAverage(stage: Stage, model: tf.LayersModel, average: WeightAverage, lossFn: ReturnType<typeof makeLoss>, ctx: StageContext, bestValScore: number): Promise<StageResult['averaged']> {
   const { fold, foldDir, log } = ctx;
   const layout = stageLayout(foldDir, stage);
   rmSync(layout.averaged, { recursive: true, force: true });
@@ -201,14 +203,14 @@ async function finishAverage(stage: Stage, model: tf.LayersModel, average: Weigh
   }
   model.setWeights(average.tensors());
   if (average.kind === 'swa') recomputeBatchNorm(model, batchNormBatches(ctx, stage));
-  const { val_mAP: valMap, logits } = validate(model, lossFn, ctx);
-  let snapshotsValMap: number | undefined;
+  const { val_score: valScore, logits } = validate(model, lossFn, ctx);
+  let snapshotsValScore: number | undefined;
   const snapshots = stage === 2 ? snapshotDirs(foldDir) : [];
   if (snapshots.length > 0) {
     const models: tf.LayersModel[] = [];
     try {
       for (const [, dir] of snapshots) models.push(await loadModel(dir));
-      snapshotsValMap = validate(models, lossFn, ctx).val_mAP;
+      snapshotsValScore = validate(models, lossFn, ctx).val_score;
     } finally {
       models.forEach((m) => m.dispose());
     }
@@ -216,9 +218,9 @@ async function finishAverage(stage: Stage, model: tf.LayersModel, average: Weigh
   await saveModel(model, layout.averaged);
   writeStageValLogits(foldDir, stage, logits, ctx.train.height, ctx.train.width);
   const what = average.kind === 'ema' ? `EMA over ${average.members} steps` : `SWA of ${average.members} epochs`;
-  const snap = snapshotsValMap === undefined ? '' : `, snapshot ensemble ${snapshotsValMap.toFixed(4)}`;
-  log(`fold ${fold} stage ${stage}: ${what}: val_mAP ${valMap.toFixed(4)} (best epoch ${bestValMap.toFixed(4)}${snap})`);
-  return { kind: average.kind, members: average.members, valMap, ...(snapshotsValMap === undefined ? {} : { snapshotsValMap }) };
+  const snap = snapshotsValScore === undefined ? '' : `, snapshot ensemble ${snapshotsValScore.toFixed(4)}`;
+  log(`fold ${fold} stage ${stage}: ${what}: val_score ${valScore.toFixed(4)} (${metricInfo(ctx.metric).label}; best epoch ${bestValScore.toFixed(4)}${snap})`);
+  return { kind: average.kind, members: average.members, valScore, ...(snapshotsValScore === undefined ? {} : { snapshotsValScore }) };
 }
 
 /**

@@ -65,23 +65,23 @@ describe('trainFold', () => {
       [1, 2],
     ]);
     expect(r.stage2.history.map((h) => [h.stage, h.epoch])).toEqual([[2, 1]]);
-    expect(r.stage2.bestValMap).toBeGreaterThanOrEqual(r.stage1.bestValMap);
+    expect(r.stage2.bestValScore).toBeGreaterThanOrEqual(r.stage1.bestValScore);
     expect(r.stage2.bestEpoch).toBeGreaterThanOrEqual(0);
     for (const h of [...r.stage1.history, ...r.stage2.history]) {
       expect(Number.isFinite(h.loss)).toBe(true);
-      expect(h.val_mAP).toBeGreaterThanOrEqual(0);
-      expect(h.val_mAP).toBeLessThanOrEqual(1);
+      expect(h.val_score).toBeGreaterThanOrEqual(0);
+      expect(h.val_score).toBeLessThanOrEqual(1);
     }
     expect(existsSync(join(bestModelDir(foldDir, 1), 'model.json'))).toBe(true);
     expect(existsSync(join(bestModelDir(foldDir, 2), 'model.json'))).toBe(true);
     // The curve in three places under one set of names: log.jsonl, log.csv and the console line.
     const jsonl = readFileSync(stageLayout(foldDir, 1).log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual(r.stage1.history);
-    expect(Object.keys(jsonl[0])).toEqual(['epoch', 'stage', 'loss', 'val_loss', 'val_mAP', 'lr', 'seconds']);
+    expect(Object.keys(jsonl[0])).toEqual(['epoch', 'stage', 'loss', 'val_loss', 'val_score', 'lr', 'seconds']);
     const csv = readFileSync(stageLayout(foldDir, 1).logCsv, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds');
-    expect(csv.slice(1).map((l) => l.split(',').map(Number))).toEqual(r.stage1.history.map((h) => [h.epoch, h.stage, h.loss, h.val_loss, h.val_mAP, h.lr, h.seconds]));
-    expect(logs.find((l) => /stage 1 epoch 1\/2:/.test(l))).toMatch(/: loss [\d.]+ val_loss [\d.]+ val_mAP [\d.]+ lr [\d.e+-]+ seconds [\d.]+/);
+    expect(csv[0]).toBe('epoch,stage,loss,val_loss,val_score,lr,seconds');
+    expect(csv.slice(1).map((l) => l.split(',').map(Number))).toEqual(r.stage1.history.map((h) => [h.epoch, h.stage, h.loss, h.val_loss, h.val_score, h.lr, h.seconds]));
+    expect(logs.find((l) => /stage 1 epoch 1\/2:/.test(l))).toMatch(/: loss [\d.]+ val_loss [\d.]+ val_score [\d.]+ \(mAP\) lr [\d.e+-]+ seconds [\d.]+/);
     // The last two epochs' checkpoints are kept: the newest, and one to fall back on.
     expect(readdirSync(join(foldDir, 'stage1', 'checkpoints')).sort()).toEqual(['ckpt-0000.bin', 'ckpt-0000.json', 'ckpt-0001.bin', 'ckpt-0001.json']);
     expect(tf.memory().numTensors).toBe(before);
@@ -146,7 +146,7 @@ describe('trainFold', () => {
     expect(text).toMatch(/stage 1 epoch 2\/2/);
     expect(text).not.toMatch(/stage 1 epoch 1\/2/);
     // Resuming is bit-identical: the same stage 1, so stage 2 is kept.
-    expect(again.stage1.history.map((h) => [h.loss, h.val_mAP])).toEqual(r.stage1.history.map((h) => [h.loss, h.val_mAP]));
+    expect(again.stage1.history.map((h) => [h.loss, h.val_score])).toEqual(r.stage1.history.map((h) => [h.loss, h.val_score]));
     // …and so are the kept model's validation logits (done.json records their sha-256).
     expect(r.stage1.valLogits?.n).toBe(4);
     expect(again.stage1.valLogits).toEqual(r.stage1.valLogits);
@@ -171,9 +171,9 @@ describe('trainFold', () => {
     await trainFold({ config: parseConfig(raw), train, folds, fold: 1, foldDir });
     const result = foldLayoutAt(foldDir).result;
     const good = JSON.parse(readFileSync(result, 'utf8'));
-    writeFileSync(result, JSON.stringify({ ...good, stage1: { ...good.stage1, bestValMap: 'high' } }));
+    writeFileSync(result, JSON.stringify({ ...good, stage1: { ...good.stage1, bestValScore: 'high' } }));
     expect(() => readFoldResult(foldDir)).toThrow(UserError);
-    expect(() => readFoldResult(foldDir)).toThrow(`${result}: stage1.bestValMap: Expected number, received string`);
+    expect(() => readFoldResult(foldDir)).toThrow(`${result}: stage1.bestValScore: Expected number, received string`);
     writeFileSync(result, JSON.stringify(good).slice(0, 40));
     expect(() => readFoldResult(foldDir)).toThrow(`${result}: not valid JSON`);
     const done = stageLayout(foldDir, 2).done;
@@ -183,10 +183,10 @@ describe('trainFold', () => {
 
   it('writes curves as CSV with an optional leading column (by hand)', () => {
     const rows = [
-      { epoch: 1, stage: 1 as const, loss: 0.5, val_loss: 0.25, val_mAP: 0.125, lr: 0.001, seconds: 2 },
-      { epoch: 1, stage: 2 as const, loss: 0.75, val_loss: 1e-7, val_mAP: 1, lr: 1e-4, seconds: 0.5 },
+      { epoch: 1, stage: 1 as const, loss: 0.5, val_loss: 0.25, val_score: 0.125, lr: 0.001, seconds: 2 },
+      { epoch: 1, stage: 2 as const, loss: 0.75, val_loss: 1e-7, val_score: 1, lr: 1e-4, seconds: 0.5 },
     ];
-    expect(curvesCsv(rows)).toBe('epoch,stage,loss,val_loss,val_mAP,lr,seconds\n1,1,0.5,0.25,0.125,0.001,2\n1,2,0.75,1e-7,1,0.0001,0.5\n');
+    expect(curvesCsv(rows)).toBe('epoch,stage,loss,val_loss,val_score,lr,seconds\n1,1,0.5,0.25,0.125,0.001,2\n1,2,0.75,1e-7,1,0.0001,0.5\n');
     expect(curvesCsv(rows, { name: 'fold', values: [3, 3] }).split('\n')[1]).toBe('3,1,1,0.5,0.25,0.125,0.001,2');
   });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { PipelineConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
+import type { MetricName } from '@segkit/metrics';
 import { splitFold } from '@segkit/folds';
 import { PseudoLabels, withPseudoLabels } from '@segkit/pseudo';
 import { mixSeed, permutation } from '@segkit/random';
@@ -21,6 +22,8 @@ export interface TrainFoldInput {
    * to the fold's training images, never to its validation images; part of both stages' fingerprints.
    */
   pseudo?: { labels: PseudoLabels; fingerprint: string };
+  /** The competition metric each stage's best epoch is chosen by (tune.metric, else the layout's); default `tgs-map`. */
+  metric?: MetricName;
   log?: (msg: string) => void;
 }
 
@@ -64,7 +67,8 @@ function cappedTrainIdx(config: PipelineConfig, allTrainIdx: number[], fold: num
 /**
  * Trains one fold through both stages: stage 1 (BCE by default) from scratch, stage 2 (Lovász
  * hinge on raw logits by default) from stage 1's best weights at its own, lower learning rate.
- * Each stage keeps its best checkpoint by validation TGS mAP at logit 0 (p = 0.5). Each stage is
+ * Each stage keeps its best checkpoint by its validation score in `metric` at logit 0 (p = 0.5),
+ * which also drives the plateau schedule and early stopping. Each stage is
  * keyed by its own fingerprint (see stageFingerprint): a finished stage is never redone, an
  * interrupted one resumes from its last complete epoch, and a change to stage 2's settings alone
  * retrains stage 2 from the kept stage 1.
@@ -74,7 +78,8 @@ export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult>
   const log = input.log ?? (() => undefined);
   const layout = foldLayoutAt(foldDir);
   const dataHash = pseudoDataHash(trainDataHash(train), input.pseudo?.fingerprint);
-  const fingerprints = { 1: stageFingerprint(config, train, folds, fold, 1, dataHash), 2: stageFingerprint(config, train, folds, fold, 2, dataHash) };
+  const metric = input.metric ?? 'tgs-map';
+  const fingerprints = { 1: stageFingerprint(config, train, folds, fold, 1, dataHash, metric), 2: stageFingerprint(config, train, folds, fold, 2, dataHash, metric) };
   mkdirSync(foldDir, { recursive: true });
   claimStage(foldDir, fold, 1, fingerprints[1], log);
   claimStage(foldDir, fold, 2, fingerprints[2], log);
@@ -96,8 +101,8 @@ export async function trainFold(input: TrainFoldInput): Promise<FoldTrainResult>
     log(`fold ${fold}: ${trainIdx.length - added.pseudoIdx.length} train + ${added.pseudoIdx.length} pseudo-labelled test / ${valIdx.length} validation images`);
   } else log(`fold ${fold}: ${trainIdx.length} train / ${valIdx.length} validation images`);
 
-  const stage1 = await runStage(1, config.stage1, { ...input, train: data, trainIdx, valIdx, log });
-  const stage2 = await runStage(2, config.stage2, { ...input, train: data, trainIdx, valIdx, log });
+  const stage1 = await runStage(1, config.stage1, { ...input, metric, train: data, trainIdx, valIdx, log });
+  const stage2 = await runStage(2, config.stage2, { ...input, metric, train: data, trainIdx, valIdx, log });
   const result: FoldTrainResult = {
     fold,
     nTrain: trainIdx.length,
