@@ -108,7 +108,9 @@ export function pipelineHelp(): string {
   return formatHelp({
     usage: [`${COMMANDS.pipeline} [flags]`, `${COMMANDS.pipeline} --slurm [flags]`, `${COMMANDS.pipeline} --emit k8s [flags]`],
     summary:
-      `Runs every step as the Nx target pipeline:report (${projectSteps('experiment').join(' → ')}; folds in parallel, unchanged steps restored ` +
+      `Runs every step as the Nx target pipeline:report (${projectSteps('experiment')
+        .filter((s) => STEPS[s].rounds !== 'later')
+        .join(' → ')}; with pseudo.rounds, each later round repeats ${PER_ROUND_STEPS.join(' → ')} after the ensemble; folds in parallel, unchanged steps restored ` +
       `from the Nx cache) in the work directory ${DEFAULT_WORK_DIR}/<config name> (${env('work')} overrides it), then copies ` +
       `submission.csv, report/ and bundle/ into --out. ${COMMANDS.step} --help lists the steps.`,
     flags: [
@@ -203,7 +205,8 @@ function shown(path: string): string {
 
 /** Outputs of a step for the help, fold folders as `fold-<k>`, without its timing file. */
 function outputsOf(step: StepName): string[] {
-  const layout = runLayout('<work>');
+  // A step of the later pseudo-label rounds only ever writes into a round's work directory.
+  const layout = runLayout(STEPS[step].rounds === 'later' ? '<work>/round-<r>' : '<work>');
   // The fold index only names folders, so a placeholder spells `fold-<k>`.
   return STEPS[step]
     .outputs(layout, '<k>', parseConfig({}).synthetic)
