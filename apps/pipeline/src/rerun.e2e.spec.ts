@@ -110,6 +110,33 @@ describe('reruns through Nx', () => {
     expect(out).toMatch(/fold 0 stage 1 epoch 1\/1/);
     expect(out).toMatch(/fold 1 stage 1 epoch 1\/1/);
   }, 180_000);
+
+  it("a pseudo-label round runs after round 0's ensemble in its own folder; round 0 keeps its artifacts", () => {
+    const round1 = ['pseudo-round-1', 'train-round-1-fold-0', 'train-round-1-fold-1', 'predict-round-1-fold-0', 'predict-round-1-fold-1', 'ensemble-round-1'];
+    config = { ...config, pseudo: { rounds: 1, minConfidence: 0.5 } };
+    const { res, ran, out } = runPipeline();
+    expect(out).not.toMatch(/error:/);
+    expect(res.status).toBe(0);
+    // New targets change the project's configuration, which Nx hashes into every task: round 0's
+    // steps run again but find their artifacts (by fingerprint) and do no work.
+    expect(ran).toEqual(expect.arrayContaining([...round1, 'tune', ...afterTune]));
+    expect(out).toMatch(/fold 0: already trained/);
+    expect(out).toMatch(/\[pseudo\] round 1: \d+ of 6 test images/);
+    expect(out).toMatch(/fold 0: 8 train \+ \d+ pseudo-labelled test \/ 8 validation images/);
+    const round = runLayout(join(work.workDir, 'round-1'));
+    for (const path of [round.pseudo.record, round.fold(1).result, round.ensemble.meta]) expect(statSync(path).isFile()).toBe(true);
+    const summary = JSON.parse(readFileSync(join(root, 'out', 'report', 'summary.json'), 'utf8')) as { pseudo_rounds: { round: number }[] };
+    expect(summary.pseudo_rounds.map((r) => r.round)).toEqual([0, 1]);
+  }, 240_000);
+
+  it('a pseudo-label setting reruns the round after round 0, never round 0', () => {
+    config = { ...config, pseudo: { rounds: 1, minConfidence: 0.25 } };
+    const { res, ran, out } = runPipeline();
+    expect(out).not.toMatch(/error:/);
+    expect(res.status).toBe(0);
+    expect(ran).toContain('pseudo-round-1');
+    expect(ran.filter((t) => ['data', 'folds', ...trains, ...predicts, 'ensemble'].includes(t))).toEqual([]);
+  }, 180_000);
 });
 
 describe('the Nx fingerprint of the data', () => {
