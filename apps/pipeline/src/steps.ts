@@ -68,10 +68,10 @@ async function loadTest(ctx: StepContext, train: TrainSet, onCache?: LoadOptions
   return loadTestSet(ctx.dataDir, { ...loadOptions(ctx, 'test', onCache), channels: train.channels ?? 1 });
 }
 
-/** How a split's channels read in the log: `RGB`, `grey`, or `grey (colour files, every pixel R = G = B)`. */
+/** How a split's channels read in the log: `RGB`, `grey`, or `grey (a colour layout whose every pixel has R = G = B)`. */
 function channelsWord(ctx: StepContext, set: ImageSet): string {
   if (set.channels === 3) return 'RGB';
-  return layoutOf(ctx).channels === 3 ? 'grey (colour files, every pixel R = G = B)' : 'grey';
+  return layoutOf(ctx).channels === 3 ? 'grey (a colour layout whose every pixel has R = G = B)' : 'grey';
 }
 /** The test set for streaming: its cache, built a chunk at a time if needed, opened for chunked reads (close it). */
 async function openTest(ctx: StepContext, train: TrainSet, onCache?: LoadOptions['onCache']): Promise<TestImages> {
