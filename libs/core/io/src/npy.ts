@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { blameFinalPath, freshTempPathFor, writeAllSync } from './atomic';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { AtomicFileWriter } from './atomic';
 import { UserError } from './errors';
 
 /**
@@ -90,8 +89,7 @@ export function readNpyInfo(path: string): NpyInfo {
  * exactly the shape's number of values was written.
  */
 export class NpyWriter {
-  private readonly tmp: string;
-  private fd: number | undefined;
+  private readonly file: AtomicFileWriter;
   private written = 0;
   private readonly expected: number;
 
@@ -101,24 +99,8 @@ export class NpyWriter {
   ) {
     const header = npyHeader(shape);
     this.expected = shape.reduce((a, b) => a * b, 1);
-    mkdirSync(dirname(finalPath), { recursive: true });
-    this.tmp = freshTempPathFor(finalPath);
-    this.fd = openSync(this.tmp, 'w');
-    try {
-      this.writeBytes(header);
-    } catch (err) {
-      this.abort();
-      throw err;
-    }
-  }
-
-  private writeBytes(bytes: Uint8Array): void {
-    if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
-    try {
-      writeAllSync(this.fd, bytes, this.finalPath);
-    } catch (err) {
-      throw blameFinalPath(err, this.tmp, this.finalPath);
-    }
+    this.file = new AtomicFileWriter(finalPath);
+    this.file.write(header);
   }
 
   /** Appends values (host order is little-endian on every platform Node supports). */
@@ -126,37 +108,21 @@ export class NpyWriter {
     if (this.written + values.length > this.expected) {
       throw new Error(`${this.finalPath}: more than the ${this.expected} values of shape (${this.shape.join(', ')})`);
     }
-    this.writeBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    this.file.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     this.written += values.length;
   }
 
   commit(): void {
-    if (this.fd === undefined) throw new Error(`${this.finalPath}: writer already closed`);
     if (this.written !== this.expected) {
       this.abort();
       throw new Error(`${this.finalPath}: wrote ${this.written} values, shape (${this.shape.join(', ')}) needs ${this.expected}`);
     }
-    try {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = undefined;
-      renameSync(this.tmp, this.finalPath);
-    } catch (err) {
-      this.abort();
-      throw blameFinalPath(err, this.tmp, this.finalPath);
-    }
+    this.file.commit();
   }
 
   /** Discards the partial file. Safe to call more than once. */
   abort(): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    try {
-      if (fd !== undefined) closeSync(fd);
-    } catch {
-      // already closed by a failed commit: the temporary file still goes
-    }
-    rmSync(this.tmp, { force: true });
+    this.file.abort();
   }
 }
 

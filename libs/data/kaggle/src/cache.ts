@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { atomicWriteFile, crc32, tempPathFor, UserError } from '@segkit/io';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { AtomicFileWriter, atomicWriteFile, crc32, UserError } from '@segkit/io';
 import type { ImageSet, TrainSet } from './types';
 
 /**
@@ -308,8 +308,7 @@ export function openTestCache(file: string, fingerprint: string): TestImages | u
  * the depths (and each image's own size when resized) — the file is renamed into place only then.
  */
 export class TestCacheWriter {
-  private readonly tmp: string;
-  private fd: number | undefined;
+  private readonly out: AtomicFileWriter;
   private crc = 0;
   private written = 0;
   private readonly at: ReturnType<typeof layout>;
@@ -341,21 +340,22 @@ export class TestCacheWriter {
     head.writeUInt32LE(FORMAT_VERSION, 8);
     head.writeUInt32LE(headerBuf.length, 12);
     headerBuf.copy(head, 16);
-    mkdirSync(dirname(file), { recursive: true });
-    this.tmp = tempPathFor(file);
     try {
-      this.fd = openSync(this.tmp, 'w');
+      this.out = new AtomicFileWriter(file);
       this.put(head);
     } catch (err) {
-      this.abort();
-      throw new UserError(`cannot write the data cache ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw this.cannotWrite(err);
     }
   }
 
+  /** A file-system failure as the user error naming the cache; anything else (a bug) as it is. */
+  private cannotWrite(err: unknown): unknown {
+    if (!(err instanceof Error) || !('code' in err)) return err;
+    return new UserError(`cannot write the data cache ${this.file} (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+  }
+
   private put(bytes: Uint8Array): void {
-    if (this.fd === undefined) throw new Error(`${this.file}: writer already closed`);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    this.out.write(bytes);
     this.crc = crc32(bytes, this.crc);
   }
 
@@ -380,26 +380,15 @@ export class TestCacheWriter {
       const sum = Buffer.alloc(CHECKSUM_BYTES);
       sum.writeUInt32LE(this.crc >>> 0, 0);
       this.put(sum);
-      fsyncSync(this.fd as number);
-      closeSync(this.fd as number);
-      this.fd = undefined;
-      renameSync(this.tmp, this.file);
+      this.out.commit();
     } catch (err) {
       this.abort();
-      if (err instanceof Error && !('code' in err)) throw err;
-      throw new UserError(`cannot write the data cache ${this.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw this.cannotWrite(err);
     }
   }
 
   /** Discards the partial file; safe to call more than once. */
   abort(): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    try {
-      if (fd !== undefined) closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(this.tmp, { force: true });
+    this.out.abort();
   }
 }
