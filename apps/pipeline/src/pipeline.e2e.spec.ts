@@ -174,7 +174,7 @@ describe('pipeline end to end', () => {
       const notImage = join(root, 'not-image');
       cpSync(join(dataDir, 'test', 'images'), notImage, { recursive: true });
       writeFileSync(join(notImage, 'notes.txt'), 'hello');
-      expectInferFailure(['--bundle', bundle(), '--images', notImage], `${join(notImage, 'notes.txt')}: not a .png image`, join(root, 'x2.csv'));
+      expectInferFailure(['--bundle', bundle(), '--images', notImage], `${join(notImage, 'notes.txt')}: not an image (.png, .jpg, .tif, .dcm)`, join(root, 'x2.csv'));
       writeFileSync(join(wrong, 'zzsmall.png'), 'not really a png');
       expectInferFailure(['--bundle', bundle(), '--images', wrong], `${join(wrong, 'zzsmall.png')}: cannot decode image`, join(root, 'x3.csv'));
     }, 120_000);
