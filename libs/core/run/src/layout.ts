@@ -10,9 +10,9 @@
  * <work>/fold-<k>/stage<s>/         @segkit/train     fingerprint.json, checkpoints/, best/, averaged/, snapshot-<e>/ (stage 2),
  *                                                  log.jsonl, log.csv, done.json
  * <work>/fold-<k>/result.json       @segkit/train     both stages' outcome and history, backend and device, weights fingerprint
- * <work>/fold-<k>/predict/          @segkit/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy,
+ * <work>/fold-<k>/predict/          @segkit/predict   oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, [oof,test]-gate.npy,
  *                                                  models/<name>/ (exported stock-layer models), meta.json
- * <work>/ensemble/                  @segkit/ensemble  oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, meta.json
+ * <work>/ensemble/                  @segkit/ensemble  oof-ids.txt, oof-stage{1,2}.npy, test-ids.txt, test.npy, [oof,test]-gate.npy, meta.json
  * <work>/tune/tune.json             @segkit/tune      tuned threshold, curves and OOF scores
  * <work>/submission/                @segkit/submit    submission.csv, summary.json
  * <work>/bundle/                    @segkit/infer     bundle.json, config.json, folds/, manifest.json
@@ -98,6 +98,9 @@ export function predictLayout(foldDir: string) {
     oofStage2: join(dir, 'oof-stage2.npy'),
     testIds: join(dir, 'test-ids.txt'),
     test: join(dir, 'test.npy'),
+    /** With an empty-mask gate (model.gate): stage 2's per-image gate logits, (N,) float32, in the order of oof-ids.txt and test-ids.txt. */
+    oofGate: join(dir, 'oof-gate.npy'),
+    testGate: join(dir, 'test-gate.npy'),
     /** The stage-2 models behind oof-stage2 and test, exported to stock tfjs layers: `models/<name>/model.json`. */
     models: join(dir, 'models'),
     /** Sizes, ids, TTA, models and the fingerprint of what the logits were computed from; written last. */
@@ -163,6 +166,9 @@ export function runLayout(workDir: string) {
       oofStage2: join(ensembleDir, 'oof-stage2.npy'),
       testIds: join(ensembleDir, 'test-ids.txt'),
       test: join(ensembleDir, 'test.npy'),
+      /** With an empty-mask gate: the folds' gate logits, (N,), OOF in train order and test combined as the logits. */
+      oofGate: join(ensembleDir, 'oof-gate.npy'),
+      testGate: join(ensembleDir, 'test-gate.npy'),
       meta: join(ensembleDir, 'meta.json'),
     },
     /** Owner: @segkit/tune. */

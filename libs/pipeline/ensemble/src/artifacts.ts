@@ -1,7 +1,7 @@
 /**
  * The files @segkit/ensemble owns under `<work>/ensemble/` (paths from @segkit/run's layout): float32
  * logits as numpy `.npy` arrays of shape (N, H, W) — OOF in train order, test in the sample
- * submission's order — their ids, one per line, in sidecar files, and `meta.json`, written last.
+ * submission's order — with an empty-mask gate its per-image logits (N,) in the same orders, their ids, one per line, in sidecar files, and `meta.json`, written last.
  * Nobody else parses them: later steps read them through these readers, which check every array
  * against the metadata, so a damaged, truncated or foreign file is a UserError naming the file.
  */
@@ -29,6 +29,8 @@ export const ensembleMetaSchema = z
     testSizes: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])).optional(),
     /** What the ensemble was computed from: the mode and every fold's prediction fingerprint, in fold order. */
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex'),
+    /** The folds' models have an empty-mask gate: `oof-gate.npy` and `test-gate.npy` hold its logits. */
+    gate: z.literal(true).optional(),
   })
   .strict();
 export type EnsembleMeta = z.infer<typeof ensembleMetaSchema>;
@@ -89,4 +91,18 @@ export function ensembleTestPath(workDir: string, meta: EnsembleMeta): string {
 /** The ensembled test logits (N, H, W) in the order of `meta.testIds`, read whole, checked against the metadata. */
 export function readEnsembleTest(workDir: string, meta: EnsembleMeta): Float32Array {
   return readNpy(ensembleTestPath(workDir, meta)).data;
+}
+
+/**
+ * The ensembled empty-mask gate logits (N,): OOF in train order or test in the order of
+ * `meta.testIds`, checked against the metadata; undefined when the models have no gate.
+ */
+export function readEnsembleGate(workDir: string, which: 'oof' | 'test', meta: EnsembleMeta): Float32Array | undefined {
+  if (!meta.gate) return undefined;
+  const paths = ensemblePaths(workDir);
+  const path = requireArtifact(which === 'oof' ? paths.oofGate : paths.testGate, PRODUCER);
+  const { shape, data } = readNpy(path);
+  const n = which === 'oof' ? meta.trainIds.length : meta.testIds.length;
+  if (shape.length !== 1 || shape[0] !== n) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n},) as its meta.json says; rerun the ensemble step`);
+  return data;
 }

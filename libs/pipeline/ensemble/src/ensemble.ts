@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { NpyReader, NpyWriter, Progress, writeIdsFile, writeNpy } from '@segkit/io';
-import { openFoldTest, readFoldOof, readPredictionMeta } from '@segkit/predict';
+import { rmSync } from 'node:fs';
+import { NpyReader, NpyWriter, Progress, readIdsFile, writeIdsFile, writeNpy } from '@segkit/io';
+import { openFoldTest, PredictionMeta, readFoldGate, readFoldOof, readPredictionMeta } from '@segkit/predict';
 import { runLayout } from '@segkit/run';
 import { EnsembleMeta, ensemblePaths, writeEnsembleMeta } from './artifacts';
 import { combineLogits, EnsembleMode } from './combine';
@@ -61,6 +62,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   writeNpy(out.oofStage1, oof[1], oofShape);
   writeNpy(out.oofStage2, oof[2], oofShape);
   writeIdsFile(out.oofIds, trainIds);
+  const gated = ensembleGates(metas, layout, position, trainIds.length, mode, out);
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
@@ -87,8 +89,35 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   writeIdsFile(out.testIds, testIds);
   const fingerprint = createHash('sha256').update(`${mode}\n${metas.map((m) => m.fingerprint).join('\n')}\n`).digest('hex');
   const testSizes = metas[0].testSizes;
-  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, ...(testSizes ? { testSizes } : {}), fingerprint };
+  const meta: EnsembleMeta = { mode, folds: metas.map((m) => m.fold), height, width, trainIds, testIds, ...(testSizes ? { testSizes } : {}), fingerprint, ...(gated ? { gate: true as const } : {}) };
   writeEnsembleMeta(workDir, meta);
   log(`ensembled ${input.k} folds (${mode}): ${testIds.length} test images, ${trainIds.length} OOF images`);
   return meta;
+}
+
+/**
+ * The empty-mask gate's logits, when every fold's models have one: each fold's OOF gate placed in
+ * train order (`oof-gate.npy`), the folds' test gates combined as the logits are (`test-gate.npy`).
+ * Returns whether they were written (a fold without a gate, or folds that disagree, is an error).
+ */
+function ensembleGates(metas: PredictionMeta[], layout: ReturnType<typeof runLayout>, position: Map<string, number>, nTrain: number, mode: EnsembleMode, out: ReturnType<typeof ensemblePaths>): boolean {
+  rmSync(out.oofGate, { force: true });
+  rmSync(out.testGate, { force: true });
+  const gated = metas.filter((m) => m.gate).length;
+  if (gated === 0) return false;
+  if (gated !== metas.length) throw new Error(`${gated} of ${metas.length} folds have an empty-mask gate; predict every fold with the same model settings`);
+  const oof = new Float32Array(nTrain);
+  const tests: Float32Array[] = [];
+  metas.forEach((meta, k) => {
+    const foldDir = layout.fold(k).dir;
+    const ids = readIdsFile(layout.fold(k).predict.oofIds, 'predict step');
+    const gate = readFoldGate(foldDir, 'oof', meta) as Float32Array;
+    if (gate.length !== ids.length) throw new Error(`${layout.fold(k).predict.oofGate}: ${gate.length} values for ${ids.length} OOF ids`);
+    ids.forEach((id, j) => (oof[position.get(id) as number] = gate[j]));
+    tests.push(readFoldGate(foldDir, 'test', meta) as Float32Array);
+  });
+  writeNpy(out.oofGate, oof, [nTrain]);
+  const test = tests[0].length === 0 ? new Float32Array(0) : combineLogits(tests, mode);
+  writeNpy(out.testGate, test, [test.length]);
+  return true;
 }

@@ -1,12 +1,13 @@
 /**
  * The files @segkit/predict owns in a fold's `predict/` folder (paths from @segkit/run's predictLayout):
- * OOF ids, OOF logits after each stage, test ids and logits (numpy `.npy`, (N, H, W) float32), the
+ * OOF ids, OOF logits after each stage, test ids and logits (numpy `.npy`, (N, H, W) float32), with
+ * an empty-mask gate stage 2's gate logits (`oof-gate.npy`, `test-gate.npy`, (N,) float32), the
  * exported stage-2 models and `meta.json`, written last. `meta.json` has a validating reader; a
  * damaged, truncated or foreign file is a UserError naming the file and the field.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact, writeNpy } from '@segkit/io';
 import { foldLayoutAt, predictLayout, Stage } from '@segkit/run';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
@@ -31,6 +32,8 @@ export const predictionMetaSchema = z
     weights: sha256,
     /** What the logits were computed from: the weights, the predict section, the OOF and test images (see predictionFingerprint). */
     fingerprint: sha256,
+    /** The stage-2 models have an empty-mask gate: `oof-gate.npy` and `test-gate.npy` hold its logits. */
+    gate: z.literal(true).optional(),
   })
   .strict()
   .refine((m) => m.testIds.length === m.nTest, { message: 'testIds must list nTest ids', path: ['testIds'] })
@@ -90,4 +93,24 @@ export function openFoldTest(foldDir: string, meta: PredictionMeta): NpyReader {
     throw err;
   }
   return reader;
+}
+
+/** Writes a fold's per-image gate logits, (N,) float32, in the order of its ids (OOF or test); atomic. */
+export function writeFoldGate(foldDir: string, which: 'oof' | 'test', gate: Float32Array): void {
+  const paths = predictLayout(foldDir);
+  writeNpy(which === 'oof' ? paths.oofGate : paths.testGate, gate, [gate.length]);
+}
+
+/**
+ * A fold's stage-2 gate logits (N,) in the order of its OOF or test ids, checked against its
+ * metadata; undefined when the fold's models have no gate.
+ */
+export function readFoldGate(foldDir: string, which: 'oof' | 'test', meta: PredictionMeta): Float32Array | undefined {
+  if (!meta.gate) return undefined;
+  const paths = predictLayout(foldDir);
+  const path = requireArtifact(which === 'oof' ? paths.oofGate : paths.testGate, producer(foldDir));
+  const { shape, data } = readNpy(path);
+  const n = which === 'oof' ? meta.nOof : meta.nTest;
+  if (shape.length !== 1 || shape[0] !== n) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n},) as its meta.json says; rerun the ${producer(foldDir)}`);
+  return data;
 }

@@ -8,9 +8,12 @@ import { exportInferenceModel, forwardLogits, identityTta, InferenceModel, loadI
 import { predictLayout, stageLayout, STEPS } from '@segkit/run';
 import { splitFold } from '@segkit/folds';
 import { readStageDone, readStageValLogits, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
-import { PredictionMeta, readPredictionMetaIfAny, writePredictionMeta } from './artifacts';
+import { PredictionMeta, readPredictionMetaIfAny, writeFoldGate, writePredictionMeta } from './artifacts';
 
-/** Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed by rename. */
+/**
+ * Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed
+ * by rename. Returns the models' gate logits (N,) when they have an empty-mask gate.
+ */
 function streamLogits(
   path: string,
   label: string,
@@ -20,8 +23,9 @@ function streamLogits(
   height: number,
   width: number,
   opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 },
-): void {
+): Float32Array | undefined {
   const writer = new NpyWriter(path, [indices.length, height, width]);
+  let gate: Float32Array | undefined;
   try {
     const progress = new Progress(label, indices.length);
     forwardLogits(model, images, indices, height, width, {
@@ -30,37 +34,45 @@ function streamLogits(
         writer.write(v);
         progress.tick(v.length / (height * width));
       },
+      onGate: (g, start) => (gate ??= new Float32Array(indices.length)).set(g, start),
     });
     writer.commit();
   } catch (err) {
     writer.abort();
     throw err;
   }
+  return gate;
 }
 
 /** Test images read, predicted and written per chunk (rounded up to whole prediction batches). */
 const TEST_CHUNK_IMAGES = 256;
 
 /** The test set's logits streamed to a `.npy` (N, H, W) committed by rename, its images read a chunk at a time. */
-function streamTestLogits(path: string, label: string, model: LogitsModel[], test: TestSource, chunk: number, opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }): void {
+function streamTestLogits(path: string, label: string, model: LogitsModel[], test: TestSource, chunk: number, opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }): Float32Array | undefined {
   const { height, width } = test;
   const writer = new NpyWriter(path, [test.ids.length, height, width]);
+  let gate: Float32Array | undefined;
   try {
     const progress = new Progress(label, test.ids.length);
+    let offset = 0;
     for (const { n, images } of testChunks(test, chunk)) {
+      const first = offset;
       forwardLogits(model, images, Array.from({ length: n }, (_, k) => k), height, width, {
         ...opts,
         onBatch: (v) => {
           writer.write(v);
           progress.tick(v.length / (height * width));
         },
+        onGate: (g, start) => (gate ??= new Float32Array(test.ids.length)).set(g, first + start),
       });
+      offset += n;
     }
     writer.commit();
   } catch (err) {
     writer.abort();
     throw err;
   }
+  return gate;
 }
 
 /**
@@ -253,9 +265,18 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   const oofStage1Tta = await writeOofStage1(input, valIdx, opts, log);
   const names = await exportFoldModels(config, foldDir);
   const models = await loadFoldModels(paths.models, names);
+  let gated = false;
   try {
-    streamLogits(paths.oofStage2, `fold ${fold} OOF stage 2`, models, train.images, valIdx, height, width, opts);
-    streamTestLogits(paths.test, `fold ${fold} test`, models, test, chunk, opts);
+    const oofGate = streamLogits(paths.oofStage2, `fold ${fold} OOF stage 2`, models, train.images, valIdx, height, width, opts);
+    const testGate = streamTestLogits(paths.test, `fold ${fold} test`, models, test, chunk, opts);
+    // The empty-mask gate's logits beside the pixel logits (test: all zero-length when there are no test images).
+    rmSync(paths.oofGate, { force: true });
+    rmSync(paths.testGate, { force: true });
+    if (oofGate) {
+      writeFoldGate(foldDir, 'oof', oofGate);
+      writeFoldGate(foldDir, 'test', testGate ?? new Float32Array(0));
+      gated = true;
+    }
   } finally {
     models.forEach((m) => m.dispose());
   }
@@ -274,6 +295,7 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
     models: names,
     weights,
     fingerprint,
+    ...(gated ? { gate: true as const } : {}),
   };
   writePredictionMeta(foldDir, meta);
   log(`fold ${fold}: ${valIdx.length} OOF and ${test.ids.length} test predictions (TTA: ${meta.tta.join(' + ')}; stage 2 model${names.length > 1 ? 's' : ''}: ${names.join(', ')})`);
