@@ -22,6 +22,11 @@ const VARIANTS: Array<{ name: string; what: string; config: Record<string, unkno
   { name: 'ema', what: 'EMA of weights, decay 0.95, both stages', config: { stage1: { ema: { decay: 0.95 } }, stage2: { ema: { decay: 0.95 } } } },
   { name: 'swa', what: "SWA of stage 2's last 2 epochs", config: { stage2: { swa: { epochs: 2 } } } },
   { name: 'triplet', what: 'threshold triplet, top p ∈ {0.6, 0.7, 0.8, 0.9}', config: { tune: { topProbs: [0.6, 0.7, 0.8, 0.9] } } },
+  {
+    name: 'gate',
+    what: 'empty-mask gate + deep supervision (gate BCE 0.1, aux 0.1, segmentation on non-empty images), gate threshold tuned on OOF',
+    config: { model: { gate: true, deepSupervision: true } },
+  },
   { name: 'pseudo', what: 'one pseudo-label round (test images ≥ 90 % confident pixels), folds retrained', config: { pseudo: { rounds: 1 } } },
   {
     name: 'together',

@@ -4,7 +4,7 @@ import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/back
 import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, LoadOptions, openTestSet, readTestIds, sampleSubmissionPath, TestImages, TrainSet } from '@segkit/data';
 import { describeInput, InputSettings, maskRunsBytes, resolveInput } from '@segkit/resize';
 import type { LayoutDescriptor } from '@segkit/layouts';
-import { ensembleFolds, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
+import { ensembleFolds, ensembleTestPath, readEnsembleGate, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
 import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@segkit/folds';
 import { bundleRun, MANIFEST_JSON } from '@segkit/infer';
 import { log, Progress, UserError } from '@segkit/io';
@@ -329,9 +329,12 @@ export async function tune(ctx: StepContext): Promise<void> {
   await timed(ctx, 'tune', async () => {
     const data = await loadTrain(ctx);
     const assignment = readFolds(ctx, data);
+    const oof2 = readEnsembleOof(lastRoundDir(ctx), 2, data.ids);
+    const gate = readEnsembleGate(lastRoundDir(ctx), 'oof', oof2.meta);
     const record = tuneOof({
       oofStage1: readEnsembleOof(lastRoundDir(ctx), 1, data.ids).logits,
-      oofStage2: readEnsembleOof(lastRoundDir(ctx), 2, data.ids).logits,
+      oofStage2: oof2.logits,
+      ...(gate ? { gate } : {}),
       truths: data.masks,
       pixels: data.height * data.width,
       foldOf: data.ids.map((id) => assignment.get(id)),
@@ -349,6 +352,14 @@ export async function tune(ctx: StepContext): Promise<void> {
         `tuned p=${record.probThreshold.toFixed(4)} (logit ${record.logitThreshold.toFixed(4)}), min area ${record.minArea}: ${record.score.toFixed(4)} ` +
         `(all-empty baseline ${record.allEmptyBaseline.toFixed(4)})`,
     );
+    if (record.scoreWithoutGate !== undefined) {
+      log(
+        'tune',
+        record.gateLogitThreshold === undefined
+          ? `empty-mask gate not kept: no gate threshold beats ${record.scoreWithoutGate.toFixed(4)} without it`
+          : `empty-mask gate kept at p=${(record.gateProbThreshold as number).toFixed(4)} (logit ${record.gateLogitThreshold.toFixed(4)}): ${record.score.toFixed(4)} vs ${record.scoreWithoutGate.toFixed(4)} without it`,
+      );
+    }
   });
 }
 

@@ -278,6 +278,11 @@ export const configSchema = z
          * is its pixels above the tuned (bottom) threshold. [] = top equals the tuned threshold.
          */
         topProbs: z.array(z.number().gt(0).lt(1)).default([]),
+        /**
+         * Candidate thresholds (probabilities) of the empty-mask gate (with model.gate), searched
+         * jointly with the pixel threshold and min area; kept only when it beats the result without it.
+         */
+        gateProbs: z.array(z.number().gt(0).lt(1)).default([0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]),
       })
       .strict()
       .default({}),

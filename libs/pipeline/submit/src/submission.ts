@@ -18,6 +18,11 @@ export interface SubmissionInput {
   minArea: number;
   /** The tuned threshold triplet's top threshold, when it has one (see binarize). */
   topLogitThreshold?: number;
+  /**
+   * The empty-mask gate, when tune kept it: each test image's gate logit (testIds order) and the
+   * tuned gate threshold; an image whose gate logit is ≤ the threshold gets an empty mask.
+   */
+  gate?: { logits: ArrayLike<number>; logitThreshold: number };
   outPath: string;
   /** The competition's submission format (the layout descriptor's `submission`). */
   format: SubmissionFormat;
@@ -60,15 +65,19 @@ export class SubmissionLines {
     this.scratch = new Uint8Array(height * width);
   }
 
-  /** One image's rows (CSV lines without their newline) from its logits (H·W); `size`: the image's own [height, width] when its logits were resized. */
-  add(id: string, logits: Float32Array, size?: readonly [number, number]): string[] {
+  /**
+   * One image's rows (CSV lines without their newline) from its logits (H·W); `size`: the image's
+   * own [height, width] when its logits were resized; `gatedEmpty`: the empty-mask gate says empty
+   * (an empty mask whatever the logits).
+   */
+  add(id: string, logits: Float32Array, size?: readonly [number, number], gatedEmpty = false): string[] {
     let [h, w] = [this.height, this.width];
     if (size) {
       [h, w] = size;
       logits = resizeLogits(logits, this.height, this.width, h, w);
       if (this.mask.length !== h * w) [this.mask, this.scratch] = [new Uint8Array(h * w), new Uint8Array(h * w)];
     }
-    const area = binarize(logits, this.post.logitThreshold, this.post.minArea, this.mask, this.post.topLogitThreshold);
+    const area = gatedEmpty ? (this.mask.fill(0), 0) : binarize(logits, this.post.logitThreshold, this.post.minArea, this.mask, this.post.topLogitThreshold);
     if (area > 0) this.nonEmpty++;
     this.images++;
     const lines = maskFields(this.mask, h, w, this.format, id, this.scratch).map((rle) => submissionLine(this.format, id, rle));
@@ -93,6 +102,8 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   }
   const { sizes } = input;
   if (sizes && sizes.length !== testIds.length) throw new Error(`writeSubmission: ${sizes.length} image sizes for ${testIds.length} test ids`);
+  const { gate } = input;
+  if (gate && gate.logits.length !== testIds.length) throw new Error(`writeSubmission: ${gate.logits.length} gate logits for ${testIds.length} test ids`);
   // Rows go to the file a chunk at a time: a 100,000-image submission is never held whole.
   const out = new AtomicFileWriter(input.outPath);
   const rows = new SubmissionLines(format, height, width, { logitThreshold, minArea, topLogitThreshold: input.topLogitThreshold });
@@ -101,7 +112,10 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
   try {
     readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
       const lines: string[] = [];
-      for (let k = 0; k * pixels < chunk.length; k++) lines.push(...rows.add(testIds[first + k], chunk.subarray(k * pixels, (k + 1) * pixels), sizes?.[first + k]));
+      for (let k = 0; k * pixels < chunk.length; k++) {
+        const gated = gate !== undefined && !(gate.logits[first + k] > gate.logitThreshold);
+        lines.push(...rows.add(testIds[first + k], chunk.subarray(k * pixels, (k + 1) * pixels), sizes?.[first + k], gated));
+      }
       out.write(lines.map((l) => l + '\n').join(''));
       progress.tick(chunk.length / pixels);
     });

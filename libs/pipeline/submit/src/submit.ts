@@ -2,7 +2,7 @@
  * The submit step: the ensembled test logits binarised at the tuned point into a submission in
  * the sample submission's order, validated row by row, and its summary recorded.
  */
-import { ensembleTestPath, readEnsembleMeta } from '@segkit/ensemble';
+import { EnsembleMeta, ensemblePaths, ensembleTestPath, readEnsembleGate, readEnsembleMeta } from '@segkit/ensemble';
 import { UserError } from '@segkit/io';
 import type { SubmissionFormat } from '@segkit/layouts';
 import { readTuneRecord } from '@segkit/tune';
@@ -45,6 +45,7 @@ export function submitRun(input: SubmitRunInput): SubmissionSummary {
     logitThreshold: tuned.logitThreshold,
     minArea: tuned.minArea,
     topLogitThreshold: tuned.topLogitThreshold,
+    ...(tuned.gateLogitThreshold === undefined ? {} : { gate: { logits: requireGate(ensembleDir, meta), logitThreshold: tuned.gateLogitThreshold } }),
     outPath: paths.csv,
     format: input.format,
     ...(meta.testSizes ? { sizes: meta.testSizes } : {}),
@@ -52,4 +53,11 @@ export function submitRun(input: SubmitRunInput): SubmissionSummary {
   validateSubmission(paths.csv, input.sampleIds, meta.height, meta.width, input.format, meta.testSizes);
   writeSubmissionSummary(workDir, summary);
   return summary;
+}
+
+/** The ensemble's test gate logits, which a tune record with a gate threshold needs. */
+function requireGate(ensembleDir: string, meta: EnsembleMeta): Float32Array {
+  const gate = readEnsembleGate(ensembleDir, 'test', meta);
+  if (!gate) throw new UserError(`${ensemblePaths(ensembleDir).meta}: no empty-mask gate logits, but the tune record has a gate threshold; rerun the ensemble and tune steps`);
+  return gate;
 }

@@ -10,3 +10,5 @@ export { truthObjectsFromRows } from './objects';
 export { fullSizeThresholdStats } from './full-size';
 export type { FullSizeTruths } from './full-size';
 export type { OofStats } from './tune';
+export { bestGate, gateMeanScores, gatePerImage, gateTable } from './gate';
+export type { GatePoint, GateRow } from './gate';

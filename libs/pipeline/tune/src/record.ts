@@ -44,6 +44,26 @@ export const tuneRecordSchema = z
     /** The threshold triplet's top threshold, when it differs from `logitThreshold` (then the bottom one); see triplet.ts. */
     topLogitThreshold: z.number().optional(),
     topProbThreshold: z.number().gt(0).lt(1).optional(),
+    /** The empty-mask gate's threshold, when the gate is kept: an image whose gate logit is ≤ it is predicted empty (see gate.ts). */
+    gateLogitThreshold: z.number().optional(),
+    gateProbThreshold: z.number().gt(0).lt(1).optional(),
+    /** With a gate: the best OOF score without it, and each gate threshold's score and split of empty / non-empty truths. */
+    scoreWithoutGate: score.optional(),
+    gateTable: z
+      .array(
+        z
+          .object({
+            logitThreshold: z.number(),
+            probThreshold: z.number().gt(0).lt(1),
+            score,
+            truthEmptyGateEmpty: count,
+            truthEmptyGateKept: count,
+            truthNonEmptyGateEmpty: count,
+            truthNonEmptyGateKept: count,
+          })
+          .strict(),
+      )
+      .optional(),
     /** OOF score at logit 0 (p = 0.5), no minimum area, after stage 1 and after stage 2. */
     oofScoreStage1: score,
     oofScoreStage2: score,
@@ -83,6 +103,8 @@ export interface TuneOofInput {
    * and every score is computed at each image's own size against these full-size truths instead.
    */
   fullSize?: FullSizeTruths;
+  /** The ensembled OOF gate logits (N,) in train order, when the models have an empty-mask gate; searched with `options.gateProbs`. */
+  gate?: Float32Array;
 }
 
 /** Per-image scores at logit 0 (p = 0.5), no minimum area: one pass, reduced per fold below. */
@@ -115,7 +137,9 @@ export function tuneOof(input: TuneOofInput): TuneRecord {
   if (foldOf.length !== n) throw new Error(`foldOf has ${foldOf.length} entries for ${n} images`);
   const { scoring, fullSize } = input;
   const statsOf: OofStats = fullSize ? (l, t) => fullSizeThresholdStats(l, fullSize, t, scoring) : (l, t) => thresholdStats(l, truths, pixels, t, scoring);
-  const result = tuneThreshold(oofStage2, truths, pixels, input.options, scoring, statsOf);
+  const options: TuneOptions = input.gate ? { ...input.options, gate: { logits: input.gate, probs: input.options.gateProbs ?? [] } } : input.options;
+  if (input.gate && input.gate.length !== n) throw new Error(`OOF gate logits cover ${input.gate.length} images, the train set has ${n}`);
+  const result = tuneThreshold(oofStage2, truths, pixels, options, scoring, statsOf);
   const stage1 = scoresAtZero(oofStage1, statsOf);
   const stage2 = scoresAtZero(oofStage2, statsOf);
   const perFold = Array.from({ length: k }, (_, fold) => {

@@ -25,7 +25,7 @@ function kept(stats: ThresholdStats, i: number, topIndex: number, minArea: numbe
 }
 
 /** Per-image scores of predicting an empty mask: every prediction erased by a min area above the image. */
-function emptyScores(stats: ThresholdStats): Float64Array {
+export function emptyScores(stats: ThresholdStats): Float64Array {
   const largest = stats.imagePixels ? stats.imagePixels.reduce((a, b) => Math.max(a, b), 0) : stats.pixels;
   return perImageScoresFromStats(stats, 0, largest + 1);
 }

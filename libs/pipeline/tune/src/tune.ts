@@ -15,6 +15,7 @@ import {
   ThresholdStats,
 } from '@segkit/metrics';
 import { bestTriplet, tripletMeanScores, tripletPerImage } from './triplet';
+import { bestGate, gateMeanScores, gatePerImage, GateRow, gateTable } from './gate';
 
 /**
  * The OOF statistics at some logit thresholds: thresholdStats of the logits against the truths, or
@@ -39,6 +40,13 @@ export interface TuneOptions {
    * usual (threshold, min area) rule only, i.e. top = bottom.
    */
   topProbs?: number[];
+  /**
+   * The empty-mask gate: the OOF images' gate logits (in the order of the OOF logits) and the
+   * candidate gate thresholds (probabilities); see gate.ts. Absent: no gate.
+   */
+  gate?: { logits: ArrayLike<number>; probs: readonly number[] };
+  /** Candidate gate thresholds (probabilities) used by tuneOof when the OOF has gate logits (`tune.gateProbs`). */
+  gateProbs?: number[];
 }
 
 /**
@@ -79,6 +87,16 @@ export interface TuneResult {
    */
   topLogitThreshold?: number;
   topProbThreshold?: number;
+  /**
+   * The empty-mask gate's threshold, present only when the gate is kept (it beat the best point
+   * without it): an image whose gate logit is ≤ it is predicted empty, the others get the usual
+   * (threshold, min area) rule.
+   */
+  gateLogitThreshold?: number;
+  gateProbThreshold?: number;
+  /** With OOF gate logits: the best score without the gate, and each gate threshold's score and split of empty / non-empty truths at the best gated point's pixel threshold and min area. */
+  scoreWithoutGate?: number;
+  gateTable?: GateRow[];
 }
 
 /** Probabilities closer than this are one grid point (linspace's rounding leaves ~1e-16 differences). */
@@ -126,8 +144,50 @@ export function tuneThreshold(
     confusion: emptyConfusionFromStats(stats, j, best.minArea),
     perImage: perImageScoresFromStats(stats, j, best.minArea),
   };
-  if (!opts.topProbs || opts.topProbs.length === 0) return pair;
-  return tuneTriplet(oofLogits, probs, opts.topProbs, minAreas, pair, statsOf);
+  const result = !opts.topProbs || opts.topProbs.length === 0 ? pair : tuneTriplet(oofLogits, probs, opts.topProbs, minAreas, pair, statsOf);
+  return opts.gate ? tuneGate(stats, probs, minAreas, opts.gate, result) : result;
+}
+
+/**
+ * The empty-mask gate's search (see gate.ts): every gate threshold × the pair search's pixel
+ * thresholds × min areas. The gate is kept only when its best point scores strictly higher than
+ * `result` (the pair's or the triplet's); the curves then sweep the pixel threshold and the min
+ * area with the gate applied. The gate table is there either way.
+ */
+function tuneGate(stats: ThresholdStats, probs: number[], minAreas: number[], gate: NonNullable<TuneOptions['gate']>, result: TuneResult): TuneResult {
+  const gateProbs = [...new Set(gate.probs)].sort((a, b) => a - b);
+  const gateLogits = gateProbs.map(logit);
+  if (gateLogits.length === 0) return result;
+  const best = bestGate(stats, gate.logits, gateLogits, probs.map((_, k) => k), minAreas);
+  const { thresholdIndex: j, minArea } = best;
+  const table = gateTable(stats, gate.logits, gateProbs, gateLogits, j, minArea);
+  if (!(best.score > result.score)) return { ...result, scoreWithoutGate: result.score, gateTable: table };
+  const gamma = gateLogits[best.gateIndex];
+  const { scores, predEmpty } = gatePerImage(stats, gate.logits, gamma, j, minArea);
+  const confusion: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
+  for (let i = 0; i < stats.n; i++) {
+    const truthEmpty = stats.truthArea[i] === 0;
+    if (truthEmpty) confusion[predEmpty[i] ? 'truthEmptyPredEmpty' : 'truthEmptyPredNonEmpty']++;
+    else confusion[predEmpty[i] ? 'truthNonEmptyPredEmpty' : 'truthNonEmptyPredNonEmpty']++;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { topLogitThreshold, topProbThreshold, ...rest } = result;
+  return {
+    ...rest,
+    logitThreshold: stats.logitThresholds[j],
+    probThreshold: probs[j],
+    minArea,
+    score: best.score,
+    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: gateMeanScores(stats, gate.logits, [gamma], k, minArea)[0] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, score: gateMeanScores(stats, gate.logits, [gamma], j, a)[0] })),
+    coverageBins: scoresByCoverage(scores, stats.truthArea, stats.imagePixels ?? stats.pixels),
+    confusion,
+    perImage: scores,
+    gateLogitThreshold: gamma,
+    gateProbThreshold: gateProbs[best.gateIndex],
+    scoreWithoutGate: result.score,
+    gateTable: table,
+  };
 }
 
 /**
