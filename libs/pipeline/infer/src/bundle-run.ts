@@ -13,7 +13,7 @@ export interface BundleRunInput {
   predictionsDir?: string;
   config: PipelineConfig;
   /** The tuned point (from the tune record): the bundle binarizes exactly as the submission did. */
-  tuned: { logitThreshold: number; probThreshold: number; minArea: number; topLogitThreshold?: number };
+  tuned: { logitThreshold: number; probThreshold: number; minArea: number; topLogitThreshold?: number; gateLogitThreshold?: number };
   /** The competition's submission format and test-id spelling (its layout's `submission` and `test.images.id`), for `npm run infer`'s CSV. */
   submission?: BundleInfo['submission'];
 }
@@ -49,6 +49,7 @@ export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
     probThreshold: tuned.probThreshold,
     minArea: tuned.minArea,
     topLogitThreshold: tuned.topLogitThreshold,
+    gateLogitThreshold: tuned.gateLogitThreshold,
     resized: config.input.mode === 'resize',
     submission: input.submission,
   });

@@ -43,6 +43,8 @@ export const bundleSchema = z
     minArea: z.number().int().nonnegative(),
     /** The tuned threshold triplet's top threshold, when it differs from `logitThreshold` (see @segkit/submit's binarize). */
     topLogitThreshold: z.number().optional(),
+    /** The tuned empty-mask gate threshold, when tune kept the gate: an image whose models' gate logit (the fold mean) is ≤ it gets an empty mask. */
+    gateLogitThreshold: z.number().optional(),
     /**
      * The competition's submission format (its layout's `submission`: header, RLE order, starts and
      * empty marker, one row per image or per object) and how its ids are spelled from an image

@@ -34,6 +34,7 @@ export interface WriteBundleInput {
   probThreshold: number;
   minArea: number;
   topLogitThreshold?: number;
+  gateLogitThreshold?: number;
   /** The competition's submission format and id spelling (bundle.json's `submission`). */
   submission?: BundleInfo['submission'];
   /** The models read resized images (see BundleInfo.input). */
@@ -58,6 +59,7 @@ export async function writeBundle(input: WriteBundleInput): Promise<BundleInfo> 
     probThreshold: input.probThreshold,
     minArea: input.minArea,
     ...(input.topLogitThreshold === undefined ? {} : { topLogitThreshold: input.topLogitThreshold }),
+    ...(input.gateLogitThreshold === undefined ? {} : { gateLogitThreshold: input.gateLogitThreshold }),
     ...(input.submission === undefined ? {} : { submission: input.submission }),
     ...(input.resized ? { input: { mode: 'resize' as const } } : {}),
   };

@@ -9,7 +9,7 @@ import { loadFoldModels } from '@segkit/predict';
 import { SubmissionLines } from '@segkit/submit';
 import { readBundle, type Bundle } from './bundle';
 import { BUNDLE_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
-import { bundleImage, bundleMask, bundleTtas, ensembleLogits, modelMismatch } from './predict';
+import { bundleImage, bundleMask, bundleTtas, ensembleLogitsAndGate, modelMismatch } from './predict';
 
 export interface InferInput {
   bundleDir: string;
@@ -128,7 +128,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const resized = info.input?.mode === 'resize';
   const channels = info.channels ?? 1;
   const { ids, images, sizes } = await loadImageFolder(input.imagesDir, height, width, resized, channels);
-  log(`${ids.length} ${channels === 3 ? 'RGB' : 'grey'} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}`);
+  log(`${ids.length} ${channels === 3 ? 'RGB' : 'grey'} images ${resized ? `resized to ${height}×${width}` : `of ${height}×${width}`} from ${input.imagesDir}; ${info.folds.length} folds × ${info.folds[0].models.length} model(s), TTA ${info.tta.join(' + ')}, ${info.ensemble.mode}, logit threshold ${info.logitThreshold.toFixed(4)}, min area ${info.minArea}${info.topLogitThreshold === undefined ? '' : `, top logit threshold ${info.topLogitThreshold.toFixed(4)}`}${info.gateLogitThreshold === undefined ? '' : `, empty-mask gate at logit ${info.gateLogitThreshold.toFixed(4)}`}`);
 
   const pixels = height * width;
   // The CSV in the run's submission format, written by @segkit/submit's writer, ids spelled as the competition spells them.
@@ -149,18 +149,19 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
     let mask = new Uint8Array(pixels);
     for (let start = 0; start < ids.length; start += chunk) {
       const idx = Array.from({ length: Math.min(chunk, ids.length - start) }, (_, k) => start + k);
-      const combined = ensembleLogits(folds, images, idx, info, ttas);
+      const { logits: combined, gate } = ensembleLogitsAndGate(folds, images, idx, info, ttas);
       npy?.write(combined);
       const lines: string[] = [];
       idx.forEach((i, k) => {
         if (csv) {
-          lines.push(...csv.add(fillTemplate(submission.id, ids[i]), combined.subarray(k * pixels, (k + 1) * pixels), resized ? sizes[i] : undefined));
+          const gated = info.gateLogitThreshold !== undefined && gate !== undefined && !(gate[k] > info.gateLogitThreshold);
+          lines.push(...csv.add(fillTemplate(submission.id, ids[i]), combined.subarray(k * pixels, (k + 1) * pixels), resized ? sizes[i] : undefined, gated));
           return;
         }
         // A resizing bundle's masks have each image's own size; its .npy logits stay at the models' size, as the pipeline's.
         const [h, w] = sizes[i];
         if (mask.length !== h * w) mask = new Uint8Array(h * w);
-        const { area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask, {}, resized ? sizes[i] : undefined);
+        const { area } = bundleMask(combined.subarray(k * pixels, (k + 1) * pixels), ids[i], info, mask, {}, resized ? sizes[i] : undefined, gate?.[k]);
         if (area > 0) nonEmpty++;
         if (!asNpy) masks.push(mask.slice());
       });

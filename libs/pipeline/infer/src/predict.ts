@@ -29,9 +29,29 @@ export function modelMismatch(info: BundleInfo, spec: InferenceSpec): string | u
  * bundle's ensemble mode. Returns [indices.length · H · W] in the order of `indices`.
  */
 export function ensembleLogits(folds: LogitsModel[][], images: Uint8Array, indices: ArrayLike<number>, info: BundleInfo, ttas: TtaPair[] = bundleTtas(info)): Float32Array {
+  return ensembleLogitsAndGate(folds, images, indices, info, ttas).logits;
+}
+
+/**
+ * {@link ensembleLogits}, plus the models' empty-mask gate logits [indices.length] when they have a
+ * gate (combined over the folds as the logits are, as the pipeline's ensemble does).
+ */
+export function ensembleLogitsAndGate(folds: LogitsModel[][], images: Uint8Array, indices: ArrayLike<number>, info: BundleInfo, ttas: TtaPair[] = bundleTtas(info)): { logits: Float32Array; gate?: Float32Array } {
   if (folds.length !== info.folds.length) throw new Error(`ensembleLogits: ${folds.length} folds of models, bundle.json lists ${info.folds.length}`);
-  const parts = folds.map((models) => forwardLogits(models, images, indices, info.height, info.width, { batchSize: info.batchSize, ttas, channels: info.channels ?? 1 }));
-  return combineLogits(parts, info.ensemble.mode);
+  const gates: Float32Array[] = [];
+  const parts = folds.map((models) => {
+    let gate: Float32Array | undefined;
+    const logits = forwardLogits(models, images, indices, info.height, info.width, {
+      batchSize: info.batchSize,
+      ttas,
+      channels: info.channels ?? 1,
+      onGate: (g, start) => (gate ??= new Float32Array(indices.length)).set(g, start),
+    });
+    if (gate) gates.push(gate);
+    return logits;
+  });
+  const logits = combineLogits(parts, info.ensemble.mode);
+  return gates.length === parts.length && gates.length > 0 ? { logits, gate: combineLogits(gates, info.ensemble.mode) } : { logits };
 }
 
 /**
@@ -48,7 +68,7 @@ export function bundleImage(info: Pick<BundleInfo, 'height' | 'width' | 'input'>
 /**
  * One image's mask (into `mask`, of the image's own size) and its Kaggle RLE from its ensembled
  * logits: above the logit threshold, emptied below the minimum area — the bundle's tuned values
- * unless given. With `size` (the image's own [height, width], for a bundle that resizes) the
+ * unless given — or empty when the bundle has a gate threshold and the image's gate logit is not above it. With `size` (the image's own [height, width], for a bundle that resizes) the
  * logits are first brought back to it (@segkit/resize's resizeLogits), as the submission does.
  */
 export function bundleMask(
@@ -58,10 +78,13 @@ export function bundleMask(
   mask: Uint8Array,
   post: { logitThreshold?: number; minArea?: number } = {},
   size?: readonly [number, number],
+  /** The image's empty-mask gate logit (ensembleLogitsAndGate): at or below the bundle's gateLogitThreshold the mask is empty. */
+  gateLogit?: number,
 ): { rle: string; area: number } {
-  const logitThreshold = post.logitThreshold ?? info.logitThreshold;
+  const gated = info.gateLogitThreshold !== undefined && gateLogit !== undefined && !(gateLogit > info.gateLogitThreshold);
+  const logitThreshold = gated ? Infinity : (post.logitThreshold ?? info.logitThreshold);
   // A threshold triplet's top threshold moves with the threshold a user picks.
-  const top = info.topLogitThreshold === undefined ? logitThreshold : info.topLogitThreshold + (logitThreshold - info.logitThreshold);
+  const top = gated || info.topLogitThreshold === undefined ? logitThreshold : info.topLogitThreshold + (logitThreshold - info.logitThreshold);
   const [h, w] = size ?? [info.height, info.width];
   const full = h === info.height && w === info.width ? logits : resizeLogits(logits, info.height, info.width, h, w);
   return maskRow(full, id, h, w, logitThreshold, post.minArea ?? info.minArea, mask, top);
