@@ -138,6 +138,9 @@ export function assembleReport(input: AssembleInput): ReportInput {
     logitThreshold: tuned.logitThreshold,
     probThreshold: tuned.probThreshold,
     ...(tuned.topProbThreshold === undefined ? {} : { topProbThreshold: tuned.topProbThreshold }),
+    ...(tuned.gateTable === undefined || tuned.scoreWithoutGate === undefined
+      ? {}
+      : { gate: { ...(tuned.gateProbThreshold === undefined ? {} : { probThreshold: tuned.gateProbThreshold }), scoreWithoutGate: tuned.scoreWithoutGate, table: tuned.gateTable } }),
     minArea: tuned.minArea,
     thresholdCurve: tuned.curve,
     minAreaCurve: tuned.minAreaCurve,

@@ -1,4 +1,4 @@
-import { averagingSection, pseudoSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, splitLine, stage2Verdict, thresholdSection, trainingSection, ttaLabel } from './sections';
+import { averagingSection, pseudoSection, confusionSection, coverageSection, epochAxis, failureKind, foldsSection, headlineSection, logitAxisTicks, splitLine, stage2Verdict, thresholdSection, trainingSection, ttaLabel } from './sections';
 import { buildSummary, summarySchema } from './summary';
 import { handInput } from '../fixtures/hand-input';
 import type { EpochRow } from './types';
@@ -180,5 +180,28 @@ describe('training curves in the run\'s metric', () => {
     const html = trainingSection({ ...handInput(), metric: 'dice' });
     expect(html).toContain('val Dice');
     expect(html).not.toContain('mAP');
+  });
+});
+
+describe('the empty-mask gate table', () => {
+  const row = (p: number, emptied: number, kept: number, score: number) => ({
+    probThreshold: p,
+    logitThreshold: Math.log(p / (1 - p)),
+    score,
+    truthEmptyGateEmpty: emptied,
+    truthEmptyGateKept: 4 - emptied,
+    truthNonEmptyGateEmpty: 6 - kept,
+    truthNonEmptyGateKept: kept,
+  });
+
+  it('shows each gate threshold’s split and marks the kept one', () => {
+    const input = { ...handInput(), gate: { probThreshold: 0.5, scoreWithoutGate: 0.6, table: [row(0.1, 1, 6, 0.6), row(0.5, 3, 5, 0.7)] } };
+    const html = confusionSection(input);
+    expect(html).toContain('Empty-mask gate');
+    // p 0.5: 3 of 4 empty images emptied (75 %), 1 of 6 with a mask emptied (17 %), accuracy (3 + 5) / 10.
+    expect(html).toContain('<tr class="good"><td>0.500</td><td>0.000</td><td>75.0%</td><td>16.7%</td><td>80.0%</td><td>0.7000</td></tr>');
+    expect(html).toContain('The gate is applied at p 0.500');
+    expect(confusionSection({ ...input, gate: { ...input.gate, probThreshold: undefined } })).toContain('The gate is not applied');
+    expect(confusionSection(handInput())).not.toContain('Empty-mask gate');
   });
 });

@@ -324,7 +324,8 @@ export function confusionSection(input: ReportInput): string {
     'Empty vs non-empty',
     table +
       `<p class="note">Both off-diagonal cells score exactly 0 per image: ${fmtInt(wrong)} images (${fmtPct(all > 0 ? wrong / all : NaN)} of OOF) cost at most ${fmtMap(all > 0 ? wrong / all : 0)} ${metricLabel(input)}. ` +
-      `Percentages are of the row.</p>`,
+      `Percentages are of the row.</p>` +
+      gateTable(input),
   );
 }
 
@@ -479,4 +480,35 @@ export function timingsSection(input: ReportInput): string {
 export function configSection(input: ReportInput): string {
   const json = JSON.stringify(input.config, null, 2) ?? String(input.config);
   return section('config', 'Config', `<pre>${esc(json)}</pre>`);
+}
+
+/**
+ * The empty-mask gate on the OOF images: per gate threshold, how it splits the truly empty and the
+ * non-empty images (an ROC read as a table: the share of empty images it empties against the share of
+ * images with a mask it wrongly empties) and the mean score with it applied.
+ */
+function gateTable(input: ReportInput): string {
+  const g = input.gate;
+  if (g === undefined) return '';
+  const rows = g.table
+    .map((r) => {
+      const empty = r.truthEmptyGateEmpty + r.truthEmptyGateKept;
+      const salt = r.truthNonEmptyGateEmpty + r.truthNonEmptyGateKept;
+      const all = empty + salt;
+      const chosen = g.probThreshold !== undefined && Math.abs(r.probThreshold - g.probThreshold) < 1e-12;
+      return (
+        `<tr${chosen ? ' class="good"' : ''}><td>${fmtProb(r.probThreshold)}</td><td>${fmtLogit(r.logitThreshold)}</td>` +
+        `<td>${fmtPct(empty > 0 ? r.truthEmptyGateEmpty / empty : NaN)}</td><td>${fmtPct(salt > 0 ? r.truthNonEmptyGateEmpty / salt : NaN)}</td>` +
+        `<td>${fmtPct(all > 0 ? (r.truthEmptyGateEmpty + r.truthNonEmptyGateKept) / all : NaN)}</td><td>${fmtMap(r.score)}</td></tr>`
+      );
+    })
+    .join('');
+  const verdict =
+    g.probThreshold === undefined
+      ? `The gate is not applied: no gate threshold beats the best ${metricLabel(input)} without it, ${fmtMap(g.scoreWithoutGate)}.`
+      : `The gate is applied at p ${fmtProb(g.probThreshold)}: ${fmtMap(input.oofScoreTuned)} against ${fmtMap(g.scoreWithoutGate)} without it (${fmtDelta(input.oofScoreTuned - g.scoreWithoutGate)}).`;
+  return (
+    `<h3>Empty-mask gate</h3><table class="gate num"><thead><tr><th>gate p</th><th>logit</th><th>empty images emptied</th><th>images with a mask emptied</th><th>gate accuracy</th><th>${esc(metricLabel(input))} with the gate</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `<p class="note">${esc(verdict)} An image whose gate probability is at or below the threshold gets an empty mask; the ${metricLabel(input)} column is at the best gated point's pixel threshold and min area.</p>`
+  );
 }

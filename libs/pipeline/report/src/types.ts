@@ -109,6 +109,11 @@ export interface ReportInput {
   probThreshold: number;
   /** The threshold triplet's top threshold (probability), when the tuned point has one. */
   topProbThreshold?: number;
+  /**
+   * The empty-mask gate, when the models have one (from the tune record): its tuned threshold
+   * (probability) when kept, the best OOF score without it and each gate threshold's table row.
+   */
+  gate?: { probThreshold?: number; scoreWithoutGate: number; table: NonNullable<TuneResult['gateTable']> };
   minArea: number;
   /** The run's bundle, relative to the report's folder, when it is beside the report: the report links to its browser demo. */
   demoBundle?: string;
