@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { atomicWriteFile, readNpy, writeNpy } from '@segkit/io';
 import { UserError } from '@segkit/io';
 import { foldLayout } from '@segkit/run';
-import { ensemblePaths, ensembleTestPath, readEnsembleMeta, readEnsembleOof } from './artifacts';
+import { ensemblePaths, ensembleTestPath, readEnsembleGate, readEnsembleMeta, readEnsembleOof } from './artifacts';
 import { ensembleFolds } from './ensemble';
 
 /** Two folds over train ids a,b,c (fold 0 validates a,c; fold 1 validates b), images of 1×2 pixels. */
@@ -41,6 +41,28 @@ describe('ensembleFolds', () => {
     expect([...readNpy(out.oofStage2).data]).toEqual([7, 8, 10, 10, 5, 6]);
     expect(readFileSync(out.oofIds, 'utf8')).toBe('a\nb\nc\n');
     expect(readFileSync(out.testIds, 'utf8')).toBe('t1\nt2\nt3\n');
+  });
+
+  it('with an empty-mask gate: OOF gates in train order, test gates averaged like the logits, read back by readEnsembleGate', () => {
+    const { work, k } = fixture();
+    const gates = [{ oof: [0.5, -1], test: [2, -2, 0] }, { oof: [3], test: [0, 2, 1] }];
+    gates.forEach((g, fold) => {
+      const p = foldLayout(work, fold).predict;
+      const meta = JSON.parse(readFileSync(p.meta, 'utf8'));
+      writeNpy(p.oofGate, Float32Array.from(g.oof), [g.oof.length]);
+      writeNpy(p.testGate, Float32Array.from(g.test), [3]);
+      atomicWriteFile(p.meta, JSON.stringify({ ...meta, gate: true }));
+    });
+    const meta = ensembleFolds({ workDir: work, k, trainIds: ['a', 'b', 'c'], mode: 'logit-mean' });
+    expect(meta.gate).toBe(true);
+    // a = fold 0's second (−1), b = fold 1's (3), c = fold 0's first (0.5); test (2+0)/2, (−2+2)/2, (0+1)/2.
+    expect([...(readEnsembleGate(work, 'oof', meta) as Float32Array)]).toEqual([-1, 3, 0.5]);
+    expect([...(readEnsembleGate(work, 'test', meta) as Float32Array)]).toEqual([1, 0, 0.5]);
+    // A run without a gate writes no gate files and reads none.
+    const plain = fixture();
+    const noGate = ensembleFolds({ workDir: plain.work, k: plain.k, trainIds: ['a', 'b', 'c'], mode: 'logit-mean' });
+    expect(readEnsembleGate(plain.work, 'oof', noGate)).toBeUndefined();
+    expect(existsSync(ensemblePaths(plain.work).oofGate)).toBe(false);
   });
 
   it('fails when a train id has no OOF prediction, writing nothing', () => {

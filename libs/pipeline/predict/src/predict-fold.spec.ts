@@ -10,7 +10,7 @@ import { stageLayout } from '@segkit/run';
 import { splitFold } from '@segkit/folds';
 import { pairedFolds, saltSquares } from '@segkit/folds/testing';
 import { bestModelDir, trainFold } from '@segkit/train';
-import { predictionPaths, readPredictionMeta } from './artifacts';
+import { predictionPaths, readFoldGate, readPredictionMeta, writeFoldGate } from './artifacts';
 import { predictFold } from './predict-fold';
 
 /** Eight 16×16 images, a bright square on every other one; four test images. */
@@ -140,6 +140,39 @@ describe('predictFold', () => {
     expect(again.oofStage1Tta).toEqual(['identity', 'hflip']);
     expect(logs.join('\n')).toMatch(new RegExp(`${valLogits}: its sha-256 differs`));
     readNpy(paths.oofStage1).data.forEach((v, i) => expect(Math.abs(v - withTta[i])).toBeLessThan(1e-4));
+  }, 60_000);
+
+  it('with an empty-mask gate: writes the gate logits beside the pixel logits (hflip mean, as the training graph gives), read back through readFoldGate', async () => {
+    const config = parseConfig({ ...raw, model: { ...raw.model, gate: true, deepSupervision: true } });
+    await trainFold({ config, train, folds, fold: 0, foldDir });
+    const before = tf.memory().numTensors;
+    const meta = await predictFold({ config, train, test, folds, fold: 0, foldDir });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(meta.gate).toBe(true);
+    const { h, w } = { h: train.height, w: train.width };
+    const { valIdx } = splitFold(train, folds, 0);
+    // Independently: the training graph's gate output on the image and on its mirror, averaged.
+    const model = await loadModel(bestModelDir(foldDir, 2));
+    const gateOf = (images: Uint8Array, n: number) =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(Float32Array.from(images, (v) => v / 255), [n, h, w, 1]);
+        const a = (model.predict(x) as tf.Tensor[])[1];
+        const b = (model.predict(tf.reverse(x, 2)) as tf.Tensor[])[1];
+        return tf.div(tf.add(a, b), 2).dataSync() as Float32Array;
+      });
+    const valImages = new Uint8Array(valIdx.length * h * w);
+    valIdx.forEach((i, k) => valImages.set(train.images.subarray(i * h * w, (i + 1) * h * w), k * h * w));
+    const [expectedOof, expectedTest] = [gateOf(valImages, valIdx.length), gateOf(test.images, 4)];
+    model.dispose();
+    const oof = readFoldGate(foldDir, 'oof', meta) as Float32Array;
+    const testGate = readFoldGate(foldDir, 'test', meta) as Float32Array;
+    expect([oof.length, testGate.length]).toEqual([valIdx.length, 4]);
+    oof.forEach((v, i) => expect(Math.abs(v - expectedOof[i])).toBeLessThan(1e-4));
+    testGate.forEach((v, i) => expect(Math.abs(v - expectedTest[i])).toBeLessThan(1e-4));
+    // The reader checks the file against meta.json.
+    writeFoldGate(foldDir, 'test', new Float32Array(3));
+    expect(() => readFoldGate(foldDir, 'test', meta)).toThrow(/test-gate\.npy: shape \(3\), expected \(4,\)/);
+    expect(readFoldGate(foldDir, 'oof', { ...meta, gate: undefined })).toBeUndefined();
   }, 60_000);
 
   it('reuses predictions only when weights, predict settings and images are the same', async () => {
