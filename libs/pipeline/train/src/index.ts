@@ -18,7 +18,7 @@ export {
   foldTrainResultSchema,
 } from './artifacts';
 export type { FoldTrainResult, StageResult, EpochRow } from './artifacts';
-export { trainingBatch } from './batches';
+export { trainingBatch, TrainingCrop } from './batches';
 export { hflip, brightnessContrast, shiftScale, reflectIndex, augmentSample } from './augment';
 export type { AugmentConfig } from './augment';
 export { cosineLr, isCycleEnd, plateauStep } from './schedule';
