@@ -12,6 +12,8 @@ export { stripSigmoid, LinearView } from './lib/strip-sigmoid';
 export type { LinearViewArgs } from './lib/strip-sigmoid';
 export { saveModel, loadModel } from './lib/model-io';
 export { toModelInput, forwardLogits, identityTta, hflipTta, ttaPairs } from './lib/inference';
+export { tiledLogits } from './lib/tiled';
+export type { TileSettings } from './lib/tiled';
 export type { TtaPair, LogitsModel, ForwardOptions } from './lib/inference';
 export { exportInferenceModel, saveInferenceModel, loadInferenceModel, readInferenceSpec, bilinearMatrix } from './lib/inference-model';
 export { inferenceModel, inferenceSpecSchema, specChannels } from './lib/inference-spec';
