@@ -2,13 +2,13 @@
 /**
  * The demo page (bundled for the browser by ../site.ts). It loads the bundle next to it, checks
  * every file against the manifest, builds the folds' models with stock @tensorflow/tfjs, and runs
- * @segkit/infer's own inference (`ensembleLogits`, `bundleMask`) on the images a user drops: the
+ * @segkit/infer's own inference (`ensembleLogitsAndGate`, `bundleMask`) on the images a user drops: the
  * same preprocessing, TTA, fold ensemble, threshold and minimum area as `npm run infer`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { luminanceFromSamples, rgbFromSamples } from '@segkit/data';
-import { BUNDLE_JSON, bundleImage, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogits, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
+import { BUNDLE_JSON, bundleImage, bundleMask, bundleModelPath, bundleSchema, bundleTtas, ensembleLogitsAndGate, manifestSchema, MANIFEST_JSON, modelMismatch, type BundleInfo } from '@segkit/infer';
 import { sigmoid } from '@segkit/metrics';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type TtaPair } from '@segkit/models';
 import { decodeSamples, IMAGE_FILES } from './decode';
@@ -28,6 +28,8 @@ interface ImageResult {
   pixels: Uint8Array;
   /** The ensembled logits at the models' size, as `npm run infer --out x.npy` writes them. */
   logits: Float32Array;
+  /** The ensembled empty-mask gate logit, when the bundle's models have a gate. */
+  gateLogit?: number;
   mask: Uint8Array;
   rle: string;
   area: number;
@@ -202,10 +204,10 @@ async function addImages(fileList: FileList | File[]): Promise<void> {
     const images = new Uint8Array(ok.length * values);
     ok.forEach((o, i) => images.set(o.input, i * values));
     try {
-      const logits = ensembleLogits(folds, images, ok.map((_, i) => i), info, ttas);
+      const { logits, gate } = ensembleLogitsAndGate(folds, images, ok.map((_, i) => i), info, ttas);
       ok.forEach((o, i) => {
         const { id, height, width, plane } = o;
-        results.set(id, { id, height, width, pixels: plane, logits: logits.slice(i * pixels, (i + 1) * pixels), mask: new Uint8Array(height * width), rle: '', area: 0 });
+        results.set(id, { id, height, width, pixels: plane, logits: logits.slice(i * pixels, (i + 1) * pixels), gateLogit: gate?.[i], mask: new Uint8Array(height * width), rle: '', area: 0 });
       });
     } catch (err) {
       showError(`prediction failed on the ${backend} backend: ${(err as Error).message}`);
@@ -272,7 +274,8 @@ function render(): void {
   for (const r of [...results.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const { height, width } = r;
     // At the image's own size: a resizing bundle's logits are brought back to it first, as npm run infer does.
-    const decided = bundleMask(r.logits, r.id, info, r.mask, post, [height, width]);
+    // A gated bundle empties the image whose gate logit is at or below its tuned gate threshold, as npm run infer does.
+    const decided = bundleMask(r.logits, r.id, info, r.mask, post, [height, width], r.gateLogit);
     r.rle = decided.rle;
     r.area = decided.area;
     const card = document.createElement('div');
