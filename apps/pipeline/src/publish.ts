@@ -1,5 +1,6 @@
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { atomicCopyFile, atomicWriteDir, log, UserError } from '@segkit/io';
+import { CROP_BUNDLE_REFUSAL } from '@segkit/infer';
 import { metricInfo } from '@segkit/metrics';
 import { readSummary } from '@segkit/report';
 import { outLayout, runLayout } from '@segkit/run';
@@ -10,7 +11,7 @@ import { outLayout, runLayout } from '@segkit/run';
  * health checks) gets its warnings printed; a worthless one gets only its report copied, and
  * fails, unless `allowWorthless`.
  */
-export async function publishOutputs(workDir: string, outDir: string, opts: { allowWorthless?: boolean } = {}): Promise<void> {
+export async function publishOutputs(workDir: string, outDir: string, opts: { allowWorthless?: boolean; noBundle?: boolean } = {}): Promise<void> {
   const layout = runLayout(workDir);
   // Through the report's reader: a damaged summary stops here, naming the file and the field.
   const summary = readSummary(layout.report.summary);
@@ -23,11 +24,13 @@ export async function publishOutputs(workDir: string, outDir: string, opts: { al
         'Fix the training (usually a lower learning rate) or pass --allow-worthless to write it anyway',
     );
   }
-  await atomicWriteDir(out.bundle, (tmp) => cpSync(layout.bundle.dir, tmp, { recursive: true }));
+  // input.mode "crop" writes no bundle (CROP_BUNDLE_REFUSAL): none is published, and no older one kept.
+  if (opts.noBundle) rmSync(out.bundle, { recursive: true, force: true });
+  else await atomicWriteDir(out.bundle, (tmp) => cpSync(layout.bundle.dir, tmp, { recursive: true }));
   atomicCopyFile(layout.submission.csv, out.submission);
   log('pipeline', `submission: ${out.submission}`);
   log('pipeline', `report:     ${out.reportHtml}`);
-  log('pipeline', `bundle:     ${out.bundle} (npm run infer -- --bundle ${out.bundle} --images <dir>)`);
+  log('pipeline', opts.noBundle ? `bundle:     none (${CROP_BUNDLE_REFUSAL})` : `bundle:     ${out.bundle} (npm run infer -- --bundle ${out.bundle} --images <dir>)`);
   const f = (v: number) => v.toFixed(4);
   log(
     'pipeline',

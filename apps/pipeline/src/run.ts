@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<void> {
   if (values.backend) checkForcedBackend(parseBackendChoice(values.backend, '--backend'), '--backend');
   const outDir = resolve(values.out ?? WORKSPACE_PATHS.output);
   checkOutputDir(outDir, '--out');
-  if (!ctx.synthetic) preflight(ctx.dataDir, ctx.config.data.layout, ctx.config.input.mode !== 'pad');
+  if (!ctx.synthetic) preflight(ctx.dataDir, ctx.config.data.layout, ctx.config.input.mode === 'resize');
   const parallelFlag = integerFlag('parallel', values.parallel);
   const threadsFlag = integerFlag('threads', values.threads);
   const cpusPerTask = integerFlag('cpus-per-task', values['cpus-per-task']);
@@ -137,7 +137,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new UserError(report.last, { exitCode: report.exitCode });
   }
 
-  await publishOutputs(ctx.workDir, outDir, { allowWorthless: values['allow-worthless'] });
+  await publishOutputs(ctx.workDir, outDir, { allowWorthless: values['allow-worthless'], noBundle: ctx.config.input.mode === 'crop' });
 }
 
 if (require.main === module) runCli(() => run(process.argv.slice(2)));

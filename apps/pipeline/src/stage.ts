@@ -33,7 +33,7 @@ export async function stage(argv: string[]): Promise<void> {
     final: () => {
       if (!values.out) throw new UserError(`final needs --out <dir>; see ${COMMANDS.stage} --help`);
       runFinalStage(sctx);
-      return publishOutputs(ctx.workDir, resolve(values.out), { allowWorthless: values['allow-worthless'] });
+      return publishOutputs(ctx.workDir, resolve(values.out), { allowWorthless: values['allow-worthless'], noBundle: ctx.config.input.mode === 'crop' });
     },
   };
   const name = positionals[0];

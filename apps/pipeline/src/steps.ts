@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { leaseNativeCores, parseBackendChoice, setupBackend } from '@segkit/backend';
 import { checkImageSizes, checkLayout, ImageSet, loadTestSet, loadTrainSet, LoadOptions, openTestSet, readTestIds, sampleSubmissionPath, TestImages, TrainSet } from '@segkit/data';
@@ -6,7 +6,7 @@ import { describeInput, InputSettings, maskRunsBytes, resolveInput } from '@segk
 import type { LayoutDescriptor } from '@segkit/layouts';
 import { ensembleFolds, ensembleTestPath, readEnsembleGate, readEnsembleMeta, readEnsembleOof } from '@segkit/ensemble';
 import { assignTrainFolds, foldSizes, groupsOf, readRunFolds, writeRunFolds } from '@segkit/folds';
-import { bundleRun, MANIFEST_JSON } from '@segkit/infer';
+import { bundleRun, CROP_BUNDLE_REFUSAL, MANIFEST_JSON } from '@segkit/infer';
 import { log, Progress, UserError } from '@segkit/io';
 import { metricInfo } from '@segkit/metrics';
 import { predictFold, PredictionMeta, readPredictionMeta } from '@segkit/predict';
@@ -169,7 +169,8 @@ async function prepareDataUntimed(ctx: StepContext): Promise<void> {
   const how = ctx.config.data.layout === 'auto' ? 'recognised from its files' : 'from data.layout';
   log('data', `${ctx.dataDir}: the ${layout.name} layout${layout.title ? ` (${layout.title})` : ''}, ${how}`);
   const input = inputOf(ctx);
-  if (input.mode === 'pad') checkImageSizes(ctx.dataDir, layout);
+  // pad and crop read every image of a split at its own size: one size per split.
+  if (input.mode !== 'resize') checkImageSizes(ctx.dataDir, layout);
   const caches: string[] = [];
   const onCache: LoadOptions['onCache'] = (c) => caches.push(`${mb(c.bytes)} ${c.hit ? 'read from' : 'written to'} ${c.file}`);
   const train = await loadTrain(ctx, onCache);
@@ -375,6 +376,12 @@ export async function submit(ctx: StepContext): Promise<void> {
 /** The portable bundle `infer` reads: every fold's exported models, the tuned threshold and min area, the settings and config. */
 export async function bundle(ctx: StepContext): Promise<void> {
   await timed(ctx, 'bundle', async () => {
+    if (inputOf(ctx).mode === 'crop') {
+      // No stale bundle of an earlier run may stand beside this run's submission.
+      rmSync(runLayout(ctx.workDir).bundle.dir, { recursive: true, force: true });
+      log('bundle', `skipped: ${CROP_BUNDLE_REFUSAL}`);
+      return;
+    }
     const competition = layoutOf(ctx);
     const info = await bundleRun({
       workDir: ctx.workDir,

@@ -4,20 +4,25 @@
  * to one size for training and prediction and brings the logits back to each image's own size
  * where a full-size mask is needed.
  */
-export type InputSettings = { mode: 'pad' } | { mode: 'resize'; height: number; width: number };
+export type InputSettings =
+  | { mode: 'pad' }
+  | { mode: 'resize'; height: number; width: number }
+  /** `crop`: full-size images; training on random height×width crops (centred on a mask pixel with probability `bias`), prediction by tiles overlapping by `overlap` pixels. */
+  | { mode: 'crop'; height: number; width: number; overlap: number; bias: number };
 
 /** The input settings' one-line description for logs. */
 export function describeInput(input: InputSettings): string {
+  if (input.mode === 'crop') return `each image at its own size, trained on ${input.height}×${input.width} crops and predicted by tiles overlapping by ${input.overlap} px`;
   return input.mode === 'pad' ? 'each image at its own size, padded' : `resized to ${input.height}×${input.width}`;
 }
 
-/** The model's input size for an image of `height`×`width` under these settings. */
+/** The model's input size for an image of `height`×`width` under these settings (`crop`: the crop's). */
 export function modelSize(input: InputSettings, height: number, width: number): { height: number; width: number } {
   return input.mode === 'pad' ? { height, width } : { height: input.height, width: input.width };
 }
 
 /** The config's `input.mode` values (registry: the schema's enum and the docs read it). */
-export const INPUT_MODES = ['pad', 'resize'] as const;
+export const INPUT_MODES = ['pad', 'resize', 'crop'] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
 
 /**
@@ -28,6 +33,10 @@ export interface InputSection {
   mode: InputMode;
   size?: number | readonly [number, number];
   scale?: number;
+  /** `crop`: the tiles' overlap in pixels (default a quarter of the smaller crop side). */
+  overlap?: number;
+  /** `crop`: the probability a training crop is centred on a random mask pixel (default 0.5). */
+  cropBias?: number;
 }
 
 /**
@@ -36,12 +45,16 @@ export interface InputSection {
  */
 export function resolveInput(section: InputSection, dataSize?: { height: number; width: number }): InputSettings {
   if (section.mode === 'pad') return { mode: 'pad' };
-  if (section.scale !== undefined) {
+  if (section.scale !== undefined && section.mode === 'resize') {
     if (!dataSize) throw new Error('input.scale needs the size the images share');
     return { mode: 'resize', height: Math.max(1, Math.round(section.scale * dataSize.height)), width: Math.max(1, Math.round(section.scale * dataSize.width)) };
   }
   const size = section.size;
-  if (size === undefined) throw new Error('input.mode "resize" needs input.size or input.scale');
+  if (size === undefined) throw new Error(`input.mode "${section.mode}" needs input.size${section.mode === 'resize' ? ' or input.scale' : ''}`);
   const [height, width] = typeof size === 'number' ? [size, size] : size;
+  if (section.mode === 'crop') {
+    const overlap = section.overlap ?? Math.floor(Math.min(height, width) / 4);
+    return { mode: 'crop', height, width, overlap, bias: section.cropBias ?? 0.5 };
+  }
   return { mode: 'resize', height, width };
 }

@@ -45,8 +45,11 @@ describe('config', () => {
     [{ input: { mode: 'resize' } }, 'input.size: input.mode "resize" needs one of input.size'],
     [{ input: { mode: 'resize', size: 64, scale: 2 } }, 'input.size: input.mode "resize" needs one of input.size'],
     [{ input: { size: 64 } }, 'input.size applies to input.mode "resize" only'],
-    [{ input: { mode: 'crop', size: 64 } }, 'input.mode: "crop" is not supported yet (the train and predict steps read whole images); use "pad" or "resize"'],
-    [{ input: { mode: 'tiles' } }, "input.mode: Invalid enum value. Expected 'pad' | 'resize', received 'tiles'"],
+    [{ input: { mode: 'crop' } }, 'input.size: input.mode "crop" needs input.size'],
+    [{ input: { mode: 'crop', size: 64, overlap: 64 } }, "input.overlap: input.overlap (64) must be smaller than the crop's side (64)"],
+    [{ input: { mode: 'crop', size: 64, cropBias: 1.5 } }, 'input.cropBias'],
+    [{ input: { mode: 'resize', size: 64, overlap: 8 } }, 'input.overlap applies to input.mode "crop" only'],
+    [{ input: { mode: 'tiles' } }, "input.mode: Invalid enum value. Expected 'pad' | 'resize' | 'crop', received 'tiles'"],
   ])('rejects %j naming %s', (raw, field) => {
     expect(() => parseConfig(raw, 'x.json')).toThrow(UserError);
     expect(() => parseConfig(raw, 'x.json')).toThrow(field);

@@ -128,28 +128,36 @@ export const configSchema = z
     /**
      * How images reach the model: 'pad' trains and predicts each image at its own size (padded in
      * the model, model.padTo); 'resize' resamples every image to `size` (a side, or [height, width])
-     * and brings the logits back to each image's own size wherever a full-size mask is needed.
+     * and brings the logits back to each image's own size wherever a full-size mask is needed;
+     * 'crop' keeps each image at its own size, trains on random `size` crops (centred on a mask pixel
+     * with probability `cropBias`) and predicts by tiles overlapping by `overlap` pixels.
      */
     input: z
       .object({
         mode: z
-          .enum(INPUT_MODES, {
-            // 'crop' (train on random crops, predict by overlapping tiles) has its building blocks
-            // (trainingBatch's crop, tiledLogits) but not yet its steps: refuse it by name.
-            errorMap: (issue, ctx) =>
-              issue.code === z.ZodIssueCode.invalid_enum_value && issue.received === 'crop'
-                ? { message: `"crop" is not supported yet (the train and predict steps read whole images); use ${INPUT_MODES.map((m) => `"${m}"`).join(' or ')}` }
-                : { message: ctx.defaultError },
-          })
+          .enum(INPUT_MODES)
           .default('pad'),
         size: z.union([z.number().int().min(8), z.tuple([z.number().int().min(8), z.number().int().min(8)])]).optional(),
         /** 'resize' by a factor of the images' shared size instead of to a size (TGS 101 × 2 → 202). */
         scale: z.number().positive().max(16).optional(),
+        /** 'crop': the prediction tiles' overlap in pixels (default a quarter of the smaller crop side). */
+        overlap: z.number().int().min(0).optional(),
+        /** 'crop': the probability a training crop is centred on a random mask pixel (default 0.5). */
+        cropBias: z.number().min(0).max(1).optional(),
       })
       .strict()
       .superRefine((v, ctx) => {
         if (v.mode === 'resize' && (v.size === undefined) === (v.scale === undefined)) {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.mode "resize" needs one of input.size (a side, or [height, width]) and input.scale (a factor)' });
+        }
+        if (v.mode === 'crop') {
+          if (v.size === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'input.mode "crop" needs input.size (the training crop: a side, or [height, width])' });
+          if (v.scale !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['scale'], message: 'input.scale applies to input.mode "resize" only' });
+          const side = v.size === undefined ? undefined : typeof v.size === 'number' ? v.size : Math.min(...v.size);
+          if (side !== undefined && v.overlap !== undefined && v.overlap >= side) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['overlap'], message: `input.overlap (${v.overlap}) must be smaller than the crop's side (${side})` });
+        }
+        for (const key of ['overlap', 'cropBias'] as const) {
+          if (v.mode !== 'crop' && v[key] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `input.${key} applies to input.mode "crop" only` });
         }
         for (const key of ['size', 'scale'] as const) {
           if (v.mode === 'pad' && v[key] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `input.${key} applies to input.mode "resize" only (pad keeps each image's own size)` });

@@ -47,6 +47,11 @@ describe('bundleRun', () => {
     await expect(bundleRun({ workDir: work, config, tuned })).rejects.toThrow(`${meta}: tta: identity, but fold 0 used identity, hflip`);
   });
 
+  it('refuses input.mode "crop" before reading anything', async () => {
+    const crop = parseConfig({ name: 'exp', folds: { k: 2 }, input: { mode: 'crop', size: 64 } });
+    await expect(bundleRun({ workDir: work, config: crop, tuned })).rejects.toThrow('input.mode "crop" has no bundle: infer does not predict by tiles yet');
+  });
+
   it('a fold without predictions names its missing metadata', async () => {
     predictedRun(work, [['identity']]);
     const err = await bundleRun({ workDir: work, config, tuned }).catch((e: unknown) => e);

@@ -18,13 +18,17 @@ export interface BundleRunInput {
   submission?: BundleInfo['submission'];
 }
 
+/** Why no bundle holds input.mode "crop" models: infer reads whole images, and those models read crops (tiled prediction is the pipeline's only). */
+export const CROP_BUNDLE_REFUSAL = 'input.mode "crop" has no bundle: infer does not predict by tiles yet; use the pipeline\'s submission';
+
 /**
  * The run's bundle: every fold's exported models (from each fold's prediction metadata, in fold
  * order), their TTA and inference spec, the ensemble mode, the tuned point and the config, written
- * to the run's `bundle/`. Folds that were predicted with different TTA cannot share one bundle.
+ * to the run's `bundle/`. Refused for input.mode "crop" (CROP_BUNDLE_REFUSAL). Folds that were predicted with different TTA cannot share one bundle.
  */
 export async function bundleRun(input: BundleRunInput): Promise<BundleInfo> {
   const { workDir, config, tuned } = input;
+  if (config.input.mode === 'crop') throw new UserError(CROP_BUNDLE_REFUSAL);
   const layout = runLayout(workDir);
   const predictions = runLayout(input.predictionsDir ?? workDir);
   const folds = Array.from({ length: config.folds.k }, (_, k) => {

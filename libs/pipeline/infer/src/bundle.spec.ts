@@ -109,6 +109,14 @@ describe('bundle', () => {
     await expect(inferImages({ bundleDir: input.outDir, imagesDir: root, out })).rejects.toThrow(`${out}: holds files other than .png masks (keep.txt)`);
     expect(readFileSync(join(out, 'keep.txt'), 'utf8')).toBe('mine');
   });
+
+  it('infer refuses a bundle whose models read crops (input.mode "crop") with one line naming its config', async () => {
+    const input = { ...fixture(root), config: parseConfig({ name: 'exp', input: { mode: 'crop', size: 64 } }) };
+    await writeBundle(input);
+    await expect(inferImages({ bundleDir: input.outDir, imagesDir: root, out: join(root, 'out.csv') })).rejects.toThrow(
+      `${join(input.outDir, 'config.json')}: input.mode "crop" has no bundle: infer does not predict by tiles yet`,
+    );
+  });
 });
 
 describe('bundle.json', () => {

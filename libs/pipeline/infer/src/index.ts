@@ -5,5 +5,5 @@ export type { BundleInfo, BundleManifest } from './bundle-schema';
 export { bundleTtas, modelMismatch, ensembleLogits, ensembleLogitsAndGate, bundleMask, bundleImage } from './predict';
 export { inferImages, loadImageFolder } from './infer';
 export type { InferInput, InferResult } from './infer';
-export { bundleRun } from './bundle-run';
+export { bundleRun, CROP_BUNDLE_REFUSAL } from './bundle-run';
 export type { BundleRunInput } from './bundle-run';

@@ -8,7 +8,8 @@ import { fillTemplate } from '@segkit/layouts';
 import { loadFoldModels } from '@segkit/predict';
 import { SubmissionLines } from '@segkit/submit';
 import { readBundle, type Bundle } from './bundle';
-import { BUNDLE_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
+import { BUNDLE_JSON, CONFIG_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
+import { CROP_BUNDLE_REFUSAL } from './bundle-run';
 import { bundleImage, bundleMask, bundleTtas, ensembleLogitsAndGate, modelMismatch } from './predict';
 
 export interface InferInput {
@@ -110,6 +111,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
   const log = input.log ?? (() => undefined);
   const bundle = readBundle(input.bundleDir);
   const { info } = bundle;
+  if (bundle.config.input.mode === 'crop') throw new UserError(`${join(input.bundleDir, CONFIG_JSON)}: ${CROP_BUNDLE_REFUSAL}`);
   const { height, width } = info;
   let ttas: TtaPair[];
   try {

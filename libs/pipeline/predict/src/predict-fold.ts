@@ -4,11 +4,25 @@ import { join } from 'node:path';
 import { configSliceHash, PipelineConfig } from '@segkit/config';
 import type { ImageSet, TestImages, TrainSet } from '@segkit/data';
 import { NpyWriter, Progress, UserError, writeIdsFile, writeNpy } from '@segkit/io';
-import { exportInferenceModel, forwardLogits, identityTta, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
+import { exportInferenceModel, forwardLogits, identityTta, tiledLogits, TileSettings, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
 import { predictLayout, stageLayout, STEPS } from '@segkit/run';
+import { resolveInput } from '@segkit/resize';
 import { splitFold } from '@segkit/folds';
 import { readStageDone, readStageValLogits, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
 import { PredictionMeta, readPredictionMetaIfAny, writeFoldGate, writePredictionMeta } from './artifacts';
+
+/** The forward passes' settings; `tile` (input.mode "crop"): full-size logits blended from tiles of the model's size (tiledLogits). */
+type PredictOptions = { batchSize: number; ttas: TtaPair[]; channels: 1 | 3; tile?: TileSettings };
+
+/**
+ * Logits of full-size images by tiles, `opts.batchSize` images at a time, each batch's handed to
+ * `onBatch` as forwardLogits hands its own (no gate: a tile's gate does not score the image).
+ */
+function tiledBatches(model: LogitsModel | LogitsModel[], images: Uint8Array, indices: number[], height: number, width: number, tile: TileSettings, opts: PredictOptions, onBatch: (v: Float32Array) => void): void {
+  for (let start = 0; start < indices.length; start += opts.batchSize) {
+    onBatch(tiledLogits(model, images, indices.slice(start, start + opts.batchSize), height, width, tile, { batchSize: opts.batchSize, ttas: opts.ttas, channels: opts.channels }));
+  }
+}
 
 /**
  * Logits of the images at `indices`, streamed batch by batch into a `.npy` file (N, H, W) committed
@@ -22,20 +36,18 @@ function streamLogits(
   indices: number[],
   height: number,
   width: number,
-  opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 },
+  opts: PredictOptions,
 ): Float32Array | undefined {
   const writer = new NpyWriter(path, [indices.length, height, width]);
   let gate: Float32Array | undefined;
   try {
     const progress = new Progress(label, indices.length);
-    forwardLogits(model, images, indices, height, width, {
-      ...opts,
-      onBatch: (v) => {
-        writer.write(v);
-        progress.tick(v.length / (height * width));
-      },
-      onGate: (g, start) => (gate ??= new Float32Array(indices.length)).set(g, start),
-    });
+    const onBatch = (v: Float32Array): void => {
+      writer.write(v);
+      progress.tick(v.length / (height * width));
+    };
+    if (opts.tile) tiledBatches(model, images, indices, height, width, opts.tile, opts, onBatch);
+    else forwardLogits(model, images, indices, height, width, { ...opts, onBatch, onGate: (g, start) => (gate ??= new Float32Array(indices.length)).set(g, start) });
     writer.commit();
   } catch (err) {
     writer.abort();
@@ -48,7 +60,7 @@ function streamLogits(
 const TEST_CHUNK_IMAGES = 256;
 
 /** The test set's logits streamed to a `.npy` (N, H, W) committed by rename, its images read a chunk at a time. */
-function streamTestLogits(path: string, label: string, model: LogitsModel[], test: TestSource, chunk: number, opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }): Float32Array | undefined {
+function streamTestLogits(path: string, label: string, model: LogitsModel[], test: TestSource, chunk: number, opts: PredictOptions): Float32Array | undefined {
   const { height, width } = test;
   const writer = new NpyWriter(path, [test.ids.length, height, width]);
   let gate: Float32Array | undefined;
@@ -57,14 +69,13 @@ function streamTestLogits(path: string, label: string, model: LogitsModel[], tes
     let offset = 0;
     for (const { n, images } of testChunks(test, chunk)) {
       const first = offset;
-      forwardLogits(model, images, Array.from({ length: n }, (_, k) => k), height, width, {
-        ...opts,
-        onBatch: (v) => {
-          writer.write(v);
-          progress.tick(v.length / (height * width));
-        },
-        onGate: (g, start) => (gate ??= new Float32Array(test.ids.length)).set(g, first + start),
-      });
+      const onBatch = (v: Float32Array): void => {
+        writer.write(v);
+        progress.tick(v.length / (height * width));
+      };
+      const indices = Array.from({ length: n }, (_, k) => k);
+      if (opts.tile) tiledBatches(model, images, indices, height, width, opts.tile, opts, onBatch);
+      else forwardLogits(model, images, indices, height, width, { ...opts, onBatch, onGate: (g, start) => (gate ??= new Float32Array(test.ids.length)).set(g, first + start) });
       offset += n;
     }
     writer.commit();
@@ -173,7 +184,7 @@ function gather(images: Uint8Array, indices: readonly number[], pixels: number):
  * (@segkit/train's readStageValLogits; no TTA), else — a fold trained before they were kept, or
  * a damaged file — predicted here with the TTA pairs. Returns the TTA they were computed with.
  */
-async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: { batchSize: number; ttas: TtaPair[]; channels: 1 | 3 }, log: (msg: string) => void): Promise<string[]> {
+async function writeOofStage1(input: PredictFoldInput, valIdx: number[], opts: PredictOptions, log: (msg: string) => void): Promise<string[]> {
   const { train, fold, foldDir } = input;
   const { height, width } = train;
   const path = predictLayout(foldDir).oofStage1;
@@ -260,7 +271,8 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   // meta.json commits the folder: without it nothing reads the logits being replaced.
   rmSync(paths.meta, { force: true });
   const ttas = ttaPairs(config.predict.hflipTta);
-  const opts = { batchSize: config.predict.batchSize, ttas, channels };
+  const inputSettings = resolveInput(config.input);
+  const opts: PredictOptions = { batchSize: config.predict.batchSize, ttas, channels, ...(inputSettings.mode === 'crop' ? { tile: inputSettings } : {}) };
 
   const oofStage1Tta = await writeOofStage1(input, valIdx, opts, log);
   const names = await exportFoldModels(config, foldDir);

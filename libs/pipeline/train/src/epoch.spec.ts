@@ -22,7 +22,7 @@ describe('validate', () => {
     depths: new Float32Array(2),
   };
   const model = { predict: (x: tf.Tensor) => tf.sub(tf.mul(x, 2), 1) } as unknown as tf.LayersModel;
-  const data = { config: { train: { batchSize: 2 } } as PipelineConfig, train, fold: 0, trainIdx: [], valIdx: [0, 1] };
+  const data = { config: { train: { batchSize: 2 }, input: { mode: 'pad' } } as PipelineConfig, train, fold: 0, trainIdx: [], valIdx: [0, 1] };
   const zeroLoss = () => tf.scalar(0);
 
   it.each([
@@ -31,6 +31,16 @@ describe('validate', () => {
   ] as const)('scores the validation images in the run\'s metric (%s)', (metric, want) => {
     const before = tf.memory().numTensors;
     expect(validate(model, zeroLoss, { ...data, metric }).val_score).toBeCloseTo(want, 10);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('input.mode "crop": full-size logits blended from tiles of the crop size (a pixelwise model: the same logits and score)', () => {
+    const crop = { ...data, metric: 'dice' as const, config: { train: { batchSize: 2 }, input: { mode: 'crop', size: [1, 2], overlap: 0 } } as unknown as PipelineConfig };
+    const before = tf.memory().numTensors;
+    const r = validate(model, zeroLoss, crop);
+    // 2·x − 1 per pixel, whichever 1×2 tile it was read in: image 0 all +1, image 1 +1 then −1s.
+    expect(Array.from(r.logits)).toEqual([1, 1, 1, 1, 1, -1, -1, -1]);
+    expect(r.val_score).toBeCloseTo(0.7, 10);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

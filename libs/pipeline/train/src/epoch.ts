@@ -9,10 +9,11 @@ import type { TrainSet } from '@segkit/data';
 import { Progress, UserError } from '@segkit/io';
 import type { HeadsLossFn, LossFn } from '@segkit/losses';
 import { meanScoreFromStats, thresholdStats, type MetricName } from '@segkit/metrics';
-import { forwardLogits, getUnetConfig, unetOutputs } from '@segkit/models';
+import { forwardLogits, getUnetConfig, tiledLogits, unetOutputs } from '@segkit/models';
+import { resolveInput } from '@segkit/resize';
 import { mixSeed, permutation, Rng } from '@segkit/random';
 import type { Stage } from '@segkit/run';
-import { trainingBatch } from './batches';
+import { TrainingCrop, trainingBatch } from './batches';
 
 /** What an epoch reads: the config, the images, the fold's split and the metric validation scores. */
 export interface EpochData {
@@ -23,6 +24,12 @@ export interface EpochData {
   fold: number;
   trainIdx: number[];
   valIdx: number[];
+}
+
+/** input.mode "crop": the training crop (its size and bias); undefined in the other modes. */
+export function configCrop(config: PipelineConfig): TrainingCrop | undefined {
+  const input = resolveInput(config.input);
+  return input.mode === 'crop' ? { height: input.height, width: input.width, bias: input.bias } : undefined;
 }
 
 /** Where in training a number is: `fold f stage s epoch e/E`, the prefix of progress, log and error lines. */
@@ -59,7 +66,7 @@ export function trainEpoch(
   for (let b = 0; b < nBatches; b++) {
     const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
     const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
-    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1);
+    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1, configCrop(config));
     const cost = optimizer.minimize(() => lossFn(y, unetOutputs(heads, model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[])), true, varList);
     const value = cost ? cost.dataSync()[0] : NaN;
     cost?.dispose();
@@ -95,7 +102,7 @@ export function divergence(where: string, what: string, stage: Stage, lr: number
  * (`data.metric`: the mean over the validation images of the metric's per-image score,
  * @segkit/metrics' thresholdStats and meanScoreFromStats) at logit 0, i.e. p = 0.5, of a model or
  * of the logit mean of several, with the logits themselves ((nVal, H, W) in `valIdx` order, no
- * TTA). A model with an empty-mask gate is scored with its gate at logit 0 too: an image whose gate
+ * TTA; input.mode "crop": full size, by tiledLogits). A model with an empty-mask gate is scored with its gate at logit 0 too: an image whose gate
  * logit is ≤ 0 counts as predicted empty.
  */
 export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossFn, data: EpochData): { val_loss: number; val_score: number; logits: Float32Array } {
@@ -105,14 +112,19 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
   const bs = config.train.batchSize;
   const gate = new Float32Array(valIdx.length);
   let gated = false;
-  const logits = forwardLogits(model, train.images, valIdx, train.height, train.width, {
-    batchSize: bs,
-    channels: train.channels ?? 1,
-    onGate: (g, start) => {
-      gate.set(g, start);
-      gated = true;
-    },
-  });
+  const input = resolveInput(config.input);
+  // input.mode "crop": the model reads crops, so the full-size logits are blended from tiles (no gate read).
+  const logits =
+    input.mode === 'crop'
+      ? tiledLogits(model, train.images, valIdx, train.height, train.width, input, { batchSize: bs, channels: train.channels ?? 1 })
+      : forwardLogits(model, train.images, valIdx, train.height, train.width, {
+          batchSize: bs,
+          channels: train.channels ?? 1,
+          onGate: (g, start) => {
+            gate.set(g, start);
+            gated = true;
+          },
+        });
   const truths = new Uint8Array(valIdx.length * pixels);
   valIdx.forEach((i, k) => truths.set(train.masks.subarray(i * pixels, (i + 1) * pixels), k * pixels));
   let lossSum = 0;
@@ -139,7 +151,7 @@ export function* batchNormBatches(data: EpochData, stage: Stage): Generator<tf.T
   const bs = config.train.batchSize;
   for (let start = 0, b = 0; start < trainIdx.length; start += bs, b++) {
     const rng = new Rng(mixSeed(config.seed, fold, stage, -1, b));
-    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng, train.channels ?? 1);
+    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng, train.channels ?? 1, configCrop(config));
     y.dispose();
     yield x;
   }

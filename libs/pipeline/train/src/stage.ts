@@ -22,7 +22,7 @@ import { Stage, stageLayout } from '@segkit/run';
 import { EpochRow, readStageDone, snapshotDirs, StageResult, stageValLogitsRecord, writeStageDone, writeStageLog, writeStageValLogits } from './artifacts';
 import { averagingKind, isSwaMember, recomputeBatchNorm, WeightAverage } from './averaging';
 import { latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
-import { batchNormBatches, divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
+import { batchNormBatches, configCrop, divergence, EpochData, epochLabel, trainEpoch, validate } from './epoch';
 import { isCycleEnd } from './schedule';
 import { EncoderSplitAdam } from './encoder-optimizer';
 import { afterEpoch, epochLine, freshStageState, learningRate, StageState, stageStateSchema, startFromStage1Best } from './stage-state';
@@ -80,9 +80,11 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
   // Stage 2's epoch-0 candidate is stage 1's output, scored as stage 1 scored it.
   const s1Score = s1 ? (s1.averaged?.valScore ?? s1.bestValScore) : undefined;
   if (stage === 2 && s1Score === undefined) throw new Error(`${stageLayout(foldDir, 1).done} is missing: stage 1 must finish before stage 2`);
+  // input.mode "crop": the model reads the training crop's size (prediction tiles at that size).
+  const crop = configCrop(config);
   const model =
     stage === 1
-      ? buildUnet({ ...unetConfig, inputHeight: train.height, inputWidth: train.width, inChannels: train.channels ?? 1, seed: mixSeed(config.seed, fold) })
+      ? buildUnet({ ...unetConfig, inputHeight: crop?.height ?? train.height, inputWidth: crop?.width ?? train.width, inChannels: train.channels ?? 1, seed: mixSeed(config.seed, fold) })
       : await loadModel(stageOutputDir(foldDir, 1));
   const pretrained = getUnetConfig(model)?.encoder !== undefined;
   // A pretrained encoder gets its own Adam (own rate, own moments); see EncoderSplitAdam.
