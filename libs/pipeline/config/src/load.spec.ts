@@ -138,6 +138,11 @@ describe('a blend is checked from its members\' configs, before any work', () =>
     expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(`${c.path('mix')}: blend members "a" and "b" use different fold splits (${section}: `);
   });
 
+  it('refuses a member of input.mode "resize" (its logits are at the model\'s size, not the images\')', () => {
+    const c = configs({ a: {}, small: { input: { mode: 'resize', size: 64 } }, mix: { blend: { members: ['a', 'small'] } } });
+    expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(`${c.path('mix')}: blend member "small" uses input.mode "resize"`);
+  });
+
   it('names the member whose config is broken, and refuses a blend as a member (no endless loop)', () => {
     const c = configs({ a: {}, bad: { folds: { k: 1 } }, mix: { blend: { members: ['a', 'bad'] } }, nest: { blend: { members: ['a', 'nest'] } } });
     expect(() => checkBlendConfig(c.path('mix'), c.resolve)).toThrow(`${c.path('mix')}: blend member "bad": ${c.path('bad')}: invalid config: folds.k`);

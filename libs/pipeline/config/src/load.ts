@@ -109,6 +109,11 @@ export function checkBlendConfig(
       throw err;
     }
   });
+  // The blend scores and writes logits at the images' own size; a resized member's are at its model's.
+  const resized = configs.findIndex((c) => c.input.mode === 'resize');
+  if (resized >= 0) {
+    throw new UserError(`${path}: blend member "${cfg.blend.members[resized]}" uses input.mode "resize", whose logits are at the model's size; blends take members of input.mode "pad" or "crop" (logits at each image's own size)`);
+  }
   for (let i = 1; i < configs.length; i++) {
     const differing = SPLIT_SECTIONS.find((s) => JSON.stringify(configs[i][s]) !== JSON.stringify(configs[0][s]));
     if (differing !== undefined) {
