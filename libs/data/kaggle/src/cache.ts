@@ -160,10 +160,14 @@ function readExactly(fd: number, buf: Buffer, position: number): boolean {
   return true;
 }
 
-function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet | TrainSet | undefined {
+/**
+ * A cache file's size, magic, format version and JSON header (16 bytes: magic, version, header
+ * length; then the header), or undefined when any of them is not this format's. The header alone
+ * decides whether the cache is current, so a stale cache costs one small read.
+ */
+function readCacheHeader(fd: number): { size: number; headerBytes: number; header: CacheHeader } | undefined {
   const size = fstatSync(fd).size;
   if (size < 16 + CHECKSUM_BYTES) return undefined;
-  // The header alone decides whether the cache is current, so a stale cache costs one small read.
   const head = Buffer.alloc(16);
   if (!readExactly(fd, head, 0)) return undefined;
   if (head.toString('latin1', 0, 8) !== MAGIC || head.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
@@ -178,6 +182,13 @@ function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet 
     return undefined;
   }
   if (header === null || typeof header !== 'object') return undefined;
+  return { size, headerBytes, header };
+}
+
+function readOpenCache(fd: number, split: Split, fingerprint: string): ImageSet | TrainSet | undefined {
+  const read = readCacheHeader(fd);
+  if (!read) return undefined;
+  const { size, headerBytes, header } = read;
   if (header.split !== split || header.fingerprint !== fingerprint) return undefined;
   const { count, height, width, channels, hasMasks, ids, objects } = header;
   const resized = header.resized === true;
@@ -241,17 +252,10 @@ export function openTestCache(file: string, fingerprint: string): TestImages | u
   }
   let open = false;
   try {
-    const size = fstatSync(fd).size;
-    if (size < 16 + CHECKSUM_BYTES) return undefined;
-    const head = Buffer.alloc(16);
-    if (!readExactly(fd, head, 0)) return undefined;
-    if (head.toString('latin1', 0, 8) !== MAGIC || head.readUInt32LE(8) !== FORMAT_VERSION) return undefined;
-    const headerBytes = head.readUInt32LE(12);
-    if (16 + headerBytes > size - CHECKSUM_BYTES) return undefined;
-    const headerBuf = Buffer.alloc(headerBytes);
-    if (!readExactly(fd, headerBuf, 16)) return undefined;
-    const header = JSON.parse(headerBuf.toString('utf8')) as CacheHeader;
-    if (header === null || typeof header !== 'object' || header.split !== 'test' || header.fingerprint !== fingerprint || header.hasMasks) return undefined;
+    const read = readCacheHeader(fd);
+    if (!read) return undefined;
+    const { size, headerBytes, header } = read;
+    if (header.split !== 'test' || header.fingerprint !== fingerprint || header.hasMasks) return undefined;
     const { count, height, width, channels, ids } = header;
     if (!Array.isArray(ids) || ids.length !== count || !Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) return undefined;
     if (channels !== 1 && channels !== 3) return undefined;
