@@ -16,7 +16,7 @@ import { checkForcedBackend, parseBackendChoice, splitCores } from '@segkit/back
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@segkit/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@segkit/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { configNameClashes, runLayout, withRunSettings, WORKSPACE_PATHS } from '@segkit/run';
+import { configNameClashes, nxWorkspaceData, runLayout, withRunSettings, WORKSPACE_PATHS } from '@segkit/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
@@ -82,7 +82,8 @@ export async function run(argv: string[]): Promise<void> {
   // the cores' split and the GPUs the fold steps pin themselves to (fold k on device k mod n).
   // The cores the split uses are leased: when a fold process ends and none waits, the others take its cores.
   const settings = { ...ctx.settings, threads: split.threads, cores: split.parallel * split.threads, gpus: gpus.devices.length > 0 ? gpus.devices : undefined };
-  const env: NodeJS.ProcessEnv = { ...withRunSettings(process.env, settings), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  // Nx's project graph of this run's targets, built by this run alone (see nxWorkspaceData).
+  const env: NodeJS.ProcessEnv = { ...withRunSettings(process.env, settings), NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_WORKSPACE_DATA_DIRECTORY: nxWorkspaceData(ctx.workDir) };
   // A run of its own, also when started from an Nx task (Nx would take it for a nested invocation).
   delete env.NX_INVOCATION_ROOT_PID;
 

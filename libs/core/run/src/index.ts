@@ -17,6 +17,7 @@ export {
   syntheticDataShortcut,
   syntheticPaths,
   syntheticStampPath,
+  nxWorkspaceData,
 } from './settings';
 export type { BackendChoice, SyntheticSettings } from './settings';
 export { RUN_ENV, RUN_SETTINGS, fromEnv, toEnv, readRunSetting, withRunSettings, shellAssignments, shellQuote, parseBackendChoice, parseDeviceList } from './run-settings';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
 import { outLayout, roundWorkDir, runLayout } from './layout';
-import { resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
+import { createHash } from 'node:crypto';
+import { nxWorkspaceData, resolveDataDir, syntheticPaths, WORKSPACE_PATHS, WORKSPACE_ROOT, workDirRelative } from './settings';
 import { clusterStages, experimentTargets, layoutFileGlob, projectSteps, STEP_ORDER, STEPS, stepTargetName } from './steps';
 import { readStepSeconds, writeStepTiming } from './timings';
 
@@ -67,6 +68,15 @@ describe('run settings', () => {
 
   it.each(['/elsewhere', '../outside', '.'])('refuses the work directory %p', (value) => {
     expect('error' in workDirRelative(value, 'exp1.json')).toBe(true);
+  });
+
+  it("gives each work directory Nx's workspace data of its own, the same for the same folder however it is spelled", () => {
+    const a = nxWorkspaceData(join(WORKSPACE_ROOT, 'runs', 'work', 'a'));
+    // By hand: sha-1 of the absolute path, its first 16 hex digits.
+    const sha = createHash('sha1').update(join(WORKSPACE_ROOT, 'runs', 'work', 'a')).digest('hex');
+    expect(a).toBe(join(WORKSPACE_ROOT, '.nx', 'workspace-data', 'runs', sha.slice(0, 16)));
+    expect(nxWorkspaceData(join(WORKSPACE_ROOT, 'runs', 'work', 'a', '..', 'a') + '/')).toBe(a);
+    expect(nxWorkspaceData(join(WORKSPACE_ROOT, 'runs', 'work', 'b'))).not.toBe(a);
   });
 
   it('falls back to the synthetic competition without a data folder', () => {

@@ -6,6 +6,7 @@
  * The settings a run's processes pass each other (through the environment) are `RunSettings`, in
  * run-settings.ts.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -28,6 +29,20 @@ export const WORKSPACE_PATHS = {
   /** Default `--out` of `npm run pipeline`. */
   output: join(WORKSPACE_ROOT, 'runs', 'output'),
 };
+
+/**
+ * Nx's workspace data (its project graph, file hashes and task database) for the runs of one work
+ * directory: `.nx/workspace-data/runs/<sha-1 of the work directory>`, passed to Nx as
+ * NX_WORKSPACE_DATA_DIRECTORY. The pipeline's targets follow the run's settings (config, work
+ * directory), and an Nx process that finds another one building the project graph waits for it and
+ * takes its graph: two runs with other settings started together would run with each other's
+ * targets. A run holds its work directory's lock, so one Nx at a time builds each of these graphs.
+ * (Its task cache stays the workspace's, `.nx/cache`.)
+ */
+export function nxWorkspaceData(workDir: string): string {
+  const key = createHash('sha1').update(resolve(workDir)).digest('hex').slice(0, 16);
+  return join(WORKSPACE_ROOT, '.nx', 'workspace-data', 'runs', key);
+}
 
 /**
  * The folder holding each experiment's default work directory, relative to the workspace (Nx
