@@ -58,7 +58,7 @@ if (!dataArg) {
   // The folder's files by part, as its layout (config data.layout, else recognised) names them.
   let parts;
   try {
-    parts = settings.load('data/kaggle/src/parts.ts').dataParts(dataDir, layoutSetting);
+    parts = settings.dataParts(dataDir, layoutSetting);
   } catch (err) {
     h.update(`layout:invalid:${err.message}\n`); // the step fails and says why
     parts = { train: [dataDir], test: [], sample: [] };

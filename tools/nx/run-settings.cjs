@@ -1,26 +1,34 @@
 // The run's layout, settings and step table for the Nx plugin and its fingerprint input: the
-// TypeScript modules of @segkit/run (libs/core/run/src) and @segkit/config, loaded as they are through
-// tsx, never a copy. Presets, the default work directory, config resolution ("extends" and the
+// TypeScript modules of @segkit/run (libs/core/run/src) and @segkit/config, loaded as they are
+// (from one bundle of the sources, tools/run/bundled.cjs), never a copy. Presets, the default work directory, config resolution ("extends" and the
 // overrides included) and every path come from there. Each function takes the run's settings (a
 // RunSettings of @segkit/run); only an entry point reads them from the environment (`run.fromEnv()`).
 const { join } = require('node:path');
-const { require: tsxRequire } = require('tsx/cjs/api');
 
-const libs = join(__dirname, '..', '..', 'libs');
-// Inside a jest test (jest's module loader compiles TypeScript itself and refuses tsx's, and gives
-// every module a `jest` binding) a plain require does.
+// Inside a jest test (jest's module loader compiles TypeScript itself, and gives every module a
+// `jest` binding) a plain require does; elsewhere one bundle of tools/nx/workspace-libs.ts.
 const inJest = typeof jest !== 'undefined';
-const load = (path) => (inJest ? require(join(libs, path)) : tsxRequire(join(libs, path), __filename));
+const libs = inJest
+  ? (() => {
+      const dir = join(__dirname, '..', '..', 'libs');
+      return {
+        io: require(join(dir, 'core/io/src/index.ts')),
+        run: require(join(dir, 'core/run/src/index.ts')),
+        get config() {
+          return require(join(dir, 'pipeline/config/src/index.ts'));
+        },
+        dataParts: (...args) => require(join(dir, 'data/kaggle/src/parts.ts')).dataParts(...args),
+      };
+    })()
+  : require('../run/bundled.cjs').loadBundled(join(__dirname, 'workspace-libs.ts'));
 
 // Variables of the workspace's former name (TGS_…) are read as their SEGKIT_… names, with a notice.
-load('core/io/src/index.ts').adoptLegacyEnv(process.env);
-const run = load('core/run/src/index.ts');
+libs.io.adoptLegacyEnv(process.env);
+const { run, dataParts } = libs;
 
-/** @segkit/config, loaded on first use (it pulls in zod and the schema). */
-let configLib;
+/** @segkit/config (zod and the schema). */
 function config() {
-  configLib ??= load('pipeline/config/src/index.ts');
-  return configLib;
+  return libs.config;
 }
 
 /** The config file of a run (`config`: a preset or experiment name, or a path; default the default preset). */
@@ -48,4 +56,4 @@ function workRel(settings) {
   return res.rel;
 }
 
-module.exports = { run, config, load, configPath, parsedConfig, workRel };
+module.exports = { run, config, dataParts, configPath, parsedConfig, workRel };
