@@ -329,7 +329,7 @@ describe('pipeline end to end', () => {
     expect(again.status).toBe(0);
     const out = again.stdout + again.stderr;
     // Every step that does work (data, folds, 2 × train, 2 × predict, ensemble, tune, submit, bundle, report) is restored.
-    expect(out.match(/\[local cache\]/g) ?? []).toHaveLength(11);
+    expect({ restored: (out.match(/\[local cache\]/g) ?? []).length, out }).toEqual({ restored: 11, out: expect.anything() });
   }, 120_000);
 
   it('a fold killed mid-training resumes to the same weights as an uninterrupted one', async () => {
