@@ -70,7 +70,7 @@ function main() {
   if (!gyp) return finish(false, 'node-gyp not found (it ships with npm)');
   mkdirSync(buildDir, { recursive: true });
   process.stdout.write(`native kernels: building against oneDNN in ${dirname(dirname(dirname(dirname(headers))))} ... `);
-  const res = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, encoding: 'utf8', env: process.env });
+  const res = spawnSync(process.execPath, [gyp, 'rebuild', '--jobs', 'max'], { cwd: root, encoding: 'utf8', env: process.env });
   writeFileSync(logPath, `${res.stdout ?? ''}\n${res.stderr ?? ''}`);
   if (res.status !== 0) {
     process.stdout.write('failed\n');
