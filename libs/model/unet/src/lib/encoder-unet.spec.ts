@@ -7,10 +7,12 @@ import { encoderTensorNames } from '@segkit/encoders';
 import { encoderOverrides, resolveUnetConfig } from './config';
 import { exportInferenceModel, inferenceModel } from './inference-model';
 import { buildUnet, getUnetConfig, loadUnetEncoderWeights } from './unet';
+import { useBackend } from '@segkit/backend/testing';
 import { expectNoTensorLeak, randomImages } from './test-helpers';
 
+// wasm (XNNPACK): a ResNet at these sizes takes seconds there, minutes on the pure-JS backend.
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend('wasm');
 });
 
 describe('a U-Net on a ResNet encoder', () => {
