@@ -1,6 +1,7 @@
 /**
  * End to end, the way things go wrong for a competitor: bad flags and folders caught before any
- * work, a diverging fold named, two runs on one work directory, Ctrl-C, `kill -9` of the run,
+ * work, a diverging fold named, two runs on one work directory, two runs of other configs at
+ * once, Ctrl-C, `kill -9` of the run,
  * and kill -9 in the middle of checkpoint, prediction and submission writes.
  */
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
@@ -199,6 +200,23 @@ describe('a pipeline run', () => {
     expect(first.output()).toMatch(/run the same command again to resume/);
     for (const s of steps) expect(isRunning(s.pid, s.startTime)).toBe(false);
     expect(readSteps(paths.steps).running).toEqual([]);
+  }, 300_000);
+
+  it('two runs of other configs started at the same moment each run their own folds', async () => {
+    // Three folds and two: each run's Nx must build its own targets (Nx shares one project graph
+    // between processes that build it at the same time).
+    const three = join(root, 'three-folds.json');
+    writeFileSync(three, JSON.stringify({ ...tinyConfig, name: 'three', folds: { k: 3 }, stage1: { ...tinyConfig.stage1, epochs: 1 } }));
+    const runs = [
+      { out: join(root, 'out-two'), work: rel('work-two'), config: configPath, k: 2 },
+      { out: join(root, 'out-three'), work: rel('work-three'), config: three, k: 3 },
+    ].map((r) => ({ ...r, run: startRun(pipelineArgs(r.out, r.config), r.work) }));
+    for (const r of runs) {
+      const end = await r.run.exit;
+      expect({ k: r.k, code: end.code, tail: r.run.output().slice(-2000) }).toEqual({ k: r.k, code: 0, tail: expect.anything() });
+      const summary = JSON.parse(readFileSync(join(r.out, 'report', 'summary.json'), 'utf8')) as { folds: unknown[] };
+      expect({ k: r.k, folds: summary.folds.length }).toEqual({ k: r.k, folds: r.k });
+    }
   }, 300_000);
 
   it('after kill -9 of the run and Nx (its process group) its steps stop by themselves; the next run takes over the lock and ends with the reference submission', async () => {
