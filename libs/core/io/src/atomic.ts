@@ -148,29 +148,20 @@ export function writeAllSync(fd: number, bytes: Uint8Array, path: string): void 
  * write to a temporary sibling, fsync, then rename (atomic on POSIX within one file system).
  */
 export function atomicWriteFile(finalPath: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(finalPath), { recursive: true });
-  const tmp = freshTempPathFor(finalPath);
-  try {
+  viaTemp(finalPath, (tmp) => {
     const fd = openSync(tmp, 'w');
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      writeAllSync(fd, bytes, finalPath);
+      writeAllSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, finalPath);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, finalPath);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw blameFinalPath(err, tmp, finalPath);
-  }
+  });
 }
 
 /** Copies a file to `finalPath` atomically (temporary sibling, fsync, rename; the temporary is removed on failure). */
 export function atomicCopyFile(src: string, finalPath: string): void {
-  mkdirSync(dirname(finalPath), { recursive: true });
-  const tmp = freshTempPathFor(finalPath);
-  try {
+  viaTemp(finalPath, (tmp) => {
     copyFileSync(src, tmp);
     const fd = openSync(tmp, 'r+');
     try {
@@ -178,6 +169,15 @@ export function atomicCopyFile(src: string, finalPath: string): void {
     } finally {
       closeSync(fd);
     }
+  });
+}
+
+/** `fill` writes a fresh temporary sibling of `finalPath`, which is then renamed into place; on failure it is removed and the error names `finalPath`. */
+function viaTemp(finalPath: string, fill: (tmp: string) => void): void {
+  mkdirSync(dirname(finalPath), { recursive: true });
+  const tmp = freshTempPathFor(finalPath);
+  try {
+    fill(tmp);
     renameSync(tmp, finalPath);
   } catch (err) {
     rmSync(tmp, { force: true });
