@@ -30,7 +30,7 @@ describe('k8s manifests', () => {
     expect(folds.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3 });
     const c = folds.spec.template.spec.containers[0];
     // No --fold: stage.ts reads JOB_COMPLETION_INDEX, which Kubernetes sets in each indexed pod.
-    expect(c.command).toEqual(['node', '--import', 'tsx', 'apps/pipeline/src/stage.ts', 'fold']);
+    expect(c.command).toEqual(['node', '--require', './tools/run/bundled.cjs', 'apps/pipeline/src/stage.ts', 'fold']);
     expect(c.resources).toEqual({ limits: { 'nvidia.com/gpu': 1 } });
     expect(c.env).toEqual(expect.arrayContaining([{ name: 'SEGKIT_WORK', value: 'runs/work' }, { name: 'SEGKIT_THREADS', value: '2' }, { name: 'TF_FORCE_GPU_ALLOW_GROWTH', value: 'true' }]));
     expect(folds.spec.template.spec.restartPolicy).toBe('OnFailure');

@@ -51,7 +51,7 @@ function container(opts: K8sOptions, stage: ClusterStage, extraArgs: string[], g
     name: stage,
     image: opts.image,
     workingDir: opts.mountPath,
-    command: ['node', '--import', 'tsx', 'apps/pipeline/src/stage.ts', stage, ...extraArgs],
+    command: ['node', '--require', './tools/run/bundled.cjs', 'apps/pipeline/src/stage.ts', stage, ...extraArgs],
     env,
     volumeMounts: [{ name: 'workspace', mountPath: opts.mountPath }],
     ...(gpus > 0 ? { resources: { limits: { 'nvidia.com/gpu': gpus } } } : {}),

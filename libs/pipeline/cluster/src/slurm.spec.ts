@@ -106,7 +106,7 @@ describe('job scripts and sbatch arguments', () => {
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
     expect(script).toContain("export SEGKIT_WORK='runs/it'\\''s here'");
     expect(script).toContain('cd /ws/tgs\n');
-    expect(script.trimEnd().split('\n').at(-1)).toBe('exec /usr/bin/node --import tsx /ws/tgs/apps/pipeline/src/stage.ts fold');
+    expect(script.trimEnd().split('\n').at(-1)).toBe('exec /usr/bin/node --require ./tools/run/bundled.cjs /ws/tgs/apps/pipeline/src/stage.ts fold');
     expect(jobScript(runIn('/w'), 'final')).toContain('stage.ts final --out /ws/out\n');
     expect(jobScript({ ...runIn('/w'), allowWorthless: true }, 'final')).toContain('stage.ts final --out /ws/out --allow-worthless\n');
     // The script is valid bash.

@@ -78,7 +78,8 @@ export function jobScript(run: SlurmRun, stage: ClusterStage): string {
     `if [ -z "\${${RUN_ENV.threads}:-}" ]; then export ${RUN_ENV.threads}="\${SLURM_CPUS_PER_TASK:-\${SLURM_CPUS_ON_NODE:-1}}"; fi`,
     // A requeued or resubmitted job appends to the same log; this line tells the attempts apart.
     `echo "[slurm] $(date -u +%Y-%m-%dT%H:%M:%SZ) job \${SLURM_JOB_ID}\${SLURM_ARRAY_TASK_ID:+ (array task \${SLURM_ARRAY_TASK_ID})} on $(hostname), restart \${SLURM_RESTART_COUNT:-0}"`,
-    `exec ${shellQuote(run.node)} --import tsx ${shellQuote(run.stageScript)} ${stage}${args}`,
+    // Started from one cached bundle of its TypeScript (tools/run/bundled.cjs), as the steps are.
+    `exec ${shellQuote(run.node)} --require ./tools/run/bundled.cjs ${shellQuote(run.stageScript)} ${stage}${args}`,
     '',
   ].join('\n');
 }
