@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './context';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 // A faulty blend is refused from the configs, before any member's step: `nx run <blend>:report`
 // (the README's command) and `npm run pipeline -- --config <blend>` print one error line and exit 1.
 // An end-to-end suite, so its Nx runs in this workspace never overlap another suite's (the rerun
@@ -49,7 +52,7 @@ describe('a faulty blend', () => {
   }, 120_000);
 
   it('npm run pipeline -- --config <blend> names the fault before any work', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'run.ts'), '--config', 'blendcheck-folds'], {
+    const r = spawnSync(process.execPath, ['--require', BUNDLED, join(__dirname, 'run.ts'), '--config', 'blendcheck-folds'], {
       cwd: WORKSPACE_ROOT,
       encoding: 'utf8',
       env: { ...process.env, NX_DAEMON: 'false' },

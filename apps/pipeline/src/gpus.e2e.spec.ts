@@ -10,6 +10,9 @@ import { acquireGpuSlot } from '@segkit/cluster';
 import { generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 const rel = join('tmp', `gpus-e2e-${process.pid}`);
 const root = join(WORKSPACE_ROOT, rel);
 const dataDir = join(root, 'data');
@@ -41,13 +44,13 @@ beforeAll(async () => {
   chmodSync(join(binDir, 'nvidia-smi'), 0o755);
   await generateSynthetic({ outDir: dataDir, truthPath: join(root, 'truth.csv'), nTrain: 16, nTest: 4, size: 32, seed: 2 });
   writeFileSync(configPath, JSON.stringify(config));
-  const folds = spawnSync(process.execPath, ['--import', 'tsx', ...step(['folds'])], { cwd: WORKSPACE_ROOT, env: env(), encoding: 'utf8' });
+  const folds = spawnSync(process.execPath, ['--require', BUNDLED, ...step(['folds'])], { cwd: WORKSPACE_ROOT, env: env(), encoding: 'utf8' });
   expect(folds.status).toBe(0);
 }, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('--gpus against nvidia-smi', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--config', configPath, '--data', dataDir, ...args], { cwd: WORKSPACE_ROOT, env: env(), encoding: 'utf8' });
+  const run = (args: string[]) => spawnSync(process.execPath, ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--config', configPath, '--data', dataDir, ...args], { cwd: WORKSPACE_ROOT, env: env(), encoding: 'utf8' });
 
   it.each([
     [['--gpus', '5'], /--gpus 5: no GPU 5 \(nvidia-smi -L lists 0, 1\)/],
@@ -64,7 +67,7 @@ describe('a fold process given the wrapper GPU plan', () => {
   it('pins itself to GPU k mod n, waits while another fold trains there, and records the device', async () => {
     // Fold 1 of SEGKIT_GPUS=0,2 belongs on GPU 2; this test holds GPU 2's training slot first.
     const held = await acquireGpuSlot(2, 9, { dir: lockDir });
-    const child = spawn(process.execPath, ['--import', 'tsx', ...step(['train', '--fold', '1'])], { cwd: WORKSPACE_ROOT, env: env({ SEGKIT_GPUS: '0,2' }) });
+    const child = spawn(process.execPath, ['--require', BUNDLED, ...step(['train', '--fold', '1'])], { cwd: WORKSPACE_ROOT, env: env({ SEGKIT_GPUS: '0,2' }) });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', r));

@@ -12,6 +12,9 @@ import { decodeRle } from '@segkit/rle';
 import { encodeDicom, generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 const SIZE = 32;
 const root = join(WORKSPACE_ROOT, 'tmp', `e2e-${process.pid}`);
 const dataDir = join(root, 'data');
@@ -31,8 +34,8 @@ const tinyConfig = {
   tune: { probSteps: 5, refineSteps: 3, minAreas: [0, 5] },
 };
 
-function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args], {
+function entry(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args], {
     cwd: WORKSPACE_ROOT,
     // The cache is part of what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: workRel, ...env },
@@ -41,7 +44,7 @@ function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Spawn
 }
 
 function runPipeline(): SpawnSyncReturns<string> {
-  return tsx('run.ts', ['--data', dataDir, '--out', outDir, '--config', configPath, '--backend', 'wasm']);
+  return entry('run.ts', ['--data', dataDir, '--out', outDir, '--config', configPath, '--backend', 'wasm']);
 }
 
 function csvRows(path: string): string[][] {
@@ -106,7 +109,7 @@ describe('pipeline end to end', () => {
   describe('infer with the run\'s bundle', () => {
     const bundle = () => join(outDir, 'bundle');
     const infer = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
     const sortedRows = (path: string) => readFileSync(path, 'utf8').trim().split('\n').slice(1).sort();
 
     it('reproduces the pipeline\'s submission exactly on the competition\'s test images', () => {
@@ -199,7 +202,7 @@ describe('pipeline end to end', () => {
   describe('the browser demo of the run\'s bundle', () => {
     const bundle = () => join(outDir, 'bundle');
     const infer = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/infer/src/main.ts'), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
     // Debian's chromium, driven by playwright-core (which downloads nothing); on CI a missing
     // browser is a failure, elsewhere the test is skipped saying why.
     const chromiumPath = process.env.SEGKIT_CHROMIUM ?? '/usr/bin/chromium';
@@ -343,7 +346,7 @@ describe('pipeline end to end', () => {
     const longer = { ...tinyConfig, stage1: { ...tinyConfig.stage1, epochs: 3 } };
     const longerPath = join(root, 'longer.json');
     writeFileSync(longerPath, JSON.stringify(longer));
-    const args = ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/main.ts'), 'train', '--fold', '0', '--config', longerPath, '--data', dataDir, '--backend', 'wasm'];
+    const args = ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src/main.ts'), 'train', '--fold', '0', '--config', longerPath, '--data', dataDir, '--backend', 'wasm'];
     const envFor = (rel: string) => ({ ...process.env, SEGKIT_WORK: rel });
 
     // Reference run of the longer config, uninterrupted.
@@ -443,7 +446,7 @@ describe('pipeline bad input', () => {
     cpSync(dataDir, bad, { recursive: true });
     rmSync(join(bad, 'test'), { recursive: true });
     const out = join(root, 'out-no-test');
-    expectCleanFailure(tsx('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /test\/images/, out);
+    expectCleanFailure(entry('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /test\/images/, out);
   });
 
   it('a sample submission naming an id without an image', () => {
@@ -451,7 +454,7 @@ describe('pipeline bad input', () => {
     cpSync(dataDir, bad, { recursive: true });
     writeFileSync(join(bad, 'sample_submission.csv'), readFileSync(join(bad, 'sample_submission.csv'), 'utf8') + 'deadbeef00,1 1\n');
     const out = join(root, 'out-bad-sample');
-    expectCleanFailure(tsx('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /deadbeef00/, out);
+    expectCleanFailure(entry('run.ts', ['--data', bad, '--out', out, '--config', configPath]), /deadbeef00/, out);
   });
 
   it.each([
@@ -461,6 +464,6 @@ describe('pipeline bad input', () => {
     const path = join(root, `bad-${Object.keys(patch)[0]}.json`);
     writeFileSync(path, JSON.stringify({ ...tinyConfig, ...patch }));
     const out = join(root, 'out-bad-config');
-    expectCleanFailure(tsx('run.ts', ['--data', dataDir, '--out', out, '--config', path]), message, out);
+    expectCleanFailure(entry('run.ts', ['--data', dataDir, '--out', out, '--config', path]), message, out);
   });
 });

@@ -17,6 +17,9 @@ import { generateSynthetic } from '@segkit/synthetic';
 import { runLayout } from '@segkit/run';
 import { WORKSPACE_ROOT } from './context';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 const SIZE = 32;
 const root = join(WORKSPACE_ROOT, 'tmp', `e2e-reliability-${process.pid}`);
 const rel = (...parts: string[]) => join(relative(WORKSPACE_ROOT, root), ...parts);
@@ -38,14 +41,14 @@ const tinyConfig = {
 // Every step really runs here (nothing restored from the Nx cache), so each test sees real processes.
 const baseEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true' };
 
-function tsxArgs(script: string, args: string[]): string[] {
-  return ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args];
+function entryArgs(script: string, args: string[]): string[] {
+  return ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src', script), ...args];
 }
 function runSync(args: string[], workRel: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel, ...env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, entryArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel, ...env }, encoding: 'utf8' });
 }
 function startRun(args: string[], workRel: string, detached = false): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, tsxArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const child = spawn(process.execPath, entryArgs('run.ts', args), { cwd: WORKSPACE_ROOT, env: { ...baseEnv, SEGKIT_WORK: workRel }, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -265,7 +268,7 @@ describe('a pipeline run', () => {
       [['submit'], [['submission.csv', size('submission/submission.csv')]]],
     ];
     const step = (args: string[], fault?: string) =>
-      spawnSync(process.execPath, tsxArgs('main.ts', [...args, '--config', configPath, '--data', dataDir, '--work', work, '--backend', 'wasm']), {
+      spawnSync(process.execPath, entryArgs('main.ts', [...args, '--config', configPath, '--data', dataDir, '--work', work, '--backend', 'wasm']), {
         cwd: WORKSPACE_ROOT,
         env: { ...baseEnv, ...(fault ? { SEGKIT_FAULT_KILL_AFTER_BYTES: fault } : {}) },
         encoding: 'utf8',

@@ -10,6 +10,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { runLayout, WORKSPACE_ROOT } from '@segkit/run';
 import { generateSynthetic } from '@segkit/synthetic';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 const root = join(WORKSPACE_ROOT, 'tmp', `rerun-${process.pid}`);
 const dataDir = join(root, 'data');
 const configPath = join(root, 'exp.json');
@@ -30,7 +33,7 @@ const section = (key: string) => config[key] as Record<string, unknown>;
 
 function runPipeline(): { res: SpawnSyncReturns<string>; ran: string[]; out: string } {
   writeFileSync(configPath, JSON.stringify(config));
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--data', dataDir, '--out', join(root, 'out'), '--config', configPath, '--backend', 'wasm'], {
+  const res = spawnSync(process.execPath, ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--data', dataDir, '--out', join(root, 'out'), '--config', configPath, '--backend', 'wasm'], {
     cwd: WORKSPACE_ROOT,
     // The cache is what is tested here, so it is on even when the suite runs with NX_SKIP_NX_CACHE.
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: workRel },

@@ -15,6 +15,9 @@ import { decodeRle } from '@segkit/rle';
 import { generateSynthetic } from '@segkit/synthetic';
 import { WORKSPACE_ROOT } from './context';
 
+// Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
+const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
+
 const slurm = slurmAvailable();
 const onCi = process.env.CI === 'true';
 
@@ -37,7 +40,7 @@ const config = {
 };
 
 function args(out: string, extra: string[] = []): string[] {
-  return ['--import', 'tsx', join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--slurm', '--data', dataDir, '--out', out, '--config', configPath, '--backend', 'wasm', ...extra];
+  return ['--require', BUNDLED, join(WORKSPACE_ROOT, 'apps/pipeline/src/run.ts'), '--slurm', '--data', dataDir, '--out', out, '--config', configPath, '--backend', 'wasm', ...extra];
 }
 function env(workRel: string): NodeJS.ProcessEnv {
   return { ...process.env, SEGKIT_WORK: workRel };
