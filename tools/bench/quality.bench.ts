@@ -33,6 +33,11 @@ const VARIANTS: Array<{ name: string; what: string; config: Record<string, unkno
     what: 'EMA in stage 1, SWA in stage 2, triplet',
     config: { stage1: { ema: { decay: 0.95 } }, stage2: { swa: { epochs: 2 } }, tune: { topProbs: [0.6, 0.7, 0.8, 0.9] } },
   },
+  {
+    name: 'together+gate',
+    what: 'EMA in stage 1, SWA in stage 2, triplet, empty-mask gate + deep supervision',
+    config: { model: { gate: true, deepSupervision: true }, stage1: { ema: { decay: 0.95 } }, stage2: { swa: { epochs: 2 } }, tune: { topProbs: [0.6, 0.7, 0.8, 0.9] } },
+  },
 ];
 
 /** The preset's stage sections with a variant's keys merged in (a config file replaces whole top-level sections). */
