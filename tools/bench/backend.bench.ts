@@ -13,12 +13,11 @@
  * this CPU's AVX2/FMA peak (2 FMA units x 8 lanes x 2 flops per cycle per core).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
 import { buildUnet, defaultUnetConfig } from '@segkit/models';
+import { cpuPeak } from './cpu-peak';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const WARMUP = 2;
@@ -161,16 +160,6 @@ function stepFlops(model: tf.LayersModel, batch: number): number {
   return total;
 }
 
-/** The clock: BENCH_CPU_MHZ, else /proc/cpuinfo's `cpu MHz`, else what Node reports. */
-function mhz(): number {
-  if (process.env.BENCH_CPU_MHZ) return Number(process.env.BENCH_CPU_MHZ);
-  if (existsSync('/proc/cpuinfo')) {
-    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return Math.round(Number(m[1]));
-  }
-  const speeds = cpus().map((c) => c.speed).filter((s) => s > 0);
-  return speeds.length ? Math.max(...speeds) : 0;
-}
 
 const fmtMs = (ms: number): string => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
 
@@ -218,9 +207,9 @@ async function main(): Promise<void> {
   }
 
   await tf.setBackend('cpu');
-  const clock = mhz();
-  const peakPerCore = clock * 1e6 * 32;
-  lines.push('', `Physical limit (convolutions only; ${cpus().length} cores at ${clock} MHz, AVX2/FMA peak ${(peakPerCore / 1e9).toFixed(1)} GFLOP/s per core):`, '');
+  const peak = cpuPeak(1);
+  const peakPerCore = peak.perCore * 1e9;
+  lines.push('', `Physical limit (convolutions only; peak ${peak.text} per core, see tools/bench/cpu-peak.ts):`, '');
   lines.push('| model | GFLOP per step | at 1-core peak | measured native 1 thread | share of peak |', '|---|---:|---:|---:|---:|');
   for (const model of ['default', 'reference'] as ModelName[]) {
     const m = MODELS[model].build();
@@ -228,7 +217,7 @@ async function main(): Promise<void> {
     m.dispose();
     const bound = (flops / peakPerCore) * 1000;
     const native = rows.find((r) => r.model === model && r.path.startsWith('wasm + native') && r.threads === 1)?.measured;
-    lines.push(`| ${model} | ${(flops / 1e9).toFixed(1)} | ${clock ? fmtMs(bound) : '-'} | ${native ? fmtMs(native.stepWallMs) : '-'} | ${native && clock ? `${((100 * bound) / native.stepWallMs).toFixed(0)}%` : '-'} |`);
+    lines.push(`| ${model} | ${(flops / 1e9).toFixed(1)} | ${peakPerCore ? fmtMs(bound) : '-'} | ${native ? fmtMs(native.stepWallMs) : '-'} | ${native && peakPerCore ? `${((100 * bound) / native.stepWallMs).toFixed(0)}%` : '-'} |`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

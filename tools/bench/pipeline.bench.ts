@@ -26,6 +26,7 @@ import { Rng } from '@segkit/random';
 import { readPredictionMeta } from '@segkit/predict';
 import { readStepSeconds, runLayout, syntheticPaths } from '@segkit/run';
 import { readFoldResult, trainingBatch } from '@segkit/train';
+import { cpuPeak } from './cpu-peak';
 
 const ROOT = join(__dirname, '..', '..');
 const NAME = 'bench-pipeline';
@@ -156,15 +157,6 @@ class Sampler {
   }
 }
 
-/** The CPU's peak: cores × clock × flops per cycle (32 with AVX2 + FMA: 2 FMA units × 8 floats × 2; 64 with AVX-512). */
-function cpuPeak(): { gflops: number; text: string } {
-  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const mhz = Number(process.env.BENCH_CPU_MHZ ?? /^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1] ?? Math.max(...cpus().map((c) => c.speed)));
-  const perCycle = /\bavx512f\b/.test(info) ? 64 : /\bfma\b/.test(info) ? 32 : 8;
-  const gflops = (cores * mhz * perCycle) / 1000;
-  return { gflops, text: `${cores} cores × ${(mhz / 1000).toFixed(2)} GHz × ${perCycle} flop/cycle = ${gflops.toFixed(0)} GFLOP/s` };
-}
-
 /** The run's convolution FLOPs from the model's shapes and what each fold did (its result and prediction records). */
 function runFlops(workDir: string, forward: number): { training: number; validation: number; prediction: number } {
   let training = 0;
@@ -256,7 +248,7 @@ async function main(): Promise<void> {
   model.dispose();
   const flops = runFlops(workDir, forward);
   const total = flops.training + flops.validation + flops.prediction;
-  const peak = cpuPeak();
+  const peak = cpuPeak(cores);
 
   const coreSeconds = wall * cores;
   const order = ['data', 'folds', ...Array.from({ length: recipe.folds }, (_, k) => `train-fold-${k}`), ...Array.from({ length: recipe.folds }, (_, k) => `predict-fold-${k}`), 'ensemble', 'tune', 'submit', 'bundle', 'report'];
