@@ -2,6 +2,6 @@ export { axisWeights, resizePlane, resizeImageBytes, resizeMask, resizeLogits } 
 export type { AxisWeights } from './resize';
 export { appendMaskRuns, MaskRunsBuilder, unpackMaskRuns, maskRunsBytes } from './mask-runs';
 export type { MaskRuns } from './mask-runs';
-export { describeInput, modelSize, resolveInput, INPUT_MODES } from './input';
+export { describeInput, modelSize, resolveCrop, resolveInput, INPUT_MODES } from './input';
 export type { InputSettings, InputMode, InputSection } from './input';
 export { tileStarts, tileOrigins, blendWindow, cropTile, TileBlender, cropOrigin } from './tiles';

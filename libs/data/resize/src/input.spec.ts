@@ -1,6 +1,14 @@
-import { describeInput, modelSize, resolveInput } from './input';
+import { describeInput, modelSize, resolveCrop, resolveInput } from './input';
 
 describe('input settings', () => {
+  it('resolve the crop alone without the data size: undefined in pad and resize modes, also resize by a scale', () => {
+    expect(resolveCrop({ mode: 'pad' })).toBeUndefined();
+    expect(resolveCrop({ mode: 'resize', scale: 2 })).toBeUndefined();
+    expect(resolveCrop({ mode: 'resize', size: 64 })).toBeUndefined();
+    // Overlap by hand: ⌊min(48, 64) / 4⌋ = 12.
+    expect(resolveCrop({ mode: 'crop', size: [48, 64] })).toEqual({ mode: 'crop', height: 48, width: 64, overlap: 12, bias: 0.5 });
+  });
+
   it('resolve a side or [height, width]', () => {
     expect(resolveInput({ mode: 'pad' })).toEqual({ mode: 'pad' });
     expect(resolveInput({ mode: 'resize', size: 64 })).toEqual({ mode: 'resize', height: 64, width: 64 });

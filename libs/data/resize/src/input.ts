@@ -39,6 +39,12 @@ export interface InputSection {
   cropBias?: number;
 }
 
+/** The crop settings of an `input.mode` "crop" section (what training and prediction tile by), undefined in the other modes; needs no data size. */
+export function resolveCrop(section: InputSection): Extract<InputSettings, { mode: 'crop' }> | undefined {
+  if (section.mode !== 'crop') return undefined;
+  return resolveInput(section) as Extract<InputSettings, { mode: 'crop' }>;
+}
+
 /**
  * The config's `input` section resolved to settings (`size` 64 → 64×64; `scale` s of data whose
  * images are all h×w → round(s·h)×round(s·w), so `dataSize` is needed then).

@@ -6,7 +6,7 @@ import type { ImageSet, TestImages, TrainSet } from '@segkit/data';
 import { NpyWriter, Progress, UserError, writeIdsFile, writeNpy } from '@segkit/io';
 import { exportInferenceModel, forwardLogits, identityTta, tiledLogits, TileSettings, InferenceModel, loadInferenceModel, loadModel, LogitsModel, saveInferenceModel, TtaPair, ttaPairs } from '@segkit/models';
 import { predictLayout, stageLayout, STEPS } from '@segkit/run';
-import { resolveInput } from '@segkit/resize';
+import { resolveCrop } from '@segkit/resize';
 import { splitFold } from '@segkit/folds';
 import { readStageDone, readStageValLogits, readWeightsFingerprint, snapshotDirs, stageOutputDir } from '@segkit/train';
 import { PredictionMeta, readPredictionMetaIfAny, writeFoldGate, writePredictionMeta } from './artifacts';
@@ -271,8 +271,8 @@ export async function predictFold(input: PredictFoldInput): Promise<PredictionMe
   // meta.json commits the folder: without it nothing reads the logits being replaced.
   rmSync(paths.meta, { force: true });
   const ttas = ttaPairs(config.predict.hflipTta);
-  const inputSettings = resolveInput(config.input);
-  const opts: PredictOptions = { batchSize: config.predict.batchSize, ttas, channels, ...(inputSettings.mode === 'crop' ? { tile: inputSettings } : {}) };
+  const crop = resolveCrop(config.input);
+  const opts: PredictOptions = { batchSize: config.predict.batchSize, ttas, channels, ...(crop ? { tile: crop } : {}) };
 
   const oofStage1Tta = await writeOofStage1(input, valIdx, opts, log);
   const names = await exportFoldModels(config, foldDir);

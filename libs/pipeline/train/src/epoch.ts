@@ -10,7 +10,7 @@ import { Progress, UserError } from '@segkit/io';
 import type { HeadsLossFn, LossFn } from '@segkit/losses';
 import { meanScoreFromStats, thresholdStats, type MetricName } from '@segkit/metrics';
 import { forwardLogits, getUnetConfig, tiledLogits, unetOutputs } from '@segkit/models';
-import { resolveInput } from '@segkit/resize';
+import { resolveCrop } from '@segkit/resize';
 import { mixSeed, permutation, Rng } from '@segkit/random';
 import type { Stage } from '@segkit/run';
 import { TrainingCrop, trainingBatch } from './batches';
@@ -28,8 +28,8 @@ export interface EpochData {
 
 /** input.mode "crop": the training crop (its size and bias); undefined in the other modes. */
 export function configCrop(config: PipelineConfig): TrainingCrop | undefined {
-  const input = resolveInput(config.input);
-  return input.mode === 'crop' ? { height: input.height, width: input.width, bias: input.bias } : undefined;
+  const crop = resolveCrop(config.input);
+  return crop && { height: crop.height, width: crop.width, bias: crop.bias };
 }
 
 /** Where in training a number is: `fold f stage s epoch e/E`, the prefix of progress, log and error lines. */
@@ -112,11 +112,11 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
   const bs = config.train.batchSize;
   const gate = new Float32Array(valIdx.length);
   let gated = false;
-  const input = resolveInput(config.input);
+  const crop = resolveCrop(config.input);
   // input.mode "crop": the model reads crops, so the full-size logits are blended from tiles (no gate read).
   const logits =
-    input.mode === 'crop'
-      ? tiledLogits(model, train.images, valIdx, train.height, train.width, input, { batchSize: bs, channels: train.channels ?? 1 })
+    crop
+      ? tiledLogits(model, train.images, valIdx, train.height, train.width, crop, { batchSize: bs, channels: train.channels ?? 1 })
       : forwardLogits(model, train.images, valIdx, train.height, train.width, {
           batchSize: bs,
           channels: train.channels ?? 1,

@@ -9,7 +9,7 @@ import { UserError } from '@segkit/io';
 import { foldLayoutAt, stageLayout } from '@segkit/run';
 import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
 import { pseudoDataHash, stageFingerprint, trainDataHash } from './fingerprint';
-import { weightsFinite } from './epoch';
+import { configCrop, weightsFinite } from './epoch';
 import { bestModelDir, foldResultPath, trainFold } from './train-fold';
 
 /** Eight 16×16 images: a bright square (the "salt") on half of them, nothing on the others. */
@@ -25,6 +25,14 @@ const raw = {
   stage1: { epochs: 2, lr: 0.01, loss: [{ kind: 'bce', weight: 1 }] },
   stage2: { epochs: 1, lr: 0.001, loss: [{ kind: 'lovasz', weight: 1 }] },
 };
+
+describe('the training crop of a config', () => {
+  it('is the crop section in crop mode and none otherwise, also for input.scale (which needs the data size only to resize)', () => {
+    expect(configCrop(parseConfig({ ...raw, input: { mode: 'crop', size: 8, cropBias: 0.25 } }))).toEqual({ height: 8, width: 8, bias: 0.25 });
+    expect(configCrop(parseConfig({ ...raw, input: { mode: 'resize', scale: 2 } }))).toBeUndefined();
+    expect(configCrop(parseConfig(raw))).toBeUndefined();
+  });
+});
 
 describe('trainFold', () => {
   const train = tinyTrainSet();
