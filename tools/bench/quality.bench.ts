@@ -27,6 +27,7 @@ const VARIANTS: Array<{ name: string; what: string; config: Record<string, unkno
     what: 'empty-mask gate + deep supervision (gate BCE 0.1, aux 0.1, segmentation on non-empty images), gate threshold tuned on OOF',
     config: { model: { gate: true, deepSupervision: true } },
   },
+  { name: 'scale', what: 'input at twice the size (input.mode resize, input.scale 2: 101 → 202, padded to 224), logits brought back', config: { input: { mode: 'resize', scale: 2 }, model: { padTo: 224 } } },
   { name: 'pseudo', what: 'one pseudo-label round (test images ≥ 90 % confident pixels), folds retrained', config: { pseudo: { rounds: 1 } } },
   {
     name: 'together',
