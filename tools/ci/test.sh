@@ -14,6 +14,8 @@ bin=node_modules/.bin
 tests=$!
 status=0
 "$bin/tsc" -p tsconfig.json --noEmit || status=$?
+# The module-boundary rule reads Nx's cached project graph; a fresh clone has none until Nx builds it.
+"$bin/nx" show projects >/dev/null || { e=$?; [ "$status" -ne 0 ] || status=$e; }
 "$bin/eslint" . --quiet || { e=$?; [ "$status" -ne 0 ] || status=$e; }
 wait "$tests" || { e=$?; [ "$status" -ne 0 ] || status=$e; }
 exit "$status"
