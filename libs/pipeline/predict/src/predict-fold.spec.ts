@@ -12,6 +12,7 @@ import { pairedFolds, saltSquares } from '@segkit/folds/testing';
 import { bestModelDir, trainFold } from '@segkit/train';
 import { predictionPaths, readFoldGate, readPredictionMeta, writeFoldGate } from './artifacts';
 import { predictFold } from './predict-fold';
+import { useBackend } from '@segkit/backend/testing';
 
 /** Eight 16×16 images, a bright square on every other one; four test images. */
 function tinySets(): { train: TrainSet; test: ImageSet } {
@@ -47,7 +48,7 @@ describe('predictFold', () => {
   let foldDir: string;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('wasm');
   });
   beforeEach(() => {
     foldDir = mkdtempSync(join(tmpdir(), 'predict-'));

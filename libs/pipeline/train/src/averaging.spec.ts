@@ -10,9 +10,10 @@ import { readStageDone } from './artifacts';
 import { emaDecay, emaStep, isSwaMember, recomputeBatchNorm, swaStep, WeightAverage } from './averaging';
 import { stageOutputDir } from './stage';
 import { trainFold } from './train-fold';
+import { useBackend } from '@segkit/backend/testing';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend('wasm');
 });
 
 /** A dense model 2 → 1 whose kernel and bias are set by hand. */

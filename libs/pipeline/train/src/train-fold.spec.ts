@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseConfig } from '@segkit/config';
 import type { TrainSet } from '@segkit/data';
 import { pairedFolds, saltSquares } from '@segkit/folds/testing';
+import { useBackend } from '@segkit/backend/testing';
 import { UserError } from '@segkit/io';
 import { foldLayoutAt, stageLayout } from '@segkit/run';
 import { curvesCsv, readFoldResult, readStageDone, readWeightsFingerprint } from './artifacts';
@@ -39,7 +40,7 @@ describe('trainFold', () => {
   const folds = pairedFolds(train.ids);
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('wasm');
   });
 
   it('trains a pseudo-label round on the fold\'s training images plus the pseudo-labels, validates on the same images, and keys both stages by them', async () => {
