@@ -10,4 +10,6 @@ module.exports = {
   projects: ['<rootDir>/libs/*/*/jest.config.cjs', '<rootDir>/apps/*/jest.config.cjs', '<rootDir>/apps/pipeline/jest.e2e.config.cjs'],
   testSequencer: join(__dirname, 'sequencer.cjs'),
   maxWorkers: 2,
+  // Global options are not read from the projects' configs: the preset's test timeout again.
+  testTimeout: require('../../jest.preset.cjs').testTimeout,
 };
