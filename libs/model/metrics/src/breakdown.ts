@@ -79,15 +79,19 @@ export function emptyConfusionFromStats(stats: ThresholdStats, thresholdIndex: n
   if (!Number.isInteger(thresholdIndex) || thresholdIndex < 0 || thresholdIndex >= T) {
     throw new Error(`thresholdIndex: expected an integer in [0, ${T - 1}], got ${thresholdIndex}`);
   }
-  const out: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
-  for (let i = 0; i < stats.n; i++) {
+  return emptyConfusion(stats.truthArea, (i) => {
     const pred = stats.predArea[i * T + thresholdIndex];
-    const predEmpty = pred === 0 || pred < minArea;
-    if (stats.truthArea[i] === 0) {
-      if (predEmpty) out.truthEmptyPredEmpty++;
-      else out.truthEmptyPredNonEmpty++;
-    } else if (predEmpty) out.truthNonEmptyPredEmpty++;
-    else out.truthNonEmptyPredNonEmpty++;
+    return pred === 0 || pred < minArea;
+  });
+}
+
+/** Empty/non-empty confusion of any decision rule: `predEmpty(i)` says whether image i is predicted empty. */
+export function emptyConfusion(truthArea: ArrayLike<number>, predEmpty: (i: number) => boolean): EmptyConfusion {
+  const out: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
+  for (let i = 0; i < truthArea.length; i++) {
+    const empty = predEmpty(i);
+    if (truthArea[i] === 0) out[empty ? 'truthEmptyPredEmpty' : 'truthEmptyPredNonEmpty']++;
+    else out[empty ? 'truthNonEmptyPredEmpty' : 'truthNonEmptyPredNonEmpty']++;
   }
   return out;
 }

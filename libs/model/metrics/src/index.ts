@@ -21,6 +21,7 @@ export {
   coverageClassLabel,
   scoresByCoverage,
   coverageBreakdownFromStats,
+  emptyConfusion,
   emptyConfusionFromStats,
 } from './breakdown';
 export type { CoverageBin, EmptyConfusion } from './breakdown';

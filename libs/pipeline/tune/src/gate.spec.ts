@@ -41,7 +41,7 @@ describe('the empty-mask gate on a hand-made OOF set', () => {
   });
 
   it('tuneThreshold keeps the gate when it beats the best point without it', () => {
-    const r = tuneThreshold(logits, truths, 2, { ...OPTS, gate: { logits: gate, probs: GATE_PROBS } }, { metric: 'tgs-map', width: 2 });
+    const r = tuneThreshold(logits, truths, 2, { ...OPTS, gate, gateProbs: GATE_PROBS }, { metric: 'tgs-map', width: 2 });
     expect(r.scoreWithoutGate).toBeCloseTo(2 / 3, 12);
     expect(r.score).toBe(1);
     expect(r.gateProbThreshold).toBe(0.5);
@@ -54,7 +54,7 @@ describe('the empty-mask gate on a hand-made OOF set', () => {
   it('leaves the result as it was when no gate threshold beats it (the table is still there)', () => {
     const open = Float32Array.from([2, 2, 2]);
     const without = tuneThreshold(logits, truths, 2, OPTS, { metric: 'tgs-map', width: 2 });
-    const r = tuneThreshold(logits, truths, 2, { ...OPTS, gate: { logits: open, probs: GATE_PROBS } }, { metric: 'tgs-map', width: 2 });
+    const r = tuneThreshold(logits, truths, 2, { ...OPTS, gate: open, gateProbs: GATE_PROBS }, { metric: 'tgs-map', width: 2 });
     expect(r.gateLogitThreshold).toBeUndefined();
     expect(r.score).toBe(without.score);
     expect(r.logitThreshold).toBe(without.logitThreshold);

@@ -137,7 +137,7 @@ export function tuneOof(input: TuneOofInput): TuneRecord {
   if (foldOf.length !== n) throw new Error(`foldOf has ${foldOf.length} entries for ${n} images`);
   const { scoring, fullSize } = input;
   const statsOf: OofStats = fullSize ? (l, t) => fullSizeThresholdStats(l, fullSize, t, scoring) : (l, t) => thresholdStats(l, truths, pixels, t, scoring);
-  const options: TuneOptions = input.gate ? { ...input.options, gate: { logits: input.gate, probs: input.options.gateProbs ?? [] } } : input.options;
+  const options: TuneOptions = input.gate ? { ...input.options, gate: input.gate } : input.options;
   if (input.gate && input.gate.length !== n) throw new Error(`OOF gate logits cover ${input.gate.length} images, the train set has ${n}`);
   const result = tuneThreshold(oofStage2, truths, pixels, options, scoring, statsOf);
   const stage1 = scoresAtZero(oofStage1, statsOf);

@@ -3,6 +3,7 @@ import {
   coverageBreakdownFromStats,
   CoverageBin,
   EmptyConfusion,
+  emptyConfusion,
   emptyConfusionFromStats,
   logit,
   meanScoreFromStats,
@@ -40,12 +41,9 @@ export interface TuneOptions {
    * usual (threshold, min area) rule only, i.e. top = bottom.
    */
   topProbs?: number[];
-  /**
-   * The empty-mask gate: the OOF images' gate logits (in the order of the OOF logits) and the
-   * candidate gate thresholds (probabilities); see gate.ts. Absent: no gate.
-   */
-  gate?: { logits: ArrayLike<number>; probs: readonly number[] };
-  /** Candidate gate thresholds (probabilities) used by tuneOof when the OOF has gate logits (`tune.gateProbs`). */
+  /** The empty-mask gate: the OOF images' gate logits, in the order of the OOF logits (see gate.ts). Absent: no gate. */
+  gate?: ArrayLike<number>;
+  /** The gate's candidate thresholds (probabilities, `tune.gateProbs`), searched when `gate` is given. */
   gateProbs?: number[];
 }
 
@@ -145,7 +143,7 @@ export function tuneThreshold(
     perImage: perImageScoresFromStats(stats, j, best.minArea),
   };
   const result = !opts.topProbs || opts.topProbs.length === 0 ? pair : tuneTriplet(oofLogits, probs, opts.topProbs, minAreas, pair, statsOf);
-  return opts.gate ? tuneGate(stats, probs, minAreas, opts.gate, result) : result;
+  return opts.gate ? tuneGate(stats, probs, minAreas, opts.gate, opts.gateProbs ?? [], result) : result;
 }
 
 /**
@@ -154,22 +152,17 @@ export function tuneThreshold(
  * `result` (the pair's or the triplet's); the curves then sweep the pixel threshold and the min
  * area with the gate applied. The gate table is there either way.
  */
-function tuneGate(stats: ThresholdStats, probs: number[], minAreas: number[], gate: NonNullable<TuneOptions['gate']>, result: TuneResult): TuneResult {
-  const gateProbs = [...new Set(gate.probs)].sort((a, b) => a - b);
+function tuneGate(stats: ThresholdStats, probs: number[], minAreas: number[], gate: ArrayLike<number>, candidates: readonly number[], result: TuneResult): TuneResult {
+  const gateProbs = [...new Set(candidates)].sort((a, b) => a - b);
   const gateLogits = gateProbs.map(logit);
   if (gateLogits.length === 0) return result;
-  const best = bestGate(stats, gate.logits, gateLogits, probs.map((_, k) => k), minAreas);
+  const best = bestGate(stats, gate, gateLogits, probs.map((_, k) => k), minAreas);
   const { thresholdIndex: j, minArea } = best;
-  const table = gateTable(stats, gate.logits, gateProbs, gateLogits, j, minArea);
+  const table = gateTable(stats, gate, gateProbs, gateLogits, j, minArea);
   if (!(best.score > result.score)) return { ...result, scoreWithoutGate: result.score, gateTable: table };
   const gamma = gateLogits[best.gateIndex];
-  const { scores, predEmpty } = gatePerImage(stats, gate.logits, gamma, j, minArea);
-  const confusion: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
-  for (let i = 0; i < stats.n; i++) {
-    const truthEmpty = stats.truthArea[i] === 0;
-    if (truthEmpty) confusion[predEmpty[i] ? 'truthEmptyPredEmpty' : 'truthEmptyPredNonEmpty']++;
-    else confusion[predEmpty[i] ? 'truthNonEmptyPredEmpty' : 'truthNonEmptyPredNonEmpty']++;
-  }
+  const { scores, predEmpty } = gatePerImage(stats, gate, gamma, j, minArea);
+  const confusion = emptyConfusion(stats.truthArea, (i) => predEmpty[i] === 1);
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { topLogitThreshold, topProbThreshold, ...rest } = result;
   return {
@@ -178,8 +171,8 @@ function tuneGate(stats: ThresholdStats, probs: number[], minAreas: number[], ga
     probThreshold: probs[j],
     minArea,
     score: best.score,
-    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: gateMeanScores(stats, gate.logits, [gamma], k, minArea)[0] })),
-    minAreaCurve: minAreas.map((a) => ({ minArea: a, score: gateMeanScores(stats, gate.logits, [gamma], j, a)[0] })),
+    curve: probs.map((p, k) => ({ probThreshold: p, logitThreshold: stats.logitThresholds[k], score: gateMeanScores(stats, gate, [gamma], k, minArea)[0] })),
+    minAreaCurve: minAreas.map((a) => ({ minArea: a, score: gateMeanScores(stats, gate, [gamma], j, a)[0] })),
     coverageBins: scoresByCoverage(scores, stats.truthArea, stats.imagePixels ?? stats.pixels),
     confusion,
     perImage: scores,
@@ -204,12 +197,7 @@ function tuneTriplet(oofLogits: Float32Array, candidates: number[], topProbs: nu
   if (t.topIndex === t.bottomIndex || !(t.score > pair.score)) return pair;
   const { scores, predEmpty } = tripletPerImage(stats, t.topIndex, t.bottomIndex, t.minArea);
   const curveScores = tripletMeanScores(stats, t.topIndex, t.minArea);
-  const confusion: EmptyConfusion = { truthEmptyPredEmpty: 0, truthEmptyPredNonEmpty: 0, truthNonEmptyPredEmpty: 0, truthNonEmptyPredNonEmpty: 0 };
-  for (let i = 0; i < stats.n; i++) {
-    const truthEmpty = stats.truthArea[i] === 0;
-    if (truthEmpty) confusion[predEmpty[i] ? 'truthEmptyPredEmpty' : 'truthEmptyPredNonEmpty']++;
-    else confusion[predEmpty[i] ? 'truthNonEmptyPredEmpty' : 'truthNonEmptyPredNonEmpty']++;
-  }
+  const confusion = emptyConfusion(stats.truthArea, (i) => predEmpty[i] === 1);
   return {
     ...pair,
     logitThreshold: stats.logitThresholds[t.bottomIndex],
