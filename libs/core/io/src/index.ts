@@ -4,7 +4,7 @@ export { UserError, runCli, exitCodeFor, errorLine, fromFileSystemError } from '
 export { checkOutputDir } from './paths';
 export { Progress, formatDuration, log } from './progress';
 export type { ProgressOptions } from './progress';
-export { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, writeNpy } from './npy';
+export { NpyReader, NpyWriter, npyHeader, readNpy, readNpyChunks, readNpyInfo, readNpyVector, writeNpy } from './npy';
 export type { NpyInfo } from './npy';
 export { readJsonArtifact, parseArtifact, requireArtifact, writeJsonArtifact, InvalidArtifactError } from './artifact';
 export { adoptLegacyEnv, ENV_PREFIX, LEGACY_ENV_PREFIX } from './legacy-env';

@@ -147,6 +147,16 @@ export function readNpy(path: string): { shape: number[]; data: Float32Array } {
 }
 
 /**
+ * A one-dimensional .npy file of exactly `n` values, as its metadata promised; otherwise a user
+ * error naming the file, its shape and `fix` (what to rerun).
+ */
+export function readNpyVector(path: string, n: number, fix: string): Float32Array {
+  const { shape, data } = readNpy(path);
+  if (shape.length !== 1 || shape[0] !== n) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n},) as its meta.json says; ${fix}`);
+  return data;
+}
+
+/**
  * A float32 `.npy` file of shape (N, ...) open for reading rows along its first axis, any rows in
  * any order (several files side by side, chunk by chunk). The header is checked on opening (see
  * readNpyInfo); a file that ends early after that is a UserError naming it, never a short read.

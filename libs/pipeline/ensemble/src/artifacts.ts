@@ -6,7 +6,7 @@
  * against the metadata, so a damaged, truncated or foreign file is a UserError naming the file.
  */
 import { z } from 'zod';
-import { readIdsFile, readJsonArtifact, readNpy, readNpyInfo, requireArtifact, UserError, writeJsonArtifact } from '@segkit/io';
+import { readIdsFile, readJsonArtifact, readNpy, readNpyInfo, readNpyVector, requireArtifact, UserError, writeJsonArtifact } from '@segkit/io';
 import { runLayout } from '@segkit/run';
 
 /** The ensemble's paths under a work directory. */
@@ -101,8 +101,5 @@ export function readEnsembleGate(workDir: string, which: 'oof' | 'test', meta: E
   if (!meta.gate) return undefined;
   const paths = ensemblePaths(workDir);
   const path = requireArtifact(which === 'oof' ? paths.oofGate : paths.testGate, PRODUCER);
-  const { shape, data } = readNpy(path);
-  const n = which === 'oof' ? meta.trainIds.length : meta.testIds.length;
-  if (shape.length !== 1 || shape[0] !== n) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n},) as its meta.json says; rerun the ensemble step`);
-  return data;
+  return readNpyVector(path, which === 'oof' ? meta.trainIds.length : meta.testIds.length, 'rerun the ensemble step');
 }

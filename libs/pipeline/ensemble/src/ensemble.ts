@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { NpyReader, NpyWriter, Progress, readIdsFile, writeIdsFile, writeNpy } from '@segkit/io';
+import { NpyReader, NpyWriter, Progress, writeIdsFile, writeNpy } from '@segkit/io';
 import { openFoldTest, PredictionMeta, readFoldGate, readFoldOof, readPredictionMeta } from '@segkit/predict';
 import { runLayout } from '@segkit/run';
 import { EnsembleMeta, ensemblePaths, writeEnsembleMeta } from './artifacts';
@@ -41,10 +41,12 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   const position = new Map(trainIds.map((id, i) => [id, i]));
   const seen = new Uint8Array(trainIds.length);
   const oof = { 1: new Float32Array(trainIds.length * pixels), 2: new Float32Array(trainIds.length * pixels) };
+  const oofIds: string[][] = [];
   metas.forEach((meta, k) => {
     const foldDir = layout.fold(k).dir;
     for (const stage of [1, 2] as const) {
       const { ids, logits } = readFoldOof(foldDir, stage, meta);
+      oofIds[k] = ids;
       ids.forEach((id, j) => {
         const i = position.get(id);
         if (i === undefined) throw new Error(`${layout.fold(k).predict.oofIds}: id ${id} is not a train id`);
@@ -62,7 +64,7 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
   writeNpy(out.oofStage1, oof[1], oofShape);
   writeNpy(out.oofStage2, oof[2], oofShape);
   writeIdsFile(out.oofIds, trainIds);
-  const gated = ensembleGates(metas, layout, position, trainIds.length, mode, out);
+  const gated = ensembleGates(metas, layout, oofIds, position, trainIds.length, mode, out);
 
   // Test: combine the folds chunk by chunk.
   const chunk = input.chunkImages ?? 256;
@@ -98,9 +100,10 @@ export function ensembleFolds(input: EnsembleInput): EnsembleMeta {
 /**
  * The empty-mask gate's logits, when every fold's models have one: each fold's OOF gate placed in
  * train order (`oof-gate.npy`), the folds' test gates combined as the logits are (`test-gate.npy`).
- * Returns whether they were written (a fold without a gate, or folds that disagree, is an error).
+ * `oofIds`: each fold's OOF ids, as its logits were placed. Returns whether they were written (a
+ * fold without a gate, or folds that disagree, is an error).
  */
-function ensembleGates(metas: PredictionMeta[], layout: ReturnType<typeof runLayout>, position: Map<string, number>, nTrain: number, mode: EnsembleMode, out: ReturnType<typeof ensemblePaths>): boolean {
+function ensembleGates(metas: PredictionMeta[], layout: ReturnType<typeof runLayout>, oofIds: string[][], position: Map<string, number>, nTrain: number, mode: EnsembleMode, out: ReturnType<typeof ensemblePaths>): boolean {
   rmSync(out.oofGate, { force: true });
   rmSync(out.testGate, { force: true });
   const gated = metas.filter((m) => m.gate).length;
@@ -110,7 +113,7 @@ function ensembleGates(metas: PredictionMeta[], layout: ReturnType<typeof runLay
   const tests: Float32Array[] = [];
   metas.forEach((meta, k) => {
     const foldDir = layout.fold(k).dir;
-    const ids = readIdsFile(layout.fold(k).predict.oofIds, 'predict step');
+    const ids = oofIds[k];
     const gate = readFoldGate(foldDir, 'oof', meta) as Float32Array;
     if (gate.length !== ids.length) throw new Error(`${layout.fold(k).predict.oofGate}: ${gate.length} values for ${ids.length} OOF ids`);
     ids.forEach((id, j) => (oof[position.get(id) as number] = gate[j]));

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { NpyReader, readIdsFile, readJsonArtifact, readNpy, requireArtifact, UserError, writeJsonArtifact, writeNpy } from '@segkit/io';
+import { NpyReader, readIdsFile, readJsonArtifact, readNpy, readNpyVector, requireArtifact, UserError, writeJsonArtifact, writeNpy } from '@segkit/io';
 import { foldLayoutAt, predictLayout, Stage } from '@segkit/run';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 in hex');
@@ -109,8 +109,5 @@ export function readFoldGate(foldDir: string, which: 'oof' | 'test', meta: Predi
   if (!meta.gate) return undefined;
   const paths = predictLayout(foldDir);
   const path = requireArtifact(which === 'oof' ? paths.oofGate : paths.testGate, producer(foldDir));
-  const { shape, data } = readNpy(path);
-  const n = which === 'oof' ? meta.nOof : meta.nTest;
-  if (shape.length !== 1 || shape[0] !== n) throw new UserError(`${path}: shape (${shape.join(', ')}), expected (${n},) as its meta.json says; rerun the ${producer(foldDir)}`);
-  return data;
+  return readNpyVector(path, which === 'oof' ? meta.nOof : meta.nTest, `rerun the ${producer(foldDir)}`);
 }
