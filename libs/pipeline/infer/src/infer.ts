@@ -6,7 +6,7 @@ import { AtomicFileWriter, atomicWriteDir, NpyWriter, Progress, UserError, write
 import type { InferenceModel, TtaPair } from '@segkit/models';
 import { fillTemplate } from '@segkit/layouts';
 import { loadFoldModels } from '@segkit/predict';
-import { SubmissionLines } from '@segkit/submit';
+import { gateSaysEmpty, SubmissionLines } from '@segkit/submit';
 import { readBundle, type Bundle } from './bundle';
 import { BUNDLE_JSON, CONFIG_JSON, SUBMISSION_FALLBACK } from './bundle-schema';
 import { CROP_BUNDLE_REFUSAL } from './bundle-run';
@@ -156,7 +156,7 @@ export async function inferImages(input: InferInput): Promise<InferResult> {
       const lines: string[] = [];
       idx.forEach((i, k) => {
         if (csv) {
-          const gated = info.gateLogitThreshold !== undefined && gate !== undefined && !(gate[k] > info.gateLogitThreshold);
+          const gated = gateSaysEmpty(gate?.[k], info.gateLogitThreshold);
           lines.push(...csv.add(fillTemplate(submission.id, ids[i]), combined.subarray(k * pixels, (k + 1) * pixels), resized ? sizes[i] : undefined, gated));
           return;
         }

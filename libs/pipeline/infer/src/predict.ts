@@ -1,7 +1,7 @@
 import { combineLogits } from '@segkit/ensemble';
 import { forwardLogits, specChannels, ttaPairs, type InferenceSpec, type LogitsModel, type TtaPair } from '@segkit/models';
 import { resizeImageBytes, resizeLogits } from '@segkit/resize';
-import { maskRow } from '@segkit/submit';
+import { gateSaysEmpty, maskRow } from '@segkit/submit';
 import type { BundleInfo } from './bundle-schema';
 
 // Inference with a bundle on decoded images, without files: what `npm run infer` (./infer.ts) and
@@ -81,7 +81,7 @@ export function bundleMask(
   /** The image's empty-mask gate logit (ensembleLogitsAndGate): at or below the bundle's gateLogitThreshold the mask is empty. */
   gateLogit?: number,
 ): { rle: string; area: number } {
-  const gated = info.gateLogitThreshold !== undefined && gateLogit !== undefined && !(gateLogit > info.gateLogitThreshold);
+  const gated = gateSaysEmpty(gateLogit, info.gateLogitThreshold);
   const logitThreshold = gated ? Infinity : (post.logitThreshold ?? info.logitThreshold);
   // A threshold triplet's top threshold moves with the threshold a user picks.
   const top = gated || info.topLogitThreshold === undefined ? logitThreshold : info.topLogitThreshold + (logitThreshold - info.logitThreshold);

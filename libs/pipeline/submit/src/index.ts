@@ -4,5 +4,5 @@ export { submissionPaths, submissionSummarySchema, readSubmissionSummary, writeS
 export type { SubmissionSummary } from './artifacts';
 export { submitRun, checkSampleIds } from './submit';
 export type { SubmitRunInput } from './submit';
-export { binarize, maskRow } from './postprocess';
+export { binarize, gateSaysEmpty, maskRow } from './postprocess';
 export { csvField, checkSubmissionFormat, submissionHeader, submissionLine, maskFields, rleArea } from './format';

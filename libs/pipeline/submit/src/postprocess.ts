@@ -1,6 +1,14 @@
 import { decodeRle, encodeRle } from '@segkit/rle';
 
 /**
+ * The empty-mask gate's rule (see @segkit/tune): an image whose gate logit is at or below the tuned
+ * gate threshold is predicted empty. Without a threshold or a logit the gate does not apply.
+ */
+export function gateSaysEmpty(gateLogit: number | undefined, gateLogitThreshold: number | undefined): boolean {
+  return gateLogitThreshold !== undefined && gateLogit !== undefined && !(gateLogit > gateLogitThreshold);
+}
+
+/**
  * Binarises one image's logits: foreground where logit > logitThreshold; a mask with fewer than
  * `minArea` foreground pixels becomes empty (small blobs on empty images cost a whole point in the
  * TGS metric). With a threshold triplet's `topLogitThreshold` (see @segkit/tune), the image keeps a

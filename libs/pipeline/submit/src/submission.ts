@@ -6,7 +6,7 @@ import { resizeLogits } from '@segkit/resize';
 import { decodeRleAsInto, isEmptyRle } from '@segkit/rle';
 import type { SubmissionSummary } from './artifacts';
 import { maskFields, rleArea, submissionHeader, submissionLine } from './format';
-import { binarize } from './postprocess';
+import { binarize, gateSaysEmpty } from './postprocess';
 
 export interface SubmissionInput {
   /** Test ids in the sample submission's order; the logits `.npy` (N, H, W) holds one image per id in this order. */
@@ -113,7 +113,7 @@ export function writeSubmission(input: SubmissionInput): SubmissionSummary {
     readNpyChunks(input.testLogitsPath, 3, 256, (chunk, first) => {
       const lines: string[] = [];
       for (let k = 0; k * pixels < chunk.length; k++) {
-        const gated = gate !== undefined && !(gate.logits[first + k] > gate.logitThreshold);
+        const gated = gateSaysEmpty(gate?.logits[first + k], gate?.logitThreshold);
         lines.push(...rows.add(testIds[first + k], chunk.subarray(k * pixels, (k + 1) * pixels), sizes?.[first + k], gated));
       }
       out.write(lines.map((l) => l + '\n').join(''));
