@@ -86,6 +86,12 @@ export class TileBlender {
     }
   }
 
+  /** Starts over for the next image of the same geometry. */
+  reset(): void {
+    this.sum.fill(0);
+    this.weight.fill(0);
+  }
+
   /** The blended logits, into `out` (a pixel no tile covered is an Error). */
   result(out: Float32Array = new Float32Array(this.height * this.width)): Float32Array {
     for (let p = 0; p < out.length; p++) {

@@ -61,12 +61,13 @@ export function trainEpoch(
   const nBatches = Math.ceil(trainIdx.length / bs);
   const progress = new Progress(epochLabel(fold, stage, epoch, epochs), nBatches);
   const heads = getUnetConfig(model);
+  const crop = configCrop(config);
   let sum = 0;
   let count = 0;
   for (let b = 0; b < nBatches; b++) {
     const idx = Array.from(order.subarray(b * bs, Math.min(order.length, (b + 1) * bs)), (i) => trainIdx[i]);
     const rng = new Rng(mixSeed(config.seed, fold, stage, epoch, b));
-    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1, configCrop(config));
+    const { x, y } = trainingBatch(train.images, train.masks, idx, train.height, train.width, config.train.augment, rng, train.channels ?? 1, crop);
     const cost = optimizer.minimize(() => lossFn(y, unetOutputs(heads, model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[])), true, varList);
     const value = cost ? cost.dataSync()[0] : NaN;
     cost?.dispose();
@@ -149,9 +150,10 @@ export function validate(model: tf.LayersModel | tf.LayersModel[], lossFn: LossF
 export function* batchNormBatches(data: EpochData, stage: Stage): Generator<tf.Tensor4D> {
   const { config, train, fold, trainIdx } = data;
   const bs = config.train.batchSize;
+  const crop = configCrop(config);
   for (let start = 0, b = 0; start < trainIdx.length; start += bs, b++) {
     const rng = new Rng(mixSeed(config.seed, fold, stage, -1, b));
-    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng, train.channels ?? 1, configCrop(config));
+    const { x, y } = trainingBatch(train.images, train.masks, trainIdx.slice(start, start + bs), train.height, train.width, config.train.augment, rng, train.channels ?? 1, crop);
     y.dispose();
     yield x;
   }

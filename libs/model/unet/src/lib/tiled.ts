@@ -40,13 +40,14 @@ export function tiledLogits(
   const tiles = new Uint8Array(origins.length * tileValues);
   const tileIndices = origins.map((_, t) => t);
   const out = new Float32Array(indices.length * pixels);
+  const blender = new TileBlender(height, width, tile.height, tile.width, tile.overlap);
   for (let b = 0; b < indices.length; b++) {
     const i = indices[b];
     if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`tiledLogits: index ${i} is outside the ${count} images`);
     const image = images.subarray(i * values, (i + 1) * values);
     origins.forEach(([y0, x0], t) => cropTile(image, width, channels, y0, x0, tile.height, tile.width, tiles.subarray(t * tileValues, (t + 1) * tileValues)));
     const logits = forwardLogits(model, tiles, tileIndices, tile.height, tile.width, opts);
-    const blender = new TileBlender(height, width, tile.height, tile.width, tile.overlap);
+    blender.reset();
     origins.forEach(([y0, x0], t) => blender.add(logits.subarray(t * tilePixels, (t + 1) * tilePixels), y0, x0));
     blender.result(out.subarray(b * pixels, (b + 1) * pixels));
   }
