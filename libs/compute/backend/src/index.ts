@@ -9,3 +9,4 @@ export { saveTensors, loadTensors, checkTensorFile } from './tensor-file';
 export { buildReferenceUnet, referenceTrainStep } from './reference-unet';
 export type { ReferenceUnetOptions } from './reference-unet';
 export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/register';
+export { adam, FusedAdamOptimizer } from './optimizers/adam';

@@ -13,6 +13,7 @@
 #include "abi.h"
 #include "conv.h"
 #include "elementwise.h"
+#include "peak.h"
 #include "pool.h"
 #include "threads.h"
 
@@ -243,6 +244,39 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
+// reluGrad(heap, { dy, x, dx, n })
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "reluGrad");
+    size_t n = a.size("n");
+    relu_grad(a.tensor("dy", n), a.tensor("x", n), a.tensor("dx", n), n);
+  });
+}
+
+// repeat(heap, { x, block, times, y })
+Napi::Value Repeat(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "repeat");
+    size_t block = a.size("block"), times = a.size("times");
+    repeat_block(a.tensor("x", block), block, times, a.tensor("y", block * times));
+  });
+}
+
+// adam(heap, { w, m, v, g, n, oneMinusAccBeta1, oneMinusAccBeta2 (offsets of float32 scalars),
+//              beta1, beta2, epsilon, learningRate (numbers), wOut, mOut, vOut })
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "adam");
+    size_t n = a.size("n");
+    const double beta1 = a.number("beta1"), beta2 = a.number("beta2");
+    // As tfjs: each JS number becomes a float32 scalar; 1 - beta is computed in double first.
+    AdamConstants k{static_cast<float>(beta1), static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2),
+                    *a.tensor("oneMinusAccBeta1", 1), *a.tensor("oneMinusAccBeta2", 1),
+                    static_cast<float>(a.number("epsilon")), static_cast<float>(-a.number("learningRate"))};
+    adam(a.tensor("w", n), a.tensor("m", n), a.tensor("v", n), a.tensor("g", n), n, k, a.tensor("wOut", n), a.tensor("mOut", n), a.tensor("vOut", n));
+  });
+}
+
 std::vector<size_t> part_elements(const std::vector<size_t>& inners, size_t outer) {
   std::vector<size_t> out;
   for (size_t v : inners) out.push_back(outer * v);
@@ -311,6 +345,27 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// peak({ threads, seconds, gemmSize }): { fmaGflops, sgemmGflops } measured now (benches only).
+Napi::Value Peak(const Napi::CallbackInfo& info) {
+  auto o = Napi::Object::New(info.Env());
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) throw std::runtime_error("peak: expected an argument object");
+    auto args = info[0].As<Napi::Object>();
+    auto num = [&](const char* name) {
+      Napi::Value v = args.Get(name);
+      if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() > 0)) throw std::runtime_error(std::string("peak: ") + name + " must be a positive number");
+      return v.As<Napi::Number>().DoubleValue();
+    };
+    const int threads = static_cast<int>(num("threads"));
+    const double seconds = num("seconds");
+    o.Set("fmaGflops", fma_peak_gflops(threads, seconds));
+    o.Set("sgemmGflops", sgemm_gflops(threads, static_cast<int>(num("gemmSize")), seconds));
+  } catch (const std::exception& e) {
+    Napi::Error::New(info.Env(), e.what()).ThrowAsJavaScriptException();
+  }
+  return o;
+}
+
 Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   conv_cache_clear();
   return info.Env().Undefined();
@@ -346,6 +401,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("repeat", Napi::Function::New(env, Repeat));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("concat", Napi::Function::New(env, Concat));
   exports.Set("split", Napi::Function::New(env, Split));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
@@ -353,6 +411,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));
+  exports.Set("peak", Napi::Function::New(env, Peak));
   return exports;
 }
 

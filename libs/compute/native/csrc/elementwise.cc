@@ -198,4 +198,40 @@ void unary(int op, const float* x, float* y, size_t n) {
   }
 }
 
+void relu_grad(const float* dy, const float* x, float* dx, size_t n) {
+  const long len = static_cast<long>(n);
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long i = 0; i < len; i++) {
+    const float s = x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f);
+    dx[i] = dy[i] * s;
+  }
+}
+
+void repeat_block(const float* x, size_t block, size_t times, float* out) {
+  const long t = static_cast<long>(times);
+#pragma omp parallel for schedule(static) if (block * times >= kParallelMin)
+  for (long r = 0; r < t; r++) std::memcpy(out + static_cast<size_t>(r) * block, x, block * sizeof(float));
+}
+
+// fp-contract off: an FMA would round once where tfjs rounds twice, and the bits would differ.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+void adam(const float* w, const float* m, const float* v, const float* g, size_t n, const AdamConstants& k, float* w_out, float* m_out, float* v_out) {
+  const long len = static_cast<long>(n);
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long i = 0; i < len; i++) {
+    const float gi = g[i];
+    const float m1 = m[i] * k.beta1 + gi * k.one_minus_beta1;
+    const float gg = gi * gi;
+    const float v1 = v[i] * k.beta2 + gg * k.one_minus_beta2;
+    const float mh = m1 / k.one_minus_acc_beta1;
+    const float vh = v1 / k.one_minus_acc_beta2;
+    const float step = (mh / (std::sqrt(vh) + k.epsilon)) * k.neg_lr;
+    w_out[i] = step + w[i];
+    m_out[i] = m1;
+    v_out[i] = v1;
+  }
+}
+#pragma GCC pop_options
+
 }  // namespace tgs

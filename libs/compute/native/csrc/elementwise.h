@@ -37,4 +37,24 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
 // y = op(x) elementwise, op a unary_op code.
 void unary(int op, const float* x, float* y, size_t n);
 
+// Gradient of Relu as tfjs composes it, dx = dy * step(x) with step(x) = 1 for x > 0, NaN for NaN,
+// 0 otherwise: one pass instead of Step then Multiply, the same bits (dy * 0 keeps dy's sign).
+void relu_grad(const float* dy, const float* x, float* dx, size_t n);
+
+// out = x repeated `times` times, x of `block` elements (Tile of [1, .., 1, rest] over leading axes).
+void repeat_block(const float* x, size_t block, size_t times, float* out);
+
+// Constants of one Adam update, as float32 (tfjs turns each into a float32 scalar tensor).
+struct AdamConstants {
+  float beta1, one_minus_beta1, beta2, one_minus_beta2;
+  float one_minus_acc_beta1, one_minus_acc_beta2;  // 1 - beta^t, from the optimizer's variables
+  float epsilon, neg_lr;
+};
+
+// One Adam step for n elements, the operations of tfjs's AdamOptimizer in its order, each rounded
+// to float32 (no contraction into FMAs), so the bits equal tfjs's:
+//   m' = m * beta1 + g * (1 - beta1)            v' = v * beta2 + (g * g) * (1 - beta2)
+//   w' = ((m' / (1 - beta1^t)) / (sqrt(v' / (1 - beta2^t)) + eps)) * -lr + w
+void adam(const float* w, const float* m, const float* v, const float* g, size_t n, const AdamConstants& k, float* w_out, float* m_out, float* v_out);
+
 }  // namespace tgs

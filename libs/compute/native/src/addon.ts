@@ -38,10 +38,21 @@ export interface NativeAddon {
     args: { x: Offset; dy: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dmean: Offset; dvariance: Offset; dscale?: Offset; doffset: Offset; n: number; c: number },
   ): void;
   unary(heap: ArrayBuffer, args: { op: number; x: Offset; y: Offset; n: number }): void;
+  /** dx = dy * step(x) over n elements. */
+  reluGrad(heap: ArrayBuffer, args: { dy: Offset; x: Offset; dx: Offset; n: number }): void;
+  /** y = x (block elements) repeated `times` times. */
+  repeat(heap: ArrayBuffer, args: { x: Offset; block: number; times: number; y: Offset }): void;
+  /** One Adam step of n elements into wOut, mOut, vOut; oneMinusAccBeta1/2 are offsets of float32 scalars. */
+  adam(
+    heap: ArrayBuffer,
+    args: { w: Offset; m: Offset; v: Offset; g: Offset; n: number; oneMinusAccBeta1: Offset; oneMinusAccBeta2: Offset; beta1: number; beta2: number; epsilon: number; learningRate: number; wOut: Offset; mOut: Offset; vOut: Offset },
+  ): void;
   /** Parts viewed as [outer, inners[i]], laid side by side along the inner axis into y. */
   concat(heap: ArrayBuffer, args: { parts: Float64Array; inners: Float64Array; outer: number; y: Offset }): void;
   /** The inverse of concat: x cut into the parts. */
   split(heap: ArrayBuffer, args: { x: Offset; outer: number; parts: Float64Array; inners: Float64Array }): void;
+  /** What this CPU does now at `threads` threads: vector FMAs in registers, and oneDNN sgemm of gemmSize³ (benches only). */
+  peak(args: { threads: number; seconds: number; gemmSize: number }): { fmaGflops: number; sgemmGflops: number };
   setThreads(n: number): number;
   threads(): number;
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };

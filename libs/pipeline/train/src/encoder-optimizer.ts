@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor, NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types';
 import { isEncoderVariable } from '@segkit/encoders';
+import { adam } from '@segkit/backend';
 
 /** Adam's running powers β₁ᵗ, β₂ᵗ (not among its getWeights; saved so a resumed step is bit-identical). */
 interface AdamInternals {
@@ -30,8 +31,8 @@ export class EncoderSplitAdam extends tf.Optimizer {
     readonly lrScale: number,
   ) {
     super();
-    this.decoder = tf.train.adam(lr);
-    this.encoder = tf.train.adam(lr * lrScale);
+    this.decoder = adam(lr);
+    this.encoder = adam(lr * lrScale);
   }
 
   set learningRate(lr: number) {

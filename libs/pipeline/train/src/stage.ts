@@ -26,6 +26,7 @@ import { batchNormBatches, configCrop, divergence, EpochData, epochLabel, trainE
 import { isCycleEnd } from './schedule';
 import { EncoderSplitAdam } from './encoder-optimizer';
 import { afterEpoch, epochLine, freshStageState, learningRate, StageState, stageStateSchema, startFromStage1Best } from './stage-state';
+import { adam } from '@segkit/backend';
 
 export interface StageContext extends EpochData {
   /** The fold's artifact folder. */
@@ -88,7 +89,7 @@ async function openStage(stage: Stage, cfg: StageConfig, ctx: StageContext): Pro
       : await loadModel(stageOutputDir(foldDir, 1));
   const pretrained = getUnetConfig(model)?.encoder !== undefined;
   // A pretrained encoder gets its own Adam (own rate, own moments); see EncoderSplitAdam.
-  const optimizer: tf.Optimizer = pretrained ? new EncoderSplitAdam(cfg.lr, config.train.encoderLrScale) : tf.train.adam(cfg.lr);
+  const optimizer: tf.Optimizer = pretrained ? new EncoderSplitAdam(cfg.lr, config.train.encoderLrScale) : adam(cfg.lr);
   try {
     if (stage === 1 && encoderWeights !== undefined) {
       const record = loadUnetEncoderWeights(model, resolve(encoderWeights));

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
+import { reluGradConfig } from './relu-grad';
 import { meanGradConfig } from './mean-grad';
 
 /** Gradients we override on every backend, as small configs (same values, cheaper ops). */
-export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig];
+export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, reluGradConfig];
 
 /** Registers {@link TRAINING_GRADIENTS}; idempotent. */
 export function registerTrainingGradients(): void {

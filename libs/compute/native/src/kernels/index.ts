@@ -2,3 +2,7 @@ export { nativeKernelFuncs, NATIVE_KERNEL_NAMES, nativeKernelCalls, setBeforeKer
 export type { FallbackLookup } from './register';
 export { fusedBatchNormGrad, BATCH_NORM_GRAD } from './batch-norm-grad';
 export { broadcastMode } from './broadcast';
+export { reluGrad, RELU_GRAD } from './relu-grad';
+export { adamUpdate, adamUpdateApplies, ADAM_UPDATE } from './adam';
+export type { AdamAttrs } from './adam';
+export { leadingRepeat } from './tile';

@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../addon';
+import { adamKernel } from './adam';
 import { batchNormGrad } from './batch-norm-grad';
 import { binaryKernels } from './binary';
 import { concat } from './concat';
@@ -15,7 +16,9 @@ import { fusedBatchNorm } from './fused-batch-norm';
 import { maxPool } from './max-pool';
 import { maxPoolGrad } from './max-pool-grad';
 import { mean, sum } from './reduce';
+import { reluGradKernel } from './relu-grad';
 import { splitV } from './split-v';
+import { tile } from './tile';
 import { unaryKernels } from './unary';
 import type { NativeKernel } from './wasm-heap';
 
@@ -34,6 +37,9 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   concat,
   splitV,
   batchNormGrad,
+  reluGradKernel,
+  tile,
+  adamKernel,
 ];
 
 /** Names of the wasm kernels the addon replaces. */

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { leadingRepeat, nativeKernelCalls, reluGrad, RELU_GRAD } from './kernels';
+import { addonForTests, randomValues, useCpu, useWasm } from './testing';
+
+const addon = addonForTests();
+const describeNative = addon ? describe : describe.skip;
+
+const t = (shape: number[], seed: number): tf.Tensor => tf.tensor(Float32Array.from(randomValues(shape.reduce((a, b) => a * b, 1), seed)), shape);
+const bits = (x: tf.Tensor): Buffer => Buffer.from((x.dataSync() as Float32Array).buffer.slice(0));
+const natives = (name: string): number => nativeKernelCalls.get(name)?.native ?? 0;
+
+describe('leadingRepeat (which tilings the native Tile takes)', () => {
+  it.each([
+    [[1, 1, 1, 24], [4, 16, 16, 1], { block: 24, times: 1024 }],
+    [[1, 8, 24], [3, 1, 1], { block: 192, times: 3 }],
+    [[5, 24], [1, 1], { block: 120, times: 1 }],
+    [[1, 1, 1, 24], [4, 16, 16, 2], undefined],
+    [[4, 1, 1, 24], [1, 16, 16, 1], undefined],
+    [[1, 24], [2], undefined],
+  ])('%j tiled %j -> %j', (shape, reps, plan) => {
+    expect(leadingRepeat(shape, reps)).toEqual(plan);
+  });
+});
+
+describeNative('one-pass kernels: the same bits as the stock wasm kernels they replace, at any thread count', () => {
+  afterAll(async () => {
+    addon?.setThreads(1);
+    await useCpu();
+  });
+
+  const shape = [4, 32, 32, 24];
+  /** x with zeros, negative zeros and NaNs planted, and dy of both signs. */
+  const inputs = (): { x: tf.Tensor; dy: tf.Tensor } => {
+    const xs = Float32Array.from(randomValues(shape.reduce((a, b) => a * b, 1), 1));
+    for (let i = 0; i < xs.length; i += 97) xs[i] = 0;
+    for (let i = 13; i < xs.length; i += 101) xs[i] = -0;
+    for (let i = 29; i < xs.length; i += 499) xs[i] = NaN;
+    return { x: tf.tensor(xs, shape), dy: t(shape, 2) };
+  };
+
+  it('Relu gradient: dy * step(x) in one pass equals Step then Multiply bit for bit (NaN, ±0), at 1, 2 and 4 threads', async () => {
+    await useWasm(undefined);
+    const stock = tf.tidy(() => {
+      const { x, dy } = inputs();
+      return bits(tf.mul(dy, tf.cast(tf.step(x), 'float32')));
+    });
+    await useWasm(addon);
+    for (const threads of [1, 2, 4]) {
+      addon?.setThreads(threads);
+      const before = tf.memory().numTensors;
+      const calls = natives(RELU_GRAD);
+      const ours = tf.tidy(() => {
+        const { x, dy } = inputs();
+        const g = reluGrad(dy, x);
+        expect(g).toBeDefined();
+        return bits(g as tf.Tensor);
+      });
+      expect(natives(RELU_GRAD)).toBe(calls + 1);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(ours.equals(stock)).toBe(true);
+    }
+  });
+
+  it('Relu gradient: not taken off wasm, for other dtypes or small tensors (the caller composes it)', async () => {
+    await useWasm(addon);
+    tf.tidy(() => {
+      expect(reluGrad(t([4, 4], 1), t([4, 4], 2))).toBeUndefined();
+      expect(reluGrad(t(shape, 1), tf.cast(t(shape, 2), 'int32'))).toBeUndefined();
+    });
+    await useCpu();
+    tf.tidy(() => expect(reluGrad(t(shape, 1), t(shape, 2))).toBeUndefined());
+  });
+
+  it('Tile of a per-channel row over the leading axes (a Mean gradient) equals the stock kernel, at 1, 2 and 4 threads', async () => {
+    const run = (): Buffer => tf.tidy(() => bits(tf.broadcastTo(t([1, 1, 1, 24], 3), shape as [number, number, number, number])));
+    await useWasm(undefined);
+    const stock = run();
+    await useWasm(addon);
+    for (const threads of [1, 2, 4]) {
+      addon?.setThreads(threads);
+      const calls = natives('Tile');
+      const before = tf.memory().numTensors;
+      expect(run().equals(stock)).toBe(true);
+      expect(natives('Tile')).toBe(calls + 1);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('Tile of other shapes falls back and stays right', async () => {
+    await useWasm(addon);
+    const calls = nativeKernelCalls.get('Tile')?.fallback ?? 0;
+    const got = tf.tidy(() => tf.tile(tf.tensor2d([[1, 2], [3, 4]]), [64, 40]).arraySync() as number[][]);
+    expect(nativeKernelCalls.get('Tile')?.fallback).toBe(calls + 1);
+    expect(got[2][2]).toBe(1);
+    expect(got[3][5]).toBe(4);
+    expect(got).toHaveLength(128);
+  });
+});
