@@ -1,13 +1,20 @@
 /**
- * The CPU's single-precision peak that the benches measure convolutions against:
- * clock × flops per cycle per core. Flops per cycle: 32 where the CPU has FMA (two 256-bit FMA
- * units × 8 floats × 2 flops: AVX2 + FMA, and AMD Zen 4, which runs AVX-512 on 256-bit units),
- * 8 without; `BENCH_FLOPS_PER_CYCLE=64` for CPUs with two 512-bit FMA units (Intel server cores).
- * The clock is /proc/cpuinfo's (`BENCH_CPU_MHZ` overrides it): a CPU boosting above it can show
- * shares of more than 100 %.
+ * The CPU's single-precision peak that the benches measure their FLOPs against.
+ *
+ * Measured where the native addon is built: `threads` threads each running register-only chains
+ * of the widest vector FMA the CPU has (AVX-512F or AVX2+FMA) for a second, on this machine, now
+ * (clock boost, a shared host and thermal limits included), and, as what a large well-blocked
+ * product reaches, oneDNN's sgemm on 1024³. A nominal figure cannot be trusted: counted as clock ×
+ * flop/cycle it missed both the boost clock and CPUs with two 512-bit FMA units (a 2-core AMD EPYC
+ * here measured 2.3 × the nominal 2.6 GHz × 32 flop/cycle).
+ *
+ * Without the addon, the nominal figure: clock × flops per cycle per core, 32 where the CPU has FMA
+ * (two 256-bit FMA units × 8 floats × 2 flops), 8 without; `BENCH_FLOPS_PER_CYCLE` and
+ * `BENCH_CPU_MHZ` override it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { nativeAddon } from '@segkit/native';
 
 export function cpuMhz(): number {
   if (process.env.BENCH_CPU_MHZ) return Number(process.env.BENCH_CPU_MHZ);
@@ -25,10 +32,35 @@ export function flopsPerCycle(): number {
   return /\bfma\b/.test(info) ? 32 : 8;
 }
 
-/** The peak of `cores` cores in GFLOP/s, and how it was counted. */
-export function cpuPeak(cores: number): { gflops: number; perCore: number; text: string } {
+export interface CpuPeak {
+  /** GFLOP/s of `cores` cores: measured vector FMAs, or the nominal figure. */
+  gflops: number;
+  perCore: number;
+  /** oneDNN sgemm 1024³ at `cores` threads, GFLOP/s, where measured. */
+  sgemm?: number;
+  measured: boolean;
+  text: string;
+}
+
+/** The nominal peak of `cores` cores: clock × flops per cycle. */
+export function nominalPeak(cores: number): CpuPeak {
   const mhz = cpuMhz();
   const perCycle = flopsPerCycle();
   const perCore = (mhz * perCycle) / 1000;
-  return { gflops: cores * perCore, perCore, text: `${cores} core${cores === 1 ? '' : 's'} × ${(mhz / 1000).toFixed(2)} GHz × ${perCycle} flop/cycle = ${(cores * perCore).toFixed(0)} GFLOP/s` };
+  return { gflops: cores * perCore, perCore, measured: false, text: `nominal: ${cores} core${cores === 1 ? '' : 's'} × ${(mhz / 1000).toFixed(2)} GHz × ${perCycle} flop/cycle = ${(cores * perCore).toFixed(0)} GFLOP/s` };
+}
+
+/** The peak of `cores` cores in GFLOP/s, measured now where the addon is built (about 2 s), else nominal. */
+export function cpuPeak(cores: number): CpuPeak {
+  const { addon } = nativeAddon();
+  if (addon === undefined) return nominalPeak(cores);
+  const m = addon.peak({ threads: cores, seconds: 1, gemmSize: 1024 });
+  if (!(m.fmaGflops > 0)) return { ...nominalPeak(cores), sgemm: m.sgemmGflops };
+  return {
+    gflops: m.fmaGflops,
+    perCore: m.fmaGflops / cores,
+    sgemm: m.sgemmGflops,
+    measured: true,
+    text: `measured now at ${cores} thread${cores === 1 ? '' : 's'}: vector FMAs ${m.fmaGflops.toFixed(0)} GFLOP/s, oneDNN sgemm 1024³ ${m.sgemmGflops.toFixed(0)} GFLOP/s`,
+  };
 }

@@ -18,7 +18,7 @@ async function train(make: () => tf.AdamOptimizer, tag: string): Promise<{ vars:
   const vars = SHAPES.map((s, i) => tf.tidy(() => tf.variable(tf.tensor(values(s, 10 + i), s), true, `${tag}_w${i}`)));
   const opt = make();
   for (let step = 0; step < 4; step++) {
-    if (step === 2) opt.learningRate = 3e-4;
+    if (step === 2) (opt as unknown as { learningRate: number }).learningRate = 3e-4; // as the plateau schedule sets it
     const grads = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(values(v.shape, 100 * step + i, step === 1 ? 1e-4 : 1), v.shape) }));
     opt.applyGradients(grads);
     tf.dispose(grads.map((g) => g.tensor));
