@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
+import { adam, buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
 import { buildUnet, defaultUnetConfig } from '@segkit/models';
 import { cpuPeak } from './cpu-peak';
 
@@ -71,7 +71,7 @@ async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', thr
   const info = await setupBackend({ choice: backend, threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
   const { batch, size, build } = MODELS[name];
   const model = build();
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = adam(1e-3); // the pipeline's Adam (one native kernel per variable)
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2).greater(0.5).toFloat());
