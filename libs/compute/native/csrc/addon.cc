@@ -253,6 +253,19 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   });
 }
 
+// gather(heap, { x, indices, outer, axisDim, inner, m, y }): 4-byte elements, int32 indices;
+// returns false (y untouched) when an index is out of range.
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  bool ok = false;
+  guarded(info, [&] {
+    Args a(info, "gather");
+    size_t outer = a.size("outer"), axis_dim = a.size("axisDim"), inner = a.size("inner"), m = a.size("m");
+    const int* idx = reinterpret_cast<const int*>(a.tensor("indices", m));
+    ok = gather(a.tensor("x", outer * axis_dim * inner), idx, outer, axis_dim, inner, m, a.tensor("y", outer * m * inner));
+  });
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
 // repeat(heap, { x, block, times, y })
 Napi::Value Repeat(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -403,6 +416,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("repeat", Napi::Function::New(env, Repeat));
+  exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("concat", Napi::Function::New(env, Concat));
   exports.Set("split", Napi::Function::New(env, Split));

@@ -207,6 +207,21 @@ void relu_grad(const float* dy, const float* x, float* dx, size_t n) {
   }
 }
 
+bool gather(const float* x, const int* idx, size_t outer, size_t axis_dim, size_t inner, size_t m, float* out) {
+  for (size_t i = 0; i < m; i++)
+    if (idx[i] < 0 || static_cast<size_t>(idx[i]) >= axis_dim) return false;
+  const long rows = static_cast<long>(outer * m);
+#pragma omp parallel for schedule(static) if (outer * m * inner >= kParallelMin)
+  for (long r = 0; r < rows; r++) {
+    const size_t o = static_cast<size_t>(r) / m, i = static_cast<size_t>(r) % m;
+    const float* src = x + (o * axis_dim + static_cast<size_t>(idx[i])) * inner;
+    float* dst = out + static_cast<size_t>(r) * inner;
+    if (inner == 1) *dst = *src;
+    else std::memcpy(dst, src, inner * sizeof(float));
+  }
+  return true;
+}
+
 void repeat_block(const float* x, size_t block, size_t times, float* out) {
   const long t = static_cast<long>(times);
 #pragma omp parallel for schedule(static) if (block * times >= kParallelMin)

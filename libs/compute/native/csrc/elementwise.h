@@ -41,6 +41,10 @@ void unary(int op, const float* x, float* y, size_t n);
 // 0 otherwise: one pass instead of Step then Multiply, the same bits (dy * 0 keeps dy's sign).
 void relu_grad(const float* dy, const float* x, float* dx, size_t n);
 
+// Gather of 4-byte elements: x viewed as [outer, axis_dim, inner], out[o, i, :] = x[o, idx[i], :]
+// for i < m. Returns false, writing nothing, when an index is outside [0, axis_dim).
+bool gather(const float* x, const int* idx, size_t outer, size_t axis_dim, size_t inner, size_t m, float* out);
+
 // out = x repeated `times` times, x of `block` elements (Tile of [1, .., 1, rest] over leading axes).
 void repeat_block(const float* x, size_t block, size_t times, float* out);
 

@@ -40,6 +40,8 @@ export interface NativeAddon {
   unary(heap: ArrayBuffer, args: { op: number; x: Offset; y: Offset; n: number }): void;
   /** dx = dy * step(x) over n elements. */
   reluGrad(heap: ArrayBuffer, args: { dy: Offset; x: Offset; dx: Offset; n: number }): void;
+  /** y[o, i, :] = x[o, indices[i], :] (4-byte elements, x as [outer, axisDim, inner]); false, y untouched, for an index out of range. */
+  gather(heap: ArrayBuffer, args: { x: Offset; indices: Offset; outer: number; axisDim: number; inner: number; m: number; y: Offset }): boolean;
   /** y = x (block elements) repeated `times` times. */
   repeat(heap: ArrayBuffer, args: { x: Offset; block: number; times: number; y: Offset }): void;
   /** One Adam step of n elements into wOut, mOut, vOut; oneMinusAccBeta1/2 are offsets of float32 scalars. */

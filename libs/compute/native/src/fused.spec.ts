@@ -95,4 +95,38 @@ describeNative('one-pass kernels: the same bits as the stock wasm kernels they r
     expect(got[3][5]).toBe(4);
     expect(got).toHaveLength(128);
   });
+
+  it.each([
+    ['a permutation of a flat float32 tensor (the Lovász sort)', () => tf.gather(t([6000], 4), tf.tensor1d(Array.from({ length: 6000 }, (_, i) => (i * 7919) % 6000), 'int32'))],
+    ['rows of an int32 matrix, axis 0', () => tf.gather(tf.cast(tf.mul(t([300, 40], 5), 1000), 'int32'), tf.tensor1d([5, 0, 299, 5, 17, ...Array.from({ length: 200 }, (_, i) => i)], 'int32'))],
+    ['axis 1 with an inner block', () => tf.gather(t([40, 50, 30], 6), tf.tensor2d([[3, 1], [49, 0], [7, 7]], [3, 2], 'int32'), 1)],
+  ] as const)('GatherV2 of %s equals the stock kernel, at 1, 2 and 4 threads', async (_name, fn) => {
+    const run = (): { bytes: Buffer; shape: number[] } =>
+      tf.tidy(() => {
+        const y = fn();
+        return { bytes: Buffer.from(new Uint8Array((y.dataSync() as Float32Array | Int32Array).buffer.slice(0))), shape: y.shape };
+      });
+    await useWasm(undefined);
+    const stock = run();
+    await useWasm(addon);
+    for (const threads of [1, 2, 4]) {
+      addon?.setThreads(threads);
+      const calls = natives('GatherV2');
+      const before = tf.memory().numTensors;
+      const ours = run();
+      expect(natives('GatherV2')).toBe(calls + 1);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(ours.shape).toEqual(stock.shape);
+      expect(ours.bytes.equals(stock.bytes)).toBe(true);
+    }
+  });
+
+  it('GatherV2 with an index out of range goes to the stock kernel, which names it', async () => {
+    await useWasm(addon);
+    const fallbacks = nativeKernelCalls.get('GatherV2')?.fallback ?? 0;
+    const before = tf.memory().numTensors;
+    expect(() => tf.tidy(() => tf.gather(t([6000], 4), tf.tensor1d([0, 1, 6000], 'int32')).dataSync())).toThrow(/6000/);
+    expect(nativeKernelCalls.get('GatherV2')?.fallback).toBe(fallbacks + 1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

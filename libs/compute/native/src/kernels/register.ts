@@ -13,6 +13,7 @@ import { conv2d, fusedConv2d } from './conv2d';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
 import { fusedBatchNorm } from './fused-batch-norm';
+import { gatherV2 } from './gather';
 import { maxPool } from './max-pool';
 import { maxPoolGrad } from './max-pool-grad';
 import { mean, sum } from './reduce';
@@ -40,6 +41,7 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   reluGradKernel,
   tile,
   adamKernel,
+  gatherV2,
 ];
 
 /** Names of the wasm kernels the addon replaces. */
