@@ -10,3 +10,4 @@ export { buildReferenceUnet, referenceTrainStep } from './reference-unet';
 export type { ReferenceUnetOptions } from './reference-unet';
 export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/register';
 export { adam, FusedAdamOptimizer } from './optimizers/adam';
+export { batchNormalization, BatchNormalization } from './layers/batch-norm';

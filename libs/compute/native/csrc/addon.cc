@@ -244,6 +244,28 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
+// batchNormTrain(heap, { x, scale?, offset?, epsilon, y, mean, variance, n, c })
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "batchNormTrain");
+    size_t n = a.size("n"), c = a.size("c");
+    check_channels(a, n, c);
+    batch_norm_train(a.tensor("x", n), a.optional_tensor("scale", c), a.optional_tensor("offset", c), static_cast<float>(a.number("epsilon")), a.tensor("y", n),
+                     a.tensor("mean", c), a.tensor("variance", c), n, c);
+  });
+}
+
+// batchNormTrainGrad(heap, { x, dy, mean, variance, scale?, epsilon, dx, dscale?, doffset?, n, c })
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "batchNormTrainGrad");
+    size_t n = a.size("n"), c = a.size("c");
+    check_channels(a, n, c);
+    batch_norm_train_grad(a.tensor("x", n), a.tensor("dy", n), a.tensor("mean", c), a.tensor("variance", c), a.optional_tensor("scale", c),
+                          static_cast<float>(a.number("epsilon")), a.tensor("dx", n), a.optional_tensor("dscale", c), a.optional_tensor("doffset", c), n, c);
+  });
+}
+
 // reluGrad(heap, { dy, x, dx, n })
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -414,6 +436,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("repeat", Napi::Function::New(env, Repeat));
   exports.Set("gather", Napi::Function::New(env, Gather));

@@ -180,6 +180,97 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
   }
 }
 
+namespace {
+// Per-channel sums of f(row, channel) over the rows of [rows, c], in a fixed number of row blocks
+// added in block order (in double), so the result does not depend on the thread count.
+template <typename F>
+void channel_sums(size_t rows, size_t c, bool parallel, double* out, F f) {
+  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
+  std::vector<float> partial(static_cast<size_t>(blocks) * c, 0.f);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (long k = 0; k < blocks; k++) {
+    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
+    float* p = partial.data() + k * c;
+    for (size_t r = r0; r < r1; r++) f(r, p);
+  }
+  for (size_t j = 0; j < c; j++) {
+    double s = 0;
+    for (long k = 0; k < blocks; k++) s += partial[k * c + j];
+    out[j] = s;
+  }
+}
+}  // namespace
+
+void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c) {
+  const size_t rows = n / c;
+  const bool par = n >= kParallelMin;
+  std::vector<double> sums(c);
+  channel_sums(rows, c, par, sums.data(), [&](size_t r, float* p) {
+    const float* xr = x + r * c;
+    for (size_t j = 0; j < c; j++) p[j] += xr[j];
+  });
+  for (size_t j = 0; j < c; j++) mean[j] = static_cast<float>(sums[j] / static_cast<double>(rows));
+  channel_sums(rows, c, par, sums.data(), [&](size_t r, float* p) {
+    const float* xr = x + r * c;
+    for (size_t j = 0; j < c; j++) {
+      const float d = xr[j] - mean[j];
+      p[j] += d * d;
+    }
+  });
+  std::vector<float> mul(c), add(c);
+  for (size_t j = 0; j < c; j++) {
+    var[j] = static_cast<float>(sums[j] / static_cast<double>(rows));
+    const float s = 1.f / std::sqrt(var[j] + eps) * (gamma ? gamma[j] : 1.f);
+    mul[j] = s;
+    add[j] = (beta ? beta[j] : 0.f) - mean[j] * s;
+  }
+  const float* m = mul.data();
+  const float* a = add.data();
+#pragma omp parallel for schedule(static) if (par)
+  for (long r = 0; r < static_cast<long>(rows); r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+  }
+}
+
+void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+                           float* dx, float* dgamma, float* dbeta, size_t n, size_t c) {
+  const size_t rows = n / c;
+  const bool par = n >= kParallelMin;
+  std::vector<double> sdy(c), sdyxm(c);
+  channel_sums(rows, c, par, sdy.data(), [&](size_t r, float* p) {
+    const float* dr = dy + r * c;
+    for (size_t j = 0; j < c; j++) p[j] += dr[j];
+  });
+  channel_sums(rows, c, par, sdyxm.data(), [&](size_t r, float* p) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    for (size_t j = 0; j < c; j++) p[j] += dr[j] * (xr[j] - mean[j]);
+  });
+  // dx = k1 * dy + k2 * (x - mean) + k3 per channel:
+  //   k1 = g s, k2 = -g s^3 sum(dy (x - mean)) / N, k3 = -g s sum(dy) / N
+  std::vector<float> k1(c), k2(c), k3(c);
+  const double count = static_cast<double>(rows);
+  for (size_t j = 0; j < c; j++) {
+    const double s = 1.0 / std::sqrt(static_cast<double>(var[j]) + eps);
+    const double g = gamma ? gamma[j] : 1.0;
+    k1[j] = static_cast<float>(g * s);
+    k2[j] = static_cast<float>(-g * s * s * s * sdyxm[j] / count);
+    k3[j] = static_cast<float>(-g * s * sdy[j] / count);
+    if (dbeta) dbeta[j] = static_cast<float>(sdy[j]);
+    if (dgamma) dgamma[j] = static_cast<float>(s * sdyxm[j]);
+  }
+  const float *a = k1.data(), *b = k2.data(), *d = k3.data();
+#pragma omp parallel for schedule(static) if (par)
+  for (long r = 0; r < static_cast<long>(rows); r++) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    float* o = dx + r * c;
+    for (size_t j = 0; j < c; j++) o[j] = a[j] * dr[j] + b[j] * (xr[j] - mean[j]) + d[j];
+  }
+}
+
 void unary(int op, const float* x, float* y, size_t n) {
   const long len = static_cast<long>(n);
   switch (op) {

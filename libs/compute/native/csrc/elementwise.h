@@ -34,6 +34,19 @@ void split_rows(const float* src, size_t outer, float* const* parts, const size_
 void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
                      float* dx, float* dmean, float* dvar, float* dgamma, float* dbeta, size_t n, size_t c);
 
+// Batch norm in training, per channel (c innermost) over the n / c rows, N = n / c:
+//   mean = (1/N) sum x,  var = (1/N) sum (x - mean)^2  (two passes: no cancellation),
+//   y = (x - mean) * s * gamma + beta,  s = (var + eps)^-1/2
+// gamma/beta may be nullptr (1, 0). Sums in fixed row blocks, so the bits do not depend on threads.
+void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c);
+
+// Its gradient with the batch statistics differentiated too, in two passes over x and dy
+// (xh = (x - mean) * s):
+//   dbeta = sum dy,  dgamma = sum dy * xh,  dx = gamma * s * (dy - dbeta / N - xh * dgamma / N)
+// dgamma/dbeta may be nullptr (not wanted).
+void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+                           float* dx, float* dgamma, float* dbeta, size_t n, size_t c);
+
 // y = op(x) elementwise, op a unary_op code.
 void unary(int op, const float* x, float* y, size_t n);
 

@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../addon';
 import { adamKernel } from './adam';
 import { batchNormGrad } from './batch-norm-grad';
+import { batchNormTrainGradKernel, batchNormTrainKernel } from './batch-norm-train';
 import { binaryKernels } from './binary';
 import { concat } from './concat';
 import { conv2d, fusedConv2d } from './conv2d';
@@ -42,6 +43,8 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   tile,
   adamKernel,
   gatherV2,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
 ];
 
 /** Names of the wasm kernels the addon replaces. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from '@segkit/backend';
 
 type Sym = tf.SymbolicTensor;
 
@@ -80,7 +81,7 @@ class ResnetBuilder {
   }
 
   bn(x: Sym, name: string): Sym {
-    return this.apply(tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM, name }), x);
+    return this.apply(batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM, name }), x);
   }
 
   relu(x: Sym, name: string): Sym {

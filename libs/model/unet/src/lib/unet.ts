@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { basename } from 'node:path';
+import { batchNormalization } from '@segkit/backend';
 import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@segkit/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
@@ -53,7 +54,7 @@ class UnetBuilder {
   }
 
   bn(x: Sym, name: string): Sym {
-    return apply(tf.layers.batchNormalization({ axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON, name }), x);
+    return apply(batchNormalization({ axis: -1, momentum: BN_MOMENTUM, epsilon: BN_EPSILON, name }), x);
   }
 
   relu(x: Sym, name: string): Sym {

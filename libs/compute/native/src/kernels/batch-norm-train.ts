@@ -1,0 +1,93 @@
+/**
+ * Batch norm in training in two kernels instead of about twenty: the batch statistics and the
+ * normalisation forward, and the gradient with the statistics differentiated, backward
+ * (csrc/elementwise.h batch_norm_train, batch_norm_train_grad). Per channel, N = rows:
+ *   mean = Σx/N, variance = Σ(x − mean)²/N, y = (x − mean)·s·scale + offset, s = (variance + ε)^−½
+ *   doffset = Σdy, dscale = Σdy·x̂, dx = scale·s·(dy − Σdy/N − x̂·Σdy·x̂/N), x̂ = (x − mean)·s
+ * tfjs composes the same as Mean, Sub, Square, Mean, FusedBatchNorm and their gradients (Tile,
+ * Multiply, Add, Sum, Neg, …). The sums run in fixed row blocks: the same bits at any thread count.
+ * @segkit/backend's batchNormTraining op and BatchNormalization layer call {@link batchNormTrain}.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { perChannelOrAbsent } from './broadcast';
+import { attrsOf, heapOf, input, type NativeKernel, offsetOf, optionalInput, SMALL, type TensorInfo, wasmBackend } from './wasm-heap';
+
+/** Names of the two kernels. */
+export const BATCH_NORM_TRAIN = 'TgsBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'TgsBatchNormTrainGrad';
+
+export const batchNormTrainKernel: NativeKernel = {
+  kernelName: BATCH_NORM_TRAIN,
+  run(addon, args) {
+    const x = input(args, 'x');
+    const scale = optionalInput(args, 'scale');
+    const offset = optionalInput(args, 'offset');
+    const epsilon = Number(attrsOf<{ varianceEpsilon: number }>(args).varianceEpsilon);
+    const be = wasmBackend(args.backend);
+    const n = tf.util.sizeFromShape(x.shape);
+    const c = x.shape[x.shape.length - 1];
+    const y = be.makeOutput(x.shape, 'float32');
+    const mean = be.makeOutput([c], 'float32');
+    const variance = be.makeOutput([c], 'float32');
+    const o = (t: TensorInfo | undefined): number | undefined => (t === undefined ? undefined : offsetOf(be, t));
+    addon.batchNormTrain(heapOf(be), { x: offsetOf(be, x), scale: o(scale), offset: o(offset), epsilon, y: offsetOf(be, y), mean: offsetOf(be, mean), variance: offsetOf(be, variance), n, c });
+    return [y, mean, variance];
+  },
+};
+
+export const batchNormTrainGradKernel: NativeKernel = {
+  kernelName: BATCH_NORM_TRAIN_GRAD,
+  run(addon, args) {
+    const dy = input(args, 'dy');
+    const x = input(args, 'x');
+    const mean = input(args, 'mean');
+    const variance = input(args, 'variance');
+    const scale = optionalInput(args, 'scale');
+    const epsilon = Number(attrsOf<{ varianceEpsilon: number }>(args).varianceEpsilon);
+    const be = wasmBackend(args.backend);
+    const n = tf.util.sizeFromShape(x.shape);
+    const c = x.shape[x.shape.length - 1];
+    const dx = be.makeOutput(x.shape, 'float32');
+    const dscale = be.makeOutput([c], 'float32');
+    const doffset = be.makeOutput([c], 'float32');
+    const o = (t: TensorInfo): number => offsetOf(be, t);
+    addon.batchNormTrainGrad(heapOf(be), {
+      x: o(x),
+      dy: o(dy),
+      mean: o(mean),
+      variance: o(variance),
+      scale: scale === undefined ? undefined : o(scale),
+      epsilon,
+      dx: o(dx),
+      dscale: o(dscale),
+      doffset: o(doffset),
+      n,
+      c,
+    });
+    return [dx, dscale, doffset];
+  },
+};
+
+/**
+ * Whether {@link batchNormTrain} runs natively for x (on wasm with the kernels, float32, channels
+ * last and more than one, at least SMALL elements) with these per-channel scale and offset.
+ */
+export function batchNormTrainApplies(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined): boolean {
+  if (tf.getBackend() !== 'wasm' || tf.getKernel(BATCH_NORM_TRAIN, 'wasm') === undefined || tf.getKernel(BATCH_NORM_TRAIN_GRAD, 'wasm') === undefined) return false;
+  const c = x.shape[x.shape.length - 1];
+  return x.dtype === 'float32' && x.rank >= 2 && x.size >= SMALL && c > 1 && [scale, offset].every((t) => perChannelOrAbsent(t, x.shape));
+}
+
+/** [y, mean, variance] of batch norm in training, one native kernel; check {@link batchNormTrainApplies} first. */
+export function batchNormTrain(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined, varianceEpsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  const inputs: tf.NamedTensorMap = { x, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}), ...(offset ? { offset: tf.reshape(offset, [-1]) } : {}) };
+  const out = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, { varianceEpsilon }) as tf.Tensor[];
+  return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
+}
+
+/** [dx, dscale, doffset] of {@link batchNormTrain}'s y, one native kernel. */
+export function batchNormTrainGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, scale: tf.Tensor | undefined, varianceEpsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  const inputs: tf.NamedTensorMap = { dy, x, mean, variance, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}) };
+  const out = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { varianceEpsilon }) as tf.Tensor[];
+  return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
+}
