@@ -9,6 +9,7 @@
  * @segkit/backend's batchNormTraining op and BatchNormalization layer call {@link batchNormTrain}.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormGradArgs } from './batch-norm-grad';
 import { perChannelOrAbsent } from './broadcast';
 import { attrsOf, heapOf, input, type NativeKernel, offsetOf, optionalInput, SMALL, type TensorInfo, wasmBackend } from './wasm-heap';
 
@@ -38,32 +39,10 @@ export const batchNormTrainKernel: NativeKernel = {
 export const batchNormTrainGradKernel: NativeKernel = {
   kernelName: BATCH_NORM_TRAIN_GRAD,
   run(addon, args) {
-    const dy = input(args, 'dy');
-    const x = input(args, 'x');
-    const mean = input(args, 'mean');
-    const variance = input(args, 'variance');
-    const scale = optionalInput(args, 'scale');
-    const epsilon = Number(attrsOf<{ varianceEpsilon: number }>(args).varianceEpsilon);
-    const be = wasmBackend(args.backend);
-    const n = tf.util.sizeFromShape(x.shape);
+    const { be, x, fields } = batchNormGradArgs(args);
     const c = x.shape[x.shape.length - 1];
-    const dx = be.makeOutput(x.shape, 'float32');
-    const dscale = be.makeOutput([c], 'float32');
-    const doffset = be.makeOutput([c], 'float32');
-    const o = (t: TensorInfo): number => offsetOf(be, t);
-    addon.batchNormTrainGrad(heapOf(be), {
-      x: o(x),
-      dy: o(dy),
-      mean: o(mean),
-      variance: o(variance),
-      scale: scale === undefined ? undefined : o(scale),
-      epsilon,
-      dx: o(dx),
-      dscale: o(dscale),
-      doffset: o(doffset),
-      n,
-      c,
-    });
+    const [dx, dscale, doffset] = [x.shape, [c], [c]].map((shape) => be.makeOutput(shape, 'float32'));
+    addon.batchNormTrainGrad(heapOf(be), { ...fields(dx), dscale: offsetOf(be, dscale), doffset: offsetOf(be, doffset) });
     return [dx, dscale, doffset];
   },
 };
