@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     `FLOPs (convolutions, counted from the model's shapes: ${(forward / 1e9).toFixed(3)} GFLOP per 128×128 forward pass, × 3 per training image): training ${(flops.training / 1e12).toFixed(3)} TFLOP, validation ${(flops.validation / 1e12).toFixed(3)}, prediction with TTA ${(flops.prediction / 1e12).toFixed(3)}; total ${(total / 1e12).toFixed(3)} TFLOP`,
     `achieved ${(total / 1e9 / wall).toFixed(1)} GFLOP/s over the wall time = ${pct(total / 1e9 / wall / peak.gflops)} of the CPU's peak (${peak.text}; the peak would take ${s1(total / 1e9 / peak.gflops)} s)` +
       (peak.sgemm ? `, ${pct(total / 1e9 / wall / peak.sgemm)} of what oneDNN's sgemm reaches` : '') +
-      (peak.measured ? `; against the nominal ${nominalPeak(cores).text}: ${pct(total / 1e9 / wall / nominalPeak(cores).gflops)}` : ''),
+      (peak.measured ? `; against the ${nominalPeak(cores).text.replace('nominal: ', 'nominal peak ')}: ${pct(total / 1e9 / wall / nominalPeak(cores).gflops)}` : ''),
     `peak memory: ${(sampler.peakRss / 2 ** 20).toFixed(0)} MB resident over all the run's processes at once, ${(sampler.peakProcRss / 2 ** 20).toFixed(0)} MB the largest one`,
     '',
     'first-epoch overhead (stage 1, from each fold\'s training curve):',
