@@ -173,12 +173,14 @@ async function main(): Promise<void> {
     return;
   }
   const rows: Row[] = [];
+  let profile: Measured['profile'];
   for (const model of ['default', 'reference'] as ModelName[]) {
     // 1 and 2 threads alternated twice, the faster of each kept: on a shared host one process can
     // land on a slow moment (a 2-thread row once read 403 ms where the next runs gave 305-327).
     const [a1, a2, b1, b2] = [tfjsRow(model, 'wasm+native', 1, model === 'default'), tfjsRow(model, 'wasm+native', 2), tfjsRow(model, 'wasm+native', 1), tfjsRow(model, 'wasm+native', 2)];
-    const faster = (x: Row, y: Row): Row => (y.measured && (!x.measured || y.measured.stepWallMs < x.measured.stepWallMs) ? { ...y, measured: { ...y.measured, profile: x.measured?.profile ?? y.measured.profile } } : x);
+    const faster = (x: Row, y: Row): Row => (y.measured && (!x.measured || y.measured.stepWallMs < x.measured.stepWallMs) ? y : x);
     rows.push(faster(a1, b1), faster(a2, b2));
+    profile ??= a1.measured?.profile;
     rows.push(tfjsRow(model, 'wasm', 1));
     rows.push(torchRow(model, 1));
     rows.push(torchRow(model, 2));
@@ -202,7 +204,6 @@ async function main(): Promise<void> {
     );
   }
 
-  const profile = rows.find((r) => r.measured?.profile)?.measured?.profile;
   if (profile) {
     const total = profile.reduce((a, k) => a + k.ms, 0);
     lines.push('', 'Kernel profile of one wasm + native step of the default model, 1 thread (tf.profile, wall ms):', '', '| kernel | calls | ms | share |', '|---|---:|---:|---:|');

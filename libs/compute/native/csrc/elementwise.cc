@@ -47,6 +47,24 @@ void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out
   }
 }
 
+// Per-channel sums of f(row, channel) over the rows of [rows, c], in a fixed number of row blocks
+// added in block order (in double), so the result does not depend on the thread count.
+template <typename F>
+void channel_sums(size_t rows, size_t c, bool parallel, double* out, F f) {
+  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
+  std::vector<float> partial(static_cast<size_t>(blocks) * c, 0.f);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (long k = 0; k < blocks; k++) {
+    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
+    float* p = partial.data() + k * c;
+    for (size_t r = r0; r < r1; r++) f(r, p);
+  }
+  for (size_t j = 0; j < c; j++) {
+    double s = 0;
+    for (long k = 0; k < blocks; k++) s += partial[k * c + j];
+    out[j] = s;
+  }
+}
 }  // namespace
 
 void binary(int op, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
@@ -63,23 +81,12 @@ void binary(int op, const float* a, int am, const float* b, int bm, float* out, 
 }
 
 void reduce_rows(const float* x, float* y, size_t rows, size_t cols, float scale) {
-  // A fixed block count (not one per thread) keeps the summation order independent of threads.
-  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
-  std::vector<float> partial(static_cast<size_t>(blocks) * cols, 0.f);
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (long k = 0; k < blocks; k++) {
-    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
-    float* p = partial.data() + k * cols;
-    for (size_t r = r0; r < r1; r++) {
-      const float* xr = x + r * cols;
-      for (size_t j = 0; j < cols; j++) p[j] += xr[j];
-    }
-  }
-  for (size_t j = 0; j < cols; j++) {
-    double s = 0;
-    for (long k = 0; k < blocks; k++) s += partial[k * cols + j];
-    y[j] = static_cast<float>(s) * scale;
-  }
+  std::vector<double> sums(cols);
+  channel_sums(rows, cols, rows * cols >= kParallelMin, sums.data(), [&](size_t r, float* p) {
+    const float* xr = x + r * cols;
+    for (size_t j = 0; j < cols; j++) p[j] += xr[j];
+  });
+  for (size_t j = 0; j < cols; j++) y[j] = static_cast<float>(sums[j]) * scale;
 }
 
 void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale) {
@@ -180,26 +187,6 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
   }
 }
 
-namespace {
-// Per-channel sums of f(row, channel) over the rows of [rows, c], in a fixed number of row blocks
-// added in block order (in double), so the result does not depend on the thread count.
-template <typename F>
-void channel_sums(size_t rows, size_t c, bool parallel, double* out, F f) {
-  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
-  std::vector<float> partial(static_cast<size_t>(blocks) * c, 0.f);
-#pragma omp parallel for schedule(static) if (parallel)
-  for (long k = 0; k < blocks; k++) {
-    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
-    float* p = partial.data() + k * c;
-    for (size_t r = r0; r < r1; r++) f(r, p);
-  }
-  for (size_t j = 0; j < c; j++) {
-    double s = 0;
-    for (long k = 0; k < blocks; k++) s += partial[k * c + j];
-    out[j] = s;
-  }
-}
-}  // namespace
 
 void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c) {
   const size_t rows = n / c;
@@ -217,21 +204,8 @@ void batch_norm_train(const float* x, const float* gamma, const float* beta, flo
       p[j] += d * d;
     }
   });
-  std::vector<float> mul(c), add(c);
-  for (size_t j = 0; j < c; j++) {
-    var[j] = static_cast<float>(sums[j] / static_cast<double>(rows));
-    const float s = 1.f / std::sqrt(var[j] + eps) * (gamma ? gamma[j] : 1.f);
-    mul[j] = s;
-    add[j] = (beta ? beta[j] : 0.f) - mean[j] * s;
-  }
-  const float* m = mul.data();
-  const float* a = add.data();
-#pragma omp parallel for schedule(static) if (par)
-  for (long r = 0; r < static_cast<long>(rows); r++) {
-    const float* xr = x + r * c;
-    float* yr = y + r * c;
-    for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
-  }
+  for (size_t j = 0; j < c; j++) var[j] = static_cast<float>(sums[j] / static_cast<double>(rows));
+  batch_norm(x, mean, var, gamma, beta, eps, y, n, c);
 }
 
 void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,

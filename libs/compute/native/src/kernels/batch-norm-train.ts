@@ -6,7 +6,7 @@
  *   doffset = Σdy, dscale = Σdy·x̂, dx = scale·s·(dy − Σdy/N − x̂·Σdy·x̂/N), x̂ = (x − mean)·s
  * tfjs composes the same as Mean, Sub, Square, Mean, FusedBatchNorm and their gradients (Tile,
  * Multiply, Add, Sum, Neg, …). The sums run in fixed row blocks: the same bits at any thread count.
- * @segkit/backend's batchNormTraining op and BatchNormalization layer call {@link batchNormTrain}.
+ * @segkit/backend's BatchNormalization layer calls {@link batchNormTrain}; its gradient config calls {@link batchNormTrainGrad}.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGradArgs } from './batch-norm-grad';
