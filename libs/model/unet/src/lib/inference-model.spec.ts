@@ -67,6 +67,10 @@ describe('exportInferenceModel', () => {
       expect(classes).not.toContain('ReflectionPad2D');
       expect(classes).not.toContain('BilinearUpsample2D');
       expect(classes).not.toContain('Cropping2D');
+      // Every BatchNorm follows a convolution, so every one is folded into it, and the ReLUs right after them too.
+      expect(classes).not.toContain('BatchNormalization');
+      const relus = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === 'Activation').length;
+      expect(relus(exported)).toBeLessThan(relus(model));
       expect(exported.inputs[0].shape).toEqual([null, 16, 16, 1]);
       expect(exported.outputs[0].shape).toEqual([null, 16, 16, 1]);
       const x = randomImages([3, 13, 10, 1], 8);

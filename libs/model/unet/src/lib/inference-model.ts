@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { readJsonArtifact, UserError } from '@segkit/io';
 import type { Padding2D } from './reflection-pad';
 import { inferenceModel, inferenceSpecSchema, type InferenceModel, type InferenceSpec } from './inference-spec';
+import { foldBatchNormLayers, foldedConvWeights, type InboundRef, type LayerJson } from './fold-batch-norm';
 
 // Still importable from here (its former home).
 export { inferenceModel, inferenceSpecSchema };
@@ -14,14 +15,6 @@ export type { InferenceModel, InferenceSpec };
 /** Layer classes this project registers; none may remain in an exported model. */
 const CUSTOM_CLASSES = new Set(['ReflectionPad2D', 'BilinearUpsample2D', 'TgsLinearView']);
 
-/** Keras-JSON types of the parts of a functional model's topology we rewrite. */
-type InboundRef = [string, number, number, Record<string, unknown>?];
-interface LayerJson {
-  class_name: string;
-  name: string;
-  config: Record<string, unknown>;
-  inbound_nodes: InboundRef[][];
-}
 interface ModelJson {
   class_name: string;
   config: { name: string; layers: LayerJson[]; input_layers: InboundRef[]; output_layers: InboundRef[] };
@@ -99,15 +92,19 @@ function inputOf(layer: LayerJson): InboundRef {
  *   {@link bilinearMatrix}, no bias) → Permute along the height, then the same along the width.
  *
  * - a model with an empty-mask gate keeps it as a second output ([n, 1] logits, `spec.gate`); the
- *   deep-supervision outputs, for training only, are dropped with the layers only they use.
+ *   deep-supervision outputs, for training only, are dropped with the layers only they use;
+ * - every BatchNormalization right after a Conv2D is folded into that convolution's weights and
+ *   bias, and a ReLU right after it into the convolution's activation (see
+ *   {@link foldBatchNormLayers}): one fused kernel call instead of three passes over the
+ *   activations, the same function up to float32 rounding.
  *
- * Weights are copied by layer name. The padding and crop go into the metadata (see
+ * Other weights are copied by layer name. The padding and crop go into the metadata (see
  * {@link InferenceSpec}). The source model is left untouched.
  */
 export async function exportInferenceModel(model: tf.LayersModel): Promise<{ model: tf.LayersModel; spec: InferenceSpec }> {
   const topology = JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
   const gate = pruneToInferenceOutputs(topology);
-  const layers = topology.config.layers;
+  const { layers, folds } = foldBatchNormLayers(topology.config.layers, topology.config.output_layers);
   const pads = layers.filter((l) => l.class_name === 'ReflectionPad2D');
   const crops = layers.filter((l) => l.class_name === 'Cropping2D');
   if (pads.length !== 1 || crops.length !== 1) {
@@ -129,7 +126,7 @@ export async function exportInferenceModel(model: tf.LayersModel): Promise<{ mod
     [pads[0].name, inputOf(pads[0])],
     [crops[0].name, inputOf(crops[0])],
   ]);
-  const generated: { name: string; weights: () => tf.Tensor[] }[] = [];
+  const generated: { name: string; weights: () => tf.Tensor[] }[] = folds.map((fold) => ({ name: fold.conv, weights: () => foldedConvWeights(model, fold) }));
   const out: LayerJson[] = [];
   for (const layer of layers) {
     if (replaced.has(layer.name)) continue;
