@@ -8,7 +8,8 @@
  * backend's training kernels), and PyTorch CPU at 1 and 2 threads (tools/bench/torch_unet_step.py,
  * Debian's python3-torch; skipped when torch is absent). One Adam + BCE-with-logits step, median of
  * BENCH_STEPS (default 5) after 2 warm-up steps; prediction with hflip TTA in batches of 32
- * (BENCH_PREDICT images, default 64), images/s. Every row runs in its own process.
+ * (BENCH_PREDICT images, default 64), images/s — the default model as the predict step runs it
+ * (exported, BatchNorm folded, both views in one pass). Every row runs in its own process.
  * Then a per-kernel profile of one native step of the default model and the step's FLOPs against
  * this CPU's peak as tools/bench/cpu-peak.ts measures it, and how much two threads gain on this machine
  * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain.
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { adam, buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
-import { buildUnet, defaultUnetConfig } from '@segkit/models';
+import { buildUnet, defaultUnetConfig, exportInferenceModel, forwardLogits, inferenceModel, ttaPairs } from '@segkit/models';
 import { cpuPeak } from './cpu-peak';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
@@ -66,6 +67,34 @@ function predictTta(model: tf.LayersModel, x: tf.Tensor4D): void {
   });
 }
 
+/**
+ * hflip-TTA images/s of `PREDICT` 8-bit images, batches of 32. The default model goes the predict
+ * step's way: exported (stock layers, BatchNorm folded into the convolutions), both views in one
+ * forward pass (@segkit/models' forwardLogits); the reference U-Net (no BatchNorm, no export) by
+ * {@link predictTta}.
+ */
+async function predictPerSecond(name: ModelName, model: tf.LayersModel, size: number): Promise<number> {
+  if (name === 'default') {
+    const { model: exported, spec } = await exportInferenceModel(model);
+    const m = inferenceModel(exported, spec);
+    const images = new Uint8Array(PREDICT * size * size).map((_, i) => (i * 37) % 256);
+    const all = Array.from({ length: PREDICT }, (_, i) => i);
+    const run = (n: number) => forwardLogits(m, images, all.slice(0, n), size, size, { batchSize: 32, ttas: ttaPairs(true) });
+    run(8);
+    const t0 = performance.now();
+    run(PREDICT);
+    const perS = PREDICT / ((performance.now() - t0) / 1000);
+    exported.dispose();
+    return perS;
+  }
+  const images = tf.randomUniform([32, size, size, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+  predictTta(model, images.slice(0, 8));
+  const t0 = performance.now();
+  for (let done = 0; done < PREDICT; done += 32) predictTta(model, done + 32 <= PREDICT ? images : images.slice(0, PREDICT - done));
+  images.dispose();
+  return PREDICT / ((performance.now() - t0) / 1000);
+}
+
 /** One tfjs row, in this (child) process. */
 async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile: boolean): Promise<Measured> {
   const info = await setupBackend({ choice: backend, threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
@@ -101,15 +130,7 @@ async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', thr
     }
     kernels = [...byName].map(([n, e]) => ({ name: n, ...e })).sort((a, b) => b.ms - a.ms);
   }
-  let predictPerS: number | undefined;
-  if (PREDICT > 0) {
-    const images = tf.randomUniform([32, size, size, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
-    predictTta(model, images.slice(0, 8));
-    const t0 = performance.now();
-    for (let done = 0; done < PREDICT; done += 32) predictTta(model, done + 32 <= PREDICT ? images : images.slice(0, PREDICT - done));
-    predictPerS = PREDICT / ((performance.now() - t0) / 1000);
-    images.dispose();
-  }
+  const predictPerS = PREDICT > 0 ? await predictPerSecond(name, model, size) : undefined;
   return { stepWallMs: median(wall), stepCpuMs: median(cpu), predictPerS, note: info.description, profile: kernels };
 }
 
