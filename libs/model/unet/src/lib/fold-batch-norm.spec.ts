@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldBatchNormLayers, foldBatchNormWeights, foldedConvWeights, type InboundRef, type LayerJson } from './fold-batch-norm';
 import { batchNormalization } from '@segkit/backend';
-import { expectNoTensorLeak } from './test-helpers';
+import { expectNoTensorLeak, moveBatchNormWeights } from './test-helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,11 +47,7 @@ function graph(): tf.LayersModel {
   const sum = apply(tf.layers.add({ name: 'add' }), [c, b]);
   const out = apply(batchNormalization({ axis: -1, name: 'add_bn' }), sum);
   const model = tf.model({ inputs: input, outputs: out });
-  tf.tidy(() => {
-    for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-      layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, tf.randomUniform(w.shape, 0.1, 0.9, 'float32', i + 7))));
-    }
-  });
+  moveBatchNormWeights(model, 0.9, 7);
   return model;
 }
 

@@ -44,13 +44,13 @@ export function foldBatchNormWeights(
   return { kernel: folded, bias: b };
 }
 
-/** How many times each layer's output is read by the other layers (and the model's outputs). */
-function readers(layers: LayerJson[], outputs: InboundRef[]): Map<string, number> {
-  const count = new Map<string, number>();
-  const add = (name: string) => count.set(name, (count.get(name) ?? 0) + 1);
-  for (const l of layers) for (const node of l.inbound_nodes) for (const ref of node) add(ref[0]);
-  for (const ref of outputs) add(ref[0]);
-  return count;
+/** The layers reading each layer's output (once per reference), and the model outputs naming it as a reader `null`. */
+function readers(layers: LayerJson[], outputs: InboundRef[]): Map<string, Array<LayerJson | null>> {
+  const by = new Map<string, Array<LayerJson | null>>();
+  const add = (name: string, reader: LayerJson | null) => by.set(name, [...(by.get(name) ?? []), reader]);
+  for (const l of layers) for (const node of l.inbound_nodes) for (const ref of node) add(ref[0], l);
+  for (const ref of outputs) add(ref[0], null);
+  return by;
 }
 
 function soleInput(layer: LayerJson): string | undefined {
@@ -69,8 +69,7 @@ function soleInput(layer: LayerJson): string | undefined {
  */
 export function foldBatchNormLayers(layers: LayerJson[], outputs: InboundRef[]): { layers: LayerJson[]; folds: BatchNormFold[] } {
   const byName = new Map(layers.map((l) => [l.name, l]));
-  const count = readers(layers, outputs);
-  const readersOf = (name: string) => layers.filter((l) => l.inbound_nodes.some((node) => node.some((ref) => ref[0] === name)));
+  const readersOf = readers(layers, outputs);
   const folds: BatchNormFold[] = [];
   const dropped = new Map<string, string>();
   for (const bn of layers) {
@@ -79,15 +78,16 @@ export function foldBatchNormLayers(layers: LayerJson[], outputs: InboundRef[]):
     if (axis !== -1 && axis !== 3) continue;
     const convName = soleInput(bn);
     const conv = convName === undefined ? undefined : byName.get(convName);
-    if (!conv || conv.class_name !== 'Conv2D' || count.get(conv.name) !== 1) continue;
+    if (!conv || conv.class_name !== 'Conv2D' || readersOf.get(conv.name)?.length !== 1) continue;
     if ((conv.config['data_format'] ?? 'channels_last') !== 'channels_last' || (conv.config['activation'] ?? 'linear') !== 'linear') continue;
     const fold: BatchNormFold = { conv: conv.name, batchNorm: bn.name };
     dropped.set(bn.name, conv.name);
     conv.config['use_bias'] = true;
-    const next = readersOf(bn.name);
-    if (count.get(bn.name) === 1 && next.length === 1 && next[0].class_name === 'Activation' && next[0].config['activation'] === 'relu') {
-      fold.relu = next[0].name;
-      dropped.set(next[0].name, conv.name);
+    const next = readersOf.get(bn.name) ?? [];
+    const relu = next.length === 1 ? next[0] : null;
+    if (relu && relu.class_name === 'Activation' && relu.config['activation'] === 'relu') {
+      fold.relu = relu.name;
+      dropped.set(relu.name, conv.name);
       conv.config['activation'] = 'relu';
     }
     folds.push(fold);
@@ -99,21 +99,26 @@ export function foldBatchNormLayers(layers: LayerJson[], outputs: InboundRef[]):
 }
 
 /** A variable of `layer` by the last part of its name (`gamma`, `moving_mean`, `kernel`, …). */
-function weightOf(layer: tf.layers.Layer, suffix: string): Float32Array | undefined {
-  const w = layer.weights.find((v) => v.originalName.split('/').pop() === suffix);
-  return w ? (w.read().dataSync() as Float32Array) : undefined;
+function variableOf(layer: tf.layers.Layer, suffix: string): tf.LayerVariable | undefined {
+  return layer.weights.find((v) => v.originalName.split('/').pop() === suffix);
 }
+const valuesOf = (layer: tf.layers.Layer, suffix: string): Float32Array | undefined => variableOf(layer, suffix)?.read().dataSync() as Float32Array | undefined;
 
 /** The folded convolution's [kernel, bias] (see {@link foldBatchNormWeights}) from the source model's layers. */
 export function foldedConvWeights(model: tf.LayersModel, fold: BatchNormFold): tf.Tensor[] {
   const conv = model.getLayer(fold.conv);
   const bn = model.getLayer(fold.batchNorm);
-  const kernel = weightOf(conv, 'kernel');
-  const mean = weightOf(bn, 'moving_mean');
-  const variance = weightOf(bn, 'moving_variance');
+  const kernel = variableOf(conv, 'kernel');
+  const mean = valuesOf(bn, 'moving_mean');
+  const variance = valuesOf(bn, 'moving_variance');
   if (!kernel || !mean || !variance) throw new Error(`exportInferenceModel: cannot fold '${fold.batchNorm}' into '${fold.conv}': weights missing`);
   const epsilon = (bn.getConfig() as { epsilon: number }).epsilon;
-  const { kernel: k, bias } = foldBatchNormWeights(kernel, weightOf(conv, 'bias'), { gamma: weightOf(bn, 'gamma'), beta: weightOf(bn, 'beta'), mean, variance, epsilon });
-  const shape = conv.weights.find((v) => v.originalName.split('/').pop() === 'kernel')?.shape as number[];
-  return [tf.tensor(k, shape), tf.tensor1d(bias)];
+  const folded = foldBatchNormWeights(kernel.read().dataSync() as Float32Array, valuesOf(conv, 'bias'), {
+    gamma: valuesOf(bn, 'gamma'),
+    beta: valuesOf(bn, 'beta'),
+    mean,
+    variance,
+    epsilon,
+  });
+  return [tf.tensor(folded.kernel, kernel.shape as number[]), tf.tensor1d(folded.bias)];
 }

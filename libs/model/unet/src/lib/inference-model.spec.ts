@@ -7,7 +7,7 @@ import { bilinearMatrix, exportInferenceModel, loadInferenceModel, saveInference
 import { inferenceModel } from './inference-spec';
 import { upsampleBilinear2d } from './bilinear-upsample';
 import { buildUnet } from './unet';
-import { expectNoTensorLeak, randomImages } from './test-helpers';
+import { expectNoTensorLeak, moveBatchNormWeights, randomImages } from './test-helpers';
 
 const WORKSPACE = resolve(__dirname, '../../../../..');
 
@@ -29,11 +29,7 @@ const CONFIGS = [
 /** A model whose BatchNorm statistics moved away from their initial values (so they must be carried over). */
 function trainedLike(patch: object): tf.LayersModel {
   const model = buildUnet({ inputHeight: 13, inputWidth: 10, padTo: 16, depth: 2, baseFilters: 4, seed: 5, ...patch });
-  tf.tidy(() => {
-    for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-      layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, tf.randomUniform(w.shape, 0.1, 0.5, 'float32', i + 1))));
-    }
-  });
+  moveBatchNormWeights(model, 0.5, 1);
   return model;
 }
 
