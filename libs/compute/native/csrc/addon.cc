@@ -244,24 +244,25 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   });
 }
 
-// batchNormTrain(heap, { x, scale?, offset?, epsilon, y, mean, variance, n, c })
+// batchNormTrain(heap, { x, scale?, offset?, epsilon, relu, y, mean, variance, n, c })
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     Args a(info, "batchNormTrain");
     size_t n = a.size("n"), c = a.size("c");
     check_channels(a, n, c);
     batch_norm_train(a.tensor("x", n), a.optional_tensor("scale", c), a.optional_tensor("offset", c), static_cast<float>(a.number("epsilon")), a.tensor("y", n),
-                     a.tensor("mean", c), a.tensor("variance", c), n, c);
+                     a.tensor("mean", c), a.tensor("variance", c), n, c, a.flag("relu"));
   });
 }
 
-// batchNormTrainGrad(heap, { x, dy, mean, variance, scale?, epsilon, dx, dscale?, doffset?, n, c })
+// batchNormTrainGrad(heap, { x, dy, y?, mean, variance, scale?, epsilon, dx, dscale?, doffset?, n, c }): y, the
+// output of batchNormTrain with relu, takes dy through that Relu first.
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     Args a(info, "batchNormTrainGrad");
     size_t n = a.size("n"), c = a.size("c");
     check_channels(a, n, c);
-    batch_norm_train_grad(a.tensor("x", n), a.tensor("dy", n), a.tensor("mean", c), a.tensor("variance", c), a.optional_tensor("scale", c),
+    batch_norm_train_grad(a.tensor("x", n), a.tensor("dy", n), a.optional_tensor("y", n), a.tensor("mean", c), a.tensor("variance", c), a.optional_tensor("scale", c),
                           static_cast<float>(a.number("epsilon")), a.tensor("dx", n), a.optional_tensor("dscale", c), a.optional_tensor("doffset", c), n, c);
   });
 }

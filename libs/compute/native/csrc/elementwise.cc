@@ -14,6 +14,17 @@ constexpr size_t kParallelMin = 1 << 14;
 template <typename F>
 inline float apply(F f, float x, float y) { return f(x, y); }
 
+// Relu as tfjs's kernel: x for x > 0, NaN for NaN, 0 otherwise (also for -0). Written as one
+// select (!(x <= 0) holds for x > 0 and for NaN) so that GCC vectorises the loops using it.
+inline float relu_value(float x) { return !(x <= 0.f) ? x : 0.f; }
+
+// step(x) of Relu's gradient: 1 for x > 0, NaN for NaN, 0 otherwise. The same for Relu's output as
+// for its input (relu(x) > 0 exactly when x > 0, NaN stays NaN). Two plain selects: vectorised.
+inline float relu_step(float x) {
+  const float s = x > 0.f ? 1.f : 0.f;
+  return x != x ? x : s;
+}
+
 template <typename F>
 void binary_impl(F f, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
   const long rows = static_cast<long>(n / c);
@@ -65,6 +76,30 @@ void channel_sums(size_t rows, size_t c, bool parallel, double* out, F f) {
     out[j] = s;
   }
 }
+
+// Two sets of per-channel sums in one pass over the rows (f adds to both partial rows), each
+// summed exactly as channel_sums sums it: the same bits as two separate passes.
+template <typename F>
+void channel_sums2(size_t rows, size_t c, bool parallel, double* out1, double* out2, F f) {
+  const long blocks = static_cast<long>(std::min<size_t>(rows, 64));
+  std::vector<float> p1(static_cast<size_t>(blocks) * c, 0.f), p2(static_cast<size_t>(blocks) * c, 0.f);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (long k = 0; k < blocks; k++) {
+    const size_t r0 = rows * k / blocks, r1 = rows * (k + 1) / blocks;
+    float* a = p1.data() + k * c;
+    float* b = p2.data() + k * c;
+    for (size_t r = r0; r < r1; r++) f(r, a, b);
+  }
+  for (size_t j = 0; j < c; j++) {
+    double s1 = 0, s2 = 0;
+    for (long k = 0; k < blocks; k++) {
+      s1 += p1[k * c + j];
+      s2 += p2[k * c + j];
+    }
+    out1[j] = s1;
+    out2[j] = s2;
+  }
+}
 }  // namespace
 
 void binary(int op, const float* a, int am, const float* b, int bm, float* out, size_t n, size_t c) {
@@ -104,7 +139,7 @@ void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale
   }
 }
 
-void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c) {
+void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c, bool relu) {
   std::vector<float> mul(c), add(c);
   for (size_t j = 0; j < c; j++) {
     const float s = 1.f / std::sqrt(var[j] + eps) * (gamma ? gamma[j] : 1.f);
@@ -118,7 +153,11 @@ void batch_norm(const float* x, const float* mean, const float* var, const float
   for (long r = 0; r < rows; r++) {
     const float* xr = x + r * c;
     float* yr = y + r * c;
-    for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+    if (relu) {
+      for (size_t j = 0; j < c; j++) yr[j] = relu_value(xr[j] * m[j] + a[j]);
+    } else {
+      for (size_t j = 0; j < c; j++) yr[j] = xr[j] * m[j] + a[j];
+    }
   }
 }
 
@@ -188,7 +227,7 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
 }
 
 
-void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c) {
+void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c, bool relu) {
   const size_t rows = n / c;
   const bool par = n >= kParallelMin;
   std::vector<double> sums(c);
@@ -205,22 +244,31 @@ void batch_norm_train(const float* x, const float* gamma, const float* beta, flo
     }
   });
   for (size_t j = 0; j < c; j++) var[j] = static_cast<float>(sums[j] / static_cast<double>(rows));
-  batch_norm(x, mean, var, gamma, beta, eps, y, n, c);
+  batch_norm(x, mean, var, gamma, beta, eps, y, n, c, relu);
 }
 
-void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+void batch_norm_train_grad(const float* x, const float* dy, const float* y_relu, const float* mean, const float* var, const float* gamma, float eps,
                            float* dx, float* dgamma, float* dbeta, size_t n, size_t c) {
   const size_t rows = n / c;
   const bool par = n >= kParallelMin;
   std::vector<double> sdy(c), sdyxm(c);
-  channel_sums(rows, c, par, sdy.data(), [&](size_t r, float* p) {
-    const float* dr = dy + r * c;
-    for (size_t j = 0; j < c; j++) p[j] += dr[j];
-  });
-  channel_sums(rows, c, par, sdyxm.data(), [&](size_t r, float* p) {
+  // dy behind a Relu on y: dy * step(y), as relu_grad computes it (the same floats, kept in registers).
+  channel_sums2(rows, c, par, sdy.data(), sdyxm.data(), [&](size_t r, float* p, float* q) {
     const float* xr = x + r * c;
     const float* dr = dy + r * c;
-    for (size_t j = 0; j < c; j++) p[j] += dr[j] * (xr[j] - mean[j]);
+    if (y_relu) {
+      const float* yr = y_relu + r * c;
+      for (size_t j = 0; j < c; j++) {
+        const float d = dr[j] * relu_step(yr[j]);
+        p[j] += d;
+        q[j] += d * (xr[j] - mean[j]);
+      }
+    } else {
+      for (size_t j = 0; j < c; j++) {
+        p[j] += dr[j];
+        q[j] += dr[j] * (xr[j] - mean[j]);
+      }
+    }
   });
   // dx = k1 * dy + k2 * (x - mean) + k3 per channel:
   //   k1 = g s, k2 = -g s^3 sum(dy (x - mean)) / N, k3 = -g s sum(dy) / N
@@ -241,7 +289,12 @@ void batch_norm_train_grad(const float* x, const float* dy, const float* mean, c
     const float* xr = x + r * c;
     const float* dr = dy + r * c;
     float* o = dx + r * c;
-    for (size_t j = 0; j < c; j++) o[j] = a[j] * dr[j] + b[j] * (xr[j] - mean[j]) + d[j];
+    if (y_relu) {
+      const float* yr = y_relu + r * c;
+      for (size_t j = 0; j < c; j++) o[j] = a[j] * (dr[j] * relu_step(yr[j])) + b[j] * (xr[j] - mean[j]) + d[j];
+    } else {
+      for (size_t j = 0; j < c; j++) o[j] = a[j] * dr[j] + b[j] * (xr[j] - mean[j]) + d[j];
+    }
   }
 }
 
@@ -254,7 +307,7 @@ void unary(int op, const float* x, float* y, size_t n) {
       return;
     case unary_op::kRelu:
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-      for (long i = 0; i < len; i++) y[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f);
+      for (long i = 0; i < len; i++) y[i] = relu_value(x[i]);
       return;
     case unary_op::kNeg:
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
@@ -266,10 +319,7 @@ void unary(int op, const float* x, float* y, size_t n) {
 void relu_grad(const float* dy, const float* x, float* dx, size_t n) {
   const long len = static_cast<long>(n);
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (long i = 0; i < len; i++) {
-    const float s = x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f);
-    dx[i] = dy[i] * s;
-  }
+  for (long i = 0; i < len; i++) dx[i] = dy[i] * relu_step(x[i]);
 }
 
 bool gather(const float* x, const int* idx, size_t outer, size_t axis_dim, size_t inner, size_t m, float* out) {

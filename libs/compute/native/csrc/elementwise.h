@@ -19,8 +19,10 @@ void reduce_rows(const float* x, float* y, size_t rows, size_t cols, float scale
 // y[i] = scale * sum_j x[i, j] (a reduction over trailing axes).
 void reduce_cols(const float* x, float* y, size_t rows, size_t cols, float scale);
 
-// y = (x - mean[ch]) * rsqrt(var[ch] + eps) * gamma[ch] + beta[ch], gamma/beta optional (nullptr).
-void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c);
+// y = (x - mean[ch]) * rsqrt(var[ch] + eps) * gamma[ch] + beta[ch], gamma/beta optional (nullptr);
+// with relu, y = relu(that) in the same pass (the same bits as a Relu after it).
+void batch_norm(const float* x, const float* mean, const float* var, const float* gamma, const float* beta, float eps, float* y, size_t n, size_t c,
+                bool relu = false);
 
 // Concatenation of `parts` tensors viewed as [outer, inner_i] along the inner axis:
 // out[r, off_i + j] = part_i[r, j]. split() is the inverse (SplitV). 4-byte elements.
@@ -38,13 +40,17 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
 //   mean = (1/N) sum x,  var = (1/N) sum (x - mean)^2  (two passes: no cancellation),
 //   y = (x - mean) * s * gamma + beta,  s = (var + eps)^-1/2
 // gamma/beta may be nullptr (1, 0). Sums in fixed row blocks, so the bits do not depend on threads.
-void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c);
+// With relu, y = relu(y) in the same pass (batch norm then Relu, the same bits, one pass fewer).
+void batch_norm_train(const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, size_t n, size_t c,
+                      bool relu = false);
 
 // Its gradient with the batch statistics differentiated too, in two passes over x and dy
 // (xh = (x - mean) * s):
 //   dbeta = sum dy,  dgamma = sum dy * xh,  dx = gamma * s * (dy - dbeta / N - xh * dgamma / N)
-// dgamma/dbeta may be nullptr (not wanted).
-void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, float eps,
+// dgamma/dbeta may be nullptr (not wanted). With y_relu (the output of batch_norm_train with relu),
+// dy is first taken through the Relu, dy * step(y), as relu_grad would: the same bits as relu_grad
+// then this, without writing the intermediate gradient.
+void batch_norm_train_grad(const float* x, const float* dy, const float* y_relu, const float* mean, const float* var, const float* gamma, float eps,
                            float* dx, float* dgamma, float* dbeta, size_t n, size_t c);
 
 // y = op(x) elementwise, op a unary_op code.

@@ -38,12 +38,12 @@ export interface NativeAddon {
     args: { x: Offset; dy: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dmean: Offset; dvariance: Offset; dscale?: Offset; doffset: Offset; n: number; c: number },
   ): void;
   unary(heap: ArrayBuffer, args: { op: number; x: Offset; y: Offset; n: number }): void;
-  /** Batch norm in training: y, the batch mean and (biased) variance, per channel (c innermost). */
-  batchNormTrain(heap: ArrayBuffer, args: { x: Offset; scale?: Offset; offset?: Offset; epsilon: number; y: Offset; mean: Offset; variance: Offset; n: number; c: number }): void;
-  /** Its gradient, the statistics differentiated too. */
+  /** Batch norm in training: y, the batch mean and (biased) variance, per channel (c innermost); relu: y = max(y, 0) too. */
+  batchNormTrain(heap: ArrayBuffer, args: { x: Offset; scale?: Offset; offset?: Offset; epsilon: number; relu: boolean; y: Offset; mean: Offset; variance: Offset; n: number; c: number }): void;
+  /** Its gradient, the statistics differentiated too; y (the output with relu) takes dy through the Relu first. */
   batchNormTrainGrad(
     heap: ArrayBuffer,
-    args: { x: Offset; dy: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dscale?: Offset; doffset?: Offset; n: number; c: number },
+    args: { x: Offset; dy: Offset; y?: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dscale?: Offset; doffset?: Offset; n: number; c: number },
   ): void;
   /** dx = dy * step(x) over n elements. */
   reluGrad(heap: ArrayBuffer, args: { dy: Offset; x: Offset; dx: Offset; n: number }): void;

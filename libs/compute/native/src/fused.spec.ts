@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { leadingRepeat, nativeKernelCalls, reluGrad, RELU_GRAD } from './kernels';
+import { BATCH_NORM_RELU_TRAIN, batchNormTrain, batchNormTrainGrad, leadingRepeat, nativeKernelCalls, reluGrad, RELU_GRAD } from './kernels';
 import { addonForTests, randomValues, useCpu, useWasm } from './testing';
 
 const addon = addonForTests();
@@ -69,6 +69,49 @@ describeNative('one-pass kernels: the same bits as the stock wasm kernels they r
     });
     await useCpu();
     tf.tidy(() => expect(reluGrad(t(shape, 1), t(shape, 2))).toBeUndefined());
+  });
+
+  it('batch norm + Relu in one kernel, and its gradient through the Relu, equal batch norm, Relu and their gradients run apart, bit for bit, at 1, 2 and 4 threads', async () => {
+    await useWasm(addon);
+    const eps = 1e-3;
+    /** x with channel 0 constant and offset 0 there, so that y is exactly 0 (the Relu's edge) on a whole channel. */
+    const args = (): { x: tf.Tensor; dy: tf.Tensor; scale: tf.Tensor; offset: tf.Tensor } => {
+      const xs = Float32Array.from(randomValues(shape.reduce((a, b) => a * b, 1), 7));
+      for (let i = 0; i < xs.length; i += 24) xs[i] = 0.25;
+      const offsets = Float32Array.from(randomValues(24, 9));
+      offsets[0] = 0;
+      return { x: tf.tensor(xs, shape), dy: t(shape, 8), scale: t([24], 10), offset: tf.tensor(offsets) };
+    };
+    const apart = (): Buffer[] =>
+      tf.tidy(() => {
+        const { x, dy, scale, offset } = args();
+        const [z, mean, variance] = batchNormTrain(x, scale, offset, eps);
+        const y = tf.relu(z);
+        const dz = reluGrad(dy, y) as tf.Tensor;
+        const [dx, dscale, doffset] = batchNormTrainGrad(dz, x, mean, variance, scale, eps);
+        return [y, mean, variance, dx, dscale, doffset].map(bits);
+      });
+    const fused = (): Buffer[] =>
+      tf.tidy(() => {
+        const { x, dy, scale, offset } = args();
+        const [y, mean, variance] = batchNormTrain(x, scale, offset, eps, true);
+        const [dx, dscale, doffset] = batchNormTrainGrad(dy, x, mean, variance, scale, eps, y);
+        return [y, mean, variance, dx, dscale, doffset].map(bits);
+      });
+    addon?.setThreads(1);
+    const expected = apart();
+    const y0 = new Float32Array(expected[0].buffer, expected[0].byteOffset, expected[0].length / 4);
+    expect(y0.filter((v) => v === 0).length).toBeGreaterThan(shape[0] * shape[1] * shape[2]);
+    for (const threads of [1, 2, 4]) {
+      addon?.setThreads(threads);
+      const calls = natives(BATCH_NORM_RELU_TRAIN);
+      const before = tf.memory().numTensors;
+      const got = fused();
+      expect(natives(BATCH_NORM_RELU_TRAIN)).toBe(calls + 1);
+      expect(tf.memory().numTensors).toBe(before);
+      got.forEach((b, i) => expect([i, b.equals(expected[i])]).toEqual([i, true]));
+      apart().forEach((b, i) => expect([i, b.equals(expected[i])]).toEqual([i, true]));
+    }
   });
 
   it('Tile of a per-channel row over the leading axes (a Mean gradient) equals the stock kernel, at 1, 2 and 4 threads', async () => {

@@ -6,43 +6,54 @@
  *   doffset = Σdy, dscale = Σdy·x̂, dx = scale·s·(dy − Σdy/N − x̂·Σdy·x̂/N), x̂ = (x − mean)·s
  * tfjs composes the same as Mean, Sub, Square, Mean, FusedBatchNorm and their gradients (Tile,
  * Multiply, Add, Sum, Neg, …). The sums run in fixed row blocks: the same bits at any thread count.
- * @segkit/backend's BatchNormalization layer calls {@link batchNormTrain}; its gradient config calls {@link batchNormTrainGrad}.
+ * With `relu` (the kernel TgsBatchNormReluTrain), y = max(y, 0) in the same pass and the gradient
+ * takes dy through that Relu first, dy·step(y): the same bits as batch norm, Relu and their two
+ * gradients, with one pass over the activations fewer each way and no pre-Relu tensor kept for the
+ * backward pass.
+ * @segkit/backend's BatchNormalization layer calls {@link batchNormTrain}; its gradient configs call {@link batchNormTrainGrad}.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGradArgs } from './batch-norm-grad';
 import { perChannelOrAbsent } from './broadcast';
-import { attrsOf, heapOf, input, type NativeKernel, offsetOf, optionalInput, SMALL, type TensorInfo, wasmBackend } from './wasm-heap';
+import type { NativeAddon } from '../addon';
+import { attrsOf, heapOf, input, type KernelArgs, type NativeKernel, offsetOf, optionalInput, SMALL, type TensorInfo, wasmBackend } from './wasm-heap';
 
-/** Names of the two kernels. */
+/** Names of the kernels: batch norm, batch norm then Relu, and their gradient. */
 export const BATCH_NORM_TRAIN = 'TgsBatchNormTrain';
+export const BATCH_NORM_RELU_TRAIN = 'TgsBatchNormReluTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'TgsBatchNormTrainGrad';
 
-export const batchNormTrainKernel: NativeKernel = {
-  kernelName: BATCH_NORM_TRAIN,
-  run(addon, args) {
-    const x = input(args, 'x');
-    const scale = optionalInput(args, 'scale');
-    const offset = optionalInput(args, 'offset');
-    const epsilon = Number(attrsOf<{ varianceEpsilon: number }>(args).varianceEpsilon);
-    const be = wasmBackend(args.backend);
-    const n = tf.util.sizeFromShape(x.shape);
-    const c = x.shape[x.shape.length - 1];
-    const y = be.makeOutput(x.shape, 'float32');
-    const mean = be.makeOutput([c], 'float32');
-    const variance = be.makeOutput([c], 'float32');
-    const o = (t: TensorInfo | undefined): number | undefined => (t === undefined ? undefined : offsetOf(be, t));
-    addon.batchNormTrain(heapOf(be), { x: offsetOf(be, x), scale: o(scale), offset: o(offset), epsilon, y: offsetOf(be, y), mean: offsetOf(be, mean), variance: offsetOf(be, variance), n, c });
-    return [y, mean, variance];
-  },
-};
+function batchNormTrainKernelOf(kernelName: string, relu: boolean): NativeKernel {
+  return { kernelName, run: (addon, args) => runBatchNormTrain(addon, args, relu) };
+}
+
+function runBatchNormTrain(addon: NativeAddon, args: KernelArgs, relu: boolean): TensorInfo[] {
+  const x = input(args, 'x');
+  const scale = optionalInput(args, 'scale');
+  const offset = optionalInput(args, 'offset');
+  const epsilon = Number(attrsOf<{ varianceEpsilon: number }>(args).varianceEpsilon);
+  const be = wasmBackend(args.backend);
+  const n = tf.util.sizeFromShape(x.shape);
+  const c = x.shape[x.shape.length - 1];
+  const y = be.makeOutput(x.shape, 'float32');
+  const mean = be.makeOutput([c], 'float32');
+  const variance = be.makeOutput([c], 'float32');
+  const o = (t: TensorInfo | undefined): number | undefined => (t === undefined ? undefined : offsetOf(be, t));
+  addon.batchNormTrain(heapOf(be), { x: offsetOf(be, x), scale: o(scale), offset: o(offset), epsilon, relu, y: offsetOf(be, y), mean: offsetOf(be, mean), variance: offsetOf(be, variance), n, c });
+  return [y, mean, variance];
+}
+
+export const batchNormTrainKernel = batchNormTrainKernelOf(BATCH_NORM_TRAIN, false);
+export const batchNormReluTrainKernel = batchNormTrainKernelOf(BATCH_NORM_RELU_TRAIN, true);
 
 export const batchNormTrainGradKernel: NativeKernel = {
   kernelName: BATCH_NORM_TRAIN_GRAD,
   run(addon, args) {
     const { be, x, fields } = batchNormGradArgs(args);
+    const yRelu = optionalInput(args, 'y');
     const c = x.shape[x.shape.length - 1];
     const [dx, dscale, doffset] = [x.shape, [c], [c]].map((shape) => be.makeOutput(shape, 'float32'));
-    addon.batchNormTrainGrad(heapOf(be), { ...fields(dx), dscale: offsetOf(be, dscale), doffset: offsetOf(be, doffset) });
+    addon.batchNormTrainGrad(heapOf(be), { ...fields(dx), y: yRelu === undefined ? undefined : offsetOf(be, yRelu), dscale: offsetOf(be, dscale), doffset: offsetOf(be, doffset) });
     return [dx, dscale, doffset];
   },
 };
@@ -52,21 +63,35 @@ export const batchNormTrainGradKernel: NativeKernel = {
  * last and more than one, at least SMALL elements) with these per-channel scale and offset.
  */
 export function batchNormTrainApplies(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined): boolean {
-  if (tf.getBackend() !== 'wasm' || tf.getKernel(BATCH_NORM_TRAIN, 'wasm') === undefined || tf.getKernel(BATCH_NORM_TRAIN_GRAD, 'wasm') === undefined) return false;
+  if (tf.getBackend() !== 'wasm' || [BATCH_NORM_TRAIN, BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN_GRAD].some((name) => tf.getKernel(name, 'wasm') === undefined)) return false;
   const c = x.shape[x.shape.length - 1];
   return x.dtype === 'float32' && x.rank >= 2 && x.size >= SMALL && c > 1 && [scale, offset].every((t) => perChannelOrAbsent(t, x.shape));
 }
 
-/** [y, mean, variance] of batch norm in training, one native kernel; check {@link batchNormTrainApplies} first. */
-export function batchNormTrain(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined, varianceEpsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+/**
+ * [y, mean, variance] of batch norm in training, one native kernel; with `relu`, y = max(y, 0) in
+ * the same kernel. Check {@link batchNormTrainApplies} first.
+ */
+export function batchNormTrain(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined, varianceEpsilon: number, relu = false): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
   const inputs: tf.NamedTensorMap = { x, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}), ...(offset ? { offset: tf.reshape(offset, [-1]) } : {}) };
-  const out = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, { varianceEpsilon }) as tf.Tensor[];
+  const out = tf.engine().runKernel(relu ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN, inputs, { varianceEpsilon }) as tf.Tensor[];
   return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
 }
 
-/** [dx, dscale, doffset] of {@link batchNormTrain}'s y, one native kernel. */
-export function batchNormTrainGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, scale: tf.Tensor | undefined, varianceEpsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  const inputs: tf.NamedTensorMap = { dy, x, mean, variance, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}) };
+/**
+ * [dx, dscale, doffset] of {@link batchNormTrain}'s y, one native kernel; yRelu, that y when it was
+ * computed with `relu`, takes dy through the Relu first.
+ */
+export function batchNormTrainGrad(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  scale: tf.Tensor | undefined,
+  varianceEpsilon: number,
+  yRelu?: tf.Tensor,
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  const inputs: tf.NamedTensorMap = { dy, x, mean, variance, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}), ...(yRelu ? { y: yRelu } : {}) };
   const out = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { varianceEpsilon }) as tf.Tensor[];
   return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
 }

@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../addon';
 import { adamKernel } from './adam';
 import { batchNormGrad } from './batch-norm-grad';
-import { batchNormTrainGradKernel, batchNormTrainKernel } from './batch-norm-train';
+import { batchNormReluTrainKernel, batchNormTrainGradKernel, batchNormTrainKernel } from './batch-norm-train';
 import { binaryKernels } from './binary';
 import { concat } from './concat';
 import { conv2d, fusedConv2d } from './conv2d';
@@ -44,6 +44,7 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   adamKernel,
   gatherV2,
   batchNormTrainKernel,
+  batchNormReluTrainKernel,
   batchNormTrainGradKernel,
 ];
 
