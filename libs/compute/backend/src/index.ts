@@ -11,3 +11,4 @@ export type { ReferenceUnetOptions } from './reference-unet';
 export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/register';
 export { adam, FusedAdamOptimizer } from './optimizers/adam';
 export { batchNormalization, BatchNormalization } from './layers/batch-norm';
+export { activation, Activation, fuseBatchNormRelu } from './layers/activation';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN, batchNormTrainGrad } from '@segkit/native';
+import { BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN, batchNormTrainGrad } from '@segkit/native';
 
 /**
  * Gradient of batch norm in training (the native TgsBatchNormTrain kernel: y, mean, variance of
@@ -17,6 +17,24 @@ export const batchNormTrainGradConfig: tf.GradConfig = {
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const [x, scale, mean, variance] = saved.length === 4 ? saved : [saved[0], undefined, saved[1], saved[2]];
     const [dx, dscale, doffset] = batchNormTrainGrad(dys[0], x, mean, variance, scale, varianceEpsilon);
+    return { x: () => dx, scale: () => dscale, offset: () => doffset };
+  },
+};
+
+/**
+ * Gradient of batch norm then Relu in training (TgsBatchNormReluTrain, z = max(y, 0) with y as
+ * above): dy is taken through the Relu, dy·step(z), then as above, in the same one native kernel;
+ * z is kept for it instead of the pre-Relu y.
+ */
+export const batchNormReluTrainGradConfig: tf.GradConfig = {
+  kernelName: BATCH_NORM_RELU_TRAIN,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const dys = Array.isArray(dy) ? dy : [dy];
+    const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+    const [x, scale, z, mean, variance] = saved.length === 5 ? saved : [saved[0], undefined, saved[1], saved[2], saved[3]];
+    const [dx, dscale, doffset] = batchNormTrainGrad(dys[0], x, mean, variance, scale, varianceEpsilon, z);
     return { x: () => dx, scale: () => dscale, offset: () => doffset };
   },
 };

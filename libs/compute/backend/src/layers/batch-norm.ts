@@ -6,6 +6,11 @@
  * updated as tfjs does. Everything else — inference, other backends, other axes, save and load —
  * is tfjs's layer unchanged: the class is registered under tfjs's own name, so a saved model is
  * stock and a loaded one trains the same way.
+ *
+ * A BatchNormalization whose output only a ReLU reads ({@link fuseBatchNormRelu} marks it in a
+ * model) also runs that ReLU in its training kernel, and the ReLU layer passes the result on
+ * without a pass of its own ({@link Activation}): the same values and gradients, bit for bit, with
+ * one pass over the activations fewer each way and one tensor fewer kept for the backward pass.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain, batchNormTrainApplies } from '@segkit/native';
@@ -29,6 +34,14 @@ interface BatchNormState {
 type LayerClass = new (args?: LayerArgs) => tf.layers.Layer;
 const TfjsBatchNormalization = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization[0] as unknown as LayerClass;
 
+/** Outputs of a BatchNormalization that already ran the ReLU after it (see {@link fuseBatchNormRelu}). */
+const reluApplied = new WeakSet<tf.Tensor>();
+
+/** Whether x is a BatchNormalization output that already went through the ReLU its only reader applies. */
+export function reluAlreadyApplied(x: tf.Tensor): boolean {
+  return reluApplied.has(x);
+}
+
 /** v ← v − (v − value)·(1 − momentum), as tfjs-layers updates a moving statistic. */
 function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
   tf.tidy(() => {
@@ -39,6 +52,8 @@ function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: n
 
 export class BatchNormalization extends TfjsBatchNormalization {
   static className = 'BatchNormalization';
+  /** Set by {@link fuseBatchNormRelu}: the only reader of this layer's output is a ReLU layer. */
+  reluFollows = false;
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
@@ -47,12 +62,14 @@ export class BatchNormalization extends TfjsBatchNormalization {
     if (kwargs.training !== true || !lastAxis || !self.scale || !self.center || !batchNormTrainApplies(x, self.gamma.read(), self.beta.read())) {
       return super.call(inputs, kwargs);
     }
-    return tf.tidy(() => {
-      const [y, mean, variance] = batchNormTrain(x, self.gamma.read(), self.beta.read(), self.epsilon);
+    const out = tf.tidy(() => {
+      const [y, mean, variance] = batchNormTrain(x, self.gamma.read(), self.beta.read(), self.epsilon, this.reluFollows);
       movingAverage(self.movingMean, mean, self.momentum);
       movingAverage(self.movingVariance, variance, self.momentum);
       return y;
     });
+    if (this.reluFollows) reluApplied.add(out);
+    return out;
   }
 }
 tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

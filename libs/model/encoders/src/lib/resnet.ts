@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormalization } from '@segkit/backend';
+import { activation, batchNormalization } from '@segkit/backend';
 
 type Sym = tf.SymbolicTensor;
 
@@ -85,7 +85,7 @@ class ResnetBuilder {
   }
 
   relu(x: Sym, name: string): Sym {
-    return this.apply(tf.layers.activation({ activation: 'relu', name }), x);
+    return this.apply(activation({ activation: 'relu', name }), x);
   }
 
   /** torchvision BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x)). */

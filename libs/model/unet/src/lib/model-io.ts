@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadLayersModel, saveLayersModel } from '@segkit/backend';
+import { fuseBatchNormRelu, loadLayersModel, saveLayersModel } from '@segkit/backend';
 // Side-effect imports: the custom layers must be registered before any model.json is deserialised.
 import './bilinear-upsample';
 import './reflection-pad';
@@ -13,7 +13,13 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   await saveLayersModel(model, dir);
 }
 
-/** Loads a model written by {@link saveModel} (or by tfjs-node); custom layers are registered on import. */
+/**
+ * Loads a model written by {@link saveModel} (or by tfjs-node); custom layers are registered on
+ * import. Its batch norms that feed only a ReLU run that ReLU in their training kernel, as in a
+ * model just built (@segkit/backend fuseBatchNormRelu).
+ */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  return loadLayersModel(dir);
+  const model = await loadLayersModel(dir);
+  fuseBatchNormRelu(model);
+  return model;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { basename } from 'node:path';
-import { batchNormalization } from '@segkit/backend';
+import { activation, batchNormalization, fuseBatchNormRelu } from '@segkit/backend';
 import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@segkit/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
@@ -58,7 +58,7 @@ class UnetBuilder {
   }
 
   relu(x: Sym, name: string): Sym {
-    return apply(tf.layers.activation({ activation: 'relu', name }), x);
+    return apply(activation({ activation: 'relu', name }), x);
   }
 
   /** conv 3×3 → [BN] (the conv has a bias only without BN, since BN's beta replaces it). */
@@ -224,6 +224,7 @@ class UnetBuilder {
     const model = tf.model({ inputs: input, outputs: outputs.length === 1 ? logits : outputs, name: `unet_${arch}_f${baseFilters}` });
     // Saved in model.json, so a loaded model still knows its architecture and the seed it started from.
     model.setUserDefinedMetadata({ unetConfig: { ...this.cfg } });
+    fuseBatchNormRelu(model);
     return model;
   }
 }
