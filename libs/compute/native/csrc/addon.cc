@@ -366,7 +366,8 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   o.Set("patch", v.patch);
   o.Set("headers", std::to_string(v.header_major) + "." + std::to_string(v.header_minor) + "." + std::to_string(v.header_patch));
   o.Set("runtime", threading_runtime());
-  o.Set("isa", v.avx2 ? "avx2+" : "pre-avx2");
+  o.Set("isa", v.avx512 ? "avx512" : v.avx2 ? "avx2" : "pre-avx2");
+  o.Set("winograd", v.winograd);
   return o;
 }
 
@@ -378,7 +379,15 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("scratchBytesEverAllocated", static_cast<double>(s.scratch_bytes_ever_allocated));
   o.Set("creations", static_cast<double>(s.creations));
   o.Set("createSeconds", s.create_seconds);
+  o.Set("winograd", static_cast<double>(s.winograd));
   return o;
+}
+
+// setWinograd(enabled): Winograd for the wide 3x3 layers (the default) or direct only; empties the cache.
+Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "setWinograd: enabled must be a boolean");
+  conv_set_winograd(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
 }
 
 // peak({ threads, seconds, gemmSize }): { fmaGflops, sgemmGflops } measured now (benches only).
@@ -450,6 +459,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));
+  exports.Set("setWinograd", Napi::Function::New(env, SetWinograd));
   exports.Set("peak", Napi::Function::New(env, Peak));
   return exports;
 }

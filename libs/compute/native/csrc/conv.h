@@ -39,15 +39,22 @@ struct ConvCacheStats {
   // Primitives ever created (a thread-count change creates them again) and the seconds it took.
   size_t creations;
   double create_seconds;
+  // Primitives held that run Winograd (forward and backward data of wide 3x3 layers, AVX-512).
+  size_t winograd;
 };
 ConvCacheStats conv_cache_stats();
 void conv_cache_clear();
+// Winograd for the layers its rule picks (the default), or direct convolutions only; a change
+// empties the primitive cache. Results differ between the two by rounding only.
+void conv_set_winograd(bool enabled);
 
 // oneDNN's version and ISA, for the addon's version().
 struct OnednnInfo {
   int major, minor, patch;
   int header_major, header_minor, header_patch;
-  bool avx2;
+  bool avx2, avx512;
+  // oneDNN has Winograd convolutions for this CPU (AVX-512 in oneDNN 2.x).
+  bool winograd;
 };
 OnednnInfo onednn_info();
 

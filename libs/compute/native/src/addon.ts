@@ -64,10 +64,16 @@ export interface NativeAddon {
   peak(args: { threads: number; seconds: number; gemmSize: number }): { fmaGflops: number; sgemmGflops: number };
   setThreads(n: number): number;
   threads(): number;
-  version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: string };
-  /** The convolution primitive cache: primitives held, scratch bytes held and ever allocated, primitives ever created and the seconds creating them took. */
-  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number };
+  /** oneDNN's version, threading runtime and this CPU's widest vector ISA; winograd: oneDNN has Winograd convolutions for this CPU. */
+  version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: 'avx512' | 'avx2' | 'pre-avx2'; winograd: boolean };
+  /**
+   * The convolution primitive cache: primitives held, scratch bytes held and ever allocated, primitives ever created and the seconds creating
+   * them took, and how many of those held run Winograd.
+   */
+  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number; winograd: number };
   clearCache(): void;
+  /** Winograd for wide 3x3 stride-1 layers where oneDNN has it (the default), or direct convolutions only; empties the primitive cache. */
+  setWinograd(enabled: boolean): void;
 }
 
 /** The library's root (this file is libs/compute/native/src/addon.ts). */

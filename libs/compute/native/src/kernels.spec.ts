@@ -103,6 +103,56 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     expect(relativeError(native, run())).toBeLessThan(1e-5);
   });
 
+  it('wide 3x3 stride-1 layers run Winograd where oneDNN has it: within rounding of float64 and the cpu backend, the weight gradient still direct', async () => {
+    const c: ConvCase = { x: [1, 7, 9, 64], k: [3, 3], co: 32, stride: 1, pad: 'same' };
+    const xv = randomValues(7 * 9 * 64, 41);
+    const wv = randomValues(3 * 3 * 64 * 32, 42);
+    const rShape = [1, 7, 9, 32];
+    const rv = randomValues(7 * 9 * 32, 43);
+    const { y: yRef } = naiveConv2d(xv, wv, c);
+    const available = addon?.version().winograd ?? false;
+    await useWasm(addon);
+    try {
+      addon?.setWinograd(false);
+      const direct = tfConv(xv, wv, rv, c, rShape);
+      expect(addon?.stats().winograd).toBe(0);
+      addon?.setWinograd(true);
+      const wino = tfConv(xv, wv, rv, c, rShape);
+      // The forward and the backward-data primitives; none where this oneDNN has no Winograd for the CPU.
+      expect(addon?.stats().winograd).toBe(available ? 2 : 0);
+      // A strided layer of the same width stays direct.
+      tfConv(xv, wv, rv.subarray(0, 4 * 5 * 32), { ...c, stride: 2 }, [1, 4, 5, 32]);
+      expect(addon?.stats().winograd).toBe(available ? 2 : 0);
+      await useCpu();
+      const cpu = tfConv(xv, wv, rv, c, rShape);
+      expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
+      expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
+      expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
+      expect(Buffer.from(wino.dw.buffer).equals(Buffer.from(direct.dw.buffer))).toBe(true);
+      // Winograd rounds differently: where it ran, forward and input gradient differ in their last bits.
+      expect(Buffer.from(wino.y.buffer).equals(Buffer.from(direct.y.buffer))).toBe(!available);
+      expect(Buffer.from(wino.dx.buffer).equals(Buffer.from(direct.dx.buffer))).toBe(!available);
+    } finally {
+      addon?.setWinograd(true);
+    }
+  });
+
+  it('keeps the blocked-layout copies in shared arenas: more cached geometries hold no more scratch', async () => {
+    await useWasm(addon);
+    addon?.clearCache();
+    const run = (c: ConvCase, seed: number): void => {
+      const n = c.x.reduce((a, b) => a * b, 1);
+      const out = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
+      tfConv(randomValues(n, seed), randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1), randomValues(out.reduce((a, b) => a * b, 1), seed + 2), c, out);
+    };
+    run({ x: [8, 24, 24, 64], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 101);
+    const afterLargest = addon?.stats();
+    for (const [i, co] of [16, 24, 32, 48].entries()) run({ x: [8, 12 + i, 12, 32], k: [3, 3], co, stride: 1, pad: 'same' }, 110 + i);
+    const after = addon?.stats();
+    expect(after?.primitives).toBeGreaterThan(afterLargest?.primitives ?? Infinity);
+    expect(after?.scratchBytes).toBe(afterLargest?.scratchBytes);
+  });
+
   it('conv2dTranspose (Conv2DBackpropInput as a forward pass), stride 2, matches the cpu backend', async () => {
     const xv = Float32Array.from(randomValues(2 * 4 * 3 * 5, 21));
     const wv = Float32Array.from(randomValues(2 * 2 * 7 * 5, 22));
@@ -164,6 +214,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['batch 5 (5 chunks of 1), stride 2', { x: [5, 17, 15, 6], k: [2, 2], co: 8, stride: 2, pad: 'same' }],
     ['batch 12 (uneven chunks), 1x1 head', { x: [12, 20, 20, 16], k: [1, 1], co: 1, stride: 1, pad: 'valid' }],
     ['batch 1', { x: [1, 40, 40, 8], k: [3, 3], co: 8, stride: 1, pad: 'same' }],
+    ['64 -> 64 channels (Winograd where oneDNN has it)', { x: [4, 16, 16, 64], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
   ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
     await useWasm(addon);
     const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
