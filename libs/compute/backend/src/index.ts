@@ -12,3 +12,4 @@ export { registerTrainingGradients, TRAINING_GRADIENTS } from './gradients/regis
 export { adam, FusedAdamOptimizer } from './optimizers/adam';
 export { batchNormalization, BatchNormalization } from './layers/batch-norm';
 export { activation, Activation, fuseBatchNormRelu } from './layers/activation';
+export { conv2d, Conv2D } from './layers/conv';

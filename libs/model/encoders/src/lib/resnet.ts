@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activation, batchNormalization } from '@segkit/backend';
+import { activation, batchNormalization, conv2d } from '@segkit/backend';
 
 type Sym = tf.SymbolicTensor;
 
@@ -74,10 +74,10 @@ class ResnetBuilder {
       // Stride 1, odd k: tfjs `same` pads k // 2 on both sides, exactly PyTorch's padding = k // 2.
       // A 1×1 stride-2 conv needs no padding at all ('valid' samples pixels 0, 2, 4, … as PyTorch).
       const mode = kernel === 1 ? 'valid' : 'same';
-      return this.apply(tf.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: mode, useBias: false, kernelInitializer: init, name }), x);
+      return this.apply(conv2d({ filters, kernelSize: kernel, strides: stride, padding: mode, useBias: false, kernelInitializer: init, name }), x);
     }
     const padded = this.apply(tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}_pad` }), x);
-    return this.apply(tf.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'valid', useBias: false, kernelInitializer: init, name }), padded);
+    return this.apply(conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'valid', useBias: false, kernelInitializer: init, name }), padded);
   }
 
   bn(x: Sym, name: string): Sym {
@@ -136,7 +136,7 @@ export function imagenetInput(x: Sym): Sym {
     else kernel[out * 3 + out] = 1 / IMAGENET_STD[out];
   }
   const bias = IMAGENET_MEAN.map((m, c) => -m / IMAGENET_STD[c]);
-  const layer = tf.layers.conv2d({ filters: 3, kernelSize: 1, useBias: true, trainable: false, name: IMAGENET_LAYER });
+  const layer = conv2d({ filters: 3, kernelSize: 1, useBias: true, trainable: false, name: IMAGENET_LAYER });
   const y = layer.apply(x) as Sym;
   const weights = [tf.tensor4d(kernel, [1, 1, channels, 3]), tf.tensor1d(bias)];
   layer.setWeights(weights);

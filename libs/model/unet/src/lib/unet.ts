@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { basename } from 'node:path';
-import { activation, batchNormalization, fuseBatchNormRelu } from '@segkit/backend';
+import { activation, batchNormalization, conv2d, fuseBatchNormRelu } from '@segkit/backend';
 import { imagenetInput, loadEncoderWeights, resnetEncoder } from '@segkit/encoders';
 import { padAmounts, resolveUnetConfig, type ResolvedUnetConfig, type UnetConfig } from './config';
 import { BilinearUpsample2D } from './bilinear-upsample';
@@ -48,7 +48,7 @@ class UnetBuilder {
 
   conv(x: Sym, filters: number, kernel: number, name: string, useBias: boolean): Sym {
     return apply(
-      tf.layers.conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.heNormal(), name }),
+      conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.heNormal(), name }),
       x,
     );
   }
@@ -111,7 +111,7 @@ class UnetBuilder {
     c = apply(tf.layers.reshape({ targetShape: [1, 1, channels], name: `${name}_cgate` }), c);
     const cse = apply(tf.layers.multiply({ name: `${name}_cse` }), [x, c]);
     const s = apply(
-      tf.layers.conv2d({
+      conv2d({
         filters: 1,
         kernelSize: 1,
         activation: 'sigmoid',
@@ -149,7 +149,7 @@ class UnetBuilder {
 
   /** A deep-supervision head: 1×1 conv logits at decoder level `level`, bilinear ×2^level to the padded size, cropped like the main head. */
   auxHead(x: Sym, level: number, crop: Padding2D): Sym {
-    let y = apply(tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: `aux${level + 1}_head` }), x);
+    let y = apply(conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: `aux${level + 1}_head` }), x);
     y = apply(new BilinearUpsample2D({ factor: 2 ** level, name: `aux${level + 1}_up` }), y);
     return apply(tf.layers.cropping2D({ cropping: crop, name: `aux${level + 1}_logits` }), y);
   }
@@ -211,7 +211,7 @@ class UnetBuilder {
     // first is equivalent and skips the padded border.
     x = apply(tf.layers.cropping2D({ cropping: [padH, padW], name: 'crop' }), x);
     const logits = apply(
-      tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
+      conv2d({ filters: 1, kernelSize: 1, activation: 'linear', kernelInitializer: this.heNormal(), name: 'logits' }),
       x,
     );
     // The extra heads come after the main head, so their initialisers' seeds leave the main model's unchanged.
