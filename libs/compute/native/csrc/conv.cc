@@ -59,14 +59,14 @@ bool nhwc_backward() {
 memory::desc act_bwd(int n, int c, int h, int w) { return nhwc_backward() ? nhwc(n, c, h, w) : any4(n, c, h, w); }
 // Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3, AVX-512 only) computes a 3x3 stride-1 convolution
 // with 2.25x fewer multiplications, paying for it with tile transforms; it wins where channels
-// are wide enough for the transformed products to dominate. Measured on the default U-Net's
-// layers (batch 16, an AVX-512 Xeon, 1 and 2 threads, reorders from and to NHWC included): with
-// at least 64 input and 32 output channels forward and backward data take 0.55-0.95x the direct
-// time; with 32 input channels or fewer they take 1.0-2.6x. The weight gradient is left direct:
-// it runs in batch chunks of 2 images (see kWeightGradChunks), too few tiles for Winograd to win.
-// The rule looks at the shape only (never the thread count), so every thread count runs the same
-// algorithm and the same bits; where oneDNN has no Winograd kernel (AVX2 CPUs, other versions)
-// the primitive falls back to direct.
+// are wide enough for the transformed products to dominate. It runs the weight gradient only,
+// in fixed batch chunks (kWinogradWeightGradChunks) each planned for one thread: oneDNN picks a
+// Winograd schedule by the thread count, and the schedules round differently (measured: the
+// input gradient of a 128 -> 256 layer on 8x8 changed bits at 3 and 4 threads), so forward and
+// input gradients stay direct. Measured on the default U-Net's layers (batch 16, an AVX-512 Xeon,
+// reorders from and to NHWC included), the weight gradient in chunks of 4 images with at least 64
+// input channels took 0.6-0.95x the direct time, with 32 or fewer 0.9-1.2x. The rule looks at the
+// shape only; where oneDNN has no Winograd kernel (AVX2 CPUs, other versions) it stays direct.
 bool g_winograd_enabled = true;
 bool winograd_candidate(const ConvGeom& g) {
   return g_winograd_enabled && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 64 && g.CO >= 32 && g.C % 16 == 0 &&
@@ -245,13 +245,12 @@ dnnl::convolution_forward::primitive_desc fwd_pd(const ConvGeom& g, prop_kind pr
                      any4(g.B, g.CO, g.OH, g.OW), strides(g), dilates(g), pad_l(g), pad_r(g), attr);
 }
 
-// The Winograd forward descriptor where the rule picks it and oneDNN has the kernel, else none.
-// Forward training, not inference: for inference oneDNN wants the weights pre-transformed, a
-// reorder that every training step would pay again (measured 2-4x the direct forward).
-bool winograd_fwd_pd(const ConvGeom& g, bool bias, const primitive_attr& attr, dnnl::convolution_forward::primitive_desc& out) {
+// The Winograd forward descriptor (the weight gradient's hint) where the rule picks Winograd and
+// oneDNN has the kernel, else none.
+bool winograd_hint(const ConvGeom& g, dnnl::convolution_forward::primitive_desc& out) {
   if (!winograd_candidate(g)) return false;
   try {
-    out = fwd_pd(g, prop_kind::forward_training, bias, attr, algorithm::convolution_winograd);
+    out = fwd_pd(g, prop_kind::forward_training, false, primitive_attr(), algorithm::convolution_winograd);
     return true;
   } catch (const dnnl::error&) {
     return false;
@@ -277,10 +276,8 @@ ConvFwd& conv_fwd_entry(const ConvGeom& g, bool has_bias, int act, float alpha) 
     }
     attr.set_post_ops(ops);
   }
-  dnnl::convolution_forward::primitive_desc pd;
+  auto pd = fwd_pd(g, prop_kind::forward_inference, has_bias, attr);
   auto e = std::make_unique<ConvFwd>();
-  e->winograd = winograd_fwd_pd(g, has_bias, attr, pd);
-  if (!e->winograd) pd = fwd_pd(g, prop_kind::forward_inference, has_bias, attr);
   e->prim = dnnl::convolution_forward(pd);
   e->src.init(nhwc(g.B, g.C, g.H, g.W), pd.src_desc(), true);
   e->weights.init(hwio(g), pd.weights_desc(), true);
@@ -298,23 +295,10 @@ ConvBwdData& conv_bwd_data_entry(const ConvGeom& g) {
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvBwdData&>(*it->second);
   CreationTimer timer;
+  auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
+  auto pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_direct, act_bwd(g.B, g.C, g.H, g.W), weights_any(g), act_bwd(g.B, g.CO, g.OH, g.OW),
+                             strides(g), dilates(g), pad_l(g), pad_r(g), hint);
   auto e = std::make_unique<ConvBwdData>();
-  dnnl::convolution_backward_data::primitive_desc pd;
-  dnnl::convolution_forward::primitive_desc wino_hint;
-  if (winograd_fwd_pd(g, false, primitive_attr(), wino_hint)) {
-    try {
-      // Winograd kernels want channel-blocked activations, whatever the ISA's direct preference.
-      pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_winograd, any4(g.B, g.C, g.H, g.W), weights_any(g), any4(g.B, g.CO, g.OH, g.OW),
-                            strides(g), dilates(g), pad_l(g), pad_r(g), wino_hint);
-      e->winograd = true;
-    } catch (const dnnl::error&) {
-    }
-  }
-  if (!e->winograd) {
-    auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
-    pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_direct, act_bwd(g.B, g.C, g.H, g.W), weights_any(g), act_bwd(g.B, g.CO, g.OH, g.OW),
-                          strides(g), dilates(g), pad_l(g), pad_r(g), hint);
-  }
   e->prim = dnnl::convolution_backward_data(pd);
   e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true);
   e->weights.init(hwio(g), pd.weights_desc(), true);
@@ -337,6 +321,14 @@ struct SingleThreadedPlan {
 // computed on one thread by a primitive planned for one thread, and the partial gradients are
 // added in chunk order: the same bits at any thread count, up to this many threads busy.
 constexpr int kWeightGradChunks = 8;
+// Winograd's weight gradient needs more images per chunk to pay for its transforms. The default
+// U-Net's training step with Winograd where the rule allows, its weight gradients in 4 or 2
+// chunks, against direct convolutions only (one process, 12 interleaved rounds, medians): 1.18x /
+// 1.17x as fast at 1 thread, 1.07x / 1.15x at 2. Each chunk slot's Winograd scratchpad holds the
+// transformed weights (up to 28 MB for a 256 -> 256 layer), so 2 chunks also hold half the
+// memory of 4; a fold process rarely has more than 2 threads (the pipeline splits the cores
+// between folds), and on more the other convolutions still use them all.
+constexpr int kWinogradWeightGradChunks = 2;
 
 Arena& chunk_arena(int slot) {
   static Arena a[kWeightGradChunks];
@@ -358,6 +350,7 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
     const auto& like = static_cast<const ConvBwdWeightsChunk&>(*like_it->second);
     auto e = std::make_unique<ConvBwdWeightsChunk>();
     e->prim = like.prim;
+    e->winograd = like.winograd;
     e->src.init_like(like.src);
     e->diff_dst.init_like(like.diff_dst);
     e->diff_weights.init_like(like.diff_weights);
@@ -369,12 +362,24 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
     return ref;
   }
   SingleThreadedPlan plan;
-  auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
   primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  auto pd = conv_bwd_weights_pd(cpu_engine(), algorithm::convolution_direct, act_bwd(g.B, g.C, g.H, g.W), weights_any(g), act_bwd(g.B, g.CO, g.OH, g.OW),
-                                strides(g), dilates(g), pad_l(g), pad_r(g), hint, attr);
   auto e = std::make_unique<ConvBwdWeightsChunk>();
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_forward::primitive_desc wino_hint;
+  if (winograd_hint(g, wino_hint)) {
+    try {
+      pd = conv_bwd_weights_pd(cpu_engine(), algorithm::convolution_winograd, any4(g.B, g.C, g.H, g.W), weights_any(g), any4(g.B, g.CO, g.OH, g.OW),
+                               strides(g), dilates(g), pad_l(g), pad_r(g), wino_hint, attr);
+      e->winograd = true;
+    } catch (const dnnl::error&) {
+    }
+  }
+  if (!e->winograd) {
+    auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
+    pd = conv_bwd_weights_pd(cpu_engine(), algorithm::convolution_direct, act_bwd(g.B, g.C, g.H, g.W), weights_any(g), act_bwd(g.B, g.CO, g.OH, g.OW),
+                             strides(g), dilates(g), pad_l(g), pad_r(g), hint, attr);
+  }
   e->prim = dnnl::convolution_backward_weights(pd);
   e->src.init(nhwc(g.B, g.C, g.H, g.W), pd.src_desc(), true, true);
   e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true, true);
@@ -444,7 +449,9 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
 }
 
 void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw) {
-  const int chunks = std::min(g.B, kWeightGradChunks);
+  // The chunking depends on the shape and the CPU, never on the thread count.
+  const bool wino = winograd_candidate(g) && onednn_info().winograd;
+  const int chunks = std::min(g.B, wino ? kWinogradWeightGradChunks : kWeightGradChunks);
   std::vector<ConvBwdWeightsChunk*> entries(chunks);
   std::vector<int> first(chunks + 1);
   for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(g.B) * k / chunks);

@@ -103,7 +103,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     expect(relativeError(native, run())).toBeLessThan(1e-5);
   });
 
-  it('wide 3x3 stride-1 layers run Winograd where oneDNN has it: within rounding of float64 and the cpu backend, the weight gradient still direct', async () => {
+  it('the weight gradient of wide 3x3 stride-1 layers runs Winograd where oneDNN has it, within rounding of float64 and the cpu backend', async () => {
     const c: ConvCase = { x: [1, 7, 9, 64], k: [3, 3], co: 32, stride: 1, pad: 'same' };
     const xv = randomValues(7 * 9 * 64, 41);
     const wv = randomValues(3 * 3 * 64 * 32, 42);
@@ -118,20 +118,20 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
       expect(addon?.stats().winograd).toBe(0);
       addon?.setWinograd(true);
       const wino = tfConv(xv, wv, rv, c, rShape);
-      // The forward and the backward-data primitives; none where this oneDNN has no Winograd for the CPU.
-      expect(addon?.stats().winograd).toBe(available ? 2 : 0);
+      // The weight gradient's one chunk; none where this oneDNN has no Winograd for the CPU.
+      expect(addon?.stats().winograd).toBe(available ? 1 : 0);
       // A strided layer of the same width stays direct.
       tfConv(xv, wv, rv.subarray(0, 4 * 5 * 32), { ...c, stride: 2 }, [1, 4, 5, 32]);
-      expect(addon?.stats().winograd).toBe(available ? 2 : 0);
+      expect(addon?.stats().winograd).toBe(available ? 1 : 0);
       await useCpu();
       const cpu = tfConv(xv, wv, rv, c, rShape);
       expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
       expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
       expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
-      expect(Buffer.from(wino.dw.buffer).equals(Buffer.from(direct.dw.buffer))).toBe(true);
-      // Winograd rounds differently: where it ran, forward and input gradient differ in their last bits.
-      expect(Buffer.from(wino.y.buffer).equals(Buffer.from(direct.y.buffer))).toBe(!available);
-      expect(Buffer.from(wino.dx.buffer).equals(Buffer.from(direct.dx.buffer))).toBe(!available);
+      // Forward and input gradient stay direct; Winograd rounds differently, so where it ran the weight gradient differs in its last bits.
+      expect(Buffer.from(wino.y.buffer).equals(Buffer.from(direct.y.buffer))).toBe(true);
+      expect(Buffer.from(wino.dx.buffer).equals(Buffer.from(direct.dx.buffer))).toBe(true);
+      expect(Buffer.from(wino.dw.buffer).equals(Buffer.from(direct.dw.buffer))).toBe(!available);
     } finally {
       addon?.setWinograd(true);
     }
@@ -145,7 +145,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
       const out = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
       tfConv(randomValues(n, seed), randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1), randomValues(out.reduce((a, b) => a * b, 1), seed + 2), c, out);
     };
-    run({ x: [8, 24, 24, 64], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 101);
+    run({ x: [8, 24, 24, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 101);
     const afterLargest = addon?.stats();
     for (const [i, co] of [16, 24, 32, 48].entries()) run({ x: [8, 12 + i, 12, 32], k: [3, 3], co, stride: 1, pad: 'same' }, 110 + i);
     const after = addon?.stats();
@@ -215,6 +215,8 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['batch 12 (uneven chunks), 1x1 head', { x: [12, 20, 20, 16], k: [1, 1], co: 1, stride: 1, pad: 'valid' }],
     ['batch 1', { x: [1, 40, 40, 8], k: [3, 3], co: 8, stride: 1, pad: 'same' }],
     ['64 -> 64 channels (Winograd where oneDNN has it)', { x: [4, 16, 16, 64], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
+    // oneDNN's Winograd input gradient of this layer changes schedule, and bits, at 3 and 4 threads: why only the weight gradient runs it.
+    ['128 -> 256 channels on 8x8, batch 16 (a U-Net bottleneck)', { x: [16, 8, 8, 128], k: [3, 3], co: 256, stride: 1, pad: 'same' }],
   ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
     await useWasm(addon);
     const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
