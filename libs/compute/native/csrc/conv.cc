@@ -321,10 +321,11 @@ struct SingleThreadedPlan {
 // computed on one thread by a primitive planned for one thread, and the partial gradients are
 // added in chunk order: the same bits at any thread count, up to this many threads busy.
 constexpr int kWeightGradChunks = 8;
-// Winograd's weight gradient needs more images per chunk to pay for its transforms. The default
-// U-Net's training step with Winograd where the rule allows, its weight gradients in 4 or 2
-// chunks, against direct convolutions only (one process, 12 interleaved rounds, medians): 1.18x /
-// 1.17x as fast at 1 thread, 1.07x / 1.15x at 2. Each chunk slot's Winograd scratchpad holds the
+// Winograd's weight gradient needs more images per chunk to pay for its transforms (in chunks of
+// 2 images it did not win). The default U-Net's training step against direct convolutions only
+// (one process, 12 interleaved rounds, medians), Winograd weight gradients in 2 chunks: 1.057x as
+// fast at 1 and at 2 threads. With Winograd in every pass, 4 chunks against 2 measured 1.18x /
+// 1.17x at 1 thread and 1.07x / 1.15x at 2. Each chunk slot's Winograd scratchpad holds the
 // transformed weights (up to 28 MB for a 256 -> 256 layer), so 2 chunks also hold half the
 // memory of 4; a fold process rarely has more than 2 threads (the pipeline splits the cores
 // between folds), and on more the other convolutions still use them all.
