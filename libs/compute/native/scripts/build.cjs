@@ -71,6 +71,9 @@ function main() {
   mkdirSync(buildDir, { recursive: true });
   process.stdout.write(`native kernels: building against oneDNN in ${dirname(dirname(dirname(dirname(headers))))} ... `);
   const res = spawnSync(process.execPath, [gyp, 'rebuild', '--jobs', 'max'], { cwd: root, encoding: 'utf8', env: process.env });
+  // node-gyp's rebuild removes the build directory first, and a configure failure (no Node headers
+  // offline, say) leaves none.
+  mkdirSync(buildDir, { recursive: true });
   writeFileSync(logPath, `${res.stdout ?? ''}\n${res.stderr ?? ''}`);
   if (res.status !== 0) {
     process.stdout.write('failed\n');

@@ -65,12 +65,15 @@ describe('splitting the cores between fold processes and threads', () => {
 
 describe('the install-time build', () => {
   /** Runs a copy of scripts/build.cjs in a scratch library folder, so the real build is untouched. */
-  function runBuild(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string; status_json: { built: boolean; reason?: string } } {
+  function runBuild(
+    args: string[],
+    env: NodeJS.ProcessEnv | ((root: string) => NodeJS.ProcessEnv),
+  ): { status: number | null; stdout: string; stderr: string; status_json: { built: boolean; reason?: string } } {
     const root = mkdtempSync(join(tmpdir(), 'segkit-native-build-'));
     mkdirSync(join(root, 'scripts'));
     copyFileSync(join(__dirname, '..', 'scripts', 'build.cjs'), join(root, 'scripts', 'build.cjs'));
     try {
-      const res = spawnSync(process.execPath, [join(root, 'scripts', 'build.cjs'), ...args], { encoding: 'utf8', env });
+      const res = spawnSync(process.execPath, [join(root, 'scripts', 'build.cjs'), ...args], { encoding: 'utf8', env: typeof env === 'function' ? env(root) : env });
       const status_json = JSON.parse(readFileSync(join(root, 'build', 'status.json'), 'utf8'));
       return { status: res.status, stdout: res.stdout, stderr: res.stderr, status_json };
     } finally {
@@ -84,6 +87,25 @@ describe('the install-time build', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toMatch(/^native kernels not built: no C\+\+ compiler found/);
     expect(r.status_json).toEqual({ built: false, reason: 'no C++ compiler found (c++, g++ or clang++)' });
+  });
+
+  it('a node-gyp that fails after removing the build folder (no Node headers offline) is a reason, not a crash', () => {
+    const r = runBuild([], (root) => {
+      const headers = join(root, 'onednn', 'include', 'oneapi', 'dnnl');
+      mkdirSync(headers, { recursive: true });
+      writeFileSync(join(headers, 'dnnl.hpp'), '');
+      const gyp = join(root, 'fake-node-gyp.js');
+      writeFileSync(
+        gyp,
+        "require('node:fs').rmSync(require('node:path').join(process.cwd(), 'build'), { recursive: true, force: true });\n" +
+          "console.error('gyp ERR! configure error');\nconsole.error('Error: getaddrinfo ENOTFOUND nodejs.org');\nprocess.exit(1);\n",
+      );
+      return { PATH: process.env.PATH, CXX: 'c++', ONEDNN_ROOT: join(root, 'onednn'), npm_config_node_gyp: gyp };
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.status_json.built).toBe(false);
+    expect(r.status_json.reason).toMatch(/^the build failed: Error: getaddrinfo ENOTFOUND nodejs\.org \(full log: .*build\.log\)$/);
   });
 
   it('npm run build:native (--required) fails instead', () => {
