@@ -12,12 +12,15 @@
  * (exported, BatchNorm folded, both views in one pass). Every row runs in its own process.
  * Then a per-kernel profile of one native step of the default model and the step's FLOPs against
  * this CPU's peak as tools/bench/cpu-peak.ts measures it, and how much two threads gain on this machine
- * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain.
+ * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain. Last, where oneDNN has
+ * Winograd for this CPU, the default model's step with the Winograd weight gradient against direct
+ * convolutions only, alternated in one process (BENCH_AB_ROUNDS rounds, default 8, at 1 and 2 threads).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { adam, buildReferenceUnet, nativeKernelStatus, setupBackend } from '@segkit/backend';
+import { nativeAddon } from '@segkit/native';
 import { buildUnet, defaultUnetConfig, exportInferenceModel, forwardLogits, inferenceModel, ttaPairs } from '@segkit/models';
 import { cpuPeak } from './cpu-peak';
 
@@ -134,6 +137,35 @@ async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', thr
   return { stepWallMs: median(wall), stepCpuMs: median(cpu), predictPerS, note: info.description, profile: kernels };
 }
 
+/**
+ * The default model's step with and without the Winograd weight gradient, alternated in this
+ * (child) process so both see the same machine: medians of `rounds` rounds of 3 steps each, after a
+ * warm-up step per switch (a switch empties the primitive cache).
+ */
+async function measureWinograd(threads: number, rounds: number): Promise<{ winogradMs: number; directMs: number }> {
+  await setupBackend({ choice: 'wasm+native', threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
+  const addon = nativeAddon().addon;
+  if (!addon) throw new Error('the native addon is not loaded');
+  const { batch, size, build } = MODELS.default;
+  const model = build();
+  const optimizer = adam(1e-3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2).greater(0.5).toFloat());
+  const times = { on: [] as number[], off: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    for (const on of r % 2 ? [true, false] : [false, true]) {
+      addon.setWinograd(on);
+      trainStep(model, optimizer, vars, x, y);
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) trainStep(model, optimizer, vars, x, y);
+      times[on ? 'on' : 'off'].push((performance.now() - t0) / 3);
+    }
+  }
+  addon.setWinograd(true);
+  return { winogradMs: median(times.on), directMs: median(times.off) };
+}
+
 function tfjsRow(model: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile = false): Row {
   const row: Row = { model, path: backend === 'wasm' ? 'wasm (XNNPACK + training kernels)' : 'wasm + native (oneDNN)', threads };
   if (backend === 'wasm+native') {
@@ -186,6 +218,12 @@ function stepFlops(model: tf.LayersModel, batch: number): number {
 const fmtMs = (ms: number): string => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
 
 async function main(): Promise<void> {
+  const ab = process.argv.indexOf('--winograd');
+  if (ab >= 0) {
+    const r = await measureWinograd(Number(process.argv[ab + 1]), Number(process.argv[ab + 2]));
+    process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
   const at = process.argv.indexOf('--row');
   if (at >= 0) {
     const [model, backend, threads, profile] = process.argv.slice(at + 1);
@@ -256,6 +294,17 @@ async function main(): Promise<void> {
       `Two threads on this machine: vector FMAs ${(two.gflops / peak.gflops).toFixed(2)}x one thread (${peak.gflops.toFixed(0)} -> ${two.gflops.toFixed(0)} GFLOP/s), oneDNN sgemm ${((two.sgemm ?? 0) / (peak.sgemm ?? 1)).toFixed(2)}x (${(peak.sgemm ?? 0).toFixed(0)} -> ${(two.sgemm ?? 0).toFixed(0)} GFLOP/s)` +
         (s1t && s2t ? `; the default model's training step ${(s1t / s2t).toFixed(2)}x (${fmtMs(s1t)} -> ${fmtMs(s2t)})` : ''),
     );
+  }
+  const addon = nativeAddon().addon;
+  if (addon?.version().winograd) {
+    const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 8);
+    lines.push('', `Winograd weight gradient (wide 3x3 layers) against direct convolutions only, the default model's step alternated in one process (medians of ${rounds} rounds):`, '');
+    lines.push('| threads | Winograd | direct only | speed-up |', '|---:|---:|---:|---:|');
+    for (const threads of [1, 2]) {
+      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--winograd', String(threads), String(rounds)], { encoding: 'utf8', env: process.env });
+      const out = res.status === 0 ? (JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { winogradMs: number; directMs: number }) : undefined;
+      lines.push(out ? `| ${threads} | ${fmtMs(out.winogradMs)} | ${fmtMs(out.directMs)} | ${(out.directMs / out.winogradMs).toFixed(2)}x |` : `| ${threads} | - | - | failed: ${res.stderr.trim().split('\n').pop()} |`);
+    }
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
