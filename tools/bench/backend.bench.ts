@@ -98,15 +98,21 @@ async function predictPerSecond(name: ModelName, model: tf.LayersModel, size: nu
   return PREDICT / ((performance.now() - t0) / 1000);
 }
 
-/** One tfjs row, in this (child) process. */
-async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile: boolean): Promise<Measured> {
-  const info = await setupBackend({ choice: backend, threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
+/** A model of MODELS, the pipeline's Adam (one native kernel per variable) and a fixed batch. */
+function stepFixture(name: ModelName): { model: tf.LayersModel; optimizer: tf.Optimizer; vars: tf.Variable[]; x: tf.Tensor; y: tf.Tensor } {
   const { batch, size, build } = MODELS[name];
   const model = build();
-  const optimizer = adam(1e-3); // the pipeline's Adam (one native kernel per variable)
+  const optimizer = adam(1e-3);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2).greater(0.5).toFloat());
+  return { model, optimizer, vars, x, y };
+}
+
+/** One tfjs row, in this (child) process. */
+async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', threads: number, profile: boolean): Promise<Measured> {
+  const info = await setupBackend({ choice: backend, threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
+  const { model, optimizer, vars, x, y } = stepFixture(name);
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < WARMUP + STEPS; i++) {
@@ -133,7 +139,7 @@ async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', thr
     }
     kernels = [...byName].map(([n, e]) => ({ name: n, ...e })).sort((a, b) => b.ms - a.ms);
   }
-  const predictPerS = PREDICT > 0 ? await predictPerSecond(name, model, size) : undefined;
+  const predictPerS = PREDICT > 0 ? await predictPerSecond(name, model, MODELS[name].size) : undefined;
   return { stepWallMs: median(wall), stepCpuMs: median(cpu), predictPerS, note: info.description, profile: kernels };
 }
 
@@ -146,12 +152,7 @@ async function measureWinograd(threads: number, rounds: number): Promise<{ winog
   await setupBackend({ choice: 'wasm+native', threads, env: { ...process.env, SEGKIT_THREADS: '' }, log: () => undefined });
   const addon = nativeAddon().addon;
   if (!addon) throw new Error('the native addon is not loaded');
-  const { batch, size, build } = MODELS.default;
-  const model = build();
-  const optimizer = adam(1e-3);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const x = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2).greater(0.5).toFloat());
+  const { model, optimizer, vars, x, y } = stepFixture('default');
   const times = { on: [] as number[], off: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     for (const on of r % 2 ? [true, false] : [false, true]) {

@@ -245,6 +245,20 @@ dnnl::convolution_forward::primitive_desc fwd_pd(const ConvGeom& g, prop_kind pr
                      any4(g.B, g.CO, g.OH, g.OW), strides(g), dilates(g), pad_l(g), pad_r(g), attr);
 }
 
+// Whether this oneDNN has a Winograd kernel for this CPU: a wide layer's descriptor, tried once.
+bool winograd_available() {
+  static const bool available = [] {
+    ConvGeom g{16, 16, 16, 64, 3, 3, 64, 16, 16, 1, 1, 1, 1, 1, 1, 1, 1};
+    try {
+      fwd_pd(g, prop_kind::forward_training, false, primitive_attr(), algorithm::convolution_winograd);
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return available;
+}
+
 // The Winograd forward descriptor (the weight gradient's hint) where the rule picks Winograd and
 // oneDNN has the kernel, else none.
 bool winograd_hint(const ConvGeom& g, dnnl::convolution_forward::primitive_desc& out) {
@@ -451,7 +465,7 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
 
 void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   // The chunking depends on the shape and the CPU, never on the thread count.
-  const bool wino = winograd_candidate(g) && onednn_info().winograd;
+  const bool wino = winograd_candidate(g) && winograd_available();
   const int chunks = std::min(g.B, wino ? kWinogradWeightGradChunks : kWeightGradChunks);
   std::vector<ConvBwdWeightsChunk*> entries(chunks);
   std::vector<int> first(chunks + 1);
@@ -509,18 +523,8 @@ void conv_set_winograd(bool enabled) {
 
 OnednnInfo onednn_info() {
   const dnnl_version_t* v = dnnl_version();
-  // Whether this oneDNN has a Winograd kernel for this CPU: a wide layer's descriptor, tried once.
-  static const bool winograd = [] {
-    ConvGeom g{16, 16, 16, 64, 3, 3, 64, 16, 16, 1, 1, 1, 1, 1, 1, 1, 1};
-    try {
-      fwd_pd(g, prop_kind::forward_training, false, primitive_attr(), algorithm::convolution_winograd);
-      return true;
-    } catch (const dnnl::error&) {
-      return false;
-    }
-  }();
   const auto isa = dnnl_get_effective_cpu_isa();
-  return {v->major, v->minor, v->patch, DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH, isa >= dnnl_cpu_isa_avx2, isa >= dnnl_cpu_isa_avx512_core, winograd};
+  return {v->major, v->minor, v->patch, DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH, isa >= dnnl_cpu_isa_avx2, isa >= dnnl_cpu_isa_avx512_core, winograd_available()};
 }
 
 }  // namespace tgs
