@@ -151,6 +151,8 @@ if (require.main === module && process.argv[2] === '--build') {
     process.exit(1);
   });
 } else if (require.main !== module) {
+  // Packages compile from V8's code cache (./compile-cache.cjs).
+  require('./compile-cache.cjs');
   // As a --require hook: the main module, when it is TypeScript, runs from its bundle; any other
   // TypeScript file (or an entry that does not bundle) goes through tsx, registered when first needed.
   const ours = function (module, filename) {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './context';
 
@@ -8,8 +9,9 @@ const BUNDLED = join(WORKSPACE_ROOT, 'tools', 'run', 'bundled.cjs');
 
 // A faulty blend is refused from the configs, before any member's step: `nx run <blend>:report`
 // (the README's command) and `npm run pipeline -- --config <blend>` print one error line and exit 1.
-// An end-to-end suite, so its Nx runs in this workspace never overlap another suite's (the rerun
-// suite's Nx graph must come from its own settings).
+// An end-to-end suite, so it runs beside the other pipeline suites; its Nx keeps its project graph in
+// its own workspace data (an Nx that finds another one building the graph of the shared default
+// takes that one's graph, built from other settings and experiments).
 describe('a faulty blend', () => {
   const dir = join(WORKSPACE_ROOT, 'experiments');
   // An experiment no other test runs: its work directory appears only if one of its steps starts.
@@ -21,8 +23,10 @@ describe('a faulty blend', () => {
     'blendcheck-folds': { blend: { members: [member, 'smoke'] } },
   };
   const file = (name: string) => join(dir, `${name}.json`);
+  let nxData: string;
 
   beforeAll(() => {
+    nxData = mkdtempSync(join(tmpdir(), 'blend-check-nx-'));
     mkdirSync(dir, { recursive: true });
     // smoke's data and model, on 3 folds instead of smoke's: another fold split.
     writeFileSync(file(member), JSON.stringify({ extends: 'smoke', folds: { k: 3 } }));
@@ -30,6 +34,7 @@ describe('a faulty blend', () => {
   });
   afterAll(() => {
     for (const name of [member, ...Object.keys(blends)]) rmSync(file(name), { force: true });
+    rmSync(nxData, { recursive: true, force: true });
   });
 
   it.each([
@@ -42,7 +47,7 @@ describe('a faulty blend', () => {
     const r = spawnSync(nx, ['run', `${name}:report`, '--skip-nx-cache', '--output-style=stream'], {
       cwd: WORKSPACE_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_WORKSPACE_DATA_DIRECTORY: nxData },
     });
     // Nx prefixes a task's lines with its project's name in its stream output.
     const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('error: '));

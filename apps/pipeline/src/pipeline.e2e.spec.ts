@@ -408,7 +408,9 @@ describe('experiments and a blend as Nx projects', () => {
     const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
     const res = spawnSync(nx, ['run-many', '-t', 'report', '-p', Object.values(names).join(','), '--output-style=stream', '--parallel=2'], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
+      // Its project graph in its own workspace data: in the shared default, an Nx of another suite
+      // building its graph at the same moment would lend this one its projects and targets.
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_WORKSPACE_DATA_DIRECTORY: join(root, 'nx-data'), SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
       encoding: 'utf8',
     });
     expect(res.stdout + res.stderr).not.toMatch(/error:/);

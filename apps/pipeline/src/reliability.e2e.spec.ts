@@ -14,7 +14,7 @@ import { Rng } from '@segkit/random';
 import { LAYOUTS } from '@segkit/layouts';
 import { validateSubmission } from '@segkit/submit';
 import { generateSynthetic } from '@segkit/synthetic';
-import { runLayout } from '@segkit/run';
+import { nxWorkspaceData, runLayout } from '@segkit/run';
 import { WORKSPACE_ROOT } from './context';
 
 // Entry points start from their cached bundle, as the pipeline's steps do (tools/run/bundled.cjs).
@@ -158,7 +158,9 @@ describe('a pipeline run', () => {
     const nx = () =>
       spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), 'run', 'pipeline:tune', '--exclude-task-dependencies', '--output-style=stream'], {
         cwd: WORKSPACE_ROOT,
-        env: { ...baseEnv, NX_SKIP_NX_CACHE: 'false', SEGKIT_WORK: refWork, SEGKIT_CONFIG: configPath, SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
+        // The run's own Nx workspace data, as `npm run pipeline` gives Nx: in the shared default, an Nx
+        // of another suite building its graph at the same moment would lend this one its targets.
+        env: { ...baseEnv, NX_SKIP_NX_CACHE: 'false', NX_WORKSPACE_DATA_DIRECTORY: nxWorkspaceData(join(WORKSPACE_ROOT, refWork)), SEGKIT_WORK: refWork, SEGKIT_CONFIG: configPath, SEGKIT_DATA: dataDir, SEGKIT_BACKEND: 'wasm' },
         encoding: 'utf8',
       });
     const first = nx();

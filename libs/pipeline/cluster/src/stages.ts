@@ -70,8 +70,10 @@ export function checkFoldsFinished(workDir: string, k: number): void {
   }
 }
 
+/** Nx with V8's code cache for its packages (tools/run/compile-cache.cjs), as `npm run pipeline` starts it. */
 function defaultNx(root: string): (args: string[], env: NodeJS.ProcessEnv) => number | null {
-  return (args, env) => spawnSync(join(root, 'node_modules', '.bin', 'nx'), args, { cwd: root, env, stdio: 'inherit' }).status;
+  const preload = ['--require', join(root, 'tools', 'run', 'compile-cache.cjs')];
+  return (args, env) => spawnSync(process.execPath, [...preload, join(root, 'node_modules', '.bin', 'nx'), ...args], { cwd: root, env, stdio: 'inherit' }).status;
 }
 
 /**
