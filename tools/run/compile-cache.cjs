@@ -12,9 +12,9 @@
 // it was made from, a newline, then V8's data. A file whose source changed, or data V8 rejects
 // (another Node or V8 flags), is compiled from source and its entry rewritten when the process
 // exits, with what V8 compiled while it ran (write then rename; concurrent writers each write a
-// whole entry). Files that use `import()` (which needs Node's own loader), that do not compile as
-// a script (ES module syntax: Node decides what they are), and every file outside node_modules go
-// through Node's compile unchanged. SEGKIT_COMPILE_CACHE=0 turns the hook off;
+// whole entry). Files with a dynamic `import (…)` (which needs Node's own loader), files that do
+// not compile as a script (ES module syntax: Node decides what they are), and every file outside
+// node_modules go through Node's compile unchanged. SEGKIT_COMPILE_CACHE=0 turns the hook off;
 // SEGKIT_COMPILE_CACHE_DIR puts the cache elsewhere. What the hook did in this process (files
 // compiled from the cache, from source, and with data V8 rejected) is
 // globalThis[Symbol.for('segkit.compileCache')].
@@ -29,6 +29,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const CACHE = process.env.SEGKIT_COMPILE_CACHE_DIR || join(ROOT, 'node_modules', '.cache', 'segkit', 'v8');
 const PACKAGES = `${sep}node_modules${sep}`;
 const STATS = Symbol.for('segkit.compileCache');
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 /** `require` for a module compiled outside Node's loader, as Node makes it (lib/internal/modules/helpers.js). */
 function makeRequire(mod) {
@@ -75,7 +76,7 @@ function install() {
   process.once('exit', () => writeEntries(pending));
 
   Module.prototype._compile = function compile(content, filename) {
-    if (!filename.includes(PACKAGES) || content.includes('import(')) return nodeCompile.call(this, content, filename);
+    if (!filename.includes(PACKAGES) || DYNAMIC_IMPORT.test(content)) return nodeCompile.call(this, content, filename);
     const digest = createHash('sha1').update(content).digest('hex');
     const path = join(CACHE, createHash('sha1').update(filename).digest('hex'));
     const cachedData = readEntry(path, digest);

@@ -55,7 +55,7 @@ function writePackage(version: number): void {
   );
   writeFileSync(join(pkg(), 'lib', 'helper.js'), "module.exports = () => 'helped';\n");
   // A dynamic import needs Node's own loader: this file is compiled by Node, not from the cache.
-  writeFileSync(join(pkg(), 'lib', 'dynamic.js'), "module.exports = () => import('node:path').then((m) => typeof m.join);\n");
+  writeFileSync(join(pkg(), 'lib', 'dynamic.js'), "module.exports = () => import ('node:path').then((m) => typeof m.join);\n");
 }
 
 beforeEach(() => {
