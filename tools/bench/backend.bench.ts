@@ -23,6 +23,7 @@ import { adam, buildReferenceUnet, nativeKernelStatus, setupBackend } from '@seg
 import { nativeAddon } from '@segkit/native';
 import { buildUnet, defaultUnetConfig, exportInferenceModel, forwardLogits, inferenceModel, ttaPairs } from '@segkit/models';
 import { cpuPeak } from './cpu-peak';
+import { median } from './median';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const WARMUP = 2;
@@ -49,11 +50,6 @@ interface Row {
   measured?: Measured;
   skipped?: string;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor, y: tf.Tensor): void {
   const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);

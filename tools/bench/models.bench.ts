@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateWasm, buildReferenceUnet } from '@segkit/backend';
 import { buildUnet, countParams, reflectionPad2d, type UnetConfig } from '@segkit/models';
+import { median } from './median';
 
 const BATCH = 8;
 const SIZE = 101;
@@ -20,11 +21,6 @@ interface Timing {
   wallMs: number;
   cpuMs: number;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function time(fn: () => void, steps = STEPS, warmup = WARMUP): Timing {
   const wall: number[] = [];

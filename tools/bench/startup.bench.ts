@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { median } from './median';
 
 const ROOT = join(__dirname, '..', '..');
 const rounds = Number(process.argv.find((a) => a.startsWith('rounds='))?.slice(7) ?? 8);
@@ -30,12 +31,6 @@ function timed(args: string[], cache: boolean): number {
   if (res.status !== 0) throw new Error(`node ${args.join(' ')} failed (exit ${res.status}): ${res.stderr}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 console.log(`| process | from source (ms, median of ${rounds}) | from the code cache (ms) | ratio |`);
 console.log('|---|---:|---:|---:|');

@@ -16,13 +16,10 @@ import { checkForcedBackend, parseBackendChoice, splitCores } from '@segkit/back
 import { assertNoActiveRun, detectGpus, gpuBackendInstalled, resolveGpus } from '@segkit/cluster';
 import { acquireLock, clearSteps, describeHolder, readSteps, removeStaleTemps, runEnv, runSupervised, signalExitCode, startLauncherWatchdog, stepFailureReport, stopProcesses, WATCHDOG_PRELOAD } from '@segkit/process';
 import { emitK8s, runOnSlurm } from './cluster';
-import { configNameClashes, nxWorkspaceData, runLayout, withRunSettings, WORKSPACE_PATHS } from '@segkit/run';
+import { configNameClashes, nxNodeArgs, nxWorkspaceData, runLayout, withRunSettings, WORKSPACE_PATHS } from '@segkit/run';
 import { resolveContext, WORKSPACE_ROOT } from './context';
 import { COMMANDS, PIPELINE_FLAGS, pipelineHelp } from './flags';
 import { publishOutputs } from './publish';
-
-/** The code-cache hook of the steps' start-up (tools/run/compile-cache.cjs), also given to Nx. */
-const COMPILE_CACHE = join(WORKSPACE_ROOT, 'tools', 'run', 'compile-cache.cjs');
 
 /** Cheap checks of a user's data folder (no image decoded), so a bad folder fails in a second, not after training. */
 function preflight(dataDir: string, layoutSetting: unknown, resized: boolean): void {
@@ -122,10 +119,8 @@ export async function run(argv: string[]): Promise<void> {
   Object.assign(env, runEnv());
 
   log('pipeline', `config ${relative(WORKSPACE_ROOT, ctx.configPath)} (${ctx.config.folds.k} folds), data ${ctx.synthetic ? 'built-in synthetic' : ctx.dataDir}, ${split.parallel} fold process${split.parallel === 1 ? '' : 'es'} x ${split.threads} native thread${split.threads === 1 ? '' : 's'}, ${gpus.reason}`);
-  const nx = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx');
-  // Nx gets the watchdog too, so it stops (and starts no more steps) if this process is killed, and
-  // V8's code cache for its packages, as the steps have (its plugin workers inherit both).
-  const res = await runSupervised(process.execPath, ['--require', WATCHDOG_PRELOAD, '--require', COMPILE_CACHE, nx, 'run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], {
+  // Nx gets the watchdog too, so it stops (and starts no more steps) if this process is killed.
+  const res = await runSupervised(process.execPath, ['--require', WATCHDOG_PRELOAD, ...nxNodeArgs(), 'run', 'pipeline:report', `--parallel=${parallel}`, '--output-style=stream'], {
     cwd: WORKSPACE_ROOT,
     env,
     stepsDir: paths.steps,

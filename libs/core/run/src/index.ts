@@ -17,6 +17,7 @@ export {
   syntheticDataShortcut,
   syntheticPaths,
   syntheticStampPath,
+  nxNodeArgs,
   nxWorkspaceData,
 } from './settings';
 export type { BackendChoice, SyntheticSettings } from './settings';

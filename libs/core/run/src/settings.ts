@@ -45,6 +45,15 @@ export function nxWorkspaceData(workDir: string): string {
 }
 
 /**
+ * Node's arguments that start Nx in the workspace at `root`, before Nx's own: with V8's code cache
+ * for its packages (tools/run/compile-cache.cjs, as every step has it; Nx's plugin workers inherit
+ * it), then Nx's entry. `node <these> run pipeline:report …`.
+ */
+export function nxNodeArgs(root: string = WORKSPACE_ROOT): string[] {
+  return ['--require', join(root, 'tools', 'run', 'compile-cache.cjs'), join(root, 'node_modules', '.bin', 'nx')];
+}
+
+/**
  * The folder holding each experiment's default work directory, relative to the workspace (Nx
  * caches outputs inside the workspace only): `runs/work/<config file name>`, so different
  * experiments never share fold folders.

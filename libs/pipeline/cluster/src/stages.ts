@@ -18,7 +18,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
-import { CLUSTER_STAGES, ClusterStage, clusterStages, experimentTargets, RUN_ENV, runLayout, slurmLayout } from '@segkit/run';
+import { CLUSTER_STAGES, ClusterStage, clusterStages, experimentTargets, nxNodeArgs, RUN_ENV, runLayout, slurmLayout } from '@segkit/run';
 
 export type Stage = ClusterStage;
 export const STAGES = CLUSTER_STAGES;
@@ -70,10 +70,8 @@ export function checkFoldsFinished(workDir: string, k: number): void {
   }
 }
 
-/** Nx with V8's code cache for its packages (tools/run/compile-cache.cjs), as `npm run pipeline` starts it. */
 function defaultNx(root: string): (args: string[], env: NodeJS.ProcessEnv) => number | null {
-  const preload = ['--require', join(root, 'tools', 'run', 'compile-cache.cjs')];
-  return (args, env) => spawnSync(process.execPath, [...preload, join(root, 'node_modules', '.bin', 'nx'), ...args], { cwd: root, env, stdio: 'inherit' }).status;
+  return (args, env) => spawnSync(process.execPath, [...nxNodeArgs(root), ...args], { cwd: root, env, stdio: 'inherit' }).status;
 }
 
 /**
