@@ -59,19 +59,32 @@ bool nhwc_backward() {
 memory::desc act_bwd(int n, int c, int h, int w) { return nhwc_backward() ? nhwc(n, c, h, w) : any4(n, c, h, w); }
 // Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3, AVX-512 only) computes a 3x3 stride-1 convolution
 // with 2.25x fewer multiplications, paying for it with tile transforms; it wins where channels
-// are wide enough for the transformed products to dominate. It runs the weight gradient only,
-// in fixed batch chunks (kWinogradWeightGradChunks) each planned for one thread: oneDNN picks a
-// Winograd schedule by the thread count, and the schedules round differently (measured: the
-// input gradient of a 128 -> 256 layer on 8x8 changed bits at 3 and 4 threads), so forward and
-// input gradients stay direct. Measured on the default U-Net's layers (batch 16, an AVX-512 Xeon,
-// reorders from and to NHWC included), the weight gradient in chunks of 4 images with at least 64
-// input channels took 0.6-0.95x the direct time, with 32 or fewer 0.9-1.2x. The rule looks at the
-// shape only; where oneDNN has no Winograd kernel (AVX2 CPUs, other versions) it stays direct.
+// are wide enough for the transformed products to dominate. oneDNN picks a Winograd schedule by
+// the thread count it plans for, and the schedules round differently (measured: the input
+// gradient of a 128 -> 256 layer on 8x8 changed bits at 3 and 4 threads). So every Winograd call
+// runs in fixed chunks of the batch, from the shape alone, each chunk on one thread by a primitive
+// planned for one thread: the bits never depend on the thread count. The rules look at the shape
+// only; where oneDNN has no Winograd kernel (AVX2 CPUs, other versions) everything stays direct.
 bool g_winograd_enabled = true;
+// The weight gradient, in kWinogradWeightGradChunks chunks. Measured on the default U-Net's layers
+// (batch 16, an AVX-512 Xeon, reorders from and to NHWC included), in chunks of 4 images: with at
+// least 64 input channels 0.6-0.95x the direct time, with 32 or fewer 0.9-1.2x.
 bool winograd_candidate(const ConvGeom& g) {
   return g_winograd_enabled && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 64 && g.CO >= 32 && g.C % 16 == 0 &&
          g.CO % 16 == 0;
 }
+// The forward pass and the input gradient, in chunks of kWinogradImages images (at most
+// kWeightGradChunks chunks). Measured on the default U-Net's layers, alone (one thread, chunks of
+// 8 images, the Xeon VM), Winograd took 0.45-0.75x the direct time from 32 channels in and out on
+// 64x64 down to 16x16, 1.2x on 8x8 and 1.2-1.8x with 16 channels on 128x128, and 2-image chunks
+// lost most of the gain on 16x16; inside the training step (tfjs's NHWC in and out) the forward
+// pass still lost on 64x64 with 32 output channels (1.04-1.09x) while the input gradient won
+// there (0.75x): hence 64 output channels for the forward pass, 32 for the input gradient.
+bool winograd_chunked_candidate(const ConvGeom& g, bool forward) {
+  return g_winograd_enabled && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 32 && g.CO >= (forward ? 64 : 32) &&
+         g.C % 16 == 0 && g.CO % 16 == 0 && g.OH * g.OW >= 256;
+}
+constexpr int kWinogradImages = 8;
 memory::desc hwio(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::hwio}; }
 memory::desc weights_any(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::any}; }
 
@@ -209,8 +222,33 @@ struct ConvBwdWeightsChunk : Entry {
   }
 };
 
-// Forward and backward-data calls run one at a time: one arena. Weight-gradient chunks run
-// concurrently: one arena per chunk slot.
+// One chunk of the batch for a Winograd forward or input-gradient call: a single-threaded
+// primitive with its own stream; its operands' copies and its scratchpad in its slot's arena, so
+// chunks run concurrently on any threads. `in` is the source (forward) or the output gradient
+// (input gradient), `out` the output or the input gradient. `winograd` false: oneDNN refused
+// Winograd for this geometry (a post-op it lacks), and the call runs direct.
+struct WinogradChunk : Entry {
+  dnnl::primitive prim;
+  Operand in, weights, bias, out;
+  bool has_bias = false;
+  bool forward = true;
+  memory scratchpad;
+  dnnl::stream stream;
+  size_t arena_bytes() const {
+    return in.arena_bytes() + weights.arena_bytes() + bias.arena_bytes() + out.arena_bytes() + round_up64(scratchpad.get_desc().get_size());
+  }
+  void place(char* cursor) {
+    in.place(cursor);
+    weights.place(cursor);
+    bias.place(cursor);
+    out.place(cursor);
+    scratchpad.set_data_handle(cursor);
+  }
+};
+
+// Direct forward and backward-data calls run one at a time: one arena. Chunks (of a weight
+// gradient, or of a Winograd forward or input gradient) run concurrently: one arena per chunk
+// slot, shared by the three kinds, which never run at the same time.
 Arena& call_arena() {
   static Arena a;
   return a;
@@ -271,26 +309,30 @@ bool winograd_hint(const ConvGeom& g, dnnl::convolution_forward::primitive_desc&
   }
 }
 
+// The post-op of a fused activation (abi.h's activation codes); none for linear.
+primitive_attr fused_activation(int act, float alpha) {
+  primitive_attr attr;
+  if (act == activation::kLinear) return attr;
+  dnnl::post_ops ops;
+  switch (act) {
+    case activation::kRelu: append_eltwise(ops, algorithm::eltwise_relu, 0.f, 0.f); break;
+    case activation::kRelu6: append_eltwise(ops, algorithm::eltwise_clip, 0.f, 6.f); break;
+    case activation::kElu: append_eltwise(ops, algorithm::eltwise_elu, 1.f, 0.f); break;
+    case activation::kSigmoid: append_eltwise(ops, algorithm::eltwise_logistic, 0.f, 0.f); break;
+    case activation::kLeakyRelu: append_eltwise(ops, algorithm::eltwise_relu, alpha, 0.f); break;
+    default: throw std::invalid_argument("unsupported fused activation");
+  }
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 ConvFwd& conv_fwd_entry(const ConvGeom& g, bool has_bias, int act, float alpha) {
   auto& c = cache();
   std::string key = key_of("fwd", g, act * 2 + (has_bias ? 1 : 0), alpha);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvFwd&>(*it->second);
   CreationTimer timer;
-  primitive_attr attr;
-  if (act != activation::kLinear) {
-    dnnl::post_ops ops;
-    switch (act) {
-      case activation::kRelu: append_eltwise(ops, algorithm::eltwise_relu, 0.f, 0.f); break;
-      case activation::kRelu6: append_eltwise(ops, algorithm::eltwise_clip, 0.f, 6.f); break;
-      case activation::kElu: append_eltwise(ops, algorithm::eltwise_elu, 1.f, 0.f); break;
-      case activation::kSigmoid: append_eltwise(ops, algorithm::eltwise_logistic, 0.f, 0.f); break;
-      case activation::kLeakyRelu: append_eltwise(ops, algorithm::eltwise_relu, alpha, 0.f); break;
-      default: throw std::invalid_argument("unsupported fused activation");
-    }
-    attr.set_post_ops(ops);
-  }
-  auto pd = fwd_pd(g, prop_kind::forward_inference, has_bias, attr);
+  auto pd = fwd_pd(g, prop_kind::forward_inference, has_bias, fused_activation(act, alpha));
   auto e = std::make_unique<ConvFwd>();
   e->prim = dnnl::convolution_forward(pd);
   e->src.init(nhwc(g.B, g.C, g.H, g.W), pd.src_desc(), true);
@@ -410,6 +452,119 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
 
 void* mutable_ptr(const float* p) { return const_cast<float*>(p); }
 
+WinogradChunk& winograd_chunk_entry(bool forward, const ConvGeom& g, bool has_bias, int act, float alpha, int slot) {
+  auto& c = cache();
+  const auto key_at = [&](int s) { return key_of(forward ? "fwd_wino_chunk" : "bwd_data_wino_chunk", g, act * 2 + (has_bias ? 1 : 0), alpha, 1) + '#' + std::to_string(s); };
+  std::string key = key_at(slot);
+  auto it = c.find(key);
+  if (it != c.end()) return static_cast<WinogradChunk&>(*it->second);
+  CreationTimer timer;
+  auto e = std::make_unique<WinogradChunk>();
+  e->forward = forward;
+  e->has_bias = has_bias;
+  e->stream = dnnl::stream(cpu_engine());
+  // Another slot with this chunk's shape already has the primitive: share it (as the weight gradient's slots do).
+  for (int other = 0; other < kWeightGradChunks; other++) {
+    auto like_it = other == slot ? c.end() : c.find(key_at(other));
+    if (like_it == c.end()) continue;
+    const auto& like = static_cast<const WinogradChunk&>(*like_it->second);
+    e->winograd = like.winograd;
+    if (like.winograd) {
+      e->prim = like.prim;
+      e->in.init_like(like.in);
+      e->weights.init_like(like.weights);
+      if (has_bias) e->bias.init_like(like.bias);
+      e->out.init_like(like.out);
+      e->scratchpad = memory(like.scratchpad.get_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    }
+    auto& ref = *e;
+    c.emplace(key, std::move(e));
+    return ref;
+  }
+  SingleThreadedPlan plan;
+  try {
+    primitive_attr attr = forward ? fused_activation(act, alpha) : primitive_attr();
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    auto fwd = fwd_pd(g, prop_kind::forward_training, forward && has_bias, attr, algorithm::convolution_winograd);
+    if (forward) {
+      e->prim = dnnl::convolution_forward(fwd);
+      e->in.init(nhwc(g.B, g.C, g.H, g.W), fwd.src_desc(), true, true);
+      e->weights.init(hwio(g), fwd.weights_desc(), true, true);
+      if (has_bias) e->bias.init(memory::desc({g.CO}, dt::f32, tag::x), fwd.bias_desc(), true, true);
+      e->out.init(nhwc(g.B, g.CO, g.OH, g.OW), fwd.dst_desc(), false, true);
+      e->scratchpad = memory(fwd.scratchpad_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    } else {
+      auto pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_winograd, any4(g.B, g.C, g.H, g.W), weights_any(g), any4(g.B, g.CO, g.OH, g.OW),
+                                 strides(g), dilates(g), pad_l(g), pad_r(g), fwd, attr);
+      e->prim = dnnl::convolution_backward_data(pd);
+      e->in.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true, true);
+      e->weights.init(hwio(g), pd.weights_desc(), true, true);
+      e->out.init(nhwc(g.B, g.C, g.H, g.W), pd.diff_src_desc(), false, true);
+      e->scratchpad = memory(pd.scratchpad_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+    }
+    e->winograd = true;
+  } catch (const dnnl::error&) {
+    e->winograd = false;
+  }
+  auto& ref = *e;
+  c.emplace(key, std::move(e));
+  return ref;
+}
+
+// Runs a forward (in = x, out = y) or input-gradient (in = dy, out = dx) call as Winograd in fixed
+// chunks of the batch where the rule picks Winograd; false (nothing written) where it does not.
+bool run_winograd_chunks(bool forward, const ConvGeom& g, int act, float alpha, const float* in, const float* w, const float* bias, float* out) {
+  if (!winograd_chunked_candidate(g, forward) || !winograd_available()) return false;
+  const int chunks = std::min(kWeightGradChunks, (g.B + kWinogradImages - 1) / kWinogradImages);
+  std::vector<int> first(chunks + 1);
+  for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(g.B) * k / chunks);
+  std::vector<WinogradChunk*> entries(chunks);
+  for (int k = 0; k < chunks; k++) {
+    ConvGeom part = g;
+    part.B = first[k + 1] - first[k];
+    entries[k] = &winograd_chunk_entry(forward, part, bias != nullptr, act, alpha, k);
+    if (!entries[k]->winograd) return false;
+  }
+  const size_t x_image = size_t(g.H) * g.W * g.C, y_image = size_t(g.OH) * g.OW * g.CO;
+  const size_t in_image = forward ? x_image : y_image, out_image = forward ? y_image : x_image;
+  for (int k = 0; k < chunks; k++) entries[k]->place(chunk_arena(k).reserve(entries[k]->arena_bytes()));
+  // The weights in Winograd's domain once for all chunks that take the same layout (all but an
+  // uneven last chunk, if any): the transform is per weight, the same at any thread count.
+  std::vector<bool> shared(chunks, false);
+  entries[0]->weights.bind(mutable_ptr(w));
+  entries[0]->weights.to_inner();
+  shared[0] = true;
+  for (int k = 1; k < chunks; k++) {
+    if (entries[k]->weights.inner.get_desc() != entries[0]->weights.inner.get_desc()) continue;
+    entries[k]->weights.inner.set_data_handle(entries[0]->weights.inner.get_data_handle());
+    shared[k] = true;
+  }
+#pragma omp parallel for schedule(static) num_threads(std::min(threads(), chunks))
+  for (int k = 0; k < chunks; k++) {
+    WinogradChunk& e = *entries[k];
+    e.in.bind(mutable_ptr(in + first[k] * in_image));
+    e.weights.bind(mutable_ptr(w));
+    if (e.has_bias) e.bias.bind(mutable_ptr(bias));
+    e.out.bind(out + first[k] * out_image);
+    e.in.to_inner(e.stream);
+    if (!shared[k]) e.weights.to_inner(e.stream);
+    if (e.has_bias) e.bias.to_inner(e.stream);
+    std::unordered_map<int, memory> args{{DNNL_ARG_WEIGHTS, e.weights.inner}, {DNNL_ARG_SCRATCHPAD, e.scratchpad}};
+    if (forward) {
+      args.emplace(DNNL_ARG_SRC, e.in.inner);
+      args.emplace(DNNL_ARG_DST, e.out.inner);
+      if (e.has_bias) args.emplace(DNNL_ARG_BIAS, e.bias.inner);
+    } else {
+      args.emplace(DNNL_ARG_DIFF_DST, e.in.inner);
+      args.emplace(DNNL_ARG_DIFF_SRC, e.out.inner);
+    }
+    e.prim.execute(e.stream, args);
+    e.out.to_user(e.stream);
+    e.stream.wait();
+  }
+  return true;
+}
+
 
 }  // namespace
 
@@ -426,6 +581,7 @@ ConvGeom conv_geom_from(const int32_t* p, size_t length) {
 }
 
 void conv_forward(const ConvGeom& g, int act, float alpha, const float* x, const float* w, const float* bias, float* y) {
+  if (run_winograd_chunks(true, g, act, alpha, x, w, bias, y)) return;
   const bool has_bias = bias != nullptr;
   ConvFwd& e = conv_fwd_entry(g, has_bias, act, alpha);
   e.src.bind(mutable_ptr(x));
@@ -448,6 +604,7 @@ void conv_forward(const ConvGeom& g, int act, float alpha, const float* x, const
 }
 
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  if (run_winograd_chunks(false, g, activation::kLinear, 0.f, dy, w, nullptr, dx)) return;
   ConvBwdData& e = conv_bwd_data_entry(g);
   e.diff_dst.bind(mutable_ptr(dy));
   e.weights.bind(mutable_ptr(w));

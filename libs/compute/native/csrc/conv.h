@@ -39,7 +39,7 @@ struct ConvCacheStats {
   // Primitives ever created (a thread-count change creates them again) and the seconds it took.
   size_t creations;
   double create_seconds;
-  // Primitives held that run Winograd (forward and backward data of wide 3x3 layers, AVX-512).
+  // Primitives held that run Winograd (chunks of wide 3x3 stride-1 layers' passes, AVX-512).
   size_t winograd;
 };
 ConvCacheStats conv_cache_stats();

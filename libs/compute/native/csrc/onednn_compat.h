@@ -43,12 +43,12 @@ inline dnnl::convolution_backward_data::primitive_desc conv_bwd_data_pd(
     const engine& eng, algorithm alg, const memory::desc& diff_src, const memory::desc& weights,
     const memory::desc& diff_dst, const memory::dims& strides, const memory::dims& dilates,
     const memory::dims& pad_l, const memory::dims& pad_r,
-    const dnnl::convolution_forward::primitive_desc& hint) {
+    const dnnl::convolution_forward::primitive_desc& hint, const primitive_attr& attr = primitive_attr()) {
 #if DNNL_VERSION_MAJOR >= 3
-  return {eng, alg, diff_src, weights, diff_dst, strides, dilates, pad_l, pad_r, hint};
+  return {eng, alg, diff_src, weights, diff_dst, strides, dilates, pad_l, pad_r, hint, attr};
 #else
   dnnl::convolution_backward_data::desc d(alg, diff_src, weights, diff_dst, strides, dilates, pad_l, pad_r);
-  return {d, eng, hint};
+  return {d, attr, eng, hint};
 #endif
 }
 

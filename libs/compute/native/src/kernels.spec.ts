@@ -137,6 +137,54 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     }
   });
 
+  it('forward and input gradient of wide 3x3 stride-1 layers from 16x16 run Winograd in fixed chunks of the batch where oneDNN has it, within rounding of float64 and the direct convolutions', async () => {
+    const c: ConvCase = { x: [9, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' };
+    const xv = randomValues(9 * 16 * 16 * 32, 51);
+    const wv = randomValues(3 * 3 * 32 * 64, 52);
+    const rShape = [9, 16, 16, 64];
+    const rv = randomValues(9 * 16 * 16 * 64, 53);
+    const { y: yRef } = naiveConv2d(xv, wv, c);
+    const available = addon?.version().winograd ?? false;
+    await useWasm(addon);
+    try {
+      addon?.setWinograd(false);
+      const direct = tfConv(xv, wv, rv, c, rShape);
+      expect(addon?.stats().winograd).toBe(0);
+      addon?.setWinograd(true);
+      const wino = tfConv(xv, wv, rv, c, rShape);
+      // Batch 9 in two chunks (4 and 5 images) for the forward and the input gradient; the weight gradient (32 input channels) stays direct.
+      expect(addon?.stats().winograd).toBe(available ? 4 : 0);
+      // The direct passes are checked against finite differences and the cpu backend above (the cpu backend's gradient of this layer takes minutes).
+      expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
+      expect(relativeError(direct.y, yRef)).toBeLessThan(1e-5);
+      expect(relativeError(wino.dx, direct.dx)).toBeLessThan(1e-5);
+      // Winograd rounds differently from the direct convolution: where it ran, forward and input gradient differ in their last bits.
+      expect(Buffer.from(wino.y.buffer).equals(Buffer.from(direct.y.buffer))).toBe(!available);
+      expect(Buffer.from(wino.dx.buffer).equals(Buffer.from(direct.dx.buffer))).toBe(!available);
+      expect(Buffer.from(wino.dw.buffer).equals(Buffer.from(direct.dw.buffer))).toBe(true);
+    } finally {
+      addon?.setWinograd(true);
+    }
+  });
+
+  it.each(['linear', 'relu', 'elu', 'relu6'] as const)('a wide layer fused with bias + %s (a predict step\'s folded batch norm) matches the cpu backend, through Winograd where oneDNN fuses it', async (activation) => {
+    const shape: [number, number, number, number] = [9, 16, 16, 32];
+    const xv = Float32Array.from(randomValues(9 * 16 * 16 * 32, 54));
+    const wv = Float32Array.from(randomValues(3 * 3 * 32 * 64, 55));
+    const bv = Float32Array.from(randomValues(64, 56));
+    const run = (): Float32Array =>
+      tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(xv, shape), filter: tf.tensor4d(wv, [3, 3, 32, 64]), strides: 1, pad: 'same', bias: tf.tensor1d(bv), activation }).dataSync() as Float32Array);
+    await useWasm(addon);
+    addon?.clearCache();
+    const before = nativeKernelCalls.get('FusedConv2D')?.native ?? 0;
+    const native = run();
+    expect(nativeKernelCalls.get('FusedConv2D')?.native).toBe(before + 1);
+    // Batch 9 in two chunks (4 and 5 images); oneDNN's Winograd fuses Relu, and the others fall back to direct.
+    if (addon?.version().winograd && (activation === 'linear' || activation === 'relu')) expect(addon?.stats().winograd).toBe(2);
+    await useCpu();
+    expect(relativeError(native, run())).toBeLessThan(1e-5);
+  });
+
   it('keeps the blocked-layout copies in shared arenas: more cached geometries hold no more scratch', async () => {
     await useWasm(addon);
     addon?.clearCache();
@@ -145,7 +193,8 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
       const out = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
       tfConv(randomValues(n, seed), randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1), randomValues(out.reduce((a, b) => a * b, 1), seed + 2), c, out);
     };
-    run({ x: [8, 24, 24, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 101);
+    // The largest of these layers, all direct (under 16x16 Winograd's chunks would use their own arenas).
+    run({ x: [8, 15, 15, 32], k: [3, 3], co: 48, stride: 1, pad: 'same' }, 101);
     const afterLargest = addon?.stats();
     for (const [i, co] of [16, 24, 32, 48].entries()) run({ x: [8, 12 + i, 12, 32], k: [3, 3], co, stride: 1, pad: 'same' }, 110 + i);
     const after = addon?.stats();
@@ -215,8 +264,11 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['batch 12 (uneven chunks), 1x1 head', { x: [12, 20, 20, 16], k: [1, 1], co: 1, stride: 1, pad: 'valid' }],
     ['batch 1', { x: [1, 40, 40, 8], k: [3, 3], co: 8, stride: 1, pad: 'same' }],
     ['64 -> 64 channels (Winograd where oneDNN has it)', { x: [4, 16, 16, 64], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
-    // oneDNN's Winograd input gradient of this layer changes schedule, and bits, at 3 and 4 threads: why only the weight gradient runs it.
+    // oneDNN's Winograd input gradient of this layer, planned for the thread count, changes schedule and bits at 3 and 4 threads.
     ['128 -> 256 channels on 8x8, batch 16 (a U-Net bottleneck)', { x: [16, 8, 8, 128], k: [3, 3], co: 256, stride: 1, pad: 'same' }],
+    // Winograd forward and input gradient in chunks planned for one thread each.
+    ['256 -> 128 channels on 16x16, batch 16 (two Winograd chunks)', { x: [16, 16, 16, 256], k: [3, 3], co: 128, stride: 1, pad: 'same' }],
+    ['32 -> 64 channels on 16x16, batch 20 (three uneven Winograd chunks)', { x: [20, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
   ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
     await useWasm(addon);
     const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
