@@ -13,8 +13,8 @@
  * Then a per-kernel profile of one native step of the default model and the step's FLOPs against
  * this CPU's peak as tools/bench/cpu-peak.ts measures it, and how much two threads gain on this machine
  * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain. Last, where oneDNN has
- * Winograd for this CPU, the default model's step with the Winograd weight gradient against direct
- * convolutions only, alternated in one process (BENCH_AB_ROUNDS rounds, default 8, at 1 and 2 threads).
+ * Winograd for this CPU, the default model's step with Winograd (the wide layers' weight gradients;
+ * their forward passes and input gradients from 16x16) against direct convolutions only, alternated in one process (BENCH_AB_ROUNDS rounds, default 8, at 1 and 2 threads).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -140,7 +140,7 @@ async function measureTfjs(name: ModelName, backend: 'wasm+native' | 'wasm', thr
 }
 
 /**
- * The default model's step with and without the Winograd weight gradient, alternated in this
+ * The default model's step with and without Winograd for the wide layers, alternated in this
  * (child) process so both see the same machine: medians of `rounds` rounds of 3 steps each, after a
  * warm-up step per switch (a switch empties the primitive cache).
  */
@@ -295,7 +295,7 @@ async function main(): Promise<void> {
   const addon = nativeAddon().addon;
   if (addon?.version().winograd) {
     const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 8);
-    lines.push('', `Winograd weight gradient (wide 3x3 layers) against direct convolutions only, the default model's step alternated in one process (medians of ${rounds} rounds):`, '');
+    lines.push('', `Winograd for the wide 3x3 stride-1 layers (weight gradients; forward passes and input gradients from 16x16, in 8-image chunks) against direct convolutions only, the default model's step alternated in one process (medians of ${rounds} rounds):`, '');
     lines.push('| threads | Winograd | direct only | speed-up |', '|---:|---:|---:|---:|');
     for (const threads of [1, 2]) {
       const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--winograd', String(threads), String(rounds)], { encoding: 'utf8', env: process.env });

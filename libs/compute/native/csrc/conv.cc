@@ -77,12 +77,15 @@ bool winograd_candidate(const ConvGeom& g) {
 // kWeightGradChunks chunks). Measured on the default U-Net's layers, alone (one thread, chunks of
 // 8 images, the Xeon VM), Winograd took 0.45-0.75x the direct time from 32 channels in and out on
 // 64x64 down to 16x16, 1.2x on 8x8 and 1.2-1.8x with 16 channels on 128x128, and 2-image chunks
-// lost most of the gain on 16x16; inside the training step (tfjs's NHWC in and out) the forward
-// pass still lost on 64x64 with 32 output channels (1.04-1.09x) while the input gradient won
-// there (0.75x): hence 64 output channels for the forward pass, 32 for the input gradient.
+// lost most of the gain on 16x16. Inside the training step (tfjs's NHWC in and out) the forward
+// pass still lost with 32 output channels on 64x64 (1.04-1.09x); the input gradient with 32
+// channels each way won on 64x64 (0.75x) but lost on 28x28 (1.2x), with 64 on one side it won on
+// 28x28 (0.8x). Hence: the forward pass from 32 channels in and 64 out; the input gradient from 32
+// each way and 64 on one side, or 32 each way from 64x64; both from 16x16.
 bool winograd_chunked_candidate(const ConvGeom& g, bool forward) {
-  return g_winograd_enabled && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 32 && g.CO >= (forward ? 64 : 32) &&
-         g.C % 16 == 0 && g.CO % 16 == 0 && g.OH * g.OW >= 256;
+  const bool shape = g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C % 16 == 0 && g.CO % 16 == 0 && g.OH * g.OW >= 16 * 16;
+  const bool wide = forward ? g.C >= 32 && g.CO >= 64 : g.C >= 32 && g.CO >= 32 && (std::max(g.C, g.CO) >= 64 || g.OH * g.OW >= 64 * 64);
+  return g_winograd_enabled && shape && wide;
 }
 constexpr int kWinogradImages = 8;
 memory::desc hwio(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::hwio}; }
