@@ -4,8 +4,9 @@
 // the hundred short unit files share the cores without a hand-made split. A third worker because
 // an e2e suite leaves about a third of its core idle (it waits on its pipeline's processes, on
 // Slurm, on a kill to land): measured on 2 cores, the whole run took 6 min 38 s on three workers
-// and 8 min on two (6 min 10 s with OpenMP's threads sleeping while they wait, ./test.sh). Each project keeps its own config (`nx test <project>` and `nx e2e pipeline`
-// run the same files one project at a time).
+// and 8 min on two (6 min 10 s with OpenMP's threads sleeping while they wait, ./test.sh). Each
+// project keeps its own config (`nx test <project>` and `nx e2e pipeline` run the same files one
+// project at a time).
 const { join } = require('node:path');
 
 module.exports = {

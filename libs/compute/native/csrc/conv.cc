@@ -202,50 +202,55 @@ struct ConvBwdData : Entry {
   Operand diff_dst, weights, diff_src;
 };
 
-// One chunk of the batch for conv_backward_weights: a single-threaded primitive with its own
-// stream, and its scratchpad and partial gradient in its slot's arena, so chunks run concurrently
-// on any threads.
-struct ConvBwdWeightsChunk : Entry {
-  dnnl::convolution_backward_weights prim;
-  Operand src, diff_dst, diff_weights;
+// One chunk of the batch: a primitive planned for one thread, with its own stream; its operands'
+// copies, its scratchpad and `extra_bytes` more (a weight-gradient chunk's partial gradient) in
+// its slot's arena, so chunks run concurrently on any threads.
+struct Chunk : Entry {
+  dnnl::primitive prim;
   memory scratchpad;
-  dnnl::stream stream;
-  float* partial = nullptr;
-  size_t partial_bytes = 0;
-  size_t arena_bytes() const {
-    return src.arena_bytes() + diff_dst.arena_bytes() + diff_weights.arena_bytes() + round_up64(scratchpad.get_desc().get_size()) + round_up64(partial_bytes);
+  dnnl::stream stream{cpu_engine()};
+  size_t extra_bytes = 0;
+  char* extra = nullptr;
+  // The operands it uses, in arena order.
+  virtual std::vector<Operand*> operands() = 0;
+  size_t arena_bytes() {
+    size_t n = round_up64(scratchpad.get_desc().get_size()) + round_up64(extra_bytes);
+    for (Operand* o : operands()) n += o->arena_bytes();
+    return n;
   }
   void place(char* cursor) {
-    src.place(cursor);
-    diff_dst.place(cursor);
-    diff_weights.place(cursor);
+    for (Operand* o : operands()) o->place(cursor);
     scratchpad.set_data_handle(cursor);
-    cursor += round_up64(scratchpad.get_desc().get_size());
-    partial = reinterpret_cast<float*>(cursor);
+    extra = cursor + round_up64(scratchpad.get_desc().get_size());
+  }
+  // `like`'s primitive and reorders (a chunk of the same shape in another slot; a primitive in
+  // user scratchpad mode runs on several threads at once) with memories of its own: nothing created.
+  void share(Chunk& like) {
+    prim = like.prim;
+    winograd = like.winograd;
+    extra_bytes = like.extra_bytes;
+    std::vector<Operand*> mine = operands(), theirs = like.operands();
+    for (size_t i = 0; i < mine.size(); i++) mine[i]->init_like(*theirs[i]);
+    scratchpad = memory(like.scratchpad.get_desc(), cpu_engine(), DNNL_MEMORY_NONE);
   }
 };
 
-// One chunk of the batch for a Winograd forward or input-gradient call: a single-threaded
-// primitive with its own stream; its operands' copies and its scratchpad in its slot's arena, so
-// chunks run concurrently on any threads. `in` is the source (forward) or the output gradient
-// (input gradient), `out` the output or the input gradient. `winograd` false: oneDNN refused
-// Winograd for this geometry (a post-op it lacks), and the call runs direct.
-struct WinogradChunk : Entry {
-  dnnl::primitive prim;
+// A chunk of conv_backward_weights; its partial gradient is `extra`.
+struct ConvBwdWeightsChunk : Chunk {
+  Operand src, diff_dst, diff_weights;
+  std::vector<Operand*> operands() override { return {&src, &diff_dst, &diff_weights}; }
+  float* partial() const { return reinterpret_cast<float*>(extra); }
+};
+
+// A chunk of a Winograd forward or input-gradient call. `in` is the source (forward) or the output
+// gradient (input gradient), `out` the output or the input gradient. `winograd` false: oneDNN
+// refused Winograd for this geometry (a post-op it lacks), and the call runs direct.
+struct WinogradChunk : Chunk {
   Operand in, weights, bias, out;
   bool has_bias = false;
-  bool forward = true;
-  memory scratchpad;
-  dnnl::stream stream;
-  size_t arena_bytes() const {
-    return in.arena_bytes() + weights.arena_bytes() + bias.arena_bytes() + out.arena_bytes() + round_up64(scratchpad.get_desc().get_size());
-  }
-  void place(char* cursor) {
-    in.place(cursor);
-    weights.place(cursor);
-    bias.place(cursor);
-    out.place(cursor);
-    scratchpad.set_data_handle(cursor);
+  std::vector<Operand*> operands() override {
+    if (has_bias) return {&in, &weights, &bias, &out};
+    return {&in, &weights, &out};
   }
 };
 
@@ -395,28 +400,38 @@ Arena& chunk_arena(int slot) {
   return a[slot];
 }
 
+// A chunk entry's cache key: the op, the chunk's geometry (planned for one thread), extras, its slot.
+std::string chunk_key(const char* op, const ConvGeom& g, int extra0, float extra1, int slot) { return key_of(op, g, extra0, extra1, 1) + '#' + std::to_string(slot); }
+
+// The entry of the same chunk in another slot (the same key but for the slot), or none. A new slot
+// shares its primitives: a call creates up to kWeightGradChunks slots per geometry, and creating
+// each slot's own convolution and reorders was most of a fold's first-epoch set-up.
+Chunk* same_chunk_in_another_slot(const char* op, const ConvGeom& g, int extra0, float extra1, int slot) {
+  for (int other = 0; other < kWeightGradChunks; other++) {
+    if (other == slot) continue;
+    auto it = cache().find(chunk_key(op, g, extra0, extra1, other));
+    if (it != cache().end()) return static_cast<Chunk*>(it->second.get());
+  }
+  return nullptr;
+}
+
+// Where each of `chunks` fixed chunks of a batch of `batch` starts, and the batch's end: from the
+// shape alone, never from the thread count.
+std::vector<int> chunk_starts(int batch, int chunks) {
+  std::vector<int> first(chunks + 1);
+  for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(batch) * k / chunks);
+  return first;
+}
+
 ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
   auto& c = cache();
-  std::string key = key_of("bwd_weights_chunk", g, slot, 0.f, 1);
+  std::string key = chunk_key("bwd_weights_chunk", g, 0, 0.f, slot);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<ConvBwdWeightsChunk&>(*it->second);
   CreationTimer timer;
-  // A chunk of the same geometry in another slot already has the primitives: share them (the
-  // weight gradient creates up to kWeightGradChunks slots per geometry; creating each slot's own
-  // convolution and reorders was most of a fold's first-epoch set-up).
-  for (int other = 0; other < kWeightGradChunks; other++) {
-    auto like_it = other == slot ? c.end() : c.find(key_of("bwd_weights_chunk", g, other, 0.f, 1));
-    if (like_it == c.end()) continue;
-    const auto& like = static_cast<const ConvBwdWeightsChunk&>(*like_it->second);
-    auto e = std::make_unique<ConvBwdWeightsChunk>();
-    e->prim = like.prim;
-    e->winograd = like.winograd;
-    e->src.init_like(like.src);
-    e->diff_dst.init_like(like.diff_dst);
-    e->diff_weights.init_like(like.diff_weights);
-    e->scratchpad = memory(like.scratchpad.get_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-    e->stream = dnnl::stream(cpu_engine());
-    e->partial_bytes = conv_filter_size(g) * sizeof(float);
+  auto e = std::make_unique<ConvBwdWeightsChunk>();
+  if (Chunk* like = same_chunk_in_another_slot("bwd_weights_chunk", g, 0, 0.f, slot)) {
+    e->share(*like);
     auto& ref = *e;
     c.emplace(key, std::move(e));
     return ref;
@@ -424,7 +439,6 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
   SingleThreadedPlan plan;
   primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  auto e = std::make_unique<ConvBwdWeightsChunk>();
   dnnl::convolution_backward_weights::primitive_desc pd;
   dnnl::convolution_forward::primitive_desc wino_hint;
   if (winograd_hint(g, wino_hint)) {
@@ -445,8 +459,7 @@ ConvBwdWeightsChunk& conv_bwd_weights_chunk_entry(const ConvGeom& g, int slot) {
   e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true, true);
   e->diff_weights.init(hwio(g), pd.diff_weights_desc(), false, true);
   e->scratchpad = memory(pd.scratchpad_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-  e->stream = dnnl::stream(cpu_engine());
-  e->partial_bytes = conv_filter_size(g) * sizeof(float);
+  e->extra_bytes = conv_filter_size(g) * sizeof(float);
   auto& ref = *e;
   c.emplace(key, std::move(e));
   return ref;
@@ -457,29 +470,16 @@ void* mutable_ptr(const float* p) { return const_cast<float*>(p); }
 
 WinogradChunk& winograd_chunk_entry(bool forward, const ConvGeom& g, bool has_bias, int act, float alpha, int slot) {
   auto& c = cache();
-  const auto key_at = [&](int s) { return key_of(forward ? "fwd_wino_chunk" : "bwd_data_wino_chunk", g, act * 2 + (has_bias ? 1 : 0), alpha, 1) + '#' + std::to_string(s); };
-  std::string key = key_at(slot);
+  const char* op = forward ? "fwd_wino_chunk" : "bwd_data_wino_chunk";
+  const int extra = act * 2 + (has_bias ? 1 : 0);
+  std::string key = chunk_key(op, g, extra, alpha, slot);
   auto it = c.find(key);
   if (it != c.end()) return static_cast<WinogradChunk&>(*it->second);
   CreationTimer timer;
   auto e = std::make_unique<WinogradChunk>();
-  e->forward = forward;
   e->has_bias = has_bias;
-  e->stream = dnnl::stream(cpu_engine());
-  // Another slot with this chunk's shape already has the primitive: share it (as the weight gradient's slots do).
-  for (int other = 0; other < kWeightGradChunks; other++) {
-    auto like_it = other == slot ? c.end() : c.find(key_at(other));
-    if (like_it == c.end()) continue;
-    const auto& like = static_cast<const WinogradChunk&>(*like_it->second);
-    e->winograd = like.winograd;
-    if (like.winograd) {
-      e->prim = like.prim;
-      e->in.init_like(like.in);
-      e->weights.init_like(like.weights);
-      if (has_bias) e->bias.init_like(like.bias);
-      e->out.init_like(like.out);
-      e->scratchpad = memory(like.scratchpad.get_desc(), cpu_engine(), DNNL_MEMORY_NONE);
-    }
+  if (Chunk* like = same_chunk_in_another_slot(op, g, extra, alpha, slot)) {
+    if (like->winograd) e->share(*like);
     auto& ref = *e;
     c.emplace(key, std::move(e));
     return ref;
@@ -519,8 +519,7 @@ WinogradChunk& winograd_chunk_entry(bool forward, const ConvGeom& g, bool has_bi
 bool run_winograd_chunks(bool forward, const ConvGeom& g, int act, float alpha, const float* in, const float* w, const float* bias, float* out) {
   if (!winograd_chunked_candidate(g, forward) || !winograd_available()) return false;
   const int chunks = std::min(kWeightGradChunks, (g.B + kWinogradImages - 1) / kWinogradImages);
-  std::vector<int> first(chunks + 1);
-  for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(g.B) * k / chunks);
+  const std::vector<int> first = chunk_starts(g.B, chunks);
   std::vector<WinogradChunk*> entries(chunks);
   for (int k = 0; k < chunks; k++) {
     ConvGeom part = g;
@@ -628,8 +627,7 @@ void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, f
   const bool wino = winograd_candidate(g) && winograd_available();
   const int chunks = std::min(g.B, wino ? kWinogradWeightGradChunks : kWeightGradChunks);
   std::vector<ConvBwdWeightsChunk*> entries(chunks);
-  std::vector<int> first(chunks + 1);
-  for (int k = 0; k <= chunks; k++) first[k] = static_cast<int>(static_cast<long>(g.B) * k / chunks);
+  const std::vector<int> first = chunk_starts(g.B, chunks);
   for (int k = 0; k < chunks; k++) {
     ConvGeom part = g;
     part.B = first[k + 1] - first[k];
@@ -642,7 +640,7 @@ void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, f
     ConvBwdWeightsChunk& e = *entries[k];
     e.src.bind(mutable_ptr(x + first[k] * in_image));
     e.diff_dst.bind(mutable_ptr(dy + first[k] * out_image));
-    e.diff_weights.bind(e.partial);
+    e.diff_weights.bind(e.partial());
     e.src.to_inner(e.stream);
     e.diff_dst.to_inner(e.stream);
     e.prim.execute(e.stream, {{DNNL_ARG_SRC, e.src.inner}, {DNNL_ARG_DIFF_DST, e.diff_dst.inner}, {DNNL_ARG_DIFF_WEIGHTS, e.diff_weights.inner}, {DNNL_ARG_SCRATCHPAD, e.scratchpad}});
@@ -652,8 +650,8 @@ void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, f
   // dw = ((p0 + p1) + p2) + ...: the partial gradients in chunk order, whatever thread made them.
 #pragma omp parallel for schedule(static) if (n >= (1 << 14))
   for (long i = 0; i < static_cast<long>(n); i++) {
-    float s = entries[0]->partial[i];
-    for (int k = 1; k < chunks; k++) s += entries[k]->partial[i];
+    float s = entries[0]->partial()[i];
+    for (int k = 1; k < chunks; k++) s += entries[k]->partial()[i];
     dw[i] = s;
   }
 }
