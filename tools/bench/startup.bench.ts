@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { nxNodeArgs } from '@segkit/run';
 import { median } from './median';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,7 +19,7 @@ const COMMANDS: { name: string; args: string[] }[] = [
   // Loads what every step loads (tfjs, its wasm backend, sharp, the step table) and prints the steps.
   { name: 'a step (`main.ts --help`)', args: ['--require', './tools/run/bundled.cjs', 'apps/pipeline/src/main.ts', '--help'] },
   { name: 'a fingerprint (`fingerprint.cjs train`)', args: ['tools/nx/fingerprint.cjs', 'train'] },
-  { name: 'Nx computing the project graph (`nx show projects`)', args: ['--require', './tools/run/compile-cache.cjs', 'node_modules/.bin/nx', 'show', 'projects'] },
+  { name: 'Nx computing the project graph (`nx show projects`)', args: [...nxNodeArgs(ROOT), 'show', 'projects'] },
 ];
 
 function timed(args: string[], cache: boolean): number {
