@@ -255,15 +255,15 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
   });
 }
 
-// batchNormTrainGrad(heap, { x, dy, y?, mean, variance, scale?, epsilon, dx, dscale?, doffset?, n, c }): y, the
-// output of batchNormTrain with relu, takes dy through that Relu first.
+// batchNormTrainGrad(heap, { x, dy, mean, variance, scale?, offset?, relu, epsilon, dx, dscale?, doffset?, n, c }):
+// with relu (the gradient of batchNormTrain with relu), dy goes through that Relu first.
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     Args a(info, "batchNormTrainGrad");
     size_t n = a.size("n"), c = a.size("c");
     check_channels(a, n, c);
-    batch_norm_train_grad(a.tensor("x", n), a.tensor("dy", n), a.optional_tensor("y", n), a.tensor("mean", c), a.tensor("variance", c), a.optional_tensor("scale", c),
-                          static_cast<float>(a.number("epsilon")), a.tensor("dx", n), a.optional_tensor("dscale", c), a.optional_tensor("doffset", c), n, c);
+    batch_norm_train_grad(a.tensor("x", n), a.tensor("dy", n), a.tensor("mean", c), a.tensor("variance", c), a.optional_tensor("scale", c), a.optional_tensor("offset", c),
+                          a.flag("relu"), static_cast<float>(a.number("epsilon")), a.tensor("dx", n), a.optional_tensor("dscale", c), a.optional_tensor("doffset", c), n, c);
   });
 }
 

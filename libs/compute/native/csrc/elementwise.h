@@ -47,10 +47,11 @@ void batch_norm_train(const float* x, const float* gamma, const float* beta, flo
 // Its gradient with the batch statistics differentiated too, in two passes over x and dy
 // (xh = (x - mean) * s):
 //   dbeta = sum dy,  dgamma = sum dy * xh,  dx = gamma * s * (dy - dbeta / N - xh * dgamma / N)
-// dgamma/dbeta may be nullptr (not wanted). With y_relu (the output of batch_norm_train with relu),
-// dy is first taken through the Relu, dy * step(y), as relu_grad would: the same bits as relu_grad
-// then this, without writing the intermediate gradient.
-void batch_norm_train_grad(const float* x, const float* dy, const float* y_relu, const float* mean, const float* var, const float* gamma, float eps,
+// dgamma/dbeta may be nullptr (not wanted); gamma/beta may be nullptr (1, 0). With relu (the
+// gradient of batch_norm_train with relu), dy is first taken through the Relu, dy * step(y), as
+// relu_grad would, with y recomputed from x, gamma and beta exactly as the forward pass computed
+// it: the same bits as relu_grad then this, without reading y or writing the intermediate gradient.
+void batch_norm_train_grad(const float* x, const float* dy, const float* mean, const float* var, const float* gamma, const float* beta, bool relu, float eps,
                            float* dx, float* dgamma, float* dbeta, size_t n, size_t c);
 
 // y = op(x) elementwise, op a unary_op code.

@@ -43,7 +43,7 @@ export interface NativeAddon {
   /** Its gradient, the statistics differentiated too; y (the output with relu) takes dy through the Relu first. */
   batchNormTrainGrad(
     heap: ArrayBuffer,
-    args: { x: Offset; dy: Offset; y?: Offset; mean: Offset; variance: Offset; scale?: Offset; epsilon: number; dx: Offset; dscale?: Offset; doffset?: Offset; n: number; c: number },
+    args: { x: Offset; dy: Offset; mean: Offset; variance: Offset; scale?: Offset; offset?: Offset; relu: boolean; epsilon: number; dx: Offset; dscale?: Offset; doffset?: Offset; n: number; c: number },
   ): void;
   /** dx = dy * step(x) over n elements. */
   reluGrad(heap: ArrayBuffer, args: { dy: Offset; x: Offset; dx: Offset; n: number }): void;

@@ -2,24 +2,20 @@ import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_RELU_TRAIN, BATCH_NORM_TRAIN, batchNormTrainGrad } from '@segkit/native';
 
 /**
- * The gradient config of one of the two kernels: with `relu` the kernel's y output (the rectified
- * one) is kept and handed to the gradient kernel, which takes dy through the Relu first.
+ * The gradient config of one of the two kernels. Both always have a scale and an offset
+ * (batchNormTrain fills absent ones), so the saved tensors are x, scale, [offset,] mean, variance;
+ * with `relu` the offset is saved so that the gradient kernel can recompute the Relu's step from x.
  */
 function gradConfigOf(kernelName: string, relu: boolean): tf.GradConfig {
   return {
     kernelName,
-    inputsToSave: ['x', 'scale'],
-    outputsToSave: [relu, true, true],
+    inputsToSave: relu ? ['x', 'scale', 'offset'] : ['x', 'scale'],
+    outputsToSave: [false, true, true],
     gradFunc: (dy, saved, attrs) => {
       const dys = Array.isArray(dy) ? dy : [dy];
       const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
-      // saved: x, scale (absent when the layer has none), then the kept outputs in order.
-      const withScale = saved.length === (relu ? 5 : 4);
-      const [x, scale] = withScale ? saved : [saved[0], undefined];
-      const kept = saved.slice(withScale ? 2 : 1);
-      const z = relu ? kept[0] : undefined;
-      const [mean, variance] = kept.slice(relu ? 1 : 0);
-      const [dx, dscale, doffset] = batchNormTrainGrad(dys[0], x, mean, variance, scale, varianceEpsilon, z);
+      const [x, scale, offset, mean, variance] = relu ? saved : [saved[0], saved[1], undefined, saved[2], saved[3]];
+      const [dx, dscale, doffset] = batchNormTrainGrad(dys[0], x, mean, variance, scale, offset, varianceEpsilon, relu);
       return { x: () => dx, scale: () => dscale, offset: () => doffset };
     },
   };
@@ -36,7 +32,7 @@ export const batchNormTrainGradConfig = gradConfigOf(BATCH_NORM_TRAIN, false);
 
 /**
  * Gradient of batch norm then Relu in training (TgsBatchNormReluTrain, z = max(y, 0) with y as
- * above): dy is taken through the Relu, dy·step(z), then as above, in the same one native kernel;
- * z is kept for it instead of the pre-Relu y.
+ * above): dy is taken through the Relu, dy·step(z), then as above, in the same one native kernel,
+ * which recomputes step(z) = step(y) from x and the saved offset rather than reading z.
  */
 export const batchNormReluTrainGradConfig = gradConfigOf(BATCH_NORM_RELU_TRAIN, true);

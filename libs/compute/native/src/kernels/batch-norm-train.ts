@@ -50,10 +50,11 @@ export const batchNormTrainGradKernel: NativeKernel = {
   kernelName: BATCH_NORM_TRAIN_GRAD,
   run(addon, args) {
     const { be, x, fields } = batchNormGradArgs(args);
-    const yRelu = optionalInput(args, 'y');
+    const offset = optionalInput(args, 'offset');
+    const relu = attrsOf<{ relu?: boolean }>(args).relu === true;
     const c = x.shape[x.shape.length - 1];
     const [dx, dscale, doffset] = [x.shape, [c], [c]].map((shape) => be.makeOutput(shape, 'float32'));
-    addon.batchNormTrainGrad(heapOf(be), { ...fields(dx), y: yRelu === undefined ? undefined : offsetOf(be, yRelu), dscale: offsetOf(be, dscale), doffset: offsetOf(be, doffset) });
+    addon.batchNormTrainGrad(heapOf(be), { ...fields(dx), offset: offset === undefined ? undefined : offsetOf(be, offset), relu, dscale: offsetOf(be, dscale), doffset: offsetOf(be, doffset) });
     return [dx, dscale, doffset];
   },
 };
@@ -70,17 +71,26 @@ export function batchNormTrainApplies(x: tf.Tensor, scale: tf.Tensor | undefined
 
 /**
  * [y, mean, variance] of batch norm in training, one native kernel; with `relu`, y = max(y, 0) in
- * the same kernel. Check {@link batchNormTrainApplies} first.
+ * the same kernel. Check {@link batchNormTrainApplies} first. An absent scale or offset runs as
+ * ones or zeros (the same bits), so that the kernel always has both and its gradient can save them.
  */
 export function batchNormTrain(x: tf.Tensor, scale: tf.Tensor | undefined, offset: tf.Tensor | undefined, varianceEpsilon: number, relu = false): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  const inputs: tf.NamedTensorMap = { x, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}), ...(offset ? { offset: tf.reshape(offset, [-1]) } : {}) };
+  const c = x.shape[x.shape.length - 1];
+  const made: tf.Tensor[] = [];
+  const perChannel = (t: tf.Tensor | undefined, fill: number): tf.Tensor => {
+    const out = t === undefined ? tf.fill([c], fill) : tf.reshape(t, [-1]);
+    made.push(out);
+    return out;
+  };
+  const inputs: tf.NamedTensorMap = { x, scale: perChannel(scale, 1), offset: perChannel(offset, 0) };
   const out = tf.engine().runKernel(relu ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN, inputs, { varianceEpsilon }) as tf.Tensor[];
+  tf.dispose(made);
   return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
 }
 
 /**
- * [dx, dscale, doffset] of {@link batchNormTrain}'s y, one native kernel; yRelu, that y when it was
- * computed with `relu`, takes dy through the Relu first.
+ * [dx, dscale, doffset] of {@link batchNormTrain}'s y, one native kernel. With `relu` (y computed
+ * with `relu`), dy goes through the Relu first, its step recomputed from x, scale and offset.
  */
 export function batchNormTrainGrad(
   dy: tf.Tensor,
@@ -88,10 +98,12 @@ export function batchNormTrainGrad(
   mean: tf.Tensor,
   variance: tf.Tensor,
   scale: tf.Tensor | undefined,
+  offset: tf.Tensor | undefined,
   varianceEpsilon: number,
-  yRelu?: tf.Tensor,
+  relu = false,
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  const inputs: tf.NamedTensorMap = { dy, x, mean, variance, ...(scale ? { scale: tf.reshape(scale, [-1]) } : {}), ...(yRelu ? { y: yRelu } : {}) };
-  const out = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { varianceEpsilon }) as tf.Tensor[];
+  const flat = (t: tf.Tensor | undefined, name: string): tf.NamedTensorMap => (t === undefined ? {} : { [name]: tf.reshape(t, [-1]) });
+  const inputs: tf.NamedTensorMap = { dy, x, mean, variance, ...flat(scale, 'scale'), ...flat(offset, 'offset') };
+  const out = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { varianceEpsilon, relu }) as tf.Tensor[];
   return [out[0], out[1] as tf.Tensor1D, out[2] as tf.Tensor1D];
 }
