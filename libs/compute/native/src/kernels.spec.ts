@@ -207,6 +207,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
 
   it.each([
     ['2x2 stride 2 valid, even', [2, 8, 6, 3], 2, 2, 'valid'],
+    ['2x2 stride 2 valid, even, 12 channels (the tiling path, 4 channels at a time)', [2, 8, 6, 12], 2, 2, 'valid'],
     ['2x2 stride 2 same, odd 7x5', [2, 7, 5, 13], 2, 2, 'same'],
     ['3x3 stride 1 same (overlapping windows)', [2, 6, 5, 4], 3, 1, 'same'],
     ['3x3 stride 2 same', [1, 7, 7, 9], 3, 2, 'same'],
