@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { writeNpy } from './npy';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { AtomicFileWriter, atomicCopyFile, atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST } from './atomic';
+import { AtomicFileWriter, atomicCopyFile, atomicWriteDir, atomicWriteFile, parseTempName, tempPathFor, TEMP_HOST, writeBuildFile } from './atomic';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'io-'));
@@ -44,6 +44,19 @@ describe('atomic writes', () => {
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('1');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(existsSync(d)).toBe(true);
+  });
+
+  it("writes a build's files in place, many at once, published whole by the directory's rename", async () => {
+    const d = join(dir, 'built');
+    await atomicWriteDir(d, async (tmp) => {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => writeBuildFile(join(tmp, `${i}.bin`), i % 2 ? `text ${i}` : new Uint8Array([i, i + 1]))));
+      expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      expect(existsSync(d)).toBe(false);
+    });
+    expect(readdirSync(d)).toHaveLength(40);
+    expect(readFileSync(join(d, '3.bin'), 'utf8')).toBe('text 3');
+    expect([...readFileSync(join(d, '4.bin'))]).toEqual([4, 5]);
+    await expect(writeBuildFile(join(dir, 'no-such-folder', 'x.bin'), 'x')).rejects.toThrow(/no-such-folder/);
   });
 });
 

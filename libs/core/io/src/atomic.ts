@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -210,6 +210,25 @@ export async function atomicWriteDir(finalDir: string, build: (tmpDir: string) =
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw blameFinalPath(err, tmp, finalDir);
+  }
+}
+
+/**
+ * Writes one file inside the folder an {@link atomicWriteDir} build is filling (`tmpDir/...`):
+ * that folder is private to its writer until the build's rename publishes it whole, so the file
+ * needs no temporary sibling of its own, and no scan of its folder for killed writers' leftovers
+ * (a scan per file made writing n files O(n²): a quarter of a 1,400-image synthetic build). The
+ * bytes go through the same fault-injection budget as the atomic writers; the fsync, so that the
+ * published folder never holds a short file after a crash, runs on libuv's thread pool, leaving
+ * the JavaScript thread to render the next file meanwhile.
+ */
+export async function writeBuildFile(path: string, data: string | Uint8Array): Promise<void> {
+  const fd = openSync(path, 'w');
+  try {
+    writeAllSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, path);
+    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+  } finally {
+    await new Promise<void>((resolve) => close(fd, () => resolve()));
   }
 }
 

@@ -1,4 +1,4 @@
-export { atomicWriteFile, atomicCopyFile, atomicWriteDir, AtomicFileWriter, tempPathFor, parseTempName, removeStaleTempsIn, pidAlive, TEMP_HOST } from './atomic';
+export { atomicWriteFile, atomicCopyFile, atomicWriteDir, writeBuildFile, AtomicFileWriter, tempPathFor, parseTempName, removeStaleTempsIn, pidAlive, TEMP_HOST } from './atomic';
 export type { TempCleanup } from './atomic';
 export { UserError, runCli, exitCodeFor, errorLine, fromFileSystemError } from './errors';
 export { checkOutputDir } from './paths';

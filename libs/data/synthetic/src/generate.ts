@@ -15,10 +15,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
+import { atomicWriteDir, atomicWriteFile, UserError, writeBuildFile } from '@segkit/io';
 import { sampleIds, sampleSeed } from './ids';
 import { mixSeed, Rng } from '@segkit/random';
 import { renderSample } from './render';
+import { forEachRendered, renderWorkerCount, type RenderJob } from './render-pool';
 import { encodeRleKaggle } from './rle';
 
 export interface SyntheticOptions {
@@ -45,8 +46,6 @@ export interface SyntheticSummary {
 }
 
 export const DEFAULT_SIZE = 101;
-/** PNG encodes in flight at once: enough to keep libvips' threads busy while the next sample renders. */
-const IN_FLIGHT = 8;
 
 function checkCount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -93,23 +92,6 @@ function encodeMaskPng(mask: Uint8Array, size: number): Promise<Buffer> {
   return sharp(wide, { raw: { width: size, height: size, channels: 1 } }).toColourspace('grey16').png().toBuffer();
 }
 
-/** Runs task(0..count-1) with at most `limit` in flight; on failure waits for the rest, then rethrows the first error. */
-async function forEachLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: { error: unknown } | null = null;
-  for (let i = 0; i < count && failure === null; i++) {
-    const p: Promise<void> = task(i)
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  if (failure !== null) throw (failure as { error: unknown }).error;
-}
-
 /** Fisher–Yates shuffle with a seeded stream; returns a new array. */
 function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   const out = items.slice();
@@ -132,24 +114,25 @@ export async function generateSynthetic(opts: SyntheticOptions): Promise<Synthet
   const ids = sampleIds(seed, total);
   const rle: string[] = new Array(total);
   const depth: number[] = new Array(total);
-  let empty = 0;
-  let coverageSum = 0;
+  const coverage: number[] = new Array(total);
   let done = 0;
 
   await atomicWriteDir(outDir, async (tmp) => {
     for (const dir of ['train/images', 'train/masks', 'test/images']) mkdirSync(join(tmp, dir), { recursive: true });
-    await forEachLimited(total, IN_FLIGHT, async (i) => {
-      const sample = renderSample(sampleSeed(seed, i), size);
+    const job = (i: number): RenderJob => ({ seed: sampleSeed(seed, i), size });
+    const here = (j: RenderJob) => renderSample(j.seed, j.size);
+    await forEachRendered(total, renderWorkerCount(total), job, here, async (i, sample) => {
       let salt = 0;
       for (let k = 0; k < sample.mask.length; k++) salt += sample.mask[k];
-      if (salt === 0) empty++;
-      coverageSum += salt / sample.mask.length;
+      coverage[i] = salt / sample.mask.length;
       rle[i] = encodeRleKaggle(sample.mask, size, size);
       depth[i] = sample.depth;
       const isTrain = i < nTrain;
       const [imagePng, maskPng] = await Promise.all([encodeImagePng(sample.image, size), isTrain ? encodeMaskPng(sample.mask, size) : null]);
-      atomicWriteFile(join(tmp, isTrain ? 'train' : 'test', 'images', `${ids[i]}.png`), imagePng);
-      if (maskPng) atomicWriteFile(join(tmp, 'train', 'masks', `${ids[i]}.png`), maskPng);
+      await Promise.all([
+        writeBuildFile(join(tmp, isTrain ? 'train' : 'test', 'images', `${ids[i]}.png`), imagePng),
+        maskPng ? writeBuildFile(join(tmp, 'train', 'masks', `${ids[i]}.png`), maskPng) : null,
+      ]);
       done++;
       opts.onProgress?.(done, total);
     });
@@ -157,13 +140,20 @@ export async function generateSynthetic(opts: SyntheticOptions): Promise<Synthet
     const csv = (header: string, rows: string[]) => [header, ...rows].join('\n') + '\n';
     const train = ids.slice(0, nTrain).map((id, i) => `${id},${rle[i]}`);
     const testIdx = Array.from({ length: nTest }, (_, k) => nTrain + k);
-    atomicWriteFile(join(tmp, 'train.csv'), csv('id,rle_mask', train));
+    await writeBuildFile(join(tmp, 'train.csv'), csv('id,rle_mask', train));
     const depthRows = shuffled(ids.map((id, i) => `${id},${depth[i]}`), new Rng(mixSeed(seed, 0xde9)));
-    atomicWriteFile(join(tmp, 'depths.csv'), csv('id,z', depthRows));
-    atomicWriteFile(join(tmp, 'sample_submission.csv'), csv('id,rle_mask', testIdx.map((i) => `${ids[i]},1 1`)));
+    await writeBuildFile(join(tmp, 'depths.csv'), csv('id,z', depthRows));
+    await writeBuildFile(join(tmp, 'sample_submission.csv'), csv('id,rle_mask', testIdx.map((i) => `${ids[i]},1 1`)));
     // Written last inside the build, so a failure before this point leaves the old truth alone.
     atomicWriteFile(truthPath, csv('id,rle_mask', testIdx.map((i) => `${ids[i]},${rle[i]}`)));
   });
 
+  // Summed in sample order (samples finish out of order), so the summary's digits are the same every run.
+  let empty = 0;
+  let coverageSum = 0;
+  for (const c of coverage) {
+    if (c === 0) empty++;
+    coverageSum += c;
+  }
   return { nTrain, nTest, emptyFraction: empty / total, meanCoverage: coverageSum / total };
 }

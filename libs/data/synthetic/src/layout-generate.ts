@@ -10,12 +10,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteDir, atomicWriteFile, UserError } from '@segkit/io';
+import { atomicWriteDir, atomicWriteFile, UserError, writeBuildFile } from '@segkit/io';
 import { fillTemplate, idOfStem, LAYOUT_NAMES, layoutByName, type LayoutDescriptor } from '@segkit/layouts';
 import { encodeRleAs } from '@segkit/rle';
 import { encodeDicom } from './dicom';
 import { generateSynthetic, validateSyntheticOptions, type SyntheticOptions, type SyntheticSummary } from './generate';
 import { sampleIds, sampleSeed } from './ids';
+import { forEachRendered, renderWorkerCount, type RenderJob } from './render-pool';
 import { renderLayoutSample, type LayoutSample } from './shapes';
 
 export interface LayoutSyntheticOptions extends SyntheticOptions {
@@ -101,32 +102,29 @@ export async function generateLayoutSynthetic(opts: LayoutSyntheticOptions): Pro
   const total = nTrain + nTest;
   const ids = sampleIds(seed, total);
   const samples: { id: string; objects: Uint8Array[]; mask: Uint8Array }[] = new Array(total);
-  let empty = 0;
-  let coverageSum = 0;
+  const coverage: number[] = new Array(total);
   let done = 0;
   await atomicWriteDir(outDir, async (tmp) => {
-    for (let i = 0; i < total; i++) {
+    const job = (i: number): RenderJob => ({ seed: sampleSeed(seed, i), size, layout: name });
+    const here = (j: RenderJob) => renderLayoutSample(name, j.seed, j.size);
+    await forEachRendered(total, renderWorkerCount(total), job, here, async (i, sample) => {
       const isTrain = i < nTrain;
       const set = isTrain ? l.train.images : l.test.images;
       const { stem, folders } = naming(name, ids, i, nTrain);
-      const sample = renderLayoutSample(name, sampleSeed(seed, i), size);
       const file = join(tmp, set.dir, ...(set.recursive ? folders : []), fillTemplate(set.files[0], stem));
       mkdirSync(dirname(file), { recursive: true });
-      atomicWriteFile(file, await encodeImage(file, sample, size, stem));
       const maskFiles = l.train.masks.files;
-      if (isTrain && maskFiles) {
-        const maskFile = join(tmp, maskFiles.dir, fillTemplate(maskFiles.files[0], stem));
-        mkdirSync(dirname(maskFile), { recursive: true });
-        atomicWriteFile(maskFile, await encodeMask(maskFile, sample.mask, size));
-      }
+      const maskFile = isTrain && maskFiles ? join(tmp, maskFiles.dir, fillTemplate(maskFiles.files[0], stem)) : undefined;
+      if (maskFile) mkdirSync(dirname(maskFile), { recursive: true });
+      const [image, mask] = await Promise.all([encodeImage(file, sample, size, stem), maskFile ? encodeMask(maskFile, sample.mask, size) : null]);
+      await Promise.all([writeBuildFile(file, image), maskFile && mask ? writeBuildFile(maskFile, mask) : null]);
       let on = 0;
       for (let k = 0; k < sample.mask.length; k++) on += sample.mask[k];
-      if (on === 0) empty++;
-      coverageSum += on / sample.mask.length;
+      coverage[i] = on / sample.mask.length;
       samples[i] = { id: idOfStem(set, stem), objects: sample.objects, mask: sample.mask };
       done++;
       opts.onProgress?.(done, total);
-    }
+    });
     const csv = l.train.masks.csv;
     if (csv) {
       const rows: string[] = [];
@@ -137,13 +135,13 @@ export async function generateLayoutSynthetic(opts: LayoutSyntheticOptions): Pro
         if (parts.length === 0) parts.push(csv.rle.empty);
         for (const rle of parts) rows.push(row(csv.header, csv.idColumn, csv.rleColumn, id, rle));
       }
-      atomicWriteFile(join(tmp, csv.file), csvText(csv.header, rows));
+      await writeBuildFile(join(tmp, csv.file), csvText(csv.header, rows));
     }
     const testRows = samples.slice(nTrain);
     const sub = l.submission;
     if (l.sampleSubmission) {
       const s = l.sampleSubmission;
-      atomicWriteFile(join(tmp, s.file), csvText(s.header, testRows.map((t) => row(s.header, s.idColumn, s.rleColumn, t.id, sub.rle.empty))));
+      await writeBuildFile(join(tmp, s.file), csvText(s.header, testRows.map((t) => row(s.header, s.idColumn, s.rleColumn, t.id, sub.rle.empty))));
     }
     const truth: string[] = [];
     for (const t of testRows) {
@@ -154,5 +152,12 @@ export async function generateLayoutSynthetic(opts: LayoutSyntheticOptions): Pro
     // Written last inside the build, so a failure before this point leaves the old truth alone.
     atomicWriteFile(truthPath, csvText(sub.header, truth));
   });
+  // Summed in sample order (samples finish out of order), so the summary's digits are the same every run.
+  let empty = 0;
+  let coverageSum = 0;
+  for (const c of coverage) {
+    if (c === 0) empty++;
+    coverageSum += c;
+  }
   return { nTrain, nTest, emptyFraction: empty / total, meanCoverage: coverageSum / total };
 }
