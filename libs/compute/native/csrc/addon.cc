@@ -289,6 +289,33 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ok);
 }
 
+// box(heap, { x, xShape, begin, size, reverse, y, yShape, offset, fill }): see box_copy. The shapes,
+// begin, size, offset and reverse (0 or 1) are Float64Arrays of one rank; fill is the 32 bits of
+// the fill value. Checks that the box lies inside both tensors.
+Napi::Value Box(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Args a(info, "box");
+    const auto xd = a.sizes("xShape"), yd = a.sizes("yShape"), b = a.sizes("begin"), s = a.sizes("size"), o = a.sizes("offset"), rv = a.sizes("reverse");
+    const size_t rank = xd.size();
+    if (rank > 8) a.fail("rank must be at most 8");
+    for (const auto* v : {&yd, &b, &s, &o, &rv})
+      if (v->size() != rank) a.fail("xShape, yShape, begin, size, offset and reverse must have one length");
+    size_t nx = 1, ny = 1;
+    std::vector<uint8_t> rev(rank);
+    for (size_t k = 0; k < rank; k++) {
+      if (b[k] + s[k] > xd[k] || o[k] + s[k] > yd[k]) a.fail("the box must lie inside x and y");
+      if (rv[k] > 1) a.fail("reverse must hold 0 or 1");
+      rev[k] = static_cast<uint8_t>(rv[k]);
+      nx *= xd[k];
+      ny *= yd[k];
+    }
+    const double fill = a.number("fill");
+    if (!(fill >= 0 && fill <= 4294967295.0) || fill != static_cast<double>(static_cast<uint32_t>(fill))) a.fail("fill must be 32 bits as an unsigned integer");
+    box_copy(reinterpret_cast<const uint32_t*>(a.tensor("x", nx)), xd.data(), b.data(), s.data(), rev.data(), reinterpret_cast<uint32_t*>(a.tensor("y", ny)),
+             yd.data(), o.data(), rank, static_cast<uint32_t>(fill));
+  });
+}
+
 // repeat(heap, { x, block, times, y })
 Napi::Value Repeat(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -450,6 +477,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("repeat", Napi::Function::New(env, Repeat));
+  exports.Set("box", Napi::Function::New(env, Box));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("concat", Napi::Function::New(env, Concat));

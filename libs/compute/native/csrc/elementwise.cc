@@ -404,6 +404,73 @@ void repeat_block(const float* x, size_t block, size_t times, float* out) {
   for (long r = 0; r < t; r++) std::memcpy(out + static_cast<size_t>(r) * block, x, block * sizeof(float));
 }
 
+namespace {
+// One axis of a box copy: x's and y's extents, where the box starts in each, its extent, reversed.
+struct BoxAxis {
+  size_t xd, yd, begin, size, offset;
+  bool rev;
+};
+}  // namespace
+
+void box_copy(const uint32_t* x, const size_t* x_dims, const size_t* begin, const size_t* size, const uint8_t* reverse, uint32_t* y,
+              const size_t* y_dims, const size_t* offset, size_t rank, uint32_t fill) {
+  // Axes of extent 1 in both tensors carry nothing; a trailing axis copied whole (and not
+  // reversed) merges into the one before it (when that one is not reversed either: reversing the
+  // merged axis would reverse the inner order too), so rows are as long as they can be.
+  std::vector<BoxAxis> ax;
+  for (size_t a = 0; a < rank; a++) {
+    if (x_dims[a] == 1 && y_dims[a] == 1) continue;
+    ax.push_back({x_dims[a], y_dims[a], begin[a], size[a], offset[a], reverse[a] != 0});
+  }
+  if (ax.empty()) ax.push_back({1, 1, 0, 1, 0, false});
+  while (ax.size() >= 2) {
+    const BoxAxis l = ax.back();
+    BoxAxis& p = ax[ax.size() - 2];
+    if (l.begin != 0 || l.offset != 0 || l.size != l.xd || l.size != l.yd || l.rev || p.rev) break;
+    p = {p.xd * l.xd, p.yd * l.yd, p.begin * l.xd, p.size * l.xd, p.offset * l.yd, false};
+    ax.pop_back();
+  }
+  const size_t r = ax.size();
+  std::vector<size_t> x_stride(r, 1);
+  for (size_t a = r - 1; a-- > 0;) x_stride[a] = x_stride[a + 1] * ax[a + 1].xd;
+  size_t rows = 1;
+  for (size_t a = 0; a + 1 < r; a++) rows *= ax[a].yd;
+  const BoxAxis last = ax.back();
+  const BoxAxis* axes = ax.data();
+  const size_t* xs = x_stride.data();
+  const long n_rows = static_cast<long>(rows);
+#pragma omp parallel for schedule(static) if (rows * last.yd >= kParallelMin)
+  for (long row = 0; row < n_rows; row++) {
+    uint32_t* yr = y + static_cast<size_t>(row) * last.yd;
+    // The row's index on each outer axis (mixed radix over y's extents), and its source row in x.
+    size_t rest = static_cast<size_t>(row), src = 0;
+    bool inside = true;
+    for (size_t a = r - 1; a-- > 0;) {
+      const size_t i = rest % axes[a].yd;
+      rest /= axes[a].yd;
+      if (i < axes[a].offset || i >= axes[a].offset + axes[a].size) {
+        inside = false;
+        break;
+      }
+      const size_t q = i - axes[a].offset;
+      src += (axes[a].begin + (axes[a].rev ? axes[a].size - 1 - q : q)) * xs[a];
+    }
+    if (!inside) {
+      std::fill(yr, yr + last.yd, fill);
+      continue;
+    }
+    std::fill(yr, yr + last.offset, fill);
+    const uint32_t* xr = x + src + last.begin;
+    uint32_t* dst = yr + last.offset;
+    if (last.rev) {
+      for (size_t j = 0; j < last.size; j++) dst[j] = xr[last.size - 1 - j];
+    } else {
+      std::memcpy(dst, xr, last.size * sizeof(uint32_t));
+    }
+    std::fill(dst + last.size, yr + last.yd, fill);
+  }
+}
+
 // fp-contract off: an FMA would round once where tfjs rounds twice, and the bits would differ.
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")

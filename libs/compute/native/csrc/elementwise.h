@@ -2,6 +2,7 @@
 // reductions over leading or trailing axes, and batch-norm inference/training normalisation.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "abi.h"
 
@@ -67,6 +68,14 @@ bool gather(const float* x, const int* idx, size_t outer, size_t axis_dim, size_
 
 // out = x repeated `times` times, x of `block` elements (Tile of [1, .., 1, rest] over leading axes).
 void repeat_block(const float* x, size_t block, size_t times, float* out);
+
+// Copies a box of x into y, filling the rest of y with `fill` (4-byte elements, rank <= 8, row-major):
+// y[offset + q] = x[begin + (reverse ? size - 1 - q : q)] per axis, for 0 <= q < size on every axis.
+// Slice is offset 0 and size = y's dims, PadV2 begin 0 and size = x's dims, Reverse x = y = size.
+// Exact copies (the bits of x, NaN payloads too), rows split over the threads. The caller checks
+// that the box lies inside x and y.
+void box_copy(const uint32_t* x, const size_t* x_dims, const size_t* begin, const size_t* size, const uint8_t* reverse, uint32_t* y,
+              const size_t* y_dims, const size_t* offset, size_t rank, uint32_t fill);
 
 // Constants of one Adam update, as float32 (tfjs turns each into a float32 scalar tensor).
 struct AdamConstants {

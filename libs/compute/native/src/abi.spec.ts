@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@segkit/io';
 import { ABI, abiMismatches, type AbiTables, CONV_GEOMETRY_LENGTH, POOL_GEOMETRY_LENGTH } from './abi';
-import { loadAddon } from './addon';
+import { ADDON_FUNCTIONS, loadAddon } from './addon';
 import { addonForTests } from './testing';
 
 /** The tables as csrc/abi.h writes them, read from the header's X-macro lists (no build needed). */
@@ -87,10 +87,24 @@ describe('loading an addon whose interface differs', () => {
     }
   });
 
-  it('an addon with the same tables loads', () => {
-    const fake = fakeAddon(`module.exports = { abi: () => (${JSON.stringify(ABI)}) };`);
+  const functions = (except: string[] = []): string =>
+    ADDON_FUNCTIONS.filter((f) => f !== 'abi' && !except.includes(f))
+      .map((f) => `${f}() {}`)
+      .join(', ');
+
+  it('an addon with the same tables and every function loads', () => {
+    const fake = fakeAddon(`module.exports = { abi: () => (${JSON.stringify(ABI)}), ${functions()} };`);
     try {
       expect(loadAddon(fake.path).addon).toBeDefined();
+    } finally {
+      fake.done();
+    }
+  });
+
+  it('an addon built before a function existed is an error naming it', () => {
+    const fake = fakeAddon(`module.exports = { abi: () => (${JSON.stringify(ABI)}), ${functions(['box'])} };`);
+    try {
+      expect(() => loadAddon(fake.path)).toThrow(/built from older sources \(it has no box\(\)\); rebuild it with npm run build:native/);
     } finally {
       fake.done();
     }

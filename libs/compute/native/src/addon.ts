@@ -49,6 +49,14 @@ export interface NativeAddon {
   reluGrad(heap: ArrayBuffer, args: { dy: Offset; x: Offset; dx: Offset; n: number }): void;
   /** y[o, i, :] = x[o, indices[i], :] (4-byte elements, x as [outer, axisDim, inner]); false, y untouched, for an index out of range. */
   gather(heap: ArrayBuffer, args: { x: Offset; indices: Offset; outer: number; axisDim: number; inner: number; m: number; y: Offset }): boolean;
+  /**
+   * y = fill, except the box: y[offset + q] = x[begin + (reverse ? size − 1 − q : q)] per axis for
+   * 0 ≤ q < size (4-byte elements; fill as its 32 bits): Slice, PadV2 and Reverse.
+   */
+  box(
+    heap: ArrayBuffer,
+    args: { x: Offset; xShape: Float64Array; begin: Float64Array; size: Float64Array; reverse: Float64Array; y: Offset; yShape: Float64Array; offset: Float64Array; fill: number },
+  ): void;
   /** y = x (block elements) repeated `times` times. */
   repeat(heap: ArrayBuffer, args: { x: Offset; block: number; times: number; y: Offset }): void;
   /** One Adam step of n elements into wOut, mOut, vOut; oneMinusAccBeta1/2 are offsets of float32 scalars. */
@@ -113,12 +121,24 @@ export function loadAddon(path: string = ADDON_PATH): AddonState {
   return { addon };
 }
 
-/** Throws unless the addon's constants are this checkout's (see ./abi). */
+/** Every function of {@link NativeAddon}: an addon built from older sources may lack the newest. */
+export const ADDON_FUNCTIONS = [
+  'abi', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardWeights', 'maxPool', 'maxPoolGrad', 'binary', 'reduce', 'batchNorm', 'batchNormGrad', 'unary',
+  'batchNormTrain', 'batchNormTrainGrad', 'reluGrad', 'gather', 'box', 'repeat', 'adam', 'concat', 'split', 'peak', 'setThreads', 'threads', 'version',
+  'stats', 'clearCache', 'setWinograd',
+] as const satisfies readonly (keyof NativeAddon)[];
+// The list is complete: a function added to NativeAddon and not here fails to compile.
+const listsEveryFunction: [Exclude<keyof NativeAddon, (typeof ADDON_FUNCTIONS)[number]>] extends [never] ? true : never = true;
+void listsEveryFunction;
+
+/** Throws unless the addon's constants are this checkout's (see ./abi) and it has every function this checkout calls. */
 export function checkAbi(addon: Partial<NativeAddon>, path: string = ADDON_PATH): void {
   const rebuild = 'rebuild it with npm run build:native';
   if (typeof addon.abi !== 'function') throw new UserError(`the native addon ${path} was built from older sources (it has no abi()); ${rebuild}`);
   const diffs = abiMismatches(addon.abi());
   if (diffs.length > 0) throw new UserError(`the native addon ${path} does not match this checkout's interface: ${diffs.join('; ')}; ${rebuild}`);
+  const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+  if (missing.length > 0) throw new UserError(`the native addon ${path} was built from older sources (it has no ${missing.map((f) => `${f}()`).join(', ')}); ${rebuild}`);
 }
 
 let state: AddonState | undefined;

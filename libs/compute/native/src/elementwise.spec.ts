@@ -183,6 +183,64 @@ describeNative('native memory-bound kernels on the wasm heap', () => {
     expect(Array.from(bools.native)).toEqual(Array.from(bools.cpu));
   });
 
+  it.each([
+    ['the U-Net crop (height and width at once)', [4, 20, 20, 16], [0, 3, 4, 0], [-1, 13, 12, -1]],
+    ['one row band of a 1-channel image', [8, 40, 60, 1], [0, 1, 0, 0], [-1, 13, -1, -1]],
+    ['the channel axis', [2, 30, 30, 24], [0, 0, 0, 5], [-1, -1, -1, 11]],
+  ] as const)('Slice of %s and its gradient (PadV2) match the cpu backend bit for bit', async (_name, shape, begin, size) => {
+    const s = await onBoth('Slice', () => tf.tidy(() => tf.slice(t([...shape], 50), [...begin], [...size])));
+    expect(s.nativeCalls).toBe(1);
+    expect(Array.from(s.native)).toEqual(Array.from(s.cpu));
+    const r = t(s.shape, 51);
+    const g = await onBoth('PadV2', () => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.slice(x, [...begin], [...size]), r)))(t([...shape], 50))));
+    expect(g.nativeCalls).toBe(1);
+    expect(Array.from(g.native)).toEqual(Array.from(g.cpu));
+  });
+
+  it.each([
+    ['height and width, constant 0', [[0, 0], [3, 4], [4, 4], [0, 0]], 0],
+    ['every axis, constant -1.5', [[1, 2], [0, 3], [2, 0], [1, 1]], -1.5],
+  ] as const)('PadV2 of %s matches the cpu backend bit for bit', async (_name, paddings, value) => {
+    const p = await onBoth('PadV2', () => tf.tidy(() => tf.pad(t([3, 13, 12, 16], 52), paddings.map((q) => [...q]) as Array<[number, number]>, value)));
+    expect(p.nativeCalls).toBe(1);
+    expect(Array.from(p.native)).toEqual(Array.from(p.cpu));
+  });
+
+  it('PadV2 of int32 fills with the integer constant; of bool falls back', async () => {
+    const ints = await onBoth('PadV2', () => tf.tidy(() => tf.pad(tf.range(0, 6000, 1, 'int32').reshape([100, 60]), [[2, 1], [3, 0]], 7).toFloat()));
+    expect(ints.nativeCalls).toBe(1);
+    expect(Array.from(ints.native)).toEqual(Array.from(ints.cpu));
+    expect(ints.native[0]).toBe(7);
+    expect(ints.native[2 * 63 + 3]).toBe(0);
+    const bools = await onBoth('PadV2', () => tf.tidy(() => tf.pad(tf.ones([100, 60]).greater(0), [[2, 1], [3, 0]]).toFloat()));
+    expect(bools.nativeCalls).toBe(0);
+    expect(Array.from(bools.native)).toEqual(Array.from(bools.cpu));
+  });
+
+  it.each([
+    ['height (reflection padding, 1 channel)', [8, 14, 101, 1], [1]],
+    ['width, 16 channels', [4, 20, 21, 16], [2]],
+    ['height and width', [4, 20, 21, 3], [1, 2]],
+    ['the last axis (element by element)', [4, 20, 21, 16], [3]],
+  ] as const)('Reverse along %s matches the cpu backend bit for bit', async (_name, shape, dims) => {
+    const r = await onBoth('Reverse', () => tf.tidy(() => tf.reverse(t([...shape], 53), [...dims])));
+    expect(r.nativeCalls).toBe(1);
+    expect(Array.from(r.native)).toEqual(Array.from(r.cpu));
+  });
+
+  it('box copies as worked out by hand, and refuses a box outside its tensors', () => {
+    const native = addon as NonNullable<typeof addon>;
+    const heap = new ArrayBuffer(256);
+    const f = new Float32Array(heap);
+    f.set([1, 2, 3, 4, 5, 6], 0); // x = [[1, 2, 3], [4, 5, 6]] at byte 0
+    const args = { x: 0, xShape: Float64Array.of(2, 3), begin: Float64Array.of(0, 1), size: Float64Array.of(2, 2), reverse: Float64Array.of(0, 1), y: 64, yShape: Float64Array.of(3, 4), offset: Float64Array.of(1, 0), fill: new Uint32Array(Float32Array.of(9).buffer)[0] };
+    native.box(heap, args);
+    // Rows 1-2 of y take x's columns 1..2 reversed; the rest is the fill.
+    expect(Array.from(f.subarray(16, 28))).toEqual([9, 9, 9, 9, 3, 2, 9, 9, 6, 5, 9, 9]);
+    expect(() => native.box(heap, { ...args, begin: Float64Array.of(0, 2) })).toThrow(/box must lie inside/);
+    expect(() => native.box(heap, { ...args, offset: Float64Array.of(2, 0) })).toThrow(/box must lie inside/);
+  });
+
   it('small tensors stay on the wasm kernels', async () => {
     const r = await onBoth('Add', () => tf.tidy(() => tf.add(t([3, 5], 1), t([3, 5], 2))));
     expect(r.nativeCalls).toBe(0);

@@ -9,6 +9,7 @@ import { adamKernel } from './adam';
 import { batchNormGrad } from './batch-norm-grad';
 import { batchNormReluTrainKernel, batchNormTrainGradKernel, batchNormTrainKernel } from './batch-norm-train';
 import { binaryKernels } from './binary';
+import { padV2, reverse, slice } from './box';
 import { concat } from './concat';
 import { conv2d, fusedConv2d } from './conv2d';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
@@ -46,6 +47,9 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormTrainKernel,
   batchNormReluTrainKernel,
   batchNormTrainGradKernel,
+  slice,
+  padV2,
+  reverse,
 ];
 
 /** Names of the wasm kernels the addon replaces. */
