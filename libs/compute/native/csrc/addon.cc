@@ -316,6 +316,19 @@ Napi::Value Box(const Napi::CallbackInfo& info) {
   });
 }
 
+// topK(heap, { x, rows, n, k, values, indices }) -> false when a value is not finite (nothing written).
+Napi::Value TopK(const Napi::CallbackInfo& info) {
+  bool ok = false;
+  guarded(info, [&] {
+    Args a(info, "topK");
+    const size_t rows = a.size("rows"), n = a.size("n"), k = a.size("k");
+    if (k > n) a.fail("k must be at most n");
+    if (n > 2147483647) a.fail("n must fit an int32 index");
+    ok = top_k(a.tensor("x", rows * n), rows, n, k, a.tensor("values", rows * k), reinterpret_cast<int32_t*>(a.tensor("indices", rows * k)));
+  });
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
 // repeat(heap, { x, block, times, y })
 Napi::Value Repeat(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -478,6 +491,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("repeat", Napi::Function::New(env, Repeat));
   exports.Set("box", Napi::Function::New(env, Box));
+  exports.Set("topK", Napi::Function::New(env, TopK));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("concat", Napi::Function::New(env, Concat));

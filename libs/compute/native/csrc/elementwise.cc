@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace tgs {
@@ -469,6 +470,31 @@ void box_copy(const uint32_t* x, const size_t* x_dims, const size_t* begin, cons
     }
     std::fill(dst + last.size, yr + last.yd, fill);
   }
+}
+
+bool top_k(const float* x, size_t rows, size_t n, size_t k, float* values, int32_t* indices) {
+  for (size_t i = 0; i < rows * n; i++)
+    if (!std::isfinite(x[i])) return false;
+  const long n_rows = static_cast<long>(rows);
+#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelMin)
+  for (long r = 0; r < n_rows; r++) {
+    const float* xr = x + static_cast<size_t>(r) * n;
+    std::vector<std::pair<float, int32_t>> row(n);
+    for (size_t i = 0; i < n; i++) row[i] = {xr[i], static_cast<int32_t>(i)};
+    // A strict total order on (value, index): larger value first, then smaller index.
+    const auto before = [](const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    if (k < n) std::partial_sort(row.begin(), row.begin() + static_cast<long>(k), row.end(), before);
+    else std::sort(row.begin(), row.end(), before);
+    float* v = values + static_cast<size_t>(r) * k;
+    int32_t* ix = indices + static_cast<size_t>(r) * k;
+    for (size_t j = 0; j < k; j++) {
+      v[j] = row[j].first;
+      ix[j] = row[j].second;
+    }
+  }
+  return true;
 }
 
 // fp-contract off: an FMA would round once where tfjs rounds twice, and the bits would differ.

@@ -77,6 +77,12 @@ void repeat_block(const float* x, size_t block, size_t times, float* out);
 void box_copy(const uint32_t* x, const size_t* x_dims, const size_t* begin, const size_t* size, const uint8_t* reverse, uint32_t* y,
               const size_t* y_dims, const size_t* offset, size_t rank, uint32_t fill);
 
+// TopK (sorted) of float32 rows: row r's k largest of its n values, in descending order, ties in
+// ascending index order (tfjs's order, which makes the result unique), with their indices. Rows run
+// on the threads. Returns false, writing nothing, when a value is not finite (tfjs's comparator
+// has no order for NaN or inf - inf; the stock kernel takes those).
+bool top_k(const float* x, size_t rows, size_t n, size_t k, float* values, int32_t* indices);
+
 // Constants of one Adam update, as float32 (tfjs turns each into a float32 scalar tensor).
 struct AdamConstants {
   float beta1, one_minus_beta1, beta2, one_minus_beta2;

@@ -57,6 +57,8 @@ export interface NativeAddon {
     heap: ArrayBuffer,
     args: { x: Offset; xShape: Float64Array; begin: Float64Array; size: Float64Array; reverse: Float64Array; y: Offset; yShape: Float64Array; offset: Float64Array; fill: number },
   ): void;
+  /** TopK, sorted, of float32 rows (x as [rows, n]): the k largest, ties by smaller index; false, nothing written, for a value that is not finite. */
+  topK(heap: ArrayBuffer, args: { x: Offset; rows: number; n: number; k: number; values: Offset; indices: Offset }): boolean;
   /** y = x (block elements) repeated `times` times. */
   repeat(heap: ArrayBuffer, args: { x: Offset; block: number; times: number; y: Offset }): void;
   /** One Adam step of n elements into wOut, mOut, vOut; oneMinusAccBeta1/2 are offsets of float32 scalars. */
@@ -124,7 +126,7 @@ export function loadAddon(path: string = ADDON_PATH): AddonState {
 /** Every function of {@link NativeAddon}: an addon built from older sources may lack the newest. */
 export const ADDON_FUNCTIONS = [
   'abi', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardWeights', 'maxPool', 'maxPoolGrad', 'binary', 'reduce', 'batchNorm', 'batchNormGrad', 'unary',
-  'batchNormTrain', 'batchNormTrainGrad', 'reluGrad', 'gather', 'box', 'repeat', 'adam', 'concat', 'split', 'peak', 'setThreads', 'threads', 'version',
+  'batchNormTrain', 'batchNormTrainGrad', 'reluGrad', 'gather', 'box', 'topK', 'repeat', 'adam', 'concat', 'split', 'peak', 'setThreads', 'threads', 'version',
   'stats', 'clearCache', 'setWinograd',
 ] as const satisfies readonly (keyof NativeAddon)[];
 // The list is complete: a function added to NativeAddon and not here fails to compile.

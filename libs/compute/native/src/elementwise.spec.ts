@@ -228,6 +228,36 @@ describeNative('native memory-bound kernels on the wasm heap', () => {
     expect(Array.from(r.native)).toEqual(Array.from(r.cpu));
   });
 
+  it.each([
+    ['k = n (the Lovász sort), many ties and signed zeros', 4, 3000, 3000],
+    ['k < n', 6, 2000, 37],
+  ] as const)('TopK, %s, matches the cpu backend value for value and index for index', async (_name, rows, n, k) => {
+    const v = Float32Array.from({ length: rows * n }, (_, i) => Math.round(Math.sin(i * 7.3) * 20) / 4);
+    v[5] = -0;
+    v[9] = 0;
+    const r = await onBoth('TopK', () =>
+      tf.tidy(() => {
+        const { values, indices } = tf.topk(tf.tensor2d(v, [rows, n]), k, true);
+        return tf.concat([values, indices.toFloat()], 1);
+      }),
+    );
+    expect(r.nativeCalls).toBe(1);
+    expect(Array.from(r.native)).toEqual(Array.from(r.cpu));
+    // Row 0 by hand: the largest value is 5 (20 / 4), first at the smallest index holding it.
+    const first = v.subarray(0, n).indexOf(5);
+    expect([r.native[0], r.native[k]]).toEqual([5, first]);
+  });
+
+  it('TopK with a value that is not finite, or unsorted, goes to the stock kernel', async () => {
+    const v = Float32Array.from({ length: 2 * 3000 }, (_, i) => Math.sin(i));
+    v[17] = NaN;
+    const nan = await onBoth('TopK', () => tf.tidy(() => tf.topk(tf.tensor2d(v, [2, 3000]), 10, true).indices.toFloat()));
+    expect(nan.nativeCalls).toBe(0);
+    v[17] = 0.5;
+    const unsorted = await onBoth('TopK', () => tf.tidy(() => tf.topk(tf.tensor2d(v, [2, 3000]), 10, false).values));
+    expect(unsorted.nativeCalls).toBe(0);
+  });
+
   it('box copies as worked out by hand, and refuses a box outside its tensors', () => {
     const native = addon as NonNullable<typeof addon>;
     const heap = new ArrayBuffer(256);

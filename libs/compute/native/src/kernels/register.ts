@@ -22,6 +22,7 @@ import { mean, sum } from './reduce';
 import { reluGradKernel } from './relu-grad';
 import { splitV } from './split-v';
 import { tile } from './tile';
+import { topK } from './top-k';
 import { unaryKernels } from './unary';
 import type { NativeKernel } from './wasm-heap';
 
@@ -50,6 +51,7 @@ const NATIVE_KERNELS: readonly NativeKernel[] = [
   slice,
   padV2,
   reverse,
+  topK,
 ];
 
 /** Names of the wasm kernels the addon replaces. */
