@@ -92,6 +92,28 @@ function encodeMaskPng(mask: Uint8Array, size: number): Promise<Buffer> {
   return sharp(wide, { raw: { width: size, height: size, channels: 1 } }).toColourspace('grey16').png().toBuffer();
 }
 
+/** The share of a 0/1 mask's pixels that are 1. */
+export function maskCoverage(mask: Uint8Array): number {
+  let on = 0;
+  for (let k = 0; k < mask.length; k++) on += mask[k];
+  return on / mask.length;
+}
+
+/**
+ * The summary of a generated set from each sample's coverage, summed in sample order (samples
+ * finish out of order), so its digits are the same every run.
+ */
+export function summarise(nTrain: number, nTest: number, coverage: readonly number[]): SyntheticSummary {
+  let empty = 0;
+  let coverageSum = 0;
+  for (const c of coverage) {
+    if (c === 0) empty++;
+    coverageSum += c;
+  }
+  const total = nTrain + nTest;
+  return { nTrain, nTest, emptyFraction: empty / total, meanCoverage: coverageSum / total };
+}
+
 /** Fisher–Yates shuffle with a seeded stream; returns a new array. */
 function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   const out = items.slice();
@@ -122,9 +144,7 @@ export async function generateSynthetic(opts: SyntheticOptions): Promise<Synthet
     const job = (i: number): RenderJob => ({ seed: sampleSeed(seed, i), size });
     const here = (j: RenderJob) => renderSample(j.seed, j.size);
     await forEachRendered(total, renderWorkerCount(total), job, here, async (i, sample) => {
-      let salt = 0;
-      for (let k = 0; k < sample.mask.length; k++) salt += sample.mask[k];
-      coverage[i] = salt / sample.mask.length;
+      coverage[i] = maskCoverage(sample.mask);
       rle[i] = encodeRleKaggle(sample.mask, size, size);
       depth[i] = sample.depth;
       const isTrain = i < nTrain;
@@ -148,12 +168,5 @@ export async function generateSynthetic(opts: SyntheticOptions): Promise<Synthet
     atomicWriteFile(truthPath, csv('id,rle_mask', testIdx.map((i) => `${ids[i]},${rle[i]}`)));
   });
 
-  // Summed in sample order (samples finish out of order), so the summary's digits are the same every run.
-  let empty = 0;
-  let coverageSum = 0;
-  for (const c of coverage) {
-    if (c === 0) empty++;
-    coverageSum += c;
-  }
-  return { nTrain, nTest, emptyFraction: empty / total, meanCoverage: coverageSum / total };
+  return summarise(nTrain, nTest, coverage);
 }

@@ -14,7 +14,7 @@ import { atomicWriteDir, atomicWriteFile, UserError, writeBuildFile } from '@seg
 import { fillTemplate, idOfStem, LAYOUT_NAMES, layoutByName, type LayoutDescriptor } from '@segkit/layouts';
 import { encodeRleAs } from '@segkit/rle';
 import { encodeDicom } from './dicom';
-import { generateSynthetic, validateSyntheticOptions, type SyntheticOptions, type SyntheticSummary } from './generate';
+import { generateSynthetic, maskCoverage, summarise, validateSyntheticOptions, type SyntheticOptions, type SyntheticSummary } from './generate';
 import { sampleIds, sampleSeed } from './ids';
 import { forEachRendered, renderWorkerCount, type RenderJob } from './render-pool';
 import { renderLayoutSample, type LayoutSample } from './shapes';
@@ -118,9 +118,7 @@ export async function generateLayoutSynthetic(opts: LayoutSyntheticOptions): Pro
       if (maskFile) mkdirSync(dirname(maskFile), { recursive: true });
       const [image, mask] = await Promise.all([encodeImage(file, sample, size, stem), maskFile ? encodeMask(maskFile, sample.mask, size) : null]);
       await Promise.all([writeBuildFile(file, image), maskFile && mask ? writeBuildFile(maskFile, mask) : null]);
-      let on = 0;
-      for (let k = 0; k < sample.mask.length; k++) on += sample.mask[k];
-      coverage[i] = on / sample.mask.length;
+      coverage[i] = maskCoverage(sample.mask);
       samples[i] = { id: idOfStem(set, stem), objects: sample.objects, mask: sample.mask };
       done++;
       opts.onProgress?.(done, total);
@@ -152,12 +150,5 @@ export async function generateLayoutSynthetic(opts: LayoutSyntheticOptions): Pro
     // Written last inside the build, so a failure before this point leaves the old truth alone.
     atomicWriteFile(truthPath, csvText(sub.header, truth));
   });
-  // Summed in sample order (samples finish out of order), so the summary's digits are the same every run.
-  let empty = 0;
-  let coverageSum = 0;
-  for (const c of coverage) {
-    if (c === 0) empty++;
-    coverageSum += c;
-  }
-  return { nTrain, nTest, emptyFraction: empty / total, meanCoverage: coverageSum / total };
+  return summarise(nTrain, nTest, coverage);
 }
