@@ -420,7 +420,15 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("creations", static_cast<double>(s.creations));
   o.Set("createSeconds", s.create_seconds);
   o.Set("winograd", static_cast<double>(s.winograd));
+  o.Set("nhwcDirect", static_cast<double>(s.nhwc_direct));
   return o;
+}
+
+// setNhwcDirect(enabled): NHWC kernels for the narrow layers (the default) or blocked layouts only; empties the cache.
+Napi::Value SetNhwcDirect(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "setNhwcDirect: enabled must be a boolean");
+  conv_set_nhwc_direct(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
 }
 
 // setWinograd(enabled): Winograd for the wide 3x3 layers (the default) or direct only; empties the cache.
@@ -502,6 +510,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));
   exports.Set("setWinograd", Napi::Function::New(env, SetWinograd));
+  exports.Set("setNhwcDirect", Napi::Function::New(env, SetNhwcDirect));
   exports.Set("peak", Napi::Function::New(env, Peak));
   return exports;
 }

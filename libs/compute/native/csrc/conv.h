@@ -41,12 +41,18 @@ struct ConvCacheStats {
   double create_seconds;
   // Primitives held that run Winograd (chunks of wide 3x3 stride-1 layers' passes, AVX-512).
   size_t winograd;
+  // Primitives held that run on tfjs's NHWC tensors directly (narrow layers' forward passes and
+  // input gradients, AVX2).
+  size_t nhwc_direct;
 };
 ConvCacheStats conv_cache_stats();
 void conv_cache_clear();
 // Winograd for the layers its rule picks (the default), or direct convolutions only; a change
 // empties the primitive cache. Results differ between the two by rounding only.
 void conv_set_winograd(bool enabled);
+// NHWC kernels for the narrow layers the rule picks (the default, AVX2), or oneDNN's blocked
+// layouts everywhere; a change empties the primitive cache. The same bits either way.
+void conv_set_nhwc_direct(bool enabled);
 
 // oneDNN's version and ISA, for the addon's version().
 struct OnednnInfo {

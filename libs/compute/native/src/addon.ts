@@ -78,12 +78,18 @@ export interface NativeAddon {
   version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: 'avx512' | 'avx2' | 'pre-avx2'; winograd: boolean };
   /**
    * The convolution primitive cache: primitives held, scratch bytes held and ever allocated, primitives ever created and the seconds creating
-   * them took, and how many of those held run Winograd.
+   * them took, how many of those held run Winograd and how many run on tfjs's NHWC tensors directly (no reorders).
    */
-  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number; winograd: number };
+  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number; winograd: number; nhwcDirect: number };
   clearCache(): void;
   /** Winograd for wide 3x3 stride-1 layers where oneDNN has it (the default), or direct convolutions only; empties the primitive cache. */
   setWinograd(enabled: boolean): void;
+  /**
+   * NHWC kernels for narrow layers' forward passes and input gradients (at most 64 channels in and
+   * out, AVX2; the default), or oneDNN's blocked layouts everywhere; the same bits either way;
+   * empties the primitive cache.
+   */
+  setNhwcDirect(enabled: boolean): void;
 }
 
 /** The library's root (this file is libs/compute/native/src/addon.ts). */
@@ -127,7 +133,7 @@ export function loadAddon(path: string = ADDON_PATH): AddonState {
 export const ADDON_FUNCTIONS = [
   'abi', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardWeights', 'maxPool', 'maxPoolGrad', 'binary', 'reduce', 'batchNorm', 'batchNormGrad', 'unary',
   'batchNormTrain', 'batchNormTrainGrad', 'reluGrad', 'gather', 'box', 'topK', 'repeat', 'adam', 'concat', 'split', 'peak', 'setThreads', 'threads', 'version',
-  'stats', 'clearCache', 'setWinograd',
+  'stats', 'clearCache', 'setWinograd', 'setNhwcDirect',
 ] as const satisfies readonly (keyof NativeAddon)[];
 // The list is complete: a function added to NativeAddon and not here fails to compile.
 const listsEveryFunction: [Exclude<keyof NativeAddon, (typeof ADDON_FUNCTIONS)[number]>] extends [never] ? true : never = true;
