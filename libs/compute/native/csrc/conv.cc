@@ -59,14 +59,16 @@ bool nhwc_backward() {
 }
 memory::desc act_bwd(int n, int c, int h, int w) { return nhwc_backward() ? nhwc(n, c, h, w) : any4(n, c, h, w); }
 // With AVX2, the forward pass and the input gradient of a narrow layer (at most kNhwcDirectChannels
-// channels in and out, in whole 8-channel blocks) run oneDNN's NHWC kernels on tfjs's tensors directly: at
-// 128x128 and 64x64 the blocked kernels gain less than the two reorders around them cost. Measured
-// on an AVX2 EPYC (default U-Net, batch 16, one process per setting, alternated): the training step
-// 2-5 % faster at 1 thread (within noise at 2), hflip-TTA prediction 8-12 % faster at 1 and 2
-// threads; at 32, 128 and 256 channels no better than 64. The weight gradient stays blocked (NHWC
-// was 20-30 % slower there), and so do layers with partial blocks (a first layer's 1 or 3 input
-// channels, a 1-channel head): the rule covers only what was measured. The NHWC and blocked kernels
-// sum over the same taps and channels in the same order: the same bits (a test compares).
+// channels in and out, in whole 8-channel blocks) run oneDNN's NHWC kernels on tfjs's tensors
+// directly: at 128x128 and 64x64 the blocked kernels gain less than the two reorders around them
+// cost. Measured on an AVX2 EPYC, alternated in one process with the blocked layouts
+// (conv_set_nhwc_direct): the default U-Net's training step (batch 16) 1.03x as fast at 1 thread
+// and 1.07x at 2, its hflip-TTA prediction 1.08x / 1.11x; the cpu preset's 8-filter model 1.09x /
+// 1.10x and 1.14x / 1.10x. A limit of 32, 128 or 256 channels did no better than 64 (one process
+// per setting). The weight gradient stays blocked (NHWC was 20-30 % slower there), and so do
+// layers with partial blocks (a first layer's 1 or 3 input channels, a 1-channel head): the rule
+// covers only what was measured. The NHWC and blocked kernels sum over the same taps and channels
+// in the same order: the same bits (a test compares).
 constexpr int kNhwcDirectChannels = 64;
 bool g_nhwc_direct_enabled = true;
 bool nhwc_direct(const ConvGeom& g) {

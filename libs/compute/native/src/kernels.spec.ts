@@ -22,6 +22,14 @@ function tfConv(xv: Float64Array, wv: Float64Array, rv: Float64Array, c: ConvCas
   return out;
 }
 
+/** A case's output shape, and random input, filter and output-gradient values from `seed`, `seed + 1` and `seed + 2`. */
+function caseValues(c: ConvCase, seed: number): { rShape: number[]; xv: Float64Array; wv: Float64Array; rv: Float64Array } {
+  const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
+  const xv = randomValues(c.x.reduce((a, b) => a * b, 1), seed);
+  const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1);
+  return { rShape, xv, wv, rv: randomValues(rShape.reduce((a, b) => a * b, 1), seed + 2) };
+}
+
 const cases: [string, ConvCase][] = [
   ['3x3 stride 1 same, odd 7x5, batch 2, 3 -> 5 channels', { x: [2, 7, 5, 3], k: [3, 3], co: 5, stride: 1, pad: 'same' }],
   ['3x3 stride 1 valid, even 6x8', { x: [2, 6, 8, 2], k: [3, 3], co: 3, stride: 1, pad: 'valid' }],
@@ -109,10 +117,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
    * primitives the second run created (none where this oneDNN has no Winograd for the CPU).
    */
   async function directThenWinograd(c: ConvCase, seed: number) {
-    const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
-    const xv = randomValues(c.x.reduce((a, b) => a * b, 1), seed);
-    const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1);
-    const rv = randomValues(rShape.reduce((a, b) => a * b, 1), seed + 2);
+    const { rShape, xv, wv, rv } = caseValues(c, seed);
     await useWasm(addon);
     try {
       addon?.setWinograd(false);
@@ -163,10 +168,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['3x3 stride 1, 16 -> 32 channels', { x: [3, 12, 10, 16], k: [3, 3], co: 32, stride: 1, pad: 'same' }],
     ['2x2 stride 2, 32 -> 64 channels (down-sampling)', { x: [2, 8, 6, 32], k: [2, 2], co: 64, stride: 2, pad: 'same' }],
   ] as [string, ConvCase][])('narrow layers (%s) run forward and input gradient on the NHWC tensors with AVX2: the same bits as the blocked layouts', async (_name, c) => {
-    const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
-    const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 61);
-    const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 62);
-    const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 63);
+    const { rShape, xv, wv, rv } = caseValues(c, 61);
     await useWasm(addon);
     try {
       addon?.setNhwcDirect(false);
@@ -292,10 +294,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['32 -> 64 channels on 16x16, batch 20 (three uneven Winograd chunks)', { x: [20, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
   ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
     await useWasm(addon);
-    const rShape = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
-    const xv = randomValues(c.x.reduce((a, b) => a * b, 1), 91);
-    const wv = randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, 92);
-    const rv = randomValues(rShape.reduce((a, b) => a * b, 1), 93);
+    const { rShape, xv, wv, rv } = caseValues(c, 91);
     const bits = (threads: number): string[] => {
       addon?.setThreads(threads);
       const r = tfConv(xv, wv, rv, c, rShape);
