@@ -112,23 +112,33 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
   });
 
   /**
+   * A layer's forward pass and gradients with one of the addon's kernel choices switched off, then
+   * on (and left on, the default), with the addon's count of primitives using it after each.
+   */
+  async function offThenOn(c: ConvCase, seed: number, choose: (on: boolean) => void, count: () => number | undefined) {
+    const values = caseValues(c, seed);
+    const run = () => tfConv(values.xv, values.wv, values.rv, c, values.rShape);
+    await useWasm(addon);
+    try {
+      choose(false);
+      const off = run();
+      const countOff = count();
+      choose(true);
+      return { ...values, off, countOff, on: run(), countOn: count() };
+    } finally {
+      choose(true);
+    }
+  }
+
+  /**
    * A layer's forward pass and gradients with direct convolutions only, then with Winograd where
    * the rules pick it (left on), the float64 forward for reference, and how many Winograd
    * primitives the second run created (none where this oneDNN has no Winograd for the CPU).
    */
   async function directThenWinograd(c: ConvCase, seed: number) {
-    const { rShape, xv, wv, rv } = caseValues(c, seed);
-    await useWasm(addon);
-    try {
-      addon?.setWinograd(false);
-      const direct = tfConv(xv, wv, rv, c, rShape);
-      expect(addon?.stats().winograd).toBe(0);
-      addon?.setWinograd(true);
-      const wino = tfConv(xv, wv, rv, c, rShape);
-      return { xv, wv, rv, rShape, direct, wino, yRef: naiveConv2d(xv, wv, c).y, winograd: addon?.stats().winograd, available: addon?.version().winograd ?? false };
-    } finally {
-      addon?.setWinograd(true);
-    }
+    const r = await offThenOn(c, seed, (on) => addon?.setWinograd(on), () => addon?.stats().winograd);
+    expect(r.countOff).toBe(0);
+    return { xv: r.xv, wv: r.wv, rv: r.rv, rShape: r.rShape, direct: r.off, wino: r.on, yRef: naiveConv2d(r.xv, r.wv, c).y, winograd: r.countOn, available: addon?.version().winograd ?? false };
   }
   const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
 
@@ -168,24 +178,15 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['3x3 stride 1, 16 -> 32 channels', { x: [3, 12, 10, 16], k: [3, 3], co: 32, stride: 1, pad: 'same' }],
     ['2x2 stride 2, 32 -> 64 channels (down-sampling)', { x: [2, 8, 6, 32], k: [2, 2], co: 64, stride: 2, pad: 'same' }],
   ] as [string, ConvCase][])('narrow layers (%s) run forward and input gradient on the NHWC tensors with AVX2: the same bits as the blocked layouts', async (_name, c) => {
-    const { rShape, xv, wv, rv } = caseValues(c, 61);
-    await useWasm(addon);
-    try {
-      addon?.setNhwcDirect(false);
-      const blocked = tfConv(xv, wv, rv, c, rShape);
-      expect(addon?.stats().nhwcDirect).toBe(0);
-      addon?.setNhwcDirect(true);
-      const direct = tfConv(xv, wv, rv, c, rShape);
-      // The forward pass and the input gradient; the weight gradient stays blocked. With AVX-512 the
-      // rule is off (the backward passes run NHWC there anyway).
-      expect(addon?.stats().nhwcDirect).toBe(addon?.version().isa === 'avx2' ? 2 : 0);
-      expect(relativeError(direct.y, naiveConv2d(xv, wv, c).y)).toBeLessThan(1e-5);
-      expect(sameBits(direct.y, blocked.y)).toBe(true);
-      expect(sameBits(direct.dx, blocked.dx)).toBe(true);
-      expect(sameBits(direct.dw, blocked.dw)).toBe(true);
-    } finally {
-      addon?.setNhwcDirect(true);
-    }
+    const { xv, wv, off: blocked, on: direct, countOff, countOn } = await offThenOn(c, 61, (on) => addon?.setNhwcDirect(on), () => addon?.stats().nhwcDirect);
+    expect(countOff).toBe(0);
+    // The forward pass and the input gradient; the weight gradient stays blocked. With AVX-512 the
+    // rule is off (the backward passes run NHWC there anyway).
+    expect(countOn).toBe(addon?.version().isa === 'avx2' ? 2 : 0);
+    expect(relativeError(direct.y, naiveConv2d(xv, wv, c).y)).toBeLessThan(1e-5);
+    expect(sameBits(direct.y, blocked.y)).toBe(true);
+    expect(sameBits(direct.dx, blocked.dx)).toBe(true);
+    expect(sameBits(direct.dw, blocked.dw)).toBe(true);
   });
 
   it.each(['linear', 'relu', 'elu', 'relu6'] as const)('a wide layer fused with bias + %s (a predict step\'s folded batch norm) matches the cpu backend, through Winograd where oneDNN fuses it', async (activation) => {
