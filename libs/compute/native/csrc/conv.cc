@@ -74,6 +74,8 @@ bool g_nhwc_direct_enabled = true;
 bool nhwc_direct(const ConvGeom& g) {
   return g_nhwc_direct_enabled && !nhwc_backward() && g.C % 8 == 0 && g.CO % 8 == 0 && g.C <= kNhwcDirectChannels && g.CO <= kNhwcDirectChannels;
 }
+// `md` as NHWC where `direct`, else `md` itself.
+memory::desc nhwc_if(bool direct, const memory::desc& md) { return direct ? memory::desc(md.dims(), dt::f32, tag::nhwc) : md; }
 // Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3, AVX-512 only) computes a 3x3 stride-1 convolution
 // with 2.25x fewer multiplications, paying for it with tile transforms; it wins where channels
 // are wide enough for the transformed products to dominate. oneDNN picks a Winograd schedule by
@@ -307,8 +309,8 @@ dnnl::convolution_forward::primitive_desc fwd_pd(const ConvGeom& g, prop_kind pr
                                                  algorithm alg = algorithm::convolution_direct) {
   memory::desc b_md({g.CO}, dt::f32, tag::any);
   const bool direct = alg == algorithm::convolution_direct && nhwc_direct(g);
-  return conv_fwd_pd(cpu_engine(), prop, alg, direct ? nhwc(g.B, g.C, g.H, g.W) : any4(g.B, g.C, g.H, g.W), weights_any(g), bias ? &b_md : nullptr,
-                     direct ? nhwc(g.B, g.CO, g.OH, g.OW) : any4(g.B, g.CO, g.OH, g.OW), strides(g), dilates(g), pad_l(g), pad_r(g), attr);
+  return conv_fwd_pd(cpu_engine(), prop, alg, nhwc_if(direct, any4(g.B, g.C, g.H, g.W)), weights_any(g), bias ? &b_md : nullptr,
+                     nhwc_if(direct, any4(g.B, g.CO, g.OH, g.OW)), strides(g), dilates(g), pad_l(g), pad_r(g), attr);
 }
 
 // Whether this oneDNN has a Winograd kernel for this CPU: a wide layer's descriptor, tried once.
@@ -382,9 +384,8 @@ ConvBwdData& conv_bwd_data_entry(const ConvGeom& g) {
   CreationTimer timer;
   auto hint = fwd_pd(g, prop_kind::forward_training, false, primitive_attr());
   const bool direct = nhwc_direct(g);
-  auto pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_direct, direct ? nhwc(g.B, g.C, g.H, g.W) : act_bwd(g.B, g.C, g.H, g.W), weights_any(g),
-                             direct ? nhwc(g.B, g.CO, g.OH, g.OW) : act_bwd(g.B, g.CO, g.OH, g.OW),
-                             strides(g), dilates(g), pad_l(g), pad_r(g), hint);
+  auto pd = conv_bwd_data_pd(cpu_engine(), algorithm::convolution_direct, nhwc_if(direct, act_bwd(g.B, g.C, g.H, g.W)), weights_any(g),
+                             nhwc_if(direct, act_bwd(g.B, g.CO, g.OH, g.OW)), strides(g), dilates(g), pad_l(g), pad_r(g), hint);
   auto e = std::make_unique<ConvBwdData>();
   e->prim = dnnl::convolution_backward_data(pd);
   e->diff_dst.init(nhwc(g.B, g.CO, g.OH, g.OW), pd.diff_dst_desc(), true);
