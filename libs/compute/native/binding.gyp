@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "segkit_onednn",
-      "sources": ["csrc/addon.cc", "csrc/conv.cc", "csrc/elementwise.cc", "csrc/peak.cc", "csrc/pool.cc", "csrc/threads.cc"],
+      "sources": ["csrc/addon.cc", "csrc/conv.cc", "csrc/elementwise.cc", "csrc/peak.cc", "csrc/pool.cc", "csrc/threads.cc", "csrc/wino.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

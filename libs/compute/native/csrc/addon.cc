@@ -408,6 +408,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   o.Set("runtime", threading_runtime());
   o.Set("isa", v.avx512 ? "avx512" : v.avx2 ? "avx2" : "pre-avx2");
   o.Set("winograd", v.winograd);
+  o.Set("avx2Winograd", v.avx2_winograd);
   return o;
 }
 
@@ -421,6 +422,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("createSeconds", s.create_seconds);
   o.Set("winograd", static_cast<double>(s.winograd));
   o.Set("nhwcDirect", static_cast<double>(s.nhwc_direct));
+  o.Set("avx2WinogradCalls", static_cast<double>(s.avx2_winograd_calls));
   return o;
 }
 

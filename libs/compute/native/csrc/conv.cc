@@ -12,6 +12,7 @@
 
 #include "onednn_compat.h"
 #include "threads.h"
+#include "wino.h"
 
 namespace tgs {
 namespace {
@@ -107,6 +108,22 @@ bool winograd_chunked_candidate(const ConvGeom& g, bool forward) {
   return g_winograd_enabled && shape && wide;
 }
 constexpr int kWinogradImages = 8;
+
+// Where oneDNN has no Winograd kernel (AVX2 CPUs), the addon's own F(2x2, 3x3) (wino.cc) runs
+// the 3x3 stride-1 layers' passes on tfjs's tensors, no reorders. Measured per layer against the
+// direct kernels (batch 16, one thread, AVX2 EPYC, 2026-12-04; tfjs's tensors in and out): the
+// default U-Net's layers (16 to 256 channels, 128x128 to 8x8) took 0.45-0.95x the direct time in
+// all three passes, 0.6x in all (convolutions 708 ms instead of 1,136 per step); 4x4 layers of
+// 512 channels 0.9x forward, 0.4x weight gradient. With 8 channels (the cpu preset's 112x112
+// layer) the forward pass took 0.86x, the input gradient 1.09x and the weight gradient 1.05x:
+// the tile transforms outweigh the saved products, so the backward passes of layers under 16
+// channels either way stay direct.
+enum class Pass { kForward, kBackwardData, kBackwardWeights };
+bool winograd_available();
+bool own_winograd(const ConvGeom& g, Pass pass) {
+  const bool wide_enough = pass == Pass::kForward || std::min(g.C, g.CO) >= 16;
+  return g_winograd_enabled && wide_enough && wino_cpu() && wino_shape(g) && !winograd_available();
+}
 memory::desc hwio(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::hwio}; }
 memory::desc weights_any(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::any}; }
 
@@ -608,6 +625,7 @@ ConvGeom conv_geom_from(const int32_t* p, size_t length) {
 }
 
 void conv_forward(const ConvGeom& g, int act, float alpha, const float* x, const float* w, const float* bias, float* y) {
+  if ((act == activation::kLinear || act == activation::kRelu) && own_winograd(g, Pass::kForward)) return wino_forward(g, act, x, w, bias, y);
   if (run_winograd_chunks(true, g, act, alpha, x, w, bias, y)) return;
   const bool has_bias = bias != nullptr;
   ConvFwd& e = conv_fwd_entry(g, has_bias, act, alpha);
@@ -631,6 +649,7 @@ void conv_forward(const ConvGeom& g, int act, float alpha, const float* x, const
 }
 
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  if (own_winograd(g, Pass::kBackwardData)) return wino_backward_data(g, dy, w, dx);
   if (run_winograd_chunks(false, g, activation::kLinear, 0.f, dy, w, nullptr, dx)) return;
   ConvBwdData& e = conv_bwd_data_entry(g);
   e.diff_dst.bind(mutable_ptr(dy));
@@ -648,6 +667,7 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
 }
 
 void conv_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  if (own_winograd(g, Pass::kBackwardWeights)) return wino_backward_weights(g, x, dy, dw);
   // The chunking depends on the shape and the CPU, never on the thread count.
   const bool wino = winograd_candidate(g) && winograd_available();
   const int chunks = std::min(g.B, wino ? kWinogradWeightGradChunks : kWeightGradChunks);
@@ -690,13 +710,15 @@ ConvCacheStats conv_cache_stats() {
   }
   bytes += call_arena().size();
   for (int k = 0; k < kWeightGradChunks; k++) bytes += chunk_arena(k).size();
-  return {cache().size(), bytes, g_scratch_bytes, g_creations, g_create_seconds, winograd, direct};
+  bytes += wino_scratch_bytes();
+  return {cache().size(), bytes, g_scratch_bytes + wino_scratch_bytes_ever_allocated(), g_creations, g_create_seconds, winograd, direct, wino_calls()};
 }
 
 void conv_cache_clear() {
   cache().clear();
   call_arena().release();
   for (int k = 0; k < kWeightGradChunks; k++) chunk_arena(k).release();
+  wino_release();
 }
 
 void conv_set_winograd(bool enabled) {
@@ -714,7 +736,8 @@ void conv_set_nhwc_direct(bool enabled) {
 OnednnInfo onednn_info() {
   const dnnl_version_t* v = dnnl_version();
   const auto isa = dnnl_get_effective_cpu_isa();
-  return {v->major, v->minor, v->patch, DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH, isa >= dnnl_cpu_isa_avx2, isa >= dnnl_cpu_isa_avx512_core, winograd_available()};
+  return {v->major, v->minor, v->patch, DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH, isa >= dnnl_cpu_isa_avx2, isa >= dnnl_cpu_isa_avx512_core, winograd_available(),
+          wino_cpu() && !winograd_available()};
 }
 
 }  // namespace tgs

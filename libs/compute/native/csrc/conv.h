@@ -44,6 +44,8 @@ struct ConvCacheStats {
   // Primitives held that run on tfjs's NHWC tensors directly (narrow layers' forward passes and
   // input gradients, AVX2).
   size_t nhwc_direct;
+  // Passes run by the addon's own AVX2 Winograd kernels (wino.h) since the cache was last emptied.
+  size_t avx2_winograd_calls;
 };
 ConvCacheStats conv_cache_stats();
 void conv_cache_clear();
@@ -61,6 +63,8 @@ struct OnednnInfo {
   bool avx2, avx512;
   // oneDNN has Winograd convolutions for this CPU (AVX-512 in oneDNN 2.x).
   bool winograd;
+  // The addon's own AVX2 Winograd F(2x2, 3x3) kernels run here (an AVX2 CPU where oneDNN has none).
+  bool avx2_winograd;
 };
 OnednnInfo onednn_info();
 

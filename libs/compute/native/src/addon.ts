@@ -74,15 +74,31 @@ export interface NativeAddon {
   peak(args: { threads: number; seconds: number; gemmSize: number }): { fmaGflops: number; sgemmGflops: number };
   setThreads(n: number): number;
   threads(): number;
-  /** oneDNN's version, threading runtime and this CPU's widest vector ISA; winograd: oneDNN has Winograd convolutions for this CPU. */
-  version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: 'avx512' | 'avx2' | 'pre-avx2'; winograd: boolean };
+  /**
+   * oneDNN's version, threading runtime and this CPU's widest vector ISA; winograd: oneDNN has Winograd convolutions for this CPU;
+   * avx2Winograd: the addon's own AVX2 Winograd F(2x2, 3x3) kernels run the 3x3 stride-1 layers here (AVX2, where oneDNN has none).
+   */
+  version(): { major: number; minor: number; patch: number; headers: string; runtime: 'omp' | 'sequential'; isa: 'avx512' | 'avx2' | 'pre-avx2'; winograd: boolean; avx2Winograd: boolean };
   /**
    * The convolution primitive cache: primitives held, scratch bytes held and ever allocated, primitives ever created and the seconds creating
-   * them took, how many of those held run Winograd and how many run on tfjs's NHWC tensors directly (no reorders).
+   * them took, how many of those held run Winograd and how many run on tfjs's NHWC tensors directly (no reorders), and how many passes
+   * the AVX2 Winograd kernels ran since the cache was last emptied.
    */
-  stats(): { primitives: number; scratchBytes: number; scratchBytesEverAllocated: number; creations: number; createSeconds: number; winograd: number; nhwcDirect: number };
+  stats(): {
+    primitives: number;
+    scratchBytes: number;
+    scratchBytesEverAllocated: number;
+    creations: number;
+    createSeconds: number;
+    winograd: number;
+    nhwcDirect: number;
+    avx2WinogradCalls: number;
+  };
   clearCache(): void;
-  /** Winograd for wide 3x3 stride-1 layers where oneDNN has it (the default), or direct convolutions only; empties the primitive cache. */
+  /**
+   * Winograd (the default) for wide 3x3 stride-1 layers where oneDNN has it (AVX-512), and for every 3x3 stride-1 layer with channels in
+   * multiples of 8 through the addon's own kernels on AVX2; or direct convolutions only. Empties the primitive cache.
+   */
   setWinograd(enabled: boolean): void;
   /**
    * NHWC kernels for narrow layers' forward passes and input gradients (at most 64 channels in and

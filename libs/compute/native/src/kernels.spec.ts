@@ -136,17 +136,41 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
    * primitives the second run created (none where this oneDNN has no Winograd for the CPU).
    */
   async function directThenWinograd(c: ConvCase, seed: number) {
-    const r = await offThenOn(c, seed, (on) => addon?.setWinograd(on), () => addon?.stats().winograd);
+    let avx2Calls = 0;
+    const r = await offThenOn(
+      c,
+      seed,
+      (on) => addon?.setWinograd(on),
+      () => {
+        avx2Calls = addon?.stats().avx2WinogradCalls ?? 0;
+        return addon?.stats().winograd;
+      },
+    );
     expect(r.countOff).toBe(0);
-    return { xv: r.xv, wv: r.wv, rv: r.rv, rShape: r.rShape, direct: r.off, wino: r.on, yRef: naiveConv2d(r.xv, r.wv, c).y, winograd: r.countOn, available: addon?.version().winograd ?? false };
+    return {
+      xv: r.xv,
+      wv: r.wv,
+      rv: r.rv,
+      rShape: r.rShape,
+      direct: r.off,
+      wino: r.on,
+      yRef: naiveConv2d(r.xv, r.wv, c).y,
+      winograd: r.countOn,
+      available: addon?.version().winograd ?? false,
+      // The addon's own AVX2 kernels (where oneDNN has none) and the passes they ran.
+      avx2: addon?.version().avx2Winograd ?? false,
+      avx2Calls,
+    };
   }
   const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
 
   it('the weight gradient of wide 3x3 stride-1 layers runs Winograd where oneDNN has it, within rounding of float64 and the cpu backend', async () => {
     const c: ConvCase = { x: [1, 7, 9, 64], k: [3, 3], co: 32, stride: 1, pad: 'same' };
-    const { xv, wv, rv, rShape, direct, wino, yRef, winograd, available } = await directThenWinograd(c, 41);
-    // The weight gradient's one chunk (forward and input gradient stay direct under 16x16).
+    const { xv, wv, rv, rShape, direct, wino, yRef, winograd, available, avx2, avx2Calls } = await directThenWinograd(c, 41);
+    // The weight gradient's one chunk (forward and input gradient stay direct under 16x16); with AVX2 all three passes (the
+    // forward pass twice: tfConv runs it for y and again under the gradients).
     expect(winograd).toBe(available ? 1 : 0);
+    expect(avx2Calls).toBe(avx2 ? 4 : 0);
     // A strided layer of the same width stays direct.
     tfConv(xv, wv, rv.subarray(0, 4 * 5 * 32), { ...c, stride: 2 }, [1, 4, 5, 32]);
     expect(addon?.stats().winograd).toBe(winograd);
@@ -155,30 +179,36 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
     expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
     expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
-    // Winograd rounds differently from the direct kernels: where it ran, the weight gradient differs in its last bits.
-    expect(sameBits(wino.y, direct.y)).toBe(true);
-    expect(sameBits(wino.dx, direct.dx)).toBe(true);
-    expect(sameBits(wino.dw, direct.dw)).toBe(!available);
+    // Winograd rounds differently from the direct kernels: where it ran, a pass differs in its last bits.
+    expect(sameBits(wino.y, direct.y)).toBe(!avx2);
+    expect(sameBits(wino.dx, direct.dx)).toBe(!avx2);
+    expect(sameBits(wino.dw, direct.dw)).toBe(!available && !avx2);
   });
 
   it('forward and input gradient of wide 3x3 stride-1 layers from 16x16 run Winograd in fixed chunks of the batch where oneDNN has it, within rounding of float64 and the direct convolutions', async () => {
-    const { direct, wino, yRef, winograd, available } = await directThenWinograd({ x: [9, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 51);
-    // Batch 9 in two chunks (4 and 5 images) for the forward and the input gradient; the weight gradient (32 input channels) stays direct.
+    const { direct, wino, yRef, winograd, available, avx2, avx2Calls } = await directThenWinograd({ x: [9, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }, 51);
+    // Batch 9 in two chunks (4 and 5 images) for the forward and the input gradient; the weight gradient (32 input channels) stays
+    // direct; with AVX2 the addon's kernels run all three passes (the forward pass twice).
     expect(winograd).toBe(available ? 4 : 0);
+    expect(avx2Calls).toBe(avx2 ? 4 : 0);
     // The direct passes are checked against finite differences and the cpu backend above (the cpu backend's gradient of this layer takes minutes).
     expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
     expect(relativeError(direct.y, yRef)).toBeLessThan(1e-5);
     expect(relativeError(wino.dx, direct.dx)).toBeLessThan(1e-5);
-    expect(sameBits(wino.y, direct.y)).toBe(!available);
-    expect(sameBits(wino.dx, direct.dx)).toBe(!available);
-    expect(sameBits(wino.dw, direct.dw)).toBe(true);
+    expect(sameBits(wino.y, direct.y)).toBe(!available && !avx2);
+    expect(sameBits(wino.dx, direct.dx)).toBe(!available && !avx2);
+    expect(sameBits(wino.dw, direct.dw)).toBe(!avx2);
   });
 
   it.each([
     ['3x3 stride 1, 16 -> 32 channels', { x: [3, 12, 10, 16], k: [3, 3], co: 32, stride: 1, pad: 'same' }],
     ['2x2 stride 2, 32 -> 64 channels (down-sampling)', { x: [2, 8, 6, 32], k: [2, 2], co: 64, stride: 2, pad: 'same' }],
   ] as [string, ConvCase][])('narrow layers (%s) run forward and input gradient on the NHWC tensors with AVX2: the same bits as the blocked layouts', async (_name, c) => {
-    const { xv, wv, off: blocked, on: direct, countOff, countOn } = await offThenOn(c, 61, (on) => addon?.setNhwcDirect(on), () => addon?.stats().nhwcDirect);
+    // oneDNN's kernels only (with AVX2 the addon's Winograd would take the 3x3 layer).
+    addon?.setWinograd(false);
+    const { xv, wv, off: blocked, on: direct, countOff, countOn } = await offThenOn(c, 61, (on) => addon?.setNhwcDirect(on), () => addon?.stats().nhwcDirect).finally(
+      () => addon?.setWinograd(true),
+    );
     expect(countOff).toBe(0);
     // The forward pass and the input gradient; the weight gradient stays blocked. With AVX-512 the
     // rule is off (the backward passes run NHWC there anyway).
@@ -201,11 +231,32 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     const before = nativeKernelCalls.get('FusedConv2D')?.native ?? 0;
     const native = run();
     expect(nativeKernelCalls.get('FusedConv2D')?.native).toBe(before + 1);
-    // Batch 9 in two chunks (4 and 5 images); oneDNN 2.x's Winograd fuses Relu, and the others run direct.
+    // Batch 9 in two chunks (4 and 5 images); oneDNN 2.x's Winograd fuses Relu, and the others run direct; so do the AVX2 kernels.
     const fused = activation === 'linear' || activation === 'relu';
     expect(addon?.stats().winograd).toBe(addon?.version().winograd && fused ? 2 : 0);
+    expect(addon?.stats().avx2WinogradCalls).toBe(addon?.version().avx2Winograd && fused ? 1 : 0);
     await useCpu();
     expect(relativeError(native, run())).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['odd 9x7 same, batch 3, 16 -> 24 channels (partial tiles at the bottom and right)', { x: [3, 9, 7, 16], k: [3, 3], co: 24, stride: 1, pad: 'same' }, true],
+    ['even 10x11 valid, batch 2, 24 -> 16 channels (no padding; the input gradient pads by 2)', { x: [2, 10, 11, 24], k: [3, 3], co: 16, stride: 1, pad: 'valid' }, true],
+    ['7x6 same, batch 11, 16 -> 40 channels (an 8-wide last panel; 8 uneven gradient chunks)', { x: [11, 7, 6, 16], k: [3, 3], co: 40, stride: 1, pad: 'same' }, true],
+    ['6x5 same, 8 -> 16 channels (forward only: the backward passes of 8-channel layers stay direct)', { x: [2, 6, 5, 8], k: [3, 3], co: 16, stride: 1, pad: 'same' }, false],
+  ] as [string, ConvCase, boolean][])('the AVX2 Winograd kernels (%s) match float64 and the cpu backend within rounding', async (_name, c, backward) => {
+    const { xv, wv, rv, rShape, direct, wino, yRef, avx2, avx2Calls } = await directThenWinograd(c, 71);
+    // The forward pass twice (tfConv runs it for y and again under the gradients), the backward passes once each.
+    expect(avx2Calls).toBe(avx2 ? (backward ? 4 : 2) : 0);
+    await useCpu();
+    const cpu = tfConv(xv, wv, rv, c, rShape);
+    expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
+    expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
+    expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
+    // What ran on the AVX2 kernels rounds differently from the direct kernels; the rest has the direct kernels' bits.
+    expect(sameBits(wino.y, direct.y)).toBe(!avx2);
+    expect(sameBits(wino.dx, direct.dx)).toBe(!avx2 || !backward);
+    expect(sameBits(wino.dw, direct.dw)).toBe(!avx2 || !backward);
   });
 
   it('keeps the blocked-layout copies in shared arenas: more cached geometries hold no more scratch', async () => {
@@ -216,13 +267,19 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
       const out = [c.x[0], convOutSize(c.x[1], c.k[0], c.stride, 1, c.pad).out, convOutSize(c.x[2], c.k[1], c.stride, 1, c.pad).out, c.co];
       tfConv(randomValues(n, seed), randomValues(c.k[0] * c.k[1] * c.x[3] * c.co, seed + 1), randomValues(out.reduce((a, b) => a * b, 1), seed + 2), c, out);
     };
-    // The largest of these layers, all direct (under 16x16 Winograd's chunks would use their own arenas).
-    run({ x: [8, 15, 15, 32], k: [3, 3], co: 48, stride: 1, pad: 'same' }, 101);
-    const afterLargest = addon?.stats();
-    for (const [i, co] of [16, 24, 32, 48].entries()) run({ x: [8, 12 + i, 12, 32], k: [3, 3], co, stride: 1, pad: 'same' }, 110 + i);
-    const after = addon?.stats();
-    expect(after?.primitives).toBeGreaterThan(afterLargest?.primitives ?? Infinity);
-    expect(after?.scratchBytes).toBe(afterLargest?.scratchBytes);
+    // The largest of these layers, all direct (under 16x16 Winograd's chunks would use their own arenas; the AVX2 Winograd is
+    // switched off, it has no primitives).
+    addon?.setWinograd(false);
+    try {
+      run({ x: [8, 15, 15, 32], k: [3, 3], co: 48, stride: 1, pad: 'same' }, 101);
+      const afterLargest = addon?.stats();
+      for (const [i, co] of [16, 24, 32, 48].entries()) run({ x: [8, 12 + i, 12, 32], k: [3, 3], co, stride: 1, pad: 'same' }, 110 + i);
+      const after = addon?.stats();
+      expect(after?.primitives).toBeGreaterThan(afterLargest?.primitives ?? Infinity);
+      expect(after?.scratchBytes).toBe(afterLargest?.scratchBytes);
+    } finally {
+      addon?.setWinograd(true);
+    }
   });
 
   it('conv2dTranspose (Conv2DBackpropInput as a forward pass), stride 2, matches the cpu backend', async () => {
@@ -293,6 +350,8 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     // Winograd forward and input gradient in chunks planned for one thread each.
     ['256 -> 128 channels on 16x16, batch 16 (two Winograd chunks)', { x: [16, 16, 16, 256], k: [3, 3], co: 128, stride: 1, pad: 'same' }],
     ['32 -> 64 channels on 16x16, batch 20 (three uneven Winograd chunks)', { x: [20, 16, 16, 32], k: [3, 3], co: 64, stride: 1, pad: 'same' }],
+    // The AVX2 Winograd's tile blocks split unevenly between threads; its weight gradient in 7 chunks of one image.
+    ['16 -> 16 channels on 30x30, batch 7 (AVX2 Winograd tile blocks)', { x: [7, 30, 30, 16], k: [3, 3], co: 16, stride: 1, pad: 'same' }],
   ] as [string, ConvCase][])('gives the same bits at 1, 2 and 4 threads: %s', async (_name, c) => {
     await useWasm(addon);
     const { rShape, xv, wv, rv } = caseValues(c, 91);
@@ -343,7 +402,9 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     const tensorsBefore = tf.memory().numTensors;
     for (let i = 0; i < 1000; i++) step();
     const statsAfter = addon?.stats();
-    expect(statsAfter).toEqual(statsBefore);
+    // Nothing grows but the count of passes the AVX2 Winograd ran (this 8-channel layer's forward pass, where it runs).
+    expect({ ...statsAfter, avx2WinogradCalls: 0 }).toEqual({ ...statsBefore, avx2WinogradCalls: 0 });
+    expect((statsAfter?.avx2WinogradCalls ?? 0) - (statsBefore?.avx2WinogradCalls ?? 0)).toBe(addon?.version().avx2Winograd ? 1000 : 0);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     // Caches and scratch are constant; allow for V8's own heap noise only.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 2 ** 20);
