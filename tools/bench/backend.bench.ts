@@ -12,9 +12,11 @@
  * (exported, BatchNorm folded, both views in one pass). Every row runs in its own process.
  * Then a per-kernel profile of one native step of the default model and the step's FLOPs against
  * this CPU's peak as tools/bench/cpu-peak.ts measures it, and how much two threads gain on this machine
- * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain. Last, where oneDNN has
- * Winograd for this CPU, the default model's step with Winograd (the wide layers' weight gradients;
- * their forward passes and input gradients from 16x16) against direct convolutions only, alternated in one process (BENCH_AB_ROUNDS rounds, default 8, at 1 and 2 threads).
+ * for vector FMAs and oneDNN's sgemm beside the step's own 2-thread gain. Last, where this CPU runs
+ * Winograd (oneDNN's on AVX-512: the wide layers' weight gradients, their forward passes and input
+ * gradients from 16x16; the addon's own on AVX2: the 3x3 stride-1 layers), the default model's step
+ * with Winograd against direct convolutions only, alternated in one process (BENCH_AB_ROUNDS rounds,
+ * default 8, at 1 and 2 threads).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -293,9 +295,13 @@ async function main(): Promise<void> {
     );
   }
   const addon = nativeAddon().addon;
-  if (addon?.version().winograd) {
+  const version = addon?.version();
+  if (version?.winograd || version?.avx2Winograd) {
     const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 8);
-    lines.push('', `Winograd for the wide 3x3 stride-1 layers (weight gradients; forward passes and input gradients from 16x16, in 8-image chunks) against direct convolutions only, the default model's step alternated in one process (medians of ${rounds} rounds):`, '');
+    const which = version.winograd
+      ? "oneDNN's Winograd for the wide 3x3 stride-1 layers (weight gradients; forward passes and input gradients from 16x16, in 8-image chunks)"
+      : "the addon's AVX2 Winograd F(2x2, 3x3) for the 3x3 stride-1 layers (all three passes from 16 channels; forward passes from 8)";
+    lines.push('', `${which} against direct convolutions only, the default model's step alternated in one process (medians of ${rounds} rounds):`, '');
     lines.push('| threads | Winograd | direct only | speed-up |', '|---:|---:|---:|---:|');
     for (const threads of [1, 2]) {
       const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--winograd', String(threads), String(rounds)], { encoding: 'utf8', env: process.env });
