@@ -177,37 +177,21 @@ struct TileCursor {
   }
 };
 
-// V = B^T d B for the 4x4 input patch d at rows ih0.., columns iw0.. of image `img` (zero
-// outside), 8 channels at a time; B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
-// V[p] lands at out + p * pstride + c. Each row is transformed as it is loaded (d B), then the
-// rows are combined (B^T (d B)).
-SEGKIT_AVX2 inline void input_transform(const float* img, int H, int W, int C, int ih0, int iw0, float* out, size_t pstride) {
-  const bool inside = ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W;
-  const size_t row = size_t(W) * C;
-  const float* base = img + (ptrdiff_t(ih0) * W + iw0) * C;
+// V = B^T d B for one 4x4 input patch d, 8 channels at a time; B^T = [[1, 0, -1, 0],
+// [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]. Row r of the patch is read by load(r, s, c) (column
+// s, channels c..c+8); each row is transformed as it is loaded (d B), then the rows are combined
+// (B^T (d B)). V[p] lands at out + p * pstride + c.
+template <typename Load>
+SEGKIT_AVX2 inline void input_transform_with(int C, Load load, float* out, size_t pstride) {
   for (int c = 0; c < C; c += 8) {
     __m256 t[4][4];
 #pragma GCC unroll 4
     for (int r = 0; r < 4; r++) {
-      __m256 d[4];
-      if (inside) {
-        const float* q = base + r * row + c;
-        d[0] = _mm256_loadu_ps(q);
-        d[1] = _mm256_loadu_ps(q + C);
-        d[2] = _mm256_loadu_ps(q + 2 * C);
-        d[3] = _mm256_loadu_ps(q + 3 * C);
-      } else {
-        const int ih = ih0 + r;
-#pragma GCC unroll 4
-        for (int s = 0; s < 4; s++) {
-          const int iw = iw0 + s;
-          d[s] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? _mm256_loadu_ps(img + (size_t(ih) * W + iw) * C + c) : _mm256_setzero_ps();
-        }
-      }
-      t[r][0] = _mm256_sub_ps(d[0], d[2]);
-      t[r][1] = _mm256_add_ps(d[1], d[2]);
-      t[r][2] = _mm256_sub_ps(d[2], d[1]);
-      t[r][3] = _mm256_sub_ps(d[1], d[3]);
+      const __m256 d0 = load(r, 0, c), d1 = load(r, 1, c), d2 = load(r, 2, c), d3 = load(r, 3, c);
+      t[r][0] = _mm256_sub_ps(d0, d2);
+      t[r][1] = _mm256_add_ps(d1, d2);
+      t[r][2] = _mm256_sub_ps(d2, d1);
+      t[r][3] = _mm256_sub_ps(d1, d3);
     }
     float* o = out + c;
 #pragma GCC unroll 4
@@ -217,6 +201,24 @@ SEGKIT_AVX2 inline void input_transform(const float* img, int H, int W, int C, i
       _mm256_storeu_ps(o + size_t(8 + s) * pstride, _mm256_sub_ps(t[2][s], t[1][s]));
       _mm256_storeu_ps(o + size_t(12 + s) * pstride, _mm256_sub_ps(t[1][s], t[3][s]));
     }
+  }
+}
+
+// The transform of the patch at rows ih0.., columns iw0.. of image `img` (H x W x C), zero
+// outside. Patches wholly inside (all but the border tiles) load without checks.
+SEGKIT_AVX2 inline void input_transform(const float* img, int H, int W, int C, int ih0, int iw0, float* out, size_t pstride) {
+  if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) {
+    const float* base = img + (size_t(ih0) * W + iw0) * C;
+    const size_t row = size_t(W) * C;
+    input_transform_with(C, [=](int r, int s, int c) SEGKIT_AVX2 { return _mm256_loadu_ps(base + r * row + s * C + c); }, out, pstride);
+  } else {
+    input_transform_with(
+        C,
+        [=](int r, int s, int c) SEGKIT_AVX2 {
+          const int ih = ih0 + r, iw = iw0 + s;
+          return (ih >= 0 && ih < H && iw >= 0 && iw < W) ? _mm256_loadu_ps(img + (size_t(ih) * W + iw) * C + c) : _mm256_setzero_ps();
+        },
+        out, pstride);
   }
 }
 
