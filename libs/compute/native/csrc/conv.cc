@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "arena.h"
 #include "onednn_compat.h"
 #include "threads.h"
 #include "wino.h"
@@ -29,7 +30,6 @@ dnnl::stream& cpu_stream() {
   return s;
 }
 
-size_t g_scratch_bytes = 0;
 // Time spent creating primitives (descriptors, JIT code, scratch), and how many: a run's fixed cost.
 double g_create_seconds = 0;
 size_t g_creations = 0;
@@ -129,30 +129,8 @@ memory::desc weights_any(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, d
 
 size_t round_up64(size_t n) { return (n + 63) / 64 * 64; }
 
-// A grow-only, 64-byte aligned buffer. The blocked-layout copies of a call's operands live only
-// during that call, so all primitives that run one at a time share one arena instead of each
-// holding its own copies (the default U-Net's cache held 125 MB of them).
-class Arena {
- public:
-  char* reserve(size_t n) {
-    if (n > size_) {
-      data_.reset(static_cast<char*>(std::aligned_alloc(64, round_up64(n))));
-      if (!data_) throw std::bad_alloc();
-      g_scratch_bytes += n;
-      size_ = n;
-    }
-    return data_.get();
-  }
-  size_t size() const { return size_; }
-  void release() {
-    data_.reset();
-    size_ = 0;
-  }
-
- private:
-  std::unique_ptr<char, decltype(&std::free)> data_{nullptr, &std::free};
-  size_t size_ = 0;
-};
+// The blocked-layout copies of a call's operands live only during that call, so all primitives
+// that run one at a time share one arena (arena.h) instead of each holding its own copies.
 
 // A tensor as the user (tfjs) lays it out, and as the primitive wants it. When the two differ the
 // operand has a tensor in the primitive's layout, placed in an arena for each call, and a reorder
@@ -711,7 +689,7 @@ ConvCacheStats conv_cache_stats() {
   bytes += call_arena().size();
   for (int k = 0; k < kWeightGradChunks; k++) bytes += chunk_arena(k).size();
   bytes += wino_scratch_bytes();
-  return {cache().size(), bytes, g_scratch_bytes + wino_scratch_bytes_ever_allocated(), g_creations, g_create_seconds, winograd, direct, wino_calls()};
+  return {cache().size(), bytes, g_arena_bytes_ever_allocated, g_creations, g_create_seconds, winograd, direct, wino_calls()};
 }
 
 void conv_cache_clear() {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "arena.h"
 #include "threads.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -27,41 +28,17 @@
 namespace tgs {
 namespace {
 
-size_t g_ever_allocated = 0;
 size_t g_calls = 0;
-
-// A grow-only, 64-byte aligned float buffer.
-class Buffer {
- public:
-  float* reserve(size_t n) {
-    if (n > size_) {
-      data_.reset(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64)));
-      if (!data_) throw std::bad_alloc();
-      g_ever_allocated += n * sizeof(float);
-      size_ = n;
-    }
-    return data_.get();
-  }
-  size_t bytes() const { return size_ * sizeof(float); }
-  void release() {
-    data_.reset();
-    size_ = 0;
-  }
-
- private:
-  std::unique_ptr<float, decltype(&std::free)> data_{nullptr, &std::free};
-  size_t size_ = 0;
-};
 
 // The weight gradient sums over the batch in this many fixed chunks of images at most (the count
 // depends on the batch only), each chunk's partial sum on one thread, added in chunk order.
 constexpr int kWinoWeightGradChunks = 8;
 
 // The filter in Winograd's domain, packed for the products; the input gradient's filter before it.
-Buffer g_filter, g_flipped;
+Arena g_filter, g_flipped;
 // Per-thread tile blocks (index: OpenMP thread number) and per-chunk partial weight gradients.
-std::vector<Buffer> g_blocks;
-Buffer g_chunks[kWinoWeightGradChunks];
+std::vector<Arena> g_blocks;
+Arena g_chunks[kWinoWeightGradChunks];
 
 int thread_index() {
 #ifdef _OPENMP
@@ -75,7 +52,7 @@ int thread_index() {
 // allocation happens inside one).
 void reserve_blocks(int count, size_t n) {
   if (static_cast<int>(g_blocks.size()) < count) g_blocks.resize(count);
-  for (int t = 0; t < count; t++) g_blocks[t].reserve(n);
+  for (int t = 0; t < count; t++) g_blocks[t].reserve_floats(n);
 }
 
 #if SEGKIT_WINO
@@ -225,20 +202,24 @@ SEGKIT_AVX2 inline void input_transform(const float* img, int H, int W, int C, i
 // Z = A e A^T for the 2x2 output-gradient patch e at (oh0, ow0) of image `img` (zero outside),
 // A = [[1, 0], [1, 1], [1, -1], [0, -1]]. Z[p] lands at out + p * pstride + k.
 SEGKIT_AVX2 inline void gradient_transform(const float* img, int OH, int OW, int K, int oh0, int ow0, float* out, size_t pstride) {
+  const bool in[2][2] = {{true, ow0 + 1 < OW}, {oh0 + 1 < OH, oh0 + 1 < OH && ow0 + 1 < OW}};
+  const float* base = img + (size_t(oh0) * OW + ow0) * K;
+  const size_t row = size_t(OW) * K;
   for (int k = 0; k < K; k += 8) {
     __m256 e[2][2];
+#pragma GCC unroll 2
     for (int r = 0; r < 2; r++)
-      for (int s = 0; s < 2; s++) {
-        const int oh = oh0 + r, ow = ow0 + s;
-        e[r][s] = (oh < OH && ow < OW) ? _mm256_loadu_ps(img + (size_t(oh) * OW + ow) * K + k) : _mm256_setzero_ps();
-      }
+#pragma GCC unroll 2
+      for (int s = 0; s < 2; s++) e[r][s] = in[r][s] ? _mm256_loadu_ps(base + r * row + s * K + k) : _mm256_setzero_ps();
     __m256 q[4][2];
+#pragma GCC unroll 2
     for (int s = 0; s < 2; s++) {
       q[0][s] = e[0][s];
       q[1][s] = _mm256_add_ps(e[0][s], e[1][s]);
       q[2][s] = _mm256_sub_ps(e[0][s], e[1][s]);
       q[3][s] = _mm256_sub_ps(_mm256_setzero_ps(), e[1][s]);
     }
+#pragma GCC unroll 4
     for (int a = 0; a < 4; a++) {
       float* o = out + size_t(a) * 4 * pstride + k;
       _mm256_storeu_ps(o, q[a][0]);
@@ -252,8 +233,12 @@ SEGKIT_AVX2 inline void gradient_transform(const float* img, int OH, int OW, int
 // Y = A^T M A (+ bias, relu) for one tile's 16 products at m + p * pstride, written to the 2x2
 // outputs at (oh0, ow0) of image `img` that lie inside it; A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
 SEGKIT_AVX2 inline void output_transform(const float* m, size_t pstride, int K, const float* bias, bool relu, float* img, int OH, int OW, int oh0, int ow0) {
+  const int rows = std::min(2, OH - oh0), cols = std::min(2, OW - ow0);
+  float* base = img + (size_t(oh0) * OW + ow0) * K;
+  const size_t row = size_t(OW) * K;
   for (int k = 0; k < K; k += 8) {
     __m256 s[2][4];
+#pragma GCC unroll 4
     for (int b = 0; b < 4; b++) {
       const __m256 m0 = _mm256_loadu_ps(m + size_t(b) * pstride + k), m1 = _mm256_loadu_ps(m + size_t(4 + b) * pstride + k);
       const __m256 m2 = _mm256_loadu_ps(m + size_t(8 + b) * pstride + k), m3 = _mm256_loadu_ps(m + size_t(12 + b) * pstride + k);
@@ -261,16 +246,16 @@ SEGKIT_AVX2 inline void output_transform(const float* m, size_t pstride, int K, 
       s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
     }
     const __m256 b = bias ? _mm256_loadu_ps(bias + k) : _mm256_setzero_ps();
+#pragma GCC unroll 2
     for (int r = 0; r < 2; r++) {
-      const int oh = oh0 + r;
-      if (oh >= OH) break;
-      __m256 y[2] = {_mm256_add_ps(_mm256_add_ps(s[r][0], s[r][1]), s[r][2]), _mm256_sub_ps(_mm256_sub_ps(s[r][1], s[r][2]), s[r][3])};
+      if (r >= rows) break;
+      const __m256 y[2] = {_mm256_add_ps(_mm256_add_ps(s[r][0], s[r][1]), s[r][2]), _mm256_sub_ps(_mm256_sub_ps(s[r][1], s[r][2]), s[r][3])};
+#pragma GCC unroll 2
       for (int c = 0; c < 2; c++) {
-        const int ow = ow0 + c;
-        if (ow >= OW) break;
+        if (c >= cols) break;
         __m256 v = bias ? _mm256_add_ps(y[c], b) : y[c];
         if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
-        _mm256_storeu_ps(img + (size_t(oh) * OW + ow) * K + k, v);
+        _mm256_storeu_ps(base + r * row + c * K + k, v);
       }
     }
   }
@@ -340,7 +325,7 @@ SEGKIT_AVX2 void forward_tiles(int N, int H, int W, int C, int OH, int OW, int K
   const size_t in_image = size_t(H) * W * C, out_image = size_t(OH) * OW * K;
 #pragma omp parallel for schedule(static) num_threads(nthreads)
   for (long blk = 0; blk < blocks; blk++) {
-    float* V = g_blocks[thread_index()].reserve(0);
+    float* V = g_blocks[thread_index()].reserve_floats(0);
     float* M = V + vsize;
     const long t0 = blk * TB;
     const int rows = static_cast<int>(std::min<long>(TB, tiles - t0));
@@ -455,7 +440,7 @@ void wino_forward(const ConvGeom& g, int act, const float* x, const float* w, co
   if (!wino_shape(g) || (act != activation::kLinear && act != activation::kRelu)) throw std::invalid_argument("wino_forward: unsupported geometry");
   g_calls++;
   const int C = g.C, K = g.CO;
-  float* U = g_filter.reserve(size_t(16) * C * K);
+  float* U = g_filter.reserve_floats(size_t(16) * C * K);
   transform_filter(C, K, w, U);
   forward_tiles(g.B, g.H, g.W, C, g.OH, g.OW, K, g.pt, g.pl, x, U, bias, act == activation::kRelu, y);
 }
@@ -466,9 +451,9 @@ void wino_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
   // padded by 2 - pt, 2 - pl with g'[i, j, k, c] = w[2 - i, 2 - j, c, k].
   g_calls++;
   const int C = g.C, K = g.CO;
-  float* flipped = g_flipped.reserve(size_t(9) * C * K);
+  float* flipped = g_flipped.reserve_floats(size_t(9) * C * K);
   flip_filter(C, K, w, flipped);
-  float* U = g_filter.reserve(size_t(16) * C * K);
+  float* U = g_filter.reserve_floats(size_t(16) * C * K);
   transform_filter(K, C, flipped, U);
   forward_tiles(g.B, g.OH, g.OW, K, g.H, g.W, C, 2 - g.pt, 2 - g.pl, dy, U, nullptr, false, dx);
 }
@@ -483,11 +468,11 @@ void wino_backward_weights(const ConvGeom& g, const float* x, const float* dy, f
   reserve_blocks(nthreads, 16 * (plane_stride(TB, C) + plane_stride(TB, K)));
   const size_t s_size = size_t(16) * C * K;
   std::vector<float*> S(chunks);
-  for (int k = 0; k < chunks; k++) S[k] = g_chunks[k].reserve(s_size);
+  for (int k = 0; k < chunks; k++) S[k] = g_chunks[k].reserve_floats(s_size);
 #pragma omp parallel for schedule(static) num_threads(nthreads)
   for (int k = 0; k < chunks; k++) {
     const int n0 = int(long(g.B) * k / chunks), n1 = int(long(g.B) * (k + 1) / chunks);
-    gradient_chunk(g, x, dy, n0, n1, S[k], g_blocks[thread_index()].reserve(0));
+    gradient_chunk(g, x, dy, n0, n1, S[k], g_blocks[thread_index()].reserve_floats(0));
   }
   // S = ((S0 + S1) + S2) + ... (into S0, element by element), then dw = G^T S G per (c, k),
   // G^T = [[1, 1/2, 1/2, 0], [0, 1/2, -1/2, 0], [0, 1/2, 1/2, 1]].
@@ -526,13 +511,11 @@ void wino_backward_weights(const ConvGeom&, const float*, const float*, float*) 
 #endif
 
 size_t wino_scratch_bytes() {
-  size_t n = g_filter.bytes() + g_flipped.bytes();
-  for (const Buffer& b : g_blocks) n += b.bytes();
-  for (const Buffer& b : g_chunks) n += b.bytes();
+  size_t n = g_filter.size() + g_flipped.size();
+  for (const Arena& b : g_blocks) n += b.size();
+  for (const Arena& b : g_chunks) n += b.size();
   return n;
 }
-
-size_t wino_scratch_bytes_ever_allocated() { return g_ever_allocated; }
 
 size_t wino_calls() { return g_calls; }
 
@@ -541,7 +524,7 @@ void wino_release() {
   g_filter.release();
   g_flipped.release();
   g_blocks.clear();
-  for (Buffer& b : g_chunks) b.release();
+  for (Arena& b : g_chunks) b.release();
 }
 
 }  // namespace tgs

@@ -27,10 +27,9 @@ void wino_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
 // images, the partial sums added in chunk order.
 void wino_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
-// Scratch bytes held (grow-only, reused by every call) and ever allocated; passes run since the
-// last release; a release (frees the scratch, zeroes the pass count).
+// Scratch bytes held (grow-only arenas, reused by every call); passes run since the last release;
+// a release (frees the scratch, zeroes the pass count).
 size_t wino_scratch_bytes();
-size_t wino_scratch_bytes_ever_allocated();
 size_t wino_calls();
 void wino_release();
 
