@@ -261,30 +261,38 @@ SEGKIT_AVX2 inline void output_transform(const float* m, size_t pstride, int K, 
   }
 }
 
-// M[r, :] = sum_c V[r, c] U[c, :] for R tile rows and NV * 8 output channels, summed over c in
-// order. V rows are C apart, U is a packed panel (C x NV*8), M rows K apart.
-template <int R, int NV>
-SEGKIT_AVX2 inline void product_rows(const float* V, int C, const float* U, float* M, int K) {
+// The register-blocked kernel of both products: for R rows r and NV * 8 columns,
+//   out[r, :] (+)= sum_{i < n} A[r * a_row + i * a_step] * B[i * b_step + :],
+// summed over i in order, from zero or (kAccumulate) from out's values; out rows out_row apart.
+template <int R, int NV, bool kAccumulate>
+SEGKIT_AVX2 inline void fma_block(const float* A, size_t a_row, size_t a_step, const float* B, size_t b_step, int n, float* out, size_t out_row) {
   __m256 acc[R][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
-  for (int c = 0; c < C; c++) {
-    __m256 u[NV];
+    for (int v = 0; v < NV; v++) acc[r][v] = kAccumulate ? _mm256_loadu_ps(out + r * out_row + v * 8) : _mm256_setzero_ps();
+  for (int i = 0; i < n; i++) {
+    __m256 b[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) u[v] = _mm256_load_ps(U + size_t(c) * NV * 8 + v * 8);
+    for (int v = 0; v < NV; v++) b[v] = _mm256_loadu_ps(B + i * b_step + v * 8);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
-      const __m256 b = _mm256_broadcast_ss(V + size_t(r) * C + c);
+      const __m256 a = _mm256_broadcast_ss(A + r * a_row + i * a_step);
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(b, u[v], acc[r][v]);
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(a, b[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) _mm256_storeu_ps(M + size_t(r) * K + v * 8, acc[r][v]);
+    for (int v = 0; v < NV; v++) _mm256_storeu_ps(out + r * out_row + v * 8, acc[r][v]);
+}
+
+// M[r, :] = sum_c V[r, c] U[c, :] for R tile rows and NV * 8 output channels, summed over c in
+// order. V rows are C apart, U is a packed panel (C x NV*8), M rows K apart.
+template <int R, int NV>
+SEGKIT_AVX2 inline void product_rows(const float* V, int C, const float* U, float* M, int K) {
+  fma_block<R, NV, false>(V, C, 1, U, NV * 8, C, M, K);
 }
 
 template <int NV>
@@ -352,26 +360,7 @@ SEGKIT_AVX2 void forward_tiles(int N, int H, int W, int C, int OH, int OW, int K
 // the block's tiles in order. V rows are C apart, Z rows K apart, S rows K apart.
 template <int R, int NV>
 SEGKIT_AVX2 inline void gradient_rows(const float* V, int C, const float* Z, int K, int tiles, float* S) {
-  __m256 acc[R][NV];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++)
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) acc[r][v] = _mm256_loadu_ps(S + size_t(r) * K + v * 8);
-  for (int t = 0; t < tiles; t++) {
-    __m256 z[NV];
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) z[v] = _mm256_loadu_ps(Z + size_t(t) * K + v * 8);
-#pragma GCC unroll 16
-    for (int r = 0; r < R; r++) {
-      const __m256 b = _mm256_broadcast_ss(V + size_t(t) * C + r);
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(b, z[v], acc[r][v]);
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++)
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) _mm256_storeu_ps(S + size_t(r) * K + v * 8, acc[r][v]);
+  fma_block<R, NV, true>(V, 1, C, Z, K, tiles, S, K);
 }
 
 template <int NV>

@@ -164,9 +164,19 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
   }
   const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
 
+  /** A Winograd run's forward pass within rounding of float64, its gradients within rounding of the cpu backend's (switches to it). */
+  async function expectWithinRounding(c: ConvCase, r: { xv: Float64Array; wv: Float64Array; rv: Float64Array; rShape: number[]; wino: ReturnType<typeof tfConv>; yRef: Float64Array }) {
+    await useCpu();
+    const cpu = tfConv(r.xv, r.wv, r.rv, c, r.rShape);
+    expect(relativeError(r.wino.y, r.yRef)).toBeLessThan(1e-5);
+    expect(relativeError(r.wino.dx, cpu.dx)).toBeLessThan(1e-5);
+    expect(relativeError(r.wino.dw, cpu.dw)).toBeLessThan(1e-5);
+  }
+
   it('the weight gradient of wide 3x3 stride-1 layers runs Winograd where oneDNN has it, within rounding of float64 and the cpu backend', async () => {
     const c: ConvCase = { x: [1, 7, 9, 64], k: [3, 3], co: 32, stride: 1, pad: 'same' };
-    const { xv, wv, rv, rShape, direct, wino, yRef, winograd, available, avx2, avx2Calls } = await directThenWinograd(c, 41);
+    const r = await directThenWinograd(c, 41);
+    const { xv, wv, rv, direct, wino, winograd, available, avx2, avx2Calls } = r;
     // The weight gradient's one chunk (forward and input gradient stay direct under 16x16); with AVX2 all three passes (the
     // forward pass twice: tfConv runs it for y and again under the gradients).
     expect(winograd).toBe(available ? 1 : 0);
@@ -174,11 +184,7 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     // A strided layer of the same width stays direct.
     tfConv(xv, wv, rv.subarray(0, 4 * 5 * 32), { ...c, stride: 2 }, [1, 4, 5, 32]);
     expect(addon?.stats().winograd).toBe(winograd);
-    await useCpu();
-    const cpu = tfConv(xv, wv, rv, c, rShape);
-    expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
-    expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
-    expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
+    await expectWithinRounding(c, r);
     // Winograd rounds differently from the direct kernels: where it ran, a pass differs in its last bits.
     expect(sameBits(wino.y, direct.y)).toBe(!avx2);
     expect(sameBits(wino.dx, direct.dx)).toBe(!avx2);
@@ -245,14 +251,11 @@ describeNative('native oneDNN convolutions on the wasm heap', () => {
     ['7x6 same, batch 11, 16 -> 40 channels (an 8-wide last panel; 8 uneven gradient chunks)', { x: [11, 7, 6, 16], k: [3, 3], co: 40, stride: 1, pad: 'same' }, true],
     ['6x5 same, 8 -> 16 channels (forward only: the backward passes of 8-channel layers stay direct)', { x: [2, 6, 5, 8], k: [3, 3], co: 16, stride: 1, pad: 'same' }, false],
   ] as [string, ConvCase, boolean][])('the AVX2 Winograd kernels (%s) match float64 and the cpu backend within rounding', async (_name, c, backward) => {
-    const { xv, wv, rv, rShape, direct, wino, yRef, avx2, avx2Calls } = await directThenWinograd(c, 71);
+    const r = await directThenWinograd(c, 71);
+    const { direct, wino, avx2, avx2Calls } = r;
     // The forward pass twice (tfConv runs it for y and again under the gradients), the backward passes once each.
     expect(avx2Calls).toBe(avx2 ? (backward ? 4 : 2) : 0);
-    await useCpu();
-    const cpu = tfConv(xv, wv, rv, c, rShape);
-    expect(relativeError(wino.y, yRef)).toBeLessThan(1e-5);
-    expect(relativeError(wino.dx, cpu.dx)).toBeLessThan(1e-5);
-    expect(relativeError(wino.dw, cpu.dw)).toBeLessThan(1e-5);
+    await expectWithinRounding(c, r);
     // What ran on the AVX2 kernels rounds differently from the direct kernels; the rest has the direct kernels' bits.
     expect(sameBits(wino.y, direct.y)).toBe(!avx2);
     expect(sameBits(wino.dx, direct.dx)).toBe(!avx2 || !backward);
