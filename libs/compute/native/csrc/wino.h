@@ -23,8 +23,8 @@ void wino_forward(const ConvGeom& g, int act, const float* x, const float* w, co
 // dx = d/dx sum(conv(x, w) * dy): the forward kernel on dy with the filter turned 180 degrees and
 // its channels swapped.
 void wino_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);
-// dw = d/dw sum(conv(x, w) * dy), summed over the batch in kWinoWeightGradChunks fixed chunks of
-// images, the partial sums added in chunk order.
+// dw = d/dw sum(conv(x, w) * dy), summed over the batch in fixed chunks of images (from the shape:
+// at most 8, at least 128 tiles each), the partial sums added in chunk order.
 void wino_backward_weights(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
 // Scratch bytes held (grow-only arenas, reused by every call); passes run since the last release;
