@@ -9,6 +9,9 @@
 
 namespace tgs {
 
+// n rounded up to a whole 64-byte cache line.
+inline size_t round_up64(size_t n) { return (n + 63) / 64 * 64; }
+
 // Bytes every arena of the addon ever allocated: a growth check over many steps.
 inline size_t g_arena_bytes_ever_allocated = 0;
 
@@ -17,7 +20,7 @@ class Arena {
   // At least n bytes, the old contents dropped when it grows.
   char* reserve(size_t n) {
     if (n > size_) {
-      data_.reset(static_cast<char*>(std::aligned_alloc(64, (n + 63) / 64 * 64)));
+      data_.reset(static_cast<char*>(std::aligned_alloc(64, round_up64(n))));
       if (!data_) throw std::bad_alloc();
       g_arena_bytes_ever_allocated += n;
       size_ = n;

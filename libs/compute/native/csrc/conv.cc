@@ -127,11 +127,6 @@ bool own_winograd(const ConvGeom& g, Pass pass) {
 memory::desc hwio(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::hwio}; }
 memory::desc weights_any(const ConvGeom& g) { return {{g.CO, g.C, g.KH, g.KW}, dt::f32, tag::any}; }
 
-size_t round_up64(size_t n) { return (n + 63) / 64 * 64; }
-
-// The blocked-layout copies of a call's operands live only during that call, so all primitives
-// that run one at a time share one arena (arena.h) instead of each holding its own copies.
-
 // A tensor as the user (tfjs) lays it out, and as the primitive wants it. When the two differ the
 // operand has a tensor in the primitive's layout, placed in an arena for each call, and a reorder
 // in the needed direction. With `own_scratchpad` the reorder takes its scratchpad from the operand
@@ -273,6 +268,8 @@ struct WinogradChunk : Chunk {
 // Direct forward and backward-data calls run one at a time: one arena. Chunks (of a weight
 // gradient, or of a Winograd forward or input gradient) run concurrently: one arena per chunk
 // slot, shared by the three kinds, which never run at the same time.
+// The blocked-layout copies of a call's operands live only during that call, so all primitives
+// that run one at a time share one arena instead of each holding its own copies.
 Arena& call_arena() {
   static Arena a;
   return a;
