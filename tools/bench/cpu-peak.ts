@@ -84,3 +84,24 @@ export function cpuPeak(cores: number): CpuPeak {
     text: `measured now at ${cores} thread${cores === 1 ? '' : 's'}: vector FMAs ${m.fmaGflops.toFixed(0)} GFLOP/s, oneDNN sgemm 1024³ ${m.sgemmGflops.toFixed(0)} GFLOP/s`,
   };
 }
+
+/**
+ * Memory copy bandwidth now, in GB/s counted as STREAM's copy counts it (bytes read + bytes
+ * written per second): one thread copying a 64 MiB float array, four times a large L3 cache, with
+ * TypedArray.set (a memmove), the best of five copies. Not a peak that FLOPs are held against, but
+ * a reading of the moment: on a shared host, memory contention slows the memory-bound kernels of a
+ * training step (batch norm, concatenations, Adam, the 2×2 up-convolutions) while the register-only
+ * FMA peak above does not see it.
+ */
+export function copyBandwidth(bytes = 64 * 2 ** 20, rounds = 5): number {
+  const n = bytes / 4;
+  const src = new Float32Array(n).fill(1);
+  const dst = new Float32Array(n);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    dst.set(src);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return (2 * bytes) / best / 1e9;
+}

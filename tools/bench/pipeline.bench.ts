@@ -26,7 +26,7 @@ import { Rng } from '@segkit/random';
 import { readPredictionMeta } from '@segkit/predict';
 import { readStepSeconds, runLayout, syntheticPaths } from '@segkit/run';
 import { readFoldResult, trainingBatch } from '@segkit/train';
-import { cpuPeak, higherPeak, nominalPeak } from './cpu-peak';
+import { copyBandwidth, cpuPeak, higherPeak, nominalPeak } from './cpu-peak';
 
 const ROOT = join(__dirname, '..', '..');
 const NAME = 'bench-pipeline';
@@ -236,6 +236,7 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   // The peak before the run as well as after it: the higher of the two is the CPU's (see higherPeak).
   const peakBefore = cpuPeak(cores);
+  const copyBefore = copyBandwidth();
   const loadBefore = loadavg()[0];
   const what = `${recipe.train} train / ${recipe.test} test synthetic 101×101 images → 128, ${recipe.folds} folds, U-Net depth 4 / base 16 / BatchNorm, batch ${recipe.batch}, BCE ${recipe.epochs1} epochs then Lovász ${recipe.epochs2}, hflip TTA`;
   process.stdout.write(`${what}; ${cores} cores, load average ${loadBefore.toFixed(1)} at the start\nrunning the pipeline (log: ${join(dir, 'pipeline.log')}) …\n`);
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   const flops = runFlops(workDir, forward);
   const total = flops.training + flops.validation + flops.prediction;
   const peak = higherPeak(peakBefore, cpuPeak(cores));
+  const copyAfter = copyBandwidth();
 
   const coreSeconds = wall * cores;
   const order = ['data', 'folds', ...Array.from({ length: recipe.folds }, (_, k) => `train-fold-${k}`), ...Array.from({ length: recipe.folds }, (_, k) => `predict-fold-${k}`), 'ensemble', 'tune', 'submit', 'bundle', 'report'];
@@ -284,6 +286,7 @@ async function main(): Promise<void> {
     `achieved ${(total / 1e9 / wall).toFixed(1)} GFLOP/s over the wall time = ${pct(total / 1e9 / wall / peak.gflops)} of the CPU's peak (${peak.text}; the peak would take ${s1(total / 1e9 / peak.gflops)} s)` +
       (peak.sgemm ? `, ${pct(total / 1e9 / wall / peak.sgemm)} of what oneDNN's sgemm reaches` : '') +
       (peak.measured ? `; against the ${nominalPeak(cores).text.replace('nominal: ', 'nominal peak ')}: ${pct(total / 1e9 / wall / nominalPeak(cores).gflops)}` : ''),
+    `memory copy bandwidth (one thread, 64 MiB, read + write) ${copyBefore.toFixed(1)} GB/s before the run, ${copyAfter.toFixed(1)} after (a reading of the moment: the step's memory-bound kernels depend on it, the FMA peak does not)`,
     `peak memory: ${(sampler.peakRss / 2 ** 20).toFixed(0)} MB resident over all the run's processes at once, ${(sampler.peakProcRss / 2 ** 20).toFixed(0)} MB the largest one`,
     '',
     'first-epoch overhead (stage 1, from each fold\'s training curve):',
