@@ -268,8 +268,6 @@ struct WinogradChunk : Chunk {
 // Direct forward and backward-data calls run one at a time: one arena. Chunks (of a weight
 // gradient, or of a Winograd forward or input gradient) run concurrently: one arena per chunk
 // slot, shared by the three kinds, which never run at the same time.
-// The blocked-layout copies of a call's operands live only during that call, so all primitives
-// that run one at a time share one arena instead of each holding its own copies.
 Arena& call_arena() {
   static Arena a;
   return a;
